@@ -1,0 +1,71 @@
+//! `Application::build(config)` binds the listener and opens the database;
+//! `run_until_stopped` runs the poller, the outbox sender and the web server.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::mail::{imap_poller, outbox_worker};
+use crate::service::Ctx;
+use crate::web;
+
+pub struct Application {
+    ctx: Ctx,
+    listener: TcpListener,
+}
+
+impl Application {
+    /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database.url).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(&config.web.bind)
+            .await
+            .with_context(|| format!("binding {}", config.web.bind))?;
+        let ctx = Ctx::new(config, db)?;
+        Ok(Self { ctx, listener })
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Runs until `shutdown` fires: the poller stops taking mail and finishes the batch in
+    /// flight, the sender finishes the mail in flight, the web server drains.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let ctx = self.ctx;
+        let mut tasks = tokio::task::JoinSet::new();
+        if ctx.config.imap.host.is_empty() {
+            tracing::warn!("imap.host is empty: no mailbox is watched");
+        } else {
+            tasks.spawn(imap_poller::run(ctx.clone(), shutdown.clone()));
+        }
+        tasks.spawn(outbox_worker::run(ctx.clone(), shutdown.clone()));
+        let app = web::router(ctx.clone());
+        let stop = shutdown.clone();
+        tracing::info!(addr = %self.listener.local_addr()?, "web server listening");
+        tasks.spawn(async move {
+            axum::serve(self.listener, app).with_graceful_shutdown(stop.cancelled_owned()).await?;
+            Ok(())
+        });
+        let mut result = Ok(());
+        while let Some(done) = tasks.join_next().await {
+            let outcome = done.context("task panicked").and_then(|r| r);
+            if let Err(e) = outcome {
+                tracing::error!(error = %format!("{e:#}"), "a component stopped with an error; shutting down");
+                shutdown.cancel();
+                result = Err(e);
+            }
+        }
+        ctx.db.close().await;
+        result
+    }
+}

@@ -1,0 +1,57 @@
+//! The command line (DESIGN.md's contract): serve, migrate, import, agent add/token, send-test.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "helpdesk", version, about = "An email-first helpdesk")]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "helpdesk.toml")]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, then the mailbox poller, the outbox sender and the web server.
+    Serve,
+    /// Create or upgrade the database and exit.
+    Migrate,
+    /// Feed .eml files, mbox files or Maildirs through the same path as IMAP mail.
+    Import {
+        /// Files or directories to import.
+        paths: Vec<PathBuf>,
+        /// Process the quarantined messages again.
+        #[arg(long)]
+        quarantined: bool,
+    },
+    /// Manage agents.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+    /// Send a sample customer mail to the support address over the configured SMTP server.
+    SendTest {
+        #[arg(long, default_value = "customer@customer.test")]
+        from: String,
+        #[arg(long, default_value = "Imprimanta nu funcționează")]
+        subject: String,
+        #[arg(long, default_value = "Bună ziua,\n\nImprimanta din birou nu mai tipărește.\n\nMulțumesc,\nIon")]
+        body: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an agent (or reset their name and password); the password is read from stdin.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Print a new API token for the agent.
+    Token { email: String },
+}

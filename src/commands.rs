@@ -1,0 +1,170 @@
+//! The one-shot commands behind the CLI: import, agent add/token, send-test.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use chrono::Utc;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::password::Password;
+use crate::mail::{compose, transport};
+use crate::service::{Ctx, links, receive_email};
+
+/// Splits an mbox file into messages (lines starting with `From ` separate them;
+/// `>From ` quoting is undone).
+pub fn split_mbox(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in data.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b"From ") {
+            if let Some(m) = current.take() {
+                out.push(m);
+            }
+            current = Some(Vec::new());
+            continue;
+        }
+        let m = current.get_or_insert_with(Vec::new);
+        let quoted_from = |rest: &&[u8]| {
+            let start = rest.iter().position(|b| *b != b'>').unwrap_or(rest.len());
+            rest[start..].starts_with(b"From ")
+        };
+        let unquoted = line.strip_prefix(b">").filter(quoted_from);
+        m.extend_from_slice(unquoted.unwrap_or(line));
+    }
+    out.extend(current);
+    out
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .collect();
+        entries.sort();
+        for e in entries {
+            // A Maildir's tmp/ holds mail still being delivered.
+            if e.is_dir() && e.file_name().is_some_and(|n| n == "tmp") && path.join("cur").is_dir() {
+                continue;
+            }
+            collect_files(&e, out)?;
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// `helpdesk import`: every message through `receive()`; one line per message and a
+/// summary per outcome.
+pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database.url).await?;
+    db.migrate().await?;
+    let ctx = Ctx::new(config, db)?;
+    let mut totals: BTreeMap<&'static str, usize> =
+        ["created", "threaded", "ignored", "quarantined", "duplicate"].into_iter().map(|k| (k, 0)).collect();
+    if quarantined {
+        let items = {
+            let mut conn = ctx.db.read.acquire().await?;
+            db::inbound::list_quarantine(&mut conn).await?
+        };
+        for q in items {
+            let outcome = receive_email::replay(&ctx, q.raw_email_id, Utc::now()).await?;
+            println!("{outcome}\tquarantine #{}", q.id);
+            *totals.entry(outcome.label()).or_default() += 1;
+        }
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        collect_files(p, &mut files)?;
+    }
+    for file in files {
+        let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let messages = if data.starts_with(b"From ") { split_mbox(&data) } else { vec![data] };
+        for raw in messages {
+            let outcome = receive_email::receive(&ctx, &raw, Utc::now()).await?;
+            println!("{outcome}\t{}", file.display());
+            *totals.entry(outcome.label()).or_default() += 1;
+        }
+    }
+    for (label, n) in totals {
+        println!("{label}: {n}");
+    }
+    ctx.db.close().await;
+    Ok(())
+}
+
+pub async fn agent_add(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email)?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    let password = Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = argon2::Argon2::default()
+        .hash_password(password.expose().as_bytes(), &SaltString::generate(&mut OsRng))
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .to_string();
+    let db = Db::connect(&config.database.url).await?;
+    db.migrate().await?;
+    let mut conn = db.write.acquire().await?;
+    let agent = db::agents::upsert(&mut conn, email.as_str(), name.trim(), &hash, Utc::now()).await?;
+    println!("agent {} ({}) saved", agent.email, agent.name);
+    Ok(())
+}
+
+pub async fn agent_token(config: &Config, email: &str) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database.url).await?;
+    db.migrate().await?;
+    let mut conn = db.write.acquire().await?;
+    let Some(agent) = db::agents::find_by_email(&mut conn, email.trim()).await? else {
+        bail!("no agent {email:?}; create one with `helpdesk agent add`");
+    };
+    let token = links::new_token();
+    db::agents::insert_token(&mut conn, agent.id, &links::hash_token(&token), Utc::now()).await?;
+    println!("{token}");
+    Ok(())
+}
+
+/// Sends a customer-style mail to the support address, as a first test of the set-up.
+pub async fn send_test(config: &Config, from: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+    let from = EmailAddress::parse(from)?;
+    let support = EmailAddress::parse(&config.helpdesk.support_address)?;
+    let mail = compose::Outgoing {
+        from: from.to_string(),
+        to: support.clone(),
+        to_name: String::new(),
+        subject: subject.to_string(),
+        message_id: compose::new_message_id(from.domain()),
+        references: vec![],
+        automatic: false,
+        unsubscribe_url: None,
+        loop_address: from.to_string(),
+        text: body.replace("\\n", "\n"),
+        html: format!("<p>{}</p>", html_escape::encode_text(&body.replace("\\n", "\n")).replace('\n', "<br>")),
+    };
+    let raw = compose::compose(&mail)?;
+    let smtp = transport::smtp(&config.smtp)?;
+    transport::send_raw(&smtp, from.as_str(), support.as_str(), &raw).await?;
+    println!("sent \"{subject}\" from {from} to {support} via {}:{}", config.smtp.host, config.smtp.port);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_mbox;
+
+    #[test]
+    fn mbox_splits_and_unquotes() {
+        let mbox = b"From a@x Mon Jan  1 00:00:00 2026\nSubject: one\n\n>From here\nbody\n\nFrom b@x Mon Jan  1 00:00:00 2026\nSubject: two\n\nx\n";
+        let msgs = split_mbox(mbox);
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0], b"Subject: one\n\nFrom here\nbody\n\n".to_vec());
+        assert!(msgs[1].starts_with(b"Subject: two"));
+    }
+}

@@ -1,0 +1,306 @@
+//! Configuration: `helpdesk.toml` with `HELPDESK_<SECTION>_<KEY>` environment overrides.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub helpdesk: HelpdeskConfig,
+    pub database: DatabaseConfig,
+    pub imap: ImapConfig,
+    pub smtp: SmtpConfig,
+    pub web: WebConfig,
+    pub sla: SlaConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpdeskConfig {
+    pub name: String,
+    pub support_address: String,
+    pub ticket_prefix: String,
+    pub default_locale: String,
+    pub secret: String,
+    pub invite_ttl_hours: i64,
+    pub auto_reply_limit_per_hour: i64,
+}
+
+impl Default for HelpdeskConfig {
+    fn default() -> Self {
+        Self {
+            name: "Helpdesk".into(),
+            support_address: "support@example.test".into(),
+            ticket_prefix: "HD".into(),
+            default_locale: "ro".into(),
+            secret: "change-me-in-production-0123456789abcdef".into(),
+            invite_ttl_hours: 168,
+            auto_reply_limit_per_hour: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://data/helpdesk.db".into() }
+    }
+}
+
+/// How a mail connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    /// Empty host: no mailbox is watched (API, portal and outbox still run).
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: String,
+    pub password: String,
+    pub mailbox: String,
+    pub idle: bool,
+    pub poll_interval_secs: u64,
+    pub processed_folder: String,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 1143,
+            tls: Tls::None,
+            username: "support@example.test".into(),
+            password: "secret".into(),
+            mailbox: "INBOX".into(),
+            idle: true,
+            poll_interval_secs: 120,
+            processed_folder: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            tls: Tls::None,
+            username: "support@example.test".into(),
+            password: "secret".into(),
+            from: "Helpdesk <support@example.test>".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    pub bind: String,
+    pub base_url: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), base_url: "http://127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaConfig {
+    pub assign_minutes: i64,
+    pub resolve_hours: ResolveHours,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        Self { assign_minutes: 30, resolve_hours: ResolveHours::default() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResolveHours {
+    pub urgent: i64,
+    pub high: i64,
+    pub normal: i64,
+    pub low: i64,
+}
+
+impl Default for ResolveHours {
+    fn default() -> Self {
+        Self { urgent: 4, high: 8, normal: 24, low: 72 }
+    }
+}
+
+const SECTIONS: [&str; 6] = ["helpdesk", "database", "imap", "smtp", "web", "sla"];
+
+impl Config {
+    /// Reads the file (a missing file means the built-in defaults), then applies the
+    /// `HELPDESK_*` variables of the process environment.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Self::from_parts(&text, std::env::vars())
+    }
+
+    /// Builds a config from TOML text and `(name, value)` environment pairs.
+    pub fn from_parts(
+        toml_text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut tree = toml::Value::try_from(Config::default()).context("default config")?;
+        let file: toml::Value = toml::from_str(toml_text).context("parsing the config file")?;
+        merge(&mut tree, file);
+        for (name, value) in env {
+            apply_env(&mut tree, &name, &value)?;
+        }
+        let config: Config = tree.try_into().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if crate::domain::email_address::EmailAddress::parse(&self.helpdesk.support_address).is_err() {
+            bail!("helpdesk.support_address is not an email address");
+        }
+        let prefix = &self.helpdesk.ticket_prefix;
+        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_uppercase()) {
+            bail!("helpdesk.ticket_prefix must be upper-case ASCII letters, e.g. HD");
+        }
+        if !matches!(self.helpdesk.default_locale.as_str(), "ro" | "en") {
+            bail!("helpdesk.default_locale must be \"ro\" or \"en\"");
+        }
+        if self.helpdesk.secret.len() < 16 {
+            bail!("helpdesk.secret must be at least 16 characters");
+        }
+        Ok(())
+    }
+
+    /// The domain of the support address, used for our Message-IDs.
+    pub fn mail_domain(&self) -> &str {
+        self.helpdesk.support_address.rsplit('@').next().unwrap_or("localhost")
+    }
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(base), toml::Value::Table(over)) => {
+            for (k, v) in over {
+                match base.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        base.insert(k, v);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+/// `HELPDESK_IMAP_POLL_INTERVAL_SECS=30` sets `imap.poll_interval_secs`; the value is
+/// read with the type the key already has (number, bool or string).
+fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<()> {
+    let Some(rest) = name.strip_prefix("HELPDESK_") else { return Ok(()) };
+    let rest = rest.to_ascii_lowercase();
+    let Some(section) = SECTIONS.iter().find(|s| rest.starts_with(&format!("{s}_"))) else {
+        return Ok(());
+    };
+    let key = &rest[section.len() + 1..];
+    let Some(table) = tree.get_mut(*section).and_then(|t| t.as_table_mut()) else { return Ok(()) };
+    let parsed = match table.get(key) {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            value.trim().parse().with_context(|| format!("{name} must be a whole number"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(match value.trim() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => bail!("{name} must be true or false"),
+        }),
+        Some(toml::Value::Table(_)) => bail!("{name} names a table; set its keys in the file"),
+        _ => toml::Value::String(value.to_string()),
+    };
+    table.insert(key.to_string(), parsed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_shipped_file_parses() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"))
+            .unwrap();
+        let c = Config::from_parts(&text, env(&[])).unwrap();
+        assert_eq!(c.imap.port, 1143);
+        assert_eq!(c.smtp.port, 2525);
+        assert_eq!(c.web.bind, "127.0.0.1:8080");
+        assert_eq!(c.sla.resolve_hours.urgent, 4);
+    }
+
+    #[test]
+    fn env_overrides_keep_types() {
+        let c = Config::from_parts(
+            "",
+            env(&[
+                ("HELPDESK_IMAP_PASSWORD", "12345"),
+                ("HELPDESK_IMAP_PORT", "11143"),
+                ("HELPDESK_IMAP_IDLE", "false"),
+                ("HELPDESK_IMAP_TLS", "starttls"),
+                ("HELPDESK_WEB_BASE_URL", "https://help.example.test"),
+                ("HELPDESK_HELPDESK_SUPPORT_ADDRESS", "help@example.test"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.imap.password, "12345");
+        assert_eq!(c.imap.port, 11143);
+        assert!(!c.imap.idle);
+        assert_eq!(c.imap.tls, Tls::Starttls);
+        assert_eq!(c.web.base_url, "https://help.example.test");
+        assert_eq!(c.helpdesk.support_address, "help@example.test");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_name() {
+        let err = Config::from_parts("", env(&[("HELPDESK_IMAP_PORT", "imap")])).unwrap_err();
+        assert!(format!("{err:#}").contains("HELPDESK_IMAP_PORT"));
+        assert!(Config::from_parts("[imap]\nbogus = 1\n", env(&[])).is_err());
+        assert!(Config::from_parts("[helpdesk]\nticket_prefix = \"hd\"\n", env(&[])).is_err());
+    }
+}

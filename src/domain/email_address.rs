@@ -1,0 +1,71 @@
+//! `EmailAddress`: a parsed, normalised mailbox address (lower-case, trimmed).
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct EmailAddress(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not an email address: {0:?}")]
+pub struct BadAddress(pub String);
+
+impl EmailAddress {
+    /// Accepts `local@domain` (a bare address, optionally inside `<…>`), with a dotted
+    /// or single-label domain; the result is lower-cased.
+    pub fn parse(s: &str) -> Result<Self, BadAddress> {
+        let bad = || BadAddress(s.to_string());
+        let t = s.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        if t.len() > 254 {
+            return Err(bad());
+        }
+        let (local, domain) = t.rsplit_once('@').ok_or_else(bad)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c));
+        let domain_ok = !domain.is_empty()
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok { Ok(Self(t.to_lowercase())) } else { Err(bad()) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or("")
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_and_refuses() {
+        assert_eq!(EmailAddress::parse(" Ion.Pop@Client.RO ").unwrap().as_str(), "ion.pop@client.ro");
+        assert_eq!(EmailAddress::parse("<a+b@x.test>").unwrap().as_str(), "a+b@x.test");
+        assert_eq!(EmailAddress::parse("MAILER-DAEMON@x.test").unwrap().local_part(), "mailer-daemon");
+        for bad in ["", "a", "@x.test", "a@", "a b@x.test", "a@x..test", "a@-x.test", ".a@x.test", "a@b@c"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Inbound mail decisions: what kind of mail it is (RFC 3834), and which ticket it joins.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::email_address::EmailAddress;
+use super::ids::TicketId;
+use super::ticket::Status;
+
+/// The headers that tell automatic mail from mail a person wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    pub from: Option<EmailAddress>,
+    pub subject: String,
+    pub auto_submitted: Option<String>,
+    pub x_autoreply: bool,
+    pub x_auto_response_suppress: Option<String>,
+    pub precedence: Option<String>,
+    pub list_id: bool,
+    pub content_type: String,
+    pub report_type: Option<String>,
+    pub return_path_null: bool,
+    pub x_failed_recipients: bool,
+    pub x_loop: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A person wrote it: it may open or join a ticket.
+    Human,
+    AutoReply,
+    Bounce,
+    Bulk,
+    List,
+    /// Our own outbound mail came back (a loop).
+    OwnMail,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Human => "human",
+            Kind::AutoReply => "auto_reply",
+            Kind::Bounce => "bounce",
+            Kind::Bulk => "bulk",
+            Kind::List => "list",
+            Kind::OwnMail => "own_mail",
+        }
+    }
+}
+
+static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\s*(?:
+            auto(?:matic)?[\s_-]*(?:reply|response|antwort|risposta|respuesta)
+          | auto:\s | autoreply | out\s+of\s+(?:the\s+)?office | ooo\s*: | away\s+from\s+(?:the\s+)?office
+          | r[ăa]spuns\s+automat | absent[aă]?\s*: | absence\s*: | abwesenheit | réponse\s+automatique
+          | automatische\s+antwort | vacation\s+(?:reply|notice) | nu\s+sunt\s+la\s+birou | sunt\s+[îi]n\s+concediu
+        )",
+    )
+    .expect("valid pattern")
+});
+
+static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:undeliver(?:ed|able)|delivery\s+(?:status\s+notification|failure|has\s+failed)|mail\s+delivery\s+failed|returned\s+mail|failure\s+notice|nedistribuit|nelivrat)",
+    )
+    .expect("valid pattern")
+});
+
+/// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
+pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
+    if s.from.as_ref() == Some(own) || s.x_loop.iter().any(|v| v.eq_ignore_ascii_case(own.as_str())) {
+        return Kind::OwnMail;
+    }
+    let ct = s.content_type.to_ascii_lowercase();
+    let report = s.report_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let daemon = s.from.as_ref().is_some_and(|a| {
+        matches!(a.local_part(), "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon")
+    });
+    if (ct == "multipart/report" && report.contains("delivery-status"))
+        || daemon
+        || s.x_failed_recipients
+        || (s.return_path_null && BOUNCE_SUBJECT.is_match(&s.subject))
+    {
+        return Kind::Bounce;
+    }
+    let auto_submitted = s.auto_submitted.as_deref().map(|v| v.trim().to_ascii_lowercase());
+    if auto_submitted.as_deref().is_some_and(|v| !v.is_empty() && !v.starts_with("no"))
+        || s.x_autoreply
+        || s.x_auto_response_suppress.as_deref().is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("all") || v.contains("oof") || v.contains("autoreply")
+        })
+        || (ct == "multipart/report" && report.contains("disposition-notification"))
+        || AUTO_SUBJECT.is_match(&s.subject)
+    {
+        return Kind::AutoReply;
+    }
+    match s.precedence.as_deref().map(|p| p.trim().to_ascii_lowercase()).as_deref() {
+        Some("bulk" | "junk") => return Kind::Bulk,
+        Some("list") => return Kind::List,
+        _ => {}
+    }
+    if s.list_id {
+        return Kind::List;
+    }
+    Kind::Human
+}
+
+/// How the sender relates to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Requester,
+    Cc,
+    Partner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Requester => "requester",
+            Role::Cc => "cc",
+            Role::Partner => "partner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Requester, Role::Cc, Role::Partner].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A ticket that the mail seems to belong to, with what we know of the sender there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub ticket: TicketId,
+    pub status: Status,
+    /// The sender's role on that ticket, if they are a participant.
+    pub sender_role: Option<Role>,
+    /// For a reference: the role of the person our referenced mail was sent to.
+    pub addressee_role: Option<Role>,
+}
+
+/// What the lookups found: a ticket named by one of our Message-IDs in
+/// `In-Reply-To`/`References`, and a ticket named by the subject token.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence {
+    pub by_reference: Option<Candidate>,
+    pub by_token: Option<Candidate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threading {
+    /// Add the mail to this open (or resolved) ticket; the sender acts in this role.
+    Existing { ticket: TicketId, role: Role },
+    /// Open a new ticket.
+    New,
+    /// The mail answers a closed ticket: open a new ticket linked to it.
+    NewLinked { closed: TicketId },
+}
+
+/// DESIGN.md's order: our Message-IDs first, then the token when the sender is a
+/// participant. A stranger's token never adds to someone else's ticket.
+pub fn thread(evidence: Evidence) -> Threading {
+    let chosen = match (evidence.by_reference, evidence.by_token) {
+        (Some(c), _) => Some((c, c.sender_role.or(c.addressee_role).unwrap_or(Role::Cc))),
+        (None, Some(c)) => c.sender_role.map(|role| (c, role)),
+        (None, None) => None,
+    };
+    match chosen {
+        None => Threading::New,
+        Some((c, _)) if c.status == Status::Closed => Threading::NewLinked { closed: c.ticket },
+        Some((c, role)) => Threading::Existing { ticket: c.ticket, role },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own() -> EmailAddress {
+        EmailAddress::parse("support@example.test").unwrap()
+    }
+
+    fn from(addr: &str, subject: &str) -> Signals {
+        Signals { from: EmailAddress::parse(addr).ok(), subject: subject.into(), content_type: "text/plain".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_person_writing_is_human() {
+        assert_eq!(classify(&from("ion@client.ro", "Imprimanta nu merge"), &own()), Kind::Human);
+        let mut s = from("ion@client.ro", "Re: [HD-1] Out of paper");
+        s.auto_submitted = Some("no".into());
+        assert_eq!(classify(&s, &own()), Kind::Human);
+    }
+
+    #[test]
+    fn auto_replies() {
+        let mut s = from("ion@client.ro", "Hello");
+        s.auto_submitted = Some("auto-replied".into());
+        assert_eq!(classify(&s, &own()), Kind::AutoReply);
+        let mut s = from("ion@client.ro", "Hello");
+        s.x_autoreply = true;
+        assert_eq!(classify(&s, &own()), Kind::AutoReply);
+        let mut s = from("ion@client.ro", "Hello");
+        s.x_auto_response_suppress = Some("All".into());
+        assert_eq!(classify(&s, &own()), Kind::AutoReply);
+        for subject in [
+            "Automatic reply: [HD-3] x", "Out of Office: x", "Răspuns automat: Nu sunt la birou",
+            "Raspuns automat: concediu", "AutoReply: x", "Abwesenheitsnotiz: x", "Réponse automatique : x",
+        ] {
+            assert_eq!(classify(&from("ion@client.ro", subject), &own()), Kind::AutoReply, "{subject}");
+        }
+    }
+
+    #[test]
+    fn bounces() {
+        assert_eq!(classify(&from("MAILER-DAEMON@mx.client.ro", "Undelivered Mail"), &own()), Kind::Bounce);
+        assert_eq!(classify(&from("postmaster@client.ro", "x"), &own()), Kind::Bounce);
+        let mut s = from("x@client.ro", "x");
+        s.content_type = "multipart/report".into();
+        s.report_type = Some("delivery-status".into());
+        assert_eq!(classify(&s, &own()), Kind::Bounce);
+        let mut s = from("x@client.ro", "Mail delivery failed: returning message to sender");
+        s.return_path_null = true;
+        assert_eq!(classify(&s, &own()), Kind::Bounce);
+        let mut s = from("x@client.ro", "Question");
+        s.return_path_null = true;
+        assert_eq!(classify(&s, &own()), Kind::Human, "a null sender alone is not a bounce");
+    }
+
+    #[test]
+    fn lists_bulk_and_our_own_mail() {
+        let mut s = from("news@shop.test", "Oferte");
+        s.precedence = Some("bulk".into());
+        assert_eq!(classify(&s, &own()), Kind::Bulk);
+        let mut s = from("list@lists.test", "[users] x");
+        s.list_id = true;
+        assert_eq!(classify(&s, &own()), Kind::List);
+        assert_eq!(classify(&from("SUPPORT@example.test", "x"), &own()), Kind::OwnMail);
+        let mut s = from("fwd@client.ro", "x");
+        s.x_loop = vec!["support@example.test".into()];
+        assert_eq!(classify(&s, &own()), Kind::OwnMail);
+    }
+
+    fn cand(id: i64, status: Status, sender: Option<Role>, addressee: Option<Role>) -> Candidate {
+        Candidate { ticket: TicketId(id), status, sender_role: sender, addressee_role: addressee }
+    }
+
+    #[test]
+    fn threading_order() {
+        let open = Status::InProgress;
+        assert_eq!(thread(Evidence::default()), Threading::New);
+        // Our Message-ID wins over the token.
+        let e = Evidence {
+            by_reference: Some(cand(1, open, Some(Role::Requester), Some(Role::Requester))),
+            by_token: Some(cand(2, open, Some(Role::Requester), None)),
+        };
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(1), role: Role::Requester });
+        // The token only for participants.
+        let e = Evidence { by_reference: None, by_token: Some(cand(2, open, Some(Role::Cc), None)) };
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(2), role: Role::Cc });
+        let e = Evidence { by_reference: None, by_token: Some(cand(2, open, None, None)) };
+        assert_eq!(thread(e), Threading::New, "a stranger's token opens a new ticket");
+        // A reply to our question to a partner acts as the partner.
+        let e = Evidence { by_reference: Some(cand(3, Status::WaitingForThirdParty, None, Some(Role::Partner))), by_token: None };
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(3), role: Role::Partner });
+        // Closed tickets are never reopened.
+        let e = Evidence { by_reference: None, by_token: Some(cand(4, Status::Closed, Some(Role::Requester), None)) };
+        assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(4) });
+        let e = Evidence { by_reference: None, by_token: Some(cand(4, Status::Closed, None, None)) };
+        assert_eq!(thread(e), Threading::New, "a stranger is not linked to a closed ticket");
+    }
+}

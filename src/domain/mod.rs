@@ -1,0 +1,10 @@
+//! The pure core: no I/O, no async, no clock reads (`now` is an argument).
+
+pub mod email_address;
+pub mod ids;
+pub mod inbound;
+pub mod notification;
+pub mod password;
+pub mod reply_text;
+pub mod sla;
+pub mod ticket;

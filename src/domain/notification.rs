@@ -1,0 +1,148 @@
+//! Which mail an event causes, to whom, and whether an opt-out silences it.
+
+use super::ticket::{Event, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Template {
+    Confirmation,
+    Invitation,
+    StatusChanged,
+    RequestInfo,
+    ThirdPartyRequest,
+    AgentReply,
+    Resolved,
+    ClosedReply,
+}
+
+impl Template {
+    /// The file stem under `templates/email/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Template::Confirmation => "confirmation",
+            Template::Invitation => "invitation",
+            Template::StatusChanged => "status_changed",
+            Template::RequestInfo => "request_info",
+            Template::ThirdPartyRequest => "third_party_request",
+            Template::AgentReply => "agent_reply",
+            Template::Resolved => "resolved",
+            Template::ClosedReply => "closed_reply",
+        }
+    }
+
+    /// Automatic mail carries `Auto-Submitted: auto-generated` (RFC 3834); mail a person
+    /// wrote (an agent's reply or question) does not.
+    pub fn is_automatic(self) -> bool {
+        !matches!(self, Template::AgentReply | Template::RequestInfo | Template::ThirdPartyRequest)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    Requester,
+    Partner,
+}
+
+/// One mail to queue. `always` mail ignores the requester's opt-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notify {
+    pub to: Recipient,
+    pub template: Template,
+    pub always: bool,
+}
+
+impl Notify {
+    const fn always(to: Recipient, template: Template) -> Self {
+        Self { to, template, always: true }
+    }
+
+    /// Whether this mail goes out to someone who has (or has not) opted out of status mail.
+    pub fn is_sent(&self, opted_out: bool) -> bool {
+        self.always || !opted_out || self.to == Recipient::Partner
+    }
+}
+
+/// The mail for a new ticket.
+pub fn for_new_ticket(linked_to_closed: bool) -> Notify {
+    let template = if linked_to_closed { Template::ClosedReply } else { Template::Confirmation };
+    Notify::always(Recipient::Requester, template)
+}
+
+/// The mail an accepted event causes. Requests for information, agent replies and the
+/// resolution always go out; a plain status change can be silenced by the customer.
+pub fn for_transition(event: Event, from: Status, to: Status) -> Vec<Notify> {
+    let status_mail = Notify { to: Recipient::Requester, template: Template::StatusChanged, always: false };
+    match event {
+        Event::RequestInfo => vec![Notify::always(Recipient::Requester, Template::RequestInfo)],
+        Event::Resolve => vec![Notify::always(Recipient::Requester, Template::Resolved)],
+        Event::AgentReplied => vec![Notify::always(Recipient::Requester, Template::AgentReply)],
+        Event::AskThirdParty => {
+            let mut mail = vec![Notify::always(Recipient::Partner, Template::ThirdPartyRequest)];
+            if from != to {
+                mail.push(status_mail);
+            }
+            mail
+        }
+        Event::InternalNote => vec![],
+        Event::Assign { .. }
+        | Event::CustomerReplied
+        | Event::PartnerReplied
+        | Event::Close
+        | Event::AutoClose => {
+            if from != to { vec![status_mail] } else { vec![] }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ticket::{TicketState, transition};
+
+    fn mail(status: Status, event: Event) -> Vec<Notify> {
+        transition(TicketState { status, assignee: Some(1) }, event).unwrap().notify
+    }
+
+    #[test]
+    fn opted_out_customer_still_gets_questions_and_the_resolution() {
+        let ask = mail(Status::InProgress, Event::RequestInfo);
+        assert_eq!(ask.len(), 1);
+        assert!(ask[0].is_sent(true));
+        let resolved = mail(Status::InProgress, Event::Resolve);
+        assert_eq!(resolved[0].template, Template::Resolved);
+        assert!(resolved[0].is_sent(true));
+        let reply = mail(Status::InProgress, Event::AgentReplied);
+        assert!(reply[0].is_sent(true));
+    }
+
+    #[test]
+    fn status_mail_is_silenced_by_the_opt_out() {
+        let back = mail(Status::WaitingForCustomer, Event::CustomerReplied);
+        assert_eq!(back, vec![Notify { to: Recipient::Requester, template: Template::StatusChanged, always: false }]);
+        assert!(back[0].is_sent(false));
+        assert!(!back[0].is_sent(true));
+    }
+
+    #[test]
+    fn partner_gets_the_question_and_customer_the_status() {
+        let m = mail(Status::InProgress, Event::AskThirdParty);
+        assert_eq!(m[0].to, Recipient::Partner);
+        assert!(m[0].is_sent(true));
+        assert_eq!(m[1].template, Template::StatusChanged);
+        assert!(!m[1].is_sent(true));
+    }
+
+    #[test]
+    fn no_mail_without_a_change() {
+        assert!(mail(Status::InProgress, Event::CustomerReplied).is_empty());
+        assert!(mail(Status::InProgress, Event::Assign { agent_id: 2 }).is_empty());
+        assert!(mail(Status::InProgress, Event::InternalNote).is_empty());
+    }
+
+    #[test]
+    fn new_tickets() {
+        assert_eq!(for_new_ticket(false).template, Template::Confirmation);
+        assert_eq!(for_new_ticket(true).template, Template::ClosedReply);
+        assert!(Template::Confirmation.is_automatic());
+        assert!(!Template::AgentReply.is_automatic());
+    }
+}

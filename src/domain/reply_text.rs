@@ -1,0 +1,816 @@
+//! Splits the plain text of an email reply into the newly written text, the quoted history and the signature.
+//!
+//! The full original text is stored elsewhere; this module only decides which part a person
+//! actually wrote in this message. It understands `>` quoting with the attribution line that
+//! precedes it (English, Romanian, German, French and a few other languages, also when the
+//! attribution is wrapped over several lines), Outlook style separators and header blocks,
+//! forwarded-message markers, the standard `-- ` signature delimiter and the sign-offs that
+//! mobile clients append.
+//!
+//! Output always uses `\n` line endings, whatever the input used. Every step looks at a bounded
+//! window of lines around the current one, so the running time is linear in the input size.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The three parts of a reply. `new_text` is never empty when the input has any non-blank text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReplyParts {
+    /// What the sender wrote in this message, without surrounding blank lines.
+    pub new_text: String,
+    /// The quoted history, from its first line (attribution or separator) to the end.
+    pub quoted: String,
+    /// The signature block, delimiter or sign-off line included; empty when none was found.
+    pub signature: String,
+}
+
+/// Attribution candidates (possibly joined from wrapped lines) longer than this are ignored.
+const MAX_ATTRIBUTION_CHARS: usize = 400;
+/// How many physical lines an attribution may be wrapped over.
+const MAX_ATTRIBUTION_LINES: usize = 3;
+/// Blank lines allowed between an attribution and the first `>` line.
+const MAX_BLANKS_BEFORE_QUOTE: usize = 2;
+/// How far below a `From:` line the rest of a header block is looked for.
+const HEADER_LOOKAHEAD: usize = 6;
+/// Non-blank lines allowed after a `-- ` delimiter for it to count as a signature.
+const MAX_SIGNATURE_LINES: usize = 40;
+/// Same for a bare `--` delimiter, which is more often used for other things.
+const MAX_BARE_SIGNATURE_LINES: usize = 15;
+/// Sign-offs are looked for among this many last non-blank lines.
+const SIGN_OFF_WINDOW: usize = 3;
+/// Longest line that may be a mobile sign-off.
+const MAX_SIGN_OFF_CHARS: usize = 100;
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in pattern is valid")
+}
+
+/// Words an attribution line starts with ("On ...", "În ...", "Pe ...", "Am ...", "Le ...").
+static ATTRIBUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*(?:on|în|in|pe|am|le|el|il\s+giorno|il|op|em|den|w\s+dniu|dnia)\s")
+});
+
+/// The verb an attribution ends with ("wrote:", "a scris:", "schrieb ...:", "a écrit :").
+static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:wrote|writes|a\s+scris|a\s+[ée]crit|escribi[óo]|ha\s+scritto|escreveu|skrev|kirjoitti|napisa[łl](?:\(a\))?|написал(?:\(а\))?)|\b(?:schrieb|schreef)\b.*)\s*:\s*$",
+    )
+});
+
+/// A line that is nothing but the attribution verb (the tail of a wrapped attribution).
+static ATTRIBUTION_VERB_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:wrote|a\s+scris|a\s+[ée]crit|escribi[óo]|ha\s+scritto|escreveu|skrev|schrieb|schreef)\s*:\s*$",
+    )
+});
+
+/// A clock time, which every client puts in its attribution line.
+static CLOCK_TIME: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{1,2}[:.]\d{2}\b"));
+
+/// "-----Original Message-----" and its translations, and forwarded-message markers.
+static ORIGINAL_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*-{2,}\s*(?:original\s+message|mesaj(?:ul)?\s+original|urspr[üu]ngliche\s+nachricht|originalnachricht|message\s+d['’]origine|mensaje\s+original|messaggio\s+originale|oorspronkelijk\s+bericht|forwarded\s+message|mesaj\s+redirec[țţt]ionat|weitergeleitete\s+nachricht|message\s+transf[ée]r[ée]|mensaje\s+reenviado|messaggio\s+inoltrato)\s*-{2,}\s*$",
+    )
+});
+
+/// Apple Mail's forwarded-message marker.
+static BEGIN_FORWARDED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*begin\s+forwarded\s+message\s*:\s*$"));
+
+/// The line of underscores Outlook puts above the header block of the quoted message.
+static UNDERSCORE_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*_{10,}\s*$"));
+
+static FROM_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*\*?(?:from|de\s+la|de|von|exp[ée]diteur|da|van|od|fr[åa]n|fra)\s*:\*?\s*\S")
+});
+
+/// Date headers that only Outlook-like clients write; enough on their own after `From:`.
+static SENT_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*\*?(?:sent|trimis|gesendet|envoy[ée]|enviado|inviato|verzonden|wys[łl]ane|skickat|sendt)\s*:\*?\s*\S",
+    )
+});
+
+/// Generic date headers; need more evidence to start a header block.
+static DATE_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*\*?(?:date|data|datum|dat[ăa]|fecha)\s*:\*?\s*\S"));
+
+static TO_OR_SUBJECT_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*\*?(?:to|c[ăa]tre|an|[àa]|para|aan|do|till|til|cc|subject|subiect|betreff|objet|asunto|oggetto|onderwerp|temat|[äa]mne|emne)\s*:\*?",
+    )
+});
+
+/// Sign-offs that mobile and webmail clients append below the text.
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?ix)^(?:
+        sent\s+from\s+(?:my\s+\S.*|outlook\b.*|yahoo\s+mail\b.*|mail\s+for\s+windows\b.*|aol\b.*|proton\s*mail\b.*|samsung\b.*|the\s+mail\s+app\b.*)
+      | trimis\s+de\s+pe\s+\S.*
+      | trimis\s+din\s+(?:mail|outlook|yahoo|aplica[țţt]ia)\b.*
+      | get\s+outlook\s+for\s+(?:ios|android)\b.*
+      | (?:ob[țţt]ine[țţt]i|desc[ăa]rca[țţt]i)\s+outlook\s+pentru\s+(?:ios|android)\b.*
+      | envoy[ée]\s+de\s+mon\s+\S.*
+      | von\s+meinem\s+\S.*\s+gesendet\.?
+      | gesendet\s+von\s+meinem\s+\S.*
+      | enviado\s+desde\s+mi\s+\S.*
+      | inviato\s+da(?:l\s+mio)?\s+\S.*
+      | verzonden\s+(?:vanaf|met)\s+\S.*
+    )$")
+});
+
+/// Splits `text` into new text, quoted history and signature. Never panics.
+#[must_use]
+pub fn split_reply(text: &str) -> ReplyParts {
+    let normalized = normalize_newlines(text);
+    let lines: Vec<&str> = normalized.split('\n').collect();
+    if lines.iter().all(|l| is_blank(l)) {
+        return ReplyParts::default();
+    }
+    let quoted_lines: Vec<bool> = lines.iter().map(|l| is_quote_line(l)).collect();
+
+    if let Some((start, kind)) = find_quote_start(&lines, &quoted_lines) {
+        let head = &lines[..start];
+        let interleaved =
+            kind == QuoteKind::Marked && has_inline_answers(&lines, &quoted_lines, start);
+        if !interleaved {
+            let (new_end, sig_start) = match find_signature_start(head) {
+                Some(s) if !all_blank(&head[..s]) => (s, s),
+                _ => (head.len(), head.len()),
+            };
+            let new_text = join_trimmed(&head[..new_end]);
+            if !new_text.is_empty() {
+                return ReplyParts {
+                    new_text,
+                    quoted: join_trimmed(&lines[start..]),
+                    signature: join_trimmed(&head[sig_start..]),
+                };
+            }
+        }
+        return fall_back(&lines, &quoted_lines, &normalized);
+    }
+
+    match find_signature_start(&lines) {
+        Some(s) if !all_blank(&lines[..s]) => ReplyParts {
+            new_text: join_trimmed(&lines[..s]),
+            quoted: String::new(),
+            signature: join_trimmed(&lines[s..]),
+        },
+        _ => ReplyParts {
+            new_text: join_trimmed(&lines),
+            ..ReplyParts::default()
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteKind {
+    /// `>`-quoted lines, possibly preceded by an attribution, or an attribution line alone.
+    Marked,
+    /// An Outlook separator, header block or forwarded-message marker.
+    Separator,
+}
+
+fn normalize_newlines(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return text.to_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn is_blank(line: &str) -> bool {
+    line.trim().is_empty()
+}
+
+fn all_blank(lines: &[&str]) -> bool {
+    lines.iter().all(|l| is_blank(l))
+}
+
+fn is_quote_line(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+/// Joins lines with `\n`, dropping blank lines at both ends and trailing whitespace at the end.
+fn join_trimmed(lines: &[&str]) -> String {
+    let Some(first) = lines.iter().position(|l| !is_blank(l)) else {
+        return String::new();
+    };
+    let last = lines.iter().rposition(|l| !is_blank(l)).unwrap_or(first);
+    lines[first..=last].join("\n").trim_end().to_owned()
+}
+
+/// Joins `lines[from..=to]` with single spaces, or `None` when the result would be too long or
+/// a line in the range is blank or `>`-quoted.
+fn join_candidate(lines: &[&str], quoted: &[bool], from: usize, to: usize) -> Option<String> {
+    let mut total = 0usize;
+    for i in from..=to {
+        if quoted[i] || is_blank(lines[i]) {
+            return None;
+        }
+        total += lines[i].len() + 1;
+        if total > MAX_ATTRIBUTION_CHARS {
+            return None;
+        }
+    }
+    let parts: Vec<&str> = lines[from..=to].iter().map(|l| l.trim()).collect();
+    Some(parts.join(" "))
+}
+
+/// An attribution that starts at line `i` and is convincing on its own, without `>` lines
+/// after it. Returns the index of its last line.
+fn strong_attribution_at(lines: &[&str], quoted: &[bool], i: usize) -> Option<usize> {
+    if quoted[i] || !ATTRIBUTION_LEAD.is_match(lines[i]) {
+        return None;
+    }
+    for to in i..lines.len().min(i + MAX_ATTRIBUTION_LINES) {
+        let joined = join_candidate(lines, quoted, i, to)?;
+        if ATTRIBUTION_END.is_match(&joined)
+            && (joined.contains('@') || CLOCK_TIME.is_match(&joined))
+        {
+            return Some(to);
+        }
+    }
+    None
+}
+
+/// The first line of an attribution that ends just above the `>` line at `quote`, if any.
+fn attribution_before(lines: &[&str], quoted: &[bool], quote: usize) -> Option<usize> {
+    let mut j = quote.checked_sub(1)?;
+    let mut blanks = 0;
+    while is_blank(lines[j]) {
+        blanks += 1;
+        if blanks > MAX_BLANKS_BEFORE_QUOTE {
+            return None;
+        }
+        j = j.checked_sub(1)?;
+    }
+    if quoted[j] {
+        return None;
+    }
+    let lowest = j.saturating_sub(MAX_ATTRIBUTION_LINES - 1);
+    for k in (lowest..=j).rev() {
+        let Some(joined) = join_candidate(lines, quoted, k, j) else {
+            break;
+        };
+        if ATTRIBUTION_LEAD.is_match(lines[k]) && ATTRIBUTION_END.is_match(&joined) {
+            return Some(k);
+        }
+    }
+    // No recognised opening word: "Ion Popescu <ion@x.ro> wrote:", possibly wrapped before the verb.
+    if lines[j].len() > MAX_ATTRIBUTION_CHARS || !ATTRIBUTION_END.is_match(lines[j]) {
+        return None;
+    }
+    if ATTRIBUTION_VERB_ONLY.is_match(lines[j]) && j > 0 {
+        let prev = lines[j - 1];
+        if !quoted[j - 1]
+            && !is_blank(prev)
+            && prev.len() <= MAX_ATTRIBUTION_CHARS
+            && (prev.contains('@') || prev.contains('<'))
+        {
+            return Some(j - 1);
+        }
+    }
+    Some(j)
+}
+
+/// True when line `i` opens an Outlook style or forwarded quoted message.
+fn is_separator_at(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
+    if ORIGINAL_SEPARATOR.is_match(line) || BEGIN_FORWARDED.is_match(line) {
+        return true;
+    }
+    if UNDERSCORE_LINE.is_match(line) {
+        return lines
+            .iter()
+            .skip(i + 1)
+            .take(3)
+            .find(|l| !is_blank(l))
+            .is_some_and(|l| {
+                FROM_HEADER.is_match(l) || SENT_HEADER.is_match(l) || DATE_HEADER.is_match(l)
+            });
+    }
+    if FROM_HEADER.is_match(line) {
+        let window = lines.iter().skip(i + 1).take(HEADER_LOOKAHEAD);
+        let (mut sent, mut date, mut other) = (false, false, false);
+        for l in window {
+            sent |= SENT_HEADER.is_match(l);
+            date |= DATE_HEADER.is_match(l);
+            other |= TO_OR_SUBJECT_HEADER.is_match(l);
+        }
+        return sent || (date && (other || line.contains('@')));
+    }
+    false
+}
+
+/// The line where the quoted history starts, and how it is marked.
+fn find_quote_start(lines: &[&str], quoted: &[bool]) -> Option<(usize, QuoteKind)> {
+    for i in 0..lines.len() {
+        if is_blank(lines[i]) {
+            continue;
+        }
+        if quoted[i] {
+            let start = attribution_before(lines, quoted, i).unwrap_or(i);
+            return Some((start, QuoteKind::Marked));
+        }
+        if is_separator_at(lines, i) {
+            return Some((i, QuoteKind::Separator));
+        }
+        if strong_attribution_at(lines, quoted, i).is_some() {
+            return Some((i, QuoteKind::Marked));
+        }
+    }
+    None
+}
+
+/// Marks every line that belongs to quoting: `>` lines and the attributions introducing them.
+fn quoting_mask(lines: &[&str], quoted: &[bool]) -> Vec<bool> {
+    let mut mask = quoted.to_vec();
+    let mut i = 0;
+    while i < lines.len() {
+        if quoted[i] {
+            let block_start = i == 0 || !quoted[i - 1];
+            let attribution = block_start
+                .then(|| attribution_before(lines, quoted, i))
+                .flatten();
+            if let Some(k) = attribution {
+                for (m, line) in mask.iter_mut().zip(lines.iter()).take(i).skip(k) {
+                    *m = !is_blank(line);
+                }
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(end) = strong_attribution_at(lines, quoted, i) {
+            for m in &mut mask[i..=end] {
+                *m = true;
+            }
+            i = end + 1;
+            continue;
+        }
+        i += 1;
+    }
+    mask
+}
+
+/// True when, below `start`, unquoted text sits between `>` lines: answers written inline.
+fn has_inline_answers(lines: &[&str], quoted: &[bool], start: usize) -> bool {
+    let mut seen_quote = false;
+    let mut pending_answer = false;
+    for i in start..lines.len() {
+        let line = lines[i];
+        if quoted[i] {
+            if pending_answer {
+                return true;
+            }
+            seen_quote = true;
+            continue;
+        }
+        if is_blank(line) || !seen_quote {
+            continue;
+        }
+        if is_separator_at(lines, i) {
+            return false;
+        }
+        if attribution_ahead(lines, quoted, i) || is_wrapped_quote_tail(lines, quoted, i) {
+            continue;
+        }
+        pending_answer = true;
+    }
+    false
+}
+
+/// True when line `i` is part of an attribution for a `>` block a few lines below.
+fn attribution_ahead(lines: &[&str], quoted: &[bool], i: usize) -> bool {
+    let limit = lines
+        .len()
+        .min(i + MAX_ATTRIBUTION_LINES + MAX_BLANKS_BEFORE_QUOTE + 1);
+    (i + 1..limit)
+        .find(|&q| quoted[q])
+        .and_then(|q| attribution_before(lines, quoted, q))
+        .is_some_and(|k| k <= i)
+}
+
+/// A client hard-wrapped a long `>` line and the rest lost its marker: a lowercase start
+/// right below a long quoted line, followed by a quoted or blank line.
+fn is_wrapped_quote_tail(lines: &[&str], quoted: &[bool], i: usize) -> bool {
+    if i == 0 || !quoted[i - 1] || lines[i - 1].chars().count() < 60 {
+        return false;
+    }
+    let starts_lower = lines[i]
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(char::is_lowercase);
+    let next_ok = i + 1 >= lines.len() || quoted[i + 1] || is_blank(lines[i + 1]);
+    starts_lower && next_ok
+}
+
+/// Where the signature starts in `lines`, if it has one.
+fn find_signature_start(lines: &[&str]) -> Option<usize> {
+    let delimiter = find_delimiter(lines);
+    let sign_off = find_sign_off(lines);
+    match (delimiter, sign_off) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn find_delimiter(lines: &[&str]) -> Option<usize> {
+    // Count non-blank lines below each line once, from the bottom up.
+    let mut below = vec![0usize; lines.len() + 1];
+    for i in (0..lines.len()).rev() {
+        below[i] = below[i + 1] + usize::from(!is_blank(lines[i]));
+    }
+    (0..lines.len()).find(|&i| {
+        let line = lines[i];
+        if !line.starts_with("--") || line.trim() != "--" {
+            return false;
+        }
+        let limit = if line.len() > 2 {
+            MAX_SIGNATURE_LINES
+        } else {
+            MAX_BARE_SIGNATURE_LINES
+        };
+        below[i + 1] <= limit
+    })
+}
+
+fn find_sign_off(lines: &[&str]) -> Option<usize> {
+    let mut found = None;
+    let mut seen = 0;
+    for i in (0..lines.len()).rev() {
+        let line = lines[i].trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.chars().count() <= MAX_SIGN_OFF_CHARS && SIGN_OFF.is_match(line) {
+            found = Some(i);
+        }
+        seen += 1;
+        if seen >= SIGN_OFF_WINDOW {
+            break;
+        }
+    }
+    found
+}
+
+/// Used when the text above the quote is empty or the answers are written between quotes:
+/// every unquoted line is new text, every `>` line and attribution is quoted.
+fn fall_back(lines: &[&str], quoted: &[bool], normalized: &str) -> ReplyParts {
+    let mask = quoting_mask(lines, quoted);
+    let mut own: Vec<&str> = Vec::new();
+    let mut history: Vec<&str> = Vec::new();
+    let mut last_history: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if mask[i] {
+            if last_history.is_some_and(|p| p + 1 < i) {
+                history.push("");
+            }
+            history.push(line);
+            last_history = Some(i);
+        } else if !is_blank(line) || own.last().is_some_and(|l| !is_blank(l)) {
+            own.push(line);
+        }
+    }
+    let quoted_text = join_trimmed(&history);
+    if all_blank(&own) {
+        return ReplyParts {
+            new_text: normalized.trim().to_owned(),
+            quoted: quoted_text,
+            signature: String::new(),
+        };
+    }
+    match find_signature_start(&own) {
+        Some(s) if !all_blank(&own[..s]) => ReplyParts {
+            new_text: join_trimmed(&own[..s]),
+            quoted: quoted_text,
+            signature: join_trimmed(&own[s..]),
+        },
+        _ => ReplyParts {
+            new_text: join_trimmed(&own),
+            quoted: quoted_text,
+            signature: String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crlf(text: &str) -> String {
+        text.replace('\n', "\r\n")
+    }
+
+    #[test]
+    fn empty_and_blank_input() {
+        assert_eq!(split_reply(""), ReplyParts::default());
+        assert_eq!(split_reply("   \n\r\n \t \n"), ReplyParts::default());
+    }
+
+    #[test]
+    fn plain_text_without_quote_or_signature() {
+        let parts = split_reply("\n\nBună ziua,\n\nImprimanta nu mai printează.\n\n");
+        assert_eq!(parts.new_text, "Bună ziua,\n\nImprimanta nu mai printează.");
+        assert_eq!(parts.quoted, "");
+        assert_eq!(parts.signature, "");
+    }
+
+    #[test]
+    fn gmail_attribution_wrapped_over_two_lines() {
+        let text = "Thanks, that fixed it.\n\n\
+                    On Mon, 3 Mar 2026 at 10:00, Ion Popescu <ion@customer.test>\n\
+                    wrote:\n\n\
+                    > Please restart the router.\n\
+                    >\n\
+                    > Support\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Thanks, that fixed it.");
+        assert!(parts.quoted.starts_with("On Mon, 3 Mar 2026"));
+        assert!(parts.quoted.ends_with("> Support"));
+        assert_eq!(parts.signature, "");
+    }
+
+    #[test]
+    fn gmail_attribution_on_one_line() {
+        let text = "Merge acum.\n\nOn Mon, 3 Mar 2026 at 10:00, Ion Popescu <ion@x.ro> wrote:\n> Vă rog să reporniți.";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Merge acum.");
+        assert!(parts.quoted.starts_with("On Mon"));
+    }
+
+    #[test]
+    fn apple_mail_attribution_and_iphone_sign_off() {
+        let text = "Da, am încercat deja.\n\nSent from my iPhone\n\n\
+                    On 3 Mar 2026, at 10:00, Ion <ion@x.ro> wrote:\n\n\
+                    > Ați încercat să reporniți aplicația?\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Da, am încercat deja.");
+        assert_eq!(parts.signature, "Sent from my iPhone");
+        assert!(parts.quoted.starts_with("On 3 Mar 2026, at 10:00"));
+        assert!(!parts.quoted.contains("Sent from"));
+    }
+
+    #[test]
+    fn romanian_gmail_attribution_with_diacritics() {
+        let text = "Bună ziua,\n\nAplicația încă nu pornește după actualizare. Știți când se rezolvă?\n\n\
+                    În lun., 3 mar. 2026 la 10:00, Ion Popescu <ion@x.ro> a scris:\n\n\
+                    > Am trimis o soluție țintită, vă rugăm să încercați.\n\
+                    > Mulțumim, echipa de suport\n";
+        let parts = split_reply(text);
+        assert_eq!(
+            parts.new_text,
+            "Bună ziua,\n\nAplicația încă nu pornește după actualizare. Știți când se rezolvă?"
+        );
+        assert!(parts.quoted.starts_with("În lun., 3 mar. 2026"));
+        assert!(parts.quoted.contains("soluție țintită"));
+    }
+
+    #[test]
+    fn romanian_pe_attribution_wrapped() {
+        let text = "Mulțumesc!\n\nPe 03.03.2026 10:00, Suport Tehnic\na scris:\n> Problema a fost rezolvată.";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Mulțumesc!");
+        assert!(parts.quoted.starts_with("Pe 03.03.2026 10:00"));
+    }
+
+    #[test]
+    fn german_and_french_attributions() {
+        let german = "Danke.\n\nAm Mo., 3. März 2026 um 10:00 Uhr schrieb Ion Popescu <ion@x.ro>:\n> Bitte neu starten.";
+        let parts = split_reply(german);
+        assert_eq!(parts.new_text, "Danke.");
+        assert!(parts.quoted.starts_with("Am Mo."));
+
+        let french = "Merci.\n\nLe lun. 3 mars 2026 à 10:00, Ion Popescu <ion@x.ro> a écrit :\n> Redémarrez.";
+        let parts = split_reply(french);
+        assert_eq!(parts.new_text, "Merci.");
+        assert!(parts.quoted.starts_with("Le lun."));
+    }
+
+    #[test]
+    fn attribution_without_quote_markers() {
+        let text = "Confirm primirea.\n\nOn Mon, Mar 3, 2026 at 10:00 AM Support <support@example.test> wrote:\nHello, your ticket was opened.\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Confirm primirea.");
+        assert!(parts.quoted.contains("your ticket was opened"));
+    }
+
+    #[test]
+    fn outlook_underscore_header_block() {
+        let text = "Bună ziua,\n\nVă mulțumesc, funcționează.\n\nIon\n\n\
+                    ________________________________\n\
+                    From: Support <support@example.test>\n\
+                    Sent: Monday, March 3, 2026 10:00 AM\n\
+                    To: Ion Popescu <ion@client.ro>\n\
+                    Subject: Re: Imprimanta\n\n\
+                    Ați încercat să reporniți?\n";
+        let parts = split_reply(text);
+        assert_eq!(
+            parts.new_text,
+            "Bună ziua,\n\nVă mulțumesc, funcționează.\n\nIon"
+        );
+        assert!(parts.quoted.starts_with("____"));
+        assert!(parts.quoted.contains("Ați încercat"));
+    }
+
+    #[test]
+    fn outlook_original_message_separators() {
+        for separator in [
+            "-----Original Message-----",
+            "-----Mesaj original-----",
+            "-----Ursprüngliche Nachricht-----",
+        ] {
+            let text =
+                format!("Răspunsul meu.\n\n{separator}\nFrom: a@b.ro\nSent: luni\n\nText vechi");
+            let parts = split_reply(&text);
+            assert_eq!(parts.new_text, "Răspunsul meu.", "{separator}");
+            assert!(parts.quoted.starts_with(separator), "{separator}");
+        }
+    }
+
+    #[test]
+    fn plain_header_block_in_several_languages() {
+        let blocks = [
+            "From: Support <support@example.test>\nSent: 3 March 2026 10:00\nTo: ion@client.ro\nSubject: Re: x",
+            "De la: Suport <support@example.test>\nTrimis: luni, 3 martie 2026 10:00\nCătre: ion@client.ro\nSubiect: Re: x",
+            "De: Suport <support@example.test>\nData: 3 martie 2026\nSubiect: x",
+            "Von: Support <support@example.test>\nGesendet: Montag, 3. März 2026 10:00\nAn: ion@client.ro",
+            "*From:* Support <support@example.test>\n*Sent:* Monday\n*To:* ion@client.ro",
+        ];
+        for block in blocks {
+            let text = format!("Mulțumesc pentru ajutor.\n\n{block}\n\nMesajul anterior.");
+            let parts = split_reply(&text);
+            assert_eq!(parts.new_text, "Mulțumesc pentru ajutor.", "{block}");
+            assert!(parts.quoted.ends_with("Mesajul anterior."), "{block}");
+        }
+    }
+
+    #[test]
+    fn form_like_text_is_not_a_header_block() {
+        let text = "De la: contabilitate\nData: ieri\nProblema: factura lipsește";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, text);
+        assert_eq!(parts.quoted, "");
+    }
+
+    #[test]
+    fn standard_signature_delimiter_and_quote() {
+        let text = "Aveți dreptate, mulțumesc.\n\n-- \nIon Popescu\nTel: 0722 000 000\n\n\
+                    On 03.03.2026 10:00, Support wrote:\n> Ticketul a fost închis.\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Aveți dreptate, mulțumesc.");
+        assert_eq!(parts.signature, "-- \nIon Popescu\nTel: 0722 000 000");
+        assert!(
+            parts
+                .quoted
+                .starts_with("On 03.03.2026 10:00, Support wrote:")
+        );
+        assert!(parts.quoted.contains("Ticketul a fost închis."));
+    }
+
+    #[test]
+    fn bare_double_dash_signature_at_end() {
+        let text = "Nu pot accesa contul.\n--\nMaria Ionescu\nSC Client SRL";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Nu pot accesa contul.");
+        assert_eq!(parts.signature, "--\nMaria Ionescu\nSC Client SRL");
+        assert_eq!(parts.quoted, "");
+    }
+
+    #[test]
+    fn mobile_sign_offs() {
+        for sign_off in [
+            "Sent from my iPhone",
+            "Sent from my Android",
+            "Trimis de pe iPhone-ul meu",
+            "Trimis de pe iPhone",
+            "Get Outlook for iOS<https://aka.ms/o0ukef>",
+            "Get Outlook for Android",
+            "Obțineți Outlook pentru iOS",
+            "Obțineți Outlook pentru Android",
+            "Trimis de pe Yahoo Mail pe Android",
+        ] {
+            let text = format!("Ecranul rămâne negru.\n\n{sign_off}\n");
+            let parts = split_reply(&text);
+            assert_eq!(parts.new_text, "Ecranul rămâne negru.", "{sign_off}");
+            assert_eq!(parts.signature, sign_off, "{sign_off}");
+        }
+    }
+
+    #[test]
+    fn sign_off_in_the_middle_is_text() {
+        let text = "Mesajul „Sent from my iPhone” apare în subsol.\nCum îl scot?\nMai am o întrebare.\nȘi încă una.";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, text);
+        assert_eq!(parts.signature, "");
+    }
+
+    #[test]
+    fn bottom_posting_falls_back_to_unquoted_lines() {
+        let text = "On Mon, 3 Mar 2026 at 10:00, Support <support@example.test> wrote:\n\
+                    > Ce versiune folosiți?\n\nVersiunea 2.3.\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Versiunea 2.3.");
+        assert!(parts.quoted.starts_with("On Mon, 3 Mar 2026"));
+        assert!(parts.quoted.contains("> Ce versiune folosiți?"));
+    }
+
+    #[test]
+    fn inline_answers_are_kept() {
+        let text = "Răspund mai jos.\n\n\
+                    On 3 Mar 2026, at 10:00, Support <support@example.test> wrote:\n\
+                    > Ce sistem de operare aveți?\n\n\
+                    Windows 11.\n\n\
+                    > Ați instalat ultima actualizare?\n\n\
+                    Da, ieri.\n\n\
+                    -- \nIon\n";
+        let parts = split_reply(text);
+        assert_eq!(
+            parts.new_text,
+            "Răspund mai jos.\n\nWindows 11.\n\nDa, ieri."
+        );
+        assert_eq!(parts.signature, "-- \nIon");
+        assert!(parts.quoted.contains("> Ce sistem de operare aveți?"));
+        assert!(parts.quoted.contains("> Ați instalat ultima actualizare?"));
+        assert!(!parts.quoted.contains("Windows 11"));
+    }
+
+    #[test]
+    fn hard_wrapped_quote_is_not_an_inline_answer() {
+        let text = "Mulțumesc.\n\nOn 3 Mar 2026, at 10:00, Support <support@example.test> wrote:\n\
+                    > Vă rugăm să descărcați din nou programul de instalare de pe pagina\n\
+                    noastră și să îl rulați ca administrator.\n\
+                    > Echipa de suport\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "Mulțumesc.");
+        assert!(parts.quoted.contains("noastră și să îl rulați"));
+    }
+
+    #[test]
+    fn only_quotes_keeps_whole_text() {
+        let text = "> prima linie\n> a doua linie\n";
+        let parts = split_reply(text);
+        assert_eq!(parts.new_text, "> prima linie\n> a doua linie");
+        assert_eq!(parts.quoted, "> prima linie\n> a doua linie");
+    }
+
+    #[test]
+    fn crlf_input_gives_lf_output() {
+        let text = crlf(
+            "Bună ziua,\n\nNu funcționează.\n\n-- \nIon\n\nOn Mon, 3 Mar 2026 at 10:00, Support <support@example.test> wrote:\n> Încercați din nou.\n",
+        );
+        let parts = split_reply(&text);
+        assert_eq!(parts.new_text, "Bună ziua,\n\nNu funcționează.");
+        assert_eq!(parts.signature, "-- \nIon");
+        assert!(!parts.quoted.contains('\r'));
+        assert!(parts.quoted.ends_with("> Încercați din nou."));
+    }
+
+    #[test]
+    fn forwarded_message_with_no_new_text_is_new_text() {
+        let text = "---------- Forwarded message ---------\nFrom: Ana <ana@client.ro>\nDate: Mon, 3 Mar 2026\nSubject: Eroare\nTo: ion@client.ro\n\nServerul nu răspunde.";
+        let parts = split_reply(text);
+        assert!(parts.new_text.contains("Serverul nu răspunde."));
+    }
+
+    #[test]
+    fn signature_only_is_not_emptied() {
+        let parts = split_reply("Sent from my iPhone");
+        assert_eq!(parts.new_text, "Sent from my iPhone");
+        assert_eq!(parts.signature, "");
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let long_line = "ș".repeat(200_000);
+        let many_lines = "> a\n".repeat(20_000) + &"text\n> b\n".repeat(5_000);
+        let inputs = [
+            ">".to_owned(),
+            "\r".to_owned(),
+            "\r\r\n\n".to_owned(),
+            "--".to_owned(),
+            "-- ".to_owned(),
+            "On".to_owned(),
+            "wrote:".to_owned(),
+            "wrote:\n>".to_owned(),
+            "\n\nwrote:\n\n\n>x".to_owned(),
+            "________________________________".to_owned(),
+            "From: x\nSent: y".to_owned(),
+            "\u{feff}Bună\u{0}ziua 🙂\n> ț".to_owned(),
+            long_line.clone(),
+            format!("On {long_line} wrote:\n> x"),
+            many_lines,
+        ];
+        for input in &inputs {
+            let parts = split_reply(input);
+            if !input.trim().is_empty() && input.trim() != "\u{feff}" {
+                assert!(
+                    !parts.new_text.is_empty(),
+                    "{:?}",
+                    &input[..input.len().min(40)]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Builds outbound messages: headers (Message-ID, threading, RFC 3834, RFC 8058) and bodies.
+
+use anyhow::Context;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, MultiPart};
+use rand::Rng;
+
+use crate::domain::email_address::EmailAddress;
+
+/// One outbound mail, before it is turned into bytes.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The `From` mailbox, e.g. `Helpdesk <support@example.test>`.
+    pub from: String,
+    pub to: EmailAddress,
+    pub to_name: String,
+    pub subject: String,
+    /// Without angle brackets.
+    pub message_id: String,
+    /// Message-IDs of the thread, oldest first, without angle brackets.
+    pub references: Vec<String>,
+    /// Automatic mail is marked `Auto-Submitted: auto-generated`.
+    pub automatic: bool,
+    /// When set: `List-Unsubscribe` + `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub unsubscribe_url: Option<String>,
+    /// Our own address, in `X-Loop`, so that our mail coming back is recognised.
+    pub loop_address: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A fresh Message-ID in our own domain (without angle brackets).
+pub fn new_message_id(domain: &str) -> String {
+    let bytes: [u8; 16] = rand::thread_rng().r#gen();
+    format!("{}@{domain}", hex::encode(bytes))
+}
+
+fn raw(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// The message as it goes over SMTP (CRLF line endings, MIME encoded, UTF-8).
+pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
+    let from: Mailbox = mail.from.parse().context("smtp.from is not a mailbox")?;
+    let to_name = (!mail.to_name.trim().is_empty()).then(|| mail.to_name.trim().to_string());
+    let to = Mailbox::new(to_name, mail.to.as_str().parse().context("recipient address")?);
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(mail.subject.clone())
+        .message_id(Some(format!("<{}>", mail.message_id)))
+        .raw_header(raw("X-Loop", mail.loop_address.clone()));
+    if let Some(parent) = mail.references.last() {
+        let refs = mail.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" ");
+        builder = builder.in_reply_to(format!("<{parent}>")).references(refs);
+    }
+    if mail.automatic {
+        builder = builder
+            .raw_header(raw("Auto-Submitted", "auto-generated".into()))
+            .raw_header(raw("X-Auto-Response-Suppress", "All".into()));
+    }
+    if let Some(url) = &mail.unsubscribe_url {
+        builder = builder
+            .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
+            .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
+    }
+    let message = builder
+        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .context("building the message")?;
+    Ok(message.formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(automatic: bool, unsubscribe: Option<&str>) -> Outgoing {
+        Outgoing {
+            from: "Helpdesk <support@example.test>".into(),
+            to: EmailAddress::parse("ion@client.ro").unwrap(),
+            to_name: "Ion Popescu".into(),
+            subject: "[HD-7] Imprimanta nu funcționează".into(),
+            message_id: "abc@example.test".into(),
+            references: vec!["first@client.ro".into(), "second@example.test".into()],
+            automatic,
+            unsubscribe_url: unsubscribe.map(str::to_string),
+            loop_address: "support@example.test".into(),
+            text: "Bună ziua,\nșir ț".into(),
+            html: "<p>Bună ziua</p>".into(),
+        }
+    }
+
+    #[test]
+    fn headers_of_an_automatic_silenceable_mail() {
+        let bytes = compose(&sample(true, Some("http://h.test/portal/unsubscribe/x"))).unwrap();
+        let parsed = crate::mail::parse::parse(&bytes).unwrap();
+        assert_eq!(parsed.message_id.as_deref(), Some("abc@example.test"));
+        assert_eq!(parsed.references, vec!["second@example.test".to_string(), "first@client.ro".to_string()]);
+        assert_eq!(parsed.subject, "[HD-7] Imprimanta nu funcționează");
+        assert_eq!(parsed.signals.auto_submitted.as_deref(), Some("auto-generated"));
+        assert!(parsed.text.contains("șir ț"));
+        assert!(parsed.html.unwrap().contains("Bună ziua"));
+        let head = String::from_utf8_lossy(&bytes);
+        assert!(head.contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/x>"));
+        assert!(head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(head.contains("X-Loop: support@example.test"));
+    }
+
+    #[test]
+    fn a_person_s_mail_is_not_auto_submitted() {
+        let bytes = compose(&sample(false, None)).unwrap();
+        let head = String::from_utf8_lossy(&bytes);
+        assert!(!head.contains("Auto-Submitted"));
+        assert!(!head.contains("List-Unsubscribe"));
+    }
+
+    #[test]
+    fn message_ids_are_unique_and_ours() {
+        let a = new_message_id("example.test");
+        assert!(a.ends_with("@example.test"));
+        assert_ne!(a, new_message_id("example.test"));
+    }
+}

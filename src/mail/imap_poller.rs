@@ -1,0 +1,214 @@
+//! The mailbox poller: IDLE with a polling fallback, reconnect with backoff, a UID +
+//! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use async_imap::Session;
+use async_imap::extensions::idle::IdleResponse;
+use chrono::{DateTime, FixedOffset, Utc};
+use futures::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::{self, pki_types::ServerName};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ImapConfig, Tls};
+use crate::db;
+use crate::service::Ctx;
+use crate::service::receive_email::receive_batch;
+
+/// Messages fetched and committed together (one fsync), then flagged together.
+const BATCH: usize = 50;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
+type ImapSession = Session<Box<dyn Stream>>;
+
+/// Runs until `stop`. Connection errors are logged and retried with backoff.
+pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let result = watch(&ctx, &stop, &mut backoff).await;
+        ctx.metrics.imap_connected.store(0, Ordering::Relaxed);
+        match result {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), retry_in = ?backoff, "mailbox: connection lost");
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    tracing::info!("mailbox poller stopped");
+    Ok(())
+}
+
+/// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
+async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> anyhow::Result<()> {
+    let cfg = &ctx.config.imap;
+    let mut session = connect(cfg).await?;
+    ctx.metrics.imap_connected.store(1, Ordering::Relaxed);
+    *backoff = Duration::from_secs(1);
+    let caps = session.capabilities().await.context("CAPABILITY")?;
+    let use_idle = cfg.idle && caps.has_str("IDLE");
+    let can_move = caps.has_str("MOVE");
+    if !cfg.processed_folder.is_empty() {
+        // Already existing is fine; a real failure shows up at the first move.
+        let _ = session.create(&cfg.processed_folder).await;
+    }
+    tracing::info!(host = %cfg.host, mailbox = %cfg.mailbox, idle = use_idle, "mailbox: watching");
+    let interval = Duration::from_secs(cfg.poll_interval_secs.clamp(1, 29 * 60));
+    loop {
+        sync(ctx, &mut session, can_move, stop).await?;
+        if stop.is_cancelled() {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+        if use_idle {
+            let mut idle = session.idle();
+            idle.init().await.context("IDLE")?;
+            {
+                let (wait, interrupt) = idle.wait_with_timeout(interval);
+                tokio::select! {
+                    r = wait => {
+                        if let IdleResponse::NewData(_) = r.context("IDLE wait")? {
+                            tracing::debug!("mailbox: IDLE reported news");
+                        }
+                    }
+                    _ = stop.cancelled() => drop(interrupt),
+                }
+            }
+            session = idle.done().await.context("IDLE DONE")?;
+        } else {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+}
+
+async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
+    let addr = (cfg.host.as_str(), cfg.port);
+    let tcp = tokio::time::timeout(Duration::from_secs(20), TcpStream::connect(addr))
+        .await
+        .context("connect timed out")?
+        .with_context(|| format!("connecting to {}:{}", cfg.host, cfg.port))?;
+    let stream: Box<dyn Stream> = match cfg.tls {
+        Tls::None => Box::new(tcp),
+        Tls::Tls => Box::new(tls(&cfg.host, tcp).await?),
+        Tls::Starttls => {
+            let mut client = async_imap::Client::new(tcp);
+            client.read_response().await.ok_or_else(|| anyhow!("no IMAP greeting"))??;
+            client.run_command_and_check_ok("STARTTLS", None).await.context("STARTTLS")?;
+            Box::new(tls(&cfg.host, client.into_inner()).await?)
+        }
+    };
+    let mut client = async_imap::Client::new(stream);
+    if cfg.tls != Tls::Starttls {
+        client.read_response().await.ok_or_else(|| anyhow!("no IMAP greeting"))??;
+    }
+    client.login(&cfg.username, &cfg.password).await.map_err(|(e, _)| anyhow!(e).context("IMAP login"))
+}
+
+async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_string()).context("IMAP host name")?;
+    TlsConnector::from(Arc::new(config)).connect(name, tcp).await.context("TLS handshake")
+}
+
+/// Fetches everything above the checkpoint, batch by batch: receive (commit), then flag
+/// or move, then advance the checkpoint. A crash in between re-fetches; receive() makes
+/// that a no-op. A new UIDVALIDITY restarts from UID 1 for the same reason.
+async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &CancellationToken) -> anyhow::Result<()> {
+    let cfg = &ctx.config.imap;
+    let mailbox = session.select(&cfg.mailbox).await.with_context(|| format!("SELECT {}", cfg.mailbox))?;
+    let validity = mailbox.uid_validity.unwrap_or(0);
+    let saved = {
+        let mut conn = ctx.db.read.acquire().await?;
+        db::imap::checkpoint(&mut conn, &cfg.mailbox).await?
+    };
+    let last_uid = match saved {
+        Some((v, uid)) if v == validity => uid,
+        Some((v, _)) => {
+            tracing::warn!(old = v, new = validity, "mailbox: UIDVALIDITY changed; rescanning (duplicates are skipped)");
+            0
+        }
+        None => 0,
+    };
+    if mailbox.exists == 0 {
+        return Ok(());
+    }
+    let mut uids: Vec<u32> = session
+        .uid_search(format!("UID {}:*", last_uid + 1))
+        .await
+        .context("UID SEARCH")?
+        .into_iter()
+        .filter(|u| *u > last_uid)
+        .collect();
+    uids.sort_unstable();
+    for chunk in uids.chunks(BATCH) {
+        if stop.is_cancelled() {
+            break;
+        }
+        let set = chunk.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let fetched: Vec<_> = session
+            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
+            .await
+            .context("UID FETCH")?
+            .try_collect()
+            .await
+            .context("UID FETCH")?;
+        let mut by_uid: HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)> = HashMap::new();
+        for f in &fetched {
+            if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                by_uid.insert(uid, (body.to_vec(), f.internal_date()));
+            }
+        }
+        let present: Vec<u32> = chunk.iter().copied().filter(|u| by_uid.contains_key(u)).collect();
+        let raws: Vec<&[u8]> = present.iter().map(|u| by_uid[u].0.as_slice()).collect();
+        let outcomes = receive_batch(ctx, &raws, Utc::now()).await?;
+        let committed = Utc::now();
+        for (uid, outcome) in present.iter().zip(&outcomes) {
+            if let Some(arrived) = by_uid[uid].1 {
+                let secs = (committed - arrived.with_timezone(&Utc)).num_milliseconds() as f64 / 1000.0;
+                ctx.metrics.latency.observe(secs);
+            }
+            tracing::info!(uid, %outcome, "mailbox: message received");
+        }
+        if !present.is_empty() {
+            let set = present.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            mark_processed(session, &set, &cfg.processed_folder, can_move).await?;
+        }
+        let mut conn = ctx.db.write.acquire().await?;
+        db::imap::save_checkpoint(&mut conn, &cfg.mailbox, validity, *chunk.last().unwrap_or(&last_uid)).await?;
+    }
+    Ok(())
+}
+
+async fn mark_processed(session: &mut ImapSession, set: &str, folder: &str, can_move: bool) -> anyhow::Result<()> {
+    if folder.is_empty() {
+        let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
+    } else if can_move {
+        session.uid_mv(set, folder).await.with_context(|| format!("UID MOVE to {folder}"))?;
+    } else {
+        session.uid_copy(set, folder).await.with_context(|| format!("UID COPY to {folder}"))?;
+        let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
+        let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Mail adapters: parsing, composing, the IMAP poller and the SMTP outbox worker.
+//! The only place that imports mail crates.
+
+pub mod compose;
+pub mod imap_poller;
+pub mod outbox_worker;
+pub mod parse;
+pub mod transport;

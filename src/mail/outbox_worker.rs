@@ -1,0 +1,108 @@
+//! The sender: delivers due outbox mail over SMTP, retries with backoff, marks each row.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::transport::{self, SendError, Smtp};
+use crate::db;
+use crate::service::Ctx;
+use crate::telemetry::Metrics;
+
+/// Give up on a mail after this many failed attempts (about two days of backoff).
+const MAX_ATTEMPTS: i64 = 30;
+
+/// 2 s, 4 s, 8 s … capped at 10 minutes.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let secs = 2i64.saturating_pow(attempts.clamp(1, 20) as u32).min(600);
+    chrono::Duration::seconds(secs)
+}
+
+/// Runs until `stop`; a mail being sent when it fires is finished and marked first.
+pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+    let smtp = transport::smtp(&ctx.config.smtp)?;
+    tracing::info!(host = %ctx.config.smtp.host, port = ctx.config.smtp.port, "outbox sender started");
+    while !stop.is_cancelled() {
+        let sent_any = match deliver_due(&ctx, &smtp, &stop).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "outbox: database error");
+                false
+            }
+        };
+        if sent_any {
+            continue;
+        }
+        let wait = until_next_due(&ctx).await;
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = ctx.outbox_wakeup.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    tracing::info!("outbox sender stopped");
+    Ok(())
+}
+
+async fn until_next_due(ctx: &Ctx) -> Duration {
+    let fallback = Duration::from_secs(30);
+    let Ok(mut conn) = ctx.db.read.acquire().await else { return fallback };
+    match db::outbox::next_due(&mut conn).await {
+        Ok(Some(at)) => db::parse_ts(&at)
+            .map(|at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
+            .unwrap_or(fallback),
+        _ => fallback,
+    }
+}
+
+async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow::Result<usize> {
+    let due = {
+        let mut conn = ctx.db.read.acquire().await?;
+        db::outbox::due(&mut conn, Utc::now(), 50).await?
+    };
+    let mut sent = 0;
+    for mail in due {
+        if stop.is_cancelled() {
+            break;
+        }
+        let result = transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &mail.raw).await;
+        let mut conn = ctx.db.write.acquire().await?;
+        let now = Utc::now();
+        match result {
+            Ok(()) => {
+                db::outbox::mark_sent(&mut conn, mail.id, now).await?;
+                Metrics::inc(&ctx.metrics.outbox_sent);
+                sent += 1;
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::warn!(id = mail.id, recipient = %mail.recipient, error = %e, "outbox: refused for good");
+                db::outbox::mark_attempt_failed(&mut conn, mail.id, &e, None).await?;
+                Metrics::inc(&ctx.metrics.outbox_failed);
+            }
+            Err(SendError::Transient(e)) => {
+                let attempts = mail.attempts + 1;
+                let retry = (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
+                tracing::warn!(id = mail.id, attempts, error = %e, "outbox: delivery failed, will retry");
+                db::outbox::mark_attempt_failed(&mut conn, mail.id, &e, retry).await?;
+                Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });
+                // The server is likely down: the rest waits for the next round.
+                break;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1).num_seconds(), 2);
+        assert_eq!(backoff(3).num_seconds(), 8);
+        assert_eq!(backoff(12).num_seconds(), 600);
+        assert_eq!(backoff(1000).num_seconds(), 600);
+    }
+}

@@ -1,0 +1,187 @@
+//! The only file that imports mail-parser: raw bytes in, our own `ParsedEmail` out.
+
+use chrono::{DateTime, Utc};
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+
+use crate::domain::email_address::EmailAddress;
+use crate::domain::inbound::Signals;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub address: EmailAddress,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub content_id: Option<String>,
+    pub inline: bool,
+}
+
+/// Everything the helpdesk reads from an inbound mail.
+#[derive(Debug, Clone)]
+pub struct ParsedEmail {
+    pub message_id: Option<String>,
+    /// `In-Reply-To` then `References`, newest reference first, without duplicates.
+    pub references: Vec<String>,
+    pub from: Mailbox,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    /// The text a person reads: the plain part(s), or the HTML part turned into text.
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub signals: Signals,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("not an RFC 5322 message")]
+    NotAMessage,
+    #[error("no From address")]
+    NoSender,
+    #[error("the From address is not valid: {0:?}")]
+    BadSender(String),
+}
+
+/// Only the Message-ID, cheaply; used for de-duplication before a full parse.
+pub fn message_id(raw: &[u8]) -> Option<String> {
+    let parser = MessageParser::new().with_message_ids();
+    let msg = parser.parse_headers(raw)?;
+    clean_id(msg.message_id()?)
+}
+
+fn clean_id(id: &str) -> Option<String> {
+    let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
+    (!id.is_empty() && id.len() <= 998).then(|| id.to_string())
+}
+
+pub fn parse(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
+    let msg = MessageParser::default().parse(raw).ok_or(ParseError::NotAMessage)?;
+    if msg.headers().is_empty() {
+        return Err(ParseError::NotAMessage);
+    }
+    let from_addr = msg.from().and_then(|a| a.first()).ok_or(ParseError::NoSender)?;
+    let from_raw = from_addr.address().unwrap_or("").to_string();
+    let from = mailbox(from_addr.name(), &from_raw).ok_or(ParseError::BadSender(from_raw))?;
+
+    let mut references = Vec::new();
+    for value in [msg.in_reply_to(), msg.references()] {
+        let ids: Vec<&str> = match value {
+            HeaderValue::Text(t) => vec![t.as_ref()],
+            HeaderValue::TextList(l) => l.iter().rev().map(|c| c.as_ref()).collect(),
+            _ => vec![],
+        };
+        for id in ids.into_iter().filter_map(clean_id) {
+            if !references.contains(&id) {
+                references.push(id);
+            }
+        }
+    }
+
+    let mut text = String::new();
+    for i in 0..msg.text_body_count() {
+        if let Some(t) = msg.body_text(i) {
+            if !text.is_empty() && !t.trim().is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(t.trim_end());
+        }
+    }
+    let html = msg
+        .html_bodies()
+        .find(|p| matches!(p.body, PartType::Html(_)))
+        .and_then(|p| p.text_contents().map(str::to_string));
+
+    let attachments = msg
+        .attachments()
+        .enumerate()
+        .map(|(i, part)| {
+            let content_type = part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_ascii_lowercase();
+            let filename = part
+                .attachment_name()
+                .map(str::to_string)
+                .unwrap_or_else(|| default_name(i, &content_type));
+            let content_id = part.content_id().and_then(clean_id);
+            let inline = part.content_disposition().is_some_and(|d| d.is_inline())
+                || (content_id.is_some() && part.content_disposition().is_none());
+            Attachment { filename, content_type, content: part.contents().to_vec(), content_id, inline }
+        })
+        .collect();
+
+    let root_ct = msg.root_part().content_type();
+    let header_text = |name: &str| msg.header_raw(name).map(|v| v.trim().to_string());
+    let signals = Signals {
+        from: Some(from.address.clone()),
+        subject: msg.subject().unwrap_or("").to_string(),
+        auto_submitted: header_text("Auto-Submitted"),
+        x_autoreply: msg.header_raw("X-Autoreply").is_some() || msg.header_raw("X-Autorespond").is_some(),
+        x_auto_response_suppress: header_text("X-Auto-Response-Suppress"),
+        precedence: header_text("Precedence"),
+        list_id: msg.header_raw("List-Id").is_some() || msg.header_raw("List-Post").is_some(),
+        content_type: root_ct
+            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")))
+            .unwrap_or_else(|| "text/plain".into()),
+        report_type: root_ct.and_then(|ct| ct.attribute("report-type")).map(str::to_string),
+        return_path_null: msg.header_raw("Return-Path").is_some_and(|v| v.trim() == "<>"),
+        x_failed_recipients: msg.header_raw("X-Failed-Recipients").is_some(),
+        x_loop: msg
+            .header_values("X-Loop")
+            .filter_map(|v| v.as_text())
+            .map(|v| v.trim().trim_matches(['<', '>']).to_string())
+            .collect(),
+    };
+
+    Ok(ParsedEmail {
+        message_id: msg.message_id().and_then(clean_id),
+        references,
+        from,
+        to: mailboxes(msg.to()),
+        cc: mailboxes(msg.cc()),
+        subject: signals.subject.trim().to_string(),
+        date: msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
+        text,
+        html,
+        attachments,
+        signals,
+    })
+}
+
+fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
+    let address = EmailAddress::parse(address).ok()?;
+    let name = name.map(|n| n.trim().trim_matches('"').trim()).unwrap_or("");
+    let name = if name.eq_ignore_ascii_case(address.as_str()) { "" } else { name };
+    Some(Mailbox { address, name: name.to_string() })
+}
+
+fn mailboxes(list: Option<&Address<'_>>) -> Vec<Mailbox> {
+    list.map(|l| l.iter().filter_map(|a| mailbox(a.name(), a.address()?)).collect())
+        .unwrap_or_default()
+}
+
+fn default_name(index: usize, content_type: &str) -> String {
+    let ext = match content_type {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "application/pdf" => "pdf",
+        "message/rfc822" => "eml",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "application/ms-tnef" => "dat",
+        _ => "bin",
+    };
+    format!("attachment-{}.{ext}", index + 1)
+}

@@ -1,0 +1,50 @@
+//! The `helpdesk` binary: parse the command line, load the config, start logging, run.
+
+use anyhow::Context;
+use clap::Parser;
+use helpdesk::cli::{AgentCommand, Cli, Command};
+use helpdesk::{app::Application, commands, config::Config, telemetry};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init();
+    let config = Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            let base = app.ctx().config.web.base_url.clone();
+            eprintln!("helpdesk: web and API on {} (bound {}); Ctrl-C stops", base, app.local_addr()?);
+            let shutdown = CancellationToken::new();
+            tokio::spawn(stop_on_signal(shutdown.clone()));
+            app.run_until_stopped(shutdown).await
+        }
+        Command::Migrate => {
+            let db = helpdesk::db::Db::connect(&config.database.url).await?;
+            db.migrate().await?;
+            println!("database {} is up to date", config.database.url);
+            Ok(())
+        }
+        Command::Import { paths, quarantined } => commands::import(config, &paths, quarantined).await,
+        Command::Agent { command: AgentCommand::Add { email, name } } => commands::agent_add(&config, &email, &name).await,
+        Command::Agent { command: AgentCommand::Token { email } } => commands::agent_token(&config, &email).await,
+        Command::SendTest { from, subject, body } => commands::send_test(&config, &from, &subject, &body).await,
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping: finishing the work in flight");
+    shutdown.cancel();
+}

@@ -1,0 +1,128 @@
+//! What agents do to tickets (API and console): assign, reply, note, ask, resolve, close,
+//! and phone intake.
+
+use chrono::{DateTime, Utc};
+
+use super::lifecycle;
+use super::notify::Extras;
+use super::tickets::{self, Body, NewTicket};
+use super::{Ctx, ServiceError};
+use crate::db::{self, agents::Agent, tickets::TicketRow};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::inbound::Role;
+use crate::domain::ticket::{Channel, Event, Priority};
+
+/// An agent's command on one ticket.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Assign { agent_email: String },
+    Comment { body: String, internal: bool },
+    RequestInfo { message: String },
+    ThirdParty { partner_email: String, message: String },
+    Resolve { resolution: String },
+    Close,
+}
+
+fn required(text: &str, what: &str) -> Result<String, ServiceError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ServiceError::Invalid(format!("{what} must not be empty")));
+    }
+    Ok(t.to_string())
+}
+
+/// Runs the command in one transaction; returns the ticket as it now is.
+pub async fn act(ctx: &Ctx, agent: &Agent, key: &str, cmd: Command, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let not_found = || ServiceError::NotFound(format!("ticket {key}"));
+    let id = ctx.parse_key(key).ok_or_else(not_found)?;
+    let mut tx = ctx.db.write.begin().await?;
+    let ticket = db::tickets::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let mut extras = Extras { agent_name: agent.name.clone(), ..Default::default() };
+    let (event, note): (Event, Option<(&str, String)>) = match cmd {
+        Command::Assign { agent_email } => {
+            let assignee = db::agents::find_by_email(&mut tx, agent_email.trim())
+                .await?
+                .ok_or_else(|| ServiceError::Invalid(format!("no agent {agent_email:?}")))?;
+            (Event::Assign { agent_id: assignee.id }, None)
+        }
+        Command::Comment { body, internal } => {
+            let body = required(&body, "body")?;
+            extras.message = body.clone();
+            if internal { (Event::InternalNote, Some(("note", body))) } else { (Event::AgentReplied, Some(("agent", body))) }
+        }
+        Command::RequestInfo { message } => {
+            let message = required(&message, "message")?;
+            extras.message = message.clone();
+            (Event::RequestInfo, Some(("agent", message)))
+        }
+        Command::ThirdParty { partner_email, message } => {
+            let message = required(&message, "message")?;
+            let partner = EmailAddress::parse(&partner_email)
+                .map_err(|_| ServiceError::Invalid(format!("partner_email {partner_email:?} is not an email address")))?;
+            if partner == ctx.support {
+                return Err(ServiceError::Invalid("the partner cannot be the helpdesk itself".into()));
+            }
+            extras.message = message.clone();
+            extras.partner = Some(partner);
+            (Event::AskThirdParty, Some(("note", format!("→ {partner_email}: {message}"))))
+        }
+        Command::Resolve { resolution } => {
+            let resolution = required(&resolution, "resolution")?;
+            extras.resolution = resolution.clone();
+            (Event::Resolve, Some(("agent", resolution)))
+        }
+        Command::Close => (Event::Close, None),
+    };
+    // A refused command returns here, and the dropped transaction stores nothing.
+    let (updated, _) = lifecycle::apply(&mut tx, ctx, &ticket, event, &agent.email, &extras, now).await?;
+    if let Some(partner) = &extras.partner {
+        db::tickets::add_participant(&mut tx, id, partner.as_str(), Role::Partner).await?;
+    }
+    if let Some((kind, text)) = note {
+        tickets::store_message(&mut tx, id, kind, &agent.email, "", &Body::typed(&text), None, None, &[], now).await?;
+    }
+    tx.commit().await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(updated)
+}
+
+/// A ticket an agent opens for a customer (phone intake, or mail forwarded by hand).
+pub struct Intake {
+    pub requester_email: String,
+    pub requester_name: String,
+    pub subject: String,
+    pub description: String,
+    pub channel: Channel,
+    pub priority: Priority,
+}
+
+pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let requester = EmailAddress::parse(&intake.requester_email)
+        .map_err(|_| ServiceError::Invalid(format!("requester_email {:?} is not an email address", intake.requester_email)))?;
+    let subject = required(&intake.subject, "subject")?;
+    let body = Body::typed(&intake.description);
+    let mut tx = ctx.db.write.begin().await?;
+    let ticket = tickets::open(
+        &mut tx,
+        ctx,
+        NewTicket {
+            requester: &requester,
+            requester_name: intake.requester_name.trim(),
+            subject: &subject,
+            body: &body,
+            channel: intake.channel,
+            priority: intake.priority,
+            cc: &[],
+            message_id: None,
+            raw_email_id: None,
+            attachments: &[],
+            linked_from: None,
+            actor: &agent.email,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(ticket)
+}

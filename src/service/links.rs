@@ -1,0 +1,84 @@
+//! Links in mail: the request view, signed unsubscribe links, one-time portal tokens.
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::Ctx;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// SHA-256 hex of a secret token: what the database keeps instead of the token.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token (256 bits, URL-safe).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
+fn sign(secret: &str, message: &str) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("any key length works");
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// `<ticket id>.<hmac>`: the opt-out token of a ticket; needs no login.
+pub fn unsubscribe_token(secret: &str, ticket_id: i64) -> String {
+    format!("{ticket_id}.{}", sign(secret, &format!("unsubscribe:{ticket_id}")))
+}
+
+/// The ticket id of a genuine opt-out token.
+pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<i64> {
+    let (id, sig) = token.split_once('.')?;
+    let id: i64 = id.parse().ok()?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(format!("unsubscribe:{id}").as_bytes());
+    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
+    Some(id)
+}
+
+impl Ctx {
+    fn base(&self) -> &str {
+        self.config.web.base_url.trim_end_matches('/')
+    }
+
+    pub fn view_url(&self, ticket_id: i64) -> String {
+        format!("{}/portal/requests/{}", self.base(), self.key(ticket_id))
+    }
+
+    pub fn unsubscribe_url(&self, ticket_id: i64) -> String {
+        format!("{}/portal/unsubscribe/{}", self.base(), unsubscribe_token(&self.config.helpdesk.secret, ticket_id))
+    }
+
+    pub fn invite_url(&self, token: &str) -> String {
+        format!("{}/portal/invite/{token}", self.base())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsubscribe_tokens_verify_only_when_genuine() {
+        let t = unsubscribe_token("secret-key-0123456789", 42);
+        assert_eq!(verify_unsubscribe("secret-key-0123456789", &t), Some(42));
+        assert_eq!(verify_unsubscribe("another-key-0123456789", &t), None);
+        let forged = t.replacen("42.", "43.", 1);
+        assert_eq!(verify_unsubscribe("secret-key-0123456789", &forged), None);
+        assert_eq!(verify_unsubscribe("secret-key-0123456789", "garbage"), None);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token();
+        assert!(a.len() >= 43);
+        assert_ne!(a, new_token());
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+}

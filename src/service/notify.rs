@@ -1,0 +1,208 @@
+//! Turns a `Notify` decision into a composed mail in the outbox, in the caller's transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::inbound::Role;
+use crate::domain::notification::{Notify, Recipient, Template};
+use crate::mail::compose::{self, Outgoing};
+use crate::telemetry::Metrics;
+
+/// Text that some templates show besides the ticket itself.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub message: String,
+    pub resolution: String,
+    pub agent_name: String,
+    pub partner: Option<EmailAddress>,
+    pub old_key: String,
+}
+
+/// Every variable a mail template may use (the templates treat empty as absent).
+#[derive(Debug, Serialize, Default)]
+struct MailVars {
+    lang: String,
+    helpdesk_name: String,
+    key: String,
+    subject: String,
+    customer_name: String,
+    email: String,
+    view_url: String,
+    unsubscribe_url: String,
+    status_label: String,
+    assign_minutes: i64,
+    message: String,
+    resolution: String,
+    agent_name: String,
+    partner_name: String,
+    old_key: String,
+    invite_url: String,
+    invite_expires_days: i64,
+}
+
+struct Addressee<'a> {
+    address: &'a str,
+    name: &'a str,
+    lang: &'a str,
+    role: Role,
+}
+
+/// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
+pub async fn queue(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if !notify.is_sent(!ticket.status_mail) {
+        return Ok(false);
+    }
+    let requester = db::customers::get(conn, ticket.requester_id).await?;
+    let partner_address = extras.partner.as_ref().map(EmailAddress::as_str).unwrap_or("");
+    let to = match notify.to {
+        Recipient::Requester => Addressee {
+            address: &requester.email,
+            name: &requester.name,
+            lang: &requester.locale,
+            role: Role::Requester,
+        },
+        Recipient::Partner if !partner_address.is_empty() => Addressee {
+            address: partner_address,
+            name: "",
+            lang: &ctx.config.helpdesk.default_locale,
+            role: Role::Partner,
+        },
+        Recipient::Partner => anyhow::bail!("a mail to a partner needs the partner's address"),
+    };
+    let silenceable = !notify.always && notify.to == Recipient::Requester;
+    let vars = MailVars {
+        lang: to.lang.to_string(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        key: ctx.key(ticket.id).to_string(),
+        subject: ticket.subject.clone(),
+        customer_name: requester.name.clone(),
+        view_url: ctx.view_url(ticket.id),
+        unsubscribe_url: if silenceable { ctx.unsubscribe_url(ticket.id) } else { String::new() },
+        status_label: ticket.status.label(to.lang).to_string(),
+        assign_minutes: ctx.config.sla.assign_minutes,
+        message: extras.message.clone(),
+        resolution: extras.resolution.clone(),
+        agent_name: extras.agent_name.clone(),
+        old_key: extras.old_key.clone(),
+        ..Default::default()
+    };
+    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, now).await
+}
+
+/// Queues the portal invitation for a new customer, with a one-time link.
+pub async fn queue_invitation(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    customer: &Customer,
+    ticket_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let token = super::links::new_token();
+    let ttl = Duration::hours(ctx.config.helpdesk.invite_ttl_hours);
+    db::customers::insert_portal_token(conn, customer.id, "invite", &super::links::hash_token(&token), now + ttl, now)
+        .await?;
+    let vars = MailVars {
+        lang: customer.locale.clone(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        customer_name: customer.name.clone(),
+        email: customer.email.clone(),
+        invite_url: ctx.invite_url(&token),
+        invite_expires_days: (ctx.config.helpdesk.invite_ttl_hours + 23) / 24,
+        ..Default::default()
+    };
+    let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Role::Requester };
+    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, now).await
+}
+
+async fn enqueue(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ticket_id: Option<i64>,
+    to: &Addressee<'_>,
+    template: Template,
+    vars: &MailVars,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if template.is_automatic() {
+        let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1)).await?;
+        if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
+            tracing::warn!(recipient = to.address, template = template.name(), "loop protection: automatic mail held back");
+            Metrics::inc(&ctx.metrics.loop_suppressed);
+            return Ok(false);
+        }
+    }
+    let lang = if to.lang == "en" { "en" } else { "ro" };
+    let rendered = ctx.templates.mail(template.name(), lang, vars)?;
+    let subject = match ticket_id {
+        Some(id) if template != Template::Invitation => format!("[{}] {}", ctx.key(id), rendered.subject),
+        _ => rendered.subject,
+    };
+    let references = match ticket_id {
+        Some(id) if template != Template::Invitation => db::messages::thread_ids(conn, id, to.address).await?,
+        _ => vec![],
+    };
+    let message_id = compose::new_message_id(ctx.config.mail_domain());
+    let outgoing = Outgoing {
+        from: ctx.config.smtp.from.clone(),
+        to: EmailAddress::parse(to.address)?,
+        to_name: to.name.to_string(),
+        subject,
+        message_id: message_id.clone(),
+        references: trim_references(references),
+        automatic: template.is_automatic(),
+        unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
+        loop_address: ctx.support.to_string(),
+        text: rendered.text,
+        html: rendered.html,
+    };
+    let raw = compose::compose(&outgoing)?;
+    let mail = db::outbox::NewMail {
+        ticket_id,
+        template: template.name(),
+        recipient: to.address,
+        recipient_role: Some(to.role),
+        automatic: template.is_automatic(),
+        message_id: &message_id,
+        envelope_from: ctx.support.as_str(),
+        raw: &raw,
+    };
+    db::outbox::insert(conn, &mail, now).await?;
+    Metrics::inc(&ctx.metrics.outbox_queued);
+    Ok(true)
+}
+
+/// Keeps the first Message-ID of a thread and the newest ones (RFC 5322 §3.6.4 allows trimming).
+fn trim_references(mut ids: Vec<String>) -> Vec<String> {
+    const KEEP: usize = 10;
+    if ids.len() > KEEP {
+        let first = ids[0].clone();
+        ids.drain(..ids.len() - (KEEP - 1));
+        ids.insert(0, first);
+    }
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim_references;
+
+    #[test]
+    fn references_keep_the_root_and_the_newest() {
+        let ids: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        let t = trim_references(ids);
+        assert_eq!(t.len(), 10);
+        assert_eq!(t[0], "0");
+        assert_eq!(t[9], "24");
+        assert_eq!(t[1], "16");
+    }
+}

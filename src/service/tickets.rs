@@ -1,0 +1,143 @@
+//! Opening tickets (from mail, the portal or a phone call) and storing messages.
+
+use chrono::{DateTime, Utc};
+
+use super::notify::{self, Extras};
+use super::{Ctx, ServiceError};
+use crate::db::{self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage, tickets::TicketRow};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::inbound::Role;
+use crate::domain::notification;
+use crate::domain::reply_text::ReplyParts;
+use crate::domain::ticket::{Channel, Priority, Status};
+use crate::mail::parse::Attachment;
+
+/// One message body as stored: the new text, quoted history and signature apart, and the
+/// full text and HTML as received.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub parts: ReplyParts,
+    pub full_text: String,
+    pub html: Option<String>,
+}
+
+impl Body {
+    /// A body typed into a form or the API: all of it is new text.
+    pub fn typed(text: &str) -> Self {
+        let text = text.trim().to_string();
+        Self {
+            parts: ReplyParts { new_text: text.clone(), ..Default::default() },
+            full_text: text,
+            html: None,
+        }
+    }
+}
+
+pub struct NewTicket<'a> {
+    pub requester: &'a EmailAddress,
+    pub requester_name: &'a str,
+    pub subject: &'a str,
+    pub body: &'a Body,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub cc: &'a [EmailAddress],
+    pub message_id: Option<&'a str>,
+    pub raw_email_id: Option<i64>,
+    pub attachments: &'a [Attachment],
+    /// The closed ticket this one continues.
+    pub linked_from: Option<i64>,
+    /// Who opened it: the requester's address, or the agent who took the call.
+    pub actor: &'a str,
+}
+
+/// Finds the customer by address, or registers them and queues the portal invitation.
+pub async fn find_or_register(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    address: &EmailAddress,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(Customer, bool), ServiceError> {
+    if let Some(c) = db::customers::find_by_email(conn, address).await? {
+        if !name.is_empty() {
+            db::customers::set_name_if_empty(conn, c.id, name).await?;
+        }
+        return Ok((c, false));
+    }
+    let c = db::customers::insert(conn, address, name, &ctx.config.helpdesk.default_locale, now).await?;
+    Ok((c, true))
+}
+
+pub async fn open(conn: &mut Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let (customer, is_new) = find_or_register(conn, ctx, t.requester, t.requester_name, now).await?;
+    let subject = match t.subject.trim() {
+        "" if customer.locale == "en" => "(no subject)",
+        "" => "(fără subiect)",
+        s => s,
+    };
+    let row = db::tickets::NewTicketRow {
+        subject,
+        priority: t.priority,
+        channel: t.channel,
+        requester_id: customer.id,
+        linked_from_id: t.linked_from,
+    };
+    let id = db::tickets::insert(conn, &row, now).await?;
+    db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester).await?;
+    for cc in t.cc.iter().filter(|a| *a != t.requester && **a != ctx.support) {
+        db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc).await?;
+    }
+    let kind = "customer";
+    store_message(conn, id, kind, t.requester.as_str(), subject, t.body, t.message_id, t.raw_email_id, t.attachments, now)
+        .await?;
+    db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now).await?;
+    let ticket = db::tickets::get(conn, id).await?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+    let extras = Extras { old_key: t.linked_from.map(|o| ctx.key(o).to_string()).unwrap_or_default(), ..Default::default() };
+    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, now).await?;
+    if is_new {
+        notify::queue_invitation(conn, ctx, &customer, Some(id), now).await?;
+    }
+    Ok(ticket)
+}
+
+/// Stores one message of a ticket with its attachments.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_message(
+    conn: &mut Conn,
+    ticket_id: i64,
+    kind: &str,
+    author: &str,
+    subject: &str,
+    body: &Body,
+    message_id: Option<&str>,
+    raw_email_id: Option<i64>,
+    attachments: &[Attachment],
+    now: DateTime<Utc>,
+) -> Result<i64, ServiceError> {
+    let m = NewMessage {
+        ticket_id,
+        kind,
+        author,
+        internal: kind == "note",
+        subject,
+        body: &body.parts.new_text,
+        quoted: &body.parts.quoted,
+        signature: &body.parts.signature,
+        full_text: &body.full_text,
+        html: body.html.as_deref(),
+        message_id,
+        raw_email_id,
+    };
+    let id = db::messages::insert(conn, &m, now).await?;
+    for a in attachments {
+        let att = NewAttachment {
+            filename: &a.filename,
+            content_type: &a.content_type,
+            content: &a.content,
+            content_id: a.content_id.as_deref(),
+            inline: a.inline,
+        };
+        db::messages::attach(conn, id, &att).await?;
+    }
+    Ok(id)
+}

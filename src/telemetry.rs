@@ -1,0 +1,112 @@
+//! Logging set-up and the Prometheus metrics the daemon exports at `/metrics`.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+pub fn init() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// Seconds from mail arrival (the IMAP server's INTERNALDATE) to commit.
+const BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+#[derive(Debug, Default)]
+pub struct Histogram {
+    counts: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    /// Sum in microseconds.
+    sum_us: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, seconds: f64) {
+        let seconds = seconds.max(0.0);
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if seconds <= *le {
+                self.counts[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub received: AtomicU64,
+    pub created: AtomicU64,
+    pub threaded: AtomicU64,
+    pub ignored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub quarantined: AtomicU64,
+    pub outbox_queued: AtomicU64,
+    pub outbox_sent: AtomicU64,
+    pub outbox_failed: AtomicU64,
+    pub outbox_retried: AtomicU64,
+    pub loop_suppressed: AtomicU64,
+    /// 1 while the poller holds a logged-in IMAP session.
+    pub imap_connected: AtomicI64,
+    pub latency: Histogram,
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let counters: [(&str, &str, &AtomicU64); 11] = [
+            ("helpdesk_messages_received_total", "Inbound messages handed to receive()", &self.received),
+            ("helpdesk_messages_created_total", "Inbound messages that opened a ticket", &self.created),
+            ("helpdesk_messages_threaded_total", "Inbound messages added to a ticket", &self.threaded),
+            ("helpdesk_messages_ignored_total", "Auto-replies, bounces, list and bulk mail", &self.ignored),
+            ("helpdesk_messages_duplicate_total", "Re-deliveries recognised as such", &self.duplicates),
+            ("helpdesk_messages_quarantined_total", "Messages that could not be processed", &self.quarantined),
+            ("helpdesk_outbox_queued_total", "Outbound mails queued", &self.outbox_queued),
+            ("helpdesk_outbox_sent_total", "Outbound mails accepted by the SMTP server", &self.outbox_sent),
+            ("helpdesk_outbox_failed_total", "Outbound mails given up", &self.outbox_failed),
+            ("helpdesk_outbox_retries_total", "Failed delivery attempts that will be retried", &self.outbox_retried),
+            ("helpdesk_loop_suppressed_total", "Automatic mails not sent by loop protection", &self.loop_suppressed),
+        ];
+        for (name, help, v) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP helpdesk_imap_connected 1 while logged in to the mailbox\n# TYPE helpdesk_imap_connected gauge\nhelpdesk_imap_connected {}",
+            self.imap_connected.load(Ordering::Relaxed)
+        );
+        let name = "helpdesk_mail_commit_latency_seconds";
+        let _ = writeln!(out, "# HELP {name} Time from mail arrival in the mailbox to its commit\n# TYPE {name} histogram");
+        for (i, le) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {}", self.latency.counts[i].load(Ordering::Relaxed));
+        }
+        let count = self.latency.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", self.latency.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        Metrics::inc(&m.created);
+        m.latency.observe(0.3);
+        m.latency.observe(7.0);
+        let text = m.render();
+        assert!(text.contains("helpdesk_messages_created_total 1\n"));
+        assert!(text.contains("# TYPE helpdesk_mail_commit_latency_seconds histogram"));
+        assert!(text.contains("helpdesk_mail_commit_latency_seconds_bucket{le=\"0.5\"} 1\n"));
+        assert!(text.contains("helpdesk_mail_commit_latency_seconds_bucket{le=\"10\"} 2\n"));
+        assert!(text.contains("helpdesk_mail_commit_latency_seconds_count 2\n"));
+    }
+}

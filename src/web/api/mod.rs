@@ -1,0 +1,24 @@
+//! JSON API v1 (DESIGN.md's contract): tickets, agent actions, phone intake, quarantine.
+
+mod quarantine;
+mod tickets;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::service::Ctx;
+
+pub fn routes() -> Router<Ctx> {
+    Router::new()
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/{key}", get(tickets::show))
+        .route("/tickets/{key}/assign", post(tickets::assign))
+        .route("/tickets/{key}/comments", post(tickets::comment))
+        .route("/tickets/{key}/request-info", post(tickets::request_info))
+        .route("/tickets/{key}/third-party", post(tickets::third_party))
+        .route("/tickets/{key}/resolve", post(tickets::resolve))
+        .route("/tickets/{key}/close", post(tickets::close))
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}/raw", get(quarantine::raw))
+        .route("/quarantine/{id}/replay", post(quarantine::replay))
+}

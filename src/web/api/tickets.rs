@@ -1,0 +1,186 @@
+//! Ticket endpoints: list, show (messages, participants, history, SLA clocks), create
+//! (phone intake), and the agent actions. Illegal transitions are 409 with the reason.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::db::{self, tickets::TicketRow};
+use crate::domain::sla;
+use crate::domain::ticket::{Channel, Priority, Status};
+use crate::service::Ctx;
+use crate::service::agent_actions::{self, Command, Intake};
+use crate::web::error::WebError;
+use crate::web::extract::{ApiAgent, JsonBody};
+
+fn summary(ctx: &Ctx, t: &TicketRow) -> Value {
+    json!({
+        "key": ctx.key(t.id).to_string(),
+        "id": t.id,
+        "subject": t.subject,
+        "status": t.status,
+        "status_label": t.status.label(&ctx.config.helpdesk.default_locale),
+        "priority": t.priority,
+        "channel": t.channel,
+        "requester": { "email": t.requester_email, "name": t.requester_name },
+        "assignee": t.assignee_email,
+        "linked_from": t.linked_from_id.map(|id| ctx.key(id).to_string()),
+        "status_mail": t.status_mail,
+        "resolution": t.resolution,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    requester: Option<String>,
+    limit: Option<i64>,
+    before: Option<i64>,
+}
+
+pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, Query(q): Query<ListQuery>) -> Result<Json<Value>, WebError> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?),
+        None => None,
+    };
+    let filter = db::tickets::Filter {
+        status,
+        requester: q.requester.filter(|r| !r.is_empty()).map(|r| r.trim().to_lowercase()),
+        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        before_id: q.before,
+    };
+    let mut conn = ctx.db.read.acquire().await?;
+    let rows = db::tickets::list(&mut conn, &filter).await?;
+    let next = (rows.len() as i64 == filter.limit).then(|| rows.last().map(|t| t.id)).flatten();
+    Ok(Json(json!({
+        "tickets": rows.iter().map(|t| summary(&ctx, t)).collect::<Vec<_>>(),
+        "next_before": next,
+    })))
+}
+
+pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>) -> Result<Json<Value>, WebError> {
+    let not_found = || WebError::NotFound(format!("ticket {key}"));
+    let id = ctx.parse_key(&key).ok_or_else(not_found)?;
+    let mut conn = ctx.db.read.acquire().await?;
+    let t = db::tickets::get(&mut conn, id).await?.ok_or_else(not_found)?;
+    let messages = db::messages::for_ticket(&mut conn, id).await?;
+    let participants = db::tickets::participants(&mut conn, id).await?;
+    let history = db::tickets::history(&mut conn, id).await?;
+    let entered = db::tickets::entered(&history);
+    let now = Utc::now();
+    let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
+    let resolve_hours = match t.priority {
+        Priority::Urgent => ctx.config.sla.resolve_hours.urgent,
+        Priority::High => ctx.config.sla.resolve_hours.high,
+        Priority::Normal => ctx.config.sla.resolve_hours.normal,
+        Priority::Low => ctx.config.sla.resolve_hours.low,
+    };
+    let mut v = summary(&ctx, &t);
+    v["messages"] = json!(messages);
+    v["participants"] = json!(participants.iter().map(|(a, r)| json!({"address": a, "role": r})).collect::<Vec<_>>());
+    v["history"] = json!(history);
+    v["sla"] = json!({
+        "assignment": sla::assignment_clock(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes), now),
+        "resolution": sla::resolution_clock(&entered, Duration::hours(resolve_hours), now),
+    });
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    requester_email: String,
+    #[serde(default)]
+    requester_name: String,
+    subject: String,
+    #[serde(default)]
+    description: String,
+    channel: Option<String>,
+    priority: Option<String>,
+}
+
+pub async fn create(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    JsonBody(b): JsonBody<CreateBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
+    let channel = match b.channel.as_deref() {
+        None => Channel::Phone,
+        Some(c) => Channel::parse(c).ok_or_else(|| WebError::BadRequest(format!("unknown channel {c:?}")))?,
+    };
+    let priority = match b.priority.as_deref() {
+        None => Priority::Normal,
+        Some(p) => Priority::parse(p).ok_or_else(|| WebError::BadRequest(format!("unknown priority {p:?}")))?,
+    };
+    let intake = Intake {
+        requester_email: b.requester_email,
+        requester_name: b.requester_name,
+        subject: b.subject,
+        description: b.description,
+        channel,
+        priority,
+    };
+    let t = agent_actions::open_for_customer(&ctx, &agent, intake, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(summary(&ctx, &t))))
+}
+
+async fn act(ctx: Ctx, agent: ApiAgent, key: String, cmd: Command) -> Result<Json<Value>, WebError> {
+    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, Utc::now()).await?;
+    Ok(Json(summary(&ctx, &t)))
+}
+
+#[derive(Deserialize)]
+pub struct AssignBody {
+    agent_email: String,
+}
+
+pub async fn assign(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<AssignBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::Assign { agent_email: b.agent_email }).await
+}
+
+#[derive(Deserialize)]
+pub struct CommentBody {
+    body: String,
+    #[serde(default)]
+    internal: bool,
+}
+
+pub async fn comment(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<CommentBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::Comment { body: b.body, internal: b.internal }).await
+}
+
+#[derive(Deserialize)]
+pub struct MessageBody {
+    message: String,
+}
+
+pub async fn request_info(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<MessageBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::RequestInfo { message: b.message }).await
+}
+
+#[derive(Deserialize)]
+pub struct ThirdPartyBody {
+    partner_email: String,
+    message: String,
+}
+
+pub async fn third_party(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<ThirdPartyBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::ThirdParty { partner_email: b.partner_email, message: b.message }).await
+}
+
+#[derive(Deserialize)]
+pub struct ResolveBody {
+    resolution: String,
+}
+
+pub async fn resolve(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<ResolveBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::Resolve { resolution: b.resolution }).await
+}
+
+pub async fn close(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::Close).await
+}

@@ -1,0 +1,77 @@
+//! One error type for the web layer: JSON for the API, a readable page elsewhere; bad
+//! input is a 4xx with a message, never a 500.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::service::ServiceError;
+
+#[derive(Debug)]
+pub enum WebError {
+    BadRequest(String),
+    Unauthorized,
+    NotFound(String),
+    Conflict(String),
+    Internal(anyhow::Error),
+}
+
+impl WebError {
+    fn status_and_message(&self) -> (StatusCode, String) {
+        match self {
+            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
+            WebError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
+            WebError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+            WebError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+
+    /// The same error as a small HTML page, for links people open in a browser.
+    pub fn page(self) -> Response {
+        let (status, message) = self.status_and_message();
+        let body = format!(
+            "<!doctype html><html lang=\"ro\"><meta charset=\"utf-8\"><title>{status}</title><body><h1>{}</h1><p>{}</p></body></html>",
+            status.canonical_reason().unwrap_or("Error"),
+            html_escape::encode_text(&message)
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.status_and_message();
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(what) => WebError::NotFound(what),
+            ServiceError::Refused(r) => WebError::Conflict(r.to_string()),
+            ServiceError::Invalid(m) => WebError::BadRequest(m),
+            ServiceError::Internal(e) => WebError::Internal(e),
+        }
+    }
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(e: sqlx::Error) -> Self {
+        WebError::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for WebError {
+    fn from(e: anyhow::Error) -> Self {
+        WebError::Internal(e)
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound("page".into())
+}
