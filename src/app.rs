@@ -19,13 +19,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port;
+    /// an empty `base_url` then becomes `http://<bound address>`).
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database.url).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(&config.web.bind)
             .await
             .with_context(|| format!("binding {}", config.web.bind))?;
+        if config.web.base_url.trim().is_empty() {
+            config.web.base_url = format!("http://{}", listener.local_addr()?);
+        }
         let ctx = Ctx::new(config, db)?;
         Ok(Self { ctx, listener })
     }

@@ -1,0 +1,144 @@
+//! Mail in: new tickets, threading, duplicates, automatic mail, quarantine.
+
+use std::time::Duration;
+
+use crate::helpers::{TestApp, header, mailbox, send_raw, unique, wait_mail, wait_until};
+
+fn customer() -> String {
+    format!("{}@customer.test", unique("c"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_mail_opens_a_ticket_with_confirmation_and_invitation() {
+    let app = TestApp::spawn().await;
+    let c = customer();
+    let mid = app.send(&format!("Ion Popescu <{c}>"), "Imprimanta nu funcționează", "Bună ziua,\nNu mai tipărește.", &[]).await;
+    let t = app.wait_tickets(&c, 1).await;
+    let key = t[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(t[0]["status"], "waiting_for_support");
+    assert_eq!(t[0]["subject"], "Imprimanta nu funcționează");
+    assert_eq!(t[0]["requester"]["name"], "Ion Popescu");
+
+    let conf = wait_mail(&c, |m| m.subject.contains(&format!("[{key}]"))).await;
+    let (raw, m) = &conf[0];
+    assert_eq!(m.references.first().map(String::as_str), Some(mid.as_str()), "threads to the customer's mail");
+    assert_eq!(header(raw, "Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert!(m.text.contains(&format!("{}/portal/requests/{key}", app.base)), "{}", m.text);
+    assert!(m.text.contains("Vizualizați solicitarea"));
+    assert!(m.text.contains("În așteptare departament suport"));
+
+    let inv = wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
+    assert!(inv[0].1.text.contains("Vizitează Portalul"));
+    let link = inv[0].1.text.split_whitespace().find(|w| w.contains("/portal/invite/")).unwrap().to_string();
+    let (status, page) = app.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&c), "the invitation page names the username");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_thread_by_in_reply_to_and_by_token_but_strangers_do_not() {
+    let app = TestApp::spawn().await;
+    let c = customer();
+    app.send(&c, "Nu am internet", "De ieri.", &[]).await;
+    let key = app.wait_tickets(&c, 1).await[0]["key"].as_str().unwrap().to_string();
+    let conf = wait_mail(&c, |m| m.subject.contains(&key)).await;
+    let our_id = conf[0].1.message_id.clone().unwrap();
+
+    // 1. By In-Reply-To, with no token in the subject; quoted history kept apart.
+    let body = format!("Am repornit routerul.\n\nOn Tue, 3 Mar 2026 at 10:00, Helpdesk <{}> wrote:\n> Am primit solicitarea\n", app.support);
+    app.send(&c, "Re: internet", &body, &[("In-Reply-To", &format!("<{our_id}>")), ("References", &format!("<{our_id}>"))]).await;
+    let ok = wait_until(Duration::from_secs(20), || async { app.ticket(&key).await["messages"].as_array().unwrap().len() == 2 }).await;
+    assert!(ok, "the reply joined the ticket");
+    let t = app.ticket(&key).await;
+    let reply = &t["messages"][1];
+    assert_eq!(reply["body"], "Am repornit routerul.");
+    assert!(reply["quoted"].as_str().unwrap().contains("> Am primit solicitarea"));
+    assert!(reply["full_text"].as_str().unwrap().contains("> Am primit solicitarea"));
+
+    // 2. By the subject token alone.
+    app.send(&c, &format!("[{key}] încă ceva"), "Modelul este TP-Link.", &[]).await;
+    let ok = wait_until(Duration::from_secs(20), || async { app.ticket(&key).await["messages"].as_array().unwrap().len() == 3 }).await;
+    assert!(ok, "the token reply joined the ticket");
+
+    // 3. A stranger with the token opens a new ticket and adds nothing.
+    let stranger = customer();
+    app.send(&stranger, &format!("Re: [{key}] vreau să văd"), "hijack", &[]).await;
+    let theirs = app.wait_tickets(&stranger, 1).await;
+    assert_ne!(theirs[0]["key"], key);
+    assert!(!theirs[0]["subject"].as_str().unwrap().contains(&key), "the other ticket's token is dropped");
+    assert_eq!(app.ticket(&key).await["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(app.tickets_of(&c).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_message_twice_makes_one_ticket() {
+    let app = TestApp::spawn().await;
+    let c = customer();
+    let raw = format!(
+        "From: {c}\r\nTo: {}\r\nSubject: Dublura\r\nMessage-ID: <{}@customer.test>\r\n\r\no singura data\r\n",
+        app.support,
+        unique("dup")
+    );
+    send_raw(&c, &app.support, raw.as_bytes()).await;
+    send_raw(&c, &app.support, raw.as_bytes()).await;
+    app.wait_tickets(&c, 1).await;
+    let ok = wait_until(Duration::from_secs(20), || async {
+        app.ctx.metrics.duplicates.load(std::sync::atomic::Ordering::Relaxed) >= 1
+    })
+    .await;
+    assert!(ok, "the second delivery was seen as a duplicate");
+    assert_eq!(app.tickets_of(&c).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_replies_and_bounces_open_nothing_and_get_no_reply() {
+    let app = TestApp::spawn().await;
+    let ooo = customer();
+    app.send(&ooo, "Out of office", "I am away", &[("Auto-Submitted", "auto-replied")]).await;
+    let daemon = format!("MAILER-DAEMON@{}.test", unique("mx"));
+    app.send(&daemon, "Undelivered Mail Returned to Sender", "This is the mail system", &[]).await;
+    let list = customer();
+    app.send(&list, "[users] announcement", "hello list", &[("List-Id", "<users.lists.test>"), ("Precedence", "list")]).await;
+    // A normal mail behind them proves they were processed.
+    let after = customer();
+    app.send(&after, "O întrebare", "?", &[]).await;
+    app.wait_tickets(&after, 1).await;
+    let ok = wait_until(Duration::from_secs(20), || async {
+        app.ctx.metrics.ignored.load(std::sync::atomic::Ordering::Relaxed) >= 3
+    })
+    .await;
+    assert!(ok, "three messages were ignored");
+    assert!(app.tickets_of(&ooo).await.is_empty());
+    assert!(app.tickets_of(&daemon.to_lowercase()).await.is_empty());
+    assert!(app.tickets_of(&list).await.is_empty());
+    wait_mail(&after, |_| true).await;
+    assert!(mailbox(&ooo).await.is_empty(), "an auto-reply gets no reply");
+    assert!(mailbox(&list).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_message_is_quarantined_and_the_next_one_is_processed() {
+    let app = TestApp::spawn().await;
+    let junk = b"\xff\xfe garbage: \x01\r\n\r\n\x00\x00".repeat(50);
+    send_raw("junk@junk.test", &app.support, &junk).await;
+    let after = customer();
+    app.send(&after, "După gunoi", "tot merge?", &[]).await;
+    app.wait_tickets(&after, 1).await;
+    let (s, q) = app.api("GET", "/quarantine", None).await;
+    assert_eq!(s, 200);
+    let items = q["quarantine"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{q}");
+    assert!(!items[0]["reason"].as_str().unwrap().is_empty());
+    let id = items[0]["raw_email_id"].as_i64().unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/v1/quarantine/{id}/raw", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    let raw = resp.bytes().await.unwrap();
+    assert!(raw.windows(junk.len()).any(|w| w == junk.as_slice()), "the raw bytes are kept whole");
+    // A replay of what is still unprocessable keeps it quarantined.
+    let (s, v) = app.api("POST", &format!("/quarantine/{id}/replay"), None).await;
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("quarantined")));
+}

@@ -1,0 +1,342 @@
+//! `TestApp`: a daemon with its own support mailbox on the shared loopback mail stack,
+//! plus helpers to send mail, read mailboxes and call the API. Waits poll with timeouts.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use helpdesk::app::Application;
+use helpdesk::config::{Config, Tls};
+use helpdesk::mail::parse::{self, ParsedEmail};
+use helpdesk::service::Ctx;
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+pub const IMAP_PORT: u16 = 21143;
+pub const SMTP_PORT: u16 = 22525;
+const LMTP_PORT: u16 = 22424;
+const RUN_DIR: &str = "/tmp/hd-it-mail";
+pub const PASSWORD: &str = "secret";
+
+/// Starts the mail stack once for the whole test binary (start.sh stops a stale one).
+pub fn mail_stack() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
+        let out = Command::new(script)
+            .arg(RUN_DIR)
+            .env("IMAP_PORT", IMAP_PORT.to_string())
+            .env("SMTP_PORT", SMTP_PORT.to_string())
+            .env("LMTP_PORT", LMTP_PORT.to_string())
+            .env("MAIL_USERS", "support@example.test:secret")
+            .env("MAIL_ANY_USER_PASSWORD", PASSWORD)
+            .output()
+            .expect("running scripts/mailstack/start.sh");
+        assert!(out.status.success(), "mail stack did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    });
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(1);
+
+/// A name no other test in this run uses (mail stack state survives between tests).
+pub fn unique(prefix: &str) -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{}x{n}", std::process::id())
+}
+
+pub struct TestApp {
+    pub ctx: Ctx,
+    pub base: String,
+    pub support: String,
+    pub token: String,
+    pub db_path: PathBuf,
+    stop: CancellationToken,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+    http: reqwest::Client,
+}
+
+pub struct Options {
+    pub smtp_port: u16,
+    pub idle: bool,
+    pub support: Option<String>,
+    pub db_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { smtp_port: SMTP_PORT, idle: true, support: None, db_dir: None }
+    }
+}
+
+pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
+    let mut c = Config::default();
+    c.helpdesk.support_address = support.to_string();
+    c.helpdesk.secret = "integration-test-secret-0123456789".into();
+    c.database.url = format!("sqlite://{}", db.display());
+    c.imap.host = "127.0.0.1".into();
+    c.imap.port = IMAP_PORT;
+    c.imap.tls = Tls::None;
+    c.imap.username = support.to_string();
+    c.imap.password = PASSWORD.into();
+    c.imap.idle = opts.idle;
+    c.imap.poll_interval_secs = if opts.idle { 60 } else { 1 };
+    c.smtp.host = "127.0.0.1".into();
+    c.smtp.port = opts.smtp_port;
+    c.smtp.tls = Tls::None;
+    c.smtp.username = String::new();
+    c.smtp.from = format!("Helpdesk <{support}>");
+    c.web.bind = "127.0.0.1:0".into();
+    c.web.base_url = String::new();
+    c
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(opts: Options) -> TestApp {
+        mail_stack();
+        let support = opts.support.clone().unwrap_or_else(|| format!("{}@example.test", unique("support")));
+        let (dir, db_dir) = match &opts.db_dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let d = tempfile::tempdir().expect("temp dir");
+                let p = d.path().to_path_buf();
+                (Some(d), p)
+            }
+        };
+        let db_path = db_dir.join("helpdesk.db");
+        let app = Application::build(config(&support, &db_path, &opts)).await.expect("application builds");
+        let ctx = app.ctx().clone();
+        let base = ctx.config.web.base_url.clone();
+        let token = agent_token(&ctx).await;
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(app.run_until_stopped(stop.clone()));
+        let t = TestApp { ctx, base, support, token, db_path, stop, task: Some(task), _dir: dir, http: reqwest::Client::new() };
+        let ok = wait_until(Duration::from_secs(10), || async { t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1 }).await;
+        assert!(ok, "the poller did not log in to the mailbox");
+        t
+    }
+
+    /// Graceful stop (as SIGTERM does); the database stays for a restart.
+    pub async fn stop(mut self) -> (Option<tempfile::TempDir>, String) {
+        self.stop.cancel();
+        if let Some(task) = self.task.take() {
+            task.await.expect("app task").expect("app ran without error");
+        }
+        (self._dir.take(), self.support.clone())
+    }
+
+    pub async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/api/v1{path}", self.base);
+        let mut req = self.http.request(method.parse().unwrap(), url).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("API answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let resp = self.http.get(url).send().await.expect("server answers");
+        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+    }
+
+    pub async fn post_form(&self, url: &str, body: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("server answers");
+        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+    }
+
+    pub async fn tickets_of(&self, requester: &str) -> Vec<Value> {
+        let (s, v) = self.api("GET", &format!("/tickets?requester={requester}"), None).await;
+        assert_eq!(s, 200, "{v}");
+        v["tickets"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn ticket(&self, key: &str) -> Value {
+        let (s, v) = self.api("GET", &format!("/tickets/{key}"), None).await;
+        assert_eq!(s, 200, "{v}");
+        v
+    }
+
+    pub async fn status_of(&self, key: &str) -> String {
+        self.ticket(key).await["status"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits for the requester's n-th ticket to appear; returns the tickets.
+    pub async fn wait_tickets(&self, requester: &str, n: usize) -> Vec<Value> {
+        let ok = wait_until(Duration::from_secs(20), || async { self.tickets_of(requester).await.len() >= n }).await;
+        assert!(ok, "{requester} did not get {n} ticket(s)");
+        self.tickets_of(requester).await
+    }
+
+    pub async fn wait_status(&self, key: &str, status: &str) {
+        let ok = wait_until(Duration::from_secs(20), || async { self.status_of(key).await == status }).await;
+        assert!(ok, "{key} did not reach {status} (is {})", self.status_of(key).await);
+    }
+
+    pub async fn send(&self, from: &str, subject: &str, body: &str, headers: &[(&str, &str)]) -> String {
+        send_mail(from, &self.support, subject, body, headers).await
+    }
+}
+
+async fn agent_token(ctx: &Ctx) -> String {
+    use helpdesk::db;
+    use helpdesk::service::links;
+    let mut conn = ctx.db.write.acquire().await.unwrap();
+    let agent = db::agents::upsert(&mut conn, "agent@example.test", "Ana Agent", "x", chrono::Utc::now()).await.unwrap();
+    let token = links::new_token();
+    db::agents::insert_token(&mut conn, agent.id, &links::hash_token(&token), chrono::Utc::now()).await.unwrap();
+    token
+}
+
+/// Polls `check` every 100 ms until it holds or `timeout` passes.
+pub async fn wait_until<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let end = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A plain customer mail (UTF-8, quoted-printable by lettre) sent over real SMTP;
+/// returns its Message-ID (without brackets).
+pub async fn send_mail(from: &str, to: &str, subject: &str, body: &str, headers: &[(&str, &str)]) -> String {
+    let domain = from.rsplit('@').next().unwrap();
+    let id = format!("{}@{domain}", unique("m"));
+    let mut raw = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {}\r\nMessage-ID: <{id}>\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
+        encode_header(subject),
+        chrono::Utc::now().to_rfc2822()
+    );
+    for (k, v) in headers {
+        raw.push_str(&format!("{k}: {v}\r\n"));
+    }
+    raw.push_str("\r\n");
+    raw.push_str(&body.replace('\n', "\r\n"));
+    raw.push_str("\r\n");
+    send_raw(from, to, raw.as_bytes()).await;
+    id
+}
+
+fn encode_header(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_string()
+    } else {
+        format!("=?utf-8?b?{}?=", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s))
+    }
+}
+
+pub async fn send_raw(from: &str, to: &str, raw: &[u8]) {
+    let mut cfg = helpdesk::config::SmtpConfig::default();
+    cfg.host = "127.0.0.1".into();
+    cfg.port = SMTP_PORT;
+    cfg.username = String::new();
+    let smtp = helpdesk::mail::transport::smtp(&cfg).unwrap();
+    helpdesk::mail::transport::send_raw(&smtp, from, to, raw).await.expect("SMTP accepts the test mail");
+}
+
+/// Every message in the user's INBOX, parsed by the helpdesk's own parser, oldest first.
+pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
+    let tcp = TcpStream::connect(("127.0.0.1", IMAP_PORT)).await.expect("IMAP connects");
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.expect("greeting").expect("greeting");
+    let mut s = client.login(user, PASSWORD).await.map_err(|(e, _)| e).expect("IMAP login");
+    let mbox = s.examine("INBOX").await.expect("EXAMINE");
+    let mut out = Vec::new();
+    if mbox.exists > 0 {
+        let fetched: Vec<_> = s.fetch("1:*", "(UID BODY.PEEK[])").await.unwrap().try_collect().await.unwrap();
+        let mut items: Vec<(u32, Vec<u8>)> =
+            fetched.iter().filter_map(|f| Some((f.uid?, f.body()?.to_vec()))).collect();
+        items.sort_by_key(|(uid, _)| *uid);
+        for (_, raw) in items {
+            let p = parse::parse(&raw).expect("our mail parses");
+            out.push((raw, p));
+        }
+    }
+    let _ = s.logout().await;
+    out
+}
+
+/// Waits until the user's mailbox holds a message matching `pred`; returns the matches.
+pub async fn wait_mail(user: &str, pred: impl Fn(&ParsedEmail) -> bool) -> Vec<(Vec<u8>, ParsedEmail)> {
+    let mut found = Vec::new();
+    let ok = wait_until(Duration::from_secs(20), || {
+        let f = &mut found;
+        let pred = &pred;
+        async move {
+            *f = mailbox(user).await.into_iter().filter(|(_, p)| pred(p)).collect();
+            !f.is_empty()
+        }
+    })
+    .await;
+    assert!(ok, "no matching mail arrived for {user}");
+    found
+}
+
+pub fn header(raw: &[u8], name: &str) -> Option<String> {
+    let head = String::from_utf8_lossy(raw);
+    let head = head.split("\r\n\r\n").next().unwrap_or("").replace("\r\n ", " ").replace("\r\n\t", " ");
+    head.lines()
+        .find(|l| l.len() > name.len() && l[..name.len()].eq_ignore_ascii_case(name) && l.as_bytes()[name.len()] == b':')
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+/// A TCP proxy in front of the real SMTP server that can refuse connections, to play
+/// an SMTP outage without disturbing other tests.
+pub struct SmtpSwitch {
+    pub port: u16,
+    up: Arc<AtomicBool>,
+}
+
+impl SmtpSwitch {
+    pub async fn start(up: bool) -> SmtpSwitch {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let flag = Arc::new(AtomicBool::new(up));
+        let f = flag.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !f.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", SMTP_PORT)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        SmtpSwitch { port, up: flag }
+    }
+
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+    }
+}
