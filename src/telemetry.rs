@@ -56,6 +56,10 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn outbox_retries_seen(&self) -> u64 {
+        self.outbox_retried.load(Ordering::Relaxed)
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         let counters: [(&str, &str, &AtomicU64); 11] = [

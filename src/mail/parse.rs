@@ -47,6 +47,8 @@ pub enum ParseError {
     NoSender,
     #[error("the From address is not valid: {0:?}")]
     BadSender(String),
+    #[error("the text holds control characters: binary data, not a message body")]
+    BinaryText,
 }
 
 /// Only the Message-ID, cheaply; used for de-duplication before a full parse.
@@ -92,6 +94,16 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
             }
             text.push_str(t.trim_end());
         }
+    }
+    // NUL and the other C0 controls (but tab, line breaks, form feed and the ESC of
+    // ISO-2022 charsets) never occur in text a person wrote (RFC 5322 §2.3, RFC 2045 §2.7):
+    // a "text" part holding them is binary garbage, whatever the parser made of it.
+    let garbage = msg.parts.iter().any(|part| {
+        let declared_text = part.content_type().is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+        declared_text && !part.is_multipart() && part.contents().iter().any(|b| is_control(*b))
+    });
+    if garbage {
+        return Err(ParseError::BinaryText);
     }
     let html = msg
         .html_bodies()
@@ -159,6 +171,10 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     })
 }
 
+fn is_control(b: u8) -> bool {
+    matches!(b, 0x00..=0x08 | 0x0b | 0x0e..=0x1a | 0x1c..=0x1f)
+}
+
 fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
     let address = EmailAddress::parse(address).ok()?;
     let name = name.map(|n| n.trim().trim_matches('"').trim()).unwrap_or("");
@@ -184,4 +200,28 @@ fn default_name(index: usize, content_type: &str) -> String {
         _ => "bin",
     };
     format!("attachment-{}.{ext}", index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_garbage_behind_mta_headers_is_refused() {
+        let mut raw = b"Return-Path: <junk@junk.test>\r\nMessage-Id: <1@mail.example.test>\r\nFrom: junk@junk.test\r\n\r\n".to_vec();
+        raw.extend(b"\xff\xfe garbage: \x01\r\n\r\n\x00\x00".repeat(5));
+        assert_eq!(parse(&raw).err(), Some(ParseError::BinaryText));
+        // Dovecot serves NUL bytes as 0x80; the other controls still give it away.
+        let served: Vec<u8> = raw.iter().map(|b| if *b == 0 { 0x80 } else { *b }).collect();
+        assert_eq!(parse(&served).err(), Some(ParseError::BinaryText));
+        // ISO-2022-JP text uses ESC, and is text.
+        let jp = b"From: a@b.test\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$3$s\x1b(B\r\n";
+        assert!(parse(jp).is_ok());
+    }
+
+    #[test]
+    fn no_sender_is_refused() {
+        assert_eq!(parse(b"Subject: x\r\n\r\nbody\r\n").err(), Some(ParseError::NoSender));
+        assert_eq!(parse(b"From: not an address\r\n\r\nbody\r\n").err().map(|e| matches!(e, ParseError::BadSender(_) | ParseError::NoSender)), Some(true));
+    }
 }

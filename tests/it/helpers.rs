@@ -227,7 +227,7 @@ where
 /// A plain customer mail (UTF-8, quoted-printable by lettre) sent over real SMTP;
 /// returns its Message-ID (without brackets).
 pub async fn send_mail(from: &str, to: &str, subject: &str, body: &str, headers: &[(&str, &str)]) -> String {
-    let domain = from.rsplit('@').next().unwrap();
+    let domain = from.rsplit('@').next().unwrap().trim_end_matches('>');
     let id = format!("{}@{domain}", unique("m"));
     let mut raw = format!(
         "From: {from}\r\nTo: {to}\r\nSubject: {}\r\nMessage-ID: <{id}>\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
@@ -240,7 +240,8 @@ pub async fn send_mail(from: &str, to: &str, subject: &str, body: &str, headers:
     raw.push_str("\r\n");
     raw.push_str(&body.replace('\n', "\r\n"));
     raw.push_str("\r\n");
-    send_raw(from, to, raw.as_bytes()).await;
+    let envelope = from.rsplit('<').next().unwrap_or(from).trim_end_matches('>');
+    send_raw(envelope, to, raw.as_bytes()).await;
     id
 }
 
@@ -285,18 +286,15 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
 
 /// Waits until the user's mailbox holds a message matching `pred`; returns the matches.
 pub async fn wait_mail(user: &str, pred: impl Fn(&ParsedEmail) -> bool) -> Vec<(Vec<u8>, ParsedEmail)> {
-    let mut found = Vec::new();
-    let ok = wait_until(Duration::from_secs(20), || {
-        let f = &mut found;
-        let pred = &pred;
-        async move {
-            *f = mailbox(user).await.into_iter().filter(|(_, p)| pred(p)).collect();
-            !f.is_empty()
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let found: Vec<_> = mailbox(user).await.into_iter().filter(|(_, p)| pred(p)).collect();
+        if !found.is_empty() {
+            return found;
         }
-    })
-    .await;
-    assert!(ok, "no matching mail arrived for {user}");
-    found
+        assert!(tokio::time::Instant::now() < end, "no matching mail arrived for {user}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 pub fn header(raw: &[u8], name: &str) -> Option<String> {

@@ -1,0 +1,113 @@
+//! Real-world mail shapes from `fixtures/emails/`, each through `receive()` as IMAP mail
+//! would go, checked against `expectations.toml`. Every fixture must be listed there.
+
+use std::path::Path;
+
+use chrono::Utc;
+use helpdesk::db::{self, Db};
+use helpdesk::mail::parse;
+use helpdesk::service::Ctx;
+use helpdesk::service::receive_email::{Outcome, receive};
+use serde::Deserialize;
+
+use crate::helpers::config;
+
+#[derive(Debug, Deserialize)]
+struct Expectations {
+    fixture: Vec<Fixture>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Fixture {
+    file: String,
+    class: String,
+    from: String,
+    subject_contains: String,
+    #[serde(default)]
+    new_text_contains: Vec<String>,
+    #[serde(default)]
+    new_text_excludes: Vec<String>,
+    #[serde(default)]
+    attachments: Vec<String>,
+    #[serde(default)]
+    in_reply_to: String,
+    has_message_id: bool,
+}
+
+fn dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/emails")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fixture_is_received_as_expected() {
+    let text = std::fs::read_to_string(dir().join("expectations.toml")).unwrap();
+    let exp: Expectations = toml::from_str(&text).unwrap();
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = exp.fixture.iter().map(|f| f.file.clone()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "every fixture has expectations, and every expectation a fixture");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let db_path = tmp.path().join("fixtures.db");
+    let db = Db::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
+    db.migrate().await.unwrap();
+    let ctx = Ctx::new(config("support@example.test", &db_path, &Default::default()), db).unwrap();
+
+    for f in &exp.fixture {
+        let raw = std::fs::read(dir().join(&f.file)).unwrap();
+        let outcome = receive(&ctx, &raw, Utc::now()).await.unwrap();
+        let name = &f.file;
+        match f.class.as_str() {
+            "malformed" => assert!(matches!(outcome, Outcome::Quarantined { .. }), "{name}: {outcome}"),
+            "human" => assert!(matches!(outcome, Outcome::Created { .. }), "{name}: {outcome}"),
+            kind => assert_eq!(outcome, Outcome::Ignored { kind: class_kind(kind) }, "{name}"),
+        }
+        if f.class == "malformed" {
+            continue;
+        }
+        let p = parse::parse(&raw).unwrap();
+        assert_eq!(p.from.address.as_str(), f.from, "{name}: from");
+        assert!(p.subject.contains(&f.subject_contains), "{name}: subject {:?}", p.subject);
+        assert_eq!(p.message_id.is_some(), f.has_message_id, "{name}: message id");
+        assert_eq!(p.references.first().cloned().unwrap_or_default(), f.in_reply_to.trim_matches(['<', '>']), "{name}: in-reply-to");
+        let Outcome::Created { key } = outcome else { continue };
+        let id = ctx.parse_key(&key).unwrap();
+        let mut conn = ctx.db.read.acquire().await.unwrap();
+        let msgs = db::messages::for_ticket(&mut conn, id).await.unwrap();
+        let first = &msgs[0];
+        for s in &f.new_text_contains {
+            assert!(first.body.contains(s.as_str()), "{name}: new text lacks {s:?}: {:?}", first.body);
+        }
+        for s in &f.new_text_excludes {
+            assert!(!first.body.contains(s.as_str()), "{name}: new text has {s:?}: {:?}", first.body);
+            let kept = [first.full_text.as_str(), first.signature.as_str(), p.html.as_deref().unwrap_or("")];
+            assert!(kept.iter().any(|k| k.contains(s.as_str())), "{name}: {s:?} is kept in the full text or HTML");
+        }
+        let names: Vec<&str> = first.attachments.iter().map(|a| a.filename.as_str()).collect();
+        let want: Vec<&str> = f.attachments.iter().map(String::as_str).filter(|n| !n.is_empty()).collect();
+        assert_eq!(names, want, "{name}: attachments");
+        for a in &first.attachments {
+            assert!(a.size > 0, "{name}: {} is empty", a.filename);
+        }
+    }
+    // Replaying the same files is a no-op.
+    for f in &exp.fixture {
+        let raw = std::fs::read(dir().join(&f.file)).unwrap();
+        assert_eq!(receive(&ctx, &raw, Utc::now()).await.unwrap(), Outcome::Duplicate, "{}", f.file);
+    }
+}
+
+fn class_kind(class: &str) -> &'static str {
+    match class {
+        "auto_reply" => "auto_reply",
+        "bounce" => "bounce",
+        "bulk" => "bulk",
+        "list" => "list",
+        other => panic!("unknown class {other}"),
+    }
+}

@@ -1,0 +1,77 @@
+//! Restarts lose and double nothing: mail that arrives while the daemon is down, a stop
+//! in the middle of a stream, and a changed UIDVALIDITY.
+
+use std::time::Duration;
+
+use crate::helpers::{Options, TestApp, send_mail, unique, wait_until};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_mid_stream_loses_and_doubles_nothing() {
+    let app = TestApp::spawn().await;
+    let dir = app.db_path.parent().unwrap().to_path_buf();
+    let support = app.support.clone();
+    let people: Vec<String> = (0..12).map(|_| format!("{}@customer.test", unique("rs"))).collect();
+    for p in &people[..6] {
+        app.send(p, "Înainte de oprire", "x", &[]).await;
+    }
+    app.wait_tickets(&people[0], 1).await;
+    // Stop while the rest of the first half may still be in flight.
+    let (tmp, _) = app.stop().await;
+    for p in &people[6..] {
+        send_mail(p, &support, "În timpul opririi", "x", &[]).await;
+    }
+    let app = TestApp::spawn_with(Options { support: Some(support.clone()), db_dir: Some(dir.clone()), ..Default::default() }).await;
+    for p in &people {
+        app.wait_tickets(p, 1).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for p in &people {
+        assert_eq!(app.tickets_of(p).await.len(), 1, "{p} has exactly one ticket");
+    }
+    let (s, v) = app.api("GET", "/tickets?limit=1000", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["tickets"].as_array().unwrap().len(), 12);
+    drop(tmp);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_uidvalidity_rescans_without_duplicates() {
+    let app = TestApp::spawn().await;
+    let dir = app.db_path.parent().unwrap().to_path_buf();
+    let support = app.support.clone();
+    let people: Vec<String> = (0..3).map(|_| format!("{}@customer.test", unique("uv"))).collect();
+    for p in &people {
+        app.send(p, "Cerere", "x", &[]).await;
+    }
+    for p in &people {
+        app.wait_tickets(p, 1).await;
+    }
+    let (tmp, _) = app.stop().await;
+    // As if the server had rebuilt the mailbox: the saved UIDVALIDITY no longer matches.
+    {
+        let db = helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).await.unwrap();
+        sqlx::query("UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0").execute(&db.write).await.unwrap();
+        db.close().await;
+    }
+    let late = format!("{}@customer.test", unique("uv"));
+    send_mail(&late, &support, "După schimbare", "x", &[]).await;
+    let app = TestApp::spawn_with(Options { support: Some(support), db_dir: Some(dir), ..Default::default() }).await;
+    app.wait_tickets(&late, 1).await;
+    let ok = wait_until(Duration::from_secs(20), || async {
+        app.ctx.metrics.duplicates.load(std::sync::atomic::Ordering::Relaxed) >= 3
+    })
+    .await;
+    assert!(ok, "the rescan met the three old messages as duplicates");
+    for p in &people {
+        assert_eq!(app.tickets_of(p).await.len(), 1);
+    }
+    drop(tmp);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polling_without_idle_also_works() {
+    let app = TestApp::spawn_with(Options { idle: false, ..Default::default() }).await;
+    let c = format!("{}@customer.test", unique("poll"));
+    app.send(&c, "Fără IDLE", "x", &[]).await;
+    app.wait_tickets(&c, 1).await;
+}
