@@ -1,5 +1,5 @@
-//! Embeds every file under `templates/` into the binary, and rebuilds when the
-//! migrations or templates change.
+//! Embeds every file under `templates/` and every migration into the binary, and
+//! rebuilds when they change.
 
 use std::path::Path;
 use std::{env, fs};
@@ -25,12 +25,26 @@ fn main() {
     let root = Path::new("templates");
     let mut entries = Vec::new();
     collect(root, root, &mut entries);
-    for dir in walk_dirs(root) {
+    for dir in walk_dirs(root).into_iter().chain(walk_dirs(Path::new("migrations"))) {
         println!("cargo:rerun-if-changed={}", dir);
     }
     let code = format!("pub static TEMPLATES: &[(&str, &str)] = &[\n{}];\n", entries.concat());
-    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("templates.rs");
-    fs::write(out, code).unwrap();
+    let out_dir = env::var("OUT_DIR").unwrap();
+    fs::write(Path::new(&out_dir).join("templates.rs"), code).unwrap();
+
+    let mut migrations: Vec<_> = fs::read_dir("migrations")
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect())
+        .unwrap_or_default();
+    migrations.sort();
+    let list: String = migrations
+        .iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            format!("    ({name:?}, include_str!({:?})),\n", fs::canonicalize(p).unwrap().to_string_lossy())
+        })
+        .collect();
+    let code = format!("pub static MIGRATIONS: &[(&str, &str)] = &[\n{list}];\n");
+    fs::write(Path::new(&out_dir).join("migrations.rs"), code).unwrap();
 }
 
 fn walk_dirs(dir: &Path) -> Vec<String> {

@@ -105,34 +105,34 @@ fn base_config(db: &Path) -> Config {
 async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     let dir = tempfile::tempdir()?;
     // The floor: parse + one bare insert per message, batched and durable the same way.
-    let floor_db = Db::connect(&format!("sqlite://{}", dir.path().join("floor.db").display())).await?;
-    sqlx::query("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT")
-        .execute(&floor_db.write)
+    let floor_db = Db::connect(&format!("sqlite://{}", dir.path().join("floor.db").display()))?;
+    floor_db
+        .write(|c| c.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT"))
         .await?;
     let t = Instant::now();
     for chunk in messages.chunks(BATCH) {
-        let mut tx = floor_db.write.begin().await?;
-        for raw in chunk {
-            let parsed = parse::parse(raw)?;
-            sqlx::query("INSERT INTO raw (dedup, raw) VALUES (?, ?)")
-                .bind(parsed.message_id)
-                .bind(raw.as_slice())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        // Parsed before the writer, as receive_batch() does.
+        let parsed: Vec<(Option<String>, Vec<u8>)> =
+            chunk.iter().map(|raw| Ok((parse::parse(raw)?.message_id, raw.clone()))).collect::<anyhow::Result<_>>()?;
+        floor_db
+            .write(move |c| {
+                for (id, raw) in &parsed {
+                    c.prepare_cached("INSERT INTO raw (dedup, raw) VALUES (?, ?)")?.execute(rusqlite::params![id, raw])?;
+                }
+                Ok::<_, rusqlite::Error>(())
+            })
+            .await?;
     }
     let floor = messages.len() as f64 / t.elapsed().as_secs_f64();
 
     let path = dir.path().join("receive.db");
-    let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
+    let db = Db::connect(&format!("sqlite://{}", path.display()))?;
     db.migrate().await?;
     let ctx = Ctx::new(base_config(&path), db)?;
     let t = Instant::now();
     let mut created = 0;
     for chunk in messages.chunks(BATCH) {
-        let raws: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
-        let outcomes = receive_batch(&ctx, &raws, Utc::now()).await?;
+        let outcomes = receive_batch(&ctx, chunk.to_vec(), Utc::now()).await?;
         created += outcomes.iter().filter(|o| o.label() == "created").count();
     }
     let full = messages.len() as f64 / t.elapsed().as_secs_f64();
@@ -184,9 +184,10 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
         let mut committed = None;
         while Instant::now() < deadline {
             if committed.is_none() {
-                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE email = ?")
-                    .bind(&from)
-                    .fetch_one(&ctx.db.read)
+                let address = from.clone();
+                let n: i64 = ctx
+                    .db
+                    .read(move |c| c.query_row("SELECT count(*) FROM customers WHERE email = ?", [address], |r| r.get(0)))
                     .await?;
                 if n > 0 {
                     committed = Some(accepted.elapsed().as_secs_f64());

@@ -22,7 +22,7 @@ impl Application {
     /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port;
     /// an empty `base_url` then becomes `http://<bound address>`).
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database.url).await?;
+        let db = Db::connect(&config.database.url)?;
         db.migrate().await?;
         let listener = TcpListener::bind(&config.web.bind)
             .await

@@ -65,16 +65,13 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// `helpdesk import`: every message through `receive()`; one line per message and a
 /// summary per outcome.
 pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database.url).await?;
+    let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
     let ctx = Ctx::new(config, db)?;
     let mut totals: BTreeMap<&'static str, usize> =
         ["created", "threaded", "ignored", "quarantined", "duplicate"].into_iter().map(|k| (k, 0)).collect();
     if quarantined {
-        let items = {
-            let mut conn = ctx.db.read.acquire().await?;
-            db::inbound::list_quarantine(&mut conn).await?
-        };
+        let items = ctx.db.read(|c| db::inbound::list_quarantine(c)).await?;
         for q in items {
             let outcome = receive_email::replay(&ctx, q.raw_email_id, Utc::now()).await?;
             println!("{outcome}\tquarantine #{}", q.id);
@@ -89,7 +86,7 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
         let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let messages = if data.starts_with(b"From ") { split_mbox(&data) } else { vec![data] };
         for raw in messages {
-            let outcome = receive_email::receive(&ctx, &raw, Utc::now()).await?;
+            let outcome = receive_email::receive(&ctx, raw, Utc::now()).await?;
             println!("{outcome}\t{}", file.display());
             *totals.entry(outcome.label()).or_default() += 1;
         }
@@ -110,23 +107,33 @@ pub async fn agent_add(config: &Config, email: &str, name: &str) -> anyhow::Resu
         .hash_password(password.expose().as_bytes(), &SaltString::generate(&mut OsRng))
         .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
         .to_string();
-    let db = Db::connect(&config.database.url).await?;
+    let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
-    let mut conn = db.write.acquire().await?;
-    let agent = db::agents::upsert(&mut conn, email.as_str(), name.trim(), &hash, Utc::now()).await?;
+    let name = name.trim().to_string();
+    let agent = db
+        .write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, Utc::now()))
+        .await?;
+    db.close().await;
     println!("agent {} ({}) saved", agent.email, agent.name);
     Ok(())
 }
 
 pub async fn agent_token(config: &Config, email: &str) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database.url).await?;
+    let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
-    let mut conn = db.write.acquire().await?;
-    let Some(agent) = db::agents::find_by_email(&mut conn, email.trim()).await? else {
-        bail!("no agent {email:?}; create one with `helpdesk agent add`");
-    };
     let token = links::new_token();
-    db::agents::insert_token(&mut conn, agent.id, &links::hash_token(&token), Utc::now()).await?;
+    let (address, hash) = (email.trim().to_string(), links::hash_token(&token));
+    let found = db
+        .write(move |c| {
+            let Some(agent) = db::agents::find_by_email(c, &address)? else { return Ok::<_, anyhow::Error>(false) };
+            db::agents::insert_token(c, agent.id, &hash, Utc::now())?;
+            Ok(true)
+        })
+        .await?;
+    db.close().await;
+    if !found {
+        bail!("no agent {email:?}; create one with `helpdesk agent add`");
+    }
     println!("{token}");
     Ok(())
 }

@@ -21,8 +21,9 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped(shutdown).await
         }
         Command::Migrate => {
-            let db = helpdesk::db::Db::connect(&config.database.url).await?;
+            let db = helpdesk::db::Db::connect(&config.database.url)?;
             db.migrate().await?;
+            db.close().await;
             println!("database {} is up to date", config.database.url);
             Ok(())
         }

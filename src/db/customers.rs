@@ -1,7 +1,7 @@
 //! Customers and their one-time portal links.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, ts};
 use crate::domain::email_address::EmailAddress;
@@ -14,74 +14,45 @@ pub struct Customer {
     pub locale: String,
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Customer {
-    Customer { id: r.get("id"), email: r.get("email"), name: r.get("name"), locale: r.get("locale") }
+const SELECT: &str = "SELECT id, email, name, locale FROM customers";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer { id: r.get("id")?, email: r.get("email")?, name: r.get("name")?, locale: r.get("locale")? })
 }
 
-pub async fn find_by_email(conn: &mut Conn, email: &EmailAddress) -> sqlx::Result<Option<Customer>> {
-    let row = sqlx::query("SELECT id, email, name, locale FROM customers WHERE email = ?")
-        .bind(email.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.as_ref().map(from_row))
+pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE email = ?"))?.query_row([email.as_str()], from_row).optional()
 }
 
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Customer> {
-    let row = sqlx::query("SELECT id, email, name, locale FROM customers WHERE id = ?")
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    Ok(from_row(&row))
+pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Customer> {
+    conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?.query_row([id], from_row)
 }
 
-pub async fn insert(
-    conn: &mut Conn,
-    email: &EmailAddress,
-    name: &str,
-    locale: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Customer> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO customers (email, name, locale, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(email.as_str())
-    .bind(name)
-    .bind(locale)
-    .bind(ts(now))
-    .fetch_one(conn)
-    .await?;
+pub fn insert(conn: &Conn, email: &EmailAddress, name: &str, locale: &str, now: DateTime<Utc>) -> rusqlite::Result<Customer> {
+    let id = conn
+        .prepare_cached("INSERT INTO customers (email, name, locale, created_at) VALUES (?, ?, ?, ?) RETURNING id")?
+        .query_row(params![email.as_str(), name, locale, ts(now)], |r| r.get(0))?;
     Ok(Customer { id, email: email.to_string(), name: name.to_string(), locale: locale.to_string() })
 }
 
 /// Fills in a display name learnt later (e.g. from a mail header) when none is known.
-pub async fn set_name_if_empty(conn: &mut Conn, id: i64, name: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE customers SET name = ? WHERE id = ? AND name = ''")
-        .bind(name)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub fn set_name_if_empty(conn: &Conn, id: i64, name: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE customers SET name = ? WHERE id = ? AND name = ''")?.execute(params![name, id])?;
     Ok(())
 }
 
-pub async fn insert_portal_token(
-    conn: &mut Conn,
+pub fn insert_portal_token(
+    conn: &Conn,
     customer_id: i64,
     purpose: &str,
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(customer_id)
-    .bind(purpose)
-    .bind(token_hash)
-    .bind(ts(expires_at))
-    .bind(ts(now))
-    .execute(conn)
-    .await?;
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![customer_id, purpose, token_hash, ts(expires_at), ts(now)])?;
     Ok(())
 }
 
@@ -94,18 +65,12 @@ pub struct PortalToken {
     pub used: bool,
 }
 
-pub async fn find_portal_token(conn: &mut Conn, token_hash: &str) -> sqlx::Result<Option<PortalToken>> {
-    let row = sqlx::query(
-        "SELECT customer_id, purpose, expires_at, used_at IS NOT NULL AS used
-         FROM portal_tokens WHERE token_hash = ?",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| PortalToken {
-        customer_id: r.get("customer_id"),
-        purpose: r.get("purpose"),
-        expires_at: r.get("expires_at"),
-        used: r.get("used"),
-    }))
+pub fn find_portal_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Option<PortalToken>> {
+    conn.prepare_cached(
+        "SELECT customer_id, purpose, expires_at, used_at IS NOT NULL FROM portal_tokens WHERE token_hash = ?",
+    )?
+    .query_row([token_hash], |r| {
+        Ok(PortalToken { customer_id: r.get(0)?, purpose: r.get(1)?, expires_at: r.get(2)?, used: r.get(3)? })
+    })
+    .optional()
 }

@@ -1,25 +1,20 @@
 //! The mailbox poller's checkpoint: last UID processed under a UIDVALIDITY.
 
+use rusqlite::{OptionalExtension, params};
+
 use super::Conn;
 
-pub async fn checkpoint(conn: &mut Conn, mailbox: &str) -> sqlx::Result<Option<(u32, u32)>> {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT uidvalidity, last_uid FROM imap_checkpoints WHERE mailbox = ?")
-            .bind(mailbox)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(v, u)| (v as u32, u as u32)))
+pub fn checkpoint(conn: &Conn, mailbox: &str) -> rusqlite::Result<Option<(u32, u32)>> {
+    conn.prepare_cached("SELECT uidvalidity, last_uid FROM imap_checkpoints WHERE mailbox = ?")?
+        .query_row([mailbox], |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)))
+        .optional()
 }
 
-pub async fn save_checkpoint(conn: &mut Conn, mailbox: &str, uidvalidity: u32, last_uid: u32) -> sqlx::Result<()> {
-    sqlx::query(
+pub fn save_checkpoint(conn: &Conn, mailbox: &str, uidvalidity: u32, last_uid: u32) -> rusqlite::Result<()> {
+    conn.prepare_cached(
         "INSERT INTO imap_checkpoints (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
          ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
-    )
-    .bind(mailbox)
-    .bind(uidvalidity as i64)
-    .bind(last_uid as i64)
-    .execute(conn)
-    .await?;
+    )?
+    .execute(params![mailbox, uidvalidity as i64, last_uid as i64])?;
     Ok(())
 }

@@ -1,60 +1,40 @@
 //! Inbound mail as received (raw bytes, de-duplication key, outcome) and the quarantine.
 
 use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{Conn, ts};
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery.
-pub async fn insert_raw(
-    conn: &mut Conn,
-    dedup_key: &str,
-    raw: &[u8],
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+pub fn insert_raw(conn: &Conn, dedup_key: &str, raw: &[u8], now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
         "INSERT INTO raw_emails (dedup_key, raw, received_at, outcome) VALUES (?, ?, ?, 'received')
          ON CONFLICT(dedup_key) DO NOTHING RETURNING id",
-    )
-    .bind(dedup_key)
-    .bind(raw)
-    .bind(ts(now))
-    .fetch_optional(conn)
-    .await
+    )?
+    .query_row(params![dedup_key, raw, ts(now)], |r| r.get(0))
+    .optional()
 }
 
-pub async fn set_outcome(conn: &mut Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")
-        .bind(outcome)
-        .bind(ticket_id)
-        .bind(raw_id)
-        .execute(conn)
-        .await?;
+pub fn set_outcome(conn: &Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")?
+        .execute(params![outcome, ticket_id, raw_id])?;
     Ok(())
 }
 
-pub async fn quarantine(conn: &mut Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    set_outcome(conn, raw_id, "quarantined", None).await?;
-    sqlx::query(
+pub fn quarantine(conn: &Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    set_outcome(conn, raw_id, "quarantined", None)?;
+    conn.prepare_cached(
         "INSERT INTO quarantine (raw_email_id, reason, created_at) VALUES (?, ?, ?)
          ON CONFLICT(raw_email_id) DO UPDATE SET reason = excluded.reason, released_at = NULL",
-    )
-    .bind(raw_id)
-    .bind(reason)
-    .bind(ts(now))
-    .execute(conn)
-    .await?;
+    )?
+    .execute(params![raw_id, reason, ts(now)])?;
     Ok(())
 }
 
-pub async fn release(conn: &mut Conn, raw_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?")
-        .bind(ts(now))
-        .bind(raw_id)
-        .execute(conn)
-        .await?;
+pub fn release(conn: &Conn, raw_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?")?.execute(params![ts(now), raw_id])?;
     Ok(())
 }
 
@@ -70,31 +50,26 @@ pub struct Quarantined {
 }
 
 /// Quarantined messages not yet released by a replay, oldest first.
-pub async fn list_quarantine(conn: &mut Conn) -> sqlx::Result<Vec<Quarantined>> {
-    let rows = sqlx::query(
-        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(r.raw) AS size,
-                substr(r.raw, 1, 300) AS head
+pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(r.raw), substr(r.raw, 1, 300)
          FROM quarantine q JOIN raw_emails r ON r.id = q.raw_email_id
          WHERE q.released_at IS NULL ORDER BY q.id",
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let head: Vec<u8> = r.get("head");
-            Quarantined {
-                id: r.get("id"),
-                raw_email_id: r.get("raw_email_id"),
-                reason: r.get("reason"),
-                created_at: r.get("created_at"),
-                size: r.get("size"),
-                preview: String::from_utf8_lossy(&head).into_owned(),
-            }
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let head: Vec<u8> = r.get(5)?;
+        Ok(Quarantined {
+            id: r.get(0)?,
+            raw_email_id: r.get(1)?,
+            reason: r.get(2)?,
+            created_at: r.get(3)?,
+            size: r.get(4)?,
+            preview: String::from_utf8_lossy(&head).into_owned(),
         })
-        .collect())
+    })?;
+    rows.collect()
 }
 
-pub async fn raw(conn: &mut Conn, raw_id: i64) -> sqlx::Result<Option<Vec<u8>>> {
-    sqlx::query_scalar("SELECT raw FROM raw_emails WHERE id = ?").bind(raw_id).fetch_optional(conn).await
+pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.prepare_cached("SELECT raw FROM raw_emails WHERE id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
 }

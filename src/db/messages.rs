@@ -1,9 +1,9 @@
 //! The conversation of a ticket: messages and their attachments (content-addressed blobs).
 
 use chrono::{DateTime, Utc};
+use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::{Conn, ts};
 
@@ -23,27 +23,19 @@ pub struct NewMessage<'a> {
     pub raw_email_id: Option<i64>,
 }
 
-pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
         "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
              full_text, html, message_id, raw_email_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )?
+    .query_row(
+        params![
+            m.ticket_id, m.kind, m.author, m.internal, m.subject, m.body, m.quoted, m.signature, m.full_text, m.html,
+            m.message_id, m.raw_email_id, ts(now)
+        ],
+        |r| r.get(0),
     )
-    .bind(m.ticket_id)
-    .bind(m.kind)
-    .bind(m.author)
-    .bind(m.internal)
-    .bind(m.subject)
-    .bind(m.body)
-    .bind(m.quoted)
-    .bind(m.signature)
-    .bind(m.full_text)
-    .bind(m.html)
-    .bind(m.message_id)
-    .bind(m.raw_email_id)
-    .bind(ts(now))
-    .fetch_one(conn)
-    .await
 }
 
 pub struct NewAttachment<'a> {
@@ -55,27 +47,18 @@ pub struct NewAttachment<'a> {
 }
 
 /// Stores the content once per SHA-256 and links it to the message.
-pub async fn attach(conn: &mut Conn, message_id: i64, a: &NewAttachment<'_>) -> sqlx::Result<i64> {
+pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> rusqlite::Result<i64> {
     let sha = hex::encode(Sha256::digest(a.content));
-    sqlx::query("INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        .bind(&sha)
-        .bind(a.content.len() as i64)
-        .bind(a.content)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query_scalar(
+    conn.prepare_cached("INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")?
+        .execute(params![sha, a.content.len() as i64, a.content])?;
+    conn.prepare_cached(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )?
+    .query_row(
+        params![message_id, a.filename, a.content_type, a.content.len() as i64, sha, a.content_id, a.inline],
+        |r| r.get(0),
     )
-    .bind(message_id)
-    .bind(a.filename)
-    .bind(a.content_type)
-    .bind(a.content.len() as i64)
-    .bind(&sha)
-    .bind(a.content_id)
-    .bind(a.inline)
-    .fetch_one(conn)
-    .await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +70,8 @@ pub struct AttachmentView {
     pub sha256: String,
     pub content_id: Option<String>,
     pub inline: bool,
+    #[serde(skip)]
+    message_id: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,68 +90,62 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-pub async fn for_ticket(conn: &mut Conn, ticket_id: i64) -> sqlx::Result<Vec<MessageView>> {
-    let rows = sqlx::query(
+pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageView>> {
+    let mut atts: Vec<AttachmentView> = conn
+        .prepare_cached(
+            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, a.inline
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
+        )?
+        .query_map([ticket_id], |r| {
+            Ok(AttachmentView {
+                id: r.get(0)?,
+                message_id: r.get(1)?,
+                filename: r.get(2)?,
+                content_type: r.get(3)?,
+                size: r.get(4)?,
+                sha256: r.get(5)?,
+                content_id: r.get(6)?,
+                inline: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
         "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at
          FROM messages WHERE ticket_id = ? ORDER BY id",
-    )
-    .bind(ticket_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let atts = sqlx::query(
-        "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, a.inline
-         FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
-    )
-    .bind(ticket_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let id: i64 = r.get("id");
-            MessageView {
-                id,
-                kind: r.get("kind"),
-                author: r.get("author"),
-                internal: r.get("internal"),
-                subject: r.get("subject"),
-                body: r.get("body"),
-                quoted: r.get("quoted"),
-                signature: r.get("signature"),
-                full_text: r.get("full_text"),
-                message_id: r.get("message_id"),
-                created_at: r.get("created_at"),
-                attachments: atts
-                    .iter()
-                    .filter(|a| a.get::<i64, _>("message_id") == id)
-                    .map(|a| AttachmentView {
-                        id: a.get("id"),
-                        filename: a.get("filename"),
-                        content_type: a.get("content_type"),
-                        size: a.get("size"),
-                        sha256: a.get("sha256"),
-                        content_id: a.get("content_id"),
-                        inline: a.get("inline"),
-                    })
-                    .collect(),
-            }
+    )?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        let id: i64 = r.get(0)?;
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut atts).into_iter().partition(|a| a.message_id == id);
+        atts = rest;
+        Ok(MessageView {
+            id,
+            kind: r.get(1)?,
+            author: r.get(2)?,
+            internal: r.get(3)?,
+            subject: r.get(4)?,
+            body: r.get(5)?,
+            quoted: r.get(6)?,
+            signature: r.get(7)?,
+            full_text: r.get(8)?,
+            message_id: r.get(9)?,
+            created_at: r.get(10)?,
+            attachments: mine,
         })
-        .collect())
+    })?;
+    rows.collect()
 }
 
 /// The Message-IDs of the thread as one participant saw it (their mail to us and ours
 /// to them), oldest first: the `References` of our next mail to them.
-pub async fn thread_ids(conn: &mut Conn, ticket_id: i64, address: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
+pub fn thread_ids(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT mid FROM (
             SELECT message_id AS mid, created_at, 0 AS src, id FROM messages
                 WHERE ticket_id = ?1 AND message_id IS NOT NULL AND author = ?2
             UNION ALL
             SELECT message_id, created_at, 1, id FROM outbox WHERE ticket_id = ?1 AND recipient = ?2
          ) ORDER BY created_at, src, id",
-    )
-    .bind(ticket_id)
-    .bind(address)
-    .fetch_all(conn)
-    .await
+    )?;
+    let rows = stmt.query_map(params![ticket_id, address], |r| r.get(0))?;
+    rows.collect()
 }

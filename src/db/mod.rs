@@ -1,67 +1,205 @@
 //! SQLite access: one table family per file; SQL lives here and only here.
+//!
+//! One writer thread owns the only writing connection and runs each use case as one
+//! closure inside one transaction (SQLite has one writer; a whole use case costs one
+//! thread hand-off, not one per statement). Reads run on blocking threads with
+//! connections of their own (WAL lets them run beside the writer).
 
 pub mod agents;
 pub mod customers;
 pub mod imap;
 pub mod inbound;
 pub mod messages;
+pub mod migrations;
 pub mod outbox;
 pub mod tickets;
 
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+pub use rusqlite::Connection as Conn;
+use rusqlite::OpenFlags;
 
-pub use sqlx::SqliteConnection as Conn;
+/// Why a database call did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database writer has stopped")]
+    Closed,
+}
 
-/// Two pools on one file: a single writer connection (SQLite has one writer; queuing
-/// writers here avoids lock errors) and several readers (WAL lets them run alongside).
-#[derive(Clone, Debug)]
+/// Lets closures that only run SQL return `rusqlite::Result` directly.
+impl From<DbError> for rusqlite::Error {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Sqlite(e) => e,
+            DbError::Closed => rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
+                Some("the database writer has stopped".into()),
+            ),
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Conn) + Send>;
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Conn>>,
+}
+
+#[derive(Clone)]
 pub struct Db {
-    pub write: SqlitePool,
-    pub read: SqlitePool,
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.inner.path).finish()
+    }
+}
+
+fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Conn::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // WAL, and FULL: a commit is on disk before the mailbox is told the mail is processed.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
 }
 
 impl Db {
-    /// Opens (creating the file and its directory when missing) with WAL, foreign keys
-    /// and `synchronous=FULL`: a committed message is on disk before it is flagged.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("database url {url:?}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            }
+    /// Opens `sqlite://PATH` (creating the file and its directory), starts the writer.
+    pub fn connect(url: &str) -> anyhow::Result<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .with_context(|| format!("database url {url:?} must start with sqlite://"))?;
+        let path = PathBuf::from(path.split('?').next().unwrap_or(path));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("opening {url}"))?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(false))
-            .await
-            .with_context(|| format!("opening {url}"))?;
-        Ok(Self { write, read })
+        let mut conn = open(&path, true).with_context(|| format!("opening {}", path.display()))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || {
+                for job in rx {
+                    job(&mut conn);
+                }
+            })
+            .context("starting the database writer")?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations").run(&self.write).await.context("running migrations")?;
+        self.write(|c| migrations::run(c)).await.context("running migrations")?;
         Ok(())
     }
 
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` when
+    /// it fails) on the writer thread.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<T, E> + Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Conn| {
+            let outcome = match conn.execute_batch("BEGIN IMMEDIATE") {
+                Err(e) => Err(E::from(DbError::Sqlite(e))),
+                Ok(()) => match f(conn) {
+                    Ok(v) => conn.execute_batch("COMMIT").map(|_| v).map_err(|e| E::from(DbError::Sqlite(e))),
+                    Err(e) => {
+                        let _ = conn.execute_batch("ROLLBACK");
+                        Err(e)
+                    }
+                },
+            };
+            let _ = done.send(outcome);
+        });
+        let sent = self.inner.writer.lock().map_err(|_| E::from(DbError::Closed))?.as_ref().map(|w| w.send(job));
+        match sent {
+            Some(Ok(())) => result.await.map_err(|_| E::from(DbError::Closed))?,
+            _ => Err(E::from(DbError::Closed)),
+        }
+    }
+
+    /// Runs `f` on a reading connection, off the async threads.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<T, E> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let job = move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut r| r.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open(&inner.path, false).map_err(|e| E::from(DbError::Sqlite(e)))?,
+            };
+            let result = f(&conn);
+            if let Ok(mut r) = inner.readers.lock() {
+                if r.len() < 8 {
+                    r.push(conn);
+                }
+            }
+            result
+        };
+        tokio::task::spawn_blocking(job).await.map_err(|_| E::from(DbError::Closed))?
+    }
+
+    /// Stops the writer after the work already queued, and closes the readers.
     pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+        if let Ok(mut w) = self.inner.writer.lock() {
+            w.take();
+        }
+        let thread = self.inner.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(t) = thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        if let Ok(mut r) = self.inner.readers.lock() {
+            r.clear();
+        }
+    }
+}
+
+/// Runs `f` inside a savepoint of the current transaction: its writes are undone when it
+/// fails, and the transaction goes on.
+pub fn savepoint<T, E: From<rusqlite::Error>>(conn: &Conn, f: impl FnOnce(&Conn) -> Result<T, E>) -> Result<T, E> {
+    conn.execute_batch("SAVEPOINT one")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE one")?;
+            Ok(v)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO one; RELEASE one")?;
+            Err(e)
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The outbox: every outbound mail, composed, waiting for (or done with) delivery.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Conn, ts};
 use crate::domain::inbound::Role;
@@ -17,53 +17,50 @@ pub struct NewMail<'a> {
     pub raw: &'a [u8],
 }
 
-pub async fn insert(conn: &mut Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
         "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
              envelope_from, raw, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )?
+    .query_row(
+        params![
+            m.ticket_id,
+            m.template,
+            m.recipient,
+            m.recipient_role.map(Role::as_str),
+            m.automatic,
+            m.message_id,
+            m.envelope_from,
+            m.raw,
+            ts(now),
+            ts(now)
+        ],
+        |r| r.get(0),
     )
-    .bind(m.ticket_id)
-    .bind(m.template)
-    .bind(m.recipient)
-    .bind(m.recipient_role.map(Role::as_str))
-    .bind(m.automatic)
-    .bind(m.message_id)
-    .bind(m.envelope_from)
-    .bind(m.raw)
-    .bind(ts(now))
-    .bind(ts(now))
-    .fetch_one(conn)
-    .await
 }
 
 /// How many automatic mails went (or are going) to this address since `since`.
-pub async fn automatic_since(conn: &mut Conn, recipient: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at >= ?")
-        .bind(recipient)
-        .bind(ts(since))
-        .fetch_one(conn)
-        .await
+pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at >= ?")?
+        .query_row(params![recipient, ts(since)], |r| r.get(0))
 }
 
 /// The newest of our mails among these Message-IDs: its ticket and whom it was sent to.
-pub async fn find_ours(conn: &mut Conn, message_ids: &[String]) -> sqlx::Result<Option<(i64, Option<Role>)>> {
+pub fn find_ours(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
     let json = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
-    let row = sqlx::query(
-        "SELECT ticket_id, recipient_role FROM outbox
-         WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(json)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| {
-        let role: Option<String> = r.get("recipient_role");
-        (r.get("ticket_id"), role.as_deref().and_then(Role::parse))
-    }))
+    let found: Option<(i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT ticket_id, recipient_role FROM outbox
+             WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([json], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(found.map(|(id, role)| (id, role.as_deref().and_then(Role::parse))))
 }
 
 #[derive(Debug, Clone)]
@@ -75,64 +72,37 @@ pub struct Due {
     pub attempts: i64,
 }
 
-pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Due>> {
-    let rows = sqlx::query(
+pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<Due>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT id, recipient, envelope_from, raw, attempts FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-    )
-    .bind(ts(now))
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Due {
-            id: r.get("id"),
-            recipient: r.get("recipient"),
-            envelope_from: r.get("envelope_from"),
-            raw: r.get("raw"),
-            attempts: r.get("attempts"),
-        })
-        .collect())
+    )?;
+    let rows = stmt.query_map(params![ts(now), limit], |r| {
+        Ok(Due { id: r.get(0)?, recipient: r.get(1)?, envelope_from: r.get(2)?, raw: r.get(3)?, attempts: r.get(4)? })
+    })?;
+    rows.collect()
 }
 
 /// When the next pending mail is due, if any.
-pub async fn next_due(conn: &mut Conn) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'").fetch_one(conn).await
+pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?.query_row([], |r| r.get(0))
 }
 
-pub async fn mark_sent(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
-        .bind(ts(now))
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub fn mark_sent(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")?
+        .execute(params![ts(now), id])?;
     Ok(())
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
-pub async fn mark_attempt_failed(
-    conn: &mut Conn,
-    id: i64,
-    error: &str,
-    retry_at: Option<DateTime<Utc>>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = ?,
-            state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END,
-            next_attempt_at = coalesce(?, next_attempt_at)
-         WHERE id = ?",
-    )
-    .bind(error)
-    .bind(retry_at.map(ts))
-    .bind(retry_at.map(ts))
-    .bind(id)
-    .execute(conn)
-    .await?;
+pub fn mark_attempt_failed(conn: &Conn, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
+    let retry = retry_at.map(ts);
+    conn.prepare_cached(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+            state = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = coalesce(?2, next_attempt_at)
+         WHERE id = ?3",
+    )?
+    .execute(params![error, retry, id])?;
     Ok(())
-}
-
-/// Counts per state, for `/metrics` after a restart.
-pub async fn counts(conn: &mut Conn) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as("SELECT state, count(*) FROM outbox GROUP BY state").fetch_all(conn).await
 }

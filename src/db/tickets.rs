@@ -1,7 +1,8 @@
 //! Tickets, their participants and their status history.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, parse_ts, ts};
 use crate::domain::inbound::Role;
@@ -39,25 +40,30 @@ const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t
         t.linked_from_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TicketRow> {
-    let bad = |col: &str| sqlx::Error::ColumnDecode { index: col.into(), source: "unknown value".into() };
+fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    fn known<T>(v: Option<T>, col: usize, text: String) -> rusqlite::Result<T> {
+        v.ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("unknown value {text:?}").into()))
+    }
+    let status: String = r.get("status")?;
+    let priority: String = r.get("priority")?;
+    let channel: String = r.get("channel")?;
     Ok(TicketRow {
-        id: r.get("id"),
-        subject: r.get("subject"),
-        status: Status::parse(r.get("status")).ok_or_else(|| bad("status"))?,
-        priority: Priority::parse(r.get("priority")).ok_or_else(|| bad("priority"))?,
-        channel: Channel::parse(r.get("channel")).ok_or_else(|| bad("channel"))?,
-        requester_id: r.get("requester_id"),
-        requester_email: r.get("requester_email"),
-        requester_name: r.get("requester_name"),
-        assignee_id: r.get("assignee_id"),
-        assignee_email: r.get("assignee_email"),
-        linked_from_id: r.get("linked_from_id"),
-        status_mail: r.get("status_mail"),
-        resolution: r.get("resolution"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        assigned_at: r.get("assigned_at"),
+        id: r.get("id")?,
+        subject: r.get("subject")?,
+        status: known(Status::parse(&status), 2, status)?,
+        priority: known(Priority::parse(&priority), 3, priority)?,
+        channel: known(Channel::parse(&channel), 4, channel)?,
+        requester_id: r.get("requester_id")?,
+        requester_email: r.get("requester_email")?,
+        requester_name: r.get("requester_name")?,
+        assignee_id: r.get("assignee_id")?,
+        assignee_email: r.get("assignee_email")?,
+        linked_from_id: r.get("linked_from_id")?,
+        status_mail: r.get("status_mail")?,
+        resolution: r.get("resolution")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        assigned_at: r.get("assigned_at")?,
     })
 }
 
@@ -69,26 +75,28 @@ pub struct NewTicketRow<'a> {
     pub linked_from_id: Option<i64>,
 }
 
-pub async fn insert(conn: &mut Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )?
+    .query_row(
+        params![
+            t.subject,
+            Status::WaitingForSupport.as_str(),
+            t.priority.as_str(),
+            t.channel.as_str(),
+            t.requester_id,
+            t.linked_from_id,
+            ts(now),
+            ts(now)
+        ],
+        |r| r.get(0),
     )
-    .bind(t.subject)
-    .bind(Status::WaitingForSupport.as_str())
-    .bind(t.priority.as_str())
-    .bind(t.channel.as_str())
-    .bind(t.requester_id)
-    .bind(t.linked_from_id)
-    .bind(ts(now))
-    .bind(ts(now))
-    .fetch_one(conn)
-    .await
 }
 
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<TicketRow>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE t.id = ?")).bind(id).fetch_optional(conn).await?;
-    row.as_ref().map(from_row).transpose()
+pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Option<TicketRow>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?"))?.query_row([id], from_row).optional()
 }
 
 /// Filters of the ticket list; `None` means any.
@@ -101,94 +109,70 @@ pub struct Filter {
 }
 
 /// Newest first.
-pub async fn list(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<TicketRow>> {
-    let rows = sqlx::query(&format!(
+pub fn list(conn: &Conn, f: &Filter) -> rusqlite::Result<Vec<TicketRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
          AND (?3 IS NULL OR t.id < ?3) ORDER BY t.id DESC LIMIT ?4"
-    ))
-    .bind(f.status.map(Status::as_str))
-    .bind(f.requester.as_deref())
-    .bind(f.before_id)
-    .bind(f.limit)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    ))?;
+    let rows = stmt.query_map(params![f.status.map(Status::as_str), f.requester, f.before_id, f.limit], from_row)?;
+    rows.collect()
 }
 
 /// Writes the life-cycle fields after a transition, stamping the times it reached.
-pub async fn save_state(
-    conn: &mut Conn,
+pub fn save_state(
+    conn: &Conn,
     id: i64,
     state: TicketState,
     resolution: Option<&str>,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    let now = ts(now);
-    sqlx::query(
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
         "UPDATE tickets SET status = ?1, assignee_id = ?2, updated_at = ?3,
             assigned_at = CASE WHEN ?2 IS NOT NULL THEN coalesce(assigned_at, ?3) ELSE assigned_at END,
             resolved_at = CASE WHEN ?1 = 'resolved' THEN ?3 ELSE resolved_at END,
             closed_at = CASE WHEN ?1 = 'closed' THEN ?3 ELSE closed_at END,
             resolution = coalesce(?4, resolution)
          WHERE id = ?5",
-    )
-    .bind(state.status.as_str())
-    .bind(state.assignee)
-    .bind(now)
-    .bind(resolution)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    )?
+    .execute(params![state.status.as_str(), state.assignee, ts(now), resolution, id])?;
     Ok(())
 }
 
-pub async fn set_status_mail(conn: &mut Conn, id: i64, on: bool) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE tickets SET status_mail = ? WHERE id = ?").bind(on).bind(id).execute(conn).await?;
-    Ok(r.rows_affected() == 1)
+pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool> {
+    let n = conn.prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?.execute(params![on, id])?;
+    Ok(n == 1)
 }
 
-pub async fn add_participant(conn: &mut Conn, ticket_id: i64, address: &str, role: Role) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO participants (ticket_id, address, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        .bind(ticket_id)
-        .bind(address)
-        .bind(role.as_str())
-        .execute(conn)
-        .await?;
+pub fn add_participant(conn: &Conn, ticket_id: i64, address: &str, role: Role) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO participants (ticket_id, address, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")?
+        .execute(params![ticket_id, address, role.as_str()])?;
     Ok(())
 }
 
-pub async fn role_of(conn: &mut Conn, ticket_id: i64, address: &str) -> sqlx::Result<Option<Role>> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM participants WHERE ticket_id = ? AND address = ?")
-        .bind(ticket_id)
-        .bind(address)
-        .fetch_optional(conn)
-        .await?;
+pub fn role_of(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<Option<Role>> {
+    let role: Option<String> = conn
+        .prepare_cached("SELECT role FROM participants WHERE ticket_id = ? AND address = ?")?
+        .query_row(params![ticket_id, address], |r| r.get(0))
+        .optional()?;
     Ok(role.as_deref().and_then(Role::parse))
 }
 
-pub async fn participants(conn: &mut Conn, ticket_id: i64) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as("SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid")
-        .bind(ticket_id)
-        .fetch_all(conn)
-        .await
+pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid")?;
+    let rows = stmt.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }
 
-pub async fn record_status(
-    conn: &mut Conn,
+pub fn record_status(
+    conn: &Conn,
     ticket_id: i64,
     from: Option<Status>,
     to: Status,
     actor: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO status_history (ticket_id, from_status, to_status, actor, at) VALUES (?, ?, ?, ?, ?)")
-        .bind(ticket_id)
-        .bind(from.map(Status::as_str))
-        .bind(to.as_str())
-        .bind(actor)
-        .bind(ts(now))
-        .execute(conn)
-        .await?;
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO status_history (ticket_id, from_status, to_status, actor, at) VALUES (?, ?, ?, ?, ?)")?
+        .execute(params![ticket_id, from.map(Status::as_str), to.as_str(), actor, ts(now)])?;
     Ok(())
 }
 
@@ -200,15 +184,13 @@ pub struct HistoryEntry {
     pub at: String,
 }
 
-pub async fn history(conn: &mut Conn, ticket_id: i64) -> sqlx::Result<Vec<HistoryEntry>> {
-    let rows = sqlx::query("SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id")
-        .bind(ticket_id)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| HistoryEntry { from: r.get("from_status"), to: r.get("to_status"), actor: r.get("actor"), at: r.get("at") })
-        .collect())
+pub fn history(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<HistoryEntry>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        Ok(HistoryEntry { from: r.get(0)?, to: r.get(1)?, actor: r.get(2)?, at: r.get(3)? })
+    })?;
+    rows.collect()
 }
 
 /// The history as SLA clock input.

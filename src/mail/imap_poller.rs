@@ -138,10 +138,8 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
     let cfg = &ctx.config.imap;
     let mailbox = session.select(&cfg.mailbox).await.with_context(|| format!("SELECT {}", cfg.mailbox))?;
     let validity = mailbox.uid_validity.unwrap_or(0);
-    let saved = {
-        let mut conn = ctx.db.read.acquire().await?;
-        db::imap::checkpoint(&mut conn, &cfg.mailbox).await?
-    };
+    let name = cfg.mailbox.clone();
+    let saved = ctx.db.read(move |c| db::imap::checkpoint(c, &name)).await?;
     let last_uid = match saved {
         Some((v, uid)) if v == validity => uid,
         Some((v, _)) => {
@@ -179,9 +177,10 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
                 by_uid.insert(uid, (body.to_vec(), f.internal_date()));
             }
         }
+        drop(fetched);
         let present: Vec<u32> = chunk.iter().copied().filter(|u| by_uid.contains_key(u)).collect();
-        let raws: Vec<&[u8]> = present.iter().map(|u| by_uid[u].0.as_slice()).collect();
-        let outcomes = receive_batch(ctx, &raws, Utc::now()).await?;
+        let raws: Vec<Vec<u8>> = present.iter().filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0))).collect();
+        let outcomes = receive_batch(ctx, raws, Utc::now()).await?;
         let committed = Utc::now();
         for (uid, outcome) in present.iter().zip(&outcomes) {
             if let Some(arrived) = by_uid[uid].1 {
@@ -194,8 +193,8 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
             let set = present.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
             mark_processed(session, &set, &cfg.processed_folder, can_move).await?;
         }
-        let mut conn = ctx.db.write.acquire().await?;
-        db::imap::save_checkpoint(&mut conn, &cfg.mailbox, validity, *chunk.last().unwrap_or(&last_uid)).await?;
+        let (name, upto) = (cfg.mailbox.clone(), *chunk.last().unwrap_or(&last_uid));
+        ctx.db.write(move |c| db::imap::save_checkpoint(c, &name, validity, upto)).await?;
     }
     Ok(())
 }

@@ -47,8 +47,7 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 
 async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
-    let Ok(mut conn) = ctx.db.read.acquire().await else { return fallback };
-    match db::outbox::next_due(&mut conn).await {
+    match ctx.db.read(|c| db::outbox::next_due(c)).await {
         Ok(Some(at)) => db::parse_ts(&at)
             .map(|at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
             .unwrap_or(fallback),
@@ -57,34 +56,32 @@ async fn until_next_due(ctx: &Ctx) -> Duration {
 }
 
 async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow::Result<usize> {
-    let due = {
-        let mut conn = ctx.db.read.acquire().await?;
-        db::outbox::due(&mut conn, Utc::now(), 50).await?
-    };
+    let now = Utc::now();
+    let due = ctx.db.read(move |c| db::outbox::due(c, now, 50)).await?;
     let mut sent = 0;
     for mail in due {
         if stop.is_cancelled() {
             break;
         }
         let result = transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &mail.raw).await;
-        let mut conn = ctx.db.write.acquire().await?;
         let now = Utc::now();
+        let id = mail.id;
         match result {
             Ok(()) => {
-                db::outbox::mark_sent(&mut conn, mail.id, now).await?;
+                ctx.db.write(move |c| db::outbox::mark_sent(c, id, now)).await?;
                 Metrics::inc(&ctx.metrics.outbox_sent);
                 sent += 1;
             }
             Err(SendError::Permanent(e)) => {
                 tracing::warn!(id = mail.id, recipient = %mail.recipient, error = %e, "outbox: refused for good");
-                db::outbox::mark_attempt_failed(&mut conn, mail.id, &e, None).await?;
+                ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, None)).await?;
                 Metrics::inc(&ctx.metrics.outbox_failed);
             }
             Err(SendError::Transient(e)) => {
                 let attempts = mail.attempts + 1;
                 let retry = (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
                 tracing::warn!(id = mail.id, attempts, error = %e, "outbox: delivery failed, will retry");
-                db::outbox::mark_attempt_failed(&mut conn, mail.id, &e, retry).await?;
+                ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?;
                 Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });
                 // The server is likely down: the rest waits for the next round.
                 break;

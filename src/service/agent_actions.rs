@@ -7,7 +7,7 @@ use super::lifecycle;
 use super::notify::Extras;
 use super::tickets::{self, Body, NewTicket};
 use super::{Ctx, ServiceError};
-use crate::db::{self, agents::Agent, tickets::TicketRow};
+use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::ticket::{Channel, Event, Priority};
@@ -33,15 +33,19 @@ fn required(text: &str, what: &str) -> Result<String, ServiceError> {
 
 /// Runs the command in one transaction; returns the ticket as it now is.
 pub async fn act(ctx: &Ctx, agent: &Agent, key: &str, cmd: Command, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let not_found = || ServiceError::NotFound(format!("ticket {key}"));
-    let id = ctx.parse_key(key).ok_or_else(not_found)?;
-    let mut tx = ctx.db.write.begin().await?;
-    let ticket = db::tickets::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let id = ctx.parse_key(key).ok_or_else(|| ServiceError::NotFound(format!("ticket {key}")))?;
+    let (c, agent) = (ctx.clone(), agent.clone());
+    let updated = ctx.db.write(move |conn| act_in(conn, &c, &agent, id, cmd, now)).await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(updated)
+}
+
+fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(format!("ticket {}", ctx.key(id))))?;
     let mut extras = Extras { agent_name: agent.name.clone(), ..Default::default() };
     let (event, note): (Event, Option<(&str, String)>) = match cmd {
         Command::Assign { agent_email } => {
-            let assignee = db::agents::find_by_email(&mut tx, agent_email.trim())
-                .await?
+            let assignee = db::agents::find_by_email(conn, agent_email.trim())?
                 .ok_or_else(|| ServiceError::Invalid(format!("no agent {agent_email:?}")))?;
             (Event::Assign { agent_id: assignee.id }, None)
         }
@@ -73,16 +77,14 @@ pub async fn act(ctx: &Ctx, agent: &Agent, key: &str, cmd: Command, now: DateTim
         }
         Command::Close => (Event::Close, None),
     };
-    // A refused command returns here, and the dropped transaction stores nothing.
-    let (updated, _) = lifecycle::apply(&mut tx, ctx, &ticket, event, &agent.email, &extras, now).await?;
+    // A refused command returns here, and the rolled-back transaction stores nothing.
+    let (updated, _) = lifecycle::apply(conn, ctx, &ticket, event, &agent.email, &extras, now)?;
     if let Some(partner) = &extras.partner {
-        db::tickets::add_participant(&mut tx, id, partner.as_str(), Role::Partner).await?;
+        db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }
     if let Some((kind, text)) = note {
-        tickets::store_message(&mut tx, id, kind, &agent.email, "", &Body::typed(&text), None, None, &[], now).await?;
+        tickets::store_message(conn, id, kind, &agent.email, "", &Body::typed(&text), None, None, &[], now)?;
     }
-    tx.commit().await?;
-    ctx.outbox_wakeup.notify_one();
     Ok(updated)
 }
 
@@ -101,28 +103,31 @@ pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: Da
         .map_err(|_| ServiceError::Invalid(format!("requester_email {:?} is not an email address", intake.requester_email)))?;
     let subject = required(&intake.subject, "subject")?;
     let body = Body::typed(&intake.description);
-    let mut tx = ctx.db.write.begin().await?;
-    let ticket = tickets::open(
-        &mut tx,
-        ctx,
-        NewTicket {
-            requester: &requester,
-            requester_name: intake.requester_name.trim(),
-            subject: &subject,
-            body: &body,
-            channel: intake.channel,
-            priority: intake.priority,
-            cc: &[],
-            message_id: None,
-            raw_email_id: None,
-            attachments: &[],
-            linked_from: None,
-            actor: &agent.email,
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let (c, actor) = (ctx.clone(), agent.email.clone());
+    let ticket = ctx
+        .db
+        .write(move |conn| {
+            tickets::open(
+                conn,
+                &c,
+                NewTicket {
+                    requester: &requester,
+                    requester_name: intake.requester_name.trim(),
+                    subject: &subject,
+                    body: &body,
+                    channel: intake.channel,
+                    priority: intake.priority,
+                    cc: &[],
+                    message_id: None,
+                    raw_email_id: None,
+                    attachments: &[],
+                    linked_from: None,
+                    actor: &actor,
+                },
+                now,
+            )
+        })
+        .await?;
     ctx.outbox_wakeup.notify_one();
     Ok(ticket)
 }

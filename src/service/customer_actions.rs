@@ -8,8 +8,8 @@ use crate::db;
 pub async fn unsubscribe(ctx: &Ctx, token: &str) -> Result<String, ServiceError> {
     let id = links::verify_unsubscribe(&ctx.config.helpdesk.secret, token)
         .ok_or_else(|| ServiceError::NotFound("link".into()))?;
-    let mut conn = ctx.db.write.acquire().await?;
-    if !db::tickets::set_status_mail(&mut conn, id, false).await? {
+    let found = ctx.db.write(move |c| db::tickets::set_status_mail(c, id, false)).await?;
+    if !found {
         return Err(ServiceError::NotFound("ticket".into()));
     }
     Ok(ctx.key(id).to_string())
@@ -19,7 +19,9 @@ pub async fn unsubscribe(ctx: &Ctx, token: &str) -> Result<String, ServiceError>
 pub async fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<String, ServiceError> {
     let id = links::verify_unsubscribe(&ctx.config.helpdesk.secret, token)
         .ok_or_else(|| ServiceError::NotFound("link".into()))?;
-    let mut conn = ctx.db.read.acquire().await?;
-    db::tickets::get(&mut conn, id).await?.ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
+    let found = ctx.db.read(move |c| db::tickets::get(c, id).map(|v| v.is_some())).await?;
+    if !found {
+        return Err(ServiceError::NotFound("ticket".into()));
+    }
     Ok(ctx.key(id).to_string())
 }

@@ -9,8 +9,8 @@ use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::ticket::{Event, Transition, transition};
 
 /// Applies `event` to `ticket` in the caller's transaction; returns the ticket as it now is.
-pub async fn apply(
-    conn: &mut Conn,
+pub fn apply(
+    conn: &Conn,
     ctx: &Ctx,
     ticket: &TicketRow,
     event: Event,
@@ -20,15 +20,14 @@ pub async fn apply(
 ) -> Result<(TicketRow, Transition), ServiceError> {
     let t = transition(ticket.state(), event)?;
     let resolution = (event == Event::Resolve).then_some(extras.resolution.as_str());
-    db::tickets::save_state(conn, ticket.id, t.state, resolution, now).await?;
+    db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?;
     if t.status_changed() {
-        db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now).await?;
+        db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }
-    let updated = db::tickets::get(conn, ticket.id)
-        .await?
+    let updated = db::tickets::get(conn, ticket.id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
     for n in &t.notify {
-        notify::queue(conn, ctx, &updated, *n, extras, now).await?;
+        notify::queue(conn, ctx, &updated, *n, extras, now)?;
     }
     Ok((updated, t))
 }

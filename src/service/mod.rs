@@ -68,8 +68,14 @@ pub enum ServiceError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for ServiceError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServiceError::Internal(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for ServiceError {
+    fn from(e: crate::db::DbError) -> Self {
         ServiceError::Internal(e.into())
     }
 }

@@ -51,8 +51,8 @@ struct Addressee<'a> {
 }
 
 /// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
-pub async fn queue(
-    conn: &mut Conn,
+pub fn queue(
+    conn: &Conn,
     ctx: &Ctx,
     ticket: &TicketRow,
     notify: Notify,
@@ -62,7 +62,7 @@ pub async fn queue(
     if !notify.is_sent(!ticket.status_mail) {
         return Ok(false);
     }
-    let requester = db::customers::get(conn, ticket.requester_id).await?;
+    let requester = db::customers::get(conn, ticket.requester_id)?;
     let partner_address = extras.partner.as_ref().map(EmailAddress::as_str).unwrap_or("");
     let to = match notify.to {
         Recipient::Requester => Addressee {
@@ -96,12 +96,12 @@ pub async fn queue(
         old_key: extras.old_key.clone(),
         ..Default::default()
     };
-    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, now).await
+    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, now)
 }
 
 /// Queues the portal invitation for a new customer, with a one-time link.
-pub async fn queue_invitation(
-    conn: &mut Conn,
+pub fn queue_invitation(
+    conn: &Conn,
     ctx: &Ctx,
     customer: &Customer,
     ticket_id: Option<i64>,
@@ -110,7 +110,7 @@ pub async fn queue_invitation(
     let token = super::links::new_token();
     let ttl = Duration::hours(ctx.config.helpdesk.invite_ttl_hours);
     db::customers::insert_portal_token(conn, customer.id, "invite", &super::links::hash_token(&token), now + ttl, now)
-        .await?;
+        ?;
     let vars = MailVars {
         lang: customer.locale.clone(),
         helpdesk_name: ctx.config.helpdesk.name.clone(),
@@ -121,11 +121,11 @@ pub async fn queue_invitation(
         ..Default::default()
     };
     let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Role::Requester };
-    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, now).await
+    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, now)
 }
 
-async fn enqueue(
-    conn: &mut Conn,
+fn enqueue(
+    conn: &Conn,
     ctx: &Ctx,
     ticket_id: Option<i64>,
     to: &Addressee<'_>,
@@ -134,7 +134,7 @@ async fn enqueue(
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     if template.is_automatic() {
-        let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1)).await?;
+        let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
             tracing::warn!(recipient = to.address, template = template.name(), "loop protection: automatic mail held back");
             Metrics::inc(&ctx.metrics.loop_suppressed);
@@ -148,7 +148,7 @@ async fn enqueue(
         _ => rendered.subject,
     };
     let references = match ticket_id {
-        Some(id) if template != Template::Invitation => db::messages::thread_ids(conn, id, to.address).await?,
+        Some(id) if template != Template::Invitation => db::messages::thread_ids(conn, id, to.address)?,
         _ => vec![],
     };
     let message_id = compose::new_message_id(ctx.config.mail_domain());
@@ -176,7 +176,7 @@ async fn enqueue(
         envelope_from: ctx.support.as_str(),
         raw: &raw,
     };
-    db::outbox::insert(conn, &mail, now).await?;
+    db::outbox::insert(conn, &mail, now)?;
     Metrics::inc(&ctx.metrics.outbox_queued);
     Ok(true)
 }

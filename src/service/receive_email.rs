@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::Acquire;
 
 use super::lifecycle;
 use super::notify::Extras;
@@ -58,20 +57,34 @@ pub fn dedup_key(raw: &[u8]) -> String {
     }
 }
 
+/// A message on its way in: the bytes, their de-duplication key and the parse result,
+/// prepared outside the database writer.
+struct Incoming {
+    raw: Vec<u8>,
+    dedup_key: String,
+    parsed: Result<ParsedEmail, parse::ParseError>,
+}
+
+impl Incoming {
+    fn new(raw: Vec<u8>) -> Self {
+        Self { dedup_key: dedup_key(&raw), parsed: parse::parse(&raw), raw }
+    }
+}
+
 /// Receives one message in its own transaction.
-pub async fn receive(ctx: &Ctx, raw: &[u8], now: DateTime<Utc>) -> anyhow::Result<Outcome> {
-    Ok(receive_batch(ctx, &[raw], now).await?.remove(0))
+pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+    Ok(receive_batch(ctx, vec![raw], now).await?.remove(0))
 }
 
 /// Receives a batch in one transaction (one fsync), each message in its own savepoint:
 /// a message that fails is quarantined and the others go on.
-pub async fn receive_batch(ctx: &Ctx, raws: &[&[u8]], now: DateTime<Utc>) -> anyhow::Result<Vec<Outcome>> {
-    let mut tx = ctx.db.write.begin().await?;
-    let mut outcomes = Vec::with_capacity(raws.len());
-    for raw in raws {
-        outcomes.push(receive_one(&mut tx, ctx, raw, None, now).await?);
-    }
-    tx.commit().await?;
+pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) -> anyhow::Result<Vec<Outcome>> {
+    let incoming: Vec<Incoming> = raws.into_iter().map(Incoming::new).collect();
+    let c = ctx.clone();
+    let outcomes = ctx
+        .db
+        .write(move |conn| incoming.iter().map(|m| receive_one(conn, &c, m, None, now)).collect::<anyhow::Result<Vec<_>>>())
+        .await?;
     for o in &outcomes {
         count(ctx, o);
     }
@@ -83,13 +96,18 @@ pub async fn receive_batch(ctx: &Ctx, raws: &[&[u8]], now: DateTime<Utc>) -> any
 
 /// Processes a quarantined message again (after a fix); it keeps its stored raw bytes.
 pub async fn replay(ctx: &Ctx, raw_id: i64, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
-    let mut tx = ctx.db.write.begin().await?;
-    let raw = db::inbound::raw(&mut tx, raw_id).await?.ok_or_else(|| anyhow::anyhow!("no stored message {raw_id}"))?;
-    let outcome = receive_one(&mut tx, ctx, &raw, Some(raw_id), now).await?;
-    if !matches!(outcome, Outcome::Quarantined { .. }) {
-        db::inbound::release(&mut tx, raw_id, now).await?;
-    }
-    tx.commit().await?;
+    let c = ctx.clone();
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(|| anyhow::anyhow!("no stored message {raw_id}"))?;
+            let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
+            if !matches!(outcome, Outcome::Quarantined { .. }) {
+                db::inbound::release(conn, raw_id, now)?;
+            }
+            Ok::<_, anyhow::Error>(outcome)
+        })
+        .await?;
     count(ctx, &outcome);
     ctx.outbox_wakeup.notify_one();
     Ok(outcome)
@@ -107,44 +125,33 @@ fn count(ctx: &Ctx, o: &Outcome) {
     });
 }
 
-async fn receive_one(
-    conn: &mut Conn,
-    ctx: &Ctx,
-    raw: &[u8],
-    replay_of: Option<i64>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Outcome> {
+fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
     let raw_id = match replay_of {
         Some(id) => id,
-        None => match db::inbound::insert_raw(conn, &dedup_key(raw), raw, now).await? {
+        None => match db::inbound::insert_raw(conn, &m.dedup_key, &m.raw, now)? {
             Some(id) => id,
             None => return Ok(Outcome::Duplicate),
         },
     };
-    let mut sp = conn.begin().await?;
-    match process(&mut sp, ctx, raw, raw_id, now).await {
-        Ok(outcome) => {
-            sp.commit().await?;
-            Ok(outcome)
-        }
+    match db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now)) {
+        Ok(outcome) => Ok(outcome),
         Err(e) => {
-            sp.rollback().await?;
             let reason = match e {
                 ServiceError::Internal(e) => format!("{e:#}"),
                 other => other.to_string(),
             };
             tracing::warn!(raw_id, %reason, "message quarantined");
-            db::inbound::quarantine(conn, raw_id, &reason, now).await?;
+            db::inbound::quarantine(conn, raw_id, &reason, now)?;
             Ok(Outcome::Quarantined { reason })
         }
     }
 }
 
-async fn process(conn: &mut Conn, ctx: &Ctx, raw: &[u8], raw_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
-    let mail = parse::parse(raw).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
+    let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
-        db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), None).await?;
+        db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), None)?;
         return Ok(Outcome::Ignored { kind: kind.as_str() });
     }
     let body = Body {
@@ -152,40 +159,40 @@ async fn process(conn: &mut Conn, ctx: &Ctx, raw: &[u8], raw_id: i64, now: DateT
         full_text: mail.text.clone(),
         html: mail.html.clone(),
     };
-    let (ticket_id, outcome) = match inbound::thread(evidence(conn, ctx, &mail).await?) {
+    let (ticket_id, outcome) = match inbound::thread(evidence(conn, ctx, mail)?) {
         Threading::Existing { ticket, role } => {
-            add_reply(conn, ctx, ticket.0, role, &mail, &body, raw_id, now).await?;
+            add_reply(conn, ctx, ticket.0, role, mail, &body, raw_id, now)?;
             (ticket.0, Outcome::Threaded { key: ctx.key(ticket.0).to_string() })
         }
-        Threading::New => open_from_mail(conn, ctx, &mail, &body, raw_id, None, now).await?,
-        Threading::NewLinked { closed } => open_from_mail(conn, ctx, &mail, &body, raw_id, Some(closed.0), now).await?,
+        Threading::New => open_from_mail(conn, ctx, mail, &body, raw_id, None, now)?,
+        Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, raw_id, Some(closed.0), now)?,
     };
     let label = if matches!(outcome, Outcome::Created { .. }) { "created" } else { "threaded" };
-    db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id)).await?;
+    db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id))?;
     Ok(outcome)
 }
 
 /// Looks up the tickets the mail may belong to, and the sender's place on them.
-async fn evidence(conn: &mut Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
+fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
     let sender = mail.from.address.as_str();
     let mut e = Evidence::default();
-    if let Some((id, addressee_role)) = db::outbox::find_ours(conn, &mail.references).await? {
-        if let Some(t) = db::tickets::get(conn, id).await? {
-            let sender_role = db::tickets::role_of(conn, id, sender).await?;
+    if let Some((id, addressee_role)) = db::outbox::find_ours(conn, &mail.references)? {
+        if let Some(t) = db::tickets::get(conn, id)? {
+            let sender_role = db::tickets::role_of(conn, id, sender)?;
             e.by_reference = Some(Candidate { ticket: crate::domain::ids::TicketId(id), status: t.status, sender_role, addressee_role });
         }
     }
     if let Some(id) = ctx.token.find(&mail.subject) {
-        if let Some(t) = db::tickets::get(conn, id.0).await? {
-            let sender_role = db::tickets::role_of(conn, id.0, sender).await?;
+        if let Some(t) = db::tickets::get(conn, id.0)? {
+            let sender_role = db::tickets::role_of(conn, id.0, sender)?;
             e.by_token = Some(Candidate { ticket: id, status: t.status, sender_role, addressee_role: None });
         }
     }
     Ok(e)
 }
 
-async fn open_from_mail(
-    conn: &mut Conn,
+fn open_from_mail(
+    conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
     body: &Body,
@@ -210,13 +217,13 @@ async fn open_from_mail(
         linked_from,
         actor: mail.from.address.as_str(),
     };
-    let ticket = tickets::open(conn, ctx, t, now).await?;
+    let ticket = tickets::open(conn, ctx, t, now)?;
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_reply(
-    conn: &mut Conn,
+fn add_reply(
+    conn: &Conn,
     ctx: &Ctx,
     ticket_id: i64,
     role: Role,
@@ -226,16 +233,15 @@ async fn add_reply(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let sender = mail.from.address.as_str();
-    db::tickets::add_participant(conn, ticket_id, sender, role).await?;
+    db::tickets::add_participant(conn, ticket_id, sender, role)?;
     let (kind, event) = match role {
         Role::Partner => ("partner", Event::PartnerReplied),
         Role::Requester | Role::Cc => ("customer", Event::CustomerReplied),
     };
     tickets::store_message(
         conn, ticket_id, kind, sender, &mail.subject, body, mail.message_id.as_deref(), Some(raw_id), &mail.attachments, now,
-    )
-    .await?;
-    let ticket = db::tickets::get(conn, ticket_id).await?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-    lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), now).await?;
+    )?;
+    let ticket = db::tickets::get(conn, ticket_id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
+    lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), now)?;
     Ok(())
 }

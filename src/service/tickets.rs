@@ -51,25 +51,25 @@ pub struct NewTicket<'a> {
 }
 
 /// Finds the customer by address, or registers them and queues the portal invitation.
-pub async fn find_or_register(
-    conn: &mut Conn,
+pub fn find_or_register(
+    conn: &Conn,
     ctx: &Ctx,
     address: &EmailAddress,
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), ServiceError> {
-    if let Some(c) = db::customers::find_by_email(conn, address).await? {
+    if let Some(c) = db::customers::find_by_email(conn, address)? {
         if !name.is_empty() {
-            db::customers::set_name_if_empty(conn, c.id, name).await?;
+            db::customers::set_name_if_empty(conn, c.id, name)?;
         }
         return Ok((c, false));
     }
-    let c = db::customers::insert(conn, address, name, &ctx.config.helpdesk.default_locale, now).await?;
+    let c = db::customers::insert(conn, address, name, &ctx.config.helpdesk.default_locale, now)?;
     Ok((c, true))
 }
 
-pub async fn open(conn: &mut Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let (customer, is_new) = find_or_register(conn, ctx, t.requester, t.requester_name, now).await?;
+pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let (customer, is_new) = find_or_register(conn, ctx, t.requester, t.requester_name, now)?;
     let subject = match t.subject.trim() {
         "" if customer.locale == "en" => "(no subject)",
         "" => "(fără subiect)",
@@ -82,28 +82,28 @@ pub async fn open(conn: &mut Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Ut
         requester_id: customer.id,
         linked_from_id: t.linked_from,
     };
-    let id = db::tickets::insert(conn, &row, now).await?;
-    db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester).await?;
+    let id = db::tickets::insert(conn, &row, now)?;
+    db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester)?;
     for cc in t.cc.iter().filter(|a| *a != t.requester && **a != ctx.support) {
-        db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc).await?;
+        db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
     }
     let kind = "customer";
     store_message(conn, id, kind, t.requester.as_str(), subject, t.body, t.message_id, t.raw_email_id, t.attachments, now)
-        .await?;
-    db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now).await?;
-    let ticket = db::tickets::get(conn, id).await?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+        ?;
+    db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now)?;
+    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let extras = Extras { old_key: t.linked_from.map(|o| ctx.key(o).to_string()).unwrap_or_default(), ..Default::default() };
-    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, now).await?;
+    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, now)?;
     if is_new {
-        notify::queue_invitation(conn, ctx, &customer, Some(id), now).await?;
+        notify::queue_invitation(conn, ctx, &customer, Some(id), now)?;
     }
     Ok(ticket)
 }
 
 /// Stores one message of a ticket with its attachments.
 #[allow(clippy::too_many_arguments)]
-pub async fn store_message(
-    conn: &mut Conn,
+pub fn store_message(
+    conn: &Conn,
     ticket_id: i64,
     kind: &str,
     author: &str,
@@ -128,7 +128,7 @@ pub async fn store_message(
         message_id,
         raw_email_id,
     };
-    let id = db::messages::insert(conn, &m, now).await?;
+    let id = db::messages::insert(conn, &m, now)?;
     for a in attachments {
         let att = NewAttachment {
             filename: &a.filename,
@@ -137,7 +137,7 @@ pub async fn store_message(
             content_id: a.content_id.as_deref(),
             inline: a.inline,
         };
-        db::messages::attach(conn, id, &att).await?;
+        db::messages::attach(conn, id, &att)?;
     }
     Ok(id)
 }

@@ -60,8 +60,14 @@ impl From<ServiceError> for WebError {
     }
 }
 
-impl From<sqlx::Error> for WebError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<crate::db::DbError> for WebError {
+    fn from(e: crate::db::DbError) -> Self {
+        WebError::Internal(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for WebError {
+    fn from(e: rusqlite::Error) -> Self {
         WebError::Internal(e.into())
     }
 }

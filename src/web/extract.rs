@@ -24,8 +24,8 @@ impl FromRequestParts<Ctx> for ApiAgent {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(WebError::Unauthorized)?;
-        let mut conn = ctx.db.read.acquire().await?;
-        let agent = db::agents::find_by_token(&mut conn, &links::hash_token(token)).await?;
+        let hash = links::hash_token(token);
+        let agent = ctx.db.read(move |c| db::agents::find_by_token(c, &hash)).await?;
         agent.map(ApiAgent).ok_or(WebError::Unauthorized)
     }
 }

@@ -54,13 +54,13 @@ async fn every_fixture_is_received_as_expected() {
 
     let tmp = tempfile::tempdir().unwrap();
     let db_path = tmp.path().join("fixtures.db");
-    let db = Db::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
+    let db = Db::connect(&format!("sqlite://{}", db_path.display())).unwrap();
     db.migrate().await.unwrap();
     let ctx = Ctx::new(config("support@example.test", &db_path, &Default::default()), db).unwrap();
 
     for f in &exp.fixture {
         let raw = std::fs::read(dir().join(&f.file)).unwrap();
-        let outcome = receive(&ctx, &raw, Utc::now()).await.unwrap();
+        let outcome = receive(&ctx, raw.clone(), Utc::now()).await.unwrap();
         let name = &f.file;
         match f.class.as_str() {
             "malformed" => assert!(matches!(outcome, Outcome::Quarantined { .. }), "{name}: {outcome}"),
@@ -77,8 +77,7 @@ async fn every_fixture_is_received_as_expected() {
         assert_eq!(p.references.first().cloned().unwrap_or_default(), f.in_reply_to.trim_matches(['<', '>']), "{name}: in-reply-to");
         let Outcome::Created { key } = outcome else { continue };
         let id = ctx.parse_key(&key).unwrap();
-        let mut conn = ctx.db.read.acquire().await.unwrap();
-        let msgs = db::messages::for_ticket(&mut conn, id).await.unwrap();
+        let msgs = ctx.db.read(move |c| db::messages::for_ticket(c, id)).await.unwrap();
         let first = &msgs[0];
         for s in &f.new_text_contains {
             assert!(first.body.contains(s.as_str()), "{name}: new text lacks {s:?}: {:?}", first.body);
@@ -98,7 +97,7 @@ async fn every_fixture_is_received_as_expected() {
     // Replaying the same files is a no-op.
     for f in &exp.fixture {
         let raw = std::fs::read(dir().join(&f.file)).unwrap();
-        assert_eq!(receive(&ctx, &raw, Utc::now()).await.unwrap(), Outcome::Duplicate, "{}", f.file);
+        assert_eq!(receive(&ctx, raw, Utc::now()).await.unwrap(), Outcome::Duplicate, "{}", f.file);
     }
 }
 

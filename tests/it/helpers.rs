@@ -199,10 +199,15 @@ impl TestApp {
 async fn agent_token(ctx: &Ctx) -> String {
     use helpdesk::db;
     use helpdesk::service::links;
-    let mut conn = ctx.db.write.acquire().await.unwrap();
-    let agent = db::agents::upsert(&mut conn, "agent@example.test", "Ana Agent", "x", chrono::Utc::now()).await.unwrap();
     let token = links::new_token();
-    db::agents::insert_token(&mut conn, agent.id, &links::hash_token(&token), chrono::Utc::now()).await.unwrap();
+    let hash = links::hash_token(&token);
+    ctx.db
+        .write(move |c| {
+            let agent = db::agents::upsert(c, "agent@example.test", "Ana Agent", "x", chrono::Utc::now())?;
+            db::agents::insert_token(c, agent.id, &hash, chrono::Utc::now())
+        })
+        .await
+        .unwrap();
     token
 }
 

@@ -49,8 +49,10 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
     let (tmp, _) = app.stop().await;
     // As if the server had rebuilt the mailbox: the saved UIDVALIDITY no longer matches.
     {
-        let db = helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).await.unwrap();
-        sqlx::query("UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0").execute(&db.write).await.unwrap();
+        let db = helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).unwrap();
+        db.write(|c| c.execute("UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0", []))
+            .await
+            .unwrap();
         db.close().await;
     }
     let late = format!("{}@customer.test", unique("uv"));

@@ -12,21 +12,20 @@ use crate::web::error::WebError;
 use crate::web::extract::ApiAgent;
 
 pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<serde_json::Value>, WebError> {
-    let mut conn = ctx.db.read.acquire().await?;
-    let items = db::inbound::list_quarantine(&mut conn).await?;
+    let items = ctx.db.read(|c| db::inbound::list_quarantine(c)).await?;
     Ok(Json(serde_json::json!({ "quarantine": items })))
 }
 
 pub async fn raw(_: ApiAgent, State(ctx): State<Ctx>, Path(id): Path<i64>) -> Result<impl IntoResponse, WebError> {
-    let mut conn = ctx.db.read.acquire().await?;
-    let raw = db::inbound::raw(&mut conn, id).await?.ok_or_else(|| WebError::NotFound(format!("message {id}")))?;
+    let raw = ctx.db.read(move |c| db::inbound::raw(c, id)).await?;
+    let raw = raw.ok_or_else(|| WebError::NotFound(format!("message {id}")))?;
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw))
 }
 
 pub async fn replay(_: ApiAgent, State(ctx): State<Ctx>, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, WebError> {
-    {
-        let mut conn = ctx.db.read.acquire().await?;
-        db::inbound::raw(&mut conn, id).await?.ok_or_else(|| WebError::NotFound(format!("message {id}")))?;
+    let stored = ctx.db.read(move |c| db::inbound::raw(c, id).map(|v| v.is_some())).await?;
+    if !stored {
+        return Err(WebError::NotFound(format!("message {id}")));
     }
     let outcome = receive_email::replay(&ctx, id, Utc::now()).await?;
     Ok(Json(serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() })))

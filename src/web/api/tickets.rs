@@ -54,9 +54,9 @@ pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, Query(q): Query<ListQuery
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         before_id: q.before,
     };
-    let mut conn = ctx.db.read.acquire().await?;
-    let rows = db::tickets::list(&mut conn, &filter).await?;
-    let next = (rows.len() as i64 == filter.limit).then(|| rows.last().map(|t| t.id)).flatten();
+    let limit = filter.limit;
+    let rows = ctx.db.read(move |c| db::tickets::list(c, &filter)).await?;
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|t| t.id)).flatten();
     Ok(Json(json!({
         "tickets": rows.iter().map(|t| summary(&ctx, t)).collect::<Vec<_>>(),
         "next_before": next,
@@ -66,11 +66,14 @@ pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, Query(q): Query<ListQuery
 pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>) -> Result<Json<Value>, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
-    let mut conn = ctx.db.read.acquire().await?;
-    let t = db::tickets::get(&mut conn, id).await?.ok_or_else(not_found)?;
-    let messages = db::messages::for_ticket(&mut conn, id).await?;
-    let participants = db::tickets::participants(&mut conn, id).await?;
-    let history = db::tickets::history(&mut conn, id).await?;
+    let found = ctx
+        .db
+        .read(move |c| {
+            let Some(t) = db::tickets::get(c, id)? else { return Ok::<_, WebError>(None) };
+            Ok(Some((t, db::messages::for_ticket(c, id)?, db::tickets::participants(c, id)?, db::tickets::history(c, id)?)))
+        })
+        .await?;
+    let (t, messages, participants, history) = found.ok_or_else(not_found)?;
     let entered = db::tickets::entered(&history);
     let now = Utc::now();
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());

@@ -118,16 +118,16 @@ async fn request(State(ctx): State<Ctx>, Path(key): Path<String>, Query(q): Quer
 /// "Vizitează Portalul": says whose invitation it is and whether it is still valid.
 async fn invite(State(ctx): State<Ctx>, Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
     let lang = q.lang(&ctx);
-    let found = async {
-        let mut conn = ctx.db.read.acquire().await?;
-        let Some(t) = db::customers::find_portal_token(&mut conn, &links::hash_token(&token)).await? else {
-            return Ok::<_, anyhow::Error>(None);
-        };
-        let customer = db::customers::get(&mut conn, t.customer_id).await?;
-        let valid = !t.used && db::parse_ts(&t.expires_at)? > Utc::now();
-        Ok(Some((customer.email, valid)))
-    }
-    .await;
+    let hash = links::hash_token(&token);
+    let found = ctx
+        .db
+        .read(move |c| {
+            let Some(t) = db::customers::find_portal_token(c, &hash)? else { return Ok::<_, anyhow::Error>(None) };
+            let customer = db::customers::get(c, t.customer_id)?;
+            let valid = !t.used && db::parse_ts(&t.expires_at)? > Utc::now();
+            Ok(Some((customer.email, valid)))
+        })
+        .await;
     let (heading, paragraphs) = match (found, lang) {
         (Err(e), _) => return WebError::Internal(e).page(),
         (Ok(None), _) => return WebError::NotFound("invitation".into()).page(),

@@ -1,0 +1,31 @@
+//! Append-only migrations from `migrations/`, embedded at build time and applied in name
+//! order; each one once, in the caller's transaction.
+
+use rusqlite::params;
+
+use super::Conn;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+pub fn run(conn: &Conn) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version TEXT PRIMARY KEY,
+             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         ) STRICT",
+    )?;
+    for (name, sql) in embedded::MIGRATIONS {
+        let done: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)",
+            params![name],
+            |r| r.get(0),
+        )?;
+        if !done {
+            conn.execute_batch(sql)?;
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", params![name])?;
+        }
+    }
+    Ok(())
+}
