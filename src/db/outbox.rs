@@ -14,13 +14,14 @@ pub struct NewMail<'a> {
     pub automatic: bool,
     pub message_id: &'a str,
     pub envelope_from: &'a str,
-    pub raw: &'a [u8],
+    /// The letter to render and compose at send time (JSON).
+    pub letter: &'a str,
 }
 
 pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
-             envelope_from, raw, next_attempt_at, created_at)
+             envelope_from, letter, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )?
     .query_row(
@@ -32,7 +33,7 @@ pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Res
             m.automatic,
             m.message_id,
             m.envelope_from,
-            m.raw,
+            m.letter,
             ts(now),
             ts(now)
         ],
@@ -68,17 +69,27 @@ pub struct Due {
     pub id: i64,
     pub recipient: String,
     pub envelope_from: String,
-    pub raw: Vec<u8>,
+    /// Composed bytes (rows queued before letters existed) …
+    pub raw: Option<Vec<u8>>,
+    /// … or the letter to compose.
+    pub letter: Option<String>,
     pub attempts: i64,
 }
 
 pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, recipient, envelope_from, raw, attempts FROM outbox
+        "SELECT id, recipient, envelope_from, raw, letter, attempts FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
     )?;
     let rows = stmt.query_map(params![ts(now), limit], |r| {
-        Ok(Due { id: r.get(0)?, recipient: r.get(1)?, envelope_from: r.get(2)?, raw: r.get(3)?, attempts: r.get(4)? })
+        Ok(Due {
+            id: r.get(0)?,
+            recipient: r.get(1)?,
+            envelope_from: r.get(2)?,
+            raw: r.get(3)?,
+            letter: r.get(4)?,
+            attempts: r.get(5)?,
+        })
     })?;
     rows.collect()
 }

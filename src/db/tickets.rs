@@ -19,6 +19,7 @@ pub struct TicketRow {
     pub requester_id: i64,
     pub requester_email: String,
     pub requester_name: String,
+    pub requester_locale: String,
     pub assignee_id: Option<i64>,
     pub assignee_email: Option<String>,
     pub linked_from_id: Option<i64>,
@@ -36,7 +37,7 @@ impl TicketRow {
 }
 
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
-        c.email AS requester_email, c.name AS requester_name, t.assignee_id, a.email AS assignee_email,
+        c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
@@ -56,6 +57,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         requester_id: r.get("requester_id")?,
         requester_email: r.get("requester_email")?,
         requester_name: r.get("requester_name")?,
+        requester_locale: r.get("requester_locale")?,
         assignee_id: r.get("assignee_id")?,
         assignee_email: r.get("assignee_email")?,
         linked_from_id: r.get("linked_from_id")?,

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::transport::{self, SendError, Smtp};
 use crate::db;
-use crate::service::Ctx;
+use crate::service::{Ctx, notify};
 use crate::telemetry::Metrics;
 
 /// Give up on a mail after this many failed attempts (about two days of backoff).
@@ -63,7 +63,15 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
         if stop.is_cancelled() {
             break;
         }
-        let result = transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &mail.raw).await;
+        let bytes = match (&mail.raw, &mail.letter) {
+            (Some(raw), _) => Ok(raw.clone()),
+            (None, Some(letter)) => notify::compose_letter(&ctx.templates, letter),
+            (None, None) => Err(anyhow::anyhow!("outbox row {} has nothing to send", mail.id)),
+        };
+        let result = match bytes {
+            Ok(bytes) => transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &bytes).await,
+            Err(e) => Err(SendError::Permanent(format!("composing: {e:#}"))),
+        };
         let now = Utc::now();
         let id = mail.id;
         match result {

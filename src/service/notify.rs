@@ -1,7 +1,7 @@
 //! Turns a `Notify` decision into a composed mail in the outbox, in the caller's transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
@@ -10,6 +10,7 @@ use crate::domain::inbound::Role;
 use crate::domain::notification::{Notify, Recipient, Template};
 use crate::mail::compose::{self, Outgoing};
 use crate::telemetry::Metrics;
+use crate::templates::Templates;
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -62,13 +63,12 @@ pub fn queue(
     if !notify.is_sent(!ticket.status_mail) {
         return Ok(false);
     }
-    let requester = db::customers::get(conn, ticket.requester_id)?;
     let partner_address = extras.partner.as_ref().map(EmailAddress::as_str).unwrap_or("");
     let to = match notify.to {
         Recipient::Requester => Addressee {
-            address: &requester.email,
-            name: &requester.name,
-            lang: &requester.locale,
+            address: &ticket.requester_email,
+            name: &ticket.requester_name,
+            lang: &ticket.requester_locale,
             role: Role::Requester,
         },
         Recipient::Partner if !partner_address.is_empty() => Addressee {
@@ -85,7 +85,7 @@ pub fn queue(
         helpdesk_name: ctx.config.helpdesk.name.clone(),
         key: ctx.key(ticket.id).to_string(),
         subject: ticket.subject.clone(),
-        customer_name: requester.name.clone(),
+        customer_name: ticket.requester_name.clone(),
         view_url: ctx.view_url(ticket.id),
         unsubscribe_url: if silenceable { ctx.unsubscribe_url(ticket.id) } else { String::new() },
         status_label: ticket.status.label(to.lang).to_string(),
@@ -142,30 +142,29 @@ fn enqueue(
         }
     }
     let lang = if to.lang == "en" { "en" } else { "ro" };
-    let rendered = ctx.templates.mail(template.name(), lang, vars)?;
-    let subject = match ticket_id {
-        Some(id) if template != Template::Invitation => format!("[{}] {}", ctx.key(id), rendered.subject),
-        _ => rendered.subject,
-    };
     let references = match ticket_id {
         Some(id) if template != Template::Invitation => db::messages::thread_ids(conn, id, to.address)?,
         _ => vec![],
     };
     let message_id = compose::new_message_id(ctx.config.mail_domain());
-    let outgoing = Outgoing {
+    let letter = Letter {
+        template: template.name().to_string(),
+        lang: lang.to_string(),
+        subject_prefix: match ticket_id {
+            Some(id) if template != Template::Invitation => format!("[{}] ", ctx.key(id)),
+            _ => String::new(),
+        },
         from: ctx.config.smtp.from.clone(),
-        to: EmailAddress::parse(to.address)?,
+        to: to.address.to_string(),
         to_name: to.name.to_string(),
-        subject,
         message_id: message_id.clone(),
         references: trim_references(references),
         automatic: template.is_automatic(),
         unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
         loop_address: ctx.support.to_string(),
-        text: rendered.text,
-        html: rendered.html,
+        vars: serde_json::to_value(vars)?,
     };
-    let raw = compose::compose(&outgoing)?;
+    let letter = serde_json::to_string(&letter)?;
     let mail = db::outbox::NewMail {
         ticket_id,
         template: template.name(),
@@ -174,11 +173,49 @@ fn enqueue(
         automatic: template.is_automatic(),
         message_id: &message_id,
         envelope_from: ctx.support.as_str(),
-        raw: &raw,
+        letter: &letter,
     };
     db::outbox::insert(conn, &mail, now)?;
     Metrics::inc(&ctx.metrics.outbox_queued);
     Ok(true)
+}
+
+/// A mail decided but not yet composed: everything the sender needs to render the
+/// template and build the message, fixed when the mail was queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Letter {
+    pub template: String,
+    pub lang: String,
+    /// `[HD-42] ` for ticket mail.
+    pub subject_prefix: String,
+    pub from: String,
+    pub to: String,
+    pub to_name: String,
+    pub message_id: String,
+    pub references: Vec<String>,
+    pub automatic: bool,
+    pub unsubscribe_url: Option<String>,
+    pub loop_address: String,
+    pub vars: serde_json::Value,
+}
+
+/// Renders and composes a queued letter into the bytes that go over SMTP.
+pub fn compose_letter(templates: &Templates, letter: &str) -> anyhow::Result<Vec<u8>> {
+    let l: Letter = serde_json::from_str(letter)?;
+    let rendered = templates.mail(&l.template, &l.lang, &l.vars)?;
+    compose::compose(&Outgoing {
+        from: l.from,
+        to: EmailAddress::parse(&l.to)?,
+        to_name: l.to_name,
+        subject: format!("{}{}", l.subject_prefix, rendered.subject),
+        message_id: l.message_id,
+        references: l.references,
+        automatic: l.automatic,
+        unsubscribe_url: l.unsubscribe_url,
+        loop_address: l.loop_address,
+        text: rendered.text,
+        html: rendered.html,
+    })
 }
 
 /// Keeps the first Message-ID of a thread and the newest ones (RFC 5322 §3.6.4 allows trimming).
@@ -194,7 +231,44 @@ fn trim_references(mut ids: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::trim_references;
+    use super::*;
+
+    #[test]
+    fn a_letter_composes_into_the_mail_it_describes() {
+        let letter = Letter {
+            template: "status_changed".into(),
+            lang: "ro".into(),
+            subject_prefix: "[HD-7] ".into(),
+            from: "Helpdesk <support@example.test>".into(),
+            to: "ion@client.ro".into(),
+            to_name: "Ion".into(),
+            message_id: "m1@example.test".into(),
+            references: vec!["c1@client.ro".into()],
+            automatic: true,
+            unsubscribe_url: Some("http://h.test/portal/unsubscribe/7.ab".into()),
+            loop_address: "support@example.test".into(),
+            vars: serde_json::to_value(MailVars {
+                lang: "ro".into(),
+                helpdesk_name: "Helpdesk".into(),
+                key: "HD-7".into(),
+                subject: "Imprimanta".into(),
+                customer_name: "Ion".into(),
+                view_url: "http://h.test/portal/requests/HD-7".into(),
+                unsubscribe_url: "http://h.test/portal/unsubscribe/7.ab".into(),
+                status_label: "În lucru".into(),
+                ..Default::default()
+            })
+            .unwrap(),
+        };
+        let raw = compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
+        let mail = crate::mail::parse::parse(&raw).unwrap();
+        assert!(mail.subject.starts_with("[HD-7] "), "{}", mail.subject);
+        assert!(mail.text.contains("În lucru"));
+        assert!(mail.text.contains("Nu doresc să primesc notificări"));
+        assert!(mail.text.contains("http://h.test/portal/requests/HD-7"));
+        assert_eq!(mail.references, vec!["c1@client.ro".to_string()]);
+        assert!(String::from_utf8_lossy(&raw).contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/7.ab>"));
+    }
 
     #[test]
     fn references_keep_the_root_and_the_newest() {
