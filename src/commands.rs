@@ -40,24 +40,36 @@ pub fn split_mbox(data: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// What `import` reads from a path: a file as given; in a Maildir every message in `cur/`
+/// and `new/`; in any other directory the `*.eml` and `*.mbox` files, recursively.
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .with_context(|| format!("reading {}", path.display()))?
+    if !path.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let list = |dir: &Path| -> anyhow::Result<Vec<PathBuf>> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
             .collect();
         entries.sort();
-        for e in entries {
-            // A Maildir's tmp/ holds mail still being delivered.
-            if e.is_dir() && e.file_name().is_some_and(|n| n == "tmp") && path.join("cur").is_dir() {
-                continue;
-            }
-            collect_files(&e, out)?;
+        Ok(entries)
+    };
+    if path.join("cur").is_dir() && path.join("new").is_dir() {
+        for sub in ["cur", "new"] {
+            out.extend(list(&path.join(sub))?.into_iter().filter(|p| p.is_file()));
         }
-    } else {
-        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    for entry in list(path)? {
+        let mail_file = entry.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("mbox"));
+        if entry.is_dir() {
+            collect_files(&entry, out)?;
+        } else if mail_file {
+            out.push(entry);
+        }
     }
     Ok(())
 }

@@ -66,11 +66,12 @@ pub struct Options {
     pub idle: bool,
     pub support: Option<String>,
     pub db_dir: Option<PathBuf>,
+    pub processed_folder: String,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { smtp_port: SMTP_PORT, idle: true, support: None, db_dir: None }
+        Self { smtp_port: SMTP_PORT, idle: true, support: None, db_dir: None, processed_folder: String::new() }
     }
 }
 
@@ -86,6 +87,7 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.imap.password = PASSWORD.into();
     c.imap.idle = opts.idle;
     c.imap.poll_interval_secs = if opts.idle { 60 } else { 1 };
+    c.imap.processed_folder = opts.processed_folder.clone();
     c.smtp.host = "127.0.0.1".into();
     c.smtp.port = opts.smtp_port;
     c.smtp.tls = Tls::None;
@@ -287,6 +289,18 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
     }
     let _ = s.logout().await;
     out
+}
+
+/// How many messages a folder of the user's holds, and how many of them are \Seen.
+pub async fn folder_counts(user: &str, folder: &str) -> (usize, usize) {
+    let tcp = TcpStream::connect(("127.0.0.1", IMAP_PORT)).await.expect("IMAP connects");
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.expect("greeting").expect("greeting");
+    let mut s = client.login(user, PASSWORD).await.map_err(|(e, _)| e).expect("IMAP login");
+    let Ok(mbox) = s.examine(folder).await else { return (0, 0) };
+    let seen = if mbox.exists > 0 { s.search("SEEN").await.unwrap().len() } else { 0 };
+    let _ = s.logout().await;
+    (mbox.exists as usize, seen)
 }
 
 /// Waits until the user's mailbox holds a message matching `pred`; returns the matches.

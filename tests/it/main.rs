@@ -1,9 +1,11 @@
 //! Integration tests: the daemon in-process on a temp SQLite file and port 0, against a
 //! real loopback mail stack (Postfix + Dovecot) started by the project's own scripts.
 
+mod cli;
 mod fixtures;
 mod gateway;
 mod helpers;
 mod lifecycle;
 mod outbox;
 mod restart;
+mod threading;

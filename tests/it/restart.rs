@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Options, TestApp, send_mail, unique, wait_until};
+use crate::helpers::{Options, TestApp, folder_counts, send_mail, unique, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_mid_stream_loses_and_doubles_nothing() {
@@ -76,4 +76,24 @@ async fn polling_without_idle_also_works() {
     let c = format!("{}@customer.test", unique("poll"));
     app.send(&c, "Fără IDLE", "x", &[]).await;
     app.wait_tickets(&c, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processed_mail_is_flagged_seen_or_moved_to_the_configured_folder() {
+    let app = TestApp::spawn().await;
+    let c = format!("{}@customer.test", unique("seen"));
+    app.send(&c, "Marcat citit", "x", &[]).await;
+    app.wait_tickets(&c, 1).await;
+    let ok = wait_until(Duration::from_secs(10), || async { folder_counts(&app.support, "INBOX").await == (1, 1) }).await;
+    assert!(ok, "the message stays in INBOX, flagged \\Seen");
+
+    let app = TestApp::spawn_with(Options { processed_folder: "Procesate".into(), ..Default::default() }).await;
+    let c = format!("{}@customer.test", unique("moved"));
+    app.send(&c, "Mutat", "x", &[]).await;
+    app.wait_tickets(&c, 1).await;
+    let ok = wait_until(Duration::from_secs(10), || async {
+        folder_counts(&app.support, "INBOX").await.0 == 0 && folder_counts(&app.support, "Procesate").await.0 == 1
+    })
+    .await;
+    assert!(ok, "the message moved to the processed folder");
 }

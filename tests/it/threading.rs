@@ -1,0 +1,72 @@
+//! Who may add to a ticket, and loop protection, through `receive()` on a real SQLite
+//! file (no mail servers needed: the outbox is read instead of a mailbox).
+
+use chrono::Utc;
+use helpdesk::db::{self, Db};
+use helpdesk::service::Ctx;
+use helpdesk::service::agent_actions::{self, Command};
+use helpdesk::service::receive_email::{Outcome, receive};
+
+use crate::helpers::config;
+
+async fn ctx(limit: i64) -> (Ctx, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let db = Db::connect(&format!("sqlite://{}", path.display())).unwrap();
+    db.migrate().await.unwrap();
+    let mut cfg = config("support@example.test", &path, &Default::default());
+    cfg.helpdesk.auto_reply_limit_per_hour = limit;
+    (Ctx::new(cfg, db).unwrap(), dir)
+}
+
+fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: support@example.test\r\n{extra}Subject: {subject}\r\nMessage-ID: <{id}>\r\n\r\ntext\r\n").into_bytes()
+}
+
+async fn outbox_to(ctx: &Ctx, address: &str) -> i64 {
+    let a = address.to_string();
+    ctx.db.read(move |c| c.query_row("SELECT count(*) FROM outbox WHERE recipient = ?", [a], |r| r.get(0))).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_cc_d_colleague_may_reply_by_token_and_a_partner_only_where_asked() {
+    let (ctx, _d) = ctx(10).await;
+    let created = receive(&ctx, mail("ion@client.ro", "Server căzut", "Cc: maria@client.ro\r\n", "a1@client.ro"), Utc::now()).await.unwrap();
+    let Outcome::Created { key } = created else { panic!("{created}") };
+    let reply = receive(&ctx, mail("maria@client.ro", &format!("Re: [{key}] Server"), "", "a2@client.ro"), Utc::now()).await.unwrap();
+    assert_eq!(reply, Outcome::Threaded { key: key.clone() }, "the CC'd colleague is a participant");
+
+    // A partner asked about another ticket is a stranger here.
+    let other = receive(&ctx, mail("dan@client.ro", "Altceva", "", "b1@client.ro"), Utc::now()).await.unwrap();
+    let Outcome::Created { key: other_key } = other else { panic!() };
+    let agent = ctx
+        .db
+        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", Utc::now()))
+        .await
+        .unwrap();
+    let cmd = Command::ThirdParty { partner_email: "furnizor@partner.test".into(), message: "Aveți piesa?".into() };
+    agent_actions::act(&ctx, &agent, &other_key, cmd, Utc::now()).await.unwrap();
+    let hijack = receive(&ctx, mail("furnizor@partner.test", &format!("[{key}] info"), "", "p1@partner.test"), Utc::now()).await.unwrap();
+    assert!(matches!(hijack, Outcome::Created { .. }), "{hijack}");
+    let answer = receive(&ctx, mail("furnizor@partner.test", &format!("Re: [{other_key}] piesa"), "", "p2@partner.test"), Utc::now()).await.unwrap();
+    assert_eq!(answer, Outcome::Threaded { key: other_key.clone() });
+    let id = ctx.parse_key(&other_key).unwrap();
+    let status = ctx.db.read(move |c| db::tickets::get(c, id)).await.unwrap().unwrap().status;
+    assert_eq!(status.as_str(), "in_progress", "the partner's answer resumed the ticket");
+}
+
+#[tokio::test]
+async fn loop_protection_caps_automatic_mail_per_address() {
+    let (ctx, _d) = ctx(3).await;
+    for i in 0..6 {
+        let out = receive(&ctx, mail("robot@client.ro", &format!("Alertă {i}"), "", &format!("r{i}@client.ro")), Utc::now()).await.unwrap();
+        assert!(matches!(out, Outcome::Created { .. }), "the tickets are still opened");
+    }
+    assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 3, "confirmation + invitation + one more, then silence");
+    assert_eq!(ctx.metrics.loop_suppressed.load(std::sync::atomic::Ordering::Relaxed), 4);
+    // A person's mail (an agent's question) is not automatic and still goes out.
+    let agent = ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", Utc::now())).await.unwrap();
+    let cmd = Command::RequestInfo { message: "Ce model?".into() };
+    agent_actions::act(&ctx, &agent, "HD-1", cmd, Utc::now()).await.unwrap();
+    assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 4);
+}
