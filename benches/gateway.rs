@@ -4,6 +4,7 @@
 //!    only + one bare insert per message, same batching and durability).
 //! 2. End-to-end latency through the real loopback stack with IDLE: SMTP accepted →
 //!    ticket committed → confirmation in the customer's mailbox.
+//!
 //! Sizes: BENCH_MESSAGES (default 10000), BENCH_MAILS (default 200).
 
 use std::path::Path;

@@ -83,7 +83,7 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     let mut totals: BTreeMap<&'static str, usize> =
         ["created", "threaded", "ignored", "quarantined", "duplicate"].into_iter().map(|k| (k, 0)).collect();
     if quarantined {
-        let items = ctx.db.read(|c| db::inbound::list_quarantine(c)).await?;
+        let items = ctx.db.read(db::inbound::list_quarantine).await?;
         for q in items {
             let outcome = receive_email::replay(&ctx, q.raw_email_id, Utc::now()).await?;
             println!("{outcome}\tquarantine #{}", q.id);

@@ -114,7 +114,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        self.write(|c| migrations::run(c)).await.context("running migrations")?;
+        self.write(migrations::run).await.context("running migrations")?;
         Ok(())
     }
 

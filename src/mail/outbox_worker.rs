@@ -47,7 +47,7 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 
 async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
-    match ctx.db.read(|c| db::outbox::next_due(c)).await {
+    match ctx.db.read(db::outbox::next_due).await {
         Ok(Some(at)) => db::parse_ts(&at)
             .map(|at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
             .unwrap_or(fallback),

@@ -261,10 +261,12 @@ fn encode_header(s: &str) -> String {
 }
 
 pub async fn send_raw(from: &str, to: &str, raw: &[u8]) {
-    let mut cfg = helpdesk::config::SmtpConfig::default();
-    cfg.host = "127.0.0.1".into();
-    cfg.port = SMTP_PORT;
-    cfg.username = String::new();
+    let cfg = helpdesk::config::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: SMTP_PORT,
+        username: String::new(),
+        ..Default::default()
+    };
     let smtp = helpdesk::mail::transport::smtp(&cfg).unwrap();
     helpdesk::mail::transport::send_raw(&smtp, from, to, raw).await.expect("SMTP accepts the test mail");
 }

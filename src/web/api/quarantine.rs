@@ -12,7 +12,7 @@ use crate::web::error::WebError;
 use crate::web::extract::ApiAgent;
 
 pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<serde_json::Value>, WebError> {
-    let items = ctx.db.read(|c| db::inbound::list_quarantine(c)).await?;
+    let items = ctx.db.read(db::inbound::list_quarantine).await?;
     Ok(Json(serde_json::json!({ "quarantine": items })))
 }
 
