@@ -233,7 +233,9 @@ fn add_reply(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let sender = mail.from.address.as_str();
-    db::tickets::add_participant(conn, ticket_id, sender, role)?;
+    // A new address joins as CC (the requester stays who opened the ticket).
+    let joins_as = if role == Role::Requester { Role::Cc } else { role };
+    db::tickets::add_participant(conn, ticket_id, sender, joins_as)?;
     let (kind, event) = match role {
         Role::Partner => ("partner", Event::PartnerReplied),
         Role::Requester | Role::Cc => ("customer", Event::CustomerReplied),

@@ -70,3 +70,24 @@ async fn loop_protection_caps_automatic_mail_per_address() {
     agent_actions::act(&ctx, &agent, "HD-1", cmd, Utc::now()).await.unwrap();
     assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 4);
 }
+
+#[tokio::test]
+async fn a_reply_to_our_mail_from_another_address_joins_as_cc() {
+    let (ctx, _d) = ctx(10).await;
+    let Outcome::Created { key } = receive(&ctx, mail("ion@client.ro", "VPN", "", "v1@client.ro"), Utc::now()).await.unwrap() else {
+        panic!()
+    };
+    let ours: String = ctx
+        .db
+        .read(|c| c.query_row("SELECT message_id FROM outbox WHERE template = 'confirmation'", [], |r| r.get(0)))
+        .await
+        .unwrap();
+    let reply = mail("ion.acasa@personal.test", "Re: VPN", &format!("In-Reply-To: <{ours}>\r\n"), "v2@personal.test");
+    assert_eq!(receive(&ctx, reply, Utc::now()).await.unwrap(), Outcome::Threaded { key: key.clone() });
+    let id = ctx.parse_key(&key).unwrap();
+    let people = ctx.db.read(move |c| db::tickets::participants(c, id)).await.unwrap();
+    assert_eq!(
+        people,
+        vec![("ion@client.ro".to_string(), "requester".to_string()), ("ion.acasa@personal.test".to_string(), "cc".to_string())]
+    );
+}
