@@ -26,6 +26,8 @@ impl Templates {
             env.add_template(name, source).expect("embedded templates are valid");
         }
         env.set_keep_trailing_newline(true);
+        env.set_formatter(format_value);
+        env.add_filter("lines", lines);
         Self { env }
     }
 
@@ -49,8 +51,63 @@ impl Templates {
     }
 }
 
+/// The default formatter, except that HTML escaping leaves `/` alone (the default writes
+/// `&#x2f;`, which turns every link in a mail into noise): `& < > " '` are escaped, which
+/// is what text and quoted attributes need.
+fn format_value(out: &mut minijinja::Output, state: &minijinja::State, value: &minijinja::Value) -> Result<(), minijinja::Error> {
+    match (state.auto_escape(), value.as_str()) {
+        (minijinja::AutoEscape::Html, Some(s)) if !value.is_safe() => {
+            use std::fmt::Write;
+            out.write_str(&html_escape::encode_quoted_attribute(s))
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// Text typed by a person, for HTML: escaped, with its line breaks as `<br>` (mail
+/// clients such as Outlook ignore `white-space: pre-wrap`).
+fn lines(text: &str) -> minijinja::Value {
+    let escaped = html_escape::encode_quoted_attribute(text);
+    minijinja::Value::from_safe_string(escaped.replace("\r\n", "\n").replace('\n', "<br>\n"))
+}
+
 impl Default for Templates {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_markup_but_keeps_links_readable() {
+        let t = Templates::new();
+        let vars = serde_json::json!({
+            "lang": "ro", "helpdesk_name": "Helpdesk", "key": "HD-1", "subject": "<script>x</script> & co",
+            "customer_name": "", "view_url": "http://h.test/portal/requests/HD-1", "unsubscribe_url": "",
+            "status_label": "În lucru", "message": "", "resolution": "", "agent_name": "", "old_key": "",
+        });
+        let m = t.mail("status_changed", "ro", &vars).unwrap();
+        assert!(m.html.contains("href=\"http://h.test/portal/requests/HD-1\""), "{}", m.html);
+        assert!(m.html.contains("&lt;script&gt;x&lt;/script&gt; &amp; co"), "{}", m.html);
+        assert!(!m.html.contains("<script>"));
+        assert!(m.text.contains("Vizualizați solicitarea: http://h.test/portal/requests/HD-1"));
+        assert!(m.text.contains("<script>x</script> & co"), "plain text is not escaped");
+    }
+
+    #[test]
+    fn typed_text_keeps_its_lines_in_html() {
+        let t = Templates::new();
+        let vars = serde_json::json!({
+            "lang": "en", "helpdesk_name": "Helpdesk", "key": "HD-1", "subject": "x", "customer_name": "Ion",
+            "view_url": "http://h.test/r", "unsubscribe_url": "", "status_label": "", "agent_name": "Ana",
+            "message": "Line one\n<b>two</b>", "resolution": "", "old_key": "",
+        });
+        let m = t.mail("agent_reply", "en", &vars).unwrap();
+        assert!(m.html.contains("Line one<br>\n&lt;b&gt;two&lt;/b&gt;"), "{}", m.html);
+        assert!(m.text.contains("Line one\n<b>two</b>"));
     }
 }
