@@ -9,12 +9,17 @@ use super::{Conn, ts};
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery.
 pub fn insert_raw(conn: &Conn, dedup_key: &str, raw: &[u8], now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "INSERT INTO raw_emails (dedup_key, raw, received_at, outcome) VALUES (?, ?, ?, 'received')
-         ON CONFLICT(dedup_key) DO NOTHING RETURNING id",
-    )?
-    .query_row(params![dedup_key, raw, ts(now)], |r| r.get(0))
-    .optional()
+    let id: Option<i64> = conn
+        .prepare_cached(
+            "INSERT INTO raw_emails (dedup_key, received_at, outcome) VALUES (?, ?, 'received')
+             ON CONFLICT(dedup_key) DO NOTHING RETURNING id",
+        )?
+        .query_row(params![dedup_key, ts(now)], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = id {
+        conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?.execute(params![id, raw])?;
+    }
+    Ok(id)
 }
 
 pub fn set_outcome(conn: &Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> rusqlite::Result<()> {
@@ -52,8 +57,8 @@ pub struct Quarantined {
 /// Quarantined messages not yet released by a replay, oldest first.
 pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(r.raw), substr(r.raw, 1, 300)
-         FROM quarantine q JOIN raw_emails r ON r.id = q.raw_email_id
+        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 300)
+         FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id
          WHERE q.released_at IS NULL ORDER BY q.id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -71,5 +76,5 @@ pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
 }
 
 pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.prepare_cached("SELECT raw FROM raw_emails WHERE id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
 }

@@ -190,10 +190,10 @@ impl Db {
 /// Runs `f` inside a savepoint of the current transaction: its writes are undone when it
 /// fails, and the transaction goes on.
 pub fn savepoint<T, E: From<rusqlite::Error>>(conn: &Conn, f: impl FnOnce(&Conn) -> Result<T, E>) -> Result<T, E> {
-    conn.execute_batch("SAVEPOINT one")?;
+    conn.prepare_cached("SAVEPOINT one")?.execute([])?;
     match f(conn) {
         Ok(v) => {
-            conn.execute_batch("RELEASE one")?;
+            conn.prepare_cached("RELEASE one")?.execute([])?;
             Ok(v)
         }
         Err(e) => {
