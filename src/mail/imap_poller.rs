@@ -23,8 +23,10 @@ use crate::db;
 use crate::service::Ctx;
 use crate::service::receive_email::receive_batch;
 
-/// Messages fetched and committed together (one fsync), then flagged together.
+/// Messages fetched and committed together (one fsync), then flagged together: at most
+/// this many, and at most `BATCH_BYTES` of them unless a single message is larger.
 const BATCH: usize = 50;
+const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -159,7 +161,8 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
         .filter(|u| *u > last_uid)
         .collect();
     uids.sort_unstable();
-    for chunk in uids.chunks(BATCH) {
+    for chunk in batches(session, &uids).await? {
+        let chunk = chunk.as_slice();
         if stop.is_cancelled() {
             break;
         }
@@ -199,6 +202,42 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
     Ok(())
 }
 
+/// Groups the UIDs into batches bounded in count and in bytes (by RFC822.SIZE), so that a
+/// run of large messages is not held in memory at once.
+async fn batches(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<Vec<u32>>> {
+    let mut sizes = HashMap::new();
+    for part in uids.chunks(1000) {
+        let set = part.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let fetched: Vec<_> =
+            session.uid_fetch(&set, "(UID RFC822.SIZE)").await.context("UID FETCH size")?.try_collect().await?;
+        for f in &fetched {
+            if let (Some(uid), Some(size)) = (f.uid, f.size) {
+                sizes.insert(uid, u64::from(size));
+            }
+        }
+    }
+    Ok(group(uids, |uid| sizes.get(&uid).copied().unwrap_or(0)))
+}
+
+fn group(uids: &[u32], size: impl Fn(u32) -> u64) -> Vec<Vec<u32>> {
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0;
+    for &uid in uids {
+        let s = size(uid);
+        match out.last_mut() {
+            Some(batch) if batch.len() < BATCH && bytes + s <= BATCH_BYTES => {
+                batch.push(uid);
+                bytes += s;
+            }
+            _ => {
+                out.push(vec![uid]);
+                bytes = s;
+            }
+        }
+    }
+    out
+}
+
 async fn mark_processed(session: &mut ImapSession, set: &str, folder: &str, can_move: bool) -> anyhow::Result<()> {
     if folder.is_empty() {
         let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
@@ -210,4 +249,19 @@ async fn mark_processed(session: &mut ImapSession, set: &str, folder: &str, can_
         let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_bounded_in_count_and_bytes() {
+        let uids: Vec<u32> = (1..=120).collect();
+        let small = group(&uids, |_| 1000);
+        assert_eq!(small.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50, 20]);
+        let big = group(&[1, 2, 3, 4], |u| if u == 2 { 40 << 20 } else { 10 << 20 });
+        assert_eq!(big, vec![vec![1], vec![2], vec![3, 4]], "a message over the limit travels alone");
+        assert!(group(&[], |_| 0).is_empty());
+    }
 }
