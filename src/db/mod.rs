@@ -99,7 +99,11 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || {
                 for job in rx {
-                    job(&mut conn);
+                    // A job that panics loses its answer (the caller gets an error); the
+                    // writer rolls back whatever it left open and serves the next one.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                        let _ = conn.execute_batch("ROLLBACK");
+                    }
                 }
             })
             .context("starting the database writer")?;
@@ -188,17 +192,21 @@ impl Db {
 }
 
 /// Runs `f` inside a savepoint of the current transaction: its writes are undone when it
-/// fails, and the transaction goes on.
+/// fails (or panics: the panic goes on after the undo), and the transaction goes on.
 pub fn savepoint<T, E: From<rusqlite::Error>>(conn: &Conn, f: impl FnOnce(&Conn) -> Result<T, E>) -> Result<T, E> {
     conn.prepare_cached("SAVEPOINT one")?.execute([])?;
-    match f(conn) {
-        Ok(v) => {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))) {
+        Ok(Ok(v)) => {
             conn.prepare_cached("RELEASE one")?.execute([])?;
             Ok(v)
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             conn.execute_batch("ROLLBACK TO one; RELEASE one")?;
             Err(e)
+        }
+        Err(panic) => {
+            conn.execute_batch("ROLLBACK TO one; RELEASE one")?;
+            std::panic::resume_unwind(panic)
         }
     }
 }

@@ -49,13 +49,24 @@ pub enum ParseError {
     BadSender(String),
     #[error("the text holds control characters: binary data, not a message body")]
     BinaryText,
+    #[error("the mail parser failed on this message")]
+    ParserFailed,
 }
 
 /// Only the Message-ID, cheaply; used for de-duplication before a full parse.
 pub fn message_id(raw: &[u8]) -> Option<String> {
-    let parser = MessageParser::new().with_message_ids();
-    let msg = parser.parse_headers(raw)?;
-    clean_id(msg.message_id()?)
+    guarded(|| {
+        let parser = MessageParser::new().with_message_ids();
+        let msg = parser.parse_headers(raw)?;
+        clean_id(msg.message_id()?)
+    })
+    .flatten()
+}
+
+/// Runs the parser so that a panic on some unforeseen input becomes an error for that
+/// one message instead of taking the mailbox poller down.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
 fn clean_id(id: &str) -> Option<String> {
@@ -64,6 +75,10 @@ fn clean_id(id: &str) -> Option<String> {
 }
 
 pub fn parse(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
+    guarded(|| parse_unguarded(raw)).unwrap_or(Err(ParseError::ParserFailed))
+}
+
+fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     let msg = MessageParser::default().parse(raw).ok_or(ParseError::NotAMessage)?;
     if msg.headers().is_empty() {
         return Err(ParseError::NotAMessage);

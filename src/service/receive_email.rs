@@ -133,7 +133,13 @@ fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now
             None => return Ok(Outcome::Duplicate),
         },
     };
-    match db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now)) {
+    // A bug that panics on one message quarantines that message; the others go on.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now))))
+        .unwrap_or_else(|panic| {
+            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(ServiceError::Internal(anyhow::anyhow!("internal error while processing: {}", what.unwrap_or_default())))
+        });
+    match result {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
             let reason = match e {

@@ -110,3 +110,81 @@ fn class_kind(class: &str) -> &'static str {
         other => panic!("unknown class {other}"),
     }
 }
+
+/// Deterministic xorshift, so a failing case can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One random damage of the kinds real mail suffers: flipped bytes, truncation, stray
+/// bytes, lost or doubled lines, bare LF endings.
+fn mutate(rng: &mut Rng, raw: &[u8]) -> Vec<u8> {
+    let mut m = raw.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        if m.is_empty() {
+            break;
+        }
+        let at = rng.below(m.len());
+        match rng.below(6) {
+            0 => m[at] = rng.next() as u8,
+            1 => m.truncate(at),
+            2 => {
+                let junk: Vec<u8> = (0..1 + rng.below(64)).map(|_| rng.next() as u8).collect();
+                m.splice(at..at, junk);
+            }
+            3 => {
+                let end = (at + 1 + rng.below(200)).min(m.len());
+                m.drain(at..end);
+            }
+            4 => {
+                let end = (at + 1 + rng.below(200)).min(m.len());
+                let copy = m[at..end].to_vec();
+                m.splice(end..end, copy);
+            }
+            _ => m.retain(|b| *b != b'\r'),
+        }
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn damaged_mail_never_fails_receive_and_never_stops_the_writer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db_path = tmp.path().join("fuzz.db");
+    let db = Db::connect(&format!("sqlite://{}", db_path.display())).unwrap();
+    db.migrate().await.unwrap();
+    let ctx = Ctx::new(config("support@example.test", &db_path, &Default::default()), db).unwrap();
+    let mut originals: Vec<Vec<u8>> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    originals.sort();
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut outcomes = std::collections::BTreeMap::<&str, usize>::new();
+    let rounds: usize = std::env::var("FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1500);
+    for round in 0..rounds {
+        let base = &originals[round % originals.len()];
+        let damaged = mutate(&mut rng, base);
+        let outcome = receive(&ctx, damaged.clone(), Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: receive failed: {e:#}\n{}", String::from_utf8_lossy(&damaged)));
+        *outcomes.entry(outcome.label()).or_default() += 1;
+    }
+    assert!(outcomes.get("created").copied().unwrap_or(0) > 100, "{outcomes:?}");
+    assert!(outcomes.get("quarantined").copied().unwrap_or(0) > 0, "{outcomes:?}");
+    let fine = b"From: after@client.ro\r\nSubject: after the storm\r\nMessage-ID: <after-fuzz@client.ro>\r\n\r\nok\r\n".to_vec();
+    assert!(matches!(receive(&ctx, fine, Utc::now()).await.unwrap(), Outcome::Created { .. }));
+}
