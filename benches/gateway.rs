@@ -88,6 +88,7 @@ fn corpus(n: usize) -> Vec<Vec<u8>> {
 
 fn base_config(db: &Path) -> Config {
     let mut c = Config::default();
+    c.helpdesk.secret = "benchmark-secret-0123456789".into();
     c.database.url = format!("sqlite://{}", db.display());
     c.imap.host = "127.0.0.1".into();
     c.imap.port = IMAP_PORT;

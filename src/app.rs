@@ -8,7 +8,6 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::db::Db;
 use crate::mail::{imap_poller, outbox_worker};
 use crate::service::Ctx;
 use crate::web;
@@ -22,15 +21,13 @@ impl Application {
     /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port;
     /// an empty `base_url` then becomes `http://<bound address>`).
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database.url)?;
-        db.migrate().await?;
         let listener = TcpListener::bind(&config.web.bind)
             .await
             .with_context(|| format!("binding {}", config.web.bind))?;
         if config.web.base_url.trim().is_empty() {
             config.web.base_url = format!("http://{}", listener.local_addr()?);
         }
-        let ctx = Ctx::new(config, db)?;
+        let ctx = Ctx::open(config).await?;
         Ok(Self { ctx, listener })
     }
 

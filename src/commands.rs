@@ -77,15 +77,13 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// `helpdesk import`: every message through `receive()`; one line per message and a
 /// summary per outcome.
 pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database.url)?;
-    db.migrate().await?;
-    let ctx = Ctx::new(config, db)?;
+    let ctx = Ctx::open(config).await?;
     let mut totals: BTreeMap<&'static str, usize> =
         ["created", "threaded", "ignored", "quarantined", "duplicate"].into_iter().map(|k| (k, 0)).collect();
     if quarantined {
         let items = ctx.db.read(db::inbound::list_quarantine).await?;
         for q in items {
-            let outcome = receive_email::replay(&ctx, q.raw_email_id, Utc::now()).await?;
+            let outcome = receive_email::replay(&ctx, q.id, Utc::now()).await?;
             println!("{outcome}\tquarantine #{}", q.id);
             *totals.entry(outcome.label()).or_default() += 1;
         }

@@ -35,7 +35,7 @@ impl Default for HelpdeskConfig {
             support_address: "support@example.test".into(),
             ticket_prefix: "HD".into(),
             default_locale: "ro".into(),
-            secret: "change-me-in-production-0123456789abcdef".into(),
+            secret: String::new(),
             invite_ttl_hours: 168,
             auto_reply_limit_per_hour: 10,
         }
@@ -200,8 +200,8 @@ impl Config {
         if !matches!(self.helpdesk.default_locale.as_str(), "ro" | "en") {
             bail!("helpdesk.default_locale must be \"ro\" or \"en\"");
         }
-        if self.helpdesk.secret.len() < 16 {
-            bail!("helpdesk.secret must be at least 16 characters");
+        if !self.helpdesk.secret.is_empty() && self.helpdesk.secret.len() < 16 {
+            bail!("helpdesk.secret must be empty (a key is generated) or at least 16 characters");
         }
         Ok(())
     }

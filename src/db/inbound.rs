@@ -75,6 +75,22 @@ pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
     rows.collect()
 }
 
+/// The stored message behind a quarantine entry still waiting for a replay.
+pub fn quarantined_raw_id(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT raw_email_id FROM quarantine WHERE id = ? AND released_at IS NULL")?
+        .query_row([quarantine_id], |r| r.get(0))
+        .optional()
+}
+
+/// The raw source of a quarantine entry (released or not).
+pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.prepare_cached(
+        "SELECT b.raw FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id WHERE q.id = ?",
+    )?
+    .query_row([quarantine_id], |r| r.get(0))
+    .optional()
+}
+
 pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
     conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
 }

@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod messages;
 pub mod migrations;
 pub mod outbox;
+pub mod settings;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};

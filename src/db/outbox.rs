@@ -74,11 +74,12 @@ pub struct Due {
     /// … or the letter to compose.
     pub letter: Option<String>,
     pub attempts: i64,
+    pub created_at: String,
 }
 
 pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, recipient, envelope_from, raw, letter, attempts FROM outbox
+        "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
     )?;
     let rows = stmt.query_map(params![ts(now), limit], |r| {
@@ -89,6 +90,7 @@ pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<
             raw: r.get(3)?,
             letter: r.get(4)?,
             attempts: r.get(5)?,
+            created_at: r.get(6)?,
         })
     })?;
     rows.collect()

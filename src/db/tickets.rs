@@ -131,8 +131,8 @@ pub fn save_state(
     conn.prepare_cached(
         "UPDATE tickets SET status = ?1, assignee_id = ?2, updated_at = ?3,
             assigned_at = CASE WHEN ?2 IS NOT NULL THEN coalesce(assigned_at, ?3) ELSE assigned_at END,
-            resolved_at = CASE WHEN ?1 = 'resolved' THEN ?3 ELSE resolved_at END,
-            closed_at = CASE WHEN ?1 = 'closed' THEN ?3 ELSE closed_at END,
+            resolved_at = CASE WHEN ?1 = 'resolved' AND status <> 'resolved' THEN ?3 ELSE resolved_at END,
+            closed_at = CASE WHEN ?1 = 'closed' AND status <> 'closed' THEN ?3 ELSE closed_at END,
             resolution = coalesce(?4, resolution)
          WHERE id = ?5",
     )?

@@ -15,7 +15,6 @@ pub struct Signals {
     pub subject: String,
     pub auto_submitted: Option<String>,
     pub x_autoreply: bool,
-    pub x_auto_response_suppress: Option<String>,
     pub precedence: Option<String>,
     pub list_id: bool,
     pub content_type: String,
@@ -89,10 +88,6 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     let auto_submitted = s.auto_submitted.as_deref().map(|v| v.trim().to_ascii_lowercase());
     if auto_submitted.as_deref().is_some_and(|v| !v.is_empty() && !v.starts_with("no"))
         || s.x_autoreply
-        || s.x_auto_response_suppress.as_deref().is_some_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("all") || v.contains("oof") || v.contains("autoreply")
-        })
         || (ct == "multipart/report" && report.contains("disposition-notification"))
         || AUTO_SUBJECT.is_match(&s.subject)
     {
@@ -189,6 +184,7 @@ mod tests {
 
     #[test]
     fn a_person_writing_is_human() {
+
         assert_eq!(classify(&from("ion@client.ro", "Imprimanta nu merge"), &own()), Kind::Human);
         let mut s = from("ion@client.ro", "Re: [HD-1] Out of paper");
         s.auto_submitted = Some("no".into());
@@ -203,9 +199,7 @@ mod tests {
         let mut s = from("ion@client.ro", "Hello");
         s.x_autoreply = true;
         assert_eq!(classify(&s, &own()), Kind::AutoReply);
-        let mut s = from("ion@client.ro", "Hello");
-        s.x_auto_response_suppress = Some("All".into());
-        assert_eq!(classify(&s, &own()), Kind::AutoReply);
+
         for subject in [
             "Automatic reply: [HD-3] x", "Out of Office: x", "Răspuns automat: Nu sunt la birou",
             "Raspuns automat: concediu", "AutoReply: x", "Abwesenheitsnotiz: x", "Réponse automatique : x",

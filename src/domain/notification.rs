@@ -36,6 +36,15 @@ impl Template {
     }
 }
 
+/// What set a mail off: an inbound mail (the mail is then an automatic response, and loop
+/// protection limits how many one address gets, RFC 3834 §2), or a person acting (an agent,
+/// a customer in the portal): never held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    InboundMail,
+    Person,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient {
     Requester,
@@ -57,8 +66,18 @@ impl Notify {
 
     /// Whether this mail goes out to someone who has (or has not) opted out of status mail.
     pub fn is_sent(&self, opted_out: bool) -> bool {
-        self.always || !opted_out || self.to == Recipient::Partner
+        self.always || !self.carries_opt_out() || !opted_out
     }
+
+    /// Silenceable mail carries the opt-out link and `List-Unsubscribe`.
+    pub fn carries_opt_out(&self) -> bool {
+        !self.always && self.to == Recipient::Requester
+    }
+}
+
+/// Whether loop protection may hold back an automatic mail of this template.
+pub fn loop_limited(template: Template, cause: Cause) -> bool {
+    template.is_automatic() && cause == Cause::InboundMail
 }
 
 /// The mail for a new ticket.
@@ -136,6 +155,15 @@ mod tests {
         assert!(mail(Status::InProgress, Event::CustomerReplied).is_empty());
         assert!(mail(Status::InProgress, Event::Assign { agent_id: 2 }).is_empty());
         assert!(mail(Status::InProgress, Event::InternalNote).is_empty());
+    }
+
+    #[test]
+    fn loop_protection_only_limits_automatic_answers_to_mail() {
+        assert!(loop_limited(Template::Confirmation, Cause::InboundMail));
+        assert!(loop_limited(Template::StatusChanged, Cause::InboundMail));
+        assert!(!loop_limited(Template::Resolved, Cause::Person), "an agent's resolution always goes");
+        assert!(!loop_limited(Template::StatusChanged, Cause::Person));
+        assert!(!loop_limited(Template::AgentReply, Cause::InboundMail));
     }
 
     #[test]

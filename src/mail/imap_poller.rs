@@ -28,6 +28,19 @@ use crate::service::receive_email::receive_batch;
 const BATCH: usize = 50;
 const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// A command the server does not answer within this time counts as a lost connection.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs one IMAP exchange with a deadline.
+async fn timed<T, E>(what: &str, fut: impl std::future::Future<Output = Result<T, E>>) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(COMMAND_TIMEOUT, fut).await {
+        Ok(result) => result.with_context(|| what.to_string()),
+        Err(_) => Err(anyhow!("{what}: no answer within {} s", COMMAND_TIMEOUT.as_secs())),
+    }
+}
 
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
@@ -58,10 +71,11 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 /// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
 async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
-    let mut session = connect(cfg).await?;
+    let mut session = tokio::time::timeout(COMMAND_TIMEOUT, connect(cfg))
+        .await
+        .map_err(|_| anyhow!("connecting and logging in took over {} s", COMMAND_TIMEOUT.as_secs()))??;
     ctx.metrics.imap_connected.store(1, Ordering::Relaxed);
-    *backoff = Duration::from_secs(1);
-    let caps = session.capabilities().await.context("CAPABILITY")?;
+    let caps = timed("CAPABILITY", session.capabilities()).await?;
     let use_idle = cfg.idle && caps.has_str("IDLE");
     let can_move = caps.has_str("MOVE");
     if !cfg.processed_folder.is_empty() {
@@ -72,13 +86,16 @@ async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> a
     let interval = Duration::from_secs(cfg.poll_interval_secs.clamp(1, 29 * 60));
     loop {
         sync(ctx, &mut session, can_move, stop).await?;
+        // Only a connection that did its work resets the backoff: a failure after login
+        // (a wrong mailbox name, a database error) must not turn into a login loop.
+        *backoff = Duration::from_secs(1);
         if stop.is_cancelled() {
             let _ = session.logout().await;
             return Ok(());
         }
         if use_idle {
             let mut idle = session.idle();
-            idle.init().await.context("IDLE")?;
+            timed("IDLE", idle.init()).await?;
             {
                 let (wait, interrupt) = idle.wait_with_timeout(interval);
                 tokio::select! {
@@ -90,7 +107,7 @@ async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> a
                     _ = stop.cancelled() => drop(interrupt),
                 }
             }
-            session = idle.done().await.context("IDLE DONE")?;
+            session = timed("IDLE DONE", idle.done()).await?;
         } else {
             tokio::select! {
                 _ = stop.cancelled() => {}
@@ -138,7 +155,7 @@ async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client:
 /// that a no-op. A new UIDVALIDITY restarts from UID 1 for the same reason.
 async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &CancellationToken) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
-    let mailbox = session.select(&cfg.mailbox).await.with_context(|| format!("SELECT {}", cfg.mailbox))?;
+    let mailbox = timed(&format!("SELECT {}", cfg.mailbox), session.select(&cfg.mailbox)).await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
     let name = cfg.mailbox.clone();
     let saved = ctx.db.read(move |c| db::imap::checkpoint(c, &name)).await?;
@@ -153,10 +170,8 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
     if mailbox.exists == 0 {
         return Ok(());
     }
-    let mut uids: Vec<u32> = session
-        .uid_search(format!("UID {}:*", last_uid + 1))
-        .await
-        .context("UID SEARCH")?
+    let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search(format!("UID {}:*", last_uid + 1)))
+        .await?
         .into_iter()
         .filter(|u| *u > last_uid)
         .collect();
@@ -167,13 +182,9 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
             break;
         }
         let set = chunk.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetched: Vec<_> = session
-            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
-            .await
-            .context("UID FETCH")?
-            .try_collect()
-            .await
-            .context("UID FETCH")?;
+        let fetched: Vec<_> =
+            timed("UID FETCH", async { session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await })
+                .await?;
         let mut by_uid: HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)> = HashMap::new();
         for f in &fetched {
             if let (Some(uid), Some(body)) = (f.uid, f.body()) {
@@ -182,6 +193,10 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
         }
         drop(fetched);
         let present: Vec<u32> = chunk.iter().copied().filter(|u| by_uid.contains_key(u)).collect();
+        if present.len() < chunk.len() {
+            // Expunged between SEARCH and FETCH (e.g. by another client): nothing to keep.
+            tracing::warn!(asked = chunk.len(), got = present.len(), "mailbox: some messages vanished before they were fetched");
+        }
         let raws: Vec<Vec<u8>> = present.iter().filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0))).collect();
         let outcomes = receive_batch(ctx, raws, Utc::now()).await?;
         let committed = Utc::now();
@@ -194,7 +209,11 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
         }
         if !present.is_empty() {
             let set = present.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            mark_processed(session, &set, &cfg.processed_folder, can_move).await?;
+            // The checkpoint, not the flag, says what was processed: a server that refuses
+            // the flag or the move must not make us fetch the same batch forever.
+            if let Err(e) = mark_processed(session, &set, &cfg.processed_folder, can_move).await {
+                tracing::warn!(error = %format!("{e:#}"), "mailbox: could not flag or move processed mail");
+            }
         }
         let (name, upto) = (cfg.mailbox.clone(), *chunk.last().unwrap_or(&last_uid));
         ctx.db.write(move |c| db::imap::save_checkpoint(c, &name, validity, upto)).await?;
@@ -209,7 +228,7 @@ async fn batches(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<
     for part in uids.chunks(1000) {
         let set = part.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let fetched: Vec<_> =
-            session.uid_fetch(&set, "(UID RFC822.SIZE)").await.context("UID FETCH size")?.try_collect().await?;
+            timed("UID FETCH size", async { session.uid_fetch(&set, "(UID RFC822.SIZE)").await?.try_collect().await }).await?;
         for f in &fetched {
             if let (Some(uid), Some(size)) = (f.uid, f.size) {
                 sizes.insert(uid, u64::from(size));
@@ -240,13 +259,17 @@ fn group(uids: &[u32], size: impl Fn(u32) -> u64) -> Vec<Vec<u32>> {
 
 async fn mark_processed(session: &mut ImapSession, set: &str, folder: &str, can_move: bool) -> anyhow::Result<()> {
     if folder.is_empty() {
-        let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
+        let _: Vec<_> =
+            timed("UID STORE \\Seen", async { session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await })
+                .await?;
     } else if can_move {
-        session.uid_mv(set, folder).await.with_context(|| format!("UID MOVE to {folder}"))?;
+        timed(&format!("UID MOVE to {folder}"), session.uid_mv(set, folder)).await?;
     } else {
-        session.uid_copy(set, folder).await.with_context(|| format!("UID COPY to {folder}"))?;
-        let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
-        let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
+        timed(&format!("UID COPY to {folder}"), session.uid_copy(set, folder)).await?;
+        let _: Vec<_> =
+            timed("UID STORE \\Deleted", async { session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await })
+                .await?;
+        let _: Vec<_> = timed("UID EXPUNGE", async { session.uid_expunge(set).await?.try_collect().await }).await?;
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use crate::db;
 use crate::service::{Ctx, notify};
 use crate::telemetry::Metrics;
 
-/// Give up on a mail after this many failed attempts (about two days of backoff).
-const MAX_ATTEMPTS: i64 = 30;
+/// A mail that could not be delivered for this long is given up (and counted as failed).
+const GIVE_UP_AFTER_HOURS: i64 = 48;
 
 /// 2 s, 4 s, 8 s … capped at 10 minutes.
 pub fn backoff(attempts: i64) -> chrono::Duration {
@@ -87,7 +87,8 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
             }
             Err(SendError::Transient(e)) => {
                 let attempts = mail.attempts + 1;
-                let retry = (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
+                let queued = db::parse_ts(&mail.created_at).unwrap_or(now);
+                let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS)).then(|| now + backoff(attempts));
                 tracing::warn!(id = mail.id, attempts, error = %e, "outbox: delivery failed, will retry");
                 ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?;
                 Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });

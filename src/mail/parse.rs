@@ -110,12 +110,20 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
             text.push_str(t.trim_end());
         }
     }
-    // NUL and the other C0 controls (but tab, line breaks, form feed and the ESC of
-    // ISO-2022 charsets) never occur in text a person wrote (RFC 5322 §2.3, RFC 2045 §2.7):
-    // a "text" part holding them is binary garbage, whatever the parser made of it.
-    let garbage = msg.parts.iter().any(|part| {
-        let declared_text = part.content_type().is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
-        declared_text && !part.is_multipart() && part.contents().iter().any(|b| is_control(*b))
+    // Control characters (NUL and the other C0 controls but tab, line breaks, form feed and
+    // the ESC of ISO-2022 charsets; the C1 range) do not occur in text a person wrote
+    // (RFC 5322 §2.3, RFC 2045 §2.7). A body that is 5 % of them is binary garbage, whatever
+    // the parser made of it. Only the parts shown as the body count; attachments may hold
+    // anything, and a stray bell in a pasted log is fine.
+    let body_parts = msg.text_body.iter().chain(&msg.html_body).filter_map(|i| msg.parts.get(*i as usize));
+    let garbage = body_parts.chain(std::iter::once(msg.root_part()).filter(|p| !p.is_multipart())).any(|part| {
+        let text = String::from_utf8_lossy(part.contents());
+        let (mut controls, mut total) = (0usize, 0usize);
+        for c in text.chars() {
+            total += 1;
+            controls += usize::from(is_control(c));
+        }
+        controls >= 3 && controls * 20 >= total
     });
     if garbage {
         return Err(ParseError::BinaryText);
@@ -155,7 +163,6 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         subject: msg.subject().unwrap_or("").to_string(),
         auto_submitted: header_text("Auto-Submitted"),
         x_autoreply: msg.header_raw("X-Autoreply").is_some() || msg.header_raw("X-Autorespond").is_some(),
-        x_auto_response_suppress: header_text("X-Auto-Response-Suppress"),
         precedence: header_text("Precedence"),
         list_id: msg.header_raw("List-Id").is_some() || msg.header_raw("List-Post").is_some(),
         content_type: root_ct
@@ -186,8 +193,8 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     })
 }
 
-fn is_control(b: u8) -> bool {
-    matches!(b, 0x00..=0x08 | 0x0b | 0x0e..=0x1a | 0x1c..=0x1f)
+fn is_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{e}'..='\u{1a}' | '\u{1c}'..='\u{1f}' | '\u{80}'..='\u{9f}')
 }
 
 fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
@@ -229,9 +236,22 @@ mod tests {
         // Dovecot serves NUL bytes as 0x80; the other controls still give it away.
         let served: Vec<u8> = raw.iter().map(|b| if *b == 0 { 0x80 } else { *b }).collect();
         assert_eq!(parse(&served).err(), Some(ParseError::BinaryText));
+        // A stray bell in a pasted log, and attachments of any content, are fine.
+        let log = b"From: a@b.test\r\n\r\nThe build printed this:\r\nerror: \x07 failed after a long run of output text that goes on\r\n".to_vec();
+        assert!(parse(&log).is_ok());
+        let att = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee log\r\n--x\r\nContent-Disposition: attachment; filename=log.bin\r\n\r\n\x01\x02\x03\x00\r\n--x--\r\n";
+        assert!(parse(att).is_ok());
         // ISO-2022-JP text uses ESC, and is text.
         let jp = b"From: a@b.test\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$3$s\x1b(B\r\n";
         assert!(parse(jp).is_ok());
+    }
+
+    #[test]
+    fn mail_from_a_crm_asking_for_no_auto_replies_is_still_human() {
+        let raw = b"From: Ion <ion@client.ro>\r\nX-Auto-Response-Suppress: All\r\nSubject: Comanda 123\r\n\r\nBuna ziua\r\n";
+        let p = parse(raw).unwrap();
+        let own = EmailAddress::parse("support@example.test").unwrap();
+        assert_eq!(crate::domain::inbound::classify(&p.signals, &own), crate::domain::inbound::Kind::Human);
     }
 
     #[test]

@@ -41,7 +41,30 @@ pub async fn send_raw(smtp: &Smtp, from: &str, to: &str, raw: &[u8]) -> Result<(
     .map_err(|e| SendError::Permanent(e.to_string()))?;
     match smtp.send_raw(&envelope, raw).await {
         Ok(_) => Ok(()),
-        Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+        Err(e) if refuses_this_mail(e.status().map(|c| c.to_string()).as_deref()) => {
+            Err(SendError::Permanent(e.to_string()))
+        }
         Err(e) => Err(SendError::Transient(format!("{e:#}"))),
+    }
+}
+
+/// Only replies that refuse this recipient or this message for good (RFC 5321 550–553)
+/// end a mail. Other 5xx (535 bad credentials, 554 relaying denied, 530 TLS required …)
+/// are the relay's or our configuration's problem: the mail waits until that is fixed.
+fn refuses_this_mail(code: Option<&str>) -> bool {
+    matches!(code, Some("550" | "551" | "552" | "553"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuses_this_mail;
+
+    #[test]
+    fn relay_wide_refusals_are_retried() {
+        assert!(refuses_this_mail(Some("550")));
+        assert!(refuses_this_mail(Some("553")));
+        for code in [Some("535"), Some("554"), Some("530"), Some("421"), Some("451"), None] {
+            assert!(!refuses_this_mail(code), "{code:?}");
+        }
     }
 }

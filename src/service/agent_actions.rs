@@ -10,6 +10,7 @@ use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
+use crate::domain::notification::Cause;
 use crate::domain::ticket::{Channel, Event, Priority};
 
 /// An agent's command on one ticket.
@@ -78,7 +79,7 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
         Command::Close => (Event::Close, None),
     };
     // A refused command returns here, and the rolled-back transaction stores nothing.
-    let (updated, _) = lifecycle::apply(conn, ctx, &ticket, event, &agent.email, &extras, now)?;
+    let (updated, _) = lifecycle::apply(conn, ctx, &ticket, event, &agent.email, &extras, Cause::Person, now)?;
     if let Some(partner) = &extras.partner {
         db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }

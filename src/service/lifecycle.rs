@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use super::notify::{self, Extras};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, tickets::TicketRow};
+use crate::domain::notification::Cause;
 use crate::domain::ticket::{Event, Transition, transition};
 
 /// Applies `event` to `ticket` in the caller's transaction; returns the ticket as it now is.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     conn: &Conn,
     ctx: &Ctx,
@@ -16,6 +18,7 @@ pub fn apply(
     event: Event,
     actor: &str,
     extras: &Extras,
+    cause: Cause,
     now: DateTime<Utc>,
 ) -> Result<(TicketRow, Transition), ServiceError> {
     let t = transition(ticket.state(), event)?;
@@ -27,7 +30,7 @@ pub fn apply(
     let updated = db::tickets::get(conn, ticket.id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
     for n in &t.notify {
-        notify::queue(conn, ctx, &updated, *n, extras, now)?;
+        notify::queue(conn, ctx, &updated, *n, extras, cause, now)?;
     }
     Ok((updated, t))
 }

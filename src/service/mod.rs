@@ -32,7 +32,20 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Opens and migrates the database; an empty `helpdesk.secret` becomes a random key
+    /// made on first start and kept in the database.
+    pub async fn open(mut config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database.url)?;
+        db.migrate().await?;
+        if config.helpdesk.secret.is_empty() {
+            config.helpdesk.secret =
+                db.write(|c| crate::db::settings::get_or_insert(c, "hmac_secret", links::new_token)).await?;
+        }
+        Self::new(config, db)
+    }
+
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        anyhow::ensure!(config.helpdesk.secret.len() >= 16, "helpdesk.secret must be at least 16 characters");
         let support = EmailAddress::parse(&config.helpdesk.support_address)?;
         let token = Arc::new(SubjectToken::new(&config.helpdesk.ticket_prefix));
         Ok(Self {

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
-use crate::domain::notification::{Notify, Recipient, Template};
+use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
 use crate::mail::compose::{self, Outgoing};
 use crate::telemetry::Metrics;
 use crate::templates::Templates;
@@ -52,12 +52,14 @@ struct Addressee<'a> {
 }
 
 /// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
+#[allow(clippy::too_many_arguments)]
 pub fn queue(
     conn: &Conn,
     ctx: &Ctx,
     ticket: &TicketRow,
     notify: Notify,
     extras: &Extras,
+    cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     if !notify.is_sent(!ticket.status_mail) {
@@ -79,7 +81,6 @@ pub fn queue(
         },
         Recipient::Partner => anyhow::bail!("a mail to a partner needs the partner's address"),
     };
-    let silenceable = !notify.always && notify.to == Recipient::Requester;
     let vars = MailVars {
         lang: to.lang.to_string(),
         helpdesk_name: ctx.config.helpdesk.name.clone(),
@@ -87,7 +88,7 @@ pub fn queue(
         subject: ticket.subject.clone(),
         customer_name: ticket.requester_name.clone(),
         view_url: ctx.view_url(ticket.id),
-        unsubscribe_url: if silenceable { ctx.unsubscribe_url(ticket.id) } else { String::new() },
+        unsubscribe_url: if notify.carries_opt_out() { ctx.unsubscribe_url(ticket.id) } else { String::new() },
         status_label: ticket.status.label(to.lang).to_string(),
         assign_minutes: ctx.config.sla.assign_minutes,
         message: extras.message.clone(),
@@ -96,7 +97,7 @@ pub fn queue(
         old_key: extras.old_key.clone(),
         ..Default::default()
     };
-    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, now)
+    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, cause, now)
 }
 
 /// Queues the portal invitation for a new customer, with a one-time link.
@@ -105,6 +106,7 @@ pub fn queue_invitation(
     ctx: &Ctx,
     customer: &Customer,
     ticket_id: Option<i64>,
+    cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     let token = super::links::new_token();
@@ -121,9 +123,10 @@ pub fn queue_invitation(
         ..Default::default()
     };
     let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Role::Requester };
-    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, now)
+    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, cause, now)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn enqueue(
     conn: &Conn,
     ctx: &Ctx,
@@ -131,9 +134,10 @@ fn enqueue(
     to: &Addressee<'_>,
     template: Template,
     vars: &MailVars,
+    cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    if template.is_automatic() {
+    if notification::loop_limited(template, cause) {
         let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
             tracing::warn!(recipient = to.address, template = template.name(), "loop protection: automatic mail held back");

@@ -10,6 +10,7 @@ use super::tickets::{self, Body, NewTicket};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
+use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
 use crate::domain::ticket::{Channel, Event, Priority};
 use crate::mail::parse::{self, ParsedEmail};
@@ -94,18 +95,21 @@ pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) ->
     Ok(outcomes)
 }
 
-/// Processes a quarantined message again (after a fix); it keeps its stored raw bytes.
-pub async fn replay(ctx: &Ctx, raw_id: i64, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+/// Processes a quarantined message again (after a fix), from its stored raw bytes. Only
+/// entries still in quarantine can be replayed: a processed message never runs twice.
+pub async fn replay(ctx: &Ctx, quarantine_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
     let c = ctx.clone();
     let outcome = ctx
         .db
         .write(move |conn| {
-            let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(|| anyhow::anyhow!("no stored message {raw_id}"))?;
+            let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
+            let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
+            let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
             let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {
                 db::inbound::release(conn, raw_id, now)?;
             }
-            Ok::<_, anyhow::Error>(outcome)
+            Ok::<_, ServiceError>(outcome)
         })
         .await?;
     count(ctx, &outcome);
@@ -250,6 +254,6 @@ fn add_reply(
         conn, ticket_id, kind, sender, &mail.subject, body, mail.message_id.as_deref(), Some(raw_id), &mail.attachments, now,
     )?;
     let ticket = db::tickets::get(conn, ticket_id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-    lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), now)?;
+    lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), Cause::InboundMail, now)?;
     Ok(())
 }

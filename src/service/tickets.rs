@@ -7,7 +7,7 @@ use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
-use crate::domain::notification;
+use crate::domain::notification::{self, Cause};
 use crate::domain::reply_text::ReplyParts;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::mail::parse::Attachment;
@@ -93,9 +93,10 @@ pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Res
     db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now)?;
     let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let extras = Extras { old_key: t.linked_from.map(|o| ctx.key(o).to_string()).unwrap_or_default(), ..Default::default() };
-    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, now)?;
+    let cause = if t.channel == Channel::Email { Cause::InboundMail } else { Cause::Person };
+    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, cause, now)?;
     if is_new {
-        notify::queue_invitation(conn, ctx, &customer, Some(id), now)?;
+        notify::queue_invitation(conn, ctx, &customer, Some(id), cause, now)?;
     }
     Ok(ticket)
 }

@@ -13,6 +13,7 @@ pub enum WebError {
     Unauthorized,
     NotFound(String),
     Conflict(String),
+    MethodNotAllowed,
     Internal(anyhow::Error),
 }
 
@@ -23,6 +24,7 @@ impl WebError {
             WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
             WebError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
             WebError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+            WebError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".into()),
             WebError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())

@@ -30,6 +30,34 @@ impl FromRequestParts<Ctx> for ApiAgent {
     }
 }
 
+/// Like `axum::extract::Path`, but a malformed segment is a JSON 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(rejection) => Err(WebError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// Like `axum::extract::Query`, but a malformed query string is a JSON 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(WebError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
 /// Like `axum::Json`, but a malformed body is a JSON 400 with the parser's message.
 pub struct JsonBody<T>(pub T);
 

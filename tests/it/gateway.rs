@@ -140,7 +140,7 @@ async fn a_malformed_message_is_quarantined_and_the_next_one_is_processed() {
     assert!(reasons.iter().any(|r| r.contains("control characters")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("From")), "{reasons:?}");
     let junk_item = items.iter().find(|i| i["reason"].as_str().unwrap().contains("control")).unwrap();
-    let id = junk_item["raw_email_id"].as_i64().unwrap();
+    let id = junk_item["id"].as_i64().unwrap();
     let resp = reqwest::Client::new()
         .get(format!("{}/api/v1/quarantine/{id}/raw", app.base))
         .bearer_auth(&app.token)
@@ -156,4 +156,8 @@ async fn a_malformed_message_is_quarantined_and_the_next_one_is_processed() {
     // A replay of what is still unprocessable keeps it quarantined.
     let (s, v) = app.api("POST", &format!("/quarantine/{id}/replay"), None).await;
     assert_eq!((s, v["outcome"].as_str()), (200, Some("quarantined")));
+    // Only what is in quarantine can be replayed: a processed message never runs twice.
+    let (s, _) = app.api("POST", "/quarantine/999999/replay", None).await;
+    assert_eq!(s, 404);
+    assert_eq!(app.tickets_of(&after).await.len(), 1);
 }

@@ -170,8 +170,18 @@ async fn phone_intake_and_bad_requests() {
     assert_eq!(s, 400);
     let (s, _) = app.api("GET", "/tickets/HD-999999", None).await;
     assert_eq!(s, 404);
-    let (s, _) = app.api("GET", "/tickets?status=bogus", None).await;
-    assert_eq!(s, 400);
+    // Every API error is JSON with a reason, whatever went wrong.
+    for (method, path, want) in [
+        ("GET", "/tickets?status=bogus", 400),
+        ("GET", "/tickets?limit=abc", 400),
+        ("GET", "/quarantine/abc/raw", 400),
+        ("DELETE", "/tickets", 405),
+        ("GET", "/no-such-endpoint", 404),
+    ] {
+        let (s, v) = app.api(method, path, None).await;
+        assert_eq!(s, want, "{method} {path}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{method} {path}: {v}");
+    }
     let resp = reqwest::Client::new().get(format!("{}/api/v1/tickets", app.base)).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 401);
     let (s, metrics) = app.get(&format!("{}/metrics", app.base)).await;

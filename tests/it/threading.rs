@@ -64,11 +64,13 @@ async fn loop_protection_caps_automatic_mail_per_address() {
     }
     assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 3, "confirmation + invitation + one more, then silence");
     assert_eq!(ctx.metrics.loop_suppressed.load(std::sync::atomic::Ordering::Relaxed), 4);
-    // A person's mail (an agent's question) is not automatic and still goes out.
+    // What agents do is never held back: their question, and the (automatic) resolution.
     let agent = ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", Utc::now())).await.unwrap();
     let cmd = Command::RequestInfo { message: "Ce model?".into() };
     agent_actions::act(&ctx, &agent, "HD-1", cmd, Utc::now()).await.unwrap();
-    assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 4);
+    let cmd = Command::Resolve { resolution: "Rezolvat.".into() };
+    agent_actions::act(&ctx, &agent, "HD-2", cmd, Utc::now()).await.unwrap();
+    assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 5);
 }
 
 #[tokio::test]
@@ -90,4 +92,18 @@ async fn a_reply_to_our_mail_from_another_address_joins_as_cc() {
         people,
         vec![("ion@client.ro".to_string(), "requester".to_string()), ("ion.acasa@personal.test".to_string(), "cc".to_string())]
     );
+}
+
+#[tokio::test]
+async fn an_empty_secret_is_generated_once_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut cfg = config("support@example.test", &path, &Default::default());
+    cfg.helpdesk.secret = String::new();
+    let first = Ctx::open(cfg.clone()).await.unwrap();
+    let secret = first.config.helpdesk.secret.clone();
+    assert!(secret.len() >= 32, "{secret:?}");
+    first.db.close().await;
+    let again = Ctx::open(cfg).await.unwrap();
+    assert_eq!(again.config.helpdesk.secret, secret, "signed links stay valid across restarts");
 }

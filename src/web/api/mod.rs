@@ -7,6 +7,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::service::Ctx;
+use crate::web::error::WebError;
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
@@ -21,4 +22,14 @@ pub fn routes() -> Router<Ctx> {
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}/raw", get(quarantine::raw))
         .route("/quarantine/{id}/replay", post(quarantine::replay))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+async fn method_not_allowed() -> WebError {
+    WebError::MethodNotAllowed
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound("endpoint".into())
 }

@@ -2,7 +2,7 @@
 //! (phone intake), and the agent actions. Illegal transitions are 409 with the reason.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
 use crate::service::agent_actions::{self, Command, Intake};
 use crate::web::error::WebError;
-use crate::web::extract::{ApiAgent, JsonBody};
+use crate::web::extract::{ApiAgent, ApiPath, ApiQuery, JsonBody};
 
 fn summary(ctx: &Ctx, t: &TicketRow) -> Value {
     json!({
@@ -43,7 +43,7 @@ pub struct ListQuery {
     before: Option<i64>,
 }
 
-pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, Query(q): Query<ListQuery>) -> Result<Json<Value>, WebError> {
+pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListQuery>) -> Result<Json<Value>, WebError> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Status::parse(s).ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?),
         None => None,
@@ -63,7 +63,7 @@ pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, Query(q): Query<ListQuery
     })))
 }
 
-pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>) -> Result<Json<Value>, WebError> {
+pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>) -> Result<Json<Value>, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
     let found = ctx
@@ -141,7 +141,7 @@ pub struct AssignBody {
     agent_email: String,
 }
 
-pub async fn assign(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<AssignBody>) -> Result<Json<Value>, WebError> {
+pub async fn assign(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<AssignBody>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Assign { agent_email: b.agent_email }).await
 }
 
@@ -152,7 +152,7 @@ pub struct CommentBody {
     internal: bool,
 }
 
-pub async fn comment(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<CommentBody>) -> Result<Json<Value>, WebError> {
+pub async fn comment(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<CommentBody>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Comment { body: b.body, internal: b.internal }).await
 }
 
@@ -161,7 +161,7 @@ pub struct MessageBody {
     message: String,
 }
 
-pub async fn request_info(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<MessageBody>) -> Result<Json<Value>, WebError> {
+pub async fn request_info(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<MessageBody>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::RequestInfo { message: b.message }).await
 }
 
@@ -171,7 +171,7 @@ pub struct ThirdPartyBody {
     message: String,
 }
 
-pub async fn third_party(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<ThirdPartyBody>) -> Result<Json<Value>, WebError> {
+pub async fn third_party(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<ThirdPartyBody>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::ThirdParty { partner_email: b.partner_email, message: b.message }).await
 }
 
@@ -180,10 +180,10 @@ pub struct ResolveBody {
     resolution: String,
 }
 
-pub async fn resolve(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>, JsonBody(b): JsonBody<ResolveBody>) -> Result<Json<Value>, WebError> {
+pub async fn resolve(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<ResolveBody>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Resolve { resolution: b.resolution }).await
 }
 
-pub async fn close(a: ApiAgent, State(ctx): State<Ctx>, Path(key): Path<String>) -> Result<Json<Value>, WebError> {
+pub async fn close(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Close).await
 }
