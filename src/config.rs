@@ -228,16 +228,31 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
     }
 }
 
-/// `HELPDESK_IMAP_POLL_INTERVAL_SECS=30` sets `imap.poll_interval_secs`; the value is
-/// read with the type the key already has (number, bool or string).
+/// `HELPDESK_IMAP_POLL_INTERVAL_SECS=30` sets `imap.poll_interval_secs`, and
+/// `HELPDESK_SLA_RESOLVE_HOURS_URGENT=2` sets `sla.resolve_hours.urgent`; the value is read
+/// with the type the key already has (number, bool or string). A variable that names a
+/// section but no key of it is refused.
 fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<()> {
     let Some(rest) = name.strip_prefix("HELPDESK_") else { return Ok(()) };
     let rest = rest.to_ascii_lowercase();
     let Some(section) = SECTIONS.iter().find(|s| rest.starts_with(&format!("{s}_"))) else {
         return Ok(());
     };
-    let key = &rest[section.len() + 1..];
-    let Some(table) = tree.get_mut(*section).and_then(|t| t.as_table_mut()) else { return Ok(()) };
+    let mut key = rest[section.len() + 1..].to_string();
+    let Some(mut table) = tree.get_mut(*section).and_then(|t| t.as_table_mut()) else { return Ok(()) };
+    // Walk into sub-tables: resolve_hours_urgent -> resolve_hours.urgent.
+    while !table.contains_key(&key) {
+        let Some((sub, tail)) = key
+            .match_indices('_')
+            .map(|(i, _)| (key[..i].to_string(), key[i + 1..].to_string()))
+            .find(|(sub, _)| table.get(sub).is_some_and(toml::Value::is_table))
+        else {
+            bail!("{name} names no setting");
+        };
+        table = table.get_mut(&sub).and_then(|t| t.as_table_mut()).expect("checked to be a table");
+        key = tail;
+    }
+    let key = key.as_str();
     let parsed = match table.get(key) {
         Some(toml::Value::Integer(_)) => toml::Value::Integer(
             value.trim().parse().with_context(|| format!("{name} must be a whole number"))?,
@@ -298,6 +313,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_the_variable_name() {
+        let c = Config::from_parts("", env(&[("HELPDESK_SLA_RESOLVE_HOURS_URGENT", "2")])).unwrap();
+        assert_eq!(c.sla.resolve_hours.urgent, 2);
+        let err = Config::from_parts("", env(&[("HELPDESK_IMAP_BOGUS", "1")])).unwrap_err();
+        assert!(format!("{err:#}").contains("HELPDESK_IMAP_BOGUS"), "{err:#}");
         let err = Config::from_parts("", env(&[("HELPDESK_IMAP_PORT", "imap")])).unwrap_err();
         assert!(format!("{err:#}").contains("HELPDESK_IMAP_PORT"));
         assert!(Config::from_parts("[imap]\nbogus = 1\n", env(&[])).is_err());

@@ -119,6 +119,8 @@ pub fn queue_invitation(
         customer_name: customer.name.clone(),
         email: customer.email.clone(),
         invite_url: ctx.invite_url(&token),
+        key: ticket_id.map(|id| ctx.key(id).to_string()).unwrap_or_default(),
+        view_url: ticket_id.map(|id| ctx.view_url(id)).unwrap_or_default(),
         invite_expires_days: (ctx.config.helpdesk.invite_ttl_hours + 23) / 24,
         ..Default::default()
     };
@@ -146,18 +148,17 @@ fn enqueue(
         }
     }
     let lang = if to.lang == "en" { "en" } else { "ro" };
+    // Every mail about a ticket names it and joins its thread (DESIGN.md), the invitation
+    // that a ticket caused included.
     let references = match ticket_id {
-        Some(id) if template != Template::Invitation => db::messages::thread_ids(conn, id, to.address)?,
-        _ => vec![],
+        Some(id) => db::messages::thread_ids(conn, id, to.address)?,
+        None => vec![],
     };
     let message_id = compose::new_message_id(ctx.config.mail_domain());
     let letter = Letter {
         template: template.name().to_string(),
         lang: lang.to_string(),
-        subject_prefix: match ticket_id {
-            Some(id) if template != Template::Invitation => format!("[{}] ", ctx.key(id)),
-            _ => String::new(),
-        },
+        subject_prefix: ticket_id.map(|id| format!("[{}] ", ctx.key(id))).unwrap_or_default(),
         from: ctx.config.smtp.from.clone(),
         to: to.address.to_string(),
         to_name: to.name.to_string(),

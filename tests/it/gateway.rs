@@ -19,7 +19,7 @@ async fn new_mail_opens_a_ticket_with_confirmation_and_invitation() {
     assert_eq!(t[0]["subject"], "Imprimanta nu funcționează");
     assert_eq!(t[0]["requester"]["name"], "Ion Popescu");
 
-    let conf = wait_mail(&c, |m| m.subject.contains(&format!("[{key}]"))).await;
+    let conf = wait_mail(&c, |m| m.subject.contains(&format!("[{key}]")) && !m.text.contains("/portal/invite/")).await;
     let (raw, m) = &conf[0];
     assert_eq!(m.references.first().map(String::as_str), Some(mid.as_str()), "threads to the customer's mail");
     assert_eq!(header(raw, "Auto-Submitted").as_deref(), Some("auto-generated"));
@@ -29,6 +29,9 @@ async fn new_mail_opens_a_ticket_with_confirmation_and_invitation() {
 
     let inv = wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
     assert!(inv[0].1.text.contains("Vizitează Portalul"));
+    assert!(inv[0].1.subject.contains(&format!("[{key}]")), "the invitation names the request that caused it");
+    assert!(inv[0].1.text.contains(&format!("{}/portal/requests/{key}", app.base)));
+    assert!(inv[0].1.references.contains(&mid), "the invitation joins the thread");
     let link = inv[0].1.text.split_whitespace().find(|w| w.contains("/portal/invite/")).unwrap().to_string();
     let (status, page) = app.get(&link).await;
     assert_eq!(status, 200);
