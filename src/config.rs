@@ -153,6 +153,19 @@ pub struct ResolveHours {
     pub low: i64,
 }
 
+impl ResolveHours {
+    /// The resolution goal, in hours, of a ticket of this priority.
+    pub fn for_priority(&self, p: crate::domain::ticket::Priority) -> i64 {
+        use crate::domain::ticket::Priority;
+        match p {
+            Priority::Urgent => self.urgent,
+            Priority::High => self.high,
+            Priority::Normal => self.normal,
+            Priority::Low => self.low,
+        }
+    }
+}
+
 impl Default for ResolveHours {
     fn default() -> Self {
         Self { urgent: 4, high: 8, normal: 24, low: 72 }

@@ -6,7 +6,7 @@ use regex::Regex;
 
 use super::email_address::EmailAddress;
 use super::ids::TicketId;
-use super::ticket::Status;
+use super::ticket::{Event, Status};
 
 /// The headers that tell automatic mail from mail a person wrote.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +126,22 @@ impl Role {
     }
 }
 
+impl Role {
+    /// What a reply from someone in this role is, for the life cycle.
+    pub fn reply_event(self) -> Event {
+        match self {
+            Role::Partner => Event::PartnerReplied,
+            Role::Requester | Role::Cc => Event::CustomerReplied,
+        }
+    }
+
+    /// The role an address that is new on the ticket joins with: the requester stays the
+    /// one who opened it, so a customer writing from another address joins as CC.
+    pub fn joins_as(self) -> Role {
+        if self == Role::Requester { Role::Cc } else { self }
+    }
+}
+
 /// A ticket that the mail seems to belong to, with what we know of the sender there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
@@ -240,6 +256,14 @@ mod tests {
 
     fn cand(id: i64, status: Status, sender: Option<Role>, addressee: Option<Role>) -> Candidate {
         Candidate { ticket: TicketId(id), status, sender_role: sender, addressee_role: addressee }
+    }
+
+    #[test]
+    fn replies_by_role() {
+        assert_eq!(Role::Partner.reply_event(), Event::PartnerReplied);
+        assert_eq!(Role::Cc.reply_event(), Event::CustomerReplied);
+        assert_eq!(Role::Requester.joins_as(), Role::Cc);
+        assert_eq!(Role::Partner.joins_as(), Role::Partner);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::db::{self, Conn};
 use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
-use crate::domain::ticket::{Channel, Event, Priority};
+use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
 
@@ -243,13 +243,9 @@ fn add_reply(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let sender = mail.from.address.as_str();
-    // A new address joins as CC (the requester stays who opened the ticket).
-    let joins_as = if role == Role::Requester { Role::Cc } else { role };
-    db::tickets::add_participant(conn, ticket_id, sender, joins_as)?;
-    let (kind, event) = match role {
-        Role::Partner => ("partner", Event::PartnerReplied),
-        Role::Requester | Role::Cc => ("customer", Event::CustomerReplied),
-    };
+    db::tickets::add_participant(conn, ticket_id, sender, role.joins_as())?;
+    let event = role.reply_event();
+    let kind = if role == Role::Partner { "partner" } else { "customer" };
     tickets::store_message(
         conn, ticket_id, kind, sender, &mail.subject, body, mail.message_id.as_deref(), Some(raw_id), &mail.attachments, now,
     )?;

@@ -24,7 +24,9 @@ async fn restart_mid_stream_loses_and_doubles_nothing() {
     for p in &people {
         app.wait_tickets(p, 1).await;
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Every message in the mailbox is processed (flagged) by now: nothing more can come.
+    let all_seen = wait_until(Duration::from_secs(20), || async { folder_counts(&support, "INBOX").await == (12, 12) }).await;
+    assert!(all_seen, "all twelve messages were processed");
     for p in &people {
         assert_eq!(app.tickets_of(p).await.len(), 1, "{p} has exactly one ticket");
     }

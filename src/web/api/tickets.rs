@@ -77,12 +77,7 @@ pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<Str
     let entered = db::tickets::entered(&history);
     let now = Utc::now();
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-    let resolve_hours = match t.priority {
-        Priority::Urgent => ctx.config.sla.resolve_hours.urgent,
-        Priority::High => ctx.config.sla.resolve_hours.high,
-        Priority::Normal => ctx.config.sla.resolve_hours.normal,
-        Priority::Low => ctx.config.sla.resolve_hours.low,
-    };
+    let resolve_hours = ctx.config.sla.resolve_hours.for_priority(t.priority);
     let mut v = summary(&ctx, &t);
     v["messages"] = json!(messages);
     v["participants"] = json!(participants.iter().map(|(a, r)| json!({"address": a, "role": r})).collect::<Vec<_>>());
