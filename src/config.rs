@@ -76,6 +76,8 @@ pub struct ImapConfig {
     pub idle: bool,
     pub poll_interval_secs: u64,
     pub processed_folder: String,
+    /// A PEM file of CA certificates trusted besides the public roots (a private CA).
+    pub tls_ca_file: String,
 }
 
 impl Default for ImapConfig {
@@ -90,6 +92,7 @@ impl Default for ImapConfig {
             idle: true,
             poll_interval_secs: 120,
             processed_folder: String::new(),
+            tls_ca_file: String::new(),
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct SmtpConfig {
     pub username: String,
     pub password: String,
     pub from: String,
+    /// A PEM file of CA certificates trusted besides the public roots (a private CA).
+    pub tls_ca_file: String,
 }
 
 impl Default for SmtpConfig {
@@ -114,6 +119,7 @@ impl Default for SmtpConfig {
             username: "support@example.test".into(),
             password: "secret".into(),
             from: "Helpdesk <support@example.test>".into(),
+            tls_ca_file: String::new(),
         }
     }
 }

@@ -125,12 +125,12 @@ async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
         .with_context(|| format!("connecting to {}:{}", cfg.host, cfg.port))?;
     let stream: Box<dyn Stream> = match cfg.tls {
         Tls::None => Box::new(tcp),
-        Tls::Tls => Box::new(tls(&cfg.host, tcp).await?),
+        Tls::Tls => Box::new(tls(cfg, tcp).await?),
         Tls::Starttls => {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await.ok_or_else(|| anyhow!("no IMAP greeting"))??;
             client.run_command_and_check_ok("STARTTLS", None).await.context("STARTTLS")?;
-            Box::new(tls(&cfg.host, client.into_inner()).await?)
+            Box::new(tls(cfg, client.into_inner()).await?)
         }
     };
     let mut client = async_imap::Client::new(stream);
@@ -140,8 +140,15 @@ async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
     client.login(&cfg.username, &cfg.password).await.map_err(|(e, _)| anyhow!(e).context("IMAP login"))
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+async fn tls(cfg: &ImapConfig, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let host = cfg.host.as_str();
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if !cfg.tls_ca_file.is_empty() {
+        use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
+        for cert in CertificateDer::pem_file_iter(&cfg.tls_ca_file).with_context(|| format!("reading {}", cfg.tls_ca_file))? {
+            roots.add(cert.with_context(|| format!("a certificate in {}", cfg.tls_ca_file))?)?;
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)

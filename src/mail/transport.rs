@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{self, Certificate, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::{SmtpConfig, Tls};
@@ -12,11 +13,19 @@ use crate::config::{SmtpConfig, Tls};
 pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;
 
 pub fn smtp(cfg: &SmtpConfig) -> anyhow::Result<Smtp> {
-    let builder = match cfg.tls {
-        Tls::None => Smtp::builder_dangerous(&cfg.host),
-        Tls::Starttls => Smtp::starttls_relay(&cfg.host).context("smtp starttls")?,
-        Tls::Tls => Smtp::relay(&cfg.host).context("smtp tls")?,
-    };
+    let mut builder = Smtp::builder_dangerous(&cfg.host);
+    if cfg.tls != Tls::None {
+        let mut params = TlsParameters::builder(cfg.host.clone());
+        if !cfg.tls_ca_file.is_empty() {
+            let pem = std::fs::read(&cfg.tls_ca_file).with_context(|| format!("reading {}", cfg.tls_ca_file))?;
+            params = params.add_root_certificate(Certificate::from_pem(&pem).context("smtp.tls_ca_file")?);
+        }
+        let params = params.build_rustls().context("smtp TLS settings")?;
+        builder = builder.tls(match cfg.tls {
+            Tls::Starttls => client::Tls::Required(params),
+            _ => client::Tls::Wrapper(params),
+        });
+    }
     let mut builder = builder.port(cfg.port).timeout(Some(Duration::from_secs(30)));
     if !cfg.username.is_empty() {
         builder = builder.credentials(Credentials::new(cfg.username.clone(), cfg.password.clone()));

@@ -62,7 +62,14 @@ pub struct TestApp {
 }
 
 pub struct Options {
+    pub imap_port: u16,
+    pub imap_tls: Tls,
     pub smtp_port: u16,
+    pub smtp_tls: Tls,
+    /// Trusted CA for both connections (a private CA).
+    pub ca_file: String,
+    /// Wait for the poller to log in before returning.
+    pub wait_for_login: bool,
     pub idle: bool,
     pub support: Option<String>,
     pub db_dir: Option<PathBuf>,
@@ -71,7 +78,18 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { smtp_port: SMTP_PORT, idle: true, support: None, db_dir: None, processed_folder: String::new() }
+        Self {
+            imap_port: IMAP_PORT,
+            imap_tls: Tls::None,
+            smtp_port: SMTP_PORT,
+            smtp_tls: Tls::None,
+            ca_file: String::new(),
+            wait_for_login: true,
+            idle: true,
+            support: None,
+            db_dir: None,
+            processed_folder: String::new(),
+        }
     }
 }
 
@@ -81,8 +99,9 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.helpdesk.secret = "integration-test-secret-0123456789".into();
     c.database.url = format!("sqlite://{}", db.display());
     c.imap.host = "127.0.0.1".into();
-    c.imap.port = IMAP_PORT;
-    c.imap.tls = Tls::None;
+    c.imap.port = opts.imap_port;
+    c.imap.tls = opts.imap_tls;
+    c.imap.tls_ca_file = opts.ca_file.clone();
     c.imap.username = support.to_string();
     c.imap.password = PASSWORD.into();
     c.imap.idle = opts.idle;
@@ -90,7 +109,8 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.imap.processed_folder = opts.processed_folder.clone();
     c.smtp.host = "127.0.0.1".into();
     c.smtp.port = opts.smtp_port;
-    c.smtp.tls = Tls::None;
+    c.smtp.tls = opts.smtp_tls;
+    c.smtp.tls_ca_file = opts.ca_file.clone();
     c.smtp.username = String::new();
     c.smtp.from = format!("Helpdesk <{support}>");
     c.web.bind = "127.0.0.1:0".into();
@@ -122,8 +142,10 @@ impl TestApp {
         let stop = CancellationToken::new();
         let task = tokio::spawn(app.run_until_stopped(stop.clone()));
         let t = TestApp { ctx, base, support, token, db_path, stop, task: Some(task), _dir: dir, http: reqwest::Client::new() };
-        let ok = wait_until(Duration::from_secs(10), || async { t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1 }).await;
-        assert!(ok, "the poller did not log in to the mailbox");
+        if opts.wait_for_login {
+            let ok = wait_until(Duration::from_secs(10), || async { t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1 }).await;
+            assert!(ok, "the poller did not log in to the mailbox");
+        }
         t
     }
 
@@ -261,9 +283,13 @@ fn encode_header(s: &str) -> String {
 }
 
 pub async fn send_raw(from: &str, to: &str, raw: &[u8]) {
+    send_raw_via(SMTP_PORT, from, to, raw).await
+}
+
+pub async fn send_raw_via(port: u16, from: &str, to: &str, raw: &[u8]) {
     let cfg = helpdesk::config::SmtpConfig {
         host: "127.0.0.1".into(),
-        port: SMTP_PORT,
+        port,
         username: String::new(),
         ..Default::default()
     };

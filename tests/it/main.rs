@@ -9,3 +9,4 @@ mod lifecycle;
 mod outbox;
 mod restart;
 mod threading;
+mod tls;
