@@ -9,6 +9,7 @@ use super::notify::Extras;
 use super::tickets::{self, Body, NewTicket};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
@@ -185,20 +186,21 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
 /// Looks up the tickets the mail may belong to, and the sender's place on them.
 fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
     let sender = mail.from.address.as_str();
-    let mut e = Evidence::default();
-    if let Some((id, addressee_role)) = db::outbox::find_ours(conn, &mail.references)? {
-        if let Some(t) = db::tickets::get(conn, id)? {
-            let sender_role = db::tickets::role_of(conn, id, sender)?;
-            e.by_reference = Some(Candidate { ticket: crate::domain::ids::TicketId(id), status: t.status, sender_role, addressee_role });
-        }
-    }
-    if let Some(id) = ctx.token.find(&mail.subject) {
-        if let Some(t) = db::tickets::get(conn, id.0)? {
-            let sender_role = db::tickets::role_of(conn, id.0, sender)?;
-            e.by_token = Some(Candidate { ticket: id, status: t.status, sender_role, addressee_role: None });
-        }
-    }
-    Ok(e)
+    let by_reference = match db::outbox::find_ours(conn, &mail.references)? {
+        Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
+        None => None,
+    };
+    let by_token = match ctx.token.find(&mail.subject) {
+        Some(id) => candidate(conn, id, sender, None)?,
+        None => None,
+    };
+    Ok(Evidence { by_reference, by_token })
+}
+
+fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {
+    let Some(t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
+    let sender_role = db::tickets::role_of(conn, id.0, sender)?;
+    Ok(Some(Candidate { ticket: id, status: t.status, sender_role, addressee_role }))
 }
 
 fn open_from_mail(
