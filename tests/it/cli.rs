@@ -82,3 +82,64 @@ fn import_reads_eml_files_mboxes_and_maildirs() {
     assert!(ok, "{err}");
     assert!(out.contains("quarantined: 1"), "{out}");
 }
+
+/// `helpdesk serve` as a process: it serves, takes mail, and SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_and_stops_cleanly_on_sigterm() {
+    crate::helpers::mail_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+    let support = format!("{}@example.test", crate::helpers::unique("serve"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (ok, _, err) = helpdesk(&db, &["agent", "add", "agent@example.test", "--name", "Ana"], Some("parola123\n"));
+    assert!(ok, "{err}");
+    let (_, token, _) = helpdesk(&db, &["agent", "token", "agent@example.test"], None);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"), "serve"])
+        .env("HELPDESK_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("HELPDESK_HELPDESK_SUPPORT_ADDRESS", &support)
+        .env("HELPDESK_IMAP_PORT", crate::helpers::IMAP_PORT.to_string())
+        .env("HELPDESK_IMAP_USERNAME", &support)
+        .env("HELPDESK_SMTP_PORT", crate::helpers::SMTP_PORT.to_string())
+        .env("HELPDESK_SMTP_USERNAME", "")
+        .env("HELPDESK_WEB_BIND", format!("127.0.0.1:{port}"))
+        .env("HELPDESK_WEB_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let up = crate::helpers::wait_until(std::time::Duration::from_secs(20), || async {
+        http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    assert!(up, "serve answers /healthz");
+    let customer = format!("{}@customer.test", crate::helpers::unique("proc"));
+    crate::helpers::send_mail(&customer, &support, "Din proces", "salut", &[]).await;
+    let got = crate::helpers::wait_until(std::time::Duration::from_secs(20), || async {
+        let r = http.get(format!("{base}/api/v1/tickets?requester={customer}")).bearer_auth(token.trim()).send().await;
+        match r {
+            Ok(r) => r.json::<serde_json::Value>().await.is_ok_and(|v| v["tickets"].as_array().is_some_and(|t| t.len() == 1)),
+            Err(_) => false,
+        }
+    })
+    .await;
+    assert!(got, "the running daemon turned the mail into a ticket");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not stop within 20 s of SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "exit {status:?}\n{log}");
+    assert!(log.contains("stopping"), "{log}");
+    assert!(log.contains("mailbox poller stopped") && log.contains("outbox sender stopped"), "{log}");
+}
