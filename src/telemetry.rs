@@ -60,8 +60,12 @@ impl Metrics {
         self.outbox_retried.load(Ordering::Relaxed)
     }
 
-    pub fn render(&self) -> String {
+    /// The counters and histogram, then `gauges` read from the database at scrape time.
+    pub fn render(&self, gauges: &[(&str, &str, i64)]) -> String {
         let mut out = String::new();
+        for (name, help, v) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        }
         let counters: [(&str, &str, &AtomicU64); 11] = [
             ("helpdesk_messages_received_total", "Inbound messages handed to receive()", &self.received),
             ("helpdesk_messages_created_total", "Inbound messages that opened a ticket", &self.created),
@@ -106,7 +110,8 @@ mod tests {
         Metrics::inc(&m.created);
         m.latency.observe(0.3);
         m.latency.observe(7.0);
-        let text = m.render();
+        let text = m.render(&[("helpdesk_outbox_pending", "Mails waiting to be sent", 3)]);
+        assert!(text.contains("# TYPE helpdesk_outbox_pending gauge\nhelpdesk_outbox_pending 3\n"));
         assert!(text.contains("helpdesk_messages_created_total 1\n"));
         assert!(text.contains("# TYPE helpdesk_mail_commit_latency_seconds histogram"));
         assert!(text.contains("helpdesk_mail_commit_latency_seconds_bucket{le=\"0.5\"} 1\n"));

@@ -54,6 +54,10 @@ pub struct Quarantined {
     pub preview: String,
 }
 
+pub fn quarantine_count(conn: &Conn) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM quarantine WHERE released_at IS NULL")?.query_row([], |r| r.get(0))
+}
+
 /// Quarantined messages not yet released by a replay, oldest first.
 pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
     let mut stmt = conn.prepare_cached(

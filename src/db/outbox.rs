@@ -96,6 +96,14 @@ pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<
     rows.collect()
 }
 
+/// How many mails wait to be sent, and how many were given up.
+pub fn backlog(conn: &Conn) -> rusqlite::Result<(i64, i64)> {
+    conn.prepare_cached(
+        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'failed'), 0) FROM outbox WHERE state <> 'sent'",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// When the next pending mail is due, if any.
 pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?.query_row([], |r| r.get(0))

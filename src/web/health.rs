@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::error::WebError;
+use crate::db;
 use crate::service::Ctx;
 
 pub fn routes() -> Router<Ctx> {
@@ -18,6 +19,13 @@ async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
     Ok("ok\n")
 }
 
-async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render())
+async fn metrics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, WebError> {
+    let ((pending, failed), quarantined) =
+        ctx.db.read(|c| Ok::<_, rusqlite::Error>((db::outbox::backlog(c)?, db::inbound::quarantine_count(c)?))).await?;
+    let gauges = [
+        ("helpdesk_outbox_pending", "Mails waiting to be sent (retries included)", pending),
+        ("helpdesk_outbox_given_up", "Mails given up (refused for good, or undeliverable for 48 h)", failed),
+        ("helpdesk_quarantine_open", "Quarantined messages not yet replayed", quarantined),
+    ];
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render(&gauges)))
 }

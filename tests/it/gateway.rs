@@ -138,6 +138,8 @@ async fn a_malformed_message_is_quarantined_and_the_next_one_is_processed() {
     assert!(app.tickets_of("junk@junk.test").await.is_empty());
     let (s, q) = app.api("GET", "/quarantine", None).await;
     assert_eq!(s, 200);
+    let (_, metrics) = app.get(&format!("{}/metrics", app.base)).await;
+    assert!(metrics.contains("\nhelpdesk_quarantine_open 2\n"), "{metrics}");
     let items = q["quarantine"].as_array().unwrap();
     let reasons: Vec<&str> = items.iter().map(|i| i["reason"].as_str().unwrap()).collect();
     assert!(reasons.iter().any(|r| r.contains("control characters")), "{reasons:?}");

@@ -21,6 +21,8 @@ async fn smtp_down_then_up_sends_every_notification_once() {
     for c in &customers {
         assert!(mailbox(c).await.is_empty(), "nothing can arrive while SMTP is down");
     }
+    let (_, metrics) = app.get(&format!("{}/metrics", app.base)).await;
+    assert!(metrics.contains("\nhelpdesk_outbox_pending 6\n"), "{metrics}");
     switch.set_up(true);
     // Each customer gets the confirmation and the invitation: two mails, once each.
     let all = wait_until(Duration::from_secs(60), || async {
@@ -45,6 +47,8 @@ async fn smtp_down_then_up_sends_every_notification_once() {
     .await;
     assert!(drained, "every outbox row is marked sent");
     assert_eq!(app.ctx.metrics.outbox_sent.load(Ordering::Relaxed), 6, "the SMTP server took each mail once");
+    let (_, metrics) = app.get(&format!("{}/metrics", app.base)).await;
+    assert!(metrics.contains("\nhelpdesk_outbox_pending 0\n"), "{metrics}");
     for c in &customers {
         let got = mailbox(c).await;
         assert_eq!(got.len(), 2, "{c} got each mail once");
