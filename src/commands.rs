@@ -157,7 +157,7 @@ pub async fn send_test(config: &Config, from: &str, subject: &str, body: &str) -
         to: support.clone(),
         to_name: String::new(),
         subject: subject.to_string(),
-        message_id: compose::new_message_id(from.domain()),
+        message_id: compose::new_message_id(Utc::now(), from.domain()),
         references: vec![],
         automatic: false,
         unsubscribe_url: None,
