@@ -58,6 +58,11 @@ async fn full_life_cycle_with_mail_at_every_step_and_the_opt_out() {
     let (s, page) = app.get(&unsub).await;
     assert_eq!(s, 200);
     assert!(page.contains("Nu doresc să primesc notificări"), "GET shows a confirm page");
+    let (s, page) = app.get(&format!("{unsub}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("I don&#x27;t want notifications"), "{page}");
+    let (s, _) = app.get(&unsub.replace("/unsubscribe/", "/unsubscribe/9")).await;
+    assert_eq!(s, 404, "a forged link is refused");
     assert_eq!(app.ticket(&key).await["status_mail"], false);
 
     // Ask a partner: the partner gets a mail with its own reply path; the answer resumes.

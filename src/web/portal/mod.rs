@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::WebError;
 use crate::db;
-use crate::service::{Ctx, customer_actions, links};
+use crate::service::customer_actions::{self, OptOut};
+use crate::service::{Ctx, ServiceError, links};
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
@@ -26,7 +27,12 @@ pub struct LangQuery {
 
 impl LangQuery {
     fn lang(&self, ctx: &Ctx) -> &'static str {
-        match self.lang.as_deref().unwrap_or(&ctx.config.helpdesk.default_locale) {
+        self.lang_or(&ctx.config.helpdesk.default_locale)
+    }
+
+    /// `?lang=` if given, else `fallback`; Romanian unless it is English.
+    fn lang_or(&self, fallback: &str) -> &'static str {
+        match self.lang.as_deref().unwrap_or(fallback) {
             "en" => "en",
             _ => "ro",
         }
@@ -70,26 +76,27 @@ fn render(ctx: &Ctx, name: &str, vars: serde_json::Value) -> Response {
 }
 
 async fn unsubscribe_page(State(ctx): State<Ctx>, Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
-    let lang = q.lang(&ctx);
-    match customer_actions::unsubscribe_target(&ctx, &token).await {
-        Ok(key) => render(
-            &ctx,
-            "portal/unsubscribe.html",
-            serde_json::json!({ "lang": lang, "helpdesk_name": ctx.config.helpdesk.name, "t": unsubscribe_text(lang, &key), "done": false }),
-        ),
-        Err(e) => WebError::from(e).page(),
-    }
+    let target = customer_actions::unsubscribe_target(&ctx, &token).await;
+    opt_out_page(&ctx, &q, target, false)
 }
 
 /// RFC 8058 one-click (`List-Unsubscribe=One-Click`) and the confirm page's button.
 async fn unsubscribe(State(ctx): State<Ctx>, Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
-    let lang = q.lang(&ctx);
-    match customer_actions::unsubscribe(&ctx, &token).await {
-        Ok(key) => render(
-            &ctx,
-            "portal/unsubscribe.html",
-            serde_json::json!({ "lang": lang, "helpdesk_name": ctx.config.helpdesk.name, "t": unsubscribe_text(lang, &key), "done": true }),
-        ),
+    let done = customer_actions::unsubscribe(&ctx, &token).await;
+    opt_out_page(&ctx, &q, done, true)
+}
+
+/// The confirm page (`done: false`) or the confirmation, in the requester's language
+/// unless `?lang=` says otherwise.
+fn opt_out_page(ctx: &Ctx, q: &LangQuery, target: Result<OptOut, ServiceError>, done: bool) -> Response {
+    match target {
+        Ok(t) => {
+            let lang = q.lang_or(&t.locale);
+            let vars = serde_json::json!({
+                "lang": lang, "helpdesk_name": ctx.config.helpdesk.name, "t": unsubscribe_text(lang, &t.key), "done": done,
+            });
+            render(ctx, "portal/unsubscribe.html", vars)
+        }
         Err(e) => WebError::from(e).page(),
     }
 }
