@@ -10,8 +10,9 @@
 //! Output always uses `\n` line endings, whatever the input used. Every step looks at a bounded
 //! window of lines around the current one, so the running time is linear in the input size.
 
-use regex::Regex;
-use std::sync::LazyLock;
+mod patterns;
+
+use patterns::*;
 
 /// The three parts of a reply. `new_text` is never empty when the input has any non-blank text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -23,101 +24,6 @@ pub struct ReplyParts {
     /// The signature block, delimiter or sign-off line included; empty when none was found.
     pub signature: String,
 }
-
-/// Attribution candidates (possibly joined from wrapped lines) longer than this are ignored.
-const MAX_ATTRIBUTION_CHARS: usize = 400;
-/// How many physical lines an attribution may be wrapped over.
-const MAX_ATTRIBUTION_LINES: usize = 3;
-/// Blank lines allowed between an attribution and the first `>` line.
-const MAX_BLANKS_BEFORE_QUOTE: usize = 2;
-/// How far below a `From:` line the rest of a header block is looked for.
-const HEADER_LOOKAHEAD: usize = 6;
-/// Non-blank lines allowed after a `-- ` delimiter for it to count as a signature.
-const MAX_SIGNATURE_LINES: usize = 40;
-/// Same for a bare `--` delimiter, which is more often used for other things.
-const MAX_BARE_SIGNATURE_LINES: usize = 15;
-/// Sign-offs are looked for among this many last non-blank lines.
-const SIGN_OFF_WINDOW: usize = 3;
-/// Longest line that may be a mobile sign-off.
-const MAX_SIGN_OFF_CHARS: usize = 100;
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in pattern is valid")
-}
-
-/// Words an attribution line starts with ("On ...", "În ...", "Pe ...", "Am ...", "Le ...").
-static ATTRIBUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(?:on|în|in|pe|am|le|el|il\s+giorno|il|op|em|den|w\s+dniu|dnia)\s")
-});
-
-/// The verb an attribution ends with ("wrote:", "a scris:", "schrieb ...:", "a écrit :").
-static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?:\b(?:wrote|writes|a\s+scris|a\s+[ée]crit|escribi[óo]|ha\s+scritto|escreveu|skrev|kirjoitti|napisa[łl](?:\(a\))?|написал(?:\(а\))?)|\b(?:schrieb|schreef)\b.*)\s*:\s*$",
-    )
-});
-
-/// A line that is nothing but the attribution verb (the tail of a wrapped attribution).
-static ATTRIBUTION_VERB_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*(?:wrote|a\s+scris|a\s+[ée]crit|escribi[óo]|ha\s+scritto|escreveu|skrev|schrieb|schreef)\s*:\s*$",
-    )
-});
-
-/// A clock time, which every client puts in its attribution line.
-static CLOCK_TIME: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{1,2}[:.]\d{2}\b"));
-
-/// "-----Original Message-----" and its translations, and forwarded-message markers.
-static ORIGINAL_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*-{2,}\s*(?:original\s+message|mesaj(?:ul)?\s+original|urspr[üu]ngliche\s+nachricht|originalnachricht|message\s+d['’]origine|mensaje\s+original|messaggio\s+originale|oorspronkelijk\s+bericht|forwarded\s+message|mesaj\s+redirec[țţt]ionat|weitergeleitete\s+nachricht|message\s+transf[ée]r[ée]|mensaje\s+reenviado|messaggio\s+inoltrato)\s*-{2,}\s*$",
-    )
-});
-
-/// Apple Mail's forwarded-message marker.
-static BEGIN_FORWARDED: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*begin\s+forwarded\s+message\s*:\s*$"));
-
-/// The line of underscores Outlook puts above the header block of the quoted message.
-static UNDERSCORE_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*_{10,}\s*$"));
-
-static FROM_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*\*?(?:from|de\s+la|de|von|exp[ée]diteur|da|van|od|fr[åa]n|fra)\s*:\*?\s*\S")
-});
-
-/// Date headers that only Outlook-like clients write; enough on their own after `From:`.
-static SENT_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*\*?(?:sent|trimis|gesendet|envoy[ée]|enviado|inviato|verzonden|wys[łl]ane|skickat|sendt)\s*:\*?\s*\S",
-    )
-});
-
-/// Generic date headers; need more evidence to start a header block.
-static DATE_HEADER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*\*?(?:date|data|datum|dat[ăa]|fecha)\s*:\*?\s*\S"));
-
-static TO_OR_SUBJECT_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*\*?(?:to|c[ăa]tre|an|[àa]|para|aan|do|till|til|cc|subject|subiect|betreff|objet|asunto|oggetto|onderwerp|temat|[äa]mne|emne)\s*:\*?",
-    )
-});
-
-/// Sign-offs that mobile and webmail clients append below the text.
-static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?ix)^(?:
-        sent\s+from\s+(?:my\s+\S.*|outlook\b.*|yahoo\s+mail\b.*|mail\s+for\s+windows\b.*|aol\b.*|proton\s*mail\b.*|samsung\b.*|the\s+mail\s+app\b.*)
-      | trimis\s+de\s+pe\s+\S.*
-      | trimis\s+din\s+(?:mail|outlook|yahoo|aplica[țţt]ia)\b.*
-      | get\s+outlook\s+for\s+(?:ios|android)\b.*
-      | (?:ob[țţt]ine[țţt]i|desc[ăa]rca[țţt]i)\s+outlook\s+pentru\s+(?:ios|android)\b.*
-      | envoy[ée]\s+de\s+mon\s+\S.*
-      | von\s+meinem\s+\S.*\s+gesendet\.?
-      | gesendet\s+von\s+meinem\s+\S.*
-      | enviado\s+desde\s+mi\s+\S.*
-      | inviato\s+da(?:l\s+mio)?\s+\S.*
-      | verzonden\s+(?:vanaf|met)\s+\S.*
-    )$")
-});
 
 /// Splits `text` into new text, quoted history and signature. Never panics.
 #[must_use]
