@@ -62,6 +62,23 @@ impl From<ServiceError> for WebError {
     }
 }
 
+/// A malformed path segment, query string or JSON body is the client's mistake.
+macro_rules! bad_request_from {
+    ($($rejection:ty),*) => {$(
+        impl From<$rejection> for WebError {
+            fn from(r: $rejection) -> Self {
+                WebError::BadRequest(r.body_text())
+            }
+        }
+    )*};
+}
+
+bad_request_from!(
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::QueryRejection,
+    axum::extract::rejection::JsonRejection
+);
+
 impl From<crate::db::DbError> for WebError {
     fn from(e: crate::db::DbError) -> Self {
         WebError::Internal(e.into())

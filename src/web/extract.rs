@@ -1,9 +1,8 @@
 //! Request extractors: the agent behind an API bearer token, and JSON bodies whose
 //! rejections are JSON errors.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
 
 use super::error::WebError;
 use crate::db::{self, agents::Agent};
@@ -31,43 +30,16 @@ impl FromRequestParts<Ctx> for ApiAgent {
 }
 
 /// Like `axum::extract::Path`, but a malformed segment is a JSON 400.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(WebError))]
 pub struct ApiPath<T>(pub T);
 
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
-            Err(rejection) => Err(WebError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
 /// Like `axum::extract::Query`, but a malformed query string is a JSON 400.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(WebError))]
 pub struct ApiQuery<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(rejection) => Err(WebError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
 /// Like `axum::Json`, but a malformed body is a JSON 400 with the parser's message.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(WebError))]
 pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = WebError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(rejection) => Err(WebError::BadRequest(rejection.body_text())),
-        }
-    }
-}
