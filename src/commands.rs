@@ -153,15 +153,17 @@ pub async fn send_test(config: &Config, from: &str, subject: &str, body: &str) -
     let from = EmailAddress::parse(from)?;
     let support = EmailAddress::parse(&config.helpdesk.support_address)?;
     let mail = compose::Outgoing {
-        from: from.to_string(),
-        to: support.clone(),
-        to_name: String::new(),
+        envelope: compose::Envelope {
+            from: from.to_string(),
+            to: support.to_string(),
+            to_name: String::new(),
+            message_id: compose::new_message_id(Utc::now(), from.domain()),
+            references: vec![],
+            automatic: false,
+            unsubscribe_url: None,
+            loop_address: from.to_string(),
+        },
         subject: subject.to_string(),
-        message_id: compose::new_message_id(Utc::now(), from.domain()),
-        references: vec![],
-        automatic: false,
-        unsubscribe_url: None,
-        loop_address: from.to_string(),
         text: body.replace("\\n", "\n"),
         html: format!("<p>{}</p>", html_escape::encode_text(&body.replace("\\n", "\n")).replace('\n', "<br>")),
     };

@@ -5,16 +5,16 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use rand::Rng;
 
-use crate::domain::email_address::EmailAddress;
+use serde::{Deserialize, Serialize};
 
-/// One outbound mail, before it is turned into bytes.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
+/// Who a mail is from and to, and its headers besides the subject; fixed when the mail is
+/// queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
     /// The `From` mailbox, e.g. `Helpdesk <support@example.test>`.
     pub from: String,
-    pub to: EmailAddress,
+    pub to: String,
     pub to_name: String,
-    pub subject: String,
     /// Without angle brackets.
     pub message_id: String,
     /// Message-IDs of the thread, oldest first, without angle brackets.
@@ -25,6 +25,13 @@ pub struct Outgoing {
     pub unsubscribe_url: Option<String>,
     /// Our own address, in `X-Loop`, so that our mail coming back is recognised.
     pub loop_address: String,
+}
+
+/// One outbound mail, before it is turned into bytes.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub envelope: Envelope,
+    pub subject: String,
     pub text: String,
     pub html: String,
 }
@@ -43,25 +50,26 @@ fn raw(name: &'static str, value: String) -> HeaderValue {
 
 /// The message as it goes over SMTP (CRLF line endings, MIME encoded, UTF-8).
 pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
-    let from: Mailbox = mail.from.parse().context("smtp.from is not a mailbox")?;
-    let to_name = (!mail.to_name.trim().is_empty()).then(|| mail.to_name.trim().to_string());
-    let to = Mailbox::new(to_name, mail.to.as_str().parse().context("recipient address")?);
+    let env = &mail.envelope;
+    let from: Mailbox = env.from.parse().context("smtp.from is not a mailbox")?;
+    let to_name = (!env.to_name.trim().is_empty()).then(|| env.to_name.trim().to_string());
+    let to = Mailbox::new(to_name, env.to.parse().context("recipient address")?);
     let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(mail.subject.clone())
-        .message_id(Some(format!("<{}>", mail.message_id)))
-        .raw_header(raw("X-Loop", mail.loop_address.clone()));
-    if let Some(parent) = mail.references.last() {
-        let refs = mail.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" ");
+        .message_id(Some(format!("<{}>", env.message_id)))
+        .raw_header(raw("X-Loop", env.loop_address.clone()));
+    if let Some(parent) = env.references.last() {
+        let refs = env.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" ");
         builder = builder.in_reply_to(format!("<{parent}>")).references(refs);
     }
-    if mail.automatic {
+    if env.automatic {
         builder = builder
             .raw_header(raw("Auto-Submitted", "auto-generated".into()))
             .raw_header(raw("X-Auto-Response-Suppress", "All".into()));
     }
-    if let Some(url) = &mail.unsubscribe_url {
+    if let Some(url) = &env.unsubscribe_url {
         builder = builder
             .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
             .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
@@ -78,15 +86,17 @@ mod tests {
 
     fn sample(automatic: bool, unsubscribe: Option<&str>) -> Outgoing {
         Outgoing {
-            from: "Helpdesk <support@example.test>".into(),
-            to: EmailAddress::parse("ion@client.ro").unwrap(),
-            to_name: "Ion Popescu".into(),
+            envelope: Envelope {
+                from: "Helpdesk <support@example.test>".into(),
+                to: "ion@client.ro".into(),
+                to_name: "Ion Popescu".into(),
+                message_id: "abc@example.test".into(),
+                references: vec!["first@client.ro".into(), "second@example.test".into()],
+                automatic,
+                unsubscribe_url: unsubscribe.map(str::to_string),
+                loop_address: "support@example.test".into(),
+            },
             subject: "[HD-7] Imprimanta nu funcționează".into(),
-            message_id: "abc@example.test".into(),
-            references: vec!["first@client.ro".into(), "second@example.test".into()],
-            automatic,
-            unsubscribe_url: unsubscribe.map(str::to_string),
-            loop_address: "support@example.test".into(),
             text: "Bună ziua,\nșir ț".into(),
             html: "<p>Bună ziua</p>".into(),
         }

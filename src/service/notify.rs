@@ -8,7 +8,7 @@ use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
-use crate::mail::compose::{self, Outgoing};
+use crate::mail::compose::{self, Envelope, Outgoing};
 use crate::telemetry::Metrics;
 use crate::templates::Templates;
 
@@ -159,14 +159,16 @@ fn enqueue(
         template: template.name().to_string(),
         lang: lang.to_string(),
         subject_prefix: ticket_id.map(|id| format!("[{}] ", ctx.key(id))).unwrap_or_default(),
-        from: ctx.config.smtp.from.clone(),
-        to: to.address.to_string(),
-        to_name: to.name.to_string(),
-        message_id: message_id.clone(),
-        references: trim_references(references),
-        automatic: template.is_automatic(),
-        unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
-        loop_address: ctx.support.to_string(),
+        envelope: Envelope {
+            from: ctx.config.smtp.from.clone(),
+            to: to.address.to_string(),
+            to_name: to.name.to_string(),
+            message_id: message_id.clone(),
+            references: trim_references(references),
+            automatic: template.is_automatic(),
+            unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
+            loop_address: ctx.support.to_string(),
+        },
         vars: serde_json::to_value(vars)?,
     };
     let letter = serde_json::to_string(&letter)?;
@@ -193,14 +195,8 @@ pub struct Letter {
     pub lang: String,
     /// `[HD-42] ` for ticket mail.
     pub subject_prefix: String,
-    pub from: String,
-    pub to: String,
-    pub to_name: String,
-    pub message_id: String,
-    pub references: Vec<String>,
-    pub automatic: bool,
-    pub unsubscribe_url: Option<String>,
-    pub loop_address: String,
+    #[serde(flatten)]
+    pub envelope: Envelope,
     pub vars: serde_json::Value,
 }
 
@@ -209,15 +205,8 @@ pub fn compose_letter(templates: &Templates, letter: &str) -> anyhow::Result<Vec
     let l: Letter = serde_json::from_str(letter)?;
     let rendered = templates.mail(&l.template, &l.lang, &l.vars)?;
     compose::compose(&Outgoing {
-        from: l.from,
-        to: EmailAddress::parse(&l.to)?,
-        to_name: l.to_name,
+        envelope: l.envelope,
         subject: format!("{}{}", l.subject_prefix, rendered.subject),
-        message_id: l.message_id,
-        references: l.references,
-        automatic: l.automatic,
-        unsubscribe_url: l.unsubscribe_url,
-        loop_address: l.loop_address,
         text: rendered.text,
         html: rendered.html,
     })
@@ -244,14 +233,16 @@ mod tests {
             template: "status_changed".into(),
             lang: "ro".into(),
             subject_prefix: "[HD-7] ".into(),
-            from: "Helpdesk <support@example.test>".into(),
-            to: "ion@client.ro".into(),
-            to_name: "Ion".into(),
-            message_id: "m1@example.test".into(),
-            references: vec!["c1@client.ro".into()],
-            automatic: true,
-            unsubscribe_url: Some("http://h.test/portal/unsubscribe/7.ab".into()),
-            loop_address: "support@example.test".into(),
+            envelope: Envelope {
+                from: "Helpdesk <support@example.test>".into(),
+                to: "ion@client.ro".into(),
+                to_name: "Ion".into(),
+                message_id: "m1@example.test".into(),
+                references: vec!["c1@client.ro".into()],
+                automatic: true,
+                unsubscribe_url: Some("http://h.test/portal/unsubscribe/7.ab".into()),
+                loop_address: "support@example.test".into(),
+            },
             vars: serde_json::to_value(MailVars {
                 lang: "ro".into(),
                 helpdesk_name: "Helpdesk".into(),
