@@ -23,22 +23,27 @@ const LMTP_PORT: u16 = 22424;
 const RUN_DIR: &str = "/tmp/hd-it-mail";
 pub const PASSWORD: &str = "secret";
 
+/// Starts the project's mail stack in `run_dir` on these ports (IMAP, SMTP, LMTP), where
+/// every address can log in with `PASSWORD`; `extra` adds settings (e.g. TLS).
+pub fn start_stack(run_dir: &str, ports: (u16, u16, u16), extra: &[(&str, String)]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
+    let out = Command::new(script)
+        .arg(run_dir)
+        .env("IMAP_PORT", ports.0.to_string())
+        .env("SMTP_PORT", ports.1.to_string())
+        .env("LMTP_PORT", ports.2.to_string())
+        .env("MAIL_USERS", "support@example.test:secret")
+        .env("MAIL_ANY_USER_PASSWORD", PASSWORD)
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("running scripts/mailstack/start.sh");
+    assert!(out.status.success(), "mail stack did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
 /// Starts the mail stack once for the whole test binary (start.sh stops a stale one).
 pub fn mail_stack() {
     static STARTED: OnceLock<()> = OnceLock::new();
-    STARTED.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
-        let out = Command::new(script)
-            .arg(RUN_DIR)
-            .env("IMAP_PORT", IMAP_PORT.to_string())
-            .env("SMTP_PORT", SMTP_PORT.to_string())
-            .env("LMTP_PORT", LMTP_PORT.to_string())
-            .env("MAIL_USERS", "support@example.test:secret")
-            .env("MAIL_ANY_USER_PASSWORD", PASSWORD)
-            .output()
-            .expect("running scripts/mailstack/start.sh");
-        assert!(out.status.success(), "mail stack did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    });
+    STARTED.get_or_init(|| start_stack(RUN_DIR, (IMAP_PORT, SMTP_PORT, LMTP_PORT), &[]));
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(1);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use helpdesk::config::Tls;
 
-use crate::helpers::{Options, PASSWORD, TestApp, send_raw_via, unique, wait_until};
+use crate::helpers::{Options, TestApp, send_raw_via, start_stack, unique, wait_until};
 
 const IMAP_PORT: u16 = 26143;
 const IMAPS_PORT: u16 = 26993;
@@ -35,20 +35,12 @@ fn tls_stack() -> PathBuf {
         )
         .unwrap();
         openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
-        let out = Command::new(script)
-            .arg(RUN_DIR)
-            .env("IMAP_PORT", IMAP_PORT.to_string())
-            .env("IMAPS_PORT", IMAPS_PORT.to_string())
-            .env("SMTP_PORT", SMTP_PORT.to_string())
-            .env("LMTP_PORT", "26424")
-            .env("MAIL_USERS", "support@example.test:secret")
-            .env("MAIL_ANY_USER_PASSWORD", PASSWORD)
-            .env("MAIL_TLS_CERT", Path::new(CERT_DIR).join("server.pem"))
-            .env("MAIL_TLS_KEY", Path::new(CERT_DIR).join("server.key"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "TLS mail stack: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let tls = [
+            ("IMAPS_PORT", IMAPS_PORT.to_string()),
+            ("MAIL_TLS_CERT", format!("{CERT_DIR}/server.pem")),
+            ("MAIL_TLS_KEY", format!("{CERT_DIR}/server.key")),
+        ];
+        start_stack(RUN_DIR, (IMAP_PORT, SMTP_PORT, 26424), &tls);
         Path::new(CERT_DIR).join("ca.pem")
     })
     .clone()
