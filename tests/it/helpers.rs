@@ -357,36 +357,38 @@ pub fn header(raw: &[u8], name: &str) -> Option<String> {
         .map(|l| l[name.len() + 1..].trim().to_string())
 }
 
-/// A TCP proxy in front of the real SMTP server that can refuse connections, to play
-/// an SMTP outage without disturbing other tests.
-pub struct SmtpSwitch {
+/// A TCP proxy in front of a real server (IMAP or SMTP) that can be switched off: then it
+/// refuses new connections and cuts the open ones, to play an outage without disturbing
+/// other tests.
+pub struct Switch {
     pub port: u16,
-    up: Arc<AtomicBool>,
+    up: tokio::sync::watch::Sender<bool>,
 }
 
-impl SmtpSwitch {
-    pub async fn start(up: bool) -> SmtpSwitch {
+impl Switch {
+    pub async fn start(target_port: u16, up: bool) -> Switch {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let flag = Arc::new(AtomicBool::new(up));
-        let f = flag.clone();
+        let (tx, rx) = tokio::sync::watch::channel(up);
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
-                if !f.load(Ordering::SeqCst) {
-                    drop(inbound);
+                if !*rx.borrow() {
                     continue;
                 }
+                let mut rx = rx.clone();
                 tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", SMTP_PORT)).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = rx.wait_for(|up| !*up) => {}
                     }
                 });
             }
         });
-        SmtpSwitch { port, up: flag }
+        Switch { port, up: tx }
     }
 
     pub fn set_up(&self, up: bool) {
-        self.up.store(up, Ordering::SeqCst);
+        self.up.send_replace(up);
     }
 }

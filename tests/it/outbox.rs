@@ -3,11 +3,11 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::helpers::{Options, SmtpSwitch, TestApp, mailbox, unique, wait_until};
+use crate::helpers::{Options, SMTP_PORT, Switch, TestApp, mailbox, unique, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn smtp_down_then_up_sends_every_notification_once() {
-    let switch = SmtpSwitch::start(false).await;
+    let switch = Switch::start(SMTP_PORT, false).await;
     let app = TestApp::spawn_with(Options { smtp_port: switch.port, ..Default::default() }).await;
     let customers: Vec<String> = (0..3).map(|_| format!("{}@customer.test", unique("out"))).collect();
     for c in &customers {

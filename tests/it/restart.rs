@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Options, TestApp, folder_counts, send_mail, unique, wait_until};
+use crate::helpers::{IMAP_PORT, Options, Switch, TestApp, folder_counts, send_mail, unique, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_mid_stream_loses_and_doubles_nothing() {
@@ -98,4 +98,26 @@ async fn processed_mail_is_flagged_seen_or_moved_to_the_configured_folder() {
     })
     .await;
     assert!(ok, "the message moved to the processed folder");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_poller_reconnects_after_the_mail_server_goes_away() {
+    let switch = Switch::start(IMAP_PORT, true).await;
+    let app = TestApp::spawn_with(Options { imap_port: switch.port, ..Default::default() }).await;
+    let before = format!("{}@customer.test", unique("up"));
+    app.send(&before, "Înainte de cădere", "x", &[]).await;
+    app.wait_tickets(&before, 1).await;
+
+    switch.set_up(false);
+    let lost = wait_until(Duration::from_secs(10), || async {
+        app.ctx.metrics.imap_connected.load(std::sync::atomic::Ordering::Relaxed) == 0
+    })
+    .await;
+    assert!(lost, "the poller noticed the connection was cut");
+    let during = format!("{}@customer.test", unique("down"));
+    app.send(&during, "În timpul căderii", "x", &[]).await;
+    switch.set_up(true);
+    app.wait_tickets(&during, 1).await;
+    assert_eq!(app.ctx.metrics.imap_connected.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(app.tickets_of(&before).await.len(), 1, "nothing processed twice after the reconnect");
 }
