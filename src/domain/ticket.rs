@@ -74,10 +74,6 @@ impl Status {
             Status::Resolved | Status::Closed => Clock::Stopped,
         }
     }
-
-    pub fn is_open(self) -> bool {
-        !matches!(self, Status::Resolved | Status::Closed)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

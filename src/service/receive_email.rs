@@ -52,8 +52,13 @@ impl std::fmt::Display for Outcome {
 }
 
 /// The de-duplication key: the Message-ID, or a hash of the bytes when there is none.
-pub fn dedup_key(raw: &[u8]) -> String {
-    match parse::message_id(raw) {
+/// The full parse already read the Message-ID; only mail it refused is read again for it.
+fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, parse::ParseError>) -> String {
+    let id = match parsed {
+        Ok(mail) => mail.message_id.clone(),
+        Err(_) => parse::message_id(raw),
+    };
+    match id {
         Some(id) => format!("mid:{id}"),
         None => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
     }
@@ -69,7 +74,8 @@ struct Incoming {
 
 impl Incoming {
     fn new(raw: Vec<u8>) -> Self {
-        Self { dedup_key: dedup_key(&raw), parsed: parse::parse(&raw), raw }
+        let parsed = parse::parse(&raw);
+        Self { dedup_key: dedup_key(&raw, &parsed), parsed, raw }
     }
 }
 
