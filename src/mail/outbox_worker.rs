@@ -59,12 +59,12 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
     let now = Utc::now();
     let due = ctx.db.read(move |c| db::outbox::due(c, now, 50)).await?;
     let mut sent = 0;
-    for mail in due {
+    for mut mail in due {
         if stop.is_cancelled() {
             break;
         }
-        let bytes = match (&mail.raw, &mail.letter) {
-            (Some(raw), _) => Ok(raw.clone()),
+        let bytes = match (mail.raw.take(), &mail.letter) {
+            (Some(raw), _) => Ok(raw),
             (None, Some(letter)) => notify::compose_letter(&ctx.templates, letter),
             (None, None) => Err(anyhow::anyhow!("outbox row {} has nothing to send", mail.id)),
         };
@@ -89,7 +89,7 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
                 let attempts = mail.attempts + 1;
                 let queued = db::parse_ts(&mail.created_at).unwrap_or(now);
                 let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS)).then(|| now + backoff(attempts));
-                tracing::warn!(id = mail.id, attempts, error = %e, "outbox: delivery failed, will retry");
+                tracing::warn!(id = mail.id, attempts, given_up = retry.is_none(), error = %e, "outbox: delivery failed");
                 ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?;
                 Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });
                 // The server is likely down: the rest waits for the next round.
