@@ -129,7 +129,9 @@ async fn invite(State(ctx): State<Ctx>, Path(token): Path<String>, Query(q): Que
     let found = ctx
         .db
         .read(move |c| {
-            let Some(t) = db::customers::find_portal_token(c, &hash)? else { return Ok::<_, anyhow::Error>(None) };
+            // Only invitation tokens open this page (a password-reset token is not one).
+            let found = db::customers::find_portal_token(c, &hash)?.filter(|t| t.purpose == "invite");
+            let Some(t) = found else { return Ok::<_, anyhow::Error>(None) };
             let customer = db::customers::get(c, t.customer_id)?;
             let valid = !t.used && db::parse_ts(&t.expires_at)? > Utc::now();
             Ok(Some((customer.email, valid)))
