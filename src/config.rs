@@ -13,6 +13,7 @@ pub struct Config {
     pub imap: ImapConfig,
     pub smtp: SmtpConfig,
     pub web: WebConfig,
+    pub portal: PortalConfig,
     pub sla: SlaConfig,
 }
 
@@ -26,6 +27,8 @@ pub struct HelpdeskConfig {
     pub secret: String,
     pub invite_ttl_hours: i64,
     pub auto_reply_limit_per_hour: i64,
+    /// The IANA time zone new customers see dates in (they can pick their own).
+    pub time_zone: String,
 }
 
 impl Default for HelpdeskConfig {
@@ -38,6 +41,7 @@ impl Default for HelpdeskConfig {
             secret: String::new(),
             invite_ttl_hours: 168,
             auto_reply_limit_per_hour: 10,
+            time_zone: "Europe/Bucharest".into(),
         }
     }
 }
@@ -137,6 +141,34 @@ impl Default for WebConfig {
     }
 }
 
+/// The customer portal: sessions, one-time links, uploads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// How long a sign-in lasts.
+    pub session_days: i64,
+    /// How long a "forgot password" link stays valid.
+    pub reset_ttl_hours: i64,
+    /// Largest file a customer may attach, in MiB.
+    pub max_attachment_mb: u64,
+    /// Most files one upload (or one new request) may carry.
+    pub max_attachments: usize,
+    /// Requests per page of the Solicitări list.
+    pub page_size: i64,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self { session_days: 14, reset_ttl_hours: 2, max_attachment_mb: 10, max_attachments: 10, page_size: 25 }
+    }
+}
+
+impl PortalConfig {
+    pub fn max_attachment_bytes(&self) -> usize {
+        (self.max_attachment_mb as usize).saturating_mul(1024 * 1024)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
@@ -178,7 +210,7 @@ impl Default for ResolveHours {
     }
 }
 
-const SECTIONS: [&str; 6] = ["helpdesk", "database", "imap", "smtp", "web", "sla"];
+const SECTIONS: [&str; 7] = ["helpdesk", "database", "imap", "smtp", "web", "portal", "sla"];
 
 impl Config {
     /// Reads the file (a missing file means the built-in defaults), then applies the
@@ -218,6 +250,12 @@ impl Config {
         }
         if !matches!(self.helpdesk.default_locale.as_str(), "ro" | "en") {
             bail!("helpdesk.default_locale must be \"ro\" or \"en\"");
+        }
+        if self.helpdesk.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            bail!("helpdesk.time_zone {:?} is not an IANA time zone (e.g. Europe/Bucharest)", self.helpdesk.time_zone);
+        }
+        if self.portal.session_days < 1 || self.portal.reset_ttl_hours < 1 || self.portal.page_size < 1 {
+            bail!("portal.session_days, portal.reset_ttl_hours and portal.page_size must be at least 1");
         }
         if !self.helpdesk.secret.is_empty() && self.helpdesk.secret.len() < 16 {
             bail!("helpdesk.secret must be empty (a key is generated) or at least 16 characters");

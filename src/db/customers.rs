@@ -12,12 +12,22 @@ pub struct Customer {
     pub email: String,
     pub name: String,
     pub locale: String,
+    pub time_zone: String,
+    /// Whether a portal password is set.
+    pub has_password: bool,
 }
 
-const SELECT: &str = "SELECT id, email, name, locale FROM customers";
+const SELECT: &str = "SELECT id, email, name, locale, time_zone, password_hash IS NOT NULL AS has_password FROM customers";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
-    Ok(Customer { id: r.get("id")?, email: r.get("email")?, name: r.get("name")?, locale: r.get("locale")? })
+    Ok(Customer {
+        id: r.get("id")?,
+        email: r.get("email")?,
+        name: r.get("name")?,
+        locale: r.get("locale")?,
+        time_zone: r.get("time_zone")?,
+        has_password: r.get("has_password")?,
+    })
 }
 
 pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> rusqlite::Result<Option<Customer>> {
@@ -28,11 +38,49 @@ pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Customer> {
     conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?.query_row([id], from_row)
 }
 
-pub fn insert(conn: &Conn, email: &EmailAddress, name: &str, locale: &str, now: DateTime<Utc>) -> rusqlite::Result<Customer> {
+pub fn insert(
+    conn: &Conn,
+    email: &EmailAddress,
+    name: &str,
+    locale: &str,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Customer> {
     let id = conn
-        .prepare_cached("INSERT INTO customers (email, name, locale, created_at) VALUES (?, ?, ?, ?) RETURNING id")?
-        .query_row(params![email.as_str(), name, locale, ts(now)], |r| r.get(0))?;
-    Ok(Customer { id, email: email.to_string(), name: name.to_string(), locale: locale.to_string() })
+        .prepare_cached(
+            "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )?
+        .query_row(params![email.as_str(), name, locale, time_zone, ts(now)], |r| r.get(0))?;
+    Ok(Customer {
+        id,
+        email: email.to_string(),
+        name: name.to_string(),
+        locale: locale.to_string(),
+        time_zone: time_zone.to_string(),
+        has_password: false,
+    })
+}
+
+/// The customer with this address and their password hash (None when no password is set).
+pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Customer, Option<String>)>> {
+    conn.prepare_cached(
+        "SELECT id, email, name, locale, time_zone, password_hash IS NOT NULL AS has_password, password_hash
+         FROM customers WHERE email = ?",
+    )?
+        .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
+        .optional()
+}
+
+pub fn set_password_hash(conn: &Conn, id: i64, hash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE customers SET password_hash = ? WHERE id = ?")?.execute(params![hash, id])?;
+    Ok(())
+}
+
+/// The language and time zone the portal and the mail use for this customer.
+pub fn set_preferences(conn: &Conn, id: i64, locale: &str, time_zone: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE customers SET locale = ?, time_zone = ? WHERE id = ?")?
+        .execute(params![locale, time_zone, id])?;
+    Ok(())
 }
 
 /// Fills in a display name learnt later (e.g. from a mail header) when none is known.
@@ -59,6 +107,7 @@ pub fn insert_portal_token(
 /// A portal link as stored: whose it is, and whether it can still be used.
 #[derive(Debug, Clone)]
 pub struct PortalToken {
+    pub id: i64,
     pub customer_id: i64,
     pub purpose: String,
     pub expires_at: String,
@@ -67,10 +116,18 @@ pub struct PortalToken {
 
 pub fn find_portal_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Option<PortalToken>> {
     conn.prepare_cached(
-        "SELECT customer_id, purpose, expires_at, used_at IS NOT NULL FROM portal_tokens WHERE token_hash = ?",
+        "SELECT id, customer_id, purpose, expires_at, used_at IS NOT NULL FROM portal_tokens WHERE token_hash = ?",
     )?
     .query_row([token_hash], |r| {
-        Ok(PortalToken { customer_id: r.get(0)?, purpose: r.get(1)?, expires_at: r.get(2)?, used: r.get(3)? })
+        Ok(PortalToken { id: r.get(0)?, customer_id: r.get(1)?, purpose: r.get(2)?, expires_at: r.get(3)?, used: r.get(4)? })
     })
     .optional()
+}
+
+/// Marks a link used, and with it every other unused link of the same customer: once a
+/// password is set, older invitations and reset links stop working.
+pub fn use_portal_tokens(conn: &Conn, customer_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE portal_tokens SET used_at = ? WHERE customer_id = ? AND used_at IS NULL")?
+        .execute(params![ts(now), customer_id])?;
+    Ok(())
 }

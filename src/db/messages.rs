@@ -85,6 +85,9 @@ pub struct MessageView {
     pub quoted: String,
     pub signature: String,
     pub full_text: String,
+    /// The HTML part as received (unsafe to show before sanitising).
+    #[serde(skip)]
+    pub html: Option<String>,
     pub message_id: Option<String>,
     pub created_at: String,
     pub attachments: Vec<AttachmentView>,
@@ -110,7 +113,7 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at
+        "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at, html
          FROM messages WHERE ticket_id = ? ORDER BY id",
     )?;
     let rows = stmt.query_map([ticket_id], |r| {
@@ -129,10 +132,34 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
             full_text: r.get(8)?,
             message_id: r.get(9)?,
             created_at: r.get(10)?,
+            html: r.get(11)?,
             attachments: mine,
         })
     })?;
     rows.collect()
+}
+
+/// A stored file as it is downloaded.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// An attachment of a message of this ticket; with `public_only`, internal notes' files
+/// are not found.
+pub fn download(conn: &Conn, ticket_id: i64, attachment_id: i64, public_only: bool) -> rusqlite::Result<Option<Download>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT a.filename, a.content_type, b.content FROM attachments a
+         JOIN messages m ON m.id = a.message_id JOIN blobs b ON b.sha256 = a.sha256
+         WHERE a.id = ? AND m.ticket_id = ? AND (? = 0 OR (m.internal = 0 AND m.kind IN ('customer', 'agent')))",
+    )?
+    .query_row(params![attachment_id, ticket_id, public_only], |r| {
+        Ok(Download { filename: r.get(0)?, content_type: r.get(1)?, content: r.get(2)? })
+    })
+    .optional()
 }
 
 /// The Message-IDs of the thread as one participant saw it (their mail to us and ours

@@ -12,6 +12,8 @@ pub mod inbound;
 pub mod messages;
 pub mod migrations;
 pub mod outbox;
+pub mod portal;
+pub mod sessions;
 pub mod settings;
 pub mod tickets;
 

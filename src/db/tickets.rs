@@ -140,6 +140,12 @@ pub fn save_state(
     Ok(())
 }
 
+/// Something happened on the ticket (a message): its last update moves.
+pub fn touch(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?.execute(params![ts(now), id])?;
+    Ok(())
+}
+
 pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool> {
     let n = conn.prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?.execute(params![on, id])?;
     Ok(n == 1)

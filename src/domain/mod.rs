@@ -1,6 +1,7 @@
 //! The pure core: no I/O, no async, no clock reads (`now` is an argument).
 
 pub mod email_address;
+pub mod file_name;
 pub mod ids;
 pub mod inbound;
 pub mod notification;

@@ -6,6 +6,7 @@ use super::ticket::{Event, Status};
 pub enum Template {
     Confirmation,
     Invitation,
+    PasswordReset,
     StatusChanged,
     RequestInfo,
     ThirdPartyRequest,
@@ -20,6 +21,7 @@ impl Template {
         match self {
             Template::Confirmation => "confirmation",
             Template::Invitation => "invitation",
+            Template::PasswordReset => "password_reset",
             Template::StatusChanged => "status_changed",
             Template::RequestInfo => "request_info",
             Template::ThirdPartyRequest => "third_party_request",

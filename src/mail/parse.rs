@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 
 use crate::domain::email_address::EmailAddress;
+use crate::domain::file_name::FileName;
 use crate::domain::inbound::Signals;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,10 +146,8 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                 })
                 .unwrap_or_else(|| "application/octet-stream".into())
                 .to_ascii_lowercase();
-            let filename = part
-                .attachment_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| default_name(i, &content_type));
+            let fallback = default_name(i, &content_type);
+            let filename = FileName::sanitize(part.attachment_name().unwrap_or(""), &fallback).to_string();
             let content_id = part.content_id().and_then(clean_id);
             let inline = part.content_disposition().is_some_and(|d| d.is_inline())
                 || (content_id.is_some() && part.content_disposition().is_none());

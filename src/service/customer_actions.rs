@@ -1,7 +1,18 @@
-//! What customers do without logging in: opting out of a ticket's status mail.
+//! What customers do: opt out through a signed link (no login), and, signed in to the
+//! portal, add to a request, open one, and switch its status mail off or on.
 
+use chrono::{DateTime, Utc};
+
+use super::lifecycle;
+use super::notify::Extras;
+use super::tickets::{self, Body, NewTicket};
 use super::{Ctx, ServiceError, links};
-use crate::db;
+use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::file_name::FileName;
+use crate::domain::notification::Cause;
+use crate::domain::ticket::{Channel, Event, Priority};
+use crate::mail::parse::Attachment;
 
 /// The ticket a signed opt-out link names, and its requester's language.
 #[derive(Debug, Clone)]
@@ -34,4 +45,140 @@ pub async fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<OptOut, Servic
     let id = ticket_of(ctx, token)?;
     let ticket = ctx.db.read(move |c| db::tickets::get(c, id)).await?.ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
     Ok(OptOut { key: ctx.key(id).to_string(), locale: ticket.requester_locale })
+}
+
+/// A file a customer uploads, as the browser sent it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+impl Upload {
+    fn into_attachment(self, index: usize) -> Attachment {
+        let content_type = self.content_type.trim().to_ascii_lowercase();
+        let valid_type = content_type.split_once('/').is_some_and(|(a, b)| {
+            let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+            token(a) && token(b)
+        });
+        Attachment {
+            filename: FileName::sanitize(&self.filename, &format!("fisier-{}", index + 1)).to_string(),
+            content_type: if valid_type { content_type } else { "application/octet-stream".into() },
+            content: self.content,
+            content_id: None,
+            inline: false,
+        }
+    }
+}
+
+/// Checks the configured limits; the message says which one and is shown to the customer.
+pub fn check_uploads(ctx: &Ctx, files: &[Upload]) -> Result<(), ServiceError> {
+    let p = &ctx.config.portal;
+    if files.len() > p.max_attachments {
+        return Err(ServiceError::Invalid(format!("at most {} files at once", p.max_attachments)));
+    }
+    if let Some(big) = files.iter().find(|f| f.content.len() > p.max_attachment_bytes()) {
+        return Err(ServiceError::Invalid(format!("{} is larger than {} MiB", big.filename, p.max_attachment_mb)));
+    }
+    Ok(())
+}
+
+/// The ticket, if the customer takes part in it (requester or CC); else "not found", so
+/// that other people's keys reveal nothing.
+pub fn visible_ticket(conn: &Conn, ctx: &Ctx, customer: &Customer, id: i64) -> Result<TicketRow, ServiceError> {
+    let not_found = || ServiceError::NotFound(format!("request {}", ctx.key(id)));
+    if !db::portal::can_see(conn, id, &customer.email)? {
+        return Err(not_found());
+    }
+    db::tickets::get(conn, id)?.ok_or_else(not_found)
+}
+
+/// The customer adds text, files or both to a request: the same rule as a mail reply
+/// (an answer on `waiting_for_customer` resumes it, `resolved` reopens, `closed` refuses).
+pub async fn contribute(
+    ctx: &Ctx,
+    customer: &Customer,
+    ticket_id: i64,
+    text: &str,
+    files: Vec<Upload>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
+    let text = text.trim().to_string();
+    if text.is_empty() && files.is_empty() {
+        return Err(ServiceError::Invalid("write a comment or choose a file".into()));
+    }
+    check_uploads(ctx, &files)?;
+    let attachments: Vec<Attachment> = files.into_iter().enumerate().map(|(i, f)| f.into_attachment(i)).collect();
+    let (c2, customer) = (ctx.clone(), customer.clone());
+    let updated = ctx
+        .db
+        .write(move |conn| {
+            let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
+            let body = Body::typed(&text);
+            tickets::store_message(conn, ticket_id, "customer", &customer.email, "", &body, None, None, &attachments, now)?;
+            let (updated, _) = lifecycle::apply(
+                conn, &c2, &ticket, Event::CustomerReplied, &customer.email, &Extras::default(), Cause::Person, now,
+            )?;
+            Ok::<_, ServiceError>(updated)
+        })
+        .await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(updated)
+}
+
+/// A new request from the portal: the same path as a mail (confirmation, `waiting_for_support`).
+pub async fn open_request(
+    ctx: &Ctx,
+    customer: &Customer,
+    subject: &str,
+    description: &str,
+    files: Vec<Upload>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
+    let subject = subject.trim().to_string();
+    if subject.is_empty() {
+        return Err(ServiceError::Invalid("the subject must not be empty".into()));
+    }
+    if description.trim().is_empty() {
+        return Err(ServiceError::Invalid("the description must not be empty".into()));
+    }
+    check_uploads(ctx, &files)?;
+    let attachments: Vec<Attachment> = files.into_iter().enumerate().map(|(i, f)| f.into_attachment(i)).collect();
+    let requester = EmailAddress::parse(&customer.email).map_err(|e| ServiceError::Internal(e.into()))?;
+    let (c2, body, name) = (ctx.clone(), Body::typed(description), customer.name.clone());
+    let ticket = ctx
+        .db
+        .write(move |conn| {
+            let t = NewTicket {
+                requester: &requester,
+                requester_name: &name,
+                subject: &subject,
+                body: &body,
+                channel: Channel::Portal,
+                priority: Priority::Normal,
+                cc: &[],
+                message_id: None,
+                raw_email_id: None,
+                attachments: &attachments,
+                linked_from: None,
+                actor: requester.as_str(),
+            };
+            tickets::open(conn, &c2, t, now)
+        })
+        .await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(ticket)
+}
+
+/// "Nu doresc să primesc notificări" from the request page (or its undo).
+pub async fn set_status_mail(ctx: &Ctx, customer: &Customer, ticket_id: i64, on: bool) -> Result<(), ServiceError> {
+    let (c2, customer) = (ctx.clone(), customer.clone());
+    ctx.db
+        .write(move |conn| {
+            visible_ticket(conn, &c2, &customer, ticket_id)?;
+            db::tickets::set_status_mail(conn, ticket_id, on)?;
+            Ok::<_, ServiceError>(())
+        })
+        .await
 }

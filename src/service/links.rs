@@ -57,6 +57,10 @@ impl Ctx {
     pub fn invite_url(&self, token: &str) -> String {
         format!("{}/portal/invite/{token}", self.base())
     }
+
+    pub fn reset_url(&self, token: &str) -> String {
+        format!("{}/portal/reset/{token}", self.base())
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Use cases: each runs in one transaction, asks the domain what to do, writes the
 //! database and queues the outbox.
 
+pub mod accounts;
 pub mod agent_actions;
 pub mod customer_actions;
 pub mod lifecycle;

@@ -42,6 +42,7 @@ struct MailVars {
     old_key: String,
     invite_url: String,
     invite_expires_days: i64,
+    invite_expires_hours: i64,
 }
 
 struct Addressee<'a> {
@@ -100,6 +101,25 @@ pub fn queue(
     enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, cause, now)
 }
 
+/// The one-time portal links mailed to customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalLink {
+    /// "Vizitează Portalul": set the first password.
+    Invite,
+    /// "Forgot password": set a new one.
+    Reset,
+}
+
+impl PortalLink {
+    /// The `portal_tokens.purpose` value.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            PortalLink::Invite => "invite",
+            PortalLink::Reset => "reset",
+        }
+    }
+}
+
 /// Queues the portal invitation for a new customer, with a one-time link.
 pub fn queue_invitation(
     conn: &Conn,
@@ -109,23 +129,40 @@ pub fn queue_invitation(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    queue_portal_link(conn, ctx, customer, PortalLink::Invite, ticket_id, cause, now)
+}
+
+/// Makes a one-time link (stored hashed, expiring) and queues the mail that carries it.
+pub fn queue_portal_link(
+    conn: &Conn,
+    ctx: &Ctx,
+    customer: &Customer,
+    link: PortalLink,
+    ticket_id: Option<i64>,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let token = super::links::new_token();
-    let ttl = Duration::hours(ctx.config.helpdesk.invite_ttl_hours);
-    db::customers::insert_portal_token(conn, customer.id, "invite", &super::links::hash_token(&token), now + ttl, now)
-        ?;
+    let (ttl_hours, template, url) = match link {
+        PortalLink::Invite => (ctx.config.helpdesk.invite_ttl_hours, Template::Invitation, ctx.invite_url(&token)),
+        PortalLink::Reset => (ctx.config.portal.reset_ttl_hours, Template::PasswordReset, ctx.reset_url(&token)),
+    };
+    let hash = super::links::hash_token(&token);
+    db::customers::insert_portal_token(conn, customer.id, link.purpose(), &hash, now + Duration::hours(ttl_hours), now)?;
     let vars = MailVars {
         lang: customer.locale.clone(),
         helpdesk_name: ctx.config.helpdesk.name.clone(),
         customer_name: customer.name.clone(),
         email: customer.email.clone(),
-        invite_url: ctx.invite_url(&token),
+        invite_url: url,
         key: ticket_id.map(|id| ctx.key(id).to_string()).unwrap_or_default(),
         view_url: ticket_id.map(|id| ctx.view_url(id)).unwrap_or_default(),
-        invite_expires_days: (ctx.config.helpdesk.invite_ttl_hours + 23) / 24,
+        invite_expires_days: (ttl_hours + 23) / 24,
+        invite_expires_hours: ttl_hours,
         ..Default::default()
     };
     let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Role::Requester };
-    enqueue(conn, ctx, ticket_id, &to, Template::Invitation, &vars, cause, now)
+    enqueue(conn, ctx, ticket_id, &to, template, &vars, cause, now)
 }
 
 #[allow(clippy::too_many_arguments)]

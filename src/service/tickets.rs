@@ -64,7 +64,8 @@ pub fn find_or_register(
         }
         return Ok((c, false));
     }
-    let c = db::customers::insert(conn, address, name, &ctx.config.helpdesk.default_locale, now)?;
+    let h = &ctx.config.helpdesk;
+    let c = db::customers::insert(conn, address, name, &h.default_locale, &h.time_zone, now)?;
     Ok((c, true))
 }
 
@@ -130,6 +131,7 @@ pub fn store_message(
         raw_email_id,
     };
     let id = db::messages::insert(conn, &m, now)?;
+    db::tickets::touch(conn, ticket_id, now)?;
     for a in attachments {
         let att = NewAttachment {
             filename: &a.filename,

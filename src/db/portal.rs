@@ -1,0 +1,73 @@
+//! What the customer portal reads: the requests a person takes part in, newest first.
+
+use rusqlite::params;
+use rusqlite::types::Type;
+
+use super::Conn;
+use crate::domain::ticket::Status;
+
+/// One page of the Solicitări list.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQuery {
+    /// The signed-in customer's address: requests where it is the requester or a CC.
+    pub address: String,
+    pub status: Option<Status>,
+    /// Matched (case-insensitively for ASCII) against the subject and the public messages.
+    pub text: Option<String>,
+    /// A ticket id the text names (`HD-42` or `42`), matched besides the text.
+    pub id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestSummary {
+    pub id: i64,
+    pub subject: String,
+    pub status: Status,
+    pub updated_at: String,
+}
+
+const FROM_WHERE: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
+    WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
+      AND (?2 IS NULL OR t.status = ?2)
+      AND (?3 IS NULL OR t.id = ?4 OR t.subject LIKE ?3 ESCAPE '\\'
+           OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.internal = 0
+                      AND m.kind IN ('customer', 'agent') AND m.body LIKE ?3 ESCAPE '\\'))";
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The page asked for, and how many requests match in all.
+pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
+    let pattern = q.text.as_deref().map(like_pattern);
+    let status = q.status.map(Status::as_str);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) {FROM_WHERE}"))?
+        .query_row(params![q.address, status, pattern, q.id], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.id, t.subject, t.status, t.updated_at {FROM_WHERE} ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6"
+    ))?;
+    let rows = stmt.query_map(params![q.address, status, pattern, q.id, q.limit, q.offset], |r| {
+        let status: String = r.get(2)?;
+        Ok(RequestSummary {
+            id: r.get(0)?,
+            subject: r.get(1)?,
+            status: Status::parse(&status).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(2, Type::Text, format!("unknown status {status:?}").into())
+            })?,
+            updated_at: r.get(3)?,
+        })
+    })?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+/// Whether `address` may see the ticket in the portal (requester or CC).
+pub fn can_see(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM participants WHERE ticket_id = ? AND address = ? AND role IN ('requester', 'cc'))",
+    )?
+    .query_row(params![ticket_id, address], |r| r.get(0))
+}

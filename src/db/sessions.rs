@@ -1,0 +1,41 @@
+//! Signed-in browsers: the cookie carries a random token, the table its SHA-256.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Conn, ts};
+
+pub fn insert_for_customer(
+    conn: &Conn,
+    customer_id: i64,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)")?
+        .execute(params![token_hash, customer_id, ts(now), ts(expires_at)])?;
+    Ok(())
+}
+
+/// The customer a live session belongs to.
+pub fn customer_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL")?
+        .query_row(params![token_hash, ts(now)], |r| r.get(0))
+        .optional()
+}
+
+pub fn delete(conn: &Conn, token_hash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?.execute([token_hash])?;
+    Ok(())
+}
+
+/// Signs a customer out everywhere (after a password change), keeping one session.
+pub fn delete_other_customer_sessions(conn: &Conn, customer_id: i64, keep_hash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE customer_id = ? AND token_hash <> ?")?
+        .execute(params![customer_id, keep_hash])?;
+    Ok(())
+}
+
+pub fn delete_expired(conn: &Conn, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?.execute([ts(now)])
+}

@@ -1,0 +1,223 @@
+//! Portal accounts: passwords (argon2id), one-time links, sign-in sessions.
+//!
+//! Hashing and verifying run on a blocking thread and never inside the writer's
+//! transaction: argon2 costs tens of milliseconds and the writer serves everyone.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use chrono::{DateTime, Duration, Utc};
+
+use super::notify::{self, PortalLink};
+use super::{Ctx, ServiceError, links};
+use crate::db::{self, customers::Customer};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::notification::Cause;
+use crate::domain::password::{Password, WeakPassword};
+
+pub fn hash_password(password: &Password) -> anyhow::Result<String> {
+    argon2::Argon2::default()
+        .hash_password(password.expose().as_bytes(), &SaltString::generate(&mut OsRng))
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))
+}
+
+/// False for a wrong password and for a hash that cannot be read.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of a password nobody has, verified when the address is unknown so that a
+/// wrong address takes as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let p = Password::parse(&links::new_token()).unwrap_or_else(|_| unreachable!("a token has 43 characters"));
+        hash_password(&p).unwrap_or_default()
+    })
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(e.into()))
+}
+
+/// What a one-time link is, as its page needs to know.
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    pub customer: Customer,
+    /// Not used yet and not expired.
+    pub valid: bool,
+}
+
+/// The customer a link names, if it is a link of this kind at all.
+pub async fn link_target(ctx: &Ctx, link: PortalLink, token: &str, now: DateTime<Utc>) -> Result<Option<LinkTarget>, ServiceError> {
+    let hash = links::hash_token(token);
+    let found = ctx
+        .db
+        .read(move |c| {
+            let Some(t) = db::customers::find_portal_token(c, &hash)?.filter(|t| t.purpose == link.purpose()) else {
+                return Ok::<_, anyhow::Error>(None);
+            };
+            let valid = !t.used && db::parse_ts(&t.expires_at)? > now;
+            Ok(Some(LinkTarget { customer: db::customers::get(c, t.customer_id)?, valid }))
+        })
+        .await?;
+    Ok(found)
+}
+
+/// Why a password could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum SetPasswordError {
+    #[error(transparent)]
+    Weak(#[from] WeakPassword),
+    #[error("the two passwords differ")]
+    Mismatch,
+    #[error("the link was already used or has expired")]
+    Spent,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// A new sign-in: the cookie value (never stored) and whose it is.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub customer: Customer,
+}
+
+/// Sets the password through an invitation or reset link, spends every open link of the
+/// customer, ends their other sessions and signs this browser in.
+pub async fn set_password(
+    ctx: &Ctx,
+    link: PortalLink,
+    token: &str,
+    password: &str,
+    confirm: &str,
+    now: DateTime<Utc>,
+) -> Result<NewSession, SetPasswordError> {
+    let password = Password::parse(password)?;
+    if password.expose() != confirm {
+        return Err(SetPasswordError::Mismatch);
+    }
+    match link_target(ctx, link, token, now).await? {
+        Some(t) if t.valid => {}
+        Some(_) => return Err(SetPasswordError::Spent),
+        None => return Err(ServiceError::NotFound("link".into()).into()),
+    }
+    let hash = blocking(move || hash_password(&password)).await?.map_err(ServiceError::Internal)?;
+    let (link_hash, session) = (links::hash_token(token), links::new_token());
+    let session_hash = links::hash_token(&session);
+    let expires = now + Duration::days(ctx.config.portal.session_days);
+    let customer = ctx
+        .db
+        .write(move |c| {
+            // Checked again in the transaction: two tabs may race for one link.
+            let t = db::customers::find_portal_token(c, &link_hash)?.filter(|t| t.purpose == link.purpose());
+            let Some(t) = t.filter(|t| !t.used) else { return Ok(None) };
+            db::customers::set_password_hash(c, t.customer_id, &hash)?;
+            db::customers::use_portal_tokens(c, t.customer_id, now)?;
+            db::sessions::insert_for_customer(c, t.customer_id, &session_hash, expires, now)?;
+            db::sessions::delete_other_customer_sessions(c, t.customer_id, &session_hash)?;
+            Ok::<_, rusqlite::Error>(Some(db::customers::get(c, t.customer_id)?))
+        })
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or(SetPasswordError::Spent)?;
+    Ok(NewSession { token: session, customer })
+}
+
+/// Checks the address and password; a new session when they match.
+pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
+    let email = email.trim().to_string();
+    let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
+    let (customer, hash) = match found {
+        Some((customer, Some(hash))) => (Some(customer), hash),
+        _ => (None, decoy_hash().to_string()),
+    };
+    let password = password.to_string();
+    let matches = blocking(move || verify_password(&hash, &password)).await?;
+    let Some(customer) = customer.filter(|_| matches) else { return Ok(None) };
+    let token = links::new_token();
+    let (session_hash, id) = (links::hash_token(&token), customer.id);
+    let expires = now + Duration::days(ctx.config.portal.session_days);
+    ctx.db.write(move |c| db::sessions::insert_for_customer(c, id, &session_hash, expires, now)).await?;
+    Ok(Some(NewSession { token, customer }))
+}
+
+pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), ServiceError> {
+    let hash = links::hash_token(token);
+    ctx.db.write(move |c| db::sessions::delete(c, &hash)).await?;
+    Ok(())
+}
+
+/// The customer a session cookie belongs to, while the session lasts.
+pub async fn session_customer(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Result<Option<Customer>, ServiceError> {
+    let hash = links::hash_token(token);
+    let found = ctx
+        .db
+        .read(move |c| match db::sessions::customer_of(c, &hash, now)? {
+            Some(id) => db::customers::get(c, id).map(Some),
+            None => Ok(None),
+        })
+        .await?;
+    Ok(found)
+}
+
+/// "Forgot password": mails a reset link when the address is a customer's; says nothing
+/// either way, so the form cannot be used to learn who is a customer.
+pub async fn request_reset(ctx: &Ctx, email: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    let Ok(address) = EmailAddress::parse(email.trim()) else { return Ok(()) };
+    let c2 = ctx.clone();
+    let queued = ctx
+        .db
+        .write(move |c| match db::customers::find_by_email(c, &address)? {
+            Some(customer) => notify::queue_portal_link(c, &c2, &customer, PortalLink::Reset, None, Cause::Person, now),
+            None => Ok(false),
+        })
+        .await?;
+    if queued {
+        ctx.outbox_wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// A fresh link for someone whose invitation or reset link is spent: a new invitation
+/// while no password is set, else a reset link. Returns the address it went to.
+pub async fn renew_link(ctx: &Ctx, link: PortalLink, token: &str, now: DateTime<Utc>) -> Result<String, ServiceError> {
+    let target = link_target(ctx, link, token, now).await?.ok_or_else(|| ServiceError::NotFound("link".into()))?;
+    let (c2, customer) = (ctx.clone(), target.customer);
+    let to = customer.email.clone();
+    ctx.db
+        .write(move |c| {
+            let kind = if customer.has_password { PortalLink::Reset } else { PortalLink::Invite };
+            notify::queue_portal_link(c, &c2, &customer, kind, None, Cause::Person, now)
+        })
+        .await?;
+    ctx.outbox_wakeup.notify_one();
+    Ok(to)
+}
+
+/// Language and time zone, remembered for the portal and for mail.
+pub async fn set_preferences(ctx: &Ctx, customer_id: i64, locale: &str, time_zone: &str) -> Result<(), ServiceError> {
+    let locale = if locale == "en" { "en" } else { "ro" };
+    if time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(ServiceError::Invalid(format!("unknown time zone {time_zone:?}")));
+    }
+    let tz = time_zone.to_string();
+    ctx.db.write(move |c| db::customers::set_preferences(c, customer_id, locale, &tz)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let p = Password::parse("Parola2025ok").unwrap();
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password(&h, "Parola2025ok"));
+        assert!(!verify_password(&h, "Parola2025oK"));
+        assert!(!verify_password("not a hash", "Parola2025ok"));
+        assert!(!verify_password(decoy_hash(), "Parola2025ok"));
+    }
+}
