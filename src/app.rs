@@ -54,6 +54,7 @@ impl Application {
         let stop = shutdown.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "web server listening");
         tasks.spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(self.listener, app).with_graceful_shutdown(stop.cancelled_owned()).await?;
             Ok(())
         });

@@ -1,10 +1,17 @@
 //! One template engine (minijinja) for web pages and mail; templates are embedded at build time.
 
+use std::collections::BTreeMap;
+
 use minijinja::Environment;
 use serde::Serialize;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// An embedded file under `templates/` as it is (stylesheets, scripts, word lists).
+pub fn asset(name: &str) -> Option<&'static str> {
+    embedded::TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, source)| *source)
 }
 
 /// A rendered mail: subject line (without the ticket key), text and HTML bodies.
@@ -17,18 +24,31 @@ pub struct RenderedMail {
 
 pub struct Templates {
     env: Environment<'static>,
+    texts: BTreeMap<String, BTreeMap<String, String>>,
 }
+
+/// The words of the web pages, per language, from `templates/portal/texts.toml`.
+pub type Texts = BTreeMap<String, String>;
 
 impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
         for (name, source) in embedded::TEMPLATES {
-            env.add_template(name, source).expect("embedded templates are valid");
+            if name.ends_with(".html") || name.ends_with(".txt") {
+                env.add_template(name, source).expect("embedded templates are valid");
+            }
         }
+        let texts = toml::from_str(asset("portal/texts.toml").unwrap_or_default()).expect("the portal texts are valid TOML");
         env.set_keep_trailing_newline(true);
         env.set_formatter(format_value);
         env.add_filter("lines", lines);
-        Self { env }
+        Self { env, texts }
+    }
+
+    /// The page words of `lang` (Romanian unless `en`).
+    pub fn texts(&self, lang: &str) -> &Texts {
+        let lang = if lang == "en" { "en" } else { "ro" };
+        self.texts.get(lang).expect("texts.toml has a table per language")
     }
 
     /// Renders `email/<name>.<lang>.{txt,html}`; the subject is the `subject` block.
@@ -95,6 +115,19 @@ mod tests {
         assert!(!m.html.contains("<script>"));
         assert!(m.text.contains("Vizualizați solicitarea: http://h.test/portal/requests/HD-1"));
         assert!(m.text.contains("<script>x</script> & co"), "plain text is not escaped");
+    }
+
+    #[test]
+    fn every_page_word_exists_in_both_languages() {
+        let t = Templates::new();
+        let (ro, en) = (t.texts("ro"), t.texts("en"));
+        assert_eq!(ro.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "ro and en list the same words");
+        let used = regex::Regex::new(r"\btx\.([a-z_]+)").unwrap();
+        for (name, source) in embedded::TEMPLATES.iter().filter(|(n, _)| n.ends_with(".html")) {
+            for m in used.captures_iter(source) {
+                assert!(ro.contains_key(&m[1]), "{name} uses tx.{} which texts.toml lacks", &m[1]);
+            }
+        }
     }
 
     #[test]

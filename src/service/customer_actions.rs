@@ -171,12 +171,16 @@ pub async fn open_request(
     Ok(ticket)
 }
 
-/// "Nu doresc să primesc notificări" from the request page (or its undo).
+/// "Nu doresc să primesc notificări" from the request page (or its undo). Status mail
+/// goes to the requester, so only the requester can switch it.
 pub async fn set_status_mail(ctx: &Ctx, customer: &Customer, ticket_id: i64, on: bool) -> Result<(), ServiceError> {
     let (c2, customer) = (ctx.clone(), customer.clone());
     ctx.db
         .write(move |conn| {
-            visible_ticket(conn, &c2, &customer, ticket_id)?;
+            let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
+            if ticket.requester_id != customer.id {
+                return Err(ServiceError::Invalid("only the requester can change the status mail".into()));
+            }
             db::tickets::set_status_mail(conn, ticket_id, on)?;
             Ok::<_, ServiceError>(())
         })

@@ -20,7 +20,8 @@ pub fn new_token() -> String {
     base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
 }
 
-fn sign(secret: &str, message: &str) -> String {
+/// Hex HMAC-SHA256 of `message` under `secret`.
+pub fn sign(secret: &str, message: &str) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("any key length works");
     mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())

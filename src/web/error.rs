@@ -11,7 +11,11 @@ use crate::service::ServiceError;
 pub enum WebError {
     BadRequest(String),
     Unauthorized,
+    /// A form without a valid CSRF token, or posted from another site.
+    Forbidden,
     NotFound(String),
+    /// Too many attempts; the client may try again after this many seconds.
+    TooManyRequests(u64),
     Conflict(String),
     MethodNotAllowed,
     Internal(anyhow::Error),
@@ -22,7 +26,11 @@ impl WebError {
         match self {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
+            WebError::Forbidden => (StatusCode::FORBIDDEN, "the form is missing a valid CSRF token".into()),
             WebError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
+            WebError::TooManyRequests(secs) => {
+                (StatusCode::TOO_MANY_REQUESTS, format!("too many attempts; try again in {secs} seconds"))
+            }
             WebError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
             WebError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".into()),
             WebError::Internal(e) => {

@@ -3,10 +3,18 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod html;
 pub mod health;
 pub mod portal;
+pub mod throttle;
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
 
 use crate::service::Ctx;
 
@@ -14,7 +22,27 @@ pub fn router(ctx: Ctx) -> Router {
     Router::new()
         .merge(health::routes())
         .nest("/api/v1", api::routes())
-        .nest("/portal", portal::routes())
+        .nest("/portal", portal::routes(&ctx))
+        .route("/static/{name}", get(asset))
         .fallback(error::not_found)
+        .layer(Extension(Arc::new(throttle::Throttle::default())))
         .with_state(ctx)
+}
+
+/// The pages' stylesheet and script, embedded from `templates/static/`.
+async fn asset(Path(name): Path<String>) -> Response {
+    let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => return error::WebError::NotFound("file".into()).into_response(),
+    };
+    match crate::templates::asset(&format!("static/{name}")) {
+        Some(body) => {
+            let mut r = body.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            r
+        }
+        None => error::WebError::NotFound("file".into()).into_response(),
+    }
 }

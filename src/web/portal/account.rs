@@ -1,0 +1,338 @@
+//! Conectare: sign-in and sign-out, the invitation and reset links that set a password,
+//! "forgot password", and the customer's language and time zone.
+
+use std::time::Instant;
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{PageForm, error_page, notice, render, say, signed_in};
+use crate::domain::password::WeakPassword;
+use crate::service::accounts::{self, SetPasswordError};
+use crate::service::notify::PortalLink;
+use crate::service::{Ctx, ServiceError};
+use crate::web::error::WebError;
+use crate::web::extract::{SESSION_COOKIE, Visitor};
+use crate::web::throttle::{self, Throttle};
+
+pub async fn home(v: Visitor) -> Response {
+    let to = if v.customer.is_some() { "/portal/requests" } else { "/portal/login" };
+    v.finish(Redirect::to(to).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+    signed_out: Option<String>,
+}
+
+/// Only our own portal pages are places to come back to after signing in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with("/portal/") && !next.starts_with("//") && !next.contains('\\') { next } else { "/portal/requests" }
+}
+
+pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<LoginQuery>) -> Response {
+    if v.customer.is_some() {
+        return v.finish(Redirect::to(safe_next(&q.next)).into_response());
+    }
+    let flash = q.signed_out.map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
+    login_form(&ctx, &v, StatusCode::OK, &q.next, "", None, flash)
+}
+
+fn login_form(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    flash: Option<String>,
+) -> Response {
+    render(ctx, v, status, "portal/login.html", json!({ "next": next, "email": email, "error": error, "flash": flash }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+    csrf: String,
+}
+
+pub async fn login(
+    State(ctx): State<Ctx>,
+    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    v: Visitor,
+    PageForm(f): PageForm<LoginForm>,
+) -> Response {
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let tx = ctx.templates.texts(v.lang);
+    let (account, ip) = (format!("login:account:{}", f.email.trim().to_lowercase()), format!("login:ip:{}", v.ip));
+    let now = Instant::now();
+    let wait = limits.wait(&account, throttle::LOGIN_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::LOGIN_PER_IP, now));
+    if let Some(wait) = wait {
+        let text = say(tx, "login_throttled", &[("minutes", &super::minutes(wait.as_secs()))]);
+        let mut r = login_form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        return r;
+    }
+    match accounts::sign_in(&ctx, &f.email, &f.password, Utc::now()).await {
+        Ok(Some(session)) => {
+            limits.clear(&account);
+            signed_in_response(&ctx, &v, &session.token, safe_next(&f.next))
+        }
+        Ok(None) => {
+            limits.record(&account, throttle::LOGIN_PER_ACCOUNT, now);
+            limits.record(&ip, throttle::LOGIN_PER_IP, now);
+            let text = say(tx, "login_failed", &[]);
+            login_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(text), None)
+        }
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+/// Sets the session cookie and goes on to `to`.
+fn signed_in_response(ctx: &Ctx, v: &Visitor, token: &str, to: &str) -> Response {
+    let cookie = v.cookie(SESSION_COOKIE, token.to_string(), time::Duration::days(ctx.config.portal.session_days));
+    let mut r = v.finish(Redirect::to(to).into_response());
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        r.headers_mut().append(header::SET_COOKIE, value);
+    }
+    r
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<CsrfForm>) -> Response {
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    if let Some(token) = &v.session {
+        if let Err(e) = accounts::sign_out(&ctx, token).await {
+            return error_page(&ctx, &v, e.into());
+        }
+    }
+    let gone = v.cookie(SESSION_COOKIE, String::new(), time::Duration::ZERO);
+    let mut r = v.finish(Redirect::to("/portal/login?signed_out=1").into_response());
+    if let Ok(value) = HeaderValue::from_str(&gone.to_string()) {
+        r.headers_mut().append(header::SET_COOKIE, value);
+    }
+    r
+}
+
+pub async fn forgot_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
+    render(&ctx, &v, StatusCode::OK, "portal/forgot.html", json!({ "email": "" }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ForgotForm {
+    email: String,
+    csrf: String,
+}
+
+/// Counts one password mail for the account and the address; refuses past the limits.
+fn mail_allowed(limits: &Throttle, v: &Visitor, account: &str) -> Result<(), WebError> {
+    let now = Instant::now();
+    let (account, ip) = (format!("mail:account:{}", account.trim().to_lowercase()), format!("mail:ip:{}", v.ip));
+    let wait = limits.wait(&account, throttle::MAIL_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::MAIL_PER_IP, now));
+    if let Some(wait) = wait {
+        return Err(WebError::TooManyRequests(wait.as_secs()));
+    }
+    limits.record(&account, throttle::MAIL_PER_ACCOUNT, now);
+    limits.record(&ip, throttle::MAIL_PER_IP, now);
+    Ok(())
+}
+
+pub async fn forgot(
+    State(ctx): State<Ctx>,
+    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    v: Visitor,
+    PageForm(f): PageForm<ForgotForm>,
+) -> Response {
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf).and_then(|()| mail_allowed(&limits, &v, &f.email)) {
+        return error_page(&ctx, &v, e);
+    }
+    if let Err(e) = accounts::request_reset(&ctx, &f.email, Utc::now()).await {
+        return error_page(&ctx, &v, e.into());
+    }
+    let tx = ctx.templates.texts(v.lang);
+    let text = say(tx, "forgot_sent", &[("hours", &ctx.config.portal.reset_ttl_hours)]);
+    notice(&ctx, &v, StatusCode::OK, &say(tx, "forgot_title", &[]), &[text])
+}
+
+pub async fn invite_page(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
+    link_page(&ctx, &v, PortalLink::Invite, &token).await
+}
+
+pub async fn reset_page(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
+    link_page(&ctx, &v, PortalLink::Reset, &token).await
+}
+
+fn link_path(link: PortalLink, token: &str) -> String {
+    format!("/portal/{}/{token}", link.purpose())
+}
+
+/// The Conectare page behind a one-time link: the username shown, the password asked;
+/// a spent link explains itself and offers a new one.
+async fn link_page(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str) -> Response {
+    match accounts::link_target(ctx, link, token, Utc::now()).await {
+        Ok(Some(t)) if t.valid => password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None),
+        Ok(Some(_)) => spent_page(ctx, v, link, token),
+        Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
+        Err(e) => error_page(ctx, v, e.into()),
+    }
+}
+
+fn password_form(
+    ctx: &Ctx,
+    v: &Visitor,
+    link: PortalLink,
+    token: &str,
+    email: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let intro = if link == PortalLink::Invite { "set_password_intro" } else { "reset_password_intro" };
+    let vars = json!({ "email": email, "action": link_path(link, token), "intro_key": intro, "error": error });
+    render(ctx, v, status, "portal/set_password.html", vars)
+}
+
+fn spent_page(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str) -> Response {
+    let action = format!("{}/renew", link_path(link, token));
+    render(ctx, v, StatusCode::GONE, "portal/link_spent.html", json!({ "action": action }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    password: String,
+    confirm: Option<String>,
+    csrf: String,
+}
+
+pub async fn invite(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>, PageForm(f): PageForm<PasswordForm>) -> Response {
+    set_password(&ctx, &v, PortalLink::Invite, &token, f).await
+}
+
+pub async fn reset(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>, PageForm(f): PageForm<PasswordForm>) -> Response {
+    set_password(&ctx, &v, PortalLink::Reset, &token, f).await
+}
+
+async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: PasswordForm) -> Response {
+    if let Err(e) = v.check_csrf(ctx, &f.csrf) {
+        return error_page(ctx, v, e);
+    }
+    // Without a confirmation field (a page of another design), the password stands alone.
+    let confirm = f.confirm.as_deref().unwrap_or(&f.password);
+    let tx = ctx.templates.texts(v.lang);
+    let refused = |key: &str| say(tx, key, &[]);
+    let error = match accounts::set_password(ctx, link, token, &f.password, confirm, Utc::now()).await {
+        Ok(session) => return signed_in_response(ctx, v, &session.token, "/portal/requests?welcome=1"),
+        Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
+        Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
+        Err(SetPasswordError::Weak(WeakPassword::TooLong)) => refused("pw_too_long"),
+        Err(SetPasswordError::Mismatch) => refused("pw_mismatch"),
+        Err(SetPasswordError::Spent) => return spent_page(ctx, v, link, token),
+        Err(SetPasswordError::Service(e)) => return error_page(ctx, v, e.into()),
+    };
+    match accounts::link_target(ctx, link, token, Utc::now()).await {
+        Ok(Some(t)) => password_form(ctx, v, link, token, &t.customer.email, StatusCode::UNPROCESSABLE_ENTITY, Some(error)),
+        Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
+        Err(e) => error_page(ctx, v, e.into()),
+    }
+}
+
+pub async fn invite_renew(
+    State(ctx): State<Ctx>,
+    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    v: Visitor,
+    Path(token): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
+    renew(&ctx, &limits, &v, PortalLink::Invite, &token, &f.csrf).await
+}
+
+pub async fn reset_renew(
+    State(ctx): State<Ctx>,
+    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    v: Visitor,
+    Path(token): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
+    renew(&ctx, &limits, &v, PortalLink::Reset, &token, &f.csrf).await
+}
+
+async fn renew(ctx: &Ctx, limits: &Throttle, v: &Visitor, link: PortalLink, token: &str, csrf: &str) -> Response {
+    if let Err(e) = v.check_csrf(ctx, csrf) {
+        return error_page(ctx, v, e);
+    }
+    let target = match accounts::link_target(ctx, link, token, Utc::now()).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return error_page(ctx, v, WebError::NotFound("link".into())),
+        Err(e) => return error_page(ctx, v, e.into()),
+    };
+    if let Err(e) = mail_allowed(limits, v, &target.customer.email) {
+        return error_page(ctx, v, e);
+    }
+    match accounts::renew_link(ctx, link, token, Utc::now()).await {
+        Ok(email) => {
+            let tx = ctx.templates.texts(v.lang);
+            notice(ctx, v, StatusCode::OK, &say(tx, "login_title", &[]), &[say(tx, "link_renewed", &[("email", &email)])])
+        }
+        Err(e) => error_page(ctx, v, e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn preferences_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<SavedQuery>) -> Response {
+    let customer = match signed_in(&v, "/portal/preferences") {
+        Ok(c) => c,
+        Err(redirect) => return redirect,
+    };
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    let flash = q.saved.map(|_| say(ctx.templates.texts(v.lang), "preferences_saved", &[]));
+    let vars = json!({ "zones": zones, "time_zone": customer.time_zone, "flash": flash });
+    render(&ctx, &v, StatusCode::OK, "portal/preferences.html", vars)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PreferencesForm {
+    lang: String,
+    time_zone: String,
+    csrf: String,
+}
+
+pub async fn preferences(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<PreferencesForm>) -> Response {
+    let customer = match signed_in(&v, "/portal/preferences") {
+        Ok(c) => c,
+        Err(redirect) => return redirect,
+    };
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    match accounts::set_preferences(&ctx, customer.id, &f.lang, &f.time_zone).await {
+        Ok(()) => v.finish(Redirect::to("/portal/preferences?saved=1").into_response()),
+        Err(ServiceError::Invalid(m)) => error_page(&ctx, &v, WebError::BadRequest(m)),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
