@@ -7,6 +7,7 @@ mod gateway;
 mod helpers;
 mod lifecycle;
 mod outbox;
+mod portal;
 mod restart;
 mod threading;
 mod tls;
