@@ -138,7 +138,12 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>)
     let token = links::new_token();
     let (session_hash, id) = (links::hash_token(&token), customer.id);
     let expires = now + Duration::days(ctx.config.portal.session_days);
-    ctx.db.write(move |c| db::sessions::insert_for_customer(c, id, &session_hash, expires, now)).await?;
+    ctx.db
+        .write(move |c| {
+            db::sessions::delete_expired(c, now)?;
+            db::sessions::insert_for_customer(c, id, &session_hash, expires, now)
+        })
+        .await?;
     Ok(Some(NewSession { token, customer }))
 }
 

@@ -347,3 +347,73 @@ async fn answering_in_the_portal_resumes_a_waiting_request_and_limits_hold() {
     assert!(body.contains("Încă ceva"), "the typed text is kept");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
+    let app = TestApp::spawn().await;
+    let (who, first, b) = signed_in_customer(&app, "many", "Primul", "Începutul.").await;
+    let mut keys = vec![first.clone()];
+    for i in 1..=29 {
+        let subject = if i % 10 == 0 { format!("Imprimantă {i}") } else { format!("Cerere {i}") };
+        let body = json!({"requester_email": who, "subject": subject, "description": "Detalii.", "channel": "phone"});
+        let (s, v) = app.api("POST", "/tickets", Some(body)).await;
+        assert_eq!(s, 201, "{v}");
+        keys.push(v["key"].as_str().unwrap().to_string());
+    }
+    // Newest first, 25 a page.
+    let (_, page1) = b.get("/portal/requests").await;
+    assert!(page1.contains("Pagina 1 din 2 (30 solicitări)"), "{page1}");
+    assert!(page1.find(&keys[29]).unwrap() < page1.find(&keys[5]).unwrap(), "newest first");
+    assert!(!page1.contains(&format!(">{first}<")), "the oldest is on page 2");
+    let (_, page2) = b.get("/portal/requests?page=2").await;
+    assert!(page2.contains(&format!(">{first}<")) && page2.contains("Pagina 2 din 2"));
+    // Search by subject text, by key, and by status.
+    let (_, found) = b.get("/portal/requests?q=imprimant").await;
+    assert!(found.contains("(2 solicitări)") && found.contains("Imprimantă 10") && found.contains("Imprimantă 20"), "{found}");
+    let (_, by_key) = b.get(&format!("/portal/requests?q={}", keys[7])).await;
+    assert!(by_key.contains(&format!(">{}<", keys[7])) && by_key.contains("(1 solicitări)"), "{by_key}");
+    assert_eq!(app.api("POST", &format!("/tickets/{}/assign", keys[3]), Some(json!({"agent_email": "agent@example.test"}))).await.0, 200);
+    let (_, working) = b.get("/portal/requests?status=in_progress").await;
+    assert!(working.contains(&format!(">{}<", keys[3])) && working.contains("(1 solicitări)"), "{working}");
+    let (_, none) = b.get("/portal/requests?q=nimic-de-gasit").await;
+    assert!(none.contains("Nicio solicitare nu corespunde filtrului."));
+    // An internal note and the talk with a partner stay with the agents.
+    let note = json!({"body": "NOTA-INTERNA clientul e dificil", "internal": true});
+    assert_eq!(app.api("POST", &format!("/tickets/{}/comments", keys[3]), Some(note)).await.0, 200);
+    let ask = json!({"partner_email": "isp@partner.test", "message": "INTREBARE-PARTENER"});
+    assert_eq!(app.api("POST", &format!("/tickets/{}/third-party", keys[3]), Some(ask)).await.0, 200);
+    let reply = json!({"body": "RASPUNS-PUBLIC verificăm", "internal": false});
+    assert_eq!(app.api("POST", &format!("/tickets/{}/comments", keys[3]), Some(reply)).await.0, 200);
+    let (_, view) = b.get(&format!("/portal/requests/{}", keys[3])).await;
+    assert!(view.contains("RASPUNS-PUBLIC verificăm") && view.contains("Agent"), "{view}");
+    assert!(!view.contains("NOTA-INTERNA") && !view.contains("INTREBARE-PARTENER") && !view.contains("isp@partner.test"));
+    assert!(view.contains("În așteptare terți"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inline_images_come_from_the_stored_attachment() {
+    let app = TestApp::spawn().await;
+    let (who, key, b) = signed_in_customer(&app, "cid", "Captură", "Vedeți mai jos.").await;
+    let raw = format!(
+        "From: {who}\r\nTo: support@example.test\r\nSubject: Re: [{key}] captura\r\nMessage-ID: <{}@customer.test>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Eroarea:</p><img src=\"cid:shot1@customer.test\" alt=\"captura\">\r\n--r\r\nContent-Type: image/png\r\n\
+         Content-ID: <shot1@customer.test>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r--\r\n",
+        unique("cid")
+    );
+    send_raw(&who, &app.support, raw.as_bytes()).await;
+    let ok = crate::helpers::wait_until(std::time::Duration::from_secs(15), || async {
+        b.get(&format!("/portal/requests/{key}")).await.1.contains("Eroarea:")
+    })
+    .await;
+    assert!(ok, "the mail reached the request page");
+    let page = b.get(&format!("/portal/requests/{key}")).await.1;
+    let re = regex::Regex::new(&format!(r#"<img src="(/portal/requests/{key}/attachments/\d+)" alt="captura""#)).unwrap();
+    let src = re.captures(&page).unwrap_or_else(|| panic!("the inline image points at its attachment:\n{page}"))[1].to_string();
+    let r = b.http.get(b.url(&src)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"\x89PNG\r\n\x1a\n");
+    app.stop().await;
+}
