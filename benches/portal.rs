@@ -561,6 +561,11 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
+/// The 1-minute load average: other work on a shared machine shows in the figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_default()
+}
+
 fn main() -> anyhow::Result<()> {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing: run only for the former.
     if !std::env::args().any(|a| a == "--bench") {
@@ -616,6 +621,7 @@ fn main() -> anyhow::Result<()> {
         shape.stride()
     );
     println!("load: {requests} requests per scenario after {warmup} not counted, {clients} concurrent clients, keep-alive");
+    println!("load average before: {}", load_average());
     let client = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = client.block_on(async {
         let c = Arc::new(sign_in(addr).await?);
@@ -649,6 +655,7 @@ fn main() -> anyhow::Result<()> {
                 if met { "met" } else { "NOT met" }
             );
         }
+        println!("load average after: {}", load_average());
         if missed.is_empty() {
             println!("every scenario met p99 < {GOAL_P99_MS:.0} ms");
         } else {
