@@ -1,5 +1,5 @@
 //! `Application::build(config)` binds the listener and opens the database;
-//! `run_until_stopped` runs the poller, the outbox sender and the web server.
+//! `run_until_stopped` runs the poller, the outbox sender, the SLA sweeper and the web server.
 
 use std::net::SocketAddr;
 
@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::mail::{imap_poller, outbox_worker};
-use crate::service::Ctx;
+use crate::service::{Ctx, sla_sweep};
 use crate::web;
 
 pub struct Application {
@@ -50,6 +50,7 @@ impl Application {
             tasks.spawn(imap_poller::run(ctx.clone(), shutdown.clone()));
         }
         tasks.spawn(outbox_worker::run(ctx.clone(), shutdown.clone()));
+        tasks.spawn(sla_sweep::run(ctx.clone(), shutdown.clone()));
         let app = web::router(ctx.clone());
         let stop = shutdown.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "web server listening");

@@ -5,6 +5,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::business_hours::{Calendar, WEEKDAYS, Window, romanian_holidays};
+
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -174,11 +176,101 @@ impl PortalConfig {
 pub struct SlaConfig {
     pub assign_minutes: i64,
     pub resolve_hours: ResolveHours,
+    /// A clock warns once this share of its goal is used.
+    pub warn_percent: i64,
+    /// Where warnings and breaches of unassigned tickets go (empty: only the log and
+    /// the metrics); assigned tickets alert their agent.
+    pub team_address: String,
+    /// Resolved tickets close after this many days without a reply (0: never).
+    pub auto_close_days: i64,
+    /// How often the sweeper looks at the clocks.
+    pub sweep_interval_secs: u64,
+    pub calendar: CalendarConfig,
 }
 
 impl Default for SlaConfig {
     fn default() -> Self {
-        Self { assign_minutes: 30, resolve_hours: ResolveHours::default() }
+        Self {
+            assign_minutes: 30,
+            resolve_hours: ResolveHours::default(),
+            warn_percent: 80,
+            team_address: String::new(),
+            auto_close_days: 5,
+            sweep_interval_secs: 60,
+            calendar: CalendarConfig::default(),
+        }
+    }
+}
+
+/// The business calendar the SLA clocks count in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// `business` (the windows below) or `24x7`.
+    pub mode: String,
+    pub time_zone: String,
+    /// Working window per weekday, `"09:00-18:00"`; empty for a day off.
+    pub mon: String,
+    pub tue: String,
+    pub wed: String,
+    pub thu: String,
+    pub fri: String,
+    pub sat: String,
+    pub sun: String,
+    /// Built-in public holidays: `romania` or `none`.
+    pub holidays: String,
+    /// More days off, `YYYY-MM-DD`.
+    pub extra_holidays: Vec<String>,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        let day = || "09:00-18:00".to_string();
+        Self {
+            mode: "business".into(),
+            time_zone: "Europe/Bucharest".into(),
+            mon: day(),
+            tue: day(),
+            wed: day(),
+            thu: day(),
+            fri: day(),
+            sat: String::new(),
+            sun: String::new(),
+            holidays: "romania".into(),
+            extra_holidays: Vec::new(),
+        }
+    }
+}
+
+impl CalendarConfig {
+    /// The calendar this describes; the error names the setting that is wrong.
+    pub fn build(&self) -> anyhow::Result<Calendar> {
+        match self.mode.as_str() {
+            "24x7" => return Ok(Calendar::always()),
+            "business" => {}
+            other => bail!("sla.calendar.mode must be \"business\" or \"24x7\", not {other:?}"),
+        }
+        let tz: chrono_tz::Tz = self
+            .time_zone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("sla.calendar.time_zone {:?} is not an IANA time zone", self.time_zone))?;
+        let texts = [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun];
+        let mut days = [None; 7];
+        for (i, ((key, _), text)) in WEEKDAYS.iter().zip(texts).enumerate() {
+            days[i] = Window::parse(text).map_err(|e| anyhow::anyhow!("sla.calendar.{key}: {e}"))?;
+        }
+        let mut holidays = std::collections::BTreeSet::new();
+        match self.holidays.as_str() {
+            "romania" => holidays.extend((2000..=2099).flat_map(romanian_holidays)),
+            "none" => {}
+            other => bail!("sla.calendar.holidays must be \"romania\" or \"none\", not {other:?}"),
+        }
+        for d in &self.extra_holidays {
+            let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map_err(|_| anyhow::anyhow!("sla.calendar.extra_holidays: {d:?} is not YYYY-MM-DD"))?;
+            holidays.insert(date);
+        }
+        Calendar::business(tz, days, holidays).map_err(|e| anyhow::anyhow!("sla.calendar: {e}"))
     }
 }
 
@@ -253,6 +345,13 @@ impl Config {
         }
         if self.helpdesk.time_zone.parse::<chrono_tz::Tz>().is_err() {
             bail!("helpdesk.time_zone {:?} is not an IANA time zone (e.g. Europe/Bucharest)", self.helpdesk.time_zone);
+        }
+        self.sla.calendar.build()?;
+        if !(1..=100).contains(&self.sla.warn_percent) {
+            bail!("sla.warn_percent must be between 1 and 100");
+        }
+        if self.sla.sweep_interval_secs == 0 || self.sla.auto_close_days < 0 {
+            bail!("sla.sweep_interval_secs must be at least 1 and sla.auto_close_days not negative");
         }
         if self.portal.session_days < 1 || self.portal.reset_ttl_hours < 1 || self.portal.page_size < 1 {
             bail!("portal.session_days, portal.reset_ttl_hours and portal.page_size must be at least 1");
@@ -343,6 +442,19 @@ mod tests {
         assert_eq!(c.smtp.port, 2525);
         assert_eq!(c.web.bind, "127.0.0.1:8080");
         assert_eq!(c.sla.resolve_hours.urgent, 4);
+        assert_eq!(c.sla.calendar.mode, "business");
+        assert_eq!(c.sla.calendar.build().unwrap(), CalendarConfig::default().build().unwrap());
+    }
+
+    #[test]
+    fn the_calendar_is_checked_at_start() {
+        let c = Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_MODE", "24x7")])).unwrap();
+        assert_eq!(c.sla.calendar.build().unwrap(), Calendar::always());
+        let err = Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_SAT", "10:00-09:00")])).unwrap_err();
+        assert!(format!("{err:#}").contains("sla.calendar.sat"), "{err:#}");
+        let err = Config::from_parts("[sla.calendar]\nextra_holidays = [\"24.12.2026\"]\n", env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("extra_holidays"), "{err:#}");
+        assert!(Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_TIME_ZONE", "Mars/Olympus")])).is_err());
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct Metrics {
     pub outbox_failed: AtomicU64,
     pub outbox_retried: AtomicU64,
     pub loop_suppressed: AtomicU64,
+    pub sla_warnings: AtomicU64,
+    pub sla_breaches: AtomicU64,
+    pub auto_closed: AtomicU64,
     /// 1 while the poller holds a logged-in IMAP session.
     pub imap_connected: AtomicI64,
     pub latency: Histogram,
@@ -66,7 +69,7 @@ impl Metrics {
         for (name, help, v) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         }
-        let counters: [(&str, &str, &AtomicU64); 11] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             ("helpdesk_messages_received_total", "Inbound messages handed to receive()", &self.received),
             ("helpdesk_messages_created_total", "Inbound messages that opened a ticket", &self.created),
             ("helpdesk_messages_threaded_total", "Inbound messages added to a ticket", &self.threaded),
@@ -78,6 +81,9 @@ impl Metrics {
             ("helpdesk_outbox_failed_total", "Outbound mails given up", &self.outbox_failed),
             ("helpdesk_outbox_retries_total", "Failed delivery attempts that will be retried", &self.outbox_retried),
             ("helpdesk_loop_suppressed_total", "Automatic mails not sent by loop protection", &self.loop_suppressed),
+            ("helpdesk_sla_warnings_total", "SLA clocks that reached the warning share of their goal", &self.sla_warnings),
+            ("helpdesk_sla_breaches_total", "SLA goals missed", &self.sla_breaches),
+            ("helpdesk_tickets_auto_closed_total", "Resolved tickets closed after auto_close_days", &self.auto_closed),
         ];
         for (name, help, v) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));

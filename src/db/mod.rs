@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod portal;
 pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};

@@ -205,7 +205,7 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
             tracing::warn!(asked = chunk.len(), got = present.len(), "mailbox: some messages vanished before they were fetched");
         }
         let raws: Vec<Vec<u8>> = present.iter().filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0))).collect();
-        let outcomes = receive_batch(ctx, raws, Utc::now()).await?;
+        let outcomes = receive_batch(ctx, raws, ctx.now()).await?;
         let committed = Utc::now();
         for (uid, outcome) in present.iter().zip(&outcomes) {
             if let Some(arrived) = by_uid[uid].1 {

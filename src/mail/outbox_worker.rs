@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::transport::{self, SendError, Smtp};
@@ -49,14 +48,14 @@ async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
     match ctx.db.read(db::outbox::next_due).await {
         Ok(Some(at)) => db::parse_ts(&at)
-            .map(|at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
+            .map(|at| (at - ctx.now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
             .unwrap_or(fallback),
         _ => fallback,
     }
 }
 
 async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow::Result<usize> {
-    let now = Utc::now();
+    let now = ctx.now();
     let due = ctx.db.read(move |c| db::outbox::due(c, now, 50)).await?;
     let mut sent = 0;
     for mut mail in due {
@@ -72,7 +71,7 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
             Ok(bytes) => transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &bytes).await,
             Err(e) => Err(SendError::Permanent(format!("composing: {e:#}"))),
         };
-        let now = Utc::now();
+        let now = ctx.now();
         let id = mail.id;
         match result {
             Ok(()) => {

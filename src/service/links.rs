@@ -59,6 +59,11 @@ impl Ctx {
         format!("{}/portal/invite/{token}", self.base())
     }
 
+    /// The ticket's page in the agent console.
+    pub fn console_url(&self, ticket_id: i64) -> String {
+        format!("{}/console/tickets/{}", self.base(), self.key(ticket_id))
+    }
+
     pub fn reset_url(&self, token: &str) -> String {
         format!("{}/portal/reset/{token}", self.base())
     }

@@ -8,12 +8,14 @@ pub mod lifecycle;
 pub mod links;
 pub mod notify;
 pub mod receive_email;
+pub mod sla_sweep;
 pub mod tickets;
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::business_hours::Calendar;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{SubjectToken, TicketId, TicketKey};
 use crate::telemetry::Metrics;
@@ -30,6 +32,28 @@ pub struct Ctx {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     pub support: EmailAddress,
     pub token: Arc<SubjectToken>,
+    /// The business calendar the SLA clocks count in.
+    pub calendar: Arc<Calendar>,
+    /// What "now" is for every use case, the sender and the sweeper.
+    pub clock: Arc<Clock>,
+}
+
+/// The daemon's clock: the system clock, moved by a fixed offset that only tests set
+/// (to see what the sweeper and the sender do hours or days later).
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_ms.fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Ctx {
@@ -49,6 +73,7 @@ impl Ctx {
         anyhow::ensure!(config.helpdesk.secret.len() >= 16, "helpdesk.secret must be at least 16 characters");
         let support = EmailAddress::parse(&config.helpdesk.support_address)?;
         let token = Arc::new(SubjectToken::new(&config.helpdesk.ticket_prefix));
+        let calendar = Arc::new(config.sla.calendar.build()?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -57,11 +82,22 @@ impl Ctx {
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             support,
             token,
+            calendar,
+            clock: Arc::new(Clock::default()),
         })
     }
 
     pub fn key(&self, id: i64) -> TicketKey {
         TicketKey::new(&self.config.helpdesk.ticket_prefix, TicketId(id))
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// How the SLA clocks are read at `now`.
+    pub fn sla_reading(&self, now: chrono::DateTime<chrono::Utc>) -> crate::domain::sla::Reading<'_> {
+        crate::domain::sla::Reading { calendar: &self.calendar, warn_percent: self.config.sla.warn_percent, now }
     }
 
     pub fn parse_key(&self, key: &str) -> Option<i64> {

@@ -43,13 +43,20 @@ struct MailVars {
     invite_url: String,
     invite_expires_days: i64,
     invite_expires_hours: i64,
+    /// SLA alerts: `assignment` or `resolution`, `warning` or `breach`, when it falls due.
+    alert_goal: String,
+    alert_kind: String,
+    due_at: String,
+    console_url: String,
 }
 
 struct Addressee<'a> {
     address: &'a str,
     name: &'a str,
     lang: &'a str,
-    role: Role,
+    /// The recipient's part in the ticket (none for agents' alerts): a reply to this mail
+    /// is threaded with it.
+    role: Option<Role>,
 }
 
 /// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
@@ -72,13 +79,13 @@ pub fn queue(
             address: &ticket.requester_email,
             name: &ticket.requester_name,
             lang: &ticket.requester_locale,
-            role: Role::Requester,
+            role: Some(Role::Requester),
         },
         Recipient::Partner if !partner_address.is_empty() => Addressee {
             address: partner_address,
             name: "",
             lang: &ctx.config.helpdesk.default_locale,
-            role: Role::Partner,
+            role: Some(Role::Partner),
         },
         Recipient::Partner => anyhow::bail!("a mail to a partner needs the partner's address"),
     };
@@ -161,8 +168,45 @@ pub fn queue_portal_link(
         invite_expires_hours: ttl_hours,
         ..Default::default()
     };
-    let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Role::Requester };
+    let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Some(Role::Requester) };
     enqueue(conn, ctx, ticket_id, &to, template, &vars, cause, now)
+}
+
+/// An SLA warning or breach, to the ticket's agent or the team address.
+pub fn queue_sla_alert(
+    conn: &Conn,
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    to: &str,
+    alert: &SlaAlert,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let lang = ctx.config.helpdesk.default_locale.clone();
+    let vars = MailVars {
+        lang: lang.clone(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        key: ctx.key(ticket.id).to_string(),
+        subject: ticket.subject.clone(),
+        customer_name: ticket.requester_name.clone(),
+        email: ticket.requester_email.clone(),
+        status_label: ticket.status.label(&lang).to_string(),
+        alert_goal: alert.goal.as_str().to_string(),
+        alert_kind: alert.kind.to_string(),
+        due_at: alert.due_at.clone(),
+        console_url: ctx.console_url(ticket.id),
+        ..Default::default()
+    };
+    let to = Addressee { address: to, name: "", lang: &lang, role: None };
+    enqueue(conn, ctx, Some(ticket.id), &to, Template::SlaAlert, &vars, Cause::Person, now)
+}
+
+/// What an SLA alert says.
+#[derive(Debug, Clone)]
+pub struct SlaAlert {
+    pub goal: crate::domain::sla::Goal,
+    pub kind: &'static str,
+    /// When the goal falls (or fell) due, in the calendar's time zone, as people read it.
+    pub due_at: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -213,7 +257,7 @@ fn enqueue(
         ticket_id,
         template: template.name(),
         recipient: to.address,
-        recipient_role: Some(to.role),
+        recipient_role: to.role,
         automatic: template.is_automatic(),
         message_id: &message_id,
         envelope_from: ctx.support.as_str(),

@@ -8,7 +8,6 @@ use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::Utc;
 
 use super::error::WebError;
 use crate::db::{self, agents::Agent, customers::Customer};
@@ -79,7 +78,7 @@ impl FromRequestParts<Ctx> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let now = Utc::now();
+        let now = ctx.now();
         let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
         let mut customer = match &session {
             Some(token) => accounts::session_customer(ctx, token, now).await?,

@@ -20,12 +20,17 @@ async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
 }
 
 async fn metrics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, WebError> {
-    let ((pending, failed), quarantined) =
-        ctx.db.read(|c| Ok::<_, rusqlite::Error>((db::outbox::backlog(c)?, db::inbound::quarantine_count(c)?))).await?;
+    let ((pending, failed), quarantined, breached) = ctx
+        .db
+        .read(|c| {
+            Ok::<_, rusqlite::Error>((db::outbox::backlog(c)?, db::inbound::quarantine_count(c)?, db::sla::open_breached(c)?))
+        })
+        .await?;
     let gauges = [
         ("helpdesk_outbox_pending", "Mails waiting to be sent (retries included)", pending),
         ("helpdesk_outbox_given_up", "Mails given up (refused for good, or undeliverable for 48 h)", failed),
         ("helpdesk_quarantine_open", "Quarantined messages not yet replayed", quarantined),
+        ("helpdesk_sla_open_breached", "Open tickets that missed an SLA goal", breached),
     ];
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render(&gauges)))
 }

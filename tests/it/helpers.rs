@@ -79,6 +79,8 @@ pub struct Options {
     pub support: Option<String>,
     pub db_dir: Option<PathBuf>,
     pub processed_folder: String,
+    /// Where SLA alerts of unassigned tickets go.
+    pub team_address: String,
 }
 
 impl Default for Options {
@@ -94,6 +96,7 @@ impl Default for Options {
             support: None,
             db_dir: None,
             processed_folder: String::new(),
+            team_address: String::new(),
         }
     }
 }
@@ -120,6 +123,7 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.smtp.from = format!("Helpdesk <{support}>");
     c.web.bind = "127.0.0.1:0".into();
     c.web.base_url = String::new();
+    c.sla.team_address = opts.team_address.clone();
     c
 }
 

@@ -9,5 +9,6 @@ mod lifecycle;
 mod outbox;
 mod portal;
 mod restart;
+mod sla;
 mod threading;
 mod tls;

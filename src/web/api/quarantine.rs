@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use chrono::Utc;
 
 use crate::db;
 use crate::service::{Ctx, receive_email};
@@ -23,6 +22,6 @@ pub async fn raw(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>)
 }
 
 pub async fn replay(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<Json<serde_json::Value>, WebError> {
-    let outcome = receive_email::replay(&ctx, id, Utc::now()).await?;
+    let outcome = receive_email::replay(&ctx, id, ctx.now()).await?;
     Ok(Json(serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() })))
 }

@@ -4,12 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db::{self, tickets::TicketRow};
-use crate::domain::sla;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
 use crate::service::agent_actions::{self, Command, Intake};
@@ -70,21 +69,24 @@ pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<Str
         .db
         .read(move |c| {
             let Some(t) = db::tickets::get(c, id)? else { return Ok::<_, WebError>(None) };
-            Ok(Some((t, db::messages::for_ticket(c, id)?, db::tickets::participants(c, id)?, db::tickets::history(c, id)?)))
+            let (messages, participants) = (db::messages::for_ticket(c, id)?, db::tickets::participants(c, id)?);
+            Ok(Some((t, messages, participants, db::tickets::history(c, id)?, db::sla::events(c, id)?)))
         })
         .await?;
-    let (t, messages, participants, history) = found.ok_or_else(not_found)?;
+    let (t, messages, participants, history, sla_events) = found.ok_or_else(not_found)?;
     let entered = db::tickets::entered(&history);
-    let now = Utc::now();
+    let now = ctx.now();
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
     let resolve_hours = ctx.config.sla.resolve_hours.for_priority(t.priority);
     let mut v = summary(&ctx, &t);
     v["messages"] = json!(messages);
     v["participants"] = json!(participants.iter().map(|(a, r)| json!({"address": a, "role": r})).collect::<Vec<_>>());
     v["history"] = json!(history);
+    let reading = ctx.sla_reading(now);
     v["sla"] = json!({
-        "assignment": sla::assignment_clock(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes), now),
-        "resolution": sla::resolution_clock(&entered, Duration::hours(resolve_hours), now),
+        "assignment": reading.assignment(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes)),
+        "resolution": reading.resolution(&entered, Duration::hours(resolve_hours)),
+        "events": sla_events,
     });
     Ok(Json(v))
 }
@@ -122,12 +124,12 @@ pub async fn create(
         channel,
         priority,
     };
-    let t = agent_actions::open_for_customer(&ctx, &agent, intake, Utc::now()).await?;
+    let t = agent_actions::open_for_customer(&ctx, &agent, intake, ctx.now()).await?;
     Ok((StatusCode::CREATED, Json(summary(&ctx, &t))))
 }
 
 async fn act(ctx: Ctx, agent: ApiAgent, key: String, cmd: Command) -> Result<Json<Value>, WebError> {
-    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, Utc::now()).await?;
+    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, ctx.now()).await?;
     Ok(Json(summary(&ctx, &t)))
 }
 

@@ -7,7 +7,6 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -85,7 +84,7 @@ pub async fn login(
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
         return r;
     }
-    match accounts::sign_in(&ctx, &f.email, &f.password, Utc::now()).await {
+    match accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
         Ok(Some(session)) => {
             limits.clear(&account);
             signed_in_response(&ctx, &v, &session.token, safe_next(&f.next))
@@ -166,7 +165,7 @@ pub async fn forgot(
     if let Err(e) = v.check_csrf(&ctx, &f.csrf).and_then(|()| mail_allowed(&limits, &v, &f.email)) {
         return error_page(&ctx, &v, e);
     }
-    if let Err(e) = accounts::request_reset(&ctx, &f.email, Utc::now()).await {
+    if let Err(e) = accounts::request_reset(&ctx, &f.email, ctx.now()).await {
         return error_page(&ctx, &v, e.into());
     }
     let tx = ctx.templates.texts(v.lang);
@@ -189,7 +188,7 @@ fn link_path(link: PortalLink, token: &str) -> String {
 /// The Conectare page behind a one-time link: the username shown, the password asked;
 /// a spent link explains itself and offers a new one.
 async fn link_page(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str) -> Response {
-    match accounts::link_target(ctx, link, token, Utc::now()).await {
+    match accounts::link_target(ctx, link, token, ctx.now()).await {
         Ok(Some(t)) if t.valid => password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None),
         Ok(Some(_)) => spent_page(ctx, v, link, token),
         Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
@@ -240,7 +239,7 @@ async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: 
     let confirm = f.confirm.as_deref().unwrap_or(&f.password);
     let tx = ctx.templates.texts(v.lang);
     let refused = |key: &str| say(tx, key, &[]);
-    let error = match accounts::set_password(ctx, link, token, &f.password, confirm, Utc::now()).await {
+    let error = match accounts::set_password(ctx, link, token, &f.password, confirm, ctx.now()).await {
         Ok(session) => return signed_in_response(ctx, v, &session.token, "/portal/requests?welcome=1"),
         Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
         Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
@@ -249,7 +248,7 @@ async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: 
         Err(SetPasswordError::Spent) => return spent_page(ctx, v, link, token),
         Err(SetPasswordError::Service(e)) => return error_page(ctx, v, e.into()),
     };
-    match accounts::link_target(ctx, link, token, Utc::now()).await {
+    match accounts::link_target(ctx, link, token, ctx.now()).await {
         Ok(Some(t)) => password_form(ctx, v, link, token, &t.customer.email, StatusCode::UNPROCESSABLE_ENTITY, Some(error)),
         Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
         Err(e) => error_page(ctx, v, e.into()),
@@ -280,7 +279,7 @@ async fn renew(ctx: &Ctx, limits: &Throttle, v: &Visitor, link: PortalLink, toke
     if let Err(e) = v.check_csrf(ctx, csrf) {
         return error_page(ctx, v, e);
     }
-    let target = match accounts::link_target(ctx, link, token, Utc::now()).await {
+    let target = match accounts::link_target(ctx, link, token, ctx.now()).await {
         Ok(Some(t)) => t,
         Ok(None) => return error_page(ctx, v, WebError::NotFound("link".into())),
         Err(e) => return error_page(ctx, v, e.into()),
@@ -288,7 +287,7 @@ async fn renew(ctx: &Ctx, limits: &Throttle, v: &Visitor, link: PortalLink, toke
     if let Err(e) = mail_allowed(limits, v, &target.customer.email) {
         return error_page(ctx, v, e);
     }
-    match accounts::renew_link(ctx, link, token, Utc::now()).await {
+    match accounts::renew_link(ctx, link, token, ctx.now()).await {
         Ok(email) => {
             let tx = ctx.templates.texts(v.lang);
             notice(ctx, v, StatusCode::OK, &say(tx, "login_title", &[]), &[say(tx, "link_renewed", &[("email", &email)])])

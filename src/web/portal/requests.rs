@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -229,7 +228,7 @@ pub async fn comment(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>
         let fb = Feedback { comment_error: Some(say(tx, "comment_empty", &[])), ..Default::default() };
         return request_page(&ctx, &v, customer, id, StatusCode::UNPROCESSABLE_ENTITY, fb).await;
     }
-    match customer_actions::contribute(&ctx, customer, id, &f.body, vec![], Utc::now()).await {
+    match customer_actions::contribute(&ctx, customer, id, &f.body, vec![], ctx.now()).await {
         Ok(_) => v.finish(Redirect::to(&format!("/portal/requests/{key}?done=comment#conversation")).into_response()),
         Err(ServiceError::Refused(_)) => {
             let fb = Feedback { comment: f.body, comment_error: Some(say(tx, "closed_no_comments", &[])), ..Default::default() };
@@ -316,7 +315,7 @@ pub async fn attach(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>,
     if form.files.is_empty() {
         return refuse(say(tx, "attach_empty", &[]), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match customer_actions::contribute(&ctx, customer, id, "", form.files, Utc::now()).await {
+    match customer_actions::contribute(&ctx, customer, id, "", form.files, ctx.now()).await {
         Ok(_) => v.finish(Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation")).into_response()),
         Err(ServiceError::Refused(_)) => refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await,
         Err(e) => error_page(&ctx, &v, e.into()),
@@ -440,7 +439,7 @@ pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Respon
     if let Some(missing) = missing {
         return new_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, subject, description, Some(say(tx, missing, &[])));
     }
-    match customer_actions::open_request(&ctx, customer, subject, description, form.files, Utc::now()).await {
+    match customer_actions::open_request(&ctx, customer, subject, description, form.files, ctx.now()).await {
         Ok(ticket) => {
             let key = ctx.key(ticket.id).to_string();
             v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response())

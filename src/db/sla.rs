@@ -1,0 +1,121 @@
+//! What the SLA sweeper reads (open tickets with their history) and writes (warnings and
+//! breaches, once each).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Conn, parse_ts, ts};
+use crate::domain::sla::{Entered, Goal};
+use crate::domain::ticket::{Priority, Status};
+
+/// An open ticket as its clocks need it.
+#[derive(Debug, Clone)]
+pub struct ClockInput {
+    pub id: i64,
+    pub priority: Priority,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub assignee_email: Option<String>,
+    pub history: Vec<Entered>,
+    /// Warnings and breaches already recorded: `(goal, kind)`.
+    pub recorded: Vec<(String, String)>,
+}
+
+const OPEN: &str = "('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
+
+/// Every ticket that is not resolved or closed, with its status history in order.
+pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
+    let mut tickets: Vec<ClockInput> = Vec::new();
+    let mut index = HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.id, t.priority, t.assigned_at, a.email FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
+         WHERE t.status IN {OPEN} ORDER BY t.id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let priority: String = r.get(1)?;
+        let assigned_at: Option<String> = r.get(2)?;
+        index.insert(r.get::<_, i64>(0)?, tickets.len());
+        tickets.push(ClockInput {
+            id: r.get(0)?,
+            priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+            assigned_at: assigned_at.as_deref().map(parse_ts).transpose()?,
+            assignee_email: r.get(3)?,
+            history: Vec::new(),
+            recorded: Vec::new(),
+        });
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT h.ticket_id, h.to_status, h.at FROM status_history h JOIN tickets t ON t.id = h.ticket_id
+         WHERE t.status IN {OPEN} ORDER BY h.ticket_id, h.id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, status, at): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        if let (Some(&i), Some(status)) = (index.get(&id), Status::parse(&status)) {
+            tickets[i].history.push(Entered { at: parse_ts(&at)?, status });
+        }
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.ticket_id, e.goal, e.kind FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.status IN {OPEN}"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            tickets[i].recorded.push((r.get(1)?, r.get(2)?));
+        }
+    }
+    Ok(tickets)
+}
+
+/// Records a warning or breach; false when it was already recorded.
+pub fn record_event(
+    conn: &Conn,
+    ticket_id: i64,
+    goal: Goal,
+    kind: &str,
+    notified: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO sla_events (ticket_id, goal, kind, at, notified) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (ticket_id, goal, kind) DO NOTHING",
+        )?
+        .execute(params![ticket_id, goal.as_str(), kind, ts(now), notified])?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaEvent {
+    pub goal: String,
+    pub kind: String,
+    pub at: String,
+    pub notified: Option<String>,
+}
+
+pub fn events(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<SlaEvent>> {
+    let mut stmt = conn.prepare_cached("SELECT goal, kind, at, notified FROM sla_events WHERE ticket_id = ? ORDER BY id")?;
+    let rows = stmt.query_map([ticket_id], |r| Ok(SlaEvent { goal: r.get(0)?, kind: r.get(1)?, at: r.get(2)?, notified: r.get(3)? }))?;
+    rows.collect()
+}
+
+/// Resolved tickets whose resolution is older than `before`: due for auto-close.
+pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= ? ORDER BY id")?;
+    let rows = stmt.query_map([ts(before)], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Open tickets with a recorded breach (a gauge for /metrics).
+pub fn open_breached(conn: &Conn) -> rusqlite::Result<i64> {
+    conn.prepare_cached(&format!(
+        "SELECT count(DISTINCT e.ticket_id) FROM sla_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'breach' AND t.status IN {OPEN}"
+    ))?
+    .query_row([], |r| r.get(0))
+    .optional()
+    .map(Option::unwrap_or_default)
+}

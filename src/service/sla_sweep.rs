@@ -1,0 +1,144 @@
+//! The SLA sweeper: reads every open ticket's clocks, records each warning and breach once
+//! (in the ticket's history), alerts the assigned agent or the team address, and closes
+//! tickets resolved longer ago than `auto_close_days`.
+
+use chrono::{DateTime, Duration, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::lifecycle;
+use super::notify::{self, Extras, SlaAlert};
+use super::{Ctx, ServiceError};
+use crate::db::{self, sla::ClockInput};
+use crate::domain::notification::Cause;
+use crate::domain::sla::{ClockView, Goal};
+use crate::domain::ticket::Event;
+use crate::telemetry::Metrics;
+
+/// What one sweep found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub open: usize,
+    pub warnings: usize,
+    pub breaches: usize,
+    pub auto_closed: usize,
+}
+
+/// A warning or breach a clock has reached and that is not recorded yet.
+struct Due {
+    ticket_id: i64,
+    goal: Goal,
+    kind: &'static str,
+    view: ClockView,
+    to: Option<String>,
+}
+
+/// The clocks of an open ticket at `now`.
+pub fn clocks(ctx: &Ctx, t: &ClockInput, now: DateTime<Utc>) -> [(Goal, ClockView); 2] {
+    let reading = ctx.sla_reading(now);
+    let sla = &ctx.config.sla;
+    [
+        (Goal::Assignment, reading.assignment(&t.history, t.assigned_at, Duration::minutes(sla.assign_minutes))),
+        (Goal::Resolution, reading.resolution(&t.history, Duration::hours(sla.resolve_hours.for_priority(t.priority)))),
+    ]
+}
+
+fn due_alerts(ctx: &Ctx, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due> {
+    let team = Some(ctx.config.sla.team_address.trim()).filter(|a| !a.is_empty());
+    let mut due = Vec::new();
+    for t in tickets {
+        for (goal, view) in clocks(ctx, t, now) {
+            for kind in view.alerts() {
+                if t.recorded.iter().any(|(g, k)| g == goal.as_str() && k == kind) {
+                    continue;
+                }
+                let to = t.assignee_email.clone().or_else(|| team.map(str::to_string));
+                due.push(Due { ticket_id: t.id, goal, kind, view: view.clone(), to });
+            }
+        }
+    }
+    due
+}
+
+/// One pass over the clocks at `now` (tests pass any instant).
+pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
+    let tickets = ctx.db.read(db::sla::open_clock_inputs).await?;
+    let due = due_alerts(ctx, &tickets, now);
+    let close_before = now - Duration::days(ctx.config.sla.auto_close_days);
+    let closing = if ctx.config.sla.auto_close_days > 0 {
+        ctx.db.read(move |c| db::sla::resolved_before(c, close_before)).await?
+    } else {
+        vec![]
+    };
+    let mut report = Sweep { open: tickets.len(), ..Default::default() };
+    if due.is_empty() && closing.is_empty() {
+        return Ok(report);
+    }
+    let c2 = ctx.clone();
+    let (recorded, closed) = ctx
+        .db
+        .write(move |conn| {
+            let mut recorded = Vec::new();
+            for d in due {
+                if !db::sla::record_event(conn, d.ticket_id, d.goal, d.kind, d.to.as_deref(), now)? {
+                    continue;
+                }
+                let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else { continue };
+                if let Some(to) = &d.to {
+                    let alert = SlaAlert { goal: d.goal, kind: d.kind, due_at: due_text(&c2, &d.view, now) };
+                    notify::queue_sla_alert(conn, &c2, &ticket, to, &alert, now)?;
+                }
+                recorded.push(d.kind);
+            }
+            let mut closed = 0;
+            for id in closing {
+                // Checked again inside the transaction: a reply may have reopened it.
+                let Some(ticket) = db::tickets::get(conn, id)? else { continue };
+                match lifecycle::apply(conn, &c2, &ticket, Event::AutoClose, "system", &Extras::default(), Cause::Person, now) {
+                    Ok(_) => closed += 1,
+                    Err(ServiceError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok::<_, ServiceError>((recorded, closed))
+        })
+        .await?;
+    for kind in recorded {
+        if kind == "breach" {
+            report.breaches += 1;
+            Metrics::inc(&ctx.metrics.sla_breaches);
+        } else {
+            report.warnings += 1;
+            Metrics::inc(&ctx.metrics.sla_warnings);
+        }
+    }
+    report.auto_closed = closed;
+    for _ in 0..closed {
+        Metrics::inc(&ctx.metrics.auto_closed);
+    }
+    if report.warnings + report.breaches + report.auto_closed > 0 {
+        ctx.outbox_wakeup.notify_one();
+        tracing::info!(warnings = report.warnings, breaches = report.breaches, auto_closed = report.auto_closed, "SLA sweep");
+    }
+    Ok(report)
+}
+
+/// When the goal falls due, in the calendar's zone: `25.11.2026 14:30 (Europe/Bucharest)`.
+fn due_text(ctx: &Ctx, view: &ClockView, now: DateTime<Utc>) -> String {
+    let tz: chrono_tz::Tz = ctx.config.sla.calendar.time_zone.parse().unwrap_or(chrono_tz::Europe::Bucharest);
+    let at = view.due_at.unwrap_or(now).with_timezone(&tz);
+    format!("{} ({tz})", at.format("%d.%m.%Y %H:%M"))
+}
+
+/// Sweeps every `sweep_interval_secs` until `shutdown`.
+pub async fn run(ctx: Ctx, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let every = std::time::Duration::from_secs(ctx.config.sla.sweep_interval_secs);
+    loop {
+        if let Err(e) = sweep(&ctx, ctx.now()).await {
+            tracing::error!(error = %e, "SLA sweep failed; trying again at the next tick");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

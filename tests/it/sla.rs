@@ -1,0 +1,133 @@
+//! The SLA sweeper on the daemon's clock moved forward (the injected clock): each warning
+//! and breach is recorded and mailed exactly once, to the team while unassigned and to the
+//! agent after; resolved tickets close by themselves.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::helpers::{Options, TestApp, mailbox, unique, wait_mail};
+use helpdesk::service::sla_sweep::{self, Sweep};
+
+/// Waits until the mailbox has been quiet for two seconds; returns what it holds.
+async fn settled(user: &str) -> Vec<(String, String)> {
+    let mut last = mailbox(user).await.len();
+    let mut quiet = 0;
+    while quiet < 20 {
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        let n = mailbox(user).await.len();
+        if n == last { quiet += 1 } else { last = n; quiet = 0 }
+    }
+    mailbox(user).await.into_iter().map(|(_, m)| (m.subject, m.text)).collect()
+}
+
+fn created_at(t: &serde_json::Value) -> DateTime<Utc> {
+    t["created_at"].as_str().unwrap().parse().unwrap()
+}
+
+/// Moves the app's clock to `at` (never back) and sweeps there, as the running sweeper
+/// would; the mail it queues is due at once on that clock.
+async fn sweep_at(app: &TestApp, at: DateTime<Utc>) -> Sweep {
+    let ahead = at - app.ctx.now();
+    if ahead > Duration::zero() {
+        app.ctx.clock.advance(ahead);
+    }
+    sla_sweep::sweep(&app.ctx, app.ctx.now()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn warnings_and_breaches_are_announced_once_each() {
+    let team = format!("{}@example.test", unique("team"));
+    let app = TestApp::spawn_with(Options { team_address: team.clone(), ..Default::default() }).await;
+    let customer = format!("{}@customer.test", unique("sla"));
+    let body = json!({"requester_email": customer, "subject": "Serverul nu răspunde", "description": "De la 9.", "channel": "phone"});
+    let (s, t) = app.api("POST", "/tickets", Some(body)).await;
+    assert_eq!(s, 201, "{t}");
+    let key = t["key"].as_str().unwrap().to_string();
+    let opened = created_at(&app.ticket(&key).await);
+    // The instants at which 10, 25 (past the 80 % warning) and 31 working minutes have passed.
+    let after = |m: i64| app.ctx.calendar.add_working(opened, Duration::minutes(m)).unwrap();
+
+    assert_eq!(sweep_at(&app, after(10)).await, Sweep { open: 1, ..Default::default() });
+    assert_eq!(sweep_at(&app, after(25)).await.warnings, 1);
+    assert_eq!(sweep_at(&app, after(26)).await.warnings, 0, "a warning is announced once");
+    assert_eq!(sweep_at(&app, after(31)).await.breaches, 1);
+    let again = sweep_at(&app, after(45)).await;
+    assert_eq!((again.warnings, again.breaches), (0, 0), "a breach is announced once");
+
+    wait_mail(&team, |m| m.subject.contains("SLA depășit")).await;
+    let mail = settled(&team).await;
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    assert!(mail[0].0.contains(&format!("[{key}]")) && mail[0].0.contains("SLA aproape de termen: alocare"), "{mail:#?}");
+    assert!(mail[1].0.contains("SLA depășit: alocare"));
+    assert!(mail[1].1.contains(&format!("/console/tickets/{key}")));
+
+    // The history and the API show the events and the clock.
+    let t = app.ticket(&key).await;
+    let events: Vec<(String, String)> = t["sla"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["goal"].as_str().unwrap().into(), e["kind"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(events, vec![("assignment".into(), "warning".into()), ("assignment".into(), "breach".into())]);
+    assert_eq!(t["sla"]["events"][0]["notified"], team.as_str());
+
+    // Once assigned, the resolution clock alerts the agent instead.
+    let (s, _) = app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
+    assert_eq!(s, 200);
+    let agent_before = mailbox("agent@example.test").await.len();
+    let late = app.ctx.calendar.add_working(opened, Duration::hours(23)).unwrap();
+    assert_eq!(sweep_at(&app, late).await.warnings, 1, "80 % of the 24 h resolution goal");
+    wait_mail("agent@example.test", |m| m.subject.contains(&key) && m.subject.contains("rezolvare")).await;
+    assert_eq!(mailbox("agent@example.test").await.len(), agent_before + 1);
+    assert_eq!(settled(&team).await.len(), 2, "the team gets nothing more");
+
+    let (_, metrics) = app.get(&format!("{}/metrics", app.base)).await;
+    assert!(metrics.contains("helpdesk_sla_warnings_total 2"), "{metrics}");
+    assert!(metrics.contains("helpdesk_sla_breaches_total 1"));
+    assert!(metrics.contains("helpdesk_sla_open_breached 1"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn waiting_for_the_customer_pauses_the_clock() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("pause"));
+    let body = json!({"requester_email": customer, "subject": "Licență", "description": "Expiră.", "channel": "phone", "priority": "urgent"});
+    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
+    let key = t["key"].as_str().unwrap().to_string();
+    app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
+    app.api("POST", &format!("/tickets/{key}/request-info"), Some(json!({"message": "Ce versiune?"}))).await;
+    let t = app.ticket(&key).await;
+    let clock = &t["sla"]["resolution"];
+    assert_eq!((clock["state"].as_str(), clock["paused"].as_bool()), (Some("paused"), Some(true)), "{clock}");
+    assert_eq!(clock["goal_seconds"], 4 * 3600, "urgent: 4 h");
+    assert!(clock["due_at"].is_null(), "a paused clock has no due time");
+    // However long the customer takes, a paused ticket raises nothing.
+    let s = sweep_at(&app, app.ctx.now() + Duration::days(30)).await;
+    assert_eq!((s.warnings, s.breaches), (0, 0), "{s:?}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolved_tickets_close_after_the_quiet_days() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("close"));
+    let body = json!({"requester_email": customer, "subject": "Parolă", "description": "Resetare.", "channel": "phone"});
+    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
+    let key = t["key"].as_str().unwrap().to_string();
+    app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
+    app.api("POST", &format!("/tickets/{key}/resolve"), Some(json!({"resolution": "Resetată."}))).await;
+    let resolved = app.ctx.now();
+    assert_eq!(sweep_at(&app, resolved + Duration::days(4)).await.auto_closed, 0);
+    assert_eq!(app.status_of(&key).await, "resolved");
+    assert_eq!(sweep_at(&app, resolved + Duration::days(5) + Duration::minutes(1)).await.auto_closed, 1);
+    assert_eq!(app.status_of(&key).await, "closed");
+    assert_eq!(sweep_at(&app, resolved + Duration::days(9)).await.auto_closed, 0);
+    let t = app.ticket(&key).await;
+    assert_eq!(t["history"].as_array().unwrap().last().unwrap()["actor"], "system");
+    wait_mail(&customer, |m| m.text.contains("Închis")).await;
+    app.stop().await;
+}
