@@ -47,3 +47,21 @@ pub fn find_by_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Option<A
     .query_row([token_hash], from_row)
     .optional()
 }
+
+pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Agent> {
+    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?.query_row([id], from_row)
+}
+
+/// The agent with this address and their password hash.
+pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Agent, String)>> {
+    conn.prepare_cached("SELECT id, email, name, role, password_hash FROM agents WHERE email = ?")?
+        .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
+        .optional()
+}
+
+/// Every agent, by name.
+pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
+    let mut stmt = conn.prepare_cached("SELECT id, email, name, role FROM agents ORDER BY name, email")?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
+}

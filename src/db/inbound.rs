@@ -43,6 +43,15 @@ pub fn release(conn: &Conn, raw_id: i64, now: DateTime<Utc>) -> rusqlite::Result
     Ok(())
 }
 
+/// Takes an entry out of quarantine without processing it (the raw bytes stay); false
+/// when there is no such entry still waiting.
+pub fn discard(conn: &Conn, quarantine_id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let Some(raw_id) = quarantined_raw_id(conn, quarantine_id)? else { return Ok(false) };
+    set_outcome(conn, raw_id, "discarded", None)?;
+    release(conn, raw_id, now)?;
+    Ok(true)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Quarantined {
     pub id: i64,

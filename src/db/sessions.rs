@@ -17,6 +17,25 @@ pub fn insert_for_customer(
     Ok(())
 }
 
+pub fn insert_for_agent(
+    conn: &Conn,
+    agent_id: i64,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)")?
+        .execute(params![token_hash, agent_id, ts(now), ts(expires_at)])?;
+    Ok(())
+}
+
+/// The agent a live session belongs to.
+pub fn agent_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT agent_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND agent_id IS NOT NULL")?
+        .query_row(params![token_hash, ts(now)], |r| r.get(0))
+        .optional()
+}
+
 /// The customer a live session belongs to.
 pub fn customer_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL")?

@@ -119,3 +119,12 @@ pub fn open_breached(conn: &Conn) -> rusqlite::Result<i64> {
     .optional()
     .map(Option::unwrap_or_default)
 }
+
+/// Tickets whose clock runs but whose due time is not stored.
+pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tickets WHERE status IN ('waiting_for_support', 'in_progress') AND sla_due_at IS NULL",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}

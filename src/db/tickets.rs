@@ -75,12 +75,15 @@ pub struct NewTicketRow<'a> {
     pub channel: Channel,
     pub requester_id: i64,
     pub linked_from_id: Option<i64>,
+    /// When the time to assignment runs out.
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
+             sla_due_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )?
     .query_row(
         params![
@@ -91,7 +94,8 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite
             t.requester_id,
             t.linked_from_id,
             ts(now),
-            ts(now)
+            ts(now),
+            t.sla_due_at.map(ts)
         ],
         |r| r.get(0),
     )
@@ -143,6 +147,17 @@ pub fn save_state(
 /// Something happened on the ticket (a message): its last update moves.
 pub fn touch(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?.execute(params![ts(now), id])?;
+    Ok(())
+}
+
+pub fn set_priority(conn: &Conn, id: i64, priority: Priority, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?")?
+        .execute(params![priority.as_str(), ts(now), id])?;
+    Ok(())
+}
+
+pub fn set_merged_into(conn: &Conn, id: i64, into: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET merged_into_id = ? WHERE id = ?")?.execute(params![into, id])?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::notify::{self, PortalLink};
 use super::{Ctx, ServiceError, links};
-use crate::db::{self, customers::Customer};
+use crate::db::{self, agents::Agent, customers::Customer};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::notification::Cause;
 use crate::domain::password::{Password, WeakPassword};
@@ -145,6 +145,42 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>)
         })
         .await?;
     Ok(Some(NewSession { token, customer }))
+}
+
+/// An agent's sign-in to the console: a new session when the password matches.
+pub async fn agent_sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<(String, Agent)>, ServiceError> {
+    let email = email.trim().to_string();
+    let found = ctx.db.read(move |c| db::agents::credentials(c, &email)).await?;
+    let (agent, hash) = match found {
+        Some((agent, hash)) => (Some(agent), hash),
+        None => (None, decoy_hash().to_string()),
+    };
+    let password = password.to_string();
+    let matches = blocking(move || verify_password(&hash, &password)).await?;
+    let Some(agent) = agent.filter(|_| matches) else { return Ok(None) };
+    let token = links::new_token();
+    let (session_hash, id) = (links::hash_token(&token), agent.id);
+    let expires = now + Duration::days(ctx.config.portal.session_days);
+    ctx.db
+        .write(move |c| {
+            db::sessions::delete_expired(c, now)?;
+            db::sessions::insert_for_agent(c, id, &session_hash, expires, now)
+        })
+        .await?;
+    Ok(Some((token, agent)))
+}
+
+/// The agent a console session cookie belongs to, while the session lasts.
+pub async fn session_agent(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Result<Option<Agent>, ServiceError> {
+    let hash = links::hash_token(token);
+    let found = ctx
+        .db
+        .read(move |c| match db::sessions::agent_of(c, &hash, now)? {
+            Some(id) => db::agents::get(c, id).map(Some),
+            None => Ok(None),
+        })
+        .await?;
+    Ok(found)
 }
 
 pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), ServiceError> {

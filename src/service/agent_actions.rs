@@ -22,6 +22,9 @@ pub enum Command {
     ThirdParty { partner_email: String, message: String },
     Resolve { resolution: String },
     Close,
+    SetPriority { priority: Priority },
+    /// Closes this ticket as a duplicate of `into` (its people join `into`).
+    Merge { into: String },
 }
 
 fn required(text: &str, what: &str) -> Result<String, ServiceError> {
@@ -77,6 +80,13 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
             (Event::Resolve, Some(("agent", resolution)))
         }
         Command::Close => (Event::Close, None),
+        // Not life-cycle events: no transition, no mail.
+        Command::SetPriority { priority } => {
+            db::tickets::set_priority(conn, id, priority, now)?;
+            lifecycle::refresh_sla_due(conn, ctx, id, now)?;
+            return db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()));
+        }
+        Command::Merge { into } => return merge(conn, ctx, agent, &ticket, &into, now),
     };
     // A refused command returns here, and the rolled-back transaction stores nothing.
     let (updated, _) = lifecycle::apply(conn, ctx, &ticket, event, &agent.email, &extras, Cause::Person, now)?;
@@ -87,6 +97,29 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
         tickets::store_message(conn, id, kind, &agent.email, "", &Body::typed(&text), None, None, &[], now)?;
     }
     Ok(updated)
+}
+
+/// Closes `dup` into `into_key`: its participants join the other ticket, both get a note,
+/// and the duplicate remembers where it went.
+fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+    let into = ctx.parse_key(into_key.trim()).ok_or_else(|| ServiceError::Invalid(format!("{into_key:?} is not a ticket key")))?;
+    if into == dup.id {
+        return Err(ServiceError::Invalid("a ticket cannot be merged into itself".into()));
+    }
+    let target = db::tickets::get(conn, into)?.ok_or_else(|| ServiceError::Invalid(format!("no ticket {into_key}")))?;
+    if target.status == crate::domain::ticket::Status::Closed {
+        return Err(ServiceError::Invalid(format!("{} is closed; merge into an open ticket", ctx.key(into))));
+    }
+    let (dup_key, into_key) = (ctx.key(dup.id).to_string(), ctx.key(into).to_string());
+    let (closed, _) = lifecycle::apply(conn, ctx, dup, Event::Close, &agent.email, &Extras::default(), Cause::Person, now)?;
+    for (address, _) in db::tickets::participants(conn, dup.id)? {
+        db::tickets::add_participant(conn, into, &address, Role::Cc)?;
+    }
+    db::tickets::set_merged_into(conn, dup.id, into)?;
+    let note = |text: String| Body::typed(&text);
+    tickets::store_message(conn, dup.id, "note", &agent.email, "", &note(format!("Merged into {into_key}.")), None, None, &[], now)?;
+    tickets::store_message(conn, into, "note", &agent.email, "", &note(format!("{dup_key} was merged into this ticket.")), None, None, &[], now)?;
+    Ok(closed)
 }
 
 /// A ticket an agent opens for a customer (phone intake, or mail forwarded by hand).

@@ -7,7 +7,7 @@ use super::notify::{self, Extras};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::notification::Cause;
-use crate::domain::ticket::{Event, Transition, transition};
+use crate::domain::ticket::{Clock, Event, Transition, transition};
 
 /// Applies `event` to `ticket` in the caller's transaction; returns the ticket as it now is.
 #[allow(clippy::too_many_arguments)]
@@ -27,10 +27,35 @@ pub fn apply(
     if t.status_changed() {
         db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }
+    if t.status_changed() || t.state.assignee != ticket.assignee_id {
+        refresh_sla_due(conn, ctx, ticket.id, now)?;
+    }
     let updated = db::tickets::get(conn, ticket.id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
     for n in &t.notify {
         notify::queue(conn, ctx, &updated, *n, extras, cause, now)?;
     }
     Ok((updated, t))
+}
+
+/// Recomputes when the ticket's running SLA clock runs out (the queue's sort key): the
+/// assignment clock while unassigned, then the resolution clock; none while paused.
+pub fn refresh_sla_due(conn: &Conn, ctx: &Ctx, id: i64, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+    let due = if ticket.status.clock() != Clock::Running {
+        None
+    } else {
+        let history = db::tickets::entered(&db::tickets::history(conn, id)?);
+        let reading = ctx.sla_reading(now);
+        let sla = &ctx.config.sla;
+        match ticket.assigned_at.as_deref().map(db::parse_ts).transpose()? {
+            None => reading.assignment(&history, None, chrono::Duration::minutes(sla.assign_minutes)).due_at,
+            Some(_) => {
+                let goal = chrono::Duration::hours(sla.resolve_hours.for_priority(ticket.priority));
+                reading.resolution(&history, goal).due_at
+            }
+        }
+    };
+    db::queue::set_sla_due(conn, id, due)?;
+    Ok(())
 }

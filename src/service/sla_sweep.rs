@@ -61,6 +61,14 @@ fn due_alerts(ctx: &Ctx, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due>
 
 /// One pass over the clocks at `now` (tests pass any instant).
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
+    // Running tickets without a due time (stored before the queue kept one) get theirs.
+    let missing = ctx.db.read(db::sla::running_without_due).await?;
+    if !missing.is_empty() {
+        let c2 = ctx.clone();
+        ctx.db
+            .write(move |conn| missing.iter().try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, id, now)))
+            .await?;
+    }
     let tickets = ctx.db.read(db::sla::open_clock_inputs).await?;
     let due = due_alerts(ctx, &tickets, now);
     let close_before = now - Duration::days(ctx.config.sla.auto_close_days);

@@ -58,6 +58,9 @@ pub struct JsonBody<T>(pub T);
 /// cannot compute the field.
 pub struct Visitor {
     pub customer: Option<Customer>,
+    /// The agent signed in to the console (a cookie of its own).
+    pub agent: Option<Agent>,
+    pub agent_session: Option<String>,
     pub lang: &'static str,
     pub session: Option<String>,
     pub ip: IpAddr,
@@ -70,6 +73,7 @@ pub struct Visitor {
 }
 
 pub const SESSION_COOKIE: &str = "hd_session";
+pub const AGENT_SESSION_COOKIE: &str = "hd_agent_session";
 const CSRF_COOKIE: &str = "hd_csrf";
 const LANG_COOKIE: &str = "hd_lang";
 
@@ -82,6 +86,11 @@ impl FromRequestParts<Ctx> for Visitor {
         let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
         let mut customer = match &session {
             Some(token) => accounts::session_customer(ctx, token, now).await?,
+            None => None,
+        };
+        let agent_session = jar.get(AGENT_SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
+        let agent = match &agent_session {
+            Some(token) => accounts::session_agent(ctx, token, now).await?,
             None => None,
         };
         let asked = parts.uri.query().and_then(|q| {
@@ -111,6 +120,8 @@ impl FromRequestParts<Ctx> for Visitor {
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         Ok(Visitor {
             customer,
+            agent,
+            agent_session,
             lang,
             session,
             ip,

@@ -1,0 +1,92 @@
+//! The agents' queue: open tickets, unassigned first, then by when their SLA runs out.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use rusqlite::types::Type;
+
+use super::{Conn, ts};
+use crate::domain::ticket::{Priority, Status};
+
+const OPEN: &str = "t.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
+
+/// Which part of the queue to show; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only this agent's tickets.
+    pub assignee: Option<i64>,
+    pub unassigned: bool,
+    pub status: Option<Status>,
+    /// Only tickets whose clock ran out before this instant, or that recorded a breach.
+    pub breached_at: Option<DateTime<Utc>>,
+    /// Matched against the subject and the requester's address and name; a ticket id too.
+    pub text: Option<String>,
+    pub id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub id: i64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub requester_email: String,
+    pub requester_name: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub sla_due_at: Option<String>,
+    pub updated_at: String,
+}
+
+const WHERE: &str = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
+    AND (?3 IS NULL OR t.status = ?3)
+    AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
+    AND (?5 IS NULL OR t.id = ?6 OR t.subject LIKE ?5 ESCAPE '\\' OR c.email LIKE ?5 ESCAPE '\\' OR c.name LIKE ?5 ESCAPE '\\')";
+
+fn like(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
+/// One page of the queue and how many tickets match in all.
+pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
+    let pattern = f.text.as_deref().map(like);
+    let breached = f.breached_at.map(ts);
+    let status = f.status.map(Status::as_str);
+    let args = params![f.assignee, f.unassigned, status, breached, pattern, f.id];
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.requester_id WHERE {OPEN} AND {WHERE}"))?
+        .query_row(args, |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at
+         FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
+         WHERE {OPEN} AND {WHERE}
+         ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
+    ))?;
+    let rows = stmt.query_map(
+        params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset],
+        |r| {
+            let bad = |col: usize, v: String| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("unknown {v:?}").into());
+            let (status, priority): (String, String) = (r.get(2)?, r.get(3)?);
+            Ok(QueueRow {
+                id: r.get(0)?,
+                subject: r.get(1)?,
+                status: Status::parse(&status).ok_or_else(|| bad(2, status.clone()))?,
+                priority: Priority::parse(&priority).ok_or_else(|| bad(3, priority.clone()))?,
+                requester_email: r.get(4)?,
+                requester_name: r.get(5)?,
+                assignee_id: r.get(6)?,
+                assignee_name: r.get(7)?,
+                sla_due_at: r.get(8)?,
+                updated_at: r.get(9)?,
+            })
+        },
+    )?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+/// Keeps the queue's sort key after a change of status, assignee or priority.
+pub fn set_sla_due(conn: &Conn, id: i64, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?.execute(params![due.map(ts), id])?;
+    Ok(())
+}
