@@ -51,6 +51,9 @@ pub enum AgentCommand {
         email: String,
         #[arg(long)]
         name: String,
+        /// An admin also manages agents and partners in the console.
+        #[arg(long)]
+        admin: bool,
     },
     /// Print a new API token for the agent.
     Token { email: String },

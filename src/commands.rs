@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+
 use chrono::Utc;
 
 use crate::config::Config;
@@ -108,23 +108,20 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     Ok(())
 }
 
-pub async fn agent_add(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email)?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = argon2::Argon2::default()
-        .hash_password(password.expose().as_bytes(), &SaltString::generate(&mut OsRng))
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
-        .to_string();
+    let hash = crate::service::accounts::hash_password(&password)?;
     let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
     let name = name.trim().to_string();
     let agent = db
-        .write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, Utc::now()))
+        .write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, if admin { "admin" } else { "agent" }, Utc::now()))
         .await?;
     db.close().await;
-    println!("agent {} ({}) saved", agent.email, agent.name);
+    println!("agent {} ({}, {}) saved", agent.email, agent.name, agent.role);
     Ok(())
 }
 

@@ -28,7 +28,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { paths, quarantined } => commands::import(config, &paths, quarantined).await,
-        Command::Agent { command: AgentCommand::Add { email, name } } => commands::agent_add(&config, &email, &name).await,
+        Command::Agent { command: AgentCommand::Add { email, name, admin } } => {
+            commands::agent_add(&config, &email, &name, admin).await
+        }
         Command::Agent { command: AgentCommand::Token { email } } => commands::agent_token(&config, &email).await,
         Command::SendTest { from, subject, body } => commands::send_test(&config, &from, &subject, &body).await,
     }

@@ -18,13 +18,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
 }
 
 /// Creates the agent, or updates name and password of an existing one.
-pub fn upsert(conn: &Conn, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Agent> {
+/// `role` is `agent` or `admin`.
+pub fn upsert(conn: &Conn, email: &str, name: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> rusqlite::Result<Agent> {
     conn.prepare_cached(
-        "INSERT INTO agents (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash
+        "INSERT INTO agents (email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role
          RETURNING id, email, name, role",
     )?
-    .query_row(params![email, name, password_hash, ts(now)], from_row)
+    .query_row(params![email, name, password_hash, role, ts(now)], from_row)
 }
 
 pub fn find_by_email(conn: &Conn, email: &str) -> rusqlite::Result<Option<Agent>> {

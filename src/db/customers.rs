@@ -13,11 +13,13 @@ pub struct Customer {
     pub name: String,
     pub locale: String,
     pub time_zone: String,
+    pub phone: String,
     /// Whether a portal password is set.
     pub has_password: bool,
 }
 
-const SELECT: &str = "SELECT id, email, name, locale, time_zone, password_hash IS NOT NULL AS has_password FROM customers";
+const SELECT: &str =
+    "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password FROM customers";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -26,6 +28,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
         name: r.get("name")?,
         locale: r.get("locale")?,
         time_zone: r.get("time_zone")?,
+        phone: r.get("phone")?,
         has_password: r.get("has_password")?,
     })
 }
@@ -57,6 +60,7 @@ pub fn insert(
         name: name.to_string(),
         locale: locale.to_string(),
         time_zone: time_zone.to_string(),
+        phone: String::new(),
         has_password: false,
     })
 }
@@ -64,7 +68,7 @@ pub fn insert(
 /// The customer with this address and their password hash (None when no password is set).
 pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Customer, Option<String>)>> {
     conn.prepare_cached(
-        "SELECT id, email, name, locale, time_zone, password_hash IS NOT NULL AS has_password, password_hash
+        "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password, password_hash
          FROM customers WHERE email = ?",
     )?
         .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
@@ -80,6 +84,27 @@ pub fn set_password_hash(conn: &Conn, id: i64, hash: &str) -> rusqlite::Result<(
 pub fn set_preferences(conn: &Conn, id: i64, locale: &str, time_zone: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE customers SET locale = ?, time_zone = ? WHERE id = ?")?
         .execute(params![locale, time_zone, id])?;
+    Ok(())
+}
+
+/// Customers whose address, name or phone contains `term` (phone digits match without
+/// spaces or dashes), for phone intake.
+pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+    let like = format!("%{}%", term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let digits: String = term.chars().filter(char::is_ascii_digit).collect();
+    let phone = (digits.len() >= 4).then(|| format!("%{digits}%"));
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE email LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\'
+            OR (?2 IS NOT NULL AND replace(replace(replace(phone, ' ', ''), '-', ''), '.', '') LIKE ?2)
+         ORDER BY name, email LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![like, phone, limit], from_row)?;
+    rows.collect()
+}
+
+/// Fills in a phone number learnt at intake when none is known.
+pub fn set_phone_if_empty(conn: &Conn, id: i64, phone: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE customers SET phone = ? WHERE id = ? AND phone = ''")?.execute(params![phone, id])?;
     Ok(())
 }
 

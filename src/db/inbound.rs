@@ -59,7 +59,8 @@ pub struct Quarantined {
     pub reason: String,
     pub created_at: String,
     pub size: i64,
-    /// The first bytes of the message, as text, to see what it was.
+    /// Its From, To, Subject and Date lines as they came (or the first bytes when it has
+    /// none), to see what it was.
     pub preview: String,
 }
 
@@ -70,7 +71,7 @@ pub fn quarantine_count(conn: &Conn) -> rusqlite::Result<i64> {
 /// Quarantined messages not yet released by a replay, oldest first.
 pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 300)
+        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 16384)
          FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id
          WHERE q.released_at IS NULL ORDER BY q.id",
     )?;
@@ -82,7 +83,7 @@ pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
             reason: r.get(2)?,
             created_at: r.get(3)?,
             size: r.get(4)?,
-            preview: String::from_utf8_lossy(&head).into_owned(),
+            preview: preview(&head),
         })
     })?;
     rows.collect()
@@ -106,4 +107,26 @@ pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Op
 
 pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
     conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
+}
+
+/// The header lines people recognise a message by; the first bytes when there are none.
+fn preview(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(head);
+    let header = text.split("\r\n\r\n").next().unwrap_or("").split("\n\n").next().unwrap_or("");
+    let wanted = ["from:", "to:", "subject:", "date:"];
+    let lines: Vec<&str> = header
+        .lines()
+        .filter(|l| wanted.iter().any(|w| l.get(..w.len()).is_some_and(|p| p.eq_ignore_ascii_case(w))))
+        .collect();
+    if lines.is_empty() { text.chars().take(300).collect() } else { lines.join("\n") }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_preview_shows_the_lines_people_know_a_mail_by() {
+        let raw = b"Received: from x by y\r\n\tlong\r\nFrom: <<<@@@>>>\r\nSubject: fara expeditor\r\n\r\nbody";
+        assert_eq!(super::preview(raw), "From: <<<@@@>>>\nSubject: fara expeditor");
+        assert_eq!(super::preview(b"\xff\xfe garbage"), "\u{fffd}\u{fffd} garbage");
+    }
 }

@@ -37,6 +37,7 @@ pub struct QueueRow {
     pub assignee_name: Option<String>,
     pub sla_due_at: Option<String>,
     pub updated_at: String,
+    pub assigned_at: Option<String>,
 }
 
 const WHERE: &str = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
@@ -58,7 +59,8 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         .prepare_cached(&format!("SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.requester_id WHERE {OPEN} AND {WHERE}"))?
         .query_row(args, |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at
+        "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
+                t.assigned_at
          FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
          WHERE {OPEN} AND {WHERE}
          ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
@@ -79,6 +81,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 assignee_name: r.get(7)?,
                 sla_due_at: r.get(8)?,
                 updated_at: r.get(9)?,
+                assigned_at: r.get(10)?,
             })
         },
     )?;
@@ -89,4 +92,20 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
 pub fn set_sla_due(conn: &Conn, id: i64, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?.execute(params![due.map(ts), id])?;
     Ok(())
+}
+
+/// The status histories of some tickets, in order, for their clocks.
+pub fn histories(conn: &Conn, ids: &[i64]) -> anyhow::Result<std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>>> {
+    let mut out: std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached("SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
+    for &id in ids {
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let (status, at): (String, String) = (r.get(0)?, r.get(1)?);
+            if let Some(status) = Status::parse(&status) {
+                out.entry(id).or_default().push(crate::domain::sla::Entered { at: super::parse_ts(&at)?, status });
+            }
+        }
+    }
+    Ok(out)
 }

@@ -126,6 +126,8 @@ fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str,
 pub struct Intake {
     pub requester_email: String,
     pub requester_name: String,
+    /// A phone number to remember on the customer (phone intake), or empty.
+    pub requester_phone: String,
     pub subject: String,
     pub description: String,
     pub channel: Channel,
@@ -141,7 +143,7 @@ pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: Da
     let ticket = ctx
         .db
         .write(move |conn| {
-            tickets::open(
+            let ticket = tickets::open(
                 conn,
                 &c,
                 NewTicket {
@@ -159,7 +161,12 @@ pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: Da
                     actor: &actor,
                 },
                 now,
-            )
+            )?;
+            let phone = intake.requester_phone.trim();
+            if !phone.is_empty() {
+                db::customers::set_phone_if_empty(conn, ticket.requester_id, phone)?;
+            }
+            Ok::<_, ServiceError>(ticket)
         })
         .await?;
     ctx.outbox_wakeup.notify_one();

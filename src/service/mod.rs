@@ -7,6 +7,7 @@ pub mod customer_actions;
 pub mod lifecycle;
 pub mod links;
 pub mod notify;
+pub mod queue;
 pub mod receive_email;
 pub mod sla_sweep;
 pub mod tickets;

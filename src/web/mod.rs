@@ -1,9 +1,11 @@
 //! The web server: JSON API, health and metrics, and the customer-facing pages.
 
 pub mod api;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod html;
+pub mod pages;
 pub mod health;
 pub mod portal;
 pub mod throttle;
@@ -23,6 +25,7 @@ pub fn router(ctx: Ctx) -> Router {
         .merge(health::routes())
         .nest("/api/v1", api::routes())
         .nest("/portal", portal::routes(&ctx))
+        .nest("/console", console::routes())
         .route("/static/{name}", get(asset))
         .fallback(error::not_found)
         .layer(Extension(Arc::new(throttle::Throttle::default())))

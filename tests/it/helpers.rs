@@ -229,14 +229,19 @@ impl TestApp {
     }
 }
 
+/// The password of the test agent `agent@example.test` (an admin) in the console.
+pub const AGENT_PASSWORD: &str = "agentpass12";
+
 async fn agent_token(ctx: &Ctx) -> String {
     use helpdesk::db;
-    use helpdesk::service::links;
+    use helpdesk::service::{accounts, links};
     let token = links::new_token();
     let hash = links::hash_token(&token);
+    let password = helpdesk::domain::password::Password::parse(AGENT_PASSWORD).unwrap();
+    let password_hash = accounts::hash_password(&password).unwrap();
     ctx.db
         .write(move |c| {
-            let agent = db::agents::upsert(c, "agent@example.test", "Ana Agent", "x", chrono::Utc::now())?;
+            let agent = db::agents::upsert(c, "agent@example.test", "Ana Agent", &password_hash, "admin", chrono::Utc::now())?;
             db::agents::insert_token(c, agent.id, &hash, chrono::Utc::now())
         })
         .await

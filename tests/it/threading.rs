@@ -41,7 +41,7 @@ async fn a_cc_d_colleague_may_reply_by_token_and_a_partner_only_where_asked() {
     let Outcome::Created { key: other_key } = other else { panic!() };
     let agent = ctx
         .db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", Utc::now()))
+        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
         .await
         .unwrap();
     let cmd = Command::ThirdParty { partner_email: "furnizor@partner.test".into(), message: "Aveți piesa?".into() };
@@ -65,7 +65,7 @@ async fn loop_protection_caps_automatic_mail_per_address() {
     assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 3, "confirmation + invitation + one more, then silence");
     assert_eq!(ctx.metrics.loop_suppressed.load(std::sync::atomic::Ordering::Relaxed), 4);
     // What agents do is never held back: their question, and the (automatic) resolution.
-    let agent = ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", Utc::now())).await.unwrap();
+    let agent = ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now())).await.unwrap();
     let cmd = Command::RequestInfo { message: "Ce model?".into() };
     agent_actions::act(&ctx, &agent, "HD-1", cmd, Utc::now()).await.unwrap();
     let cmd = Command::Resolve { resolution: "Rezolvat.".into() };

@@ -96,6 +96,8 @@ pub struct CreateBody {
     requester_email: String,
     #[serde(default)]
     requester_name: String,
+    #[serde(default)]
+    requester_phone: String,
     subject: String,
     #[serde(default)]
     description: String,
@@ -119,6 +121,7 @@ pub async fn create(
     let intake = Intake {
         requester_email: b.requester_email,
         requester_name: b.requester_name,
+        requester_phone: b.requester_phone,
         subject: b.subject,
         description: b.description,
         channel,

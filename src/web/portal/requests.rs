@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PageForm, error_page, local_time, render, say, signed_in, time_zone};
+use crate::web::pages;
 use crate::db::{self, customers::Customer, messages::MessageView, portal::RequestQuery};
 use crate::domain::ticket::Status;
 use crate::service::customer_actions::{self, Upload};
@@ -349,22 +350,11 @@ pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
-    if let Ok(value) = HeaderValue::from_str(&content_disposition(&file.filename)) {
+    if let Ok(value) = HeaderValue::from_str(&pages::content_disposition(&file.filename)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     r
-}
-
-/// `attachment` with an ASCII fallback name and the exact name in RFC 5987 form.
-fn content_disposition(name: &str) -> String {
-    let fallback: String =
-        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let exact: String = name
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
 }
 
 #[derive(Deserialize, Default)]
@@ -445,19 +435,5 @@ pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Respon
             v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response())
         }
         Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn downloads_name_the_file_safely_and_exactly() {
-        assert_eq!(
-            content_disposition("factura-ăîș.txt"),
-            "attachment; filename=\"factura-___.txt\"; filename*=UTF-8''factura-%C4%83%C3%AE%C8%99.txt"
-        );
-        assert_eq!(content_disposition("a \"b\".pdf"), "attachment; filename=\"a _b_.pdf\"; filename*=UTF-8''a%20%22b%22.pdf");
     }
 }

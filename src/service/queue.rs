@@ -1,0 +1,40 @@
+//! The agents' queue with both SLA clocks of every row (console and API).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Ctx, ServiceError};
+use crate::db::{self, queue::QueueFilter, queue::QueueRow};
+use crate::domain::sla::ClockView;
+
+/// One row of the queue and its clocks.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub row: QueueRow,
+    pub assignment: ClockView,
+    pub resolution: ClockView,
+}
+
+/// A page of the queue and how many tickets match in all.
+pub async fn page(ctx: &Ctx, filter: QueueFilter, now: DateTime<Utc>) -> Result<(Vec<QueueItem>, i64), ServiceError> {
+    let (rows, total, histories) = ctx
+        .db
+        .read(move |c| {
+            let (rows, total) = db::queue::queue(c, &filter)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            Ok::<_, anyhow::Error>((rows, total, db::queue::histories(c, &ids)?))
+        })
+        .await?;
+    let reading = ctx.sla_reading(now);
+    let sla = &ctx.config.sla;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let history = histories.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
+            let assigned_at = row.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
+            let assignment = reading.assignment(history, assigned_at, Duration::minutes(sla.assign_minutes));
+            let resolution = reading.resolution(history, Duration::hours(sla.resolve_hours.for_priority(row.priority)));
+            QueueItem { row, assignment, resolution }
+        })
+        .collect();
+    Ok((items, total))
+}

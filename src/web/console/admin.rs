@@ -1,0 +1,275 @@
+//! Phone intake, partners, agents (admins manage both) and the quarantine.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{admin, error_page, signed_in};
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::password::Password;
+use crate::domain::ticket::{Channel, Priority};
+use crate::service::agent_actions::{self, Intake};
+use crate::service::{Ctx, ServiceError, accounts, receive_email};
+use crate::web::error::WebError;
+use crate::web::extract::Visitor;
+use crate::web::pages::{PageForm, local_time, render, say};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FindQuery {
+    find: String,
+    done: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct IntakeForm {
+    csrf: String,
+    email: String,
+    name: String,
+    phone: String,
+    subject: String,
+    description: String,
+    priority: String,
+}
+
+pub async fn intake_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+    if let Err(redirect) = signed_in(&v, "/console/intake") {
+        return redirect;
+    }
+    intake_form(&ctx, &v, StatusCode::OK, &q.find, IntakeForm::default(), None).await
+}
+
+async fn intake_form(ctx: &Ctx, v: &Visitor, status: StatusCode, find: &str, f: IntakeForm, error: Option<String>) -> Response {
+    let term = find.trim().to_string();
+    let found = if term.is_empty() {
+        Ok(vec![])
+    } else {
+        ctx.db.read(move |c| db::customers::search(c, &term, 20)).await
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => return error_page(ctx, v, e.into()),
+    };
+    let vars = json!({
+        "find": find, "found": found.iter().map(|c| json!({ "email": c.email, "name": c.name, "phone": c.phone })).collect::<Vec<_>>(),
+        "searched": !find.trim().is_empty(),
+        "email": f.email, "name": f.name, "phone": f.phone, "subject": f.subject, "description": f.description,
+        "priority": if f.priority.is_empty() { "normal".to_string() } else { f.priority },
+        "priorities": ["low", "normal", "high", "urgent"], "error": error,
+    });
+    render(ctx, v, status, "console/intake.html", vars)
+}
+
+pub async fn intake(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<IntakeForm>) -> Response {
+    let agent = match signed_in(&v, "/console/intake") {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let Some(priority) = Priority::parse(if f.priority.is_empty() { "normal" } else { &f.priority }) else {
+        return error_page(&ctx, &v, WebError::BadRequest(format!("unknown priority {:?}", f.priority)));
+    };
+    let intake = Intake {
+        requester_email: f.email.clone(),
+        requester_name: f.name.clone(),
+        requester_phone: f.phone.clone(),
+        subject: f.subject.clone(),
+        description: f.description.clone(),
+        channel: Channel::Phone,
+        priority,
+    };
+    match agent_actions::open_for_customer(&ctx, agent, intake, ctx.now()).await {
+        Ok(t) => v.finish(Redirect::to(&format!("/console/tickets/{}?done=intake", ctx.key(t.id))).into_response()),
+        Err(ServiceError::Invalid(m)) => intake_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, "", f, Some(m)).await,
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn partners_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+    if let Err(redirect) = signed_in(&v, "/console/partners") {
+        return redirect;
+    }
+    match ctx.db.read(db::partners::all).await {
+        Ok(partners) => {
+            let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+            render(&ctx, &v, StatusCode::OK, "console/partners.html", json!({ "partners": partners, "flash": flash }))
+        }
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PartnerForm {
+    csrf: String,
+    name: String,
+    email: String,
+}
+
+pub async fn partner_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<PartnerForm>) -> Response {
+    if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
+        return refusal;
+    }
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let Ok(email) = EmailAddress::parse(f.email.trim()) else {
+        return error_page(&ctx, &v, WebError::BadRequest(format!("{:?} is not an email address", f.email)));
+    };
+    let name = if f.name.trim().is_empty() { email.to_string() } else { f.name.trim().to_string() };
+    let now = ctx.now();
+    match ctx.db.write(move |c| db::partners::upsert(c, &name, email.as_str(), now)).await {
+        Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn partner_delete(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>, PageForm(f): PageForm<CsrfForm>) -> Response {
+    if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
+        return refusal;
+    }
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    match ctx.db.write(move |c| db::partners::delete(c, id)).await {
+        Ok(true) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
+        Ok(false) => error_page(&ctx, &v, WebError::NotFound("partner".into())),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn agents_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+        return refusal;
+    }
+    agents_list(&ctx, &v, StatusCode::OK, (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[])), None).await
+}
+
+async fn agents_list(ctx: &Ctx, v: &Visitor, status: StatusCode, flash: Option<String>, error: Option<String>) -> Response {
+    match ctx.db.read(db::agents::all).await {
+        Ok(agents) => {
+            let agents: Vec<_> = agents.iter().map(|a| json!({ "email": a.email, "name": a.name, "role": a.role })).collect();
+            let sla = &ctx.config.sla;
+            let vars = json!({
+                "agents": agents, "flash": flash, "error": error,
+                "sla": { "assign_minutes": sla.assign_minutes, "resolve_hours": sla.resolve_hours, "warn_percent": sla.warn_percent,
+                         "calendar": sla.calendar, "team_address": sla.team_address, "auto_close_days": sla.auto_close_days },
+            });
+            render(ctx, v, status, "console/agents.html", vars)
+        }
+        Err(e) => error_page(ctx, v, e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AgentForm {
+    csrf: String,
+    email: String,
+    name: String,
+    password: String,
+    role: String,
+}
+
+pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<AgentForm>) -> Response {
+    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+        return refusal;
+    }
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let refuse = |m: String| agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m));
+    let Ok(email) = EmailAddress::parse(f.email.trim()) else { return refuse(format!("{:?} is not an email address", f.email)).await };
+    if f.name.trim().is_empty() {
+        return refuse("the name must not be empty".into()).await;
+    }
+    let password = match Password::parse(&f.password) {
+        Ok(p) => p,
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    let role = if f.role == "admin" { "admin" } else { "agent" };
+    let hash = match tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await {
+        Ok(Ok(hash)) => hash,
+        Ok(Err(e)) => return error_page(&ctx, &v, e.into()),
+        Err(e) => return error_page(&ctx, &v, anyhow::Error::from(e).into()),
+    };
+    let (name, now) = (f.name.trim().to_string(), ctx.now());
+    match ctx.db.write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, role, now)).await {
+        Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
+        return redirect;
+    }
+    match ctx.db.read(db::inbound::list_quarantine).await {
+        Ok(items) => {
+            let tz = &ctx.config.sla.calendar.time_zone;
+            let items: Vec<_> = items
+                .iter()
+                .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview }))
+                .collect();
+            let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+            render(&ctx, &v, StatusCode::OK, "console/quarantine.html", json!({ "items": items, "flash": flash }))
+        }
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+/// The raw source, as plain text to read in the browser.
+pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>) -> Response {
+    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
+        return redirect;
+    }
+    match ctx.db.read(move |c| db::inbound::quarantine_source(c, id)).await {
+        Ok(Some(raw)) => {
+            let mut r = raw.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            r
+        }
+        Ok(None) => error_page(&ctx, &v, WebError::NotFound("quarantined message".into())),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn quarantine_act(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path((id, action)): Path<(i64, String)>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
+    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
+        return redirect;
+    }
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let now = ctx.now();
+    let done = match action.as_str() {
+        "replay" => receive_email::replay(&ctx, id, now).await.map(|_| ()),
+        "discard" => match ctx.db.write(move |c| db::inbound::discard(c, id, now)).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ServiceError::NotFound(format!("quarantined message {id}"))),
+            Err(e) => Err(e.into()),
+        },
+        other => Err(ServiceError::Invalid(format!("unknown action {other:?}"))),
+    };
+    match done {
+        Ok(()) => v.finish(Redirect::to("/console/quarantine?done=1").into_response()),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}

@@ -1,0 +1,123 @@
+//! The agent console (`/console`): sign-in, the queue, the ticket page with every action,
+//! phone intake, partners, agents (admins) and the quarantine. Server-rendered like the
+//! portal, sharing its sessions, CSRF and words.
+
+mod admin;
+mod queue;
+mod session;
+mod ticket;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::error::WebError;
+use super::extract::Visitor;
+use super::pages::{self, Area};
+use crate::db::agents::Agent;
+use crate::domain::sla::ClockView;
+use crate::service::Ctx;
+use crate::templates::Texts;
+
+pub fn routes() -> Router<Ctx> {
+    Router::new()
+        .route("/", get(queue::page))
+        .route("/queue/rows", get(queue::rows))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/tickets/{key}", get(ticket::page))
+        .route("/tickets/{key}/actions/{action}", post(ticket::act))
+        .route("/tickets/{key}/attachments/{id}", get(ticket::download))
+        .route("/intake", get(admin::intake_page).post(admin::intake))
+        .route("/partners", get(admin::partners_page).post(admin::partner_add))
+        .route("/partners/{id}/delete", post(admin::partner_delete))
+        .route("/agents", get(admin::agents_page).post(admin::agent_add))
+        .route("/quarantine", get(admin::quarantine_page))
+        .route("/quarantine/{id}/raw", get(admin::quarantine_raw))
+        .route("/quarantine/{id}/{action}", post(admin::quarantine_act))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+                 form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// The signed-in agent, or a redirect to the console's sign-in that comes back to `here`.
+#[allow(clippy::result_large_err)]
+fn signed_in<'a>(v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
+    v.agent.as_ref().ok_or_else(|| {
+        v.finish(Redirect::to(&format!("/console/login?next={}", pages::url_encode(here))).into_response())
+    })
+}
+
+/// An admin, or a refusal page.
+#[allow(clippy::result_large_err)]
+fn admin<'a>(ctx: &Ctx, v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
+    let agent = signed_in(v, here)?;
+    if agent.role != "admin" {
+        let tx = ctx.templates.texts(v.lang);
+        return Err(notice(ctx, v, StatusCode::FORBIDDEN, &pages::say(tx, "c_admin_only_title", &[]), &[pages::say(tx, "c_admin_only", &[])]));
+    }
+    Ok(agent)
+}
+
+fn notice(ctx: &Ctx, v: &Visitor, status: StatusCode, heading: &str, paragraphs: &[String]) -> Response {
+    pages::notice(ctx, v, Area::Console, status, heading, paragraphs)
+}
+
+fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
+    pages::error_page(ctx, v, Area::Console, e)
+}
+
+/// A working-time span as agents read it: `45 min`, `3 h 20 min`, `2 z 1 h`.
+fn span(tx: &Texts, seconds: i64) -> String {
+    let minutes = seconds.abs() / 60;
+    let (d, h, m) = (minutes / (24 * 60), minutes / 60 % 24, minutes % 60);
+    let unit = |key: &str| tx.get(key).cloned().unwrap_or_default();
+    let text = match (d, h) {
+        (0, 0) => format!("{m} {}", unit("c_min")),
+        (0, _) => format!("{h} {} {m} {}", unit("c_hours"), unit("c_min")),
+        _ => format!("{d} {} {h} {}", unit("c_days"), unit("c_hours")),
+    };
+    if seconds < 0 { format!("−{text}") } else { text }
+}
+
+/// A clock for a page: its text and the class that colours it.
+fn clock_json(tx: &Texts, c: &ClockView) -> serde_json::Value {
+    let (class, text) = if c.stopped {
+        ("stopped", pages::say(tx, "c_clock_met", &[("time", &span(tx, c.elapsed_seconds))]))
+    } else if c.breached {
+        ("breach", pages::say(tx, "c_clock_breached", &[("time", &span(tx, -c.remaining_seconds))]))
+    } else if c.paused {
+        ("paused", pages::say(tx, "c_clock_paused", &[("time", &span(tx, c.remaining_seconds))]))
+    } else if c.warning {
+        ("warning", pages::say(tx, "c_clock_left", &[("time", &span(tx, c.remaining_seconds))]))
+    } else {
+        ("ok", pages::say(tx, "c_clock_left", &[("time", &span(tx, c.remaining_seconds))]))
+    };
+    serde_json::json!({ "class": class, "text": text, "remaining": c.remaining_seconds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_like_people_write_them() {
+        let mut tx = Texts::new();
+        for (k, v) in [("c_min", "min"), ("c_hours", "h"), ("c_days", "z")] {
+            tx.insert(k.into(), v.into());
+        }
+        assert_eq!(span(&tx, 45 * 60 + 30), "45 min");
+        assert_eq!(span(&tx, 3 * 3600 + 20 * 60), "3 h 20 min");
+        assert_eq!(span(&tx, 49 * 3600), "2 z 1 h");
+        assert_eq!(span(&tx, -300), "−5 min");
+    }
+}

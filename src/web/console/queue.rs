@@ -1,0 +1,113 @@
+//! The queue: open tickets, unassigned first, then by when their SLA runs out; filters,
+//! search, pages, and a rows-only view the page refreshes itself with.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{clock_json, error_page, signed_in};
+use crate::db::agents::Agent;
+use crate::db::queue::QueueFilter;
+use crate::domain::ticket::Status;
+use crate::service::{Ctx, queue};
+use crate::web::extract::Visitor;
+use crate::web::pages::{local_time, render, say};
+
+const PAGE: i64 = 50;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct QueueQuery {
+    /// `all`, `mine`, `unassigned` or `breached`.
+    view: String,
+    status: String,
+    q: String,
+    page: Option<i64>,
+}
+
+impl QueueQuery {
+    fn filter(&self, ctx: &Ctx, agent: &Agent) -> QueueFilter {
+        let text = self.q.trim().to_string();
+        QueueFilter {
+            assignee: (self.view == "mine").then_some(agent.id),
+            unassigned: self.view == "unassigned",
+            status: Status::parse(&self.status),
+            breached_at: (self.view == "breached").then(|| ctx.now()),
+            id: ctx.parse_key(&text.to_ascii_uppercase()).or_else(|| text.parse().ok()),
+            text: (!text.is_empty()).then_some(text),
+            limit: PAGE,
+            offset: (self.page.unwrap_or(1).max(1) - 1) * PAGE,
+        }
+    }
+
+    /// The queue's address with these filters (page 1 is left out).
+    fn url(&self, path: &str, page: i64) -> String {
+        let page = if page > 1 { page.to_string() } else { String::new() };
+        let pairs = [("view", self.view.as_str()), ("status", &self.status), ("q", &self.q), ("page", &page)];
+        let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        if kept.is_empty() {
+            return path.to_string();
+        }
+        format!("{path}?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+    }
+}
+
+async fn rows_json(ctx: &Ctx, v: &Visitor, agent: &Agent, q: &QueueQuery) -> Result<(Vec<Value>, i64), Response> {
+    let now = ctx.now();
+    let (items, total) = queue::page(ctx, q.filter(ctx, agent), now).await.map_err(|e| error_page(ctx, v, e.into()))?;
+    let tx = ctx.templates.texts(v.lang);
+    let tz = &ctx.config.sla.calendar.time_zone;
+    let rows = items
+        .iter()
+        .map(|i| {
+            let r = &i.row;
+            json!({
+                "key": ctx.key(r.id).to_string(), "subject": r.subject,
+                "requester": if r.requester_name.is_empty() { r.requester_email.clone() } else { format!("{} <{}>", r.requester_name, r.requester_email) },
+                "status": r.status.as_str(), "status_label": r.status.label(v.lang), "priority": r.priority.as_str(),
+                "assignee": r.assignee_name, "mine": r.assignee_id == Some(agent.id),
+                "assignment": clock_json(tx, &i.assignment), "resolution": clock_json(tx, &i.resolution),
+                "updated": local_time(&r.updated_at, tz, v.lang),
+            })
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
+    let agent = match signed_in(&v, &q.url("/console", q.page.unwrap_or(1))) {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    let (rows, total) = match rows_json(&ctx, &v, agent, &q).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let tx = ctx.templates.texts(v.lang);
+    let page = q.page.unwrap_or(1).max(1);
+    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let vars = json!({
+        "rows": rows, "total": total, "view": if q.view.is_empty() { "all" } else { q.view.as_str() },
+        "status": q.status, "q": q.q,
+        "statuses": Status::ALL[..4].iter().map(|s| json!({ "code": s.as_str(), "label": s.label(v.lang) })).collect::<Vec<_>>(),
+        "page_text": say(tx, "c_page_of", &[("page", &page), ("pages", &pages), ("total", &total)]),
+        "prev_url": (page > 1).then(|| q.url("/console", page - 1)),
+        "next_url": (page < pages).then(|| q.url("/console", page + 1)),
+        "rows_url": q.url("/console/queue/rows", page),
+    });
+    render(&ctx, &v, StatusCode::OK, "console/queue.html", vars)
+}
+
+/// Only the table's rows, for the page's live refresh.
+pub async fn rows(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
+    let agent = match signed_in(&v, "/console") {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    match rows_json(&ctx, &v, agent, &q).await {
+        Ok((rows, _)) => render(&ctx, &v, StatusCode::OK, "console/queue_rows.html", json!({ "rows": rows })),
+        Err(page) => page,
+    }
+}

@@ -1,0 +1,200 @@
+//! A ticket in the console: the whole thread (public and internal apart), participants,
+//! status and SLA history, both clocks, and every action an agent takes on it.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{clock_json, error_page, signed_in};
+use crate::db::{self, agents::Agent};
+use crate::domain::ticket::{Priority, Status};
+use crate::service::agent_actions::{self, Command};
+use crate::service::{Ctx, ServiceError};
+use crate::web::error::WebError;
+use crate::web::extract::Visitor;
+use crate::web::html;
+use crate::web::pages::{PageForm, local_time, render, say};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+/// What the page shows after a refused action: the reason and what was typed.
+#[derive(Default)]
+struct Feedback {
+    flash: Option<String>,
+    error: Option<String>,
+    action: String,
+    text: String,
+}
+
+pub async fn page(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, Query(q): Query<DoneQuery>) -> Response {
+    if let Err(redirect) = signed_in(&v, &format!("/console/tickets/{key}")) {
+        return redirect;
+    }
+    let tx = ctx.templates.texts(v.lang);
+    let flash = (!q.done.is_empty()).then(|| say(tx, "c_done", &[]));
+    ticket_page(&ctx, &v, &key, StatusCode::OK, Feedback { flash, ..Default::default() }).await
+}
+
+async fn ticket_page(ctx: &Ctx, v: &Visitor, key: &str, status: StatusCode, fb: Feedback) -> Response {
+    let Some(id) = ctx.parse_key(key) else { return error_page(ctx, v, WebError::NotFound("ticket".into())) };
+    let found = ctx
+        .db
+        .read(move |c| {
+            let Some(t) = db::tickets::get(c, id)? else { return Ok::<_, anyhow::Error>(None) };
+            let messages = db::messages::for_ticket(c, id)?;
+            let participants = db::tickets::participants(c, id)?;
+            let history = db::tickets::history(c, id)?;
+            let events = db::sla::events(c, id)?;
+            Ok(Some((t, messages, participants, history, events, db::agents::all(c)?, db::partners::all(c)?)))
+        })
+        .await;
+    let (t, messages, participants, history, events, agents, partners) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return error_page(ctx, v, WebError::NotFound("ticket".into())),
+        Err(e) => return error_page(ctx, v, e.into()),
+    };
+    let tx = ctx.templates.texts(v.lang);
+    let tz = &ctx.config.sla.calendar.time_zone;
+    let key = ctx.key(id).to_string();
+    let now = ctx.now();
+    let entered = db::tickets::entered(&history);
+    let reading = ctx.sla_reading(now);
+    let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
+    let assignment = reading.assignment(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes));
+    let resolution = reading.resolution(&entered, Duration::hours(ctx.config.sla.resolve_hours.for_priority(t.priority)));
+    let url = |a: i64| format!("/console/tickets/{key}/attachments/{a}");
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let inline: HashMap<String, String> =
+                m.attachments.iter().filter_map(|a| Some((a.content_id.clone()?, url(a.id)))).collect();
+            json!({
+                "id": m.id, "kind": m.kind, "internal": m.internal, "author": m.author,
+                "at": local_time(&m.created_at, tz, v.lang), "body": m.body, "quoted": m.quoted, "signature": m.signature,
+                "html": m.html.as_deref().map(|h| html::sanitize(h, inline)),
+                "attachments": m.attachments.iter().map(|a| json!({ "name": a.filename, "url": url(a.id), "size": a.size })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let history: Vec<Value> = history
+        .iter()
+        .map(|h| {
+            let label = Status::parse(&h.to).map(|s| s.label(v.lang)).unwrap_or("");
+            json!({ "at": local_time(&h.at, tz, v.lang), "to": label, "actor": h.actor })
+        })
+        .collect();
+    let events: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let what = say(tx, &format!("c_sla_{}_{}", e.goal, e.kind), &[]);
+            json!({ "at": local_time(&e.at, tz, v.lang), "what": what, "notified": e.notified })
+        })
+        .collect();
+    let vars = json!({
+        "key": key, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
+        "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
+        "priority": t.priority.as_str(), "channel": t.channel.as_str(),
+        "priorities": ["low", "normal", "high", "urgent"],
+        "requester": if t.requester_name.is_empty() { t.requester_email.clone() } else { format!("{} <{}>", t.requester_name, t.requester_email) },
+        "assignee": t.assignee_email, "mine": v.agent.as_ref().map(|a| a.id) == t.assignee_id,
+        "status_mail": t.status_mail, "resolution": t.resolution,
+        "linked_from": t.linked_from_id.map(|i| ctx.key(i).to_string()),
+        "created": local_time(&t.created_at, tz, v.lang),
+        "assignment": clock_json(tx, &assignment), "resolution_clock": clock_json(tx, &resolution),
+        "messages": messages, "participants": participants.iter().map(|(a, r)| json!({ "address": a, "role": r })).collect::<Vec<_>>(),
+        "history": history, "events": events,
+        "agents": agents.iter().map(|a| json!({ "email": a.email, "name": a.name })).collect::<Vec<_>>(),
+        "partners": partners,
+        "flash": fb.flash, "error": fb.error, "failed_action": fb.action, "typed": fb.text,
+    });
+    render(ctx, v, status, "console/ticket.html", vars)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    csrf: String,
+    body: String,
+    agent_email: String,
+    partner_email: String,
+    priority: String,
+    into: String,
+}
+
+fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, String> {
+    let text = f.body.clone();
+    Ok(match action {
+        "take" => Command::Assign { agent_email: agent.email.clone() },
+        "assign" => Command::Assign { agent_email: f.agent_email.clone() },
+        "reply" => Command::Comment { body: text, internal: false },
+        "note" => Command::Comment { body: text, internal: true },
+        "request-info" => Command::RequestInfo { message: text },
+        "third-party" => Command::ThirdParty { partner_email: f.partner_email.clone(), message: text },
+        "resolve" => Command::Resolve { resolution: text },
+        "close" => Command::Close,
+        "priority" => Command::SetPriority {
+            priority: Priority::parse(&f.priority).ok_or_else(|| format!("unknown priority {:?}", f.priority))?,
+        },
+        "merge" => Command::Merge { into: f.into.clone() },
+        other => return Err(format!("unknown action {other:?}")),
+    })
+}
+
+pub async fn act(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path((key, action)): Path<(String, String)>,
+    PageForm(f): PageForm<ActionForm>,
+) -> Response {
+    let agent = match signed_in(&v, &format!("/console/tickets/{key}")) {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let cmd = match command(agent, &action, &f) {
+        Ok(cmd) => cmd,
+        Err(m) => return error_page(&ctx, &v, WebError::BadRequest(m)),
+    };
+    match agent_actions::act(&ctx, agent, &key, cmd, ctx.now()).await {
+        Ok(_) => v.finish(Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response()),
+        Err(ServiceError::NotFound(what)) => error_page(&ctx, &v, WebError::NotFound(what)),
+        Err(e @ (ServiceError::Refused(_) | ServiceError::Invalid(_))) => {
+            let status = if matches!(e, ServiceError::Refused(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let fb = Feedback { error: Some(e.to_string()), action, text: f.body, ..Default::default() };
+            ticket_page(&ctx, &v, &key, status, fb).await
+        }
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path<(String, i64)>) -> Response {
+    if let Err(redirect) = signed_in(&v, &format!("/console/tickets/{key}")) {
+        return redirect;
+    }
+    let Some(id) = ctx.parse_key(&key) else { return error_page(&ctx, &v, WebError::NotFound("ticket".into())) };
+    let file = match ctx.db.read(move |c| db::messages::download(c, id, att, false)).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
+        Err(e) => return error_page(&ctx, &v, e.into()),
+    };
+    let mut r = Response::new(Body::from(file.content));
+    let content_type =
+        HeaderValue::from_str(&file.content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    r.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    if let Ok(value) = HeaderValue::from_str(&crate::web::pages::content_disposition(&file.filename)) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    r
+}

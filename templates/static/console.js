@@ -1,0 +1,59 @@
+// The console's small helpers: live refresh of the queue's rows, keyboard shortcuts, and
+// picking a found customer at phone intake. Every action also works without it.
+(function () {
+  'use strict';
+  var table = document.querySelector('table.queue[data-refresh]');
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll('table.queue tbody tr[data-href]')); };
+  var focused = -1;
+  function focusRow(i) {
+    var all = rows();
+    if (!all.length) return;
+    focused = Math.max(0, Math.min(all.length - 1, i));
+    all.forEach(function (r, j) { r.classList.toggle('focus', j === focused); });
+    all[focused].scrollIntoView({ block: 'nearest' });
+  }
+  if (table) {
+    // Live refresh: only the rows, every 20 s, while the page is visible.
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(table.dataset.refresh, { credentials: 'same-origin' }).then(function (r) {
+        if (!r.ok) return null;
+        return r.text();
+      }).then(function (html) {
+        if (html === null || html === undefined) return;
+        var body = table.querySelector('tbody');
+        var keep = focused;
+        body.innerHTML = html;
+        if (keep >= 0) focusRow(keep);
+      }).catch(function () {});
+    }, 20000);
+  }
+  function typing(e) {
+    var t = e.target;
+    return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+  }
+  var pending = '';
+  document.addEventListener('keydown', function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
+    var k = e.key;
+    if (pending === 'g' && k === 'q') { pending = ''; location.href = '/console'; return; }
+    pending = k === 'g' ? 'g' : '';
+    if (k === '/') { var s = document.querySelector('[data-key="/"]'); if (s) { e.preventDefault(); s.focus(); } }
+    else if (k === 'j') focusRow(focused + 1);
+    else if (k === 'k') focusRow(focused - 1);
+    else if (k === 'Enter' && focused >= 0 && rows()[focused]) location.href = rows()[focused].dataset.href;
+    else if (k === 't') { var take = document.querySelector('[data-key="t"]'); if (take) take.click(); }
+    else if (k === 'r' || k === 'n') { var box = document.querySelector('textarea[data-key]'); if (box) { e.preventDefault(); box.focus(); } }
+    else if (k === '?') { var d = document.getElementById('shortcuts'); if (d && d.showModal) d.showModal(); }
+  });
+  document.querySelectorAll('button.pick').forEach(function (b) {
+    b.addEventListener('click', function () {
+      ['email', 'name', 'phone'].forEach(function (f) {
+        var input = document.getElementById(f);
+        if (input) input.value = b.dataset[f] || '';
+      });
+      var subject = document.getElementById('subject');
+      if (subject) subject.focus();
+    });
+  });
+})();

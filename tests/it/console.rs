@@ -1,0 +1,198 @@
+//! The agent console over HTTP (a cookie jar and the forms' CSRF fields): sign-in, the
+//! queue with its clocks, every action on a ticket, phone intake, partners, quarantine.
+
+use serde_json::json;
+
+use crate::helpers::{AGENT_PASSWORD, TestApp, send_raw, unique, wait_mail, wait_until};
+
+struct Agent {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Agent {
+    async fn sign_in(app: &TestApp) -> Agent {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let a = Agent { http, base: app.base.clone() };
+        let csrf = a.csrf("/console/login").await;
+        let (s, to, _) = a.post("/console/login", &[("email", "agent@example.test"), ("password", AGENT_PASSWORD), ("csrf", &csrf)]).await;
+        assert_eq!((s, to.as_str()), (303, "/console"));
+        a
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn csrf(&self, path: &str) -> String {
+        let (_, page) = self.get(path).await;
+        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
+        re.captures(&page).unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1].to_string()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (r.status().as_u16(), to, r.text().await.unwrap())
+    }
+
+    /// Runs an action from the ticket page's forms; returns the status code.
+    async fn act(&self, key: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let csrf = self.csrf(&format!("/console/tickets/{key}")).await;
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let (s, _, body) = self.post(&format!("/console/tickets/{key}/actions/{action}"), &form).await;
+        (s, body)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_works_a_ticket_from_the_queue_to_closed() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("con"));
+    let partner = format!("{}@partner.test", unique("isp"));
+    app.send(&customer, "Serverul de mail e lent", "De azi dimineață.", &[]).await;
+    let key = app.wait_tickets(&customer, 1).await[0]["key"].as_str().unwrap().to_string();
+
+    // Signed out, the console asks for sign-in first.
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = anon.get(format!("{}/console", app.base)).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/console/login?next=%2Fconsole"));
+
+    let a = Agent::sign_in(&app).await;
+    let (s, queue) = a.get("/console").await;
+    assert_eq!(s, 200);
+    assert!(queue.contains(&key) && queue.contains("Serverul de mail e lent") && queue.contains("nealocat"), "{queue}");
+    assert!(queue.contains("rămase"), "the assignment clock is shown: {queue}");
+    let (_, unassigned) = a.get("/console?view=unassigned").await;
+    assert!(unassigned.contains(&key));
+    let (_, mine) = a.get("/console?view=mine").await;
+    assert!(!mine.contains(&format!(">{key}<")));
+
+    let (s, page) = a.get(&format!("/console/tickets/{key}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("De azi dimineață.") && page.contains("SLA alocare"));
+
+    // Take it, ask the customer; the customer's mail brings it back.
+    assert_eq!(a.act(&key, "take", &[]).await.0, 303);
+    assert_eq!(app.status_of(&key).await, "in_progress");
+    let (_, mine) = a.get("/console?view=mine").await;
+    assert!(mine.contains(&format!(">{key}<")));
+    assert_eq!(a.act(&key, "request-info", &[("body", "Ce client de mail folosiți?")]).await.0, 303);
+    assert_eq!(app.status_of(&key).await, "waiting_for_customer");
+    wait_mail(&customer, |m| m.text.contains("Ce client de mail folosiți?")).await;
+    app.send(&customer, &format!("Re: [{key}] Serverul de mail e lent"), "Thunderbird 128.", &[]).await;
+    app.wait_status(&key, "in_progress").await;
+
+    // Ask a partner; the partner's mail resumes it too.
+    assert_eq!(a.act(&key, "third-party", &[("partner_email", &partner), ("body", "Vedeți întârzieri pe relay?")]).await.0, 303);
+    assert_eq!(app.status_of(&key).await, "waiting_for_third_party");
+    wait_mail(&partner, |m| m.text.contains("Vedeți întârzieri pe relay?")).await;
+    app.send(&partner, &format!("Re: [{key}] Serverul de mail e lent"), "Da, am repornit relay-ul.", &[]).await;
+    app.wait_status(&key, "in_progress").await;
+    let (_, page) = a.get(&format!("/console/tickets/{key}")).await;
+    assert!(page.contains("Da, am repornit relay-ul.") && page.contains("partener"), "the partner's answer is on the thread");
+
+    // A note stays internal; an empty reply is refused with a message and nothing lost.
+    assert_eq!(a.act(&key, "note", &[("body", "Clientul are un relay vechi.")]).await.0, 303);
+    let (s, body) = a.act(&key, "reply", &[("body", "  ")]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("body must not be empty"));
+    assert_eq!(a.act(&key, "priority", &[("priority", "high")]).await.0, 303);
+    assert_eq!(app.ticket(&key).await["priority"], "high");
+
+    assert_eq!(a.act(&key, "resolve", &[("body", "Relay-ul a fost repornit.")]).await.0, 303);
+    wait_mail(&customer, |m| m.text.contains("Relay-ul a fost repornit.")).await;
+    assert_eq!(a.act(&key, "close", &[]).await.0, 303);
+    assert_eq!(app.status_of(&key).await, "closed");
+    let (s, body) = a.act(&key, "resolve", &[("body", "again")]).await;
+    assert_eq!(s, 409, "closed tickets refuse");
+    assert!(body.contains("closed"));
+    let (_, queue) = a.get("/console").await;
+    assert!(!queue.contains(&format!(">{key}<")), "closed tickets leave the queue");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn phone_intake_partners_merge_and_quarantine() {
+    let app = TestApp::spawn().await;
+    let a = Agent::sign_in(&app).await;
+    let caller = format!("{}@customer.test", unique("call"));
+    let csrf = a.csrf("/console/intake").await;
+    let form = [
+        ("csrf", csrf.as_str()), ("email", &caller), ("name", "Maria Ionescu"), ("phone", "0722 123 456"),
+        ("subject", "Imprimanta din hol"), ("description", "Sună de la recepție."), ("priority", "urgent"),
+    ];
+    let (s, to, _) = a.post("/console/intake", &form).await;
+    assert_eq!(s, 303);
+    let key = to.trim_start_matches("/console/tickets/").split('?').next().unwrap().to_string();
+    let t = app.ticket(&key).await;
+    assert_eq!((t["channel"].as_str(), t["priority"].as_str()), (Some("phone"), Some("urgent")), "{t}");
+    wait_mail(&caller, |m| m.subject.contains(&key) && m.text.contains("Vizualizați solicitarea")).await;
+    wait_mail(&caller, |m| m.text.contains("/portal/invite/")).await;
+    // The next call finds the customer by phone.
+    let (_, found) = a.get("/console/intake?find=0722123456").await;
+    assert!(found.contains(&caller) && found.contains("Maria Ionescu"), "{found}");
+
+    // Partners (the test agent is an admin).
+    let csrf = a.csrf("/console/partners").await;
+    let (s, _, _) = a.post("/console/partners", &[("csrf", &csrf), ("name", "ISP Rapid"), ("email", "noc@isp.test")]).await;
+    assert_eq!(s, 303);
+    let (_, list) = a.get("/console/partners").await;
+    assert!(list.contains("ISP Rapid") && list.contains("noc@isp.test"));
+    let (_, page) = a.get(&format!("/console/tickets/{key}")).await;
+    assert!(page.contains(r#"<option value="noc@isp.test">ISP Rapid</option>"#), "partners are offered on the ticket");
+
+    // Merge a duplicate into the first ticket.
+    let body = json!({"requester_email": caller, "subject": "Imprimanta din hol (din nou)", "description": "Tot ea.", "channel": "phone"});
+    let (_, dup) = app.api("POST", "/tickets", Some(body)).await;
+    let dup = dup["key"].as_str().unwrap().to_string();
+    assert_eq!(a.act(&dup, "merge", &[("into", &key)]).await.0, 303);
+    assert_eq!(app.status_of(&dup).await, "closed");
+    let notes: Vec<String> = app.ticket(&key).await["messages"].as_array().unwrap().iter().map(|m| m["body"].to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains(&format!("{dup} was merged into this ticket"))), "{notes:?}");
+    let (s, _) = a.act(&key, "merge", &[("into", &key)]).await;
+    assert_eq!(s, 422, "not into itself");
+
+    // The quarantine: a mail with a broken From shows up and can be discarded.
+    let broken = format!("From: <<<@@@>>>\r\nTo: {}\r\nSubject: fara expeditor\r\n\r\ncorp\r\n", app.support);
+    send_raw("broken@junk.test", &app.support, broken.as_bytes()).await;
+    let ok = wait_until(std::time::Duration::from_secs(15), || async { a.get("/console/quarantine").await.1.contains("fara expeditor") }).await;
+    assert!(ok, "the quarantined mail is listed");
+    let (_, page) = a.get("/console/quarantine").await;
+    let id = regex::Regex::new(r"/console/quarantine/(\d+)/discard").unwrap().captures(&page).unwrap()[1].to_string();
+    let csrf = a.csrf("/console/quarantine").await;
+    let (s, _, _) = a.post(&format!("/console/quarantine/{id}/discard"), &[("csrf", &csrf)]).await;
+    assert_eq!(s, 303);
+    assert!(!a.get("/console/quarantine").await.1.contains("fara expeditor"));
+    let (s, _, _) = a.post(&format!("/console/quarantine/{id}/discard"), &[("csrf", &csrf)]).await;
+    assert_eq!(s, 404, "only once");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("csrfc"));
+    let body = json!({"requester_email": customer, "subject": "x", "description": "y", "channel": "phone"});
+    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
+    let key = t["key"].as_str().unwrap().to_string();
+    let a = Agent::sign_in(&app).await;
+    let (s, _, _) = a.post(&format!("/console/tickets/{key}/actions/take"), &[]).await;
+    assert_eq!(s, 403);
+    assert_eq!(app.status_of(&key).await, "waiting_for_support");
+    // A plain agent cannot add agents or partners.
+    let hash = helpdesk::service::accounts::hash_password(&helpdesk::domain::password::Password::parse("plainpass12").unwrap()).unwrap();
+    app.ctx.db.write(move |c| helpdesk::db::agents::upsert(c, "plain@example.test", "Plain", &hash, "agent", chrono::Utc::now())).await.unwrap();
+    let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let plain = Agent { http, base: app.base.clone() };
+    let csrf = plain.csrf("/console/login").await;
+    plain.post("/console/login", &[("email", "plain@example.test"), ("password", "plainpass12"), ("csrf", &csrf)]).await;
+    assert_eq!(plain.get("/console/agents").await.0, 403);
+    let csrf = plain.csrf("/console/partners").await;
+    let (s, _, _) = plain.post("/console/partners", &[("csrf", &csrf), ("name", "X"), ("email", "x@isp.test")]).await;
+    assert_eq!(s, 403);
+    assert_eq!(a.get("/console/agents").await.0, 200, "the admin can");
+    app.stop().await;
+}
