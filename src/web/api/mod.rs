@@ -1,5 +1,7 @@
-//! JSON API v1 (DESIGN.md's contract): tickets, agent actions, phone intake, quarantine.
+//! JSON API v1 (DESIGN.md's contract, extended): tickets, agent actions, phone intake,
+//! the queue, partners, quarantine, SLA settings, and the OpenAPI document.
 
+mod admin;
 mod quarantine;
 mod tickets;
 
@@ -19,9 +21,17 @@ pub fn routes() -> Router<Ctx> {
         .route("/tickets/{key}/third-party", post(tickets::third_party))
         .route("/tickets/{key}/resolve", post(tickets::resolve))
         .route("/tickets/{key}/close", post(tickets::close))
+        .route("/tickets/{key}/priority", post(tickets::priority))
+        .route("/tickets/{key}/merge", post(tickets::merge))
+        .route("/queue", get(tickets::queue))
+        .route("/partners", get(admin::partners).post(admin::partner_add))
+        .route("/partners/{id}", axum::routing::delete(admin::partner_delete))
+        .route("/sla", get(admin::sla_settings))
+        .route("/openapi.json", get(admin::openapi))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}/raw", get(quarantine::raw))
         .route("/quarantine/{id}/replay", post(quarantine::replay))
+        .route("/quarantine/{id}/discard", post(quarantine::discard))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }

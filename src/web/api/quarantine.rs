@@ -1,8 +1,8 @@
-//! The quarantine: messages that could not be processed, their raw source, and replay.
+//! The quarantine: messages that could not be processed, their raw source, replay and discard.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use crate::db;
@@ -24,4 +24,14 @@ pub async fn raw(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>)
 pub async fn replay(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<Json<serde_json::Value>, WebError> {
     let outcome = receive_email::replay(&ctx, id, ctx.now()).await?;
     Ok(Json(serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() })))
+}
+
+/// Takes an entry out of quarantine without processing it (the source stays stored).
+pub async fn discard(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, WebError> {
+    let now = ctx.now();
+    if ctx.db.write(move |c| db::inbound::discard(c, id, now)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(WebError::NotFound(format!("quarantined message {id}")))
+    }
 }

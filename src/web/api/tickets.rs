@@ -187,3 +187,66 @@ pub async fn resolve(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<
 pub async fn close(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Close).await
 }
+
+#[derive(Deserialize)]
+pub struct PriorityBody {
+    priority: String,
+}
+
+pub async fn priority(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<PriorityBody>) -> Result<Json<Value>, WebError> {
+    let priority = Priority::parse(&b.priority).ok_or_else(|| WebError::BadRequest(format!("unknown priority {:?}", b.priority)))?;
+    act(ctx, a, key, Command::SetPriority { priority }).await
+}
+
+#[derive(Deserialize)]
+pub struct MergeBody {
+    into: String,
+}
+
+pub async fn merge(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<MergeBody>) -> Result<Json<Value>, WebError> {
+    act(ctx, a, key, Command::Merge { into: b.into }).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct QueueQuery {
+    /// `mine`, `unassigned` or `breached`; anything else is every open ticket.
+    view: String,
+    status: Option<String>,
+    q: String,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// The console's queue: open tickets, unassigned first, then by SLA due time, each with
+/// both clocks.
+pub async fn queue(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<QueueQuery>) -> Result<Json<Value>, WebError> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?),
+        None => None,
+    };
+    let text = q.q.trim().to_string();
+    let filter = db::queue::QueueFilter {
+        assignee: (q.view == "mine").then_some(agent.id),
+        unassigned: q.view == "unassigned",
+        status,
+        breached_at: (q.view == "breached").then(|| ctx.now()),
+        id: ctx.parse_key(&text.to_ascii_uppercase()),
+        text: (!text.is_empty()).then_some(text),
+        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let (items, total) = crate::service::queue::page(&ctx, filter, ctx.now()).await?;
+    let tickets: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "key": ctx.key(i.row.id).to_string(), "subject": i.row.subject, "status": i.row.status,
+                "priority": i.row.priority, "requester": { "email": i.row.requester_email, "name": i.row.requester_name },
+                "assignee": i.row.assignee_name, "updated_at": i.row.updated_at, "sla_due_at": i.row.sla_due_at,
+                "sla": { "assignment": i.assignment, "resolution": i.resolution },
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "tickets": tickets, "total": total })))
+}

@@ -1,0 +1,78 @@
+//! Partners, the SLA settings in force, and the OpenAPI document.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::service::Ctx;
+use crate::web::error::WebError;
+use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
+
+pub async fn partners(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
+    Ok(Json(json!({ "partners": ctx.db.read(db::partners::all).await? })))
+}
+
+#[derive(Deserialize)]
+pub struct PartnerBody {
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+fn require_admin(agent: &db::agents::Agent) -> Result<(), WebError> {
+    if agent.role == "admin" { Ok(()) } else { Err(WebError::Forbidden) }
+}
+
+pub async fn partner_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBody(b): JsonBody<PartnerBody>) -> Result<(StatusCode, Json<Value>), WebError> {
+    require_admin(&agent)?;
+    let email = EmailAddress::parse(b.email.trim()).map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let name = if b.name.trim().is_empty() { email.to_string() } else { b.name.trim().to_string() };
+    let now = ctx.now();
+    let (n, e) = (name.clone(), email.to_string());
+    ctx.db.write(move |c| db::partners::upsert(c, &n, &e, now)).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "name": name, "email": email.to_string() }))))
+}
+
+pub async fn partner_delete(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, WebError> {
+    require_admin(&agent)?;
+    if ctx.db.write(move |c| db::partners::delete(c, id)).await? { Ok(StatusCode::NO_CONTENT) } else { Err(WebError::NotFound(format!("partner {id}"))) }
+}
+
+/// The SLA goals and calendar in force (set in helpdesk.toml).
+pub async fn sla_settings(_: ApiAgent, State(ctx): State<Ctx>) -> Json<Value> {
+    Json(json!(ctx.config.sla))
+}
+
+/// The OpenAPI 3 document of this API (public: it describes, it grants nothing).
+pub async fn openapi() -> Response {
+    match crate::templates::asset("api/openapi.json") {
+        Some(doc) => {
+            let mut r = doc.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        None => WebError::NotFound("document".into()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_describes_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(crate::templates::asset("api/openapi.json").unwrap()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let routes = regex::Regex::new(r#"\.route\("([^"]+)""#).unwrap();
+        let source = include_str!("mod.rs");
+        let mut n = 0;
+        for r in routes.captures_iter(source) {
+            assert!(doc["paths"].get(&r[1]).is_some(), "{} is not in openapi.json", &r[1]);
+            n += 1;
+        }
+        assert!(n >= 20, "found only {n} routes");
+    }
+}
