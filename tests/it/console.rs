@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{AGENT_PASSWORD, TestApp, send_raw, unique, wait_mail, wait_until};
+use crate::helpers::{AGENT_PASSWORD, SMTP_PORT, TestApp, browser_walk, send_raw, unique, wait_mail, wait_until};
 
 struct Agent {
     http: reqwest::Client,
@@ -194,5 +194,41 @@ async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages
     let (s, _, _) = plain.post("/console/partners", &[("csrf", &csrf), ("name", "X"), ("email", "x@isp.test")]).await;
     assert_eq!(s, 403);
     assert_eq!(a.get("/console/agents").await.0, 200, "the admin can");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_walk_in_chromium() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("day"));
+    let partner = format!("{}@partner.test", unique("relay"));
+    let caller = format!("{}@customer.test", unique("caller"));
+    let subject = "Serverul de mail e lent";
+    app.send(&customer, subject, "De azi dimineață mailurile întârzie.", &[]).await;
+    let key = app.wait_tickets(&customer, 1).await[0]["key"].as_str().unwrap().to_string();
+    let report = browser_walk(
+        "console_walk.mjs",
+        "console",
+        vec![
+            ("BASE", app.base.clone()), ("AGENT", "agent@example.test".into()), ("PASSWORD", AGENT_PASSWORD.into()),
+            ("KEY", key.clone()), ("SUBJECT", subject.into()), ("CUSTOMER", customer.clone()), ("PARTNER", partner.clone()),
+            ("SUPPORT", app.support.clone()), ("SMTP_PORT", SMTP_PORT.to_string()), ("CALLER", caller.clone()),
+        ],
+    )
+    .await;
+    // What the mail side saw.
+    wait_mail(&customer, |m| m.text.contains("Ce client de mail folosiți?")).await;
+    wait_mail(&customer, |m| m.text.contains("Relay-ul a fost repornit; livrarea e normală.")).await;
+    wait_mail(&partner, |m| m.text.contains("Vedeți întârzieri pe relay?") && m.subject.contains(&key)).await;
+    let phone_key = report["phone_key"].as_str().unwrap();
+    let t = app.ticket(phone_key).await;
+    assert_eq!((t["channel"].as_str(), t["priority"].as_str()), (Some("phone"), Some("high")), "{t}");
+    wait_mail(&caller, |m| m.subject.contains(phone_key) && m.text.contains("Vizualizați solicitarea")).await;
+    wait_mail(&caller, |m| m.text.contains("/portal/invite/")).await;
+    let history: Vec<String> = app.ticket(&key).await["history"].as_array().unwrap().iter().map(|h| h["to"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        history,
+        ["waiting_for_support", "in_progress", "waiting_for_customer", "in_progress", "waiting_for_third_party", "in_progress", "resolved", "closed"]
+    );
     app.stop().await;
 }

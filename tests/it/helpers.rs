@@ -401,3 +401,32 @@ impl Switch {
         self.up.send_replace(up);
     }
 }
+
+/// Runs a walk from `tests/browser/` in Debian's headless Chromium with `env`, screenshots
+/// under `target/browser-shots/<shots>/`; returns its report after checking every step passed.
+pub async fn browser_walk(script: &str, shots: &str, env: Vec<(&str, String)>) -> Value {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shots = root.join("target/browser-shots").join(shots);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let dir = root.join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in tests/browser first (scripts/test does it), and install Debian's chromium"
+    );
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let script = script.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(&script).current_dir(&dir).envs(env).env("SHOTS", &shots).output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = stdout.lines().rev().find_map(|l| serde_json::from_str(l).ok()).unwrap_or_else(|| {
+        panic!("the browser walk printed no report:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr))
+    });
+    let failed: Vec<&Value> = report["steps"].as_array().unwrap().iter().filter(|s| s["ok"] != true).collect();
+    assert!(failed.is_empty() && out.status.success(), "browser steps failed: {failed:#?}");
+    report
+}

@@ -2,12 +2,9 @@
 //! security rules over plain HTTP: CSRF, who sees what, inert mail HTML, throttled sign-in,
 //! upload limits, one-time links.
 
-use std::path::PathBuf;
-use std::process::Command;
+use serde_json::json;
 
-use serde_json::{Value, json};
-
-use crate::helpers::{TestApp, mailbox, send_raw, unique, wait_mail};
+use crate::helpers::{TestApp, browser_walk, mailbox, send_raw, unique, wait_mail};
 
 const PASSWORD: &str = "Parola2025ok";
 
@@ -104,35 +101,12 @@ async fn walk_in_chromium_then_only_the_mail_that_must_arrive_arrives() {
     .await;
     assert!(threaded, "the hostile mail was threaded into {key}");
 
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-shots/portal");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").exists(),
-        "run `npm ci` in tests/browser first (scripts/test does it), and install Debian's chromium"
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("portal_walk.mjs")
-            .current_dir(&dir)
-            .env("INVITE", &invite)
-            .env("EMAIL", &who)
-            .env("KEY", &key)
-            .env("PASSWORD", PASSWORD)
-            .env("SHOTS", &shots)
-            .output()
-            .map(|o| (o, who, key))
-    })
-    .await
-    .unwrap();
-    let (out, who, key) = out.expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = stdout.lines().rev().find_map(|l| serde_json::from_str(l).ok()).unwrap_or_else(|| {
-        panic!("the browser walk printed no report:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr))
-    });
-    let failed: Vec<&Value> = report["steps"].as_array().unwrap().iter().filter(|s| s["ok"] != true).collect();
-    assert!(failed.is_empty() && out.status.success(), "browser steps failed: {failed:#?}");
+    let report = browser_walk(
+        "portal_walk.mjs",
+        "portal",
+        vec![("INVITE", invite), ("EMAIL", who.clone()), ("KEY", key.clone()), ("PASSWORD", PASSWORD.to_string())],
+    )
+    .await;
 
     // What the walk left in the database.
     let t = app.ticket(&key).await;
