@@ -76,15 +76,17 @@ fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
     pages::error_page(ctx, v, Area::Console, e)
 }
 
-/// A working-time span as agents read it: `45 min`, `3 h 20 min`, `2 z 1 h`.
+/// A working-time span as agents read it: `45 min`, `3 h 20 min`, `24 h 0 min`, and in
+/// days of 24 hours past two days: `3 z 1 h`.
 fn span(tx: &Texts, seconds: i64) -> String {
     let minutes = seconds.abs() / 60;
-    let (d, h, m) = (minutes / (24 * 60), minutes / 60 % 24, minutes % 60);
+    let (hours, m) = (minutes / 60, minutes % 60);
     let unit = |key: &str| tx.get(key).cloned().unwrap_or_default();
-    let text = match (d, h) {
-        (0, 0) => format!("{m} {}", unit("c_min")),
-        (0, _) => format!("{h} {} {m} {}", unit("c_hours"), unit("c_min")),
-        _ => format!("{d} {} {h} {}", unit("c_days"), unit("c_hours")),
+    // Business time is counted in hours: "1 day" of it would be ambiguous.
+    let text = match hours {
+        0 => format!("{m} {}", unit("c_min")),
+        1..48 => format!("{hours} {} {m} {}", unit("c_hours"), unit("c_min")),
+        _ => format!("{} {} {} {}", hours / 24, unit("c_days"), hours % 24, unit("c_hours")),
     };
     if seconds < 0 { format!("−{text}") } else { text }
 }
@@ -117,7 +119,8 @@ mod tests {
         }
         assert_eq!(span(&tx, 45 * 60 + 30), "45 min");
         assert_eq!(span(&tx, 3 * 3600 + 20 * 60), "3 h 20 min");
-        assert_eq!(span(&tx, 49 * 3600), "2 z 1 h");
+        assert_eq!(span(&tx, 24 * 3600), "24 h 0 min");
+        assert_eq!(span(&tx, 73 * 3600), "3 z 1 h");
         assert_eq!(span(&tx, -300), "−5 min");
     }
 }
