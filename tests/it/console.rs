@@ -232,3 +232,44 @@ async fn agent_walk_in_chromium() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_does_what_the_console_does() {
+    let app = TestApp::spawn().await;
+    let c = format!("{}@customer.test", unique("api"));
+    let mk = |subject: &str| json!({"requester_email": c, "subject": subject, "description": "d", "channel": "phone", "requester_phone": "0700 000 000"});
+    let (_, a) = app.api("POST", "/tickets", Some(mk("Primul"))).await;
+    let (_, b) = app.api("POST", "/tickets", Some(mk("Al doilea"))).await;
+    let (ka, kb) = (a["key"].as_str().unwrap().to_string(), b["key"].as_str().unwrap().to_string());
+    // The queue: unassigned first, each with both clocks.
+    let (s, q) = app.api("GET", "/queue?view=unassigned", None).await;
+    assert_eq!(s, 200, "{q}");
+    assert_eq!(q["total"], 2);
+    assert_eq!(q["tickets"][0]["key"], ka.as_str(), "earliest due first");
+    assert_eq!(q["tickets"][0]["sla"]["assignment"]["state"], "running");
+    let (s, t) = app.api("POST", &format!("/tickets/{ka}/priority"), Some(json!({"priority": "urgent"}))).await;
+    assert_eq!((s, t["priority"].as_str()), (200, Some("urgent")));
+    assert_eq!(app.api("POST", &format!("/tickets/{ka}/priority"), Some(json!({"priority": "asap"}))).await.0, 400);
+    let (s, t) = app.api("POST", &format!("/tickets/{kb}/merge"), Some(json!({"into": ka}))).await;
+    assert_eq!((s, t["status"].as_str()), (200, Some("closed")), "{t}");
+    assert_eq!(app.api("GET", "/queue", None).await.1["total"], 1);
+    // Partners and agents (the test agent is an admin).
+    let (s, _) = app.api("POST", "/partners", Some(json!({"email": "noc@isp.test", "name": "ISP"}))).await;
+    assert_eq!(s, 201);
+    let (_, p) = app.api("GET", "/partners", None).await;
+    assert_eq!(p["partners"][0]["email"], "noc@isp.test");
+    let (s, _) = app.api("POST", "/agents", Some(json!({"email": "ion@example.test", "name": "Ion", "password": "parola1234", "role": "agent"}))).await;
+    assert_eq!(s, 201);
+    let (s, v) = app.api("POST", "/agents", Some(json!({"email": "ion@example.test", "name": "Ion", "password": "scurta"}))).await;
+    assert_eq!(s, 400, "{v}");
+    let (_, agents) = app.api("GET", "/agents", None).await;
+    assert!(agents["agents"].as_array().unwrap().iter().any(|a| a["email"] == "ion@example.test" && a["role"] == "agent"));
+    let (s, sla) = app.api("GET", "/sla", None).await;
+    assert_eq!((s, sla["calendar"]["time_zone"].as_str()), (200, Some("Europe/Bucharest")));
+    // The OpenAPI document is served as JSON, without a token.
+    let (s, doc) = app.get(&format!("{}/api/v1/openapi.json", app.base)).await;
+    assert_eq!(s, 200);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert!(doc["paths"]["/queue"].is_object());
+    app.stop().await;
+}

@@ -1,4 +1,4 @@
-//! Partners, the SLA settings in force, and the OpenAPI document.
+//! Partners, agents, the SLA settings in force, and the OpenAPI document.
 
 use axum::Json;
 use axum::extract::State;
@@ -41,6 +41,43 @@ pub async fn partner_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, Json
 pub async fn partner_delete(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, WebError> {
     require_admin(&agent)?;
     if ctx.db.write(move |c| db::partners::delete(c, id)).await? { Ok(StatusCode::NO_CONTENT) } else { Err(WebError::NotFound(format!("partner {id}"))) }
+}
+
+pub async fn agents(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
+    let agents = ctx.db.read(db::agents::all).await?;
+    let agents: Vec<Value> = agents.iter().map(|a| json!({ "email": a.email, "name": a.name, "role": a.role })).collect();
+    Ok(Json(json!({ "agents": agents })))
+}
+
+#[derive(Deserialize)]
+pub struct AgentBody {
+    email: String,
+    name: String,
+    password: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Adds an agent, or resets an agent's name, password and role (admins).
+pub async fn agent_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBody(b): JsonBody<AgentBody>) -> Result<(StatusCode, Json<Value>), WebError> {
+    require_admin(&agent)?;
+    let email = EmailAddress::parse(b.email.trim()).map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let name = b.name.trim().to_string();
+    if name.is_empty() {
+        return Err(WebError::BadRequest("name must not be empty".into()));
+    }
+    let password = crate::domain::password::Password::parse(&b.password).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let role = match b.role.as_str() {
+        "" | "agent" => "agent",
+        "admin" => "admin",
+        other => return Err(WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))),
+    };
+    let hash = tokio::task::spawn_blocking(move || crate::service::accounts::hash_password(&password))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))??;
+    let now = ctx.now();
+    let saved = ctx.db.write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, role, now)).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "email": saved.email, "name": saved.name, "role": saved.role }))))
 }
 
 /// The SLA goals and calendar in force (set in helpdesk.toml).
