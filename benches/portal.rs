@@ -7,7 +7,8 @@
 //! The database is generated once and cached in `target/bench-portal/`; each run works on a
 //! copy (signing in writes a session). Knobs: BENCH_TICKETS (default 1000000),
 //! BENCH_CUSTOMER_TICKETS (default 5000), BENCH_REQUESTS per scenario (default 2000),
-//! BENCH_CONCURRENCY (default 4), BENCH_WARMUP per scenario (default 100).
+//! BENCH_CONCURRENCY (default 4), BENCH_WARMUP per scenario (default 100), BENCH_ONLY (run
+//! only the scenarios whose name contains it).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -630,7 +631,8 @@ fn main() -> anyhow::Result<()> {
             "scenario", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "SQL p50 ms"
         );
         let mut missed = Vec::new();
-        for s in &scenarios {
+        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        for s in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
             let pages = Arc::new(s.requests.clone());
             if warmup > 0 {
                 load(&c, &pages, requests, warmup, clients).await?;

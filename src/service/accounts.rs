@@ -124,26 +124,48 @@ pub async fn set_password(
     Ok(NewSession { token: session, customer })
 }
 
-/// Checks the address and password; a new session when they match.
-pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
-    let email = email.trim().to_string();
-    let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
-    let (customer, hash) = match found {
-        Some((customer, Some(hash))) => (Some(customer), hash),
-        _ => (None, decoy_hash().to_string()),
+/// Whose password this is: `found` is the account and its hash, if the address is known.
+/// An unknown address is checked against a decoy, so it takes as long as a wrong password.
+async fn password_owner<T: Send + 'static>(found: Option<(T, String)>, password: &str) -> Result<Option<T>, ServiceError> {
+    let (who, hash) = match found {
+        Some((who, hash)) => (Some(who), hash),
+        None => (None, decoy_hash().to_string()),
     };
     let password = password.to_string();
     let matches = blocking(move || verify_password(&hash, &password)).await?;
-    let Some(customer) = customer.filter(|_| matches) else { return Ok(None) };
+    Ok(who.filter(|_| matches))
+}
+
+/// Who signs in, for the session row.
+enum Holder {
+    Customer(i64),
+    Agent(i64),
+}
+
+/// A new session for `holder`; expired sessions are swept on the way.
+async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<String, ServiceError> {
     let token = links::new_token();
-    let (session_hash, id) = (links::hash_token(&token), customer.id);
+    let session_hash = links::hash_token(&token);
     let expires = now + Duration::days(ctx.config.portal.session_days);
     ctx.db
         .write(move |c| {
             db::sessions::delete_expired(c, now)?;
-            db::sessions::insert_for_customer(c, id, &session_hash, expires, now)
+            match holder {
+                Holder::Customer(id) => db::sessions::insert_for_customer(c, id, &session_hash, expires, now),
+                Holder::Agent(id) => db::sessions::insert_for_agent(c, id, &session_hash, expires, now),
+            }
         })
         .await?;
+    Ok(token)
+}
+
+/// Checks the address and password; a new session when they match.
+pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
+    let email = email.trim().to_string();
+    let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
+    let found = found.and_then(|(customer, hash)| Some((customer, hash?)));
+    let Some(customer) = password_owner(found, password).await? else { return Ok(None) };
+    let token = open_session(ctx, Holder::Customer(customer.id), now).await?;
     Ok(Some(NewSession { token, customer }))
 }
 
@@ -151,22 +173,8 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>)
 pub async fn agent_sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<(String, Agent)>, ServiceError> {
     let email = email.trim().to_string();
     let found = ctx.db.read(move |c| db::agents::credentials(c, &email)).await?;
-    let (agent, hash) = match found {
-        Some((agent, hash)) => (Some(agent), hash),
-        None => (None, decoy_hash().to_string()),
-    };
-    let password = password.to_string();
-    let matches = blocking(move || verify_password(&hash, &password)).await?;
-    let Some(agent) = agent.filter(|_| matches) else { return Ok(None) };
-    let token = links::new_token();
-    let (session_hash, id) = (links::hash_token(&token), agent.id);
-    let expires = now + Duration::days(ctx.config.portal.session_days);
-    ctx.db
-        .write(move |c| {
-            db::sessions::delete_expired(c, now)?;
-            db::sessions::insert_for_agent(c, id, &session_hash, expires, now)
-        })
-        .await?;
+    let Some(agent) = password_owner(found, password).await? else { return Ok(None) };
+    let token = open_session(ctx, Holder::Agent(agent.id), now).await?;
     Ok(Some((token, agent)))
 }
 

@@ -8,6 +8,7 @@ pub mod html;
 pub mod pages;
 pub mod health;
 pub mod portal;
+pub mod sign_in;
 pub mod throttle;
 
 use std::sync::Arc;

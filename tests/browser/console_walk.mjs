@@ -7,36 +7,13 @@
 // Input (environment): BASE, AGENT, PASSWORD, KEY, SUBJECT, CUSTOMER, PARTNER, SUPPORT,
 // SMTP_PORT, CALLER, SHOTS. Output: one JSON line {"steps": [...], "phone_key": "HD-n"}.
 import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { ensure, finish, launch, stepper } from './lib.mjs';
 
 const env = process.env;
-const steps = [];
-let shot = 0;
-
-const browser = await chromium.launch({
-  executablePath: env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-const scripts = [];
-page.on('pageerror', (e) => scripts.push(e.message));
-
-function ensure(ok, what) {
-  if (!ok) throw new Error(what);
-}
+const { browser, page, scriptErrors: scripts } = await launch({ width: 1400, height: 1000 });
+const { steps, step } = stepper(page, env.SHOTS);
 const text = async () => (await page.textContent('body')) || '';
 const ticketUrl = (key) => new URL(`/console/tickets/${key}`, env.BASE).href;
-
-async function step(name, body) {
-  try {
-    await body();
-    steps.push({ name, ok: true });
-  } catch (e) {
-    steps.push({ name, ok: false, error: String(e.message || e).slice(0, 400) });
-  }
-  await page.screenshot({ path: `${env.SHOTS}/${String(++shot).padStart(2, '0')}-${name}.png`, fullPage: true }).catch(() => {});
-}
 
 // A mail over SMTP, as a mail client would send it.
 function sendMail(from, subject, body) {
@@ -172,6 +149,4 @@ await step('no-script-errors', async () => {
   ensure(scripts.length === 0, scripts.join('; '));
 });
 
-await browser.close();
-console.log(JSON.stringify({ steps, phone_key: phoneKey }));
-process.exit(steps.every((s) => s.ok) ? 0 : 1);
+await finish(browser, steps, { phone_key: phoneKey });

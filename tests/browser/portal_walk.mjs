@@ -6,35 +6,12 @@
 // Input (environment): INVITE, EMAIL, KEY (the customer's request), PASSWORD, SHOTS (a
 // directory for screenshots). Output: one JSON line {"steps": [...], "new_key": "HD-n"};
 // the exit code is non-zero when a step fails.
-import { chromium } from 'playwright-core';
+import { ensure, finish, launch, stepper } from './lib.mjs';
 
 const { INVITE, EMAIL, KEY, PASSWORD, SHOTS } = process.env;
-const steps = [];
-let shot = 0;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-const scripts = [];
-page.on('pageerror', (e) => scripts.push(e.message));
-
-function ensure(ok, what) {
-  if (!ok) throw new Error(what);
-}
+const { browser, page, scriptErrors: scripts } = await launch({ width: 1100, height: 900 });
+const { steps, step } = stepper(page, SHOTS);
 const text = async () => (await page.textContent('body')) || '';
-
-async function step(name, body) {
-  try {
-    await body();
-    steps.push({ name, ok: true });
-  } catch (e) {
-    steps.push({ name, ok: false, error: String(e.message || e).slice(0, 400) });
-  }
-  await page.screenshot({ path: `${SHOTS}/${String(++shot).padStart(2, '0')}-${name}.png`, fullPage: true }).catch(() => {});
-}
 
 // Submits the form that holds `locator` with its own submit button, and waits for the page.
 async function submit(locator) {
@@ -181,6 +158,4 @@ await step('no-script-errors', async () => {
   ensure(scripts.length === 0, scripts.join('; '));
 });
 
-await browser.close();
-console.log(JSON.stringify({ steps, new_key: newKey }));
-process.exit(steps.every((s) => s.ok) ? 0 : 1);
+await finish(browser, steps, { new_key: newKey });

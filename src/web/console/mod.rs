@@ -8,10 +8,9 @@ mod session;
 mod ticket;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::error::WebError;
 use super::extract::Visitor;
@@ -22,7 +21,7 @@ use crate::service::Ctx;
 use crate::templates::Texts;
 
 pub fn routes() -> Router<Ctx> {
-    Router::new()
+    let router = Router::new()
         .route("/", get(queue::page))
         .route("/queue/rows", get(queue::rows))
         .route("/login", get(session::login_page).post(session::login))
@@ -36,17 +35,8 @@ pub fn routes() -> Router<Ctx> {
         .route("/agents", get(admin::agents_page).post(admin::agent_add))
         .route("/quarantine", get(admin::quarantine_page))
         .route("/quarantine/{id}/raw", get(admin::quarantine_raw))
-        .route("/quarantine/{id}/{action}", post(admin::quarantine_act))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-                 form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .route("/quarantine/{id}/{action}", post(admin::quarantine_act));
+    pages::secured(router)
 }
 
 /// The signed-in agent, or a redirect to the console's sign-in that comes back to `here`.

@@ -2,11 +2,10 @@
 //! portal's.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,20 +14,14 @@ use super::error_page;
 use crate::service::{Ctx, accounts};
 use crate::web::extract::{AGENT_SESSION_COOKIE, Visitor};
 use crate::web::pages::{PageForm, minutes, render, say};
-use crate::web::throttle::{self, Throttle};
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LoginQuery {
-    next: String,
-    signed_out: Option<String>,
-}
+use crate::web::sign_in;
+use crate::web::throttle::Throttle;
 
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/console") && !next.starts_with("//") && !next.contains('\\') { next } else { "/console" }
+    sign_in::safe_next(next, "/console", "/console")
 }
 
-pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<sign_in::LoginQuery>) -> Response {
     if v.agent.is_some() {
         return v.finish(Redirect::to(safe_next(&q.next)).into_response());
     }
@@ -59,27 +52,19 @@ pub async fn login(
         return error_page(&ctx, &v, e);
     }
     let tx = ctx.templates.texts(v.lang);
-    let (account, ip) = (format!("console:account:{}", f.email.trim().to_lowercase()), format!("console:ip:{}", v.ip));
-    let now = Instant::now();
-    if let Some(wait) = limits.wait(&account, throttle::LOGIN_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::LOGIN_PER_IP, now)) {
+    let attempt = sign_in::Attempt::new(&limits, "console", &f.email, v.ip);
+    if let Some(wait) = attempt.wait() {
         let text = say(tx, "login_throttled", &[("minutes", &minutes(wait.as_secs()))]);
-        let mut r = form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        return r;
+        let r = form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
+        return sign_in::retry_after(r, wait);
     }
     match accounts::agent_sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
         Ok(Some((token, _))) => {
-            limits.clear(&account);
-            let cookie = v.cookie(AGENT_SESSION_COOKIE, token, time::Duration::days(ctx.config.portal.session_days));
-            let mut r = v.finish(Redirect::to(safe_next(&f.next)).into_response());
-            if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
-                r.headers_mut().append(header::SET_COOKIE, value);
-            }
-            r
+            attempt.succeeded();
+            sign_in::signed_in(&ctx, &v, AGENT_SESSION_COOKIE, token, safe_next(&f.next))
         }
         Ok(None) => {
-            limits.record(&account, throttle::LOGIN_PER_ACCOUNT, now);
-            limits.record(&ip, throttle::LOGIN_PER_IP, now);
+            attempt.failed();
             form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(say(tx, "login_failed", &[])), None)
         }
         Err(e) => error_page(&ctx, &v, e.into()),
@@ -96,15 +81,8 @@ pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<Cs
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    if let Some(token) = &v.agent_session {
-        if let Err(e) = accounts::sign_out(&ctx, token).await {
-            return error_page(&ctx, &v, e.into());
-        }
+    match sign_in::signed_out(&ctx, &v, AGENT_SESSION_COOKIE, v.agent_session.as_deref(), "/console/login?signed_out=1").await {
+        Ok(r) => r,
+        Err(e) => error_page(&ctx, &v, e.into()),
     }
-    let gone = v.cookie(AGENT_SESSION_COOKIE, String::new(), time::Duration::ZERO);
-    let mut r = v.finish(Redirect::to("/console/login?signed_out=1").into_response());
-    if let Ok(value) = HeaderValue::from_str(&gone.to_string()) {
-        r.headers_mut().append(header::SET_COOKIE, value);
-    }
-    r
 }

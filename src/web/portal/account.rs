@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,6 +17,7 @@ use crate::service::notify::PortalLink;
 use crate::service::{Ctx, ServiceError};
 use crate::web::error::WebError;
 use crate::web::extract::{SESSION_COOKIE, Visitor};
+use crate::web::sign_in;
 use crate::web::throttle::{self, Throttle};
 
 pub async fn home(v: Visitor) -> Response {
@@ -24,19 +25,12 @@ pub async fn home(v: Visitor) -> Response {
     v.finish(Redirect::to(to).into_response())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LoginQuery {
-    next: String,
-    signed_out: Option<String>,
-}
-
 /// Only our own portal pages are places to come back to after signing in.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/portal/") && !next.starts_with("//") && !next.contains('\\') { next } else { "/portal/requests" }
+    sign_in::safe_next(next, "/portal", "/portal/requests")
 }
 
-pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<sign_in::LoginQuery>) -> Response {
     if v.customer.is_some() {
         return v.finish(Redirect::to(safe_next(&q.next)).into_response());
     }
@@ -75,38 +69,24 @@ pub async fn login(
         return error_page(&ctx, &v, e);
     }
     let tx = ctx.templates.texts(v.lang);
-    let (account, ip) = (format!("login:account:{}", f.email.trim().to_lowercase()), format!("login:ip:{}", v.ip));
-    let now = Instant::now();
-    let wait = limits.wait(&account, throttle::LOGIN_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::LOGIN_PER_IP, now));
-    if let Some(wait) = wait {
+    let attempt = sign_in::Attempt::new(&limits, "portal", &f.email, v.ip);
+    if let Some(wait) = attempt.wait() {
         let text = say(tx, "login_throttled", &[("minutes", &super::minutes(wait.as_secs()))]);
-        let mut r = login_form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        return r;
+        let r = login_form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
+        return sign_in::retry_after(r, wait);
     }
     match accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
         Ok(Some(session)) => {
-            limits.clear(&account);
-            signed_in_response(&ctx, &v, &session.token, safe_next(&f.next))
+            attempt.succeeded();
+            sign_in::signed_in(&ctx, &v, SESSION_COOKIE, session.token, safe_next(&f.next))
         }
         Ok(None) => {
-            limits.record(&account, throttle::LOGIN_PER_ACCOUNT, now);
-            limits.record(&ip, throttle::LOGIN_PER_IP, now);
+            attempt.failed();
             let text = say(tx, "login_failed", &[]);
             login_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(text), None)
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
-}
-
-/// Sets the session cookie and goes on to `to`.
-fn signed_in_response(ctx: &Ctx, v: &Visitor, token: &str, to: &str) -> Response {
-    let cookie = v.cookie(SESSION_COOKIE, token.to_string(), time::Duration::days(ctx.config.portal.session_days));
-    let mut r = v.finish(Redirect::to(to).into_response());
-    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
-        r.headers_mut().append(header::SET_COOKIE, value);
-    }
-    r
 }
 
 #[derive(Deserialize, Default)]
@@ -119,17 +99,10 @@ pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<Cs
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    if let Some(token) = &v.session {
-        if let Err(e) = accounts::sign_out(&ctx, token).await {
-            return error_page(&ctx, &v, e.into());
-        }
+    match sign_in::signed_out(&ctx, &v, SESSION_COOKIE, v.session.as_deref(), "/portal/login?signed_out=1").await {
+        Ok(r) => r,
+        Err(e) => error_page(&ctx, &v, e.into()),
     }
-    let gone = v.cookie(SESSION_COOKIE, String::new(), time::Duration::ZERO);
-    let mut r = v.finish(Redirect::to("/portal/login?signed_out=1").into_response());
-    if let Ok(value) = HeaderValue::from_str(&gone.to_string()) {
-        r.headers_mut().append(header::SET_COOKIE, value);
-    }
-    r
 }
 
 pub async fn forgot_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
@@ -240,7 +213,7 @@ async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: 
     let tx = ctx.templates.texts(v.lang);
     let refused = |key: &str| say(tx, key, &[]);
     let error = match accounts::set_password(ctx, link, token, &f.password, confirm, ctx.now()).await {
-        Ok(session) => return signed_in_response(ctx, v, &session.token, "/portal/requests?welcome=1"),
+        Ok(session) => return sign_in::signed_in(ctx, v, SESSION_COOKIE, session.token, "/portal/requests?welcome=1"),
         Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
         Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
         Err(SetPasswordError::Weak(WeakPassword::TooLong)) => refused("pw_too_long"),

@@ -8,10 +8,9 @@ mod unsubscribe;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::error::WebError;
 use super::extract::Visitor;
@@ -23,7 +22,7 @@ use crate::service::Ctx;
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
     // Uploads may carry the configured number of files of the configured size, plus the form.
     let upload_limit = ctx.config.portal.max_attachment_bytes().saturating_mul(ctx.config.portal.max_attachments) + (1 << 20);
-    Router::new()
+    let router = Router::new()
         .route("/", get(account::home))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
@@ -41,17 +40,8 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/requests/{key}/attachments/{id}", get(requests::download))
         .route("/requests/{key}/notifications", post(requests::notifications))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::opt_out))
-        .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-                 base-uri 'none'; frame-ancestors 'none'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    pages::secured(router)
 }
 
 /// A short page with a heading and a few paragraphs, in the portal's layout.

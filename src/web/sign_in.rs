@@ -1,0 +1,103 @@
+//! Signing in and out, shared by the portal and the console: failed attempts throttled
+//! per account and per client address, and the session cookie set or cleared.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::extract::Visitor;
+use super::throttle::{self, Throttle};
+use crate::service::{Ctx, ServiceError, accounts};
+
+/// The sign-in page's query: where to go afterwards, and whether the visitor just left.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    pub next: String,
+    pub signed_out: Option<String>,
+}
+
+/// `next` when it is a page under `area` of this site (never another site), else `home`.
+pub fn safe_next<'a>(next: &'a str, area: &str, home: &'a str) -> &'a str {
+    let ours = next.strip_prefix(area).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+    if ours && !next.starts_with("//") && !next.contains('\\') { next } else { home }
+}
+
+/// One sign-in attempt under the throttle.
+pub struct Attempt<'a> {
+    limits: &'a Throttle,
+    account: String,
+    ip: String,
+    now: Instant,
+}
+
+impl<'a> Attempt<'a> {
+    /// `scope` keeps the portal's and the console's counts apart.
+    pub fn new(limits: &'a Throttle, scope: &str, email: &str, ip: IpAddr) -> Self {
+        Attempt {
+            limits,
+            account: format!("{scope}:account:{}", email.trim().to_lowercase()),
+            ip: format!("{scope}:ip:{ip}"),
+            now: Instant::now(),
+        }
+    }
+
+    /// How long the account or the address must wait before trying again, if at all.
+    pub fn wait(&self) -> Option<Duration> {
+        let by_account = self.limits.wait(&self.account, throttle::LOGIN_PER_ACCOUNT, self.now);
+        by_account.or(self.limits.wait(&self.ip, throttle::LOGIN_PER_IP, self.now))
+    }
+
+    pub fn failed(&self) {
+        self.limits.record(&self.account, throttle::LOGIN_PER_ACCOUNT, self.now);
+        self.limits.record(&self.ip, throttle::LOGIN_PER_IP, self.now);
+    }
+
+    /// A good password clears the account's failures.
+    pub fn succeeded(&self) {
+        self.limits.clear(&self.account);
+    }
+}
+
+/// A throttled answer says when to come back.
+pub fn retry_after(mut r: Response, wait: Duration) -> Response {
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+    r
+}
+
+fn with_cookie(mut r: Response, v: &Visitor, name: &'static str, value: String, max_age: time::Duration) -> Response {
+    if let Ok(header) = HeaderValue::from_str(&v.cookie(name, value, max_age).to_string()) {
+        r.headers_mut().append(header::SET_COOKIE, header);
+    }
+    r
+}
+
+/// Sets the session cookie `name` and goes on to `to`.
+pub fn signed_in(ctx: &Ctx, v: &Visitor, name: &'static str, token: String, to: &str) -> Response {
+    let r = v.finish(Redirect::to(to).into_response());
+    with_cookie(r, v, name, token, time::Duration::days(ctx.config.portal.session_days))
+}
+
+/// Ends the session `token` (if any), clears its cookie and goes on to `to`.
+pub async fn signed_out(ctx: &Ctx, v: &Visitor, name: &'static str, token: Option<&str>, to: &str) -> Result<Response, ServiceError> {
+    if let Some(token) = token {
+        accounts::sign_out(ctx, token).await?;
+    }
+    Ok(with_cookie(v.finish(Redirect::to(to).into_response()), v, name, String::new(), time::Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_our_own_pages_are_places_to_come_back_to() {
+        assert_eq!(safe_next("/portal/requests/HD-1", "/portal", "/portal/requests"), "/portal/requests/HD-1");
+        assert_eq!(safe_next("/console?view=mine", "/console", "/console"), "/console?view=mine");
+        for bad in ["https://evil.test/", "//evil.test", "/portalevil", "/console/..\\evil", ""] {
+            assert_eq!(safe_next(bad, "/portal", "/home"), "/home", "{bad}");
+        }
+    }
+}
