@@ -25,6 +25,8 @@ pub struct RenderedMail {
 pub struct Templates {
     env: Environment<'static>,
     texts: BTreeMap<String, BTreeMap<String, String>>,
+    /// The same words as template values, made once (a page uses them on every render).
+    text_values: BTreeMap<String, minijinja::Value>,
 }
 
 /// The words of the web pages, per language, from `templates/portal/texts.toml`.
@@ -38,11 +40,12 @@ impl Templates {
                 env.add_template(name, source).expect("embedded templates are valid");
             }
         }
-        let texts = toml::from_str(asset("portal/texts.toml").unwrap_or_default()).expect("the portal texts are valid TOML");
+        let texts: BTreeMap<String, Texts> = toml::from_str(asset("portal/texts.toml").unwrap_or_default()).expect("the portal texts are valid TOML");
         env.set_keep_trailing_newline(true);
         env.set_formatter(format_value);
         env.add_filter("lines", lines);
-        Self { env, texts }
+        let text_values = texts.iter().map(|(lang, words)| (lang.clone(), minijinja::Value::from_serialize(words))).collect();
+        Self { env, texts, text_values }
     }
 
     /// The page words of `lang` (Romanian unless `en`).
@@ -68,6 +71,14 @@ impl Templates {
     /// Renders a web page template.
     pub fn page(&self, name: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
         Ok(self.env.get_template(name)?.render(minijinja::Value::from_serialize(ctx))?)
+    }
+
+    /// Renders a web page template with the words of `lang` as `tx`.
+    pub fn page_in(&self, name: &str, lang: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
+        let lang = if lang == "en" { "en" } else { "ro" };
+        let tx = self.text_values.get(lang).cloned().unwrap_or_default();
+        let ctx = minijinja::context! { tx => tx, ..minijinja::Value::from_serialize(ctx) };
+        Ok(self.env.get_template(name)?.render(ctx)?)
     }
 }
 

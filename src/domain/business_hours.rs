@@ -42,7 +42,18 @@ pub struct Calendar {
     /// Monday first.
     days: [Option<Window>; 7],
     holidays: BTreeSet<NaiveDate>,
+    /// The working interval of every date from `FIRST_DAY` on, as Unix seconds, worked out
+    /// once: the clocks of a queue page ask for thousands of days, and each would
+    /// otherwise cost two time-zone conversions and a holiday lookup.
+    table: Vec<Option<(i64, i64)>>,
 }
+
+/// The span of dates the table covers; dates outside it are worked out when asked.
+const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+const TABLE_DAYS: usize = 101 * 366;
 
 /// How far `add_working` looks ahead before it gives up (a calendar with no working day).
 const HORIZON_DAYS: i64 = 3 * 366;
@@ -50,18 +61,33 @@ const HORIZON_DAYS: i64 = 3 * 366;
 impl Calendar {
     /// 24×7: working time is wall-clock time.
     pub fn always() -> Self {
-        Calendar { always: true, tz: chrono_tz::UTC, days: [None; 7], holidays: BTreeSet::new() }
+        Calendar { always: true, tz: chrono_tz::UTC, days: [None; 7], holidays: BTreeSet::new(), table: Vec::new() }
     }
 
     pub fn business(tz: Tz, days: [Option<Window>; 7], holidays: BTreeSet<NaiveDate>) -> Result<Self, String> {
         if days.iter().all(Option::is_none) {
             return Err("a business calendar needs at least one working day".into());
         }
-        Ok(Calendar { always: false, tz, days, holidays })
+        let mut c = Calendar { always: false, tz, days, holidays, table: Vec::new() };
+        c.table = (0..TABLE_DAYS as i64)
+            .map(|d| c.compute_window(FIRST_DAY + Duration::days(d)).map(|(a, b)| (a.timestamp(), b.timestamp())))
+            .collect();
+        Ok(c)
     }
 
     /// The working interval of a local date, in UTC, if it is a working day.
     fn window_on(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let index = usize::try_from((date - FIRST_DAY).num_days()).ok().filter(|&i| i < self.table.len());
+        match index {
+            Some(i) => {
+                let (a, b) = self.table[i]?;
+                Some((DateTime::from_timestamp(a, 0)?, DateTime::from_timestamp(b, 0)?))
+            }
+            None => self.compute_window(date),
+        }
+    }
+
+    fn compute_window(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         if self.holidays.contains(&date) {
             return None;
         }

@@ -81,13 +81,12 @@ pub fn render(ctx: &Ctx, v: &Visitor, status: StatusCode, name: &str, vars: Valu
         _ => Map::new(),
     };
     all.insert("lang".into(), json!(v.lang));
-    all.insert("tx".into(), json!(ctx.templates.texts(v.lang)));
     all.insert("helpdesk_name".into(), json!(ctx.config.helpdesk.name));
     all.insert("csrf".into(), json!(v.csrf_token(ctx)));
     all.insert("signed_in".into(), json!(v.customer.is_some()));
     all.insert("customer_email".into(), json!(v.customer.as_ref().map(|c| c.email.as_str()).unwrap_or("")));
     all.insert("agent".into(), json!(v.agent.as_ref().map(|a| json!({ "name": a.name, "email": a.email, "admin": a.role == "admin" }))));
-    match ctx.templates.page(name, &Value::Object(all)) {
+    match ctx.templates.page_in(name, v.lang, &Value::Object(all)) {
         Ok(html) => v.finish((status, Html(html)).into_response()),
         Err(e) => WebError::Internal(e).page(),
     }
