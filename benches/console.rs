@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use common::{env_usize, machine, percentile};
 
 /// Bump when the generated data changes shape.
-const DATA_VERSION: u32 = 1;
+const DATA_VERSION: u32 = 2;
 const AGENT: &str = "agent1@bench.test";
 const PASSWORD: &str = "agentpass12";
 const GOAL_P99_MS: f64 = 20.0;
@@ -222,6 +222,9 @@ async fn main() -> anyhow::Result<()> {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
+    // The alerts the first sweep queued would keep the sender busy (nothing listens on
+    // its SMTP port): they are not what this measures.
+    ctx.db.write(|c| c.execute("DELETE FROM outbox", [])).await?;
 
     // 1. The queue under load.
     let session = Arc::new(sign_in(&base).await?);

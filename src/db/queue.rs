@@ -40,34 +40,46 @@ pub struct QueueRow {
     pub assigned_at: Option<String>,
 }
 
-const WHERE: &str = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
-    AND (?3 IS NULL OR t.status = ?3)
-    AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
-    AND (?5 IS NULL OR t.id = ?6 OR t.subject LIKE ?5 ESCAPE '\\' OR c.email LIKE ?5 ESCAPE '\\' OR c.name LIKE ?5 ESCAPE '\\')";
+/// The filters, on columns of the `tickets_queue` index only, so that counting and paging
+/// stay inside the index; matching text reads the ticket and its requester too.
+fn where_clause(with_text: bool) -> String {
+    let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
+        AND (?3 IS NULL OR t.status = ?3)
+        AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))";
+    let text = " AND (t.id = ?6 OR t.subject LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
+        WHERE c.id = t.requester_id AND (c.email LIKE ?5 ESCAPE '\\' OR c.name LIKE ?5 ESCAPE '\\')))";
+    if with_text { format!("{base}{text}") } else { format!("{base} AND ?5 IS NULL AND ?6 IS NULL") }
+}
 
 fn like(text: &str) -> String {
     format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
-/// One page of the queue and how many tickets match in all.
+/// One page of the queue and how many tickets match in all: the page's ids come off the
+/// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
     let pattern = f.text.as_deref().map(like);
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
-    let args = params![f.assignee, f.unassigned, status, breached, pattern, f.id];
+    let filters = where_clause(pattern.is_some());
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.requester_id WHERE {OPEN} AND {WHERE}"))?
-        .query_row(args, |r| r.get(0))?;
-    let mut stmt = conn.prepare_cached(&format!(
+        .prepare_cached(&format!("SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"))?
+        .query_row(params![f.assignee, f.unassigned, status, breached, pattern, f.id], |r| r.get(0))?;
+    let ids: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
+             ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
+        ))?
+        .query_map(params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
                 t.assigned_at
-         FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
-         WHERE {OPEN} AND {WHERE}
-         ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
-    ))?;
-    let rows = stmt.query_map(
-        params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset],
-        |r| {
+         FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?",
+    )?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        rows.push(stmt.query_row([id], |r| {
             let bad = |col: usize, v: String| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("unknown {v:?}").into());
             let (status, priority): (String, String) = (r.get(2)?, r.get(3)?);
             Ok(QueueRow {
@@ -83,9 +95,9 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 updated_at: r.get(9)?,
                 assigned_at: r.get(10)?,
             })
-        },
-    )?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        })?);
+    }
+    Ok((rows, total))
 }
 
 /// Keeps the queue's sort key after a change of status, assignee or priority.
