@@ -202,6 +202,31 @@ impl Default for SlaConfig {
     }
 }
 
+impl SlaConfig {
+    /// Checks the goals and the calendar; the error names the setting that is wrong.
+    pub fn validate(&self) -> anyhow::Result<Calendar> {
+        let calendar = self.calendar.build()?;
+        if self.assign_minutes < 1 {
+            bail!("sla.assign_minutes must be at least 1");
+        }
+        let h = &self.resolve_hours;
+        if [h.urgent, h.high, h.normal, h.low].iter().any(|&x| x < 1) {
+            bail!("sla.resolve_hours must all be at least 1");
+        }
+        if !(1..=100).contains(&self.warn_percent) {
+            bail!("sla.warn_percent must be between 1 and 100");
+        }
+        if self.sweep_interval_secs == 0 || self.auto_close_days < 0 {
+            bail!("sla.sweep_interval_secs must be at least 1 and sla.auto_close_days not negative");
+        }
+        let team = self.team_address.trim();
+        if !team.is_empty() && crate::domain::email_address::EmailAddress::parse(team).is_err() {
+            bail!("sla.team_address {team:?} is not an email address");
+        }
+        Ok(calendar)
+    }
+}
+
 /// The business calendar the SLA clocks count in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -245,11 +270,12 @@ impl Default for CalendarConfig {
 impl CalendarConfig {
     /// The calendar this describes; the error names the setting that is wrong.
     pub fn build(&self) -> anyhow::Result<Calendar> {
-        match self.mode.as_str() {
-            "24x7" => return Ok(Calendar::always()),
-            "business" => {}
+        // Every field is checked, whichever the mode: a switch back must not meet a bad value.
+        let always = match self.mode.as_str() {
+            "24x7" => true,
+            "business" => false,
             other => bail!("sla.calendar.mode must be \"business\" or \"24x7\", not {other:?}"),
-        }
+        };
         let tz: chrono_tz::Tz = self
             .time_zone
             .parse()
@@ -269,6 +295,9 @@ impl CalendarConfig {
             let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
                 .map_err(|_| anyhow::anyhow!("sla.calendar.extra_holidays: {d:?} is not YYYY-MM-DD"))?;
             holidays.insert(date);
+        }
+        if always {
+            return Ok(Calendar::always());
         }
         Calendar::business(tz, days, holidays).map_err(|e| anyhow::anyhow!("sla.calendar: {e}"))
     }
@@ -346,13 +375,7 @@ impl Config {
         if self.helpdesk.time_zone.parse::<chrono_tz::Tz>().is_err() {
             bail!("helpdesk.time_zone {:?} is not an IANA time zone (e.g. Europe/Bucharest)", self.helpdesk.time_zone);
         }
-        self.sla.calendar.build()?;
-        if !(1..=100).contains(&self.sla.warn_percent) {
-            bail!("sla.warn_percent must be between 1 and 100");
-        }
-        if self.sla.sweep_interval_secs == 0 || self.sla.auto_close_days < 0 {
-            bail!("sla.sweep_interval_secs must be at least 1 and sla.auto_close_days not negative");
-        }
+        self.sla.validate()?;
         if self.portal.session_days < 1 || self.portal.reset_ttl_hours < 1 || self.portal.page_size < 1 {
             bail!("portal.session_days, portal.reset_ttl_hours and portal.page_size must be at least 1");
         }

@@ -1,4 +1,4 @@
-//! Values the daemon makes for itself and keeps (e.g. a generated HMAC key).
+//! Values the daemon keeps for itself: a generated HMAC key, the SLA settings an admin set.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -16,4 +16,14 @@ pub fn get_or_insert(conn: &Conn, key: &str, make: impl FnOnce() -> String) -> r
             Ok(v)
         }
     }
+}
+
+pub fn get(conn: &Conn, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?")?.query_row([key], |r| r.get(0)).optional()
+}
+
+pub fn put(conn: &Conn, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+        .execute(params![key, value])?;
+    Ok(())
 }

@@ -128,3 +128,10 @@ pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
     let rows = stmt.query_map([], |r| r.get(0))?;
     rows.collect()
 }
+
+/// Every open ticket's id.
+pub fn open_ids(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"))?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}

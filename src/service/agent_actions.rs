@@ -83,7 +83,7 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
         // Not life-cycle events: no transition, no mail.
         Command::SetPriority { priority } => {
             db::tickets::set_priority(conn, id, priority, now)?;
-            lifecycle::refresh_sla_due(conn, ctx, id, now)?;
+            lifecycle::refresh_sla_due(conn, ctx, &ctx.sla(), id, now)?;
             return db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()));
         }
         Command::Merge { into } => return merge(conn, ctx, agent, &ticket, &into, now),

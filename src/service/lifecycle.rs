@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::notify::{self, Extras};
-use super::{Ctx, ServiceError};
+use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Clock, Event, Transition, transition};
@@ -28,7 +28,7 @@ pub fn apply(
         db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }
     if t.status_changed() || t.state.assignee != ticket.assignee_id {
-        refresh_sla_due(conn, ctx, ticket.id, now)?;
+        refresh_sla_due(conn, ctx, &ctx.sla(), ticket.id, now)?;
     }
     let updated = db::tickets::get(conn, ticket.id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
@@ -40,20 +40,16 @@ pub fn apply(
 
 /// Recomputes when the ticket's running SLA clock runs out (the queue's sort key): the
 /// assignment clock while unassigned, then the resolution clock; none while paused.
-pub fn refresh_sla_due(conn: &Conn, ctx: &Ctx, id: i64, now: DateTime<Utc>) -> Result<(), ServiceError> {
+pub fn refresh_sla_due(conn: &Conn, ctx: &Ctx, sla: &Sla, id: i64, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let due = if ticket.status.clock() != Clock::Running {
         None
     } else {
         let history = db::tickets::entered(&db::tickets::history(conn, id)?);
-        let reading = ctx.sla_reading(now);
-        let sla = &ctx.config.sla;
+        let reading = sla.reading(now);
         match ticket.assigned_at.as_deref().map(db::parse_ts).transpose()? {
-            None => reading.assignment(&history, None, chrono::Duration::minutes(sla.assign_minutes)).due_at,
-            Some(_) => {
-                let goal = chrono::Duration::hours(sla.resolve_hours.for_priority(ticket.priority));
-                reading.resolution(&history, goal).due_at
-            }
+            None => reading.assignment(&history, None, sla.assign_goal()).due_at,
+            Some(_) => reading.resolution(&history, sla.resolve_goal(ticket.priority)).due_at,
         }
     };
     db::queue::set_sla_due(conn, id, due)?;

@@ -9,6 +9,7 @@ pub mod links;
 pub mod notify;
 pub mod queue;
 pub mod receive_email;
+pub mod sla_settings;
 pub mod sla_sweep;
 pub mod tickets;
 
@@ -33,8 +34,8 @@ pub struct Ctx {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     pub support: EmailAddress,
     pub token: Arc<SubjectToken>,
-    /// The business calendar the SLA clocks count in.
-    pub calendar: Arc<Calendar>,
+    /// The SLA goals and calendar in force (see `sla()`).
+    sla: Arc<std::sync::RwLock<Arc<Sla>>>,
     /// What "now" is for every use case, the sender and the sweeper.
     pub clock: Arc<Clock>,
 }
@@ -67,14 +68,22 @@ impl Ctx {
             config.helpdesk.secret =
                 db.write(|c| crate::db::settings::get_or_insert(c, "hmac_secret", links::new_token)).await?;
         }
-        Self::new(config, db)
+        let stored = db.read(|c| crate::db::settings::get(c, sla_settings::KEY)).await?;
+        let ctx = Self::new(config, db)?;
+        if let Some(json) = stored {
+            match sla_settings::parse(&json) {
+                Ok(sla) => ctx.set_sla(Arc::new(sla)),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "stored SLA settings are unusable; using helpdesk.toml's"),
+            }
+        }
+        Ok(ctx)
     }
 
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         anyhow::ensure!(config.helpdesk.secret.len() >= 16, "helpdesk.secret must be at least 16 characters");
         let support = EmailAddress::parse(&config.helpdesk.support_address)?;
         let token = Arc::new(SubjectToken::new(&config.helpdesk.ticket_prefix));
-        let calendar = Arc::new(config.sla.calendar.build()?);
+        let sla = Arc::new(std::sync::RwLock::new(Arc::new(Sla::new(config.sla.clone())?)));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -83,7 +92,7 @@ impl Ctx {
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             support,
             token,
-            calendar,
+            sla,
             clock: Arc::new(Clock::default()),
         })
     }
@@ -96,13 +105,45 @@ impl Ctx {
         self.clock.now()
     }
 
-    /// How the SLA clocks are read at `now`.
-    pub fn sla_reading(&self, now: chrono::DateTime<chrono::Utc>) -> crate::domain::sla::Reading<'_> {
-        crate::domain::sla::Reading { calendar: &self.calendar, warn_percent: self.config.sla.warn_percent, now }
+    /// The SLA goals and calendar in force: the file's, or what an admin set since.
+    pub fn sla(&self) -> Arc<Sla> {
+        self.sla.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts new SLA settings in force (they are stored by `sla_settings::save`).
+    pub(crate) fn set_sla(&self, sla: Arc<Sla>) {
+        *self.sla.write().unwrap_or_else(|e| e.into_inner()) = sla;
     }
 
     pub fn parse_key(&self, key: &str) -> Option<i64> {
         TicketKey::parse(key, &self.config.helpdesk.ticket_prefix).ok().map(|k| k.id().0)
+    }
+}
+
+/// The SLA settings in force, with their calendar built.
+#[derive(Debug)]
+pub struct Sla {
+    pub config: crate::config::SlaConfig,
+    pub calendar: Calendar,
+}
+
+impl Sla {
+    pub fn new(config: crate::config::SlaConfig) -> anyhow::Result<Self> {
+        let calendar = config.validate()?;
+        Ok(Sla { config, calendar })
+    }
+
+    /// How the clocks are read at `now`.
+    pub fn reading(&self, now: chrono::DateTime<chrono::Utc>) -> crate::domain::sla::Reading<'_> {
+        crate::domain::sla::Reading { calendar: &self.calendar, warn_percent: self.config.warn_percent, now }
+    }
+
+    pub fn assign_goal(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.config.assign_minutes)
+    }
+
+    pub fn resolve_goal(&self, priority: crate::domain::ticket::Priority) -> chrono::Duration {
+        chrono::Duration::hours(self.config.resolve_hours.for_priority(priority))
     }
 }
 

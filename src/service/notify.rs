@@ -98,7 +98,7 @@ pub fn queue(
         view_url: ctx.view_url(ticket.id),
         unsubscribe_url: if notify.carries_opt_out() { ctx.unsubscribe_url(ticket.id) } else { String::new() },
         status_label: ticket.status.label(to.lang).to_string(),
-        assign_minutes: ctx.config.sla.assign_minutes,
+        assign_minutes: ctx.sla().config.assign_minutes,
         message: extras.message.clone(),
         resolution: extras.resolution.clone(),
         agent_name: extras.agent_name.clone(),

@@ -1,6 +1,6 @@
 //! The agents' queue with both SLA clocks of every row (console and API).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Ctx, ServiceError};
 use crate::db::{self, queue::QueueFilter, queue::QueueRow};
@@ -24,15 +24,15 @@ pub async fn page(ctx: &Ctx, filter: QueueFilter, now: DateTime<Utc>) -> Result<
             Ok::<_, anyhow::Error>((rows, total, db::queue::histories(c, &ids)?))
         })
         .await?;
-    let reading = ctx.sla_reading(now);
-    let sla = &ctx.config.sla;
+    let sla = ctx.sla();
+    let reading = sla.reading(now);
     let items = rows
         .into_iter()
         .map(|row| {
             let history = histories.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
             let assigned_at = row.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-            let assignment = reading.assignment(history, assigned_at, Duration::minutes(sla.assign_minutes));
-            let resolution = reading.resolution(history, Duration::hours(sla.resolve_hours.for_priority(row.priority)));
+            let assignment = reading.assignment(history, assigned_at, sla.assign_goal());
+            let resolution = reading.resolution(history, sla.resolve_goal(row.priority));
             QueueItem { row, assignment, resolution }
         })
         .collect();

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::lifecycle;
 use super::notify::{self, Extras, SlaAlert};
-use super::{Ctx, ServiceError};
+use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, sla::ClockInput};
 use crate::domain::notification::Cause;
 use crate::domain::sla::{ClockView, Goal};
@@ -33,20 +33,19 @@ struct Due {
 }
 
 /// The clocks of an open ticket at `now`.
-pub fn clocks(ctx: &Ctx, t: &ClockInput, now: DateTime<Utc>) -> [(Goal, ClockView); 2] {
-    let reading = ctx.sla_reading(now);
-    let sla = &ctx.config.sla;
+pub fn clocks(sla: &Sla, t: &ClockInput, now: DateTime<Utc>) -> [(Goal, ClockView); 2] {
+    let reading = sla.reading(now);
     [
-        (Goal::Assignment, reading.assignment(&t.history, t.assigned_at, Duration::minutes(sla.assign_minutes))),
-        (Goal::Resolution, reading.resolution(&t.history, Duration::hours(sla.resolve_hours.for_priority(t.priority)))),
+        (Goal::Assignment, reading.assignment(&t.history, t.assigned_at, sla.assign_goal())),
+        (Goal::Resolution, reading.resolution(&t.history, sla.resolve_goal(t.priority))),
     ]
 }
 
-fn due_alerts(ctx: &Ctx, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due> {
-    let team = Some(ctx.config.sla.team_address.trim()).filter(|a| !a.is_empty());
+fn due_alerts(sla: &Sla, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due> {
+    let team = Some(sla.config.team_address.trim()).filter(|a| !a.is_empty());
     let mut due = Vec::new();
     for t in tickets {
-        for (goal, view) in clocks(ctx, t, now) {
+        for (goal, view) in clocks(sla, t, now) {
             for kind in view.alerts() {
                 if t.recorded.iter().any(|(g, k)| g == goal.as_str() && k == kind) {
                     continue;
@@ -61,18 +60,19 @@ fn due_alerts(ctx: &Ctx, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due>
 
 /// One pass over the clocks at `now` (tests pass any instant).
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
+    let sla = ctx.sla();
     // Running tickets without a due time (stored before the queue kept one) get theirs.
     let missing = ctx.db.read(db::sla::running_without_due).await?;
     if !missing.is_empty() {
-        let c2 = ctx.clone();
+        let (c2, s2) = (ctx.clone(), sla.clone());
         ctx.db
-            .write(move |conn| missing.iter().try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, id, now)))
+            .write(move |conn| missing.iter().try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, &s2, id, now)))
             .await?;
     }
     let tickets = ctx.db.read(db::sla::open_clock_inputs).await?;
-    let due = due_alerts(ctx, &tickets, now);
-    let close_before = now - Duration::days(ctx.config.sla.auto_close_days);
-    let closing = if ctx.config.sla.auto_close_days > 0 {
+    let due = due_alerts(&sla, &tickets, now);
+    let close_before = now - Duration::days(sla.config.auto_close_days);
+    let closing = if sla.config.auto_close_days > 0 {
         ctx.db.read(move |c| db::sla::resolved_before(c, close_before)).await?
     } else {
         vec![]
@@ -92,7 +92,7 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
                 }
                 let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else { continue };
                 if let Some(to) = &d.to {
-                    let alert = SlaAlert { goal: d.goal, kind: d.kind, due_at: due_text(&c2, &d.view, now) };
+                    let alert = SlaAlert { goal: d.goal, kind: d.kind, due_at: due_text(&c2.sla(), &d.view, now) };
                     notify::queue_sla_alert(conn, &c2, &ticket, to, &alert, now)?;
                 }
                 recorded.push(d.kind);
@@ -131,16 +131,16 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
 }
 
 /// When the goal falls due, in the calendar's zone: `25.11.2026 14:30 (Europe/Bucharest)`.
-fn due_text(ctx: &Ctx, view: &ClockView, now: DateTime<Utc>) -> String {
-    let tz: chrono_tz::Tz = ctx.config.sla.calendar.time_zone.parse().unwrap_or(chrono_tz::Europe::Bucharest);
+fn due_text(sla: &Sla, view: &ClockView, now: DateTime<Utc>) -> String {
+    let tz: chrono_tz::Tz = sla.config.calendar.time_zone.parse().unwrap_or(chrono_tz::Europe::Bucharest);
     let at = view.due_at.unwrap_or(now).with_timezone(&tz);
     format!("{} ({tz})", at.format("%d.%m.%Y %H:%M"))
 }
 
 /// Sweeps every `sweep_interval_secs` until `shutdown`.
 pub async fn run(ctx: Ctx, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let every = std::time::Duration::from_secs(ctx.config.sla.sweep_interval_secs);
     loop {
+        let every = std::time::Duration::from_secs(ctx.sla().config.sweep_interval_secs);
         if let Err(e) = sweep(&ctx, ctx.now()).await {
             tracing::error!(error = %e, "SLA sweep failed; trying again at the next tick");
         }

@@ -82,7 +82,10 @@ pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Res
         channel: t.channel,
         requester_id: customer.id,
         linked_from_id: t.linked_from,
-        sla_due_at: ctx.calendar.add_working(now, chrono::Duration::minutes(ctx.config.sla.assign_minutes)),
+        sla_due_at: {
+            let sla = ctx.sla();
+            sla.calendar.add_working(now, sla.assign_goal())
+        },
     };
     let id = db::tickets::insert(conn, &row, now)?;
     db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester)?;

@@ -194,6 +194,32 @@ async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages
     let (s, _, _) = plain.post("/console/partners", &[("csrf", &csrf), ("name", "X"), ("email", "x@isp.test")]).await;
     assert_eq!(s, 403);
     assert_eq!(a.get("/console/agents").await.0, 200, "the admin can");
+    let csrf = plain.csrf("/console/partners").await;
+    let (s, _, _) = plain.post("/console/sla", &[("csrf", &csrf), ("assign_minutes", "5")]).await;
+    assert_eq!(s, 403, "only admins change the SLA");
+    // The admin changes the assignment goal in the console form; a bad window is refused.
+    let (_, page) = a.get("/console/agents").await;
+    let field = |name: &str| {
+        let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
+        re.captures(&page).map(|c| c[1].to_string()).unwrap_or_default()
+    };
+    let mut form: Vec<(String, String)> = ["urgent", "high", "normal", "low", "warn_percent", "auto_close_days", "team_address", "time_zone",
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun", "extra_holidays"]
+        .iter()
+        .map(|n| (n.to_string(), field(n)))
+        .collect();
+    form.extend([("csrf".into(), a.csrf("/console/agents").await), ("assign_minutes".into(), "45".into()),
+        ("mode".into(), "business".into()), ("holidays".into(), "romania".into())]);
+    let as_pairs = |f: &[(String, String)]| f.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect::<Vec<_>>();
+    let r = a.http.post(format!("{}/console/sla", a.base)).form(&as_pairs(&form)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(app.ctx.sla().config.assign_minutes, 45);
+    assert_eq!(app.ticket(&key).await["sla"]["assignment"]["goal_seconds"], 45 * 60);
+    form.retain(|(k, _)| k != "sat");
+    form.push(("sat".into(), "10:00-09:00".into()));
+    let r = a.http.post(format!("{}/console/sla", a.base)).form(&as_pairs(&form)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("sla.calendar.sat"));
     app.stop().await;
 }
 

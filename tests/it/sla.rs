@@ -47,7 +47,8 @@ async fn warnings_and_breaches_are_announced_once_each() {
     let key = t["key"].as_str().unwrap().to_string();
     let opened = created_at(&app.ticket(&key).await);
     // The instants at which 10, 25 (past the 80 % warning) and 31 working minutes have passed.
-    let after = |m: i64| app.ctx.calendar.add_working(opened, Duration::minutes(m)).unwrap();
+    let sla = app.ctx.sla();
+    let after = |m: i64| sla.calendar.add_working(opened, Duration::minutes(m)).unwrap();
 
     assert_eq!(sweep_at(&app, after(10)).await, Sweep { open: 1, ..Default::default() });
     assert_eq!(sweep_at(&app, after(25)).await.warnings, 1);
@@ -78,7 +79,7 @@ async fn warnings_and_breaches_are_announced_once_each() {
     let (s, _) = app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
     assert_eq!(s, 200);
     let agent_before = mailbox("agent@example.test").await.len();
-    let late = app.ctx.calendar.add_working(opened, Duration::hours(23)).unwrap();
+    let late = sla.calendar.add_working(opened, Duration::hours(23)).unwrap();
     assert_eq!(sweep_at(&app, late).await.warnings, 1, "80 % of the 24 h resolution goal");
     wait_mail("agent@example.test", |m| m.subject.contains(&key) && m.subject.contains("rezolvare")).await;
     assert_eq!(mailbox("agent@example.test").await.len(), agent_before + 1);
@@ -129,5 +130,40 @@ async fn resolved_tickets_close_after_the_quiet_days() {
     let t = app.ticket(&key).await;
     assert_eq!(t["history"].as_array().unwrap().last().unwrap()["actor"], "system");
     wait_mail(&customer, |m| m.text.contains("Închis")).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_change_the_sla_at_once_and_it_outlives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let support = format!("{}@example.test", unique("slaset"));
+    let opts = || Options { support: Some(support.clone()), db_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+    let app = TestApp::spawn_with(opts()).await;
+    let customer = format!("{}@customer.test", unique("slaset"));
+    let body = json!({"requester_email": customer, "subject": "Ceas", "description": "x", "channel": "phone"});
+    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
+    let key = t["key"].as_str().unwrap().to_string();
+    // 24×7 with a 2-hour assignment goal, through the API.
+    let (_, mut sla) = app.api("GET", "/sla", None).await;
+    sla["assign_minutes"] = json!(120);
+    sla["calendar"]["mode"] = json!("24x7");
+    let (s, v) = app.api("PUT", "/sla", Some(sla.clone())).await;
+    assert_eq!(s, 200, "{v}");
+    let clock = &app.ticket(&key).await["sla"]["assignment"];
+    assert_eq!(clock["goal_seconds"], 7200, "{clock}");
+    let due: DateTime<Utc> = clock["due_at"].as_str().unwrap().parse().unwrap();
+    let opened = created_at(&app.ticket(&key).await);
+    assert!((due - (opened + Duration::hours(2))).num_seconds().abs() <= 1, "24×7: due two wall-clock hours later");
+    let (_, q) = app.api("GET", "/queue", None).await;
+    assert_eq!(q["tickets"][0]["sla_due_at"].as_str().map(|d| d.parse::<DateTime<Utc>>().unwrap()), Some(due), "the queue's key moved too");
+    // A bad value is refused by name and changes nothing.
+    sla["calendar"]["mon"] = json!("18:00-09:00");
+    let (s, v) = app.api("PUT", "/sla", Some(sla)).await;
+    assert_eq!(s, 400);
+    assert!(v["error"].as_str().unwrap().contains("sla.calendar.mon"), "{v}");
+    app.stop().await;
+    let app = TestApp::spawn_with(opts()).await;
+    assert_eq!(app.ctx.sla().config.assign_minutes, 120, "the stored settings win over the file after a restart");
+    assert_eq!(app.ticket(&key).await["sla"]["assignment"]["goal_seconds"], 7200);
     app.stop().await;
 }

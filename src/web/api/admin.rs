@@ -82,7 +82,18 @@ pub async fn agent_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBo
 
 /// The SLA goals and calendar in force (set in helpdesk.toml).
 pub async fn sla_settings(_: ApiAgent, State(ctx): State<Ctx>) -> Json<Value> {
-    Json(json!(ctx.config.sla))
+    Json(json!(ctx.sla().config))
+}
+
+/// Replaces the SLA settings (admins): checked, stored over helpdesk.toml's, in force at once.
+pub async fn sla_replace(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    JsonBody(config): JsonBody<crate::config::SlaConfig>,
+) -> Result<Json<Value>, WebError> {
+    require_admin(&agent)?;
+    crate::service::sla_settings::save(&ctx, config, ctx.now()).await?;
+    Ok(Json(json!(ctx.sla().config)))
 }
 
 /// The OpenAPI 3 document of this API (public: it describes, it grants nothing).

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -77,15 +76,15 @@ pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<Str
     let entered = db::tickets::entered(&history);
     let now = ctx.now();
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-    let resolve_hours = ctx.config.sla.resolve_hours.for_priority(t.priority);
     let mut v = summary(&ctx, &t);
     v["messages"] = json!(messages);
     v["participants"] = json!(participants.iter().map(|(a, r)| json!({"address": a, "role": r})).collect::<Vec<_>>());
     v["history"] = json!(history);
-    let reading = ctx.sla_reading(now);
+    let sla = ctx.sla();
+    let reading = sla.reading(now);
     v["sla"] = json!({
-        "assignment": reading.assignment(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes)),
-        "resolution": reading.resolution(&entered, Duration::hours(resolve_hours)),
+        "assignment": reading.assignment(&entered, assigned_at, sla.assign_goal()),
+        "resolution": reading.resolution(&entered, sla.resolve_goal(t.priority)),
         "events": sla_events,
     });
     Ok(Json(v))

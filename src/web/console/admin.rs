@@ -1,4 +1,4 @@
-//! Phone intake, partners, agents (admins manage both) and the quarantine.
+//! Phone intake, partners, agents and SLA settings (admins manage these) and the quarantine.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,7 +12,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::domain::ticket::{Channel, Priority};
 use crate::service::agent_actions::{self, Intake};
-use crate::service::{Ctx, ServiceError, accounts, receive_email};
+use crate::service::{Ctx, ServiceError, accounts, receive_email, sla_settings};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
 use crate::web::pages::{PageForm, local_time, render, say};
@@ -161,11 +161,17 @@ async fn agents_list(ctx: &Ctx, v: &Visitor, status: StatusCode, flash: Option<S
     match ctx.db.read(db::agents::all).await {
         Ok(agents) => {
             let agents: Vec<_> = agents.iter().map(|a| json!({ "email": a.email, "name": a.name, "role": a.role })).collect();
-            let sla = &ctx.config.sla;
+            let sla = ctx.sla();
+            let c = &sla.config.calendar;
+            let days = [&c.mon, &c.tue, &c.wed, &c.thu, &c.fri, &c.sat, &c.sun];
+            let weekdays: Vec<_> = crate::domain::business_hours::WEEKDAYS
+                .iter()
+                .zip(days)
+                .map(|((key, _), window)| json!({ "key": key, "window": window }))
+                .collect();
             let vars = json!({
-                "agents": agents, "flash": flash, "error": error,
-                "sla": { "assign_minutes": sla.assign_minutes, "resolve_hours": sla.resolve_hours, "warn_percent": sla.warn_percent,
-                         "calendar": sla.calendar, "team_address": sla.team_address, "auto_close_days": sla.auto_close_days },
+                "agents": agents, "flash": flash, "error": error, "sla": sla.config, "weekdays": weekdays,
+                "extra_holidays": c.extra_holidays.join(", "),
             });
             render(ctx, v, status, "console/agents.html", vars)
         }
@@ -218,7 +224,8 @@ pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query
     }
     match ctx.db.read(db::inbound::list_quarantine).await {
         Ok(items) => {
-            let tz = &ctx.config.sla.calendar.time_zone;
+            let sla = ctx.sla();
+            let tz = &sla.config.calendar.time_zone;
             let items: Vec<_> = items
                 .iter()
                 .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview }))
@@ -270,6 +277,74 @@ pub async fn quarantine_act(
     };
     match done {
         Ok(()) => v.finish(Redirect::to("/console/quarantine?done=1").into_response()),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SlaForm {
+    csrf: String,
+    assign_minutes: String,
+    urgent: String,
+    high: String,
+    normal: String,
+    low: String,
+    warn_percent: String,
+    auto_close_days: String,
+    team_address: String,
+    mode: String,
+    time_zone: String,
+    mon: String,
+    tue: String,
+    wed: String,
+    thu: String,
+    fri: String,
+    sat: String,
+    sun: String,
+    holidays: String,
+    extra_holidays: String,
+}
+
+impl SlaForm {
+    /// The settings in force with this form's values over them; the error names the field.
+    fn apply(self, mut c: crate::config::SlaConfig) -> Result<crate::config::SlaConfig, String> {
+        let number = |name: &str, text: &str| text.trim().parse::<i64>().map_err(|_| format!("{name}: {text:?} is not a whole number"));
+        c.assign_minutes = number("assign_minutes", &self.assign_minutes)?;
+        c.resolve_hours.urgent = number("urgent", &self.urgent)?;
+        c.resolve_hours.high = number("high", &self.high)?;
+        c.resolve_hours.normal = number("normal", &self.normal)?;
+        c.resolve_hours.low = number("low", &self.low)?;
+        c.warn_percent = number("warn_percent", &self.warn_percent)?;
+        c.auto_close_days = number("auto_close_days", &self.auto_close_days)?;
+        c.team_address = self.team_address.trim().to_string();
+        let cal = &mut c.calendar;
+        cal.mode = self.mode;
+        cal.time_zone = self.time_zone.trim().to_string();
+        (cal.mon, cal.tue, cal.wed, cal.thu, cal.fri, cal.sat, cal.sun) =
+            (self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun);
+        cal.holidays = self.holidays;
+        cal.extra_holidays =
+            self.extra_holidays.split([',', ' ', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect();
+        Ok(c)
+    }
+}
+
+/// Admins change the SLA goals and the calendar; every open ticket's clock follows.
+pub async fn sla_save(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<SlaForm>) -> Response {
+    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+        return refusal;
+    }
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    let config = match f.apply(ctx.sla().config.clone()) {
+        Ok(c) => c,
+        Err(m) => return agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
+    };
+    match sla_settings::save(&ctx, config, ctx.now()).await {
+        Ok(()) => v.finish(Redirect::to("/console/agents?done=1#sla").into_response()),
+        Err(ServiceError::Invalid(m)) => agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }

@@ -58,7 +58,8 @@ async fn rows_json(ctx: &Ctx, v: &Visitor, agent: &Agent, q: &QueueQuery) -> Res
     let now = ctx.now();
     let (items, total) = queue::page(ctx, q.filter(ctx, agent), now).await.map_err(|e| error_page(ctx, v, e.into()))?;
     let tx = ctx.templates.texts(v.lang);
-    let tz = &ctx.config.sla.calendar.time_zone;
+    let sla = ctx.sla();
+    let tz = &sla.config.calendar.time_zone;
     let rows = items
         .iter()
         .map(|i| {

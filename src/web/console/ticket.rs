@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,14 +63,15 @@ async fn ticket_page(ctx: &Ctx, v: &Visitor, key: &str, status: StatusCode, fb: 
         Err(e) => return error_page(ctx, v, e.into()),
     };
     let tx = ctx.templates.texts(v.lang);
-    let tz = &ctx.config.sla.calendar.time_zone;
+    let sla = ctx.sla();
+    let tz = &sla.config.calendar.time_zone;
     let key = ctx.key(id).to_string();
     let now = ctx.now();
     let entered = db::tickets::entered(&history);
-    let reading = ctx.sla_reading(now);
+    let reading = sla.reading(now);
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-    let assignment = reading.assignment(&entered, assigned_at, Duration::minutes(ctx.config.sla.assign_minutes));
-    let resolution = reading.resolution(&entered, Duration::hours(ctx.config.sla.resolve_hours.for_priority(t.priority)));
+    let assignment = reading.assignment(&entered, assigned_at, sla.assign_goal());
+    let resolution = reading.resolution(&entered, sla.resolve_goal(t.priority));
     let url = |a: i64| format!("/console/tickets/{key}/attachments/{a}");
     let messages: Vec<Value> = messages
         .iter()
