@@ -39,7 +39,7 @@ function sendMail(from, subject, body) {
 }
 
 // Reloads the ticket page until `pattern` shows (mail goes through Postfix and IMAP).
-async function waitFor(key, pattern, seconds = 20) {
+async function waitFor(key, pattern, seconds = 40) {
   const end = Date.now() + seconds * 1000;
   for (;;) {
     await page.goto(ticketUrl(key));

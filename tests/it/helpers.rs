@@ -214,13 +214,13 @@ impl TestApp {
 
     /// Waits for the requester's n-th ticket to appear; returns the tickets.
     pub async fn wait_tickets(&self, requester: &str, n: usize) -> Vec<Value> {
-        let ok = wait_until(Duration::from_secs(20), || async { self.tickets_of(requester).await.len() >= n }).await;
+        let ok = wait_until(Duration::from_secs(40), || async { self.tickets_of(requester).await.len() >= n }).await;
         assert!(ok, "{requester} did not get {n} ticket(s)");
         self.tickets_of(requester).await
     }
 
     pub async fn wait_status(&self, key: &str, status: &str) {
-        let ok = wait_until(Duration::from_secs(20), || async { self.status_of(key).await == status }).await;
+        let ok = wait_until(Duration::from_secs(40), || async { self.status_of(key).await == status }).await;
         assert!(ok, "{key} did not reach {status} (is {})", self.status_of(key).await);
     }
 
@@ -311,12 +311,40 @@ pub async fn send_raw_via(port: u16, from: &str, to: &str, raw: &[u8]) {
     helpdesk::mail::transport::send_raw(&smtp, from, to, raw).await.expect("SMTP accepts the test mail");
 }
 
+/// A logged-in IMAP session of a test user. A busy machine (every test polls mailboxes at
+/// once) can see a connection reset before the greeting: such a try is made again.
+async fn imap_login(user: &str) -> async_imap::Session<TcpStream> {
+    let mut last = String::new();
+    for attempt in 0..10 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+        }
+        let tcp = match TcpStream::connect(("127.0.0.1", IMAP_PORT)).await {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                last = format!("connect: {e}");
+                continue;
+            }
+        };
+        let mut client = async_imap::Client::new(tcp);
+        match client.read_response().await {
+            Some(Ok(_)) => {}
+            other => {
+                last = format!("greeting: {:?}", other.map(|r| r.map(|_| ())));
+                continue;
+            }
+        }
+        match client.login(user, PASSWORD).await {
+            Ok(session) => return session,
+            Err((e, _)) => last = format!("login: {e}"),
+        }
+    }
+    panic!("IMAP login of {user} failed ten times; last: {last}")
+}
+
 /// Every message in the user's INBOX, parsed by the helpdesk's own parser, oldest first.
 pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
-    let tcp = TcpStream::connect(("127.0.0.1", IMAP_PORT)).await.expect("IMAP connects");
-    let mut client = async_imap::Client::new(tcp);
-    client.read_response().await.expect("greeting").expect("greeting");
-    let mut s = client.login(user, PASSWORD).await.map_err(|(e, _)| e).expect("IMAP login");
+    let mut s = imap_login(user).await;
     let mbox = s.examine("INBOX").await.expect("EXAMINE");
     let mut out = Vec::new();
     if mbox.exists > 0 {
@@ -335,10 +363,7 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
 
 /// How many messages a folder of the user's holds, and how many of them are \Seen.
 pub async fn folder_counts(user: &str, folder: &str) -> (usize, usize) {
-    let tcp = TcpStream::connect(("127.0.0.1", IMAP_PORT)).await.expect("IMAP connects");
-    let mut client = async_imap::Client::new(tcp);
-    client.read_response().await.expect("greeting").expect("greeting");
-    let mut s = client.login(user, PASSWORD).await.map_err(|(e, _)| e).expect("IMAP login");
+    let mut s = imap_login(user).await;
     let Ok(mbox) = s.examine(folder).await else { return (0, 0) };
     let seen = if mbox.exists > 0 { s.search("SEEN").await.unwrap().len() } else { 0 };
     let _ = s.logout().await;
@@ -347,7 +372,7 @@ pub async fn folder_counts(user: &str, folder: &str) -> (usize, usize) {
 
 /// Waits until the user's mailbox holds a message matching `pred`; returns the matches.
 pub async fn wait_mail(user: &str, pred: impl Fn(&ParsedEmail) -> bool) -> Vec<(Vec<u8>, ParsedEmail)> {
-    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    let end = tokio::time::Instant::now() + Duration::from_secs(40);
     loop {
         let found: Vec<_> = mailbox(user).await.into_iter().filter(|(_, p)| pred(p)).collect();
         if !found.is_empty() {
