@@ -7,6 +7,8 @@
 //!
 //! Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 3), BENCH_MAILS (default 200).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -20,15 +22,14 @@ use helpdesk::service::Ctx;
 use helpdesk::service::receive_email::receive_batch;
 use tokio_util::sync::CancellationToken;
 
+use common::{env_usize, machine};
+
 /// The poller's batch: messages committed (and fsynced) together.
 const BATCH: usize = 50;
 const IMAP_PORT: u16 = 31143;
 const SMTP_PORT: u16 = 32525;
 const RUN_DIR: &str = "/tmp/hd-bench-mail";
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// Deterministic pseudo-random bytes (xorshift), for attachments.
 fn noise(seed: u64, len: usize) -> Vec<u8> {
@@ -211,14 +212,6 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     Ok((commit, inbox))
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    format!("{cores} cores, {cpu}")
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -10,6 +10,8 @@
 //! BENCH_CONCURRENCY (default 4), BENCH_WARMUP per scenario (default 100), BENCH_ONLY (run
 //! only the scenarios whose name contains it).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +27,8 @@ use helpdesk::domain::ticket::Status;
 use rusqlite::{Connection, params};
 use tokio_util::sync::CancellationToken;
 
+use common::{env_usize, machine};
+
 /// Bump when the generated data changes shape: the cached file is then made again.
 const DATA_VERSION: u32 = 1;
 const CUSTOMER_EMAIL: &str = "ana.popescu@bench.test";
@@ -37,9 +41,6 @@ const AGENTS: i64 = 20;
 const CHUNK: usize = 50_000;
 const GOAL_P99_MS: f64 = 20.0;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A deterministic hash of (value, salt): the generator's only source of variety.
 fn mix(x: u64, salt: u64) -> u64 {
@@ -557,14 +558,6 @@ fn sql_alone(path: &Path, s: &Scenario, rounds: usize) -> anyhow::Result<f64> {
     Ok(percentile(&times, 0.5))
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    format!("{cores} cores, {cpu}")
-}
 
 /// CPU ticks (USER_HZ) busy on the whole machine and spent by this process: their difference
 /// over a scenario is other work on a shared machine, which shows in the figures.
