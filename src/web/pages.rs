@@ -46,6 +46,13 @@ impl Area {
     }
 }
 
+/// A form that carries nothing but its CSRF token (sign-out, a button).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// A urlencoded form; one that cannot be read at all gets a short page, not JSON.
 pub struct PageForm<T>(pub T);
 

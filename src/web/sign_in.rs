@@ -19,6 +19,16 @@ pub struct LoginQuery {
     pub signed_out: Option<String>,
 }
 
+/// The sign-in form of the portal and of the console.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    pub email: String,
+    pub password: String,
+    pub next: String,
+    pub csrf: String,
+}
+
 /// `next` when it is a page under `area` of this site (never another site), else `home`.
 pub fn safe_next<'a>(next: &'a str, area: &str, home: &'a str) -> &'a str {
     let ours = next.strip_prefix(area).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));

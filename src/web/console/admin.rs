@@ -15,7 +15,7 @@ use crate::service::agent_actions::{self, Intake};
 use crate::service::{Ctx, ServiceError, accounts, receive_email, sla_settings};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
-use crate::web::pages::{PageForm, local_time, render, say};
+use crate::web::pages::{CsrfForm, PageForm, local_time, render, say};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -128,12 +128,6 @@ pub async fn partner_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageFo
         Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn partner_delete(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>, PageForm(f): PageForm<CsrfForm>) -> Response {

@@ -7,13 +7,12 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::error_page;
 use crate::service::{Ctx, accounts};
 use crate::web::extract::{AGENT_SESSION_COOKIE, Visitor};
-use crate::web::pages::{PageForm, minutes, render, say};
+use crate::web::pages::{CsrfForm, PageForm, minutes, render, say};
 use crate::web::sign_in;
 use crate::web::throttle::Throttle;
 
@@ -33,20 +32,11 @@ fn form(ctx: &Ctx, v: &Visitor, status: StatusCode, next: &str, email: &str, err
     render(ctx, v, status, "console/login.html", json!({ "next": next, "email": email, "error": error, "flash": flash }))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-    next: String,
-    csrf: String,
-}
-
 pub async fn login(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<Arc<Throttle>>,
     v: Visitor,
-    PageForm(f): PageForm<LoginForm>,
+    PageForm(f): PageForm<sign_in::LoginForm>,
 ) -> Response {
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
@@ -69,12 +59,6 @@ pub async fn login(
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<CsrfForm>) -> Response {

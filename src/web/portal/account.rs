@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::pages::CsrfForm;
 use super::{PageForm, error_page, notice, render, say, signed_in};
 use crate::domain::password::WeakPassword;
 use crate::service::accounts::{self, SetPasswordError};
@@ -50,20 +51,11 @@ fn login_form(
     render(ctx, v, status, "portal/login.html", json!({ "next": next, "email": email, "error": error, "flash": flash }))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-    next: String,
-    csrf: String,
-}
-
 pub async fn login(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<std::sync::Arc<Throttle>>,
     v: Visitor,
-    PageForm(f): PageForm<LoginForm>,
+    PageForm(f): PageForm<sign_in::LoginForm>,
 ) -> Response {
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
@@ -87,12 +79,6 @@ pub async fn login(
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<CsrfForm>) -> Response {
