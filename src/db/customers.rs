@@ -49,11 +49,9 @@ pub fn insert(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Customer> {
-    let id = conn
-        .prepare_cached(
-            "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )?
-        .query_row(params![email.as_str(), name, locale, time_zone, ts(now)], |r| r.get(0))?;
+    conn.prepare_cached("INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)")?
+        .execute(params![email.as_str(), name, locale, time_zone, ts(now)])?;
+    let id = conn.last_insert_rowid();
     Ok(Customer {
         id,
         email: email.to_string(),

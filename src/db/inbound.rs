@@ -9,17 +9,18 @@ use super::{Conn, ts};
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery.
 pub fn insert_raw(conn: &Conn, dedup_key: &str, raw: &[u8], now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
-    let id: Option<i64> = conn
+    let inserted = conn
         .prepare_cached(
             "INSERT INTO raw_emails (dedup_key, received_at, outcome) VALUES (?, ?, 'received')
-             ON CONFLICT(dedup_key) DO NOTHING RETURNING id",
+             ON CONFLICT(dedup_key) DO NOTHING",
         )?
-        .query_row(params![dedup_key, ts(now)], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = id {
-        conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?.execute(params![id, raw])?;
+        .execute(params![dedup_key, ts(now)])?;
+    if inserted == 0 {
+        return Ok(None);
     }
-    Ok(id)
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?.execute(params![id, raw])?;
+    Ok(Some(id))
 }
 
 pub fn set_outcome(conn: &Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> rusqlite::Result<()> {

@@ -27,15 +27,13 @@ pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::
     conn.prepare_cached(
         "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
              full_text, html, message_id, raw_email_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
-    .query_row(
-        params![
-            m.ticket_id, m.kind, m.author, m.internal, m.subject, m.body, m.quoted, m.signature, m.full_text, m.html,
-            m.message_id, m.raw_email_id, ts(now)
-        ],
-        |r| r.get(0),
-    )
+    .execute(params![
+        m.ticket_id, m.kind, m.author, m.internal, m.subject, m.body, m.quoted, m.signature, m.full_text, m.html,
+        m.message_id, m.raw_email_id, ts(now)
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 pub struct NewAttachment<'a> {
@@ -53,12 +51,10 @@ pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> rusqlite::
         .execute(params![sha, a.content.len() as i64, a.content])?;
     conn.prepare_cached(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
-    .query_row(
-        params![message_id, a.filename, a.content_type, a.content.len() as i64, sha, a.content_id, a.inline],
-        |r| r.get(0),
-    )
+    .execute(params![message_id, a.filename, a.content_type, a.content.len() as i64, sha, a.content_id, a.inline])?;
+    Ok(conn.last_insert_rowid())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -22,23 +22,21 @@ pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Res
     conn.prepare_cached(
         "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
              envelope_from, letter, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
-    .query_row(
-        params![
-            m.ticket_id,
-            m.template,
-            m.recipient,
-            m.recipient_role.map(Role::as_str),
-            m.automatic,
-            m.message_id,
-            m.envelope_from,
-            m.letter,
-            ts(now),
-            ts(now)
-        ],
-        |r| r.get(0),
-    )
+    .execute(params![
+        m.ticket_id,
+        m.template,
+        m.recipient,
+        m.recipient_role.map(Role::as_str),
+        m.automatic,
+        m.message_id,
+        m.envelope_from,
+        m.letter,
+        ts(now),
+        ts(now)
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// How many automatic mails went (or are going) to this address since `since`.

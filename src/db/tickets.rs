@@ -83,22 +83,20 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite
     conn.prepare_cached(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
              sla_due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
-    .query_row(
-        params![
-            t.subject,
-            Status::WaitingForSupport.as_str(),
-            t.priority.as_str(),
-            t.channel.as_str(),
-            t.requester_id,
-            t.linked_from_id,
-            ts(now),
-            ts(now),
-            t.sla_due_at.map(ts)
-        ],
-        |r| r.get(0),
-    )
+    .execute(params![
+        t.subject,
+        Status::WaitingForSupport.as_str(),
+        t.priority.as_str(),
+        t.channel.as_str(),
+        t.requester_id,
+        t.linked_from_id,
+        ts(now),
+        ts(now),
+        t.sla_due_at.map(ts)
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Option<TicketRow>> {

@@ -250,7 +250,7 @@ fn enqueue(
             unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
             loop_address: ctx.support.to_string(),
         },
-        vars: serde_json::to_value(vars)?,
+        vars: stored_vars(vars)?,
     };
     let letter = serde_json::to_string(&letter)?;
     let mail = db::outbox::NewMail {
@@ -266,6 +266,16 @@ fn enqueue(
     db::outbox::insert(conn, &mail, now)?;
     Metrics::inc(&ctx.metrics.outbox_queued);
     Ok(true)
+}
+
+/// The variables as the letter keeps them: without the empty texts, which the templates
+/// read as absent anyway.
+fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(vars)?;
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.retain(|_, v| v.as_str() != Some(""));
+    }
+    Ok(value)
 }
 
 /// A mail decided but not yet composed: everything the sender needs to render the
