@@ -1,6 +1,7 @@
 //! Mail adapters: parsing, composing, the IMAP poller and the SMTP outbox worker.
 //! The only place that imports mail crates.
 
+pub mod charset;
 pub mod compose;
 pub mod imap_poller;
 pub mod outbox_worker;

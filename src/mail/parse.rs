@@ -1,7 +1,12 @@
 //! The only file that imports mail-parser: raw bytes in, our own `ParsedEmail` out.
 
 use chrono::{DateTime, Utc};
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use std::borrow::Cow;
+
+use mail_parser::decoders::{base64::base64_decode, html::html_to_text, quoted_printable::quoted_printable_decode};
+use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use super::charset;
 
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
@@ -80,10 +85,20 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
 }
 
 fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
-    let msg = MessageParser::default().parse(raw).ok_or(ParseError::NotAMessage)?;
-    if msg.headers().is_empty() {
+    let first = MessageParser::default().parse(raw).ok_or(ParseError::NotAMessage)?;
+    if first.headers().is_empty() {
         return Err(ParseError::NotAMessage);
     }
+    let tld = first.from().and_then(|a| a.first()).and_then(|a| a.address()).and_then(charset::tld_of);
+    // Header lines in some 8-bit code page, undeclared (RFC 6532 allows only UTF-8 there):
+    // read them again as UTF-8, transcoded.
+    let transcoded = header_block_in_utf8(raw, tld.as_deref());
+    let mut msg = match &transcoded {
+        Some(fixed) => MessageParser::default().parse(fixed.as_slice()).ok_or(ParseError::NotAMessage)?,
+        None => first,
+    };
+    redecode_bodies(&mut msg, tld.as_deref());
+    let msg = msg;
     let from_addr = msg.from().and_then(|a| a.first()).ok_or(ParseError::NoSender)?;
     let from_raw = from_addr.address().unwrap_or("").to_string();
     let from = mailbox(from_addr.name(), &from_raw).ok_or(ParseError::BadSender(from_raw))?;
@@ -133,6 +148,13 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         .html_bodies()
         .find(|p| matches!(p.body, PartType::Html(_)))
         .and_then(|p| p.text_contents().map(str::to_string));
+    // An empty plain part beside the HTML one (some web forms and mobile clients): the
+    // text is the HTML's.
+    if text.trim().is_empty() {
+        if let Some(html) = &html {
+            text = html_to_text(html).trim().to_string();
+        }
+    }
 
     let attachments = msg
         .attachments()
@@ -147,7 +169,10 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                 .unwrap_or_else(|| "application/octet-stream".into())
                 .to_ascii_lowercase();
             let fallback = default_name(i, &content_type);
-            let filename = FileName::sanitize(part.attachment_name().unwrap_or(""), &fallback).to_string();
+            let name = part.attachment_name().unwrap_or("");
+            let name = if name.contains('\u{fffd}') { name_in_code_page(&msg, part, tld.as_deref()).map(Cow::Owned) } else { None }
+                .unwrap_or(Cow::Borrowed(name));
+            let filename = FileName::sanitize(&name, &fallback).to_string();
             let content_id = part.content_id().and_then(clean_id);
             let inline = part.content_disposition().is_some_and(|d| d.is_inline())
                 || (content_id.is_some() && part.content_disposition().is_none());
@@ -192,6 +217,81 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     })
 }
 
+/// The raw message with its header block transcoded to UTF-8, when that block is not
+/// UTF-8 already.
+fn header_block_in_utf8(raw: &[u8], tld: Option<&str>) -> Option<Vec<u8>> {
+    let end = header_block_end(raw);
+    let block = &raw[..end];
+    if std::str::from_utf8(block).is_ok() {
+        return None;
+    }
+    let mut fixed = charset::decode_guessing(block, tld).into_bytes();
+    fixed.extend_from_slice(&raw[end..]);
+    Some(fixed)
+}
+
+/// Where the header block ends (its blank line included), or the end of the message.
+fn header_block_end(raw: &[u8]) -> usize {
+    raw.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .find_map(|(i, _)| match &raw[i + 1..] {
+            [b'\n', ..] => Some(i + 2),
+            [b'\r', b'\n', ..] => Some(i + 3),
+            _ => None,
+        })
+        .unwrap_or(raw.len())
+}
+
+/// Body parts read as UTF-8 for want of a (known) charset that came out with replacement
+/// characters: decoded again from their bytes, HTML by its `<meta>` charset, else guessed.
+fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
+    let indexes: Vec<usize> = msg.text_body.iter().chain(&msg.html_body).map(|i| *i as usize).collect();
+    for i in indexes {
+        let Some(part) = msg.parts.get(i) else { continue };
+        let (text, html) = match &part.body {
+            PartType::Text(t) => (t, false),
+            PartType::Html(t) => (t, true),
+            _ => continue,
+        };
+        let label = part.content_type().and_then(|ct| ct.attribute("charset"));
+        if !text.contains('\u{fffd}') || !charset::read_as_utf8(label) {
+            continue;
+        }
+        let Some(bytes) = body_bytes(msg.raw_message(), part) else { continue };
+        let fixed = if html { charset::decode_html_guessing(&bytes, tld) } else { charset::decode_guessing(&bytes, tld) };
+        if let Some(part) = msg.parts.get_mut(i) {
+            part.body = if html { PartType::Html(Cow::Owned(fixed)) } else { PartType::Text(Cow::Owned(fixed)) };
+        }
+    }
+}
+
+/// A part's body as sent, without its transfer encoding.
+fn body_bytes(raw: &[u8], part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
+    match part.encoding {
+        Encoding::None => Some(body.to_vec()),
+        Encoding::QuotedPrintable => quoted_printable_decode(body),
+        Encoding::Base64 => base64_decode(body),
+    }
+}
+
+/// An attachment's name written in some 8-bit code page: its Content-Type and
+/// Content-Disposition lines transcoded, and read again.
+fn name_in_code_page(msg: &Message<'_>, part: &MessagePart<'_>, tld: Option<&str>) -> Option<String> {
+    let raw = msg.raw_message();
+    let mut head = Vec::new();
+    for h in part.headers.iter().filter(|h| matches!(h.name, HeaderName::ContentType | HeaderName::ContentDisposition)) {
+        let value = raw.get(h.offset_start as usize..h.offset_end as usize)?;
+        head.extend_from_slice(h.name.as_str().as_bytes());
+        head.extend_from_slice(b":");
+        head.extend_from_slice(charset::decode_guessing(value, tld).as_bytes());
+    }
+    head.extend_from_slice(b"\r\n");
+    let reread = MessageParser::default().parse_headers(head.as_slice())?;
+    reread.root_part().attachment_name().map(str::to_string)
+}
+
 fn is_control(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{e}'..='\u{1a}' | '\u{1c}'..='\u{1f}' | '\u{80}'..='\u{9f}')
 }
@@ -218,6 +318,7 @@ fn default_name(index: usize, content_type: &str) -> String {
         "text/plain" => "txt",
         "text/html" => "html",
         "application/ms-tnef" => "dat",
+        "text/calendar" => "ics",
         _ => "bin",
     };
     format!("attachment-{}.{ext}", index + 1)

@@ -22,6 +22,7 @@ struct Fixture {
     file: String,
     class: String,
     from: String,
+    from_name: Option<String>,
     subject_contains: String,
     #[serde(default)]
     new_text_contains: Vec<String>,
@@ -72,6 +73,9 @@ async fn every_fixture_is_received_as_expected() {
         }
         let p = parse::parse(&raw).unwrap();
         assert_eq!(p.from.address.as_str(), f.from, "{name}: from");
+        if let Some(want) = &f.from_name {
+            assert_eq!(&p.from.name, want, "{name}: sender's name");
+        }
         assert!(p.subject.contains(&f.subject_contains), "{name}: subject {:?}", p.subject);
         assert_eq!(p.message_id.is_some(), f.has_message_id, "{name}: message id");
         assert_eq!(p.references.first().cloned().unwrap_or_default(), f.in_reply_to.trim_matches(['<', '>']), "{name}: in-reply-to");

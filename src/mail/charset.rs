@@ -1,0 +1,125 @@
+//! Text whose charset is missing or wrong, read the way browsers read such pages: valid
+//! UTF-8 is UTF-8; anything else is guessed from the bytes (chardetng, Firefox's
+//! detector), helped by the sender's top-level domain (`.ro` leans to the Central
+//! European code pages).
+
+use chardetng::EncodingDetector;
+use encoding_rs::Encoding;
+
+/// The text of `bytes`, guessing the charset unless they are UTF-8.
+pub fn decode_guessing(bytes: &[u8], tld: Option<&str>) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_string();
+    }
+    let mut detector = EncodingDetector::new();
+    detector.feed(bytes, true);
+    let tld = tld.map(str::as_bytes).filter(|t| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase));
+    decode_as(bytes, detector.guess(tld, true))
+}
+
+/// The text of an HTML body: the charset its `<meta>` names when it names one, else a guess.
+pub fn decode_html_guessing(bytes: &[u8], tld: Option<&str>) -> String {
+    if std::str::from_utf8(bytes).is_err() {
+        if let Some(encoding) = meta_charset(bytes) {
+            return decode_as(bytes, encoding);
+        }
+    }
+    decode_guessing(bytes, tld)
+}
+
+/// Whether mail-parser could only have read this declared charset as UTF-8 (none given,
+/// a UTF-8 or ASCII label, or a label no decoder knows): text it decoded with
+/// replacement characters is then worth reading again.
+pub fn read_as_utf8(label: Option<&str>) -> bool {
+    match label.map(|l| l.trim().trim_matches('"')) {
+        None | Some("") => true,
+        Some(l) => match Encoding::for_label(l.as_bytes()) {
+            None => true,
+            Some(e) => e == encoding_rs::UTF_8 || l.eq_ignore_ascii_case("us-ascii") || l.eq_ignore_ascii_case("ascii"),
+        },
+    }
+}
+
+/// The top-level domain of an address, lowercase (`ro` for `ion@client.ro`).
+pub fn tld_of(address: &str) -> Option<String> {
+    let domain = address.rsplit_once('@')?.1;
+    Some(domain.rsplit('.').next()?.to_ascii_lowercase())
+}
+
+fn decode_as(bytes: &[u8], encoding: &'static Encoding) -> String {
+    // UTF-16 text in mail comes with its byte-order mark; a guessed 8-bit code page has none.
+    encoding.decode_with_bom_removal(bytes).0.into_owned()
+}
+
+/// `<meta charset="…">` or `<meta http-equiv="Content-Type" content="…; charset=…">` within
+/// the first 1024 bytes, as the HTML standard's prescan looks for it.
+fn meta_charset(html: &[u8]) -> Option<&'static Encoding> {
+    let head = &html[..html.len().min(1024)];
+    let lower: Vec<u8> = head.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = find(&lower[from..], b"charset").map(|i| i + from) {
+        from = at + b"charset".len();
+        let rest = &lower[from..];
+        let rest = rest.trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b"=") else { continue };
+        let rest = rest.trim_ascii_start();
+        let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+        let end = rest.iter().position(|b| matches!(b, b'"' | b'\'' | b';' | b'>' | b'/') || b.is_ascii_whitespace());
+        let label = &rest[..end.unwrap_or(rest.len())];
+        if let Some(encoding) = Encoding::for_label(label) {
+            // A page cannot really be UTF-16 if its meta tag is readable as ASCII.
+            return Some(if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+                encoding_rs::UTF_8
+            } else {
+                encoding
+            });
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_stays_utf8() {
+        assert_eq!(decode_guessing("Bună ziua, țară".as_bytes(), Some("ro")), "Bună ziua, țară");
+    }
+
+    #[test]
+    fn undeclared_code_pages_are_guessed() {
+        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("La impresora no funciona, señor. ¿Qué pasó con la conexión?");
+        assert_eq!(decode_guessing(&latin, Some("es")), "La impresora no funciona, señor. ¿Qué pasó con la conexión?");
+        let text = "Aplicaţia de facturare nu porneşte de ieri dimineaţă. Am încercat şi repornirea calculatorului.";
+        let (ro, _, _) = encoding_rs::WINDOWS_1250.encode(text);
+        assert_eq!(decode_guessing(&ro, Some("ro")), text);
+        let (ru, _, _) = encoding_rs::KOI8_R.encode("Принтер не работает, помогите пожалуйста с настройкой");
+        assert_eq!(decode_guessing(&ru, Some("ru")), "Принтер не работает, помогите пожалуйста с настройкой");
+    }
+
+    #[test]
+    fn html_says_its_own_charset() {
+        let (body, _, _) = encoding_rs::WINDOWS_1250.encode("<html><head><meta charset=\"windows-1250\"></head><body>Aplicaţia nu porneşte</body></html>");
+        assert!(decode_html_guessing(&body, None).contains("Aplicaţia nu porneşte"));
+        let (body, _, _) = encoding_rs::ISO_8859_2.encode(
+            "<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-2\"><p>Mulţumesc</p>",
+        );
+        assert!(decode_html_guessing(&body, None).contains("Mulţumesc"));
+    }
+
+    #[test]
+    fn labels_read_as_utf8_are_known() {
+        assert!(read_as_utf8(None));
+        assert!(read_as_utf8(Some("UTF-8")));
+        assert!(read_as_utf8(Some("us-ascii")));
+        assert!(read_as_utf8(Some("x-made-up")));
+        assert!(!read_as_utf8(Some("iso-8859-2")));
+        assert!(!read_as_utf8(Some("windows-1250")));
+        assert_eq!(tld_of("ion@Client.RO").as_deref(), Some("ro"));
+    }
+}
