@@ -88,7 +88,9 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     let auto_submitted = s.auto_submitted.as_deref().map(|v| v.trim().to_ascii_lowercase());
     if auto_submitted.as_deref().is_some_and(|v| !v.is_empty() && !v.starts_with("no"))
         || s.x_autoreply
-        || (ct == "multipart/report" && report.contains("disposition-notification"))
+        // Read receipts, spam complaints (ARF), TLS reports: every report that is not a
+        // bounce is a machine's.
+        || ct == "multipart/report"
         || AUTO_SUBJECT.is_match(&s.subject)
     {
         return Kind::AutoReply;
@@ -221,6 +223,12 @@ mod tests {
             "Raspuns automat: concediu", "AutoReply: x", "Abwesenheitsnotiz: x", "Réponse automatique : x",
         ] {
             assert_eq!(classify(&from("ion@client.ro", subject), &own()), Kind::AutoReply, "{subject}");
+        }
+        for report in ["disposition-notification", "feedback-report", "tlsrpt"] {
+            let mut s = from("ion@client.ro", "Read: [HD-3] Imprimanta");
+            s.content_type = "multipart/report".into();
+            s.report_type = Some(report.into());
+            assert_eq!(classify(&s, &own()), Kind::AutoReply, "{report}");
         }
     }
 
