@@ -28,6 +28,9 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 pub use rusqlite::Connection as Conn;
 use rusqlite::OpenFlags;
+use rusqlite::functions::FunctionFlags;
+
+use crate::domain::search_text;
 
 /// Why a database call did not run to its end.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +100,13 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
     conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     conn.pragma_update(None, "cache_size", -32768)?;
     conn.set_prepared_statement_cache_capacity(128);
+    // `fold(text)`: text as search compares it (lower case, no diacritics).
+    conn.create_scalar_function(
+        "fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| search_text::fold(&text))),
+    )?;
     Ok(conn)
 }
 

@@ -4,6 +4,7 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::Conn;
+use crate::domain::search_text;
 use crate::domain::ticket::Status;
 
 /// One page of the Solicitări list.
@@ -12,7 +13,8 @@ pub struct RequestQuery {
     /// The signed-in customer's address: requests where it is the requester or a CC.
     pub address: String,
     pub status: Option<Status>,
-    /// Matched (case-insensitively for ASCII) against the subject and the public messages.
+    /// Matched against the subject and the public messages, in any case and with or without
+    /// diacritics.
     pub text: Option<String>,
     /// A ticket id the text names (`HD-42` or `42`), matched besides the text.
     pub id: Option<i64>,
@@ -31,14 +33,9 @@ pub struct RequestSummary {
 const FROM_WHERE: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
     WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
       AND (?2 IS NULL OR t.status = ?2)
-      AND (?3 IS NULL OR t.id = ?4 OR t.subject LIKE ?3 ESCAPE '\\'
+      AND (?3 IS NULL OR t.id = ?4 OR fold(t.subject) LIKE ?3 ESCAPE '\\'
            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.internal = 0
-                      AND m.kind IN ('customer', 'agent') AND m.body LIKE ?3 ESCAPE '\\'))";
-
-fn like_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
+                      AND m.kind IN ('customer', 'agent') AND fold(m.body) LIKE ?3 ESCAPE '\\'))";
 
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
@@ -47,7 +44,7 @@ const MINE_IN_STATUS: &str = "FROM participants p WHERE p.address = ?1 AND p.sta
 
 /// The page asked for, and how many requests match in all.
 pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
-    let pattern = q.text.as_deref().map(like_pattern);
+    let pattern = q.text.as_deref().map(search_text::like_pattern);
     let status = q.status.map(Status::as_str);
     let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.

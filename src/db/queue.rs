@@ -5,6 +5,7 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::{Conn, ts};
+use crate::domain::search_text;
 use crate::domain::ticket::{Priority, Status};
 
 const OPEN: &str = "t.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
@@ -46,19 +47,15 @@ fn where_clause(with_text: bool) -> String {
     let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
         AND (?3 IS NULL OR t.status = ?3)
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))";
-    let text = " AND (t.id = ?6 OR t.subject LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
-        WHERE c.id = t.requester_id AND (c.email LIKE ?5 ESCAPE '\\' OR c.name LIKE ?5 ESCAPE '\\')))";
+    let text = " AND (t.id = ?6 OR fold(t.subject) LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
+        WHERE c.id = t.requester_id AND (fold(c.email) LIKE ?5 ESCAPE '\\' OR fold(c.name) LIKE ?5 ESCAPE '\\')))";
     if with_text { format!("{base}{text}") } else { format!("{base} AND ?5 IS NULL AND ?6 IS NULL") }
-}
-
-fn like(text: &str) -> String {
-    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
 /// One page of the queue and how many tickets match in all: the page's ids come off the
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
-    let pattern = f.text.as_deref().map(like);
+    let pattern = f.text.as_deref().map(search_text::like_pattern);
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
     let filters = where_clause(pattern.is_some());

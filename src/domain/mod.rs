@@ -8,5 +8,6 @@ pub mod inbound;
 pub mod notification;
 pub mod password;
 pub mod reply_text;
+pub mod search_text;
 pub mod sla;
 pub mod ticket;

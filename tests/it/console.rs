@@ -273,6 +273,11 @@ async fn the_api_does_what_the_console_does() {
     assert_eq!(q["total"], 2);
     assert_eq!(q["tickets"][0]["key"], ka.as_str(), "earliest due first");
     assert_eq!(q["tickets"][0]["sla"]["assignment"]["state"], "running");
+    // Search folds case and diacritics: "AL DOILEA" and "ál dóilea" find "Al doilea".
+    for typed in ["AL%20DOILEA", "%C3%A1l%20d%C3%B3ilea"] {
+        let (_, found) = app.api("GET", &format!("/queue?q={typed}"), None).await;
+        assert_eq!((found["total"].as_i64(), found["tickets"][0]["key"].as_str()), (Some(1), Some(kb.as_str())), "{typed}: {found}");
+    }
     let (s, t) = app.api("POST", &format!("/tickets/{ka}/priority"), Some(json!({"priority": "urgent"}))).await;
     assert_eq!((s, t["priority"].as_str()), (200, Some("urgent")));
     assert_eq!(app.api("POST", &format!("/tickets/{ka}/priority"), Some(json!({"priority": "asap"}))).await.0, 400);

@@ -344,6 +344,13 @@ async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
     // Search by subject text, by key, and by status.
     let (_, found) = b.get("/portal/requests?q=imprimant").await;
     assert!(found.contains("(2 solicitări)") && found.contains("Imprimantă 10") && found.contains("Imprimantă 20"), "{found}");
+    // In any case, with or without the diacritics: as people type.
+    for typed in ["IMPRIMANTA", "imprimantă"] {
+        let (_, found) = b.get(&format!("/portal/requests?q={}", in_url(typed))).await;
+        assert!(found.contains("(2 solicitări)") && found.contains("Imprimantă 20"), "{typed}: {found}");
+    }
+    let (_, in_text) = b.get("/portal/requests?q=INCEPUTUL").await;
+    assert!(in_text.contains(&format!(">{first}<")) && in_text.contains("(1 solicitări)"), "{in_text}");
     let (_, by_key) = b.get(&format!("/portal/requests?q={}", keys[7])).await;
     assert!(by_key.contains(&format!(">{}<", keys[7])) && by_key.contains("(1 solicitări)"), "{by_key}");
     assert_eq!(app.api("POST", &format!("/tickets/{}/assign", keys[3]), Some(json!({"agent_email": "agent@example.test"}))).await.0, 200);
@@ -363,6 +370,10 @@ async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
     assert!(!view.contains("NOTA-INTERNA") && !view.contains("INTREBARE-PARTENER") && !view.contains("isp@partner.test"));
     assert!(view.contains("În așteptare terți"));
     app.stop().await;
+}
+
+fn in_url(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
