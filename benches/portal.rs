@@ -547,6 +547,7 @@ fn sql_alone(path: &Path, s: &Scenario, rounds: usize) -> anyhow::Result<f64> {
     let conn = Connection::open(path)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     conn.set_prepared_statement_cache_capacity(128);
+    db::add_functions(&conn)?;
     (s.sql)(&conn, 0)?;
     let mut times = Vec::with_capacity(rounds);
     for k in 0..rounds {

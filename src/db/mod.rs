@@ -100,14 +100,19 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
     conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     conn.pragma_update(None, "cache_size", -32768)?;
     conn.set_prepared_statement_cache_capacity(128);
-    // `fold(text)`: text as search compares it (lower case, no diacritics).
+    add_functions(&conn)?;
+    Ok(conn)
+}
+
+/// The SQL functions our queries use, on a connection: `fold(text)` is text as search
+/// compares it (lower case, no diacritics).
+pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
     conn.create_scalar_function(
         "fold",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
         |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| search_text::fold(&text))),
-    )?;
-    Ok(conn)
+    )
 }
 
 impl Db {
