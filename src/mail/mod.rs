@@ -6,4 +6,5 @@ pub mod compose;
 pub mod imap_poller;
 pub mod outbox_worker;
 pub mod parse;
+pub mod tnef;
 pub mod transport;

@@ -178,6 +178,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                 || (content_id.is_some() && part.content_disposition().is_none());
             Attachment { filename, content_type, content: part.contents().to_vec(), content_id, inline }
         })
+        .flat_map(unpack_winmail)
         .collect();
 
     let root_ct = msg.root_part().content_type();
@@ -215,6 +216,27 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         attachments,
         signals,
     })
+}
+
+/// `winmail.dat` gives way to the files inside it; one that holds none (or is not TNEF)
+/// stays as it came.
+fn unpack_winmail(a: Attachment) -> Vec<Attachment> {
+    let is_tnef = a.content_type == "application/ms-tnef" || a.filename.eq_ignore_ascii_case("winmail.dat");
+    let inside = if is_tnef { super::tnef::unpack(&a.content) } else { vec![] };
+    if inside.is_empty() {
+        return vec![a];
+    }
+    inside
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Attachment {
+            filename: FileName::sanitize(&p.filename, &default_name(i, p.content_type)).to_string(),
+            content_type: p.content_type.to_string(),
+            content: p.content,
+            content_id: None,
+            inline: false,
+        })
+        .collect()
 }
 
 /// The raw message with its header block transcoded to UTF-8, when that block is not
