@@ -33,7 +33,13 @@ impl EmailAddress {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
-        if local_ok && domain_ok { Ok(Self(t.to_lowercase())) } else { Err(bad()) }
+        if !local_ok || !domain_ok {
+            return Err(bad());
+        }
+        // An internationalised domain is kept in its ASCII form (`xn--…`): one customer
+        // whichever way their client wrote it, and mail to it needs no SMTPUTF8.
+        let domain = if domain.is_ascii() { domain.to_string() } else { idna::domain_to_ascii(domain).map_err(|_| bad())? };
+        Ok(Self(format!("{local}@{domain}").to_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -64,6 +70,9 @@ mod tests {
         assert_eq!(EmailAddress::parse(" Ion.Pop@Client.RO ").unwrap().as_str(), "ion.pop@client.ro");
         assert_eq!(EmailAddress::parse("<a+b@x.test>").unwrap().as_str(), "a+b@x.test");
         assert_eq!(EmailAddress::parse("MAILER-DAEMON@x.test").unwrap().local_part(), "mailer-daemon");
+        // An internationalised domain, written either way, is one address.
+        assert_eq!(EmailAddress::parse("user@München.de").unwrap().as_str(), "user@xn--mnchen-3ya.de");
+        assert_eq!(EmailAddress::parse("user@xn--mnchen-3ya.de").unwrap().as_str(), "user@xn--mnchen-3ya.de");
         for bad in ["", "a", "@x.test", "a@", "a b@x.test", "a@x..test", "a@-x.test", ".a@x.test", "a@b@c"] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }

@@ -160,8 +160,14 @@ async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<S
 }
 
 /// Checks the address and password; a new session when they match.
+/// A typed address as addresses are stored (an internationalised domain in its ASCII
+/// form), or as typed when it is no address (it then matches no one).
+fn typed_address(email: &str) -> String {
+    EmailAddress::parse(email).map(|a| a.to_string()).unwrap_or_else(|_| email.trim().to_string())
+}
+
 pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
-    let email = email.trim().to_string();
+    let email = typed_address(email);
     let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
     let found = found.and_then(|(customer, hash)| Some((customer, hash?)));
     let Some(customer) = password_owner(found, password).await? else { return Ok(None) };
@@ -171,7 +177,7 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>)
 
 /// An agent's sign-in to the console: a new session when the password matches.
 pub async fn agent_sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<(String, Agent)>, ServiceError> {
-    let email = email.trim().to_string();
+    let email = typed_address(email);
     let found = ctx.db.read(move |c| db::agents::credentials(c, &email)).await?;
     let Some(agent) = password_owner(found, password).await? else { return Ok(None) };
     let token = open_session(ctx, Holder::Agent(agent.id), now).await?;
