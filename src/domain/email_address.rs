@@ -53,6 +53,15 @@ impl EmailAddress {
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or("")
     }
+
+    /// Whether the address says no one reads it (`noreply@`, `no-reply@`, `donotreply@`…):
+    /// web forms and notifiers send from such addresses and name the person in `Reply-To`.
+    pub fn is_no_reply(&self) -> bool {
+        let local: String = self.local_part().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        matches!(local.as_str(), "noreply" | "donotreply" | "nereply" | "nuraspundeti" | "nuraspunde")
+            || local.starts_with("noreply")
+            || local.starts_with("donotreply")
+    }
 }
 
 impl fmt::Display for EmailAddress {
@@ -70,6 +79,12 @@ mod tests {
         assert_eq!(EmailAddress::parse(" Ion.Pop@Client.RO ").unwrap().as_str(), "ion.pop@client.ro");
         assert_eq!(EmailAddress::parse("<a+b@x.test>").unwrap().as_str(), "a+b@x.test");
         assert_eq!(EmailAddress::parse("MAILER-DAEMON@x.test").unwrap().local_part(), "mailer-daemon");
+        for unread in ["noreply@site.test", "no-reply@site.test", "do_not_reply@x.test", "NoReply.Forms@x.test", "nu-raspundeti@x.ro"] {
+            assert!(EmailAddress::parse(unread).unwrap().is_no_reply(), "{unread}");
+        }
+        for read in ["ion@client.ro", "support@x.test", "reply@x.test", "nora@x.test"] {
+            assert!(!EmailAddress::parse(read).unwrap().is_no_reply(), "{read}");
+        }
         // An internationalised domain, written either way, is one address.
         assert_eq!(EmailAddress::parse("user@München.de").unwrap().as_str(), "user@xn--mnchen-3ya.de");
         assert_eq!(EmailAddress::parse("user@xn--mnchen-3ya.de").unwrap().as_str(), "user@xn--mnchen-3ya.de");

@@ -34,6 +34,8 @@ pub struct ParsedEmail {
     /// `In-Reply-To` then `References`, newest reference first, without duplicates.
     pub references: Vec<String>,
     pub from: Mailbox,
+    /// The one address of `Reply-To`, when it names exactly one.
+    pub reply_to: Option<Mailbox>,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     pub subject: String,
@@ -43,6 +45,18 @@ pub struct ParsedEmail {
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
     pub signals: Signals,
+}
+
+impl ParsedEmail {
+    /// The person the mail is from, for the helpdesk: the From address, or the one
+    /// `Reply-To` names when From is a no-reply address (a web form's, a notifier's), so
+    /// that the answer reaches someone.
+    pub fn sender(&self) -> &Mailbox {
+        match &self.reply_to {
+            Some(r) if self.from.address.is_no_reply() && !r.address.is_no_reply() => r,
+            _ => &self.from,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -207,6 +221,10 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         message_id: msg.message_id().and_then(clean_id),
         references,
         from,
+        reply_to: match mailboxes(msg.reply_to()).as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        },
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
         subject: signals.subject.trim().to_string(),

@@ -191,7 +191,7 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
 
 /// Looks up the tickets the mail may belong to, and the sender's place on them.
 fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
-    let sender = mail.from.address.as_str();
+    let sender = mail.sender().address.as_str();
     let by_reference = match db::outbox::find_ours(conn, &mail.references)? {
         Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
         None => None,
@@ -222,8 +222,8 @@ fn open_from_mail(
     // A stranger's token (or a closed ticket's) stays out of the new ticket's subject.
     let subject = ctx.token.strip(&mail.subject);
     let t = NewTicket {
-        requester: &mail.from.address,
-        requester_name: &mail.from.name,
+        requester: &mail.sender().address,
+        requester_name: &mail.sender().name,
         subject: &subject,
         body,
         channel: Channel::Email,
@@ -233,7 +233,7 @@ fn open_from_mail(
         raw_email_id: Some(raw_id),
         attachments: &mail.attachments,
         linked_from,
-        actor: mail.from.address.as_str(),
+        actor: mail.sender().address.as_str(),
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
@@ -250,7 +250,7 @@ fn add_reply(
     raw_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let sender = mail.from.address.as_str();
+    let sender = mail.sender().address.as_str();
     db::tickets::add_participant(conn, ticket_id, sender, role.joins_as())?;
     let event = role.reply_event();
     let kind = if role == Role::Partner { "partner" } else { "customer" };

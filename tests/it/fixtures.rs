@@ -23,6 +23,7 @@ struct Fixture {
     class: String,
     from: String,
     from_name: Option<String>,
+    requester: Option<String>,
     subject_contains: String,
     #[serde(default)]
     new_text_contains: Vec<String>,
@@ -76,6 +77,7 @@ async fn every_fixture_is_received_as_expected() {
         if let Some(want) = &f.from_name {
             assert_eq!(&p.from.name, want, "{name}: sender's name");
         }
+        assert_eq!(p.sender().address.as_str(), f.requester.as_deref().unwrap_or(&f.from), "{name}: requester");
         assert!(p.subject.contains(&f.subject_contains), "{name}: subject {:?}", p.subject);
         assert_eq!(p.message_id.is_some(), f.has_message_id, "{name}: message id");
         assert_eq!(p.references.first().cloned().unwrap_or_default(), f.in_reply_to.trim_matches(['<', '>']), "{name}: in-reply-to");
@@ -83,6 +85,7 @@ async fn every_fixture_is_received_as_expected() {
         let id = ctx.parse_key(&key).unwrap();
         let msgs = ctx.db.read(move |c| db::messages::for_ticket(c, id)).await.unwrap();
         let first = &msgs[0];
+        assert_eq!(first.author, f.requester.as_deref().unwrap_or(&f.from), "{name}: the ticket's requester");
         for s in &f.new_text_contains {
             assert!(first.body.contains(s.as_str()), "{name}: new text lacks {s:?}: {:?}", first.body);
         }
