@@ -1,13 +1,12 @@
 //! The only file that imports mail-parser: raw bytes in, our own `ParsedEmail` out.
 
-use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use mail_parser::decoders::{base64::base64_decode, html::html_to_text, quoted_printable::quoted_printable_decode};
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::charset;
-
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
 use crate::domain::inbound::Signals;
@@ -112,7 +111,6 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         None => first,
     };
     redecode_bodies(&mut msg, tld.as_deref());
-    let msg = msg;
     let from_addr = msg.from().and_then(|a| a.first()).ok_or(ParseError::NoSender)?;
     let from_raw = from_addr.address().unwrap_or("").to_string();
     let from = mailbox(from_addr.name(), &from_raw).ok_or(ParseError::BadSender(from_raw))?;
