@@ -165,8 +165,11 @@ pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool>
 }
 
 pub fn add_participant(conn: &Conn, ticket_id: i64, address: &str, role: Role) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO participants (ticket_id, address, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")?
-        .execute(params![ticket_id, address, role.as_str()])?;
+    conn.prepare_cached(
+        "INSERT INTO participants (ticket_id, address, role, status) SELECT ?1, ?2, ?3, status FROM tickets WHERE id = ?1
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![ticket_id, address, role.as_str()])?;
     Ok(())
 }
 
