@@ -3,6 +3,7 @@
 
 pub mod charset;
 pub mod compose;
+pub mod html_text;
 pub mod imap_poller;
 pub mod outbox_worker;
 pub mod parse;

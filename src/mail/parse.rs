@@ -3,10 +3,10 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use mail_parser::decoders::{base64::base64_decode, html::html_to_text, quoted_printable::quoted_printable_decode};
+use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::charset;
+use super::{charset, html_text};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
 use crate::domain::inbound::Signals;
@@ -130,13 +130,16 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     }
 
     let mut text = String::new();
-    for i in 0..msg.text_body_count() {
-        if let Some(t) = msg.body_text(i) {
-            if !text.is_empty() && !t.trim().is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(t.trim_end());
+    for part in msg.text_body.iter().filter_map(|i| msg.parts.get(*i as usize)) {
+        let t: Cow<str> = match &part.body {
+            PartType::Text(t) => Cow::Borrowed(t.as_ref()),
+            PartType::Html(h) => Cow::Owned(html_text::to_text(h)),
+            _ => continue,
+        };
+        if !text.is_empty() && !t.trim().is_empty() {
+            text.push_str("\n\n");
         }
+        text.push_str(t.trim_end());
     }
     // Control characters (NUL and the other C0 controls but tab, line breaks, form feed and
     // the ESC of ISO-2022 charsets; the C1 range) do not occur in text a person wrote
@@ -164,7 +167,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     // text is the HTML's.
     if text.trim().is_empty() {
         if let Some(html) = &html {
-            text = html_to_text(html).trim().to_string();
+            text = html_text::to_text(html);
         }
     }
 
