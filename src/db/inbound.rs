@@ -7,16 +7,32 @@ use serde::Serialize;
 use super::{Conn, ts};
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
-/// it is a re-delivery.
-pub fn insert_raw(conn: &Conn, dedup_key: &str, raw: &[u8], now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO raw_emails (dedup_key, received_at, outcome) VALUES (?, ?, 'received')
-             ON CONFLICT(dedup_key) DO NOTHING",
-        )?
-        .execute(params![dedup_key, ts(now)])?;
+/// it is a re-delivery. A message whose key is taken by one that says something else (its
+/// `fingerprint` differs) is stored under the key and its fingerprint.
+pub fn insert_raw(
+    conn: &Conn,
+    dedup_key: &str,
+    fingerprint: Option<&str>,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome) VALUES (?, ?, ?, 'received')
+         ON CONFLICT(dedup_key) DO NOTHING",
+    )?;
+    let mut inserted = insert.execute(params![dedup_key, fingerprint, ts(now)])?;
     if inserted == 0 {
-        return Ok(None);
+        let Some(fingerprint) = fingerprint else { return Ok(None) };
+        let stored: Option<String> = conn
+            .prepare_cached("SELECT fingerprint FROM raw_emails WHERE dedup_key = ?")?
+            .query_row([dedup_key], |r| r.get(0))?;
+        if stored.is_none_or(|s| s == fingerprint) {
+            return Ok(None);
+        }
+        inserted = insert.execute(params![format!("{dedup_key}#{fingerprint}"), fingerprint, ts(now)])?;
+        if inserted == 0 {
+            return Ok(None);
+        }
     }
     let id = conn.last_insert_rowid();
     conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?.execute(params![id, raw])?;

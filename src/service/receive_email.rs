@@ -64,18 +64,34 @@ fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, parse::ParseError>) -> Str
     }
 }
 
-/// A message on its way in: the bytes, their de-duplication key and the parse result,
-/// prepared outside the database writer.
+/// What the message says, hashed: who, about what, when, the text and the attachments.
+/// A re-delivery (other `Received` lines, same content) has the same one.
+fn fingerprint(mail: &ParsedEmail) -> String {
+    let mut h = Sha256::new();
+    for part in [mail.from.address.as_str(), &mail.subject, &mail.date.map(|d| d.to_rfc3339()).unwrap_or_default(), &mail.text] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for a in &mail.attachments {
+        h.update(a.filename.as_bytes());
+        h.update((a.content.len() as u64).to_le_bytes());
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// A message on its way in: the bytes, their de-duplication key, fingerprint and parse
+/// result, prepared outside the database writer.
 struct Incoming {
     raw: Vec<u8>,
     dedup_key: String,
+    fingerprint: Option<String>,
     parsed: Result<ParsedEmail, parse::ParseError>,
 }
 
 impl Incoming {
     fn new(raw: Vec<u8>) -> Self {
         let parsed = parse::parse(&raw);
-        Self { dedup_key: dedup_key(&raw, &parsed), parsed, raw }
+        Self { dedup_key: dedup_key(&raw, &parsed), fingerprint: parsed.as_ref().ok().map(fingerprint), parsed, raw }
     }
 }
 
@@ -139,7 +155,7 @@ fn count(ctx: &Ctx, o: &Outcome) {
 fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
     let raw_id = match replay_of {
         Some(id) => id,
-        None => match db::inbound::insert_raw(conn, &m.dedup_key, &m.raw, now)? {
+        None => match db::inbound::insert_raw(conn, &m.dedup_key, m.fingerprint.as_deref(), &m.raw, now)? {
             Some(id) => id,
             None => return Ok(Outcome::Duplicate),
         },

@@ -94,6 +94,22 @@ async fn the_same_message_twice_makes_one_ticket() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_mailer_that_reuses_its_message_id_loses_no_message() {
+    let app = TestApp::spawn().await;
+    let c = customer();
+    let mid = format!("<{}@form.customer.test>", unique("same"));
+    for (subject, text) in [("Alerta disc plin", "Discul C: are 2% liber."), ("Alerta memorie", "Memoria e la 97%.")] {
+        let raw = format!("From: {c}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: {mid}\r\n\r\n{text}\r\n", app.support);
+        send_raw(&c, &app.support, raw.as_bytes()).await;
+    }
+    app.wait_tickets(&c, 2).await;
+    let subjects: Vec<String> =
+        app.tickets_of(&c).await.iter().map(|t| t["subject"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(subjects.contains(&"Alerta disc plin".to_string()) && subjects.contains(&"Alerta memorie".to_string()), "{subjects:?}");
+    assert_eq!(app.ctx.metrics.duplicates.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn auto_replies_and_bounces_open_nothing_and_get_no_reply() {
     let app = TestApp::spawn().await;
     let ooo = customer();
