@@ -46,7 +46,9 @@ pub fn to_text(html: &str) -> String {
             };
             rest = after;
             if let Some(until) = &hidden_until {
-                if tag.closing && tag.name == *until {
+                // A head left open ends where the body begins, as browsers read it.
+                let body_begins = until == "head" && tag.name == "body" && !tag.closing;
+                if (tag.closing && tag.name == *until) || body_begins {
                     hidden_until = None;
                 }
                 continue;
@@ -252,6 +254,7 @@ p.MsoNormal {margin:0cm;}
         assert_eq!(to_text(""), "");
         assert_eq!(to_text("<p>a<br><br><br><br>b</p>"), "a\n\nb");
         assert_eq!(to_text("<p>a</p>b <c d=\"e"), "a\nb <c d=\"e");
+        assert_eq!(to_text("<html><head><title>t</title><body>Textul</body></html>"), "Textul");
         // Read in linear time: 200,000 unterminated tags are one run of text.
         let hostile = "<a".repeat(200_000);
         assert_eq!(to_text(&hostile).len(), hostile.len());
