@@ -24,7 +24,7 @@ use helpdesk::service::sla_sweep;
 use rusqlite::Connection;
 use tokio_util::sync::CancellationToken;
 
-use common::{env_usize, machine, percentile};
+use common::{env_usize, machine, percentile, set_cookie};
 
 /// Bump when the generated data changes shape.
 const DATA_VERSION: u32 = 3;
@@ -131,29 +131,17 @@ struct Session {
 async fn sign_in(base: &str) -> anyhow::Result<Session> {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let r = http.get(format!("{base}/console/login")).send().await?;
-    let seed = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("hd_csrf=")).map(str::to_string))
-        .ok_or_else(|| anyhow::anyhow!("no CSRF cookie"))?;
+    let seed = set_cookie(&r, "hd_csrf").ok_or_else(|| anyhow::anyhow!("no CSRF cookie"))?;
     let page = r.text().await?;
     let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
     let r = http
         .post(format!("{base}/console/login"))
-        .header("Cookie", &seed)
+        .header("Cookie", format!("hd_csrf={seed}"))
         .form(&[("email", AGENT), ("password", PASSWORD), ("csrf", &csrf)])
         .send()
         .await?;
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("hd_agent_session=")).map(str::to_string))
-        .ok_or_else(|| anyhow::anyhow!("sign-in failed: {}", r.status()))?;
-    Ok(Session { http, base: base.to_string(), cookie: format!("{seed}; {session}") })
+    let session = set_cookie(&r, "hd_agent_session").ok_or_else(|| anyhow::anyhow!("sign-in failed: {}", r.status()))?;
+    Ok(Session { http, base: base.to_string(), cookie: format!("hd_csrf={seed}; hd_agent_session={session}") })
 }
 
 /// `requests` GETs of `path` from `clients` concurrent clients; every answer must be 200

@@ -22,7 +22,7 @@ use helpdesk::service::Ctx;
 use helpdesk::service::receive_email::receive_batch;
 use tokio_util::sync::CancellationToken;
 
-use common::{env_usize, machine};
+use common::{env_usize, machine, percentile};
 
 /// The poller's batch: messages committed (and fsynced) together.
 const BATCH: usize = 50;
@@ -145,14 +145,6 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     Ok((full, floor))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[i.clamp(1, sorted.len()) - 1]
-}
-
 async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
     let status = Command::new(&script)
@@ -241,8 +233,8 @@ async fn main() -> anyhow::Result<()> {
     let (commit, inbox) = latency(mails).await?;
     println!("  delivered: {} of {mails}", inbox.len());
     println!("  SMTP accepted -> ticket committed: p50 {:.0} ms, p95 {:.0} ms",
-        percentile(&commit, 0.5) * 1e3, percentile(&commit, 0.95) * 1e3);
+        percentile(&commit, 50.0) * 1e3, percentile(&commit, 95.0) * 1e3);
     println!("  SMTP accepted -> confirmation in the customer's mailbox: p50 {:.0} ms, p95 {:.0} ms",
-        percentile(&inbox, 0.5) * 1e3, percentile(&inbox, 0.95) * 1e3);
+        percentile(&inbox, 50.0) * 1e3, percentile(&inbox, 95.0) * 1e3);
     Ok(())
 }

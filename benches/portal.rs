@@ -27,7 +27,7 @@ use helpdesk::domain::ticket::Status;
 use rusqlite::{Connection, params};
 use tokio_util::sync::CancellationToken;
 
-use common::{env_usize, machine};
+use common::{env_usize, machine, percentile, set_cookie};
 
 /// Bump when the generated data changes shape: the cached file is then made again.
 const DATA_VERSION: u32 = 1;
@@ -446,27 +446,10 @@ fn scenarios(conn: &Connection, shape: &Shape, views: usize, size: i64) -> anyho
     Ok(out)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[i.clamp(1, sorted.len()) - 1]
-}
-
 struct Client {
     http: reqwest::Client,
     base: String,
     cookie: String,
-}
-
-/// The value of `name=` in the response's Set-Cookie headers.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers().get_all(reqwest::header::SET_COOKIE).iter().find_map(|v| {
-        let v = v.to_str().ok()?;
-        let (pair, _) = v.split_once(';').unwrap_or((v, ""));
-        pair.strip_prefix(name)?.strip_prefix('=').map(str::to_string)
-    })
 }
 
 /// Signs in once through the login form; every later request carries both cookies, as a browser would.
@@ -556,7 +539,7 @@ fn sql_alone(path: &Path, s: &Scenario, rounds: usize) -> anyhow::Result<f64> {
         times.push(t.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
-    Ok(percentile(&times, 0.5))
+    Ok(percentile(&times, 50.0))
 }
 
 
@@ -665,7 +648,7 @@ fn main() -> anyhow::Result<()> {
                 _ => f64::NAN,
             };
             let sql = sql_alone(&work, s, 50)?;
-            let p99 = percentile(&times, 0.99) * 1e3;
+            let p99 = percentile(&times, 99.0) * 1e3;
             let met = p99 < GOAL_P99_MS;
             if !met {
                 missed.push(s.name);
@@ -674,8 +657,8 @@ fn main() -> anyhow::Result<()> {
                 "{:<26} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.0} {:>10.2} {:>6.0}% {:>9.1}  {}",
                 s.name,
                 times.len(),
-                percentile(&times, 0.5) * 1e3,
-                percentile(&times, 0.95) * 1e3,
+                percentile(&times, 50.0) * 1e3,
+                percentile(&times, 95.0) * 1e3,
                 p99,
                 times.last().copied().unwrap_or(f64::NAN) * 1e3,
                 times.len() as f64 / wall,

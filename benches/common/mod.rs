@@ -1,5 +1,5 @@
 //! What the benchmark binaries share: knobs from the environment, the machine's name,
-//! percentiles.
+//! percentiles, cookies.
 
 #![allow(dead_code)]
 
@@ -24,4 +24,13 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The value of `name=` in the response's Set-Cookie headers.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers().get_all(reqwest::header::SET_COOKIE).iter().find_map(|v| {
+        let v = v.to_str().ok()?;
+        let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+        pair.strip_prefix(name)?.strip_prefix('=').map(str::to_string)
+    })
 }
