@@ -159,13 +159,14 @@ async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<S
     Ok(token)
 }
 
-/// Checks the address and password; a new session when they match.
-/// A typed address as addresses are stored (an internationalised domain in its ASCII
-/// form), or as typed when it is no address (it then matches no one).
-fn typed_address(email: &str) -> String {
-    EmailAddress::parse(email).map(|a| a.to_string()).unwrap_or_else(|_| email.trim().to_string())
+/// A typed address as addresses are stored (lower case, an internationalised domain in
+/// its ASCII form), or trimmed and lower-cased when it is no address (it then matches no
+/// one). Sign-in and its throttle both name the account by it.
+pub fn typed_address(email: &str) -> String {
+    EmailAddress::parse(email).map(|a| a.to_string()).unwrap_or_else(|_| email.trim().to_lowercase())
 }
 
+/// Checks the address and password; a new session when they match.
 pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
     let email = typed_address(email);
     let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
@@ -274,5 +275,11 @@ mod tests {
         assert!(!verify_password(&h, "Parola2025oK"));
         assert!(!verify_password("not a hash", "Parola2025ok"));
         assert!(!verify_password(decoy_hash(), "Parola2025ok"));
+    }
+
+    #[test]
+    fn an_account_has_one_name_however_its_address_is_typed() {
+        assert_eq!(typed_address(" Ion@Școală.RO "), typed_address("ion@xn--coal-3sa77n.ro"));
+        assert_eq!(typed_address(" Not An Address "), "not an address");
     }
 }

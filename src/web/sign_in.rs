@@ -48,7 +48,7 @@ impl<'a> Attempt<'a> {
     pub fn new(limits: &'a Throttle, scope: &str, email: &str, ip: IpAddr) -> Self {
         Attempt {
             limits,
-            account: format!("{scope}:account:{}", email.trim().to_lowercase()),
+            account: format!("{scope}:account:{}", accounts::typed_address(email)),
             ip: format!("{scope}:ip:{ip}"),
             now: Instant::now(),
         }

@@ -105,7 +105,7 @@ pub struct ForgotForm {
 /// Counts one password mail for the account and the address; refuses past the limits.
 fn mail_allowed(limits: &Throttle, v: &Visitor, account: &str) -> Result<(), WebError> {
     let now = Instant::now();
-    let (account, ip) = (format!("mail:account:{}", account.trim().to_lowercase()), format!("mail:ip:{}", v.ip));
+    let (account, ip) = (format!("mail:account:{}", accounts::typed_address(account)), format!("mail:ip:{}", v.ip));
     let wait = limits.wait(&account, throttle::MAIL_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::MAIL_PER_IP, now));
     if let Some(wait) = wait {
         return Err(WebError::TooManyRequests(wait.as_secs()));
