@@ -3,6 +3,7 @@
 //! arguments.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -34,7 +35,7 @@ impl Window {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Calendar {
     /// Every instant counts.
     always: bool,
@@ -43,10 +44,34 @@ pub struct Calendar {
     days: [Option<Window>; 7],
     holidays: BTreeSet<NaiveDate>,
     /// The working interval of every date from `FIRST_DAY` on, as Unix seconds, worked out
-    /// once: the clocks of a queue page ask for thousands of days, and each would
-    /// otherwise cost two time-zone conversions and a holiday lookup.
-    table: Vec<Option<(i64, i64)>>,
+    /// once, on first use: the clocks of a queue page ask for thousands of days, and each
+    /// would otherwise cost two time-zone conversions and a holiday lookup. A calendar
+    /// that is only checked (the configuration's, a form's) never builds it; clones share it.
+    table: Arc<OnceLock<Vec<DayWindow>>>,
 }
+
+/// Two calendars are the same when they count the same time; the table follows from that.
+impl PartialEq for Calendar {
+    fn eq(&self, other: &Self) -> bool {
+        (self.always, self.tz, self.days, &self.holidays) == (other.always, other.tz, other.days, &other.holidays)
+    }
+}
+
+impl Eq for Calendar {}
+
+impl std::fmt::Debug for Calendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calendar")
+            .field("always", &self.always)
+            .field("tz", &self.tz)
+            .field("days", &self.days)
+            .field("holidays", &self.holidays)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One date's working interval as Unix seconds, if it is a working day.
+type DayWindow = Option<(i64, i64)>;
 
 /// The span of dates the table covers; dates outside it are worked out when asked.
 const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
@@ -61,26 +86,27 @@ const HORIZON_DAYS: i64 = 3 * 366;
 impl Calendar {
     /// 24×7: working time is wall-clock time.
     pub fn always() -> Self {
-        Calendar { always: true, tz: chrono_tz::UTC, days: [None; 7], holidays: BTreeSet::new(), table: Vec::new() }
+        Calendar { always: true, tz: chrono_tz::UTC, days: [None; 7], holidays: BTreeSet::new(), table: Arc::default() }
     }
 
     pub fn business(tz: Tz, days: [Option<Window>; 7], holidays: BTreeSet<NaiveDate>) -> Result<Self, String> {
         if days.iter().all(Option::is_none) {
             return Err("a business calendar needs at least one working day".into());
         }
-        let mut c = Calendar { always: false, tz, days, holidays, table: Vec::new() };
-        c.table = (0..TABLE_DAYS as i64)
-            .map(|d| c.compute_window(FIRST_DAY + Duration::days(d)).map(|(a, b)| (a.timestamp(), b.timestamp())))
-            .collect();
-        Ok(c)
+        Ok(Calendar { always: false, tz, days, holidays, table: Arc::default() })
     }
 
     /// The working interval of a local date, in UTC, if it is a working day.
     fn window_on(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let index = usize::try_from((date - FIRST_DAY).num_days()).ok().filter(|&i| i < self.table.len());
+        let table = self.table.get_or_init(|| {
+            (0..TABLE_DAYS as i64)
+                .map(|d| self.compute_window(FIRST_DAY + Duration::days(d)).map(|(a, b)| (a.timestamp(), b.timestamp())))
+                .collect()
+        });
+        let index = usize::try_from((date - FIRST_DAY).num_days()).ok().filter(|&i| i < table.len());
         match index {
             Some(i) => {
-                let (a, b) = self.table[i]?;
+                let (a, b) = table[i]?;
                 Some((DateTime::from_timestamp(a, 0)?, DateTime::from_timestamp(b, 0)?))
             }
             None => self.compute_window(date),

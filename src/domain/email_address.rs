@@ -58,9 +58,7 @@ impl EmailAddress {
     /// web forms and notifiers send from such addresses and name the person in `Reply-To`.
     pub fn is_no_reply(&self) -> bool {
         let local: String = self.local_part().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        matches!(local.as_str(), "noreply" | "donotreply" | "nereply" | "nuraspundeti" | "nuraspunde")
-            || local.starts_with("noreply")
-            || local.starts_with("donotreply")
+        local.starts_with("noreply") || local.starts_with("donotreply") || matches!(local.as_str(), "nereply" | "nuraspundeti" | "nuraspunde")
     }
 }
 
