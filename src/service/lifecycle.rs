@@ -27,11 +27,11 @@ pub fn apply(
     if t.status_changed() {
         db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }
-    if t.status_changed() || t.state.assignee != ticket.assignee_id {
-        refresh_sla_due(conn, ctx, &ctx.sla(), ticket.id, now)?;
-    }
     let updated = db::tickets::get(conn, ticket.id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
+    if t.status_changed() || t.state.assignee != ticket.assignee_id {
+        set_sla_due(conn, &ctx.sla(), &updated, now)?;
+    }
     for n in &t.notify {
         notify::queue(conn, ctx, &updated, *n, extras, cause, now)?;
     }
@@ -42,6 +42,12 @@ pub fn apply(
 /// assignment clock while unassigned, then the resolution clock; none while paused.
 pub fn refresh_sla_due(conn: &Conn, ctx: &Ctx, sla: &Sla, id: i64, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+    set_sla_due(conn, sla, &ticket, now)
+}
+
+/// The same for a ticket just read, as it now is.
+fn set_sla_due(conn: &Conn, sla: &Sla, ticket: &TicketRow, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    let id = ticket.id;
     let due = if ticket.status.clock() != Clock::Running {
         None
     } else {
