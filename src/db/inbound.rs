@@ -39,6 +39,22 @@ pub fn insert_raw(
     Ok(Some(id))
 }
 
+/// The ticket that the latest earlier inbound mail stored under one of these
+/// de-duplication keys went to, if any.
+pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> rusqlite::Result<Option<i64>> {
+    if dedup_keys.is_empty() {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(dedup_keys).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "SELECT ticket_id FROM raw_emails
+         WHERE dedup_key IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([json], |r| r.get(0))
+    .optional()
+}
+
 pub fn set_outcome(conn: &Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")?
         .execute(params![outcome, ticket_id, raw_id])?;

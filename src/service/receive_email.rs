@@ -59,9 +59,14 @@ fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, parse::ParseError>) -> Str
         Err(_) => parse::message_id(raw),
     };
     match id {
-        Some(id) => format!("mid:{id}"),
+        Some(id) => message_id_key(&id),
         None => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
     }
+}
+
+/// The de-duplication key of a mail with this Message-ID.
+fn message_id_key(id: &str) -> String {
+    format!("mid:{id}")
 }
 
 /// What the message says, hashed: who, about what, when, the text and the attachments.
@@ -212,11 +217,21 @@ fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, Serv
         Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
         None => None,
     };
+    let by_earlier_mail = match by_reference {
+        Some(_) => None,
+        None => {
+            let keys: Vec<String> = mail.references.iter().map(|id| message_id_key(id)).collect();
+            match db::inbound::ticket_of_received(conn, &keys)? {
+                Some(id) => candidate(conn, TicketId(id), sender, None)?,
+                None => None,
+            }
+        }
+    };
     let by_token = match ctx.token.find(&mail.subject) {
         Some(id) => candidate(conn, id, sender, None)?,
         None => None,
     };
-    Ok(Evidence { by_reference, by_token })
+    Ok(Evidence { by_reference, by_earlier_mail, by_token })
 }
 
 fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {

@@ -95,6 +95,26 @@ async fn a_reply_to_our_mail_from_another_address_joins_as_cc() {
 }
 
 #[tokio::test]
+async fn an_answer_to_a_mail_already_on_a_ticket_joins_it_when_the_sender_takes_part() {
+    let (ctx, _d) = ctx(10).await;
+    let first = mail("ion@client.ro", "Imprimanta", "Cc: maria@client.ro\r\n", "i1@client.ro");
+    let Outcome::Created { key } = receive(&ctx, first, Utc::now()).await.unwrap() else { panic!() };
+    // Ion answers his own mail from his Sent folder, before our confirmation arrives.
+    let own = mail("ion@client.ro", "Re: Imprimanta", "In-Reply-To: <i1@client.ro>\r\nReferences: <i1@client.ro>\r\n", "i2@client.ro");
+    assert_eq!(receive(&ctx, own, Utc::now()).await.unwrap(), Outcome::Threaded { key: key.clone() });
+    // Maria, on CC, answers all on Ion's second mail (only the References name the thread).
+    let all = mail("maria@client.ro", "Re: Imprimanta", "References: <i1@client.ro> <i2@client.ro>\r\n", "m1@client.ro");
+    assert_eq!(receive(&ctx, all, Utc::now()).await.unwrap(), Outcome::Threaded { key: key.clone() });
+    // Someone who is not on the ticket and cites Ion's mail gets a ticket of their own.
+    let stranger = mail("dan@other.test", "Re: Imprimanta", "In-Reply-To: <i1@client.ro>\r\n", "d1@other.test");
+    let opened = receive(&ctx, stranger, Utc::now()).await.unwrap();
+    assert!(matches!(&opened, Outcome::Created { key: k } if *k != key), "{opened}");
+    let id = ctx.parse_key(&key).unwrap();
+    let texts: i64 = ctx.db.read(move |c| c.query_row("SELECT count(*) FROM messages WHERE ticket_id = ?", [id], |r| r.get(0))).await.unwrap();
+    assert_eq!(texts, 3);
+}
+
+#[tokio::test]
 async fn an_empty_secret_is_generated_once_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
