@@ -111,9 +111,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         None => first,
     };
     redecode_bodies(&mut msg, tld.as_deref());
-    let from_addr = msg.from().and_then(|a| a.first()).ok_or(ParseError::NoSender)?;
-    let from_raw = from_addr.address().unwrap_or("").to_string();
-    let from = mailbox(from_addr.name(), &from_raw).ok_or(ParseError::BadSender(from_raw))?;
+    let from = author(&msg)?;
 
     let mut references = Vec::new();
     for value in [msg.in_reply_to(), msg.references()] {
@@ -144,10 +142,15 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     // Control characters (NUL and the other C0 controls but tab, line breaks, form feed and
     // the ESC of ISO-2022 charsets; the C1 range) do not occur in text a person wrote
     // (RFC 5322 §2.3, RFC 2045 §2.7). A body that is 5 % of them is binary garbage, whatever
-    // the parser made of it. Only the parts shown as the body count; attachments may hold
-    // anything, and a stray bell in a pasted log is fine.
+    // the parser made of it. Only the parts shown as the body count, and a single-part
+    // message that claims to be text (or nothing); attachments may hold anything (an
+    // encrypted S/MIME mail is one `smime.p7m`), and a stray bell in a pasted log is fine.
     let body_parts = msg.text_body.iter().chain(&msg.html_body).filter_map(|i| msg.parts.get(*i as usize));
-    let garbage = body_parts.chain(std::iter::once(msg.root_part()).filter(|p| !p.is_multipart())).any(|part| {
+    let root = msg.root_part();
+    let root_as_text = !root.is_multipart()
+        && root.attachment_name().is_none()
+        && root.content_type().is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+    let garbage = body_parts.chain(std::iter::once(root).filter(|_| root_as_text)).any(|part| {
         let text = String::from_utf8_lossy(part.contents());
         let (mut controls, mut total) = (0usize, 0usize);
         for c in text.chars() {
@@ -184,7 +187,12 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                 .unwrap_or_else(|| "application/octet-stream".into())
                 .to_ascii_lowercase();
             let fallback = default_name(i, &content_type);
-            let name = part.attachment_name().unwrap_or("");
+            // A forwarded mail (message/rfc822) is named by its subject.
+            let forwarded = match &part.body {
+                PartType::Message(inner) => inner.subject().map(|subject| format!("{}.eml", subject.trim())),
+                _ => None,
+            };
+            let name = part.attachment_name().or(forwarded.as_deref()).unwrap_or("");
             let name = if name.contains('\u{fffd}') { name_in_code_page(&msg, part, tld.as_deref()).map(Cow::Owned) } else { None }
                 .unwrap_or(Cow::Borrowed(name));
             let filename = FileName::sanitize(&name, &fallback).to_string();
@@ -344,6 +352,19 @@ fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
     Some(Mailbox { address, name: name.to_string() })
 }
 
+/// Who wrote the mail: From; when From names no usable address (a group such as
+/// `undisclosed-recipients:;`, or a broken one), Sender, then a Reply-To.
+fn author(msg: &Message<'_>) -> Result<Mailbox, ParseError> {
+    let first = |list: Option<&Address<'_>>| list.and_then(|l| l.iter().find_map(|a| mailbox(a.name(), a.address()?)));
+    if let Some(found) = [msg.from(), msg.sender(), msg.reply_to()].into_iter().find_map(first) {
+        return Ok(found);
+    }
+    match msg.from().and_then(|l| l.first()).and_then(|a| a.address()) {
+        Some(raw) => Err(ParseError::BadSender(raw.to_string())),
+        None => Err(ParseError::NoSender),
+    }
+}
+
 fn mailboxes(list: Option<&Address<'_>>) -> Vec<Mailbox> {
     list.map(|l| l.iter().filter_map(|a| mailbox(a.name(), a.address()?)).collect())
         .unwrap_or_default()
@@ -382,6 +403,15 @@ mod tests {
         assert!(parse(&log).is_ok());
         let att = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee log\r\n--x\r\nContent-Disposition: attachment; filename=log.bin\r\n\r\n\x01\x02\x03\x00\r\n--x--\r\n";
         assert!(parse(att).is_ok());
+        // A whole message that is one binary file (S/MIME encrypted) is an attachment.
+        let p7m = b"From: a@b.test\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n";
+        let mail = parse(p7m).unwrap();
+        assert_eq!(mail.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["smime.p7m"]);
+        // A mail forwarded as an attachment is named by its subject.
+        let fwd = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.test\r\nSubject: Factura 123\r\n\r\ninner\r\n--x--\r\n";
+        let mail = parse(fwd).unwrap();
+        assert_eq!(mail.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["Factura 123.eml"]);
+        assert_eq!(mail.text, "see below");
         // ISO-2022-JP text uses ESC, and is text.
         let jp = b"From: a@b.test\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$3$s\x1b(B\r\n";
         assert!(parse(jp).is_ok());
@@ -396,8 +426,20 @@ mod tests {
     }
 
     #[test]
+    fn a_group_in_from_gives_way_to_sender_then_reply_to() {
+        let raw = b"From: undisclosed-recipients:;\r\nSender: Ana Pop <ana@client.ro>\r\nSubject: x\r\n\r\nbody\r\n";
+        assert_eq!(parse(raw).unwrap().from.address.as_str(), "ana@client.ro");
+        let raw = b"From: Ana <not an address>\r\nReply-To: ana@client.ro\r\nSubject: x\r\n\r\nbody\r\n";
+        assert_eq!(parse(raw).unwrap().from.address.as_str(), "ana@client.ro");
+        // The first usable address of From is the author, the others are ignored.
+        let raw = b"From: broken, ion@client.ro\r\nSender: ana@client.ro\r\nSubject: x\r\n\r\nbody\r\n";
+        assert_eq!(parse(raw).unwrap().from.address.as_str(), "ion@client.ro");
+    }
+
+    #[test]
     fn no_sender_is_refused() {
         assert_eq!(parse(b"Subject: x\r\n\r\nbody\r\n").err(), Some(ParseError::NoSender));
+        assert_eq!(parse(b"From: undisclosed-recipients:;\r\n\r\nbody\r\n").err(), Some(ParseError::NoSender));
         assert_eq!(parse(b"From: not an address\r\n\r\nbody\r\n").err().map(|e| matches!(e, ParseError::BadSender(_) | ParseError::NoSender)), Some(true));
     }
 }
