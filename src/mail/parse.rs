@@ -304,7 +304,9 @@ fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
             _ => continue,
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        if !text.contains('\u{fffd}') || !charset::read_as_utf8(label) {
+        // `x-user-defined` is what some old clients say for "my local code page".
+        let undeclared = label.is_some_and(|l| l.trim().trim_matches('"').eq_ignore_ascii_case("x-user-defined"));
+        if !undeclared && (!text.contains('\u{fffd}') || !charset::read_as_utf8(label)) {
             continue;
         }
         let Some(bytes) = body_bytes(msg.raw_message(), part) else { continue };
@@ -403,6 +405,9 @@ mod tests {
         assert!(parse(&log).is_ok());
         let att = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee log\r\n--x\r\nContent-Disposition: attachment; filename=log.bin\r\n\r\n\x01\x02\x03\x00\r\n--x--\r\n";
         assert!(parse(att).is_ok());
+        // "x-user-defined" (old clients: the local code page) is guessed like no charset.
+        let local = b"From: a@client.ro\r\nContent-Type: text/plain; charset=x-user-defined\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xaaedin\xfe\xe3 \xeen cl\xe3dire, v\xe3 rog s\xe3 veni\xfei\r\n";
+        assert_eq!(parse(local).unwrap().text, "Şedinţă în clădire, vă rog să veniţi");
         // A whole message that is one binary file (S/MIME encrypted) is an attachment.
         let p7m = b"From: a@b.test\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n";
         let mail = parse(p7m).unwrap();
