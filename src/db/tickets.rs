@@ -23,6 +23,8 @@ pub struct TicketRow {
     pub assignee_id: Option<i64>,
     pub assignee_email: Option<String>,
     pub linked_from_id: Option<i64>,
+    /// The ticket this one was merged into (it was closed then).
+    pub merged_into_id: Option<i64>,
     pub status_mail: bool,
     pub resolution: Option<String>,
     pub created_at: String,
@@ -38,7 +40,7 @@ impl TicketRow {
 
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
-        t.linked_from_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at
+        t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
@@ -61,6 +63,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         assignee_id: r.get("assignee_id")?,
         assignee_email: r.get("assignee_email")?,
         linked_from_id: r.get("linked_from_id")?,
+        merged_into_id: r.get("merged_into_id")?,
         status_mail: r.get("status_mail")?,
         resolution: r.get("resolution")?,
         created_at: r.get("created_at")?,

@@ -111,11 +111,12 @@ fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str,
         return Err(ServiceError::Invalid(format!("{} is closed; merge into an open ticket", ctx.key(into))));
     }
     let (dup_key, into_key) = (ctx.key(dup.id).to_string(), ctx.key(into).to_string());
-    let (closed, _) = lifecycle::apply(conn, ctx, dup, Event::Close, &agent.email, &Extras::default(), Cause::Person, now)?;
+    let (mut closed, _) = lifecycle::apply(conn, ctx, dup, Event::Close, &agent.email, &Extras::default(), Cause::Person, now)?;
     for (address, _) in db::tickets::participants(conn, dup.id)? {
         db::tickets::add_participant(conn, into, &address, Role::Cc)?;
     }
     db::tickets::set_merged_into(conn, dup.id, into)?;
+    closed.merged_into_id = Some(into);
     let note = |text: String| Body::typed(&text);
     tickets::store_message(conn, dup.id, "note", &agent.email, "", &note(format!("Merged into {into_key}.")), None, None, &[], now)?;
     tickets::store_message(conn, into, "note", &agent.email, "", &note(format!("{dup_key} was merged into this ticket.")), None, None, &[], now)?;

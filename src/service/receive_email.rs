@@ -234,10 +234,20 @@ fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, Serv
     Ok(Evidence { by_reference, by_earlier_mail, by_token })
 }
 
+/// The ticket `id` names, or the one it was merged into (mail about a merged ticket
+/// goes on where the conversation went), and the sender's role there.
 fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {
-    let Some(t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
-    let sender_role = db::tickets::role_of(conn, id.0, sender)?;
-    Ok(Some(Candidate { ticket: id, status: t.status, sender_role, addressee_role }))
+    let Some(mut t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
+    // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
+    // its target may be merged on later); the bound only guards against a loop.
+    for _ in 0..16 {
+        match t.merged_into_id.map(|into| db::tickets::get(conn, into)).transpose()?.flatten() {
+            Some(target) => t = target,
+            None => break,
+        }
+    }
+    let sender_role = db::tickets::role_of(conn, t.id, sender)?;
+    Ok(Some(Candidate { ticket: TicketId(t.id), status: t.status, sender_role, addressee_role }))
 }
 
 fn open_from_mail(

@@ -282,7 +282,7 @@ async fn the_api_does_what_the_console_does() {
     assert_eq!((s, t["priority"].as_str()), (200, Some("urgent")));
     assert_eq!(app.api("POST", &format!("/tickets/{ka}/priority"), Some(json!({"priority": "asap"}))).await.0, 400);
     let (s, t) = app.api("POST", &format!("/tickets/{kb}/merge"), Some(json!({"into": ka}))).await;
-    assert_eq!((s, t["status"].as_str()), (200, Some("closed")), "{t}");
+    assert_eq!((s, t["status"].as_str(), t["merged_into"].as_str()), (200, Some("closed"), Some(ka.as_str())), "{t}");
     assert_eq!(app.api("GET", "/queue", None).await.1["total"], 1);
     // Partners and agents (the test agent is an admin).
     let (s, _) = app.api("POST", "/partners", Some(json!({"email": "noc@isp.test", "name": "ISP"}))).await;

@@ -115,6 +115,29 @@ async fn an_answer_to_a_mail_already_on_a_ticket_joins_it_when_the_sender_takes_
 }
 
 #[tokio::test]
+async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
+    let (ctx, _d) = ctx(10).await;
+    let Outcome::Created { key: kept } = receive(&ctx, mail("ion@client.ro", "Imprimanta", "", "k1@client.ro"), Utc::now()).await.unwrap() else { panic!() };
+    let Outcome::Created { key: dup } = receive(&ctx, mail("ion@client.ro", "Tot imprimanta", "", "k2@client.ro"), Utc::now()).await.unwrap() else { panic!() };
+    let agent = ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now())).await.unwrap();
+    agent_actions::act(&ctx, &agent, &dup, Command::Merge { into: kept.clone() }, Utc::now()).await.unwrap();
+    // By token, and by our Message-ID (the confirmation of the merged ticket).
+    let by_token = mail("ion@client.ro", &format!("Re: [{dup}] Tot imprimanta"), "", "k3@client.ro");
+    assert_eq!(receive(&ctx, by_token, Utc::now()).await.unwrap(), Outcome::Threaded { key: kept.clone() });
+    let dup_id = ctx.parse_key(&dup).unwrap();
+    let ours: String = ctx
+        .db
+        .read(move |c| c.query_row("SELECT message_id FROM outbox WHERE ticket_id = ? AND template = 'confirmation'", [dup_id], |r| r.get(0)))
+        .await
+        .unwrap();
+    let by_reference = mail("ion@client.ro", "Re: Tot imprimanta", &format!("In-Reply-To: <{ours}>\r\n"), "k4@client.ro");
+    assert_eq!(receive(&ctx, by_reference, Utc::now()).await.unwrap(), Outcome::Threaded { key: kept.clone() });
+    // A stranger with the merged ticket's token is still a stranger.
+    let stranger = receive(&ctx, mail("dan@other.test", &format!("[{dup}] x"), "", "d9@other.test"), Utc::now()).await.unwrap();
+    assert!(matches!(stranger, Outcome::Created { .. }), "{stranger}");
+}
+
+#[tokio::test]
 async fn an_empty_secret_is_generated_once_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");

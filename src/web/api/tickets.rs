@@ -26,6 +26,7 @@ fn summary(ctx: &Ctx, t: &TicketRow) -> Value {
         "requester": { "email": t.requester_email, "name": t.requester_name },
         "assignee": t.assignee_email,
         "linked_from": t.linked_from_id.map(|id| ctx.key(id).to_string()),
+        "merged_into": t.merged_into_id.map(|id| ctx.key(id).to_string()),
         "status_mail": t.status_mail,
         "resolution": t.resolution,
         "created_at": t.created_at,
