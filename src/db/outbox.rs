@@ -107,6 +107,25 @@ pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?.query_row([], |r| r.get(0))
 }
 
+/// Our mail with one of these Message-IDs (the latest): its row, its ticket, its recipient.
+pub fn find_by_message_ids(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option<(i64, Option<i64>, String)>> {
+    if message_ids.is_empty() {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "SELECT id, ticket_id, recipient FROM outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([json], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .optional()
+}
+
+/// A sent mail came back undelivered: the reason is kept as its last error.
+pub fn record_bounce(conn: &Conn, id: i64, reason: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE outbox SET last_error = ? WHERE id = ?")?.execute(params![format!("bounced: {reason}"), id])?;
+    Ok(())
+}
+
 pub fn mark_sent(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")?
         .execute(params![ts(now), id])?;

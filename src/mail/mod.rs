@@ -1,6 +1,7 @@
 //! Mail adapters: parsing, composing, the IMAP poller and the SMTP outbox worker.
 //! The only place that imports mail crates.
 
+pub mod bounce;
 pub mod charset;
 pub mod compose;
 pub mod html_text;

@@ -84,11 +84,11 @@ pub fn message_id(raw: &[u8]) -> Option<String> {
 
 /// Runs the parser so that a panic on some unforeseen input becomes an error for that
 /// one message instead of taking the mailbox poller down.
-fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+pub(super) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
-fn clean_id(id: &str) -> Option<String> {
+pub(super) fn clean_id(id: &str) -> Option<String> {
     let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
     (!id.is_empty() && id.len() <= 998).then(|| id.to_string())
 }

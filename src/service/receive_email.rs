@@ -14,6 +14,7 @@ use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
 use crate::domain::ticket::{Channel, Priority};
+use crate::mail::bounce;
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
 
@@ -189,7 +190,8 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
     let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
-        db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), None)?;
+        let ticket_id = if kind == Kind::Bounce { record_bounce(conn, mail, &m.raw, raw_id, now)? } else { None };
+        db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), ticket_id)?;
         return Ok(Outcome::Ignored { kind: kind.as_str() });
     }
     let body = Body {
@@ -208,6 +210,26 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
     let label = if matches!(outcome, Outcome::Created { .. }) { "created" } else { "threaded" };
     db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id))?;
     Ok(outcome)
+}
+
+/// A bounce of one of our mails: the failure is kept on that outbox row and, as an
+/// internal note, on its ticket (agents see that the customer never got it). Returns the
+/// ticket. A delay report, or a bounce of mail that is not ours, changes nothing.
+fn record_bounce(conn: &Conn, mail: &ParsedEmail, raw: &[u8], raw_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, ServiceError> {
+    let report = bounce::read(raw);
+    let Some((outbox_id, ticket_id, recipient)) = db::outbox::find_by_message_ids(conn, &report.returned_ids)? else {
+        return Ok(None);
+    };
+    let Some(failure) = report.failures.iter().find(|f| f.recipient.eq_ignore_ascii_case(&recipient)).or(report.failures.first())
+    else {
+        return Ok(None);
+    };
+    let reason = if failure.reason.is_empty() { "no reason given" } else { failure.reason.as_str() };
+    db::outbox::record_bounce(conn, outbox_id, reason)?;
+    let Some(ticket_id) = ticket_id else { return Ok(None) };
+    let note = Body::typed(&format!("The mail to {recipient} came back undelivered: {reason}"));
+    tickets::store_message(conn, ticket_id, "note", mail.from.address.as_str(), "", &note, None, Some(raw_id), &[], now)?;
+    Ok(Some(ticket_id))
 }
 
 /// Looks up the tickets the mail may belong to, and the sender's place on them.

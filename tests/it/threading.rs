@@ -1,5 +1,6 @@
-//! Who may add to a ticket, and loop protection, through `receive()` on a real SQLite
-//! file (no mail servers needed: the outbox is read instead of a mailbox).
+//! Who may add to a ticket (and what a bounce of our mail adds), and loop protection,
+//! through `receive()` on a real SQLite file (no mail servers needed: the outbox is read
+//! instead of a mailbox).
 
 use chrono::Utc;
 use helpdesk::db::{self, Db};
@@ -135,6 +136,43 @@ async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
     // A stranger with the merged ticket's token is still a stranger.
     let stranger = receive(&ctx, mail("dan@other.test", &format!("[{dup}] x"), "", "d9@other.test"), Utc::now()).await.unwrap();
     assert!(matches!(stranger, Outcome::Created { .. }), "{stranger}");
+}
+
+#[tokio::test]
+async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
+    let (ctx, _d) = ctx(10).await;
+    let Outcome::Created { key } = receive(&ctx, mail("ana@client.ro", "Parola", "", "b1@client.ro"), Utc::now()).await.unwrap() else { panic!() };
+    let ours: String = ctx
+        .db
+        .read(|c| c.query_row("SELECT message_id FROM outbox WHERE template = 'confirmation'", [], |r| r.get(0)))
+        .await
+        .unwrap();
+    let dsn = format!(
+        "From: MAILER-DAEMON@mx.client.ro (Mail Delivery System)\r\nTo: support@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Message-ID: <dsn-1@mx.client.ro>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\n\
+         Action: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n\
+         --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.test\r\nTo: ana@client.ro\r\nMessage-ID: <{ours}>\r\nSubject: [{key}] Parola\r\n\r\nAm primit.\r\n--b--\r\n"
+    );
+    assert_eq!(receive(&ctx, dsn.into_bytes(), Utc::now()).await.unwrap(), Outcome::Ignored { kind: "bounce" });
+    let id = ctx.parse_key(&key).unwrap();
+    let (kind, internal, body): (String, bool, String) = ctx
+        .db
+        .read(move |c| c.query_row("SELECT kind, internal, body FROM messages WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .await
+        .unwrap();
+    assert_eq!((kind.as_str(), internal), ("note", true));
+    assert_eq!(body, "The mail to ana@client.ro came back undelivered: 552 5.2.2 Mailbox full");
+    let error: Option<String> = ctx
+        .db
+        .read(|c| c.query_row("SELECT last_error FROM outbox WHERE template = 'confirmation'", [], |r| r.get(0)))
+        .await
+        .unwrap();
+    assert_eq!(error.as_deref(), Some("bounced: 552 5.2.2 Mailbox full"));
+    assert_eq!(outbox_to(&ctx, "MAILER-DAEMON@mx.client.ro").await, 0, "a bounce gets no answer");
+    let tickets: i64 = ctx.db.read(|c| c.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))).await.unwrap();
+    assert_eq!(tickets, 1);
 }
 
 #[tokio::test]
