@@ -130,7 +130,10 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     let mut text = String::new();
     for part in msg.text_body.iter().filter_map(|i| msg.parts.get(*i as usize)) {
         let t: Cow<str> = match &part.body {
-            PartType::Text(t) => Cow::Borrowed(t.as_ref()),
+            PartType::Text(t) => match part.content_type().filter(|ct| ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"))) {
+                Some(ct) => Cow::Owned(unflow(t, ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes")))),
+                None => Cow::Borrowed(t.as_ref()),
+            },
             PartType::Html(h) => Cow::Owned(html_text::to_text(h)),
             _ => continue,
         };
@@ -243,6 +246,32 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         attachments,
         signals,
     })
+}
+
+/// `format=flowed` text (RFC 3676, Thunderbird and Apple Mail) as the writer typed it: a
+/// line ending in a space goes on in the next line of the same quote depth (without that
+/// space when `delsp=yes`); space-stuffing is undone; the signature separator stays.
+fn unflow(text: &str, delsp: bool) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    // The quote depth of the line before, when that line goes on.
+    let mut open: Option<usize> = None;
+    for line in text.lines() {
+        let depth = line.bytes().take_while(|b| *b == b'>').count();
+        let content = &line[depth..];
+        let content = content.strip_prefix(' ').unwrap_or(content);
+        let soft = content.ends_with(' ') && content != "-- ";
+        let piece = if soft && delsp { &content[..content.len() - 1] } else { content };
+        match lines.last_mut() {
+            Some(last) if open == Some(depth) => last.push_str(piece),
+            _ => lines.push(format!("{}{}{piece}", ">".repeat(depth), if depth > 0 && !piece.is_empty() { " " } else { "" })),
+        }
+        open = soft.then_some(depth);
+    }
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// `winmail.dat` gives way to the files inside it; one that holds none (or is not TNEF)
@@ -439,6 +468,23 @@ mod tests {
         // The first usable address of From is the author, the others are ignored.
         let raw = b"From: broken, ion@client.ro\r\nSender: ana@client.ro\r\nSubject: x\r\n\r\nbody\r\n";
         assert_eq!(parse(raw).unwrap().from.address.as_str(), "ion@client.ro");
+    }
+
+    #[test]
+    fn flowed_text_is_read_as_typed() {
+        let flowed = "Bună ziua, imprimanta din birou nu mai \r\ntipărește de azi.\r\n\r\n> Ați încercat să o \r\n> reporniți?\r\n>> Nu \r\n>> merge.\r\n \r\n From here on\r\n-- \r\nIon\r\n";
+        assert_eq!(
+            unflow(flowed, false),
+            "Bună ziua, imprimanta din birou nu mai tipărește de azi.\n\n> Ați încercat să o reporniți?\n>> Nu merge.\n\nFrom here on\n-- \nIon\n"
+        );
+        assert_eq!(unflow("Imprimanta nu mer\r\nge.\r\n", true), "Imprimanta nu mer\nge.\n");
+        assert_eq!(unflow("Imprimanta nu mer \r\nge.\r\n", true), "Imprimanta nu merge.\n");
+        let raw = b"From: a@b.test\r\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\nUn paragraf lung care \r\ncontinu\xc4\x83 aici.\r\n";
+        assert_eq!(parse(raw).unwrap().text, "Un paragraf lung care continuă aici.");
+        // A last line with no break after it, and stray spaces at the very end.
+        assert_eq!(unflow("a \nb", false), "a b");
+        assert_eq!(unflow("a ", false), "a ");
+        assert_eq!(unflow("> x\n>\n> y\n", false), "> x\n>\n> y\n");
     }
 
     #[test]
