@@ -107,14 +107,28 @@ pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Res
 }
 
 /// Receives a batch in one transaction (one fsync), each message in its own savepoint:
-/// a message that fails is quarantined and the others go on.
+/// a message that fails is quarantined and the others go on. Messages are parsed on a
+/// blocking thread of their own (never on the async threads) while the writer stores the
+/// ones parsed before them.
 pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) -> anyhow::Result<Vec<Outcome>> {
-    let incoming: Vec<Incoming> = raws.into_iter().map(Incoming::new).collect();
+    let expected = raws.len();
+    let (parsed, incoming) = std::sync::mpsc::sync_channel::<Incoming>(expected.max(1));
+    let parser = tokio::task::spawn_blocking(move || {
+        for raw in raws {
+            // The writer stopped taking them (it failed): nothing more to parse.
+            if parsed.send(Incoming::new(raw)).is_err() {
+                break;
+            }
+        }
+    });
     let c = ctx.clone();
     let outcomes = ctx
         .db
-        .write(move |conn| incoming.iter().map(|m| receive_one(conn, &c, m, None, now)).collect::<anyhow::Result<Vec<_>>>())
-        .await?;
+        .write(move |conn| incoming.iter().map(|m| receive_one(conn, &c, &m, None, now)).collect::<anyhow::Result<Vec<_>>>())
+        .await;
+    parser.await?;
+    let outcomes = outcomes?;
+    anyhow::ensure!(outcomes.len() == expected, "{} of {expected} messages were parsed", outcomes.len());
     for o in &outcomes {
         count(ctx, o);
     }
