@@ -45,7 +45,7 @@ pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> rusqlite::Resul
     if dedup_keys.is_empty() {
         return Ok(None);
     }
-    let json = serde_json::to_string(dedup_keys).unwrap_or_else(|_| "[]".into());
+    let json = super::json_list(dedup_keys);
     conn.prepare_cached(
         "SELECT ticket_id FROM raw_emails
          WHERE dedup_key IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL

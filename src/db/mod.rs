@@ -244,6 +244,12 @@ pub fn savepoint<T, E: From<rusqlite::Error>>(conn: &Conn, f: impl FnOnce(&Conn)
     }
 }
 
+/// A list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement
+/// (one cached plan) whatever the list's length.
+pub fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
 /// Times are stored as fixed-width RFC 3339 UTC text, so that text order is time order.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

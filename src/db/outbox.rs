@@ -50,7 +50,7 @@ pub fn find_ours(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option
     if message_ids.is_empty() {
         return Ok(None);
     }
-    let json = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    let json = super::json_list(message_ids);
     let found: Option<(i64, Option<String>)> = conn
         .prepare_cached(
             "SELECT ticket_id, recipient_role FROM outbox
@@ -112,7 +112,7 @@ pub fn find_by_message_ids(conn: &Conn, message_ids: &[String]) -> rusqlite::Res
     if message_ids.is_empty() {
         return Ok(None);
     }
-    let json = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    let json = super::json_list(message_ids);
     conn.prepare_cached(
         "SELECT id, ticket_id, recipient FROM outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
     )?

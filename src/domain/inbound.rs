@@ -156,14 +156,14 @@ pub struct Candidate {
 }
 
 /// What the lookups found: a ticket named by one of our Message-IDs in
-/// `In-Reply-To`/`References`, a ticket holding an earlier inbound mail named there (the
-/// customer answering their own first mail from their Sent folder, a colleague answering
-/// all on it), and a ticket named by the subject token.
+/// `In-Reply-To`/`References`, a ticket named by the subject token, and a ticket holding
+/// an earlier inbound mail named in the references (the customer answering their own
+/// first mail from their Sent folder, a colleague answering all on it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Evidence {
     pub by_reference: Option<Candidate>,
-    pub by_earlier_mail: Option<Candidate>,
     pub by_token: Option<Candidate>,
+    pub by_earlier_mail: Option<Candidate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,15 +176,16 @@ pub enum Threading {
     NewLinked { closed: TicketId },
 }
 
-/// DESIGN.md's order: our Message-IDs first; then, when the sender is a participant of
-/// that ticket, an earlier inbound mail named in the references, then the token. Message-IDs
-/// of inbound mail are not secret, so they count only for participants, like the token: a
-/// stranger never adds to someone else's ticket.
+/// DESIGN.md's order: our Message-IDs first, then the token when the sender is a
+/// participant. Only mail that both leave out may go on to a ticket holding an earlier
+/// inbound mail it names, again only when the sender takes part in that ticket (the
+/// Message-IDs of inbound mail are not secret). A stranger never adds to someone else's
+/// ticket.
 pub fn thread(evidence: Evidence) -> Threading {
     let as_participant = |c: Option<Candidate>| c.and_then(|c| c.sender_role.map(|role| (c, role)));
     let chosen = match evidence.by_reference {
         Some(c) => Some((c, c.sender_role.or(c.addressee_role).unwrap_or(Role::Cc))),
-        None => as_participant(evidence.by_earlier_mail).or_else(|| as_participant(evidence.by_token)),
+        None => as_participant(evidence.by_token).or_else(|| as_participant(evidence.by_earlier_mail)),
     };
     match chosen {
         None => Threading::New,
@@ -303,19 +304,19 @@ mod tests {
         assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(4) });
         let e = Evidence { by_token: Some(cand(4, Status::Closed, None, None)), ..Default::default() };
         assert_eq!(thread(e), Threading::New, "a stranger is not linked to a closed ticket");
-        // An earlier inbound mail in the references: before the token, for participants only.
+        // An earlier inbound mail in the references: after the token, for participants only.
+        let e = Evidence {
+            by_earlier_mail: Some(cand(5, Status::Closed, Some(Role::Cc), None)),
+            by_token: Some(cand(2, open, Some(Role::Requester), None)),
+            ..Default::default()
+        };
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(2), role: Role::Requester }, "the token comes first");
         let e = Evidence {
             by_earlier_mail: Some(cand(5, open, Some(Role::Cc), None)),
-            by_token: Some(cand(2, open, Some(Role::Requester), None)),
+            by_token: Some(cand(2, open, None, None)),
             ..Default::default()
         };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(5), role: Role::Cc });
-        let e = Evidence {
-            by_earlier_mail: Some(cand(5, open, None, None)),
-            by_token: Some(cand(2, open, Some(Role::Requester), None)),
-            ..Default::default()
-        };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(2), role: Role::Requester }, "a stranger's reference is passed over");
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(5), role: Role::Cc }, "a token the sender may not use is passed over");
         let e = Evidence { by_earlier_mail: Some(cand(5, open, None, None)), ..Default::default() };
         assert_eq!(thread(e), Threading::New, "a stranger citing someone's mail opens a new ticket");
         let e = Evidence { by_earlier_mail: Some(cand(6, Status::Closed, Some(Role::Requester), None)), ..Default::default() };

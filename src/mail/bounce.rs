@@ -2,13 +2,11 @@
 //! delivery report (RFC 3464 `message/delivery-status`) when there is one, and from the
 //! returned mail's headers, wherever the bouncing server put them (an attached
 //! `message/rfc822`, `text/rfc822-headers`, or pasted into the text as older servers do).
+//! `parse.rs` finds the parts; this file reads their text.
 
 use std::sync::LazyLock;
 
-use mail_parser::{MessageParser, MimeHeaders, PartType};
 use regex::bytes::Regex;
-
-use super::parse::{clean_id, guarded};
 
 /// One recipient a delivery failed for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,55 +26,23 @@ pub struct BounceReport {
 static MESSAGE_ID_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?im)^[ \t>]*message-id:[ \t]*<([^<>\s]{1,250})>").expect("a valid pattern"));
 
-/// Reads a bounce. Never fails: what it cannot find stays empty.
-pub fn read(raw: &[u8]) -> BounceReport {
-    guarded(|| read_unguarded(raw)).unwrap_or_default()
-}
-
-fn read_unguarded(raw: &[u8]) -> BounceReport {
-    let mut report = BounceReport::default();
-    let Some(msg) = MessageParser::default().parse(raw) else { return report };
-    let own_id = msg.message_id().and_then(clean_id);
-    // The returned mail's Message-ID, from anywhere past the bounce's own header block.
-    let body = raw.get(msg.root_part().offset_body as usize..).unwrap_or_default();
+/// The Message-IDs named on `Message-ID:` lines in a bounce's body (the returned mail's
+/// headers, wherever they were put), in order, without duplicates.
+pub fn message_ids_in(body: &[u8]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
     for c in MESSAGE_ID_LINE.captures_iter(body) {
-        let Some(id) = clean_id(&String::from_utf8_lossy(&c[1])) else { continue };
-        if Some(&id) != own_id.as_ref() && !report.returned_ids.contains(&id) {
-            report.returned_ids.push(id);
+        let id = String::from_utf8_lossy(&c[1]).into_owned();
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
-    for part in &msg.parts {
-        let is_status = part.content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("message")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("delivery-status") || s.eq_ignore_ascii_case("global-delivery-status"))
-        });
-        if is_status {
-            report.failures.extend(failures_in(&String::from_utf8_lossy(part.contents())));
-        }
-        if let PartType::Message(inner) = &part.body {
-            if let Some(id) = inner.message_id().and_then(clean_id).filter(|id| !report.returned_ids.contains(id)) {
-                report.returned_ids.push(id);
-            }
-        }
-    }
-    if report.failures.is_empty() {
-        // No delivery report: the header that Exim and others add names the recipients.
-        if let Some(list) = msg.header_raw("X-Failed-Recipients") {
-            let reason = msg.subject().unwrap_or_default().trim().to_string();
-            report.failures = list
-                .split(',')
-                .map(|a| a.trim().trim_matches(['<', '>']).to_string())
-                .filter(|a| a.contains('@'))
-                .map(|recipient| Failure { recipient, reason: reason.clone() })
-                .collect();
-        }
-    }
-    report
+    ids
 }
 
 /// The failed recipients of a `message/delivery-status` body: a block of per-message
 /// fields, then one block per recipient (blank lines between, fields may be folded).
-fn failures_in(status: &str) -> Vec<Failure> {
+/// Delayed or delivered recipients are left out.
+pub fn failures_in(status: &str) -> Vec<Failure> {
     let mut out = Vec::new();
     for block in status.replace("\r\n", "\n").split("\n\n") {
         let mut fields: Vec<(String, String)> = Vec::new();
@@ -112,30 +78,44 @@ fn failures_in(status: &str) -> Vec<Failure> {
     out
 }
 
+/// The recipients an `X-Failed-Recipients` header names (Exim and others add it to
+/// bounces without a delivery report), each with the same reason.
+pub fn failed_recipients(header: &str, reason: &str) -> Vec<Failure> {
+    header
+        .split(',')
+        .map(|a| a.trim().trim_matches(['<', '>']).to_string())
+        .filter(|a| a.contains('@'))
+        .map(|recipient| Failure { recipient, reason: reason.to_string() })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_delivery_report_names_the_recipient_the_reason_and_our_mail() {
-        let raw = b"From: MAILER-DAEMON@mx.client.ro\r\nMessage-ID: <dsn1@mx.client.ro>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
---b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
---b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\nAction: failed\r\nStatus: 5.1.1\r\n\
-Diagnostic-Code: smtp; 550 5.1.1 <ana@client.ro>: User doesn't\r\n exist\r\n\r\nFinal-Recipient: rfc822; ion@client.ro\r\nAction: delayed\r\nStatus: 4.4.1\r\n\
---b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.test\r\nMessage-ID: <abc.123@example.test>\r\nSubject: [HD-1] x\r\n--b--\r\n";
-        let r = read(raw);
-        assert_eq!(r.returned_ids, ["abc.123@example.test"]);
-        assert_eq!(r.failures, [Failure { recipient: "ana@client.ro".into(), reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into() }]);
+    fn a_delivery_report_names_the_failed_recipients_and_why() {
+        let status = "Reporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 <ana@client.ro>: User doesn't\r\n exist\r\n\r\nFinal-Recipient: rfc822; ion@client.ro\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n\
+Original-Recipient: rfc822;<dan@client.ro>\r\nStatus: 5.2.2\r\n";
+        assert_eq!(
+            failures_in(status),
+            [
+                Failure { recipient: "ana@client.ro".into(), reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into() },
+                Failure { recipient: "dan@client.ro".into(), reason: "5.2.2".into() },
+            ]
+        );
+        assert_eq!(failures_in(""), []);
     }
 
     #[test]
-    fn an_old_style_bounce_is_read_from_its_text_and_headers() {
-        let raw = b"From: MAILER-DAEMON@mx.test\r\nX-Failed-Recipients: ana@client.ro\r\nSubject: Mail delivery failed: returning message to sender\r\n\r\n\
-This message was created automatically.\r\n\r\n  ana@client.ro\r\n    mailbox is full\r\n\r\n------ This is a copy of the message, including all the headers. ------\r\n\
-Message-Id: <abc.456@example.test>\r\nFrom: support@example.test\r\n";
-        let r = read(raw);
-        assert_eq!(r.returned_ids, ["abc.456@example.test"]);
-        assert_eq!(r.failures, [Failure { recipient: "ana@client.ro".into(), reason: "Mail delivery failed: returning message to sender".into() }]);
-        assert_eq!(read(b"not a mail at all"), BounceReport::default());
+    fn returned_message_ids_are_found_wherever_they_were_put() {
+        let body = b"This message was created automatically.\r\n\r\n------ This is a copy of the message ------\r\n\
+Message-Id: <abc.456@example.test>\r\nFrom: support@example.test\r\n\r\n> message-id: <quoted@x.test>\r\nMessage-ID: <abc.456@example.test>\r\n";
+        assert_eq!(message_ids_in(body), ["abc.456@example.test", "quoted@x.test"]);
+        assert_eq!(failed_recipients("ana@client.ro, <ion@client.ro>, junk", "full"), [
+            Failure { recipient: "ana@client.ro".into(), reason: "full".into() },
+            Failure { recipient: "ion@client.ro".into(), reason: "full".into() },
+        ]);
     }
 }

@@ -40,6 +40,12 @@ pub fn read_as_utf8(label: Option<&str>) -> bool {
     }
 }
 
+/// Whether a declared label says nothing about the bytes: `x-user-defined` is what some
+/// old clients write for "my local code page". Such text is read like text with no label.
+pub fn names_no_charset(label: Option<&str>) -> bool {
+    label.is_some_and(|l| l.trim().trim_matches('"').eq_ignore_ascii_case("x-user-defined"))
+}
+
 /// The top-level domain of an address, lowercase (`ro` for `ion@client.ro`).
 pub fn tld_of(address: &str) -> Option<String> {
     let domain = address.rsplit_once('@')?.1;

@@ -4,6 +4,7 @@
 pub mod bounce;
 pub mod charset;
 pub mod compose;
+pub mod flowed;
 pub mod html_text;
 pub mod imap_poller;
 pub mod outbox_worker;

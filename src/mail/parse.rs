@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::{charset, html_text};
+use super::bounce::{self, BounceReport};
+use super::{charset, flowed, html_text};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
 use crate::domain::inbound::Signals;
@@ -44,6 +45,8 @@ pub struct ParsedEmail {
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
     pub signals: Signals,
+    /// What a delivery report (or a mail naming failed recipients) says; `None` for other mail.
+    pub bounce: Option<BounceReport>,
 }
 
 impl ParsedEmail {
@@ -84,11 +87,11 @@ pub fn message_id(raw: &[u8]) -> Option<String> {
 
 /// Runs the parser so that a panic on some unforeseen input becomes an error for that
 /// one message instead of taking the mailbox poller down.
-pub(super) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
-pub(super) fn clean_id(id: &str) -> Option<String> {
+fn clean_id(id: &str) -> Option<String> {
     let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
     (!id.is_empty() && id.len() <= 998).then(|| id.to_string())
 }
@@ -102,7 +105,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     if first.headers().is_empty() {
         return Err(ParseError::NotAMessage);
     }
-    let tld = first.from().and_then(|a| a.first()).and_then(|a| a.address()).and_then(charset::tld_of);
+    let tld = author(&first).ok().and_then(|a| charset::tld_of(a.address.as_str()));
     // Header lines in some 8-bit code page, undeclared (RFC 6532 allows only UTF-8 there):
     // read them again as UTF-8, transcoded.
     let transcoded = header_block_in_utf8(raw, tld.as_deref());
@@ -131,7 +134,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     for part in msg.text_body.iter().filter_map(|i| msg.parts.get(*i as usize)) {
         let t: Cow<str> = match &part.body {
             PartType::Text(t) => match part.content_type().filter(|ct| ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"))) {
-                Some(ct) => Cow::Owned(unflow(t, ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes")))),
+                Some(ct) => Cow::Owned(flowed::unflow(t, ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes")))),
                 None => Cow::Borrowed(t.as_ref()),
             },
             PartType::Html(h) => Cow::Owned(html_text::to_text(h)),
@@ -192,7 +195,12 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
             let fallback = default_name(i, &content_type);
             // A forwarded mail (message/rfc822) is named by its subject.
             let forwarded = match &part.body {
-                PartType::Message(inner) => inner.subject().map(|subject| format!("{}.eml", subject.trim())),
+                PartType::Message(inner) => inner
+                    .subject()
+                    .map(str::trim)
+                    .filter(|subject| !subject.is_empty())
+                    // A slash in a subject ("Factura 2024/05") is not a folder.
+                    .map(|subject| format!("{}.eml", subject.replace(['/', '\\'], "-"))),
                 _ => None,
             };
             let name = part.attachment_name().or(forwarded.as_deref()).unwrap_or("");
@@ -229,6 +237,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
             .collect(),
     };
 
+    let bounce = bounce_report(&msg);
     Ok(ParsedEmail {
         message_id: msg.message_id().and_then(clean_id),
         references,
@@ -245,33 +254,45 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         html,
         attachments,
         signals,
+        bounce,
     })
 }
 
-/// `format=flowed` text (RFC 3676, Thunderbird and Apple Mail) as the writer typed it: a
-/// line ending in a space goes on in the next line of the same quote depth (without that
-/// space when `delsp=yes`); space-stuffing is undone; the signature separator stays.
-fn unflow(text: &str, delsp: bool) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    // The quote depth of the line before, when that line goes on.
-    let mut open: Option<usize> = None;
-    for line in text.lines() {
-        let depth = line.bytes().take_while(|b| *b == b'>').count();
-        let content = &line[depth..];
-        let content = content.strip_prefix(' ').unwrap_or(content);
-        let soft = content.ends_with(' ') && content != "-- ";
-        let piece = if soft && delsp { &content[..content.len() - 1] } else { content };
-        match lines.last_mut() {
-            Some(last) if open == Some(depth) => last.push_str(piece),
-            _ => lines.push(format!("{}{}{piece}", ">".repeat(depth), if depth > 0 && !piece.is_empty() { " " } else { "" })),
+/// The returned mail and the failed recipients of a delivery report (`multipart/report`)
+/// or of a mail with `X-Failed-Recipients`; `None` for any other mail.
+fn bounce_report(msg: &Message<'_>) -> Option<BounceReport> {
+    let is_report = msg.root_part().content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let failed_header = msg.header_raw("X-Failed-Recipients");
+    if !is_report && failed_header.is_none() {
+        return None;
+    }
+    let own = msg.message_id().and_then(clean_id);
+    let body = msg.raw_message().get(msg.root_part().offset_body as usize..).unwrap_or_default();
+    let mut returned_ids: Vec<String> =
+        bounce::message_ids_in(body).iter().filter_map(|id| clean_id(id)).filter(|id| Some(id) != own.as_ref()).collect();
+    let mut failures = Vec::new();
+    for part in &msg.parts {
+        let is_status = part.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("message")
+                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("delivery-status") || s.eq_ignore_ascii_case("global-delivery-status"))
+        });
+        if is_status {
+            failures.extend(bounce::failures_in(&String::from_utf8_lossy(part.contents())));
         }
-        open = soft.then_some(depth);
+        if let PartType::Message(inner) = &part.body {
+            if let Some(id) = inner.message_id().and_then(clean_id).filter(|id| !returned_ids.contains(id)) {
+                returned_ids.push(id);
+            }
+        }
     }
-    let mut out = lines.join("\n");
-    if text.ends_with('\n') {
-        out.push('\n');
+    if failures.is_empty() {
+        if let Some(header) = failed_header {
+            failures = bounce::failed_recipients(header, msg.subject().unwrap_or_default().trim());
+        }
     }
-    out
+    Some(BounceReport { returned_ids, failures })
 }
 
 /// `winmail.dat` gives way to the files inside it; one that holds none (or is not TNEF)
@@ -333,9 +354,7 @@ fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
             _ => continue,
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        // `x-user-defined` is what some old clients say for "my local code page".
-        let undeclared = label.is_some_and(|l| l.trim().trim_matches('"').eq_ignore_ascii_case("x-user-defined"));
-        if !undeclared && (!text.contains('\u{fffd}') || !charset::read_as_utf8(label)) {
+        if !charset::names_no_charset(label) && (!text.contains('\u{fffd}') || !charset::read_as_utf8(label)) {
             continue;
         }
         let Some(bytes) = body_bytes(msg.raw_message(), part) else { continue };
@@ -441,10 +460,13 @@ mod tests {
         let p7m = b"From: a@b.test\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n";
         let mail = parse(p7m).unwrap();
         assert_eq!(mail.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["smime.p7m"]);
+        // format=flowed text is joined back into its paragraphs.
+        let flowed = b"From: a@b.test\r\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\nUn paragraf lung care \r\ncontinu\xc4\x83 aici.\r\n";
+        assert_eq!(parse(flowed).unwrap().text, "Un paragraf lung care continuă aici.");
         // A mail forwarded as an attachment is named by its subject.
-        let fwd = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.test\r\nSubject: Factura 123\r\n\r\ninner\r\n--x--\r\n";
+        let fwd = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.test\r\nSubject: Factura 2024/05\r\n\r\ninner\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.test\r\nSubject:  \r\n\r\ninner\r\n--x--\r\n";
         let mail = parse(fwd).unwrap();
-        assert_eq!(mail.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["Factura 123.eml"]);
+        assert_eq!(mail.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["Factura 2024-05.eml", "attachment-2.eml"]);
         assert_eq!(mail.text, "see below");
         // ISO-2022-JP text uses ESC, and is text.
         let jp = b"From: a@b.test\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$3$s\x1b(B\r\n";
@@ -471,20 +493,21 @@ mod tests {
     }
 
     #[test]
-    fn flowed_text_is_read_as_typed() {
-        let flowed = "Bună ziua, imprimanta din birou nu mai \r\ntipărește de azi.\r\n\r\n> Ați încercat să o \r\n> reporniți?\r\n>> Nu \r\n>> merge.\r\n \r\n From here on\r\n-- \r\nIon\r\n";
-        assert_eq!(
-            unflow(flowed, false),
-            "Bună ziua, imprimanta din birou nu mai tipărește de azi.\n\n> Ați încercat să o reporniți?\n>> Nu merge.\n\nFrom here on\n-- \nIon\n"
-        );
-        assert_eq!(unflow("Imprimanta nu mer\r\nge.\r\n", true), "Imprimanta nu mer\nge.\n");
-        assert_eq!(unflow("Imprimanta nu mer \r\nge.\r\n", true), "Imprimanta nu merge.\n");
-        let raw = b"From: a@b.test\r\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\nUn paragraf lung care \r\ncontinu\xc4\x83 aici.\r\n";
-        assert_eq!(parse(raw).unwrap().text, "Un paragraf lung care continuă aici.");
-        // A last line with no break after it, and stray spaces at the very end.
-        assert_eq!(unflow("a \nb", false), "a b");
-        assert_eq!(unflow("a ", false), "a ");
-        assert_eq!(unflow("> x\n>\n> y\n", false), "> x\n>\n> y\n");
+    fn a_delivery_report_is_read_and_other_mail_has_none() {
+        let dsn = b"From: MAILER-DAEMON@mx.client.ro\r\nMessage-ID: <dsn1@mx.client.ro>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
+--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.test\r\nMessage-ID:\r\n <abc.123@example.test>\r\nSubject: [HD-1] x\r\n\r\nhi\r\n--b--\r\n";
+        let report = parse(dsn).unwrap().bounce.unwrap();
+        assert_eq!(report.returned_ids, ["abc.123@example.test"], "a folded Message-ID of the returned mail too");
+        assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), reason: "550 5.1.1 User unknown".into() }]);
+        let exim = b"From: Mail Delivery System <Mailer-Daemon@mx.test>\r\nX-Failed-Recipients: ana@client.ro\r\nSubject: Mail delivery failed\r\n\r\n\
+  ana@client.ro\r\n    mailbox is full\r\n\r\n------ This is a copy of the message ------\r\n\r\nMessage-Id: <abc.456@example.test>\r\n";
+        let report = parse(exim).unwrap().bounce.unwrap();
+        assert_eq!(report.returned_ids, ["abc.456@example.test"]);
+        assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), reason: "Mail delivery failed".into() }]);
+        assert_eq!(parse(b"From: a@b.test\r\n\r\nMessage-ID: <x@y.test>\r\n").unwrap().bounce, None);
     }
 
     #[test]

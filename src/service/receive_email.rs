@@ -14,7 +14,6 @@ use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
 use crate::domain::ticket::{Channel, Priority};
-use crate::mail::bounce;
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
 
@@ -204,7 +203,7 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
     let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
-        let ticket_id = if kind == Kind::Bounce { record_bounce(conn, mail, &m.raw, raw_id, now)? } else { None };
+        let ticket_id = if kind == Kind::Bounce { record_bounce(conn, ctx, mail, raw_id, now)? } else { None };
         db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), ticket_id)?;
         return Ok(Outcome::Ignored { kind: kind.as_str() });
     }
@@ -228,21 +227,22 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
 
 /// A bounce of one of our mails: the failure is kept on that outbox row and, as an
 /// internal note, on its ticket (agents see that the customer never got it). Returns the
-/// ticket. A delay report, or a bounce of mail that is not ours, changes nothing.
-fn record_bounce(conn: &Conn, mail: &ParsedEmail, raw: &[u8], raw_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, ServiceError> {
-    let report = bounce::read(raw);
+/// ticket. A delay report, a bounce of mail that is not ours, or one that does not name
+/// that mail's recipient as failed, changes nothing. Anyone who saw our Message-ID can
+/// send a report, so the note is the helpdesk's own words, signed by the support address,
+/// and the server's reason is cut short.
+fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, ServiceError> {
+    let Some(report) = &mail.bounce else { return Ok(None) };
     let Some((outbox_id, ticket_id, recipient)) = db::outbox::find_by_message_ids(conn, &report.returned_ids)? else {
         return Ok(None);
     };
-    let Some(failure) = report.failures.iter().find(|f| f.recipient.eq_ignore_ascii_case(&recipient)).or(report.failures.first())
-    else {
-        return Ok(None);
-    };
-    let reason = if failure.reason.is_empty() { "no reason given" } else { failure.reason.as_str() };
-    db::outbox::record_bounce(conn, outbox_id, reason)?;
+    let Some(failure) = report.failures.iter().find(|f| f.recipient.eq_ignore_ascii_case(&recipient)) else { return Ok(None) };
+    let reason: String = failure.reason.chars().take(300).collect();
+    let reason = if reason.trim().is_empty() { "no reason given".to_string() } else { reason };
+    db::outbox::record_bounce(conn, outbox_id, &reason)?;
     let Some(ticket_id) = ticket_id else { return Ok(None) };
     let note = Body::typed(&format!("The mail to {recipient} came back undelivered: {reason}"));
-    tickets::store_message(conn, ticket_id, "note", mail.from.address.as_str(), "", &note, None, Some(raw_id), &[], now)?;
+    tickets::store_message(conn, ticket_id, "note", ctx.support.as_str(), "", &note, None, Some(raw_id), &[], now)?;
     Ok(Some(ticket_id))
 }
 
@@ -253,9 +253,14 @@ fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, Serv
         Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
         None => None,
     };
-    let by_earlier_mail = match by_reference {
-        Some(_) => None,
-        None => {
+    let by_token = match ctx.token.find(&mail.subject) {
+        Some(id) => candidate(conn, id, sender, None)?,
+        None => None,
+    };
+    // Looked up only when neither of the above threads the mail.
+    let by_earlier_mail = match (by_reference, by_token) {
+        (Some(_), _) | (None, Some(Candidate { sender_role: Some(_), .. })) => None,
+        _ => {
             let keys: Vec<String> = mail.references.iter().map(|id| message_id_key(id)).collect();
             match db::inbound::ticket_of_received(conn, &keys)? {
                 Some(id) => candidate(conn, TicketId(id), sender, None)?,
@@ -263,11 +268,7 @@ fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, Serv
             }
         }
     };
-    let by_token = match ctx.token.find(&mail.subject) {
-        Some(id) => candidate(conn, id, sender, None)?,
-        None => None,
-    };
-    Ok(Evidence { by_reference, by_earlier_mail, by_token })
+    Ok(Evidence { by_reference, by_token, by_earlier_mail })
 }
 
 /// The ticket `id` names, or the one it was merged into (mail about a merged ticket
@@ -283,6 +284,9 @@ fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Rol
         }
     }
     let sender_role = db::tickets::role_of(conn, t.id, sender)?;
+    // Whom our mail went to says nothing of their place on the ticket it was merged into,
+    // where they are all CC'd.
+    let addressee_role = if t.id == id.0 { addressee_role } else { addressee_role.map(|_| Role::Cc) };
     Ok(Some(Candidate { ticket: TicketId(t.id), status: t.status, sender_role, addressee_role }))
 }
 

@@ -138,6 +138,19 @@ async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
     assert!(matches!(stranger, Outcome::Created { .. }), "{stranger}");
 }
 
+/// A delivery report for our mail `ours`, naming `failed` as the recipient that failed.
+fn dsn(failed: &str, ours: &str, id: &str) -> Vec<u8> {
+    format!(
+        "From: MAILER-DAEMON@mx.client.ro (Mail Delivery System)\r\nTo: support@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Message-ID: <{id}>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; {failed}\r\n\
+         Action: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n\
+         --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.test\r\nMessage-ID: <{ours}>\r\nSubject: Parola\r\n\r\nAm primit.\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
 #[tokio::test]
 async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
     let (ctx, _d) = ctx(10).await;
@@ -147,22 +160,26 @@ async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
         .read(|c| c.query_row("SELECT message_id FROM outbox WHERE template = 'confirmation'", [], |r| r.get(0)))
         .await
         .unwrap();
-    let dsn = format!(
-        "From: MAILER-DAEMON@mx.client.ro (Mail Delivery System)\r\nTo: support@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
-         Message-ID: <dsn-1@mx.client.ro>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
-         --b\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
-         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\n\
-         Action: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n\
-         --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.test\r\nTo: ana@client.ro\r\nMessage-ID: <{ours}>\r\nSubject: [{key}] Parola\r\n\r\nAm primit.\r\n--b--\r\n"
-    );
-    assert_eq!(receive(&ctx, dsn.into_bytes(), Utc::now()).await.unwrap(), Outcome::Ignored { kind: "bounce" });
     let id = ctx.parse_key(&key).unwrap();
-    let (kind, internal, body): (String, bool, String) = ctx
-        .db
-        .read(move |c| c.query_row("SELECT kind, internal, body FROM messages WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
-        .await
-        .unwrap();
-    assert_eq!((kind.as_str(), internal), ("note", true));
+    let db = ctx.db.clone();
+    let notes = move || {
+        let db = db.clone();
+        async move {
+            db.read(move |c| {
+                let mut stmt = c.prepare("SELECT internal, author, body FROM messages WHERE ticket_id = ? AND kind = 'note' ORDER BY id")?;
+                let rows = stmt.query_map([id], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+                rows.collect::<Result<Vec<_>, rusqlite::Error>>()
+            })
+            .await
+        }
+    };
+    // A report that names someone else as failed (forged, or about another copy) says
+    // nothing about this mail.
+    assert_eq!(receive(&ctx, dsn("ion@client.ro", &ours, "dsn-0@mx.client.ro"), Utc::now()).await.unwrap(), Outcome::Ignored { kind: "bounce" });
+    assert!(notes().await.unwrap().is_empty());
+    assert_eq!(receive(&ctx, dsn("ana@client.ro", &ours, "dsn-1@mx.client.ro"), Utc::now()).await.unwrap(), Outcome::Ignored { kind: "bounce" });
+    let (internal, author, body) = notes().await.unwrap().pop().unwrap();
+    assert_eq!((internal, author.as_str()), (true, "support@example.test"), "an internal note in the helpdesk's words");
     assert_eq!(body, "The mail to ana@client.ro came back undelivered: 552 5.2.2 Mailbox full");
     let error: Option<String> = ctx
         .db
