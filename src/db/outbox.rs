@@ -65,6 +65,7 @@ pub fn find_ours(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
+    pub ticket_id: Option<i64>,
     pub recipient: String,
     pub envelope_from: String,
     /// Composed bytes (rows queued before letters existed) …
@@ -77,7 +78,7 @@ pub struct Due {
 
 pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at FROM outbox
+        "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
     )?;
     let rows = stmt.query_map(params![ts(now), limit], |r| {
@@ -89,6 +90,7 @@ pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<
             letter: r.get(4)?,
             attempts: r.get(5)?,
             created_at: r.get(6)?,
+            ticket_id: r.get(7)?,
         })
     })?;
     rows.collect()

@@ -6,7 +6,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::transport::{self, SendError, Smtp};
 use crate::db;
-use crate::service::{Ctx, notify};
+use crate::service::tickets::{self, Undelivered};
+use crate::service::{Ctx, ServiceError, notify};
 use crate::telemetry::Metrics;
 
 /// A mail that could not be delivered for this long is given up (and counted as failed).
@@ -81,7 +82,7 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
             }
             Err(SendError::Permanent(e)) => {
                 tracing::warn!(id = mail.id, recipient = %mail.recipient, error = %e, "outbox: refused for good");
-                ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, None)).await?;
+                give_up(ctx, &mail, e, now).await?;
                 Metrics::inc(&ctx.metrics.outbox_failed);
             }
             Err(SendError::Transient(e)) => {
@@ -89,7 +90,10 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
                 let queued = db::parse_ts(&mail.created_at).unwrap_or(now);
                 let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS)).then(|| now + backoff(attempts));
                 tracing::warn!(id = mail.id, attempts, given_up = retry.is_none(), error = %e, "outbox: delivery failed");
-                ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?;
+                match retry {
+                    Some(_) => ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?,
+                    None => give_up(ctx, &mail, e, now).await?,
+                }
                 Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });
                 // The server is likely down: the rest waits for the next round.
                 break;
@@ -97,6 +101,21 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
         }
     }
     Ok(sent)
+}
+
+/// A mail that will not be sent: marked failed, and noted on its ticket for the agents.
+async fn give_up(ctx: &Ctx, mail: &db::outbox::Due, error: String, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let (id, ticket_id, recipient, c) = (mail.id, mail.ticket_id, mail.recipient.clone(), ctx.clone());
+    ctx.db
+        .write(move |conn| {
+            db::outbox::mark_attempt_failed(conn, id, &error, None)?;
+            if let Some(ticket_id) = ticket_id {
+                tickets::note_undelivered(conn, &c, ticket_id, &recipient, Undelivered::NotSent, &error, None, now)?;
+            }
+            Ok::<_, ServiceError>(())
+        })
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

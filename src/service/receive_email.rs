@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::lifecycle;
 use super::notify::Extras;
-use super::tickets::{self, Body, NewTicket};
+use super::tickets::{self, Body, NewTicket, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::ids::TicketId;
@@ -228,9 +228,7 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
 /// A bounce of one of our mails: the failure is kept on that outbox row and, as an
 /// internal note, on its ticket (agents see that the customer never got it). Returns the
 /// ticket. A delay report, a bounce of mail that is not ours, or one that does not name
-/// that mail's recipient as failed, changes nothing. Anyone who saw our Message-ID can
-/// send a report, so the note is the helpdesk's own words, signed by the support address,
-/// and the server's reason is cut short.
+/// that mail's recipient as failed, changes nothing.
 fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, ServiceError> {
     let Some(report) = &mail.bounce else { return Ok(None) };
     let Some((outbox_id, ticket_id, recipient)) = db::outbox::find_by_message_ids(conn, &report.returned_ids)? else {
@@ -238,11 +236,9 @@ fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: D
     };
     let Some(failure) = report.failures.iter().find(|f| f.recipient.eq_ignore_ascii_case(&recipient)) else { return Ok(None) };
     let reason: String = failure.reason.chars().take(300).collect();
-    let reason = if reason.trim().is_empty() { "no reason given".to_string() } else { reason };
     db::outbox::record_bounce(conn, outbox_id, &reason)?;
     let Some(ticket_id) = ticket_id else { return Ok(None) };
-    let note = Body::typed(&format!("The mail to {recipient} came back undelivered: {reason}"));
-    tickets::store_message(conn, ticket_id, "note", ctx.support.as_str(), "", &note, None, Some(raw_id), &[], now)?;
+    tickets::note_undelivered(conn, ctx, ticket_id, &recipient, Undelivered::Bounced, &reason, Some(raw_id), now)?;
     Ok(Some(ticket_id))
 }
 

@@ -106,6 +106,39 @@ pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Res
     Ok(ticket)
 }
 
+/// Why a mail of ours will not reach its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    /// Refused for good by the server we send through, or given up after retries.
+    NotSent,
+    /// Accepted, then returned by the recipient's server.
+    Bounced,
+}
+
+/// Tells the agents, as an internal note on the ticket in the helpdesk's own words (signed
+/// by the support address), that the mail to `recipient` will not arrive, and why (the
+/// server's words, cut short: a bounce can come from anyone who saw our Message-ID).
+#[allow(clippy::too_many_arguments)]
+pub fn note_undelivered(
+    conn: &Conn,
+    ctx: &Ctx,
+    ticket_id: i64,
+    recipient: &str,
+    what: Undelivered,
+    reason: &str,
+    raw_email_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let reason: String = reason.chars().take(300).collect();
+    let reason = if reason.trim().is_empty() { "no reason given".to_string() } else { reason };
+    let text = match what {
+        Undelivered::NotSent => format!("The mail to {recipient} could not be sent: {reason}"),
+        Undelivered::Bounced => format!("The mail to {recipient} came back undelivered: {reason}"),
+    };
+    store_message(conn, ticket_id, "note", ctx.support.as_str(), "", &Body::typed(&text), None, raw_email_id, &[], now)?;
+    Ok(())
+}
+
 /// Stores one message of a ticket with its attachments.
 #[allow(clippy::too_many_arguments)]
 pub fn store_message(

@@ -1,4 +1,5 @@
-//! The outbox survives an SMTP outage and sends every mail exactly once.
+//! The outbox survives an SMTP outage and sends every mail exactly once; what is refused
+//! for good is noted on its ticket.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -55,4 +56,41 @@ async fn smtp_down_then_up_sends_every_notification_once() {
         let ids: std::collections::HashSet<_> = got.iter().map(|(_, m)| m.message_id.clone()).collect();
         assert_eq!(ids.len(), 2);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_refused_for_good_is_noted_on_its_ticket_for_the_agents() {
+    let app = TestApp::spawn().await;
+    // The test mail stack refuses every address at refused.test with 550 5.1.1.
+    let customer = format!("{}@refused.test", unique("gone"));
+    app.send(&customer, "Adresă greșită", "Nu primesc nimic.", &[]).await;
+    app.wait_tickets(&customer, 1).await;
+    let pattern = format!("The mail to {customer} could not be sent: %");
+    let notes = || {
+        let pattern = pattern.clone();
+        app.ctx.db.read(move |c| {
+            c.query_row("SELECT count(*) FROM messages WHERE kind = 'note' AND internal = 1 AND body LIKE ?", [pattern], |r| r.get::<_, i64>(0))
+        })
+    };
+    // The confirmation and the invitation: each refused, each noted once.
+    let noted = wait_until(Duration::from_secs(30), || async { notes().await.unwrap() >= 2 }).await;
+    assert!(noted, "the refusals were noted on the ticket");
+    let rows: Vec<(String, String)> = app
+        .ctx
+        .db
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT state, coalesce(last_error, '') FROM outbox ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<Vec<_>, rusqlite::Error>>()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (state, error) in &rows {
+        assert_eq!(state, "failed");
+        assert!(error.contains("550") || error.contains("5.1.1"), "{error}");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(notes().await.unwrap(), 2, "a refusal is noted once");
+    assert_eq!(app.ctx.metrics.outbox_sent.load(Ordering::Relaxed), 0);
 }
