@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::business_hours::{Calendar, WEEKDAYS, Window, romanian_holidays};
+use crate::domain::business_hours::{Calendar, DayHours, WEEKDAYS, romanian_holidays};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -281,9 +281,9 @@ impl CalendarConfig {
             .parse()
             .map_err(|_| anyhow::anyhow!("sla.calendar.time_zone {:?} is not an IANA time zone", self.time_zone))?;
         let texts = [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun];
-        let mut days = [None; 7];
+        let mut days: [DayHours; 7] = Default::default();
         for (i, ((key, _), text)) in WEEKDAYS.iter().zip(texts).enumerate() {
-            days[i] = Window::parse(text).map_err(|e| anyhow::anyhow!("sla.calendar.{key}: {e}"))?;
+            days[i] = DayHours::parse(text).map_err(|e| anyhow::anyhow!("sla.calendar.{key}: {e}"))?;
         }
         let mut holidays = std::collections::BTreeSet::new();
         match self.holidays.as_str() {

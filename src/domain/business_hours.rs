@@ -1,14 +1,15 @@
-//! Business calendars: which instants count as working time (a window per weekday in a
-//! time zone, minus holidays), or every instant (24×7). Pure: instants come in as
-//! arguments.
+//! Business calendars: which instants count as working time (working windows per weekday,
+//! such as a morning and an afternoon around a lunch break, in a time zone, minus
+//! holidays), or every instant (24×7). Pure: instants come in as arguments.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-/// The working window of one weekday, as minutes after local midnight: `[start, end)`.
+/// One working window of a weekday, as minutes after local midnight: `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub start: u32,
@@ -35,25 +36,69 @@ impl Window {
     }
 }
 
+/// The working hours of one weekday: windows in time order, apart from one another
+/// (none: a day off).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayHours(Vec<Window>);
+
+impl DayHours {
+    /// `"09:00-18:00"`, or windows apart by commas, `"09:00-13:00, 14:00-18:00"`; `""` or
+    /// `"closed"` is a day off. Windows that touch are one; windows that overlap are refused.
+    pub fn parse(text: &str) -> Result<DayHours, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("closed") {
+            return Ok(DayHours::default());
+        }
+        let mut windows = Vec::new();
+        for part in text.split(',') {
+            windows.push(Window::parse(part)?.ok_or_else(|| format!("{trimmed:?} has an empty window"))?);
+        }
+        windows.sort_by_key(|w| w.start);
+        let mut hours: Vec<Window> = Vec::with_capacity(windows.len());
+        for w in windows {
+            match hours.last_mut() {
+                Some(last) if w.start < last.end => return Err(format!("{trimmed:?}: the windows overlap")),
+                Some(last) if w.start == last.end => last.end = w.end,
+                _ => hours.push(w),
+            }
+        }
+        Ok(DayHours(hours))
+    }
+
+    pub fn is_day_off(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Clone)]
 pub struct Calendar {
     /// Every instant counts.
     always: bool,
     tz: Tz,
     /// Monday first.
-    days: [Option<Window>; 7],
+    days: [DayHours; 7],
     holidays: BTreeSet<NaiveDate>,
-    /// The working interval of every date from `FIRST_DAY` on, as Unix seconds, worked out
-    /// once, on first use: the clocks of a queue page ask for thousands of days, and each
-    /// would otherwise cost two time-zone conversions and a holiday lookup. A calendar
+    /// The working intervals of every date from `FIRST_DAY` on, as Unix seconds, worked
+    /// out once, on first use: the clocks of a queue page ask for thousands of days, and
+    /// each would otherwise cost time-zone conversions and a holiday lookup. A calendar
     /// that is only checked (the configuration's, a form's) never builds it; clones share it.
-    table: Arc<OnceLock<Vec<DayWindow>>>,
+    table: Arc<OnceLock<Table>>,
 }
+
+/// The working intervals of consecutive dates: date `i`'s are `spans[starts[i]..starts[i + 1]]`.
+#[derive(Default)]
+struct Table {
+    starts: Vec<u32>,
+    spans: Vec<Span>,
+}
+
+/// A working interval as Unix seconds, `[start, end)`.
+type Span = (i64, i64);
 
 /// Two calendars are the same when they count the same time; the table follows from that.
 impl PartialEq for Calendar {
     fn eq(&self, other: &Self) -> bool {
-        (self.always, self.tz, self.days, &self.holidays) == (other.always, other.tz, other.days, &other.holidays)
+        (self.always, self.tz, &self.days, &self.holidays) == (other.always, other.tz, &other.days, &other.holidays)
     }
 }
 
@@ -70,9 +115,6 @@ impl std::fmt::Debug for Calendar {
     }
 }
 
-/// One date's working interval as Unix seconds, if it is a working day.
-type DayWindow = Option<(i64, i64)>;
-
 /// The span of dates the table covers; dates outside it are worked out when asked.
 const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
     Some(d) => d,
@@ -86,39 +128,56 @@ const HORIZON_DAYS: i64 = 3 * 366;
 impl Calendar {
     /// 24×7: working time is wall-clock time.
     pub fn always() -> Self {
-        Calendar { always: true, tz: chrono_tz::UTC, days: [None; 7], holidays: BTreeSet::new(), table: Arc::default() }
+        Calendar { always: true, tz: chrono_tz::UTC, days: Default::default(), holidays: BTreeSet::new(), table: Arc::default() }
     }
 
-    pub fn business(tz: Tz, days: [Option<Window>; 7], holidays: BTreeSet<NaiveDate>) -> Result<Self, String> {
-        if days.iter().all(Option::is_none) {
+    pub fn business(tz: Tz, days: [DayHours; 7], holidays: BTreeSet<NaiveDate>) -> Result<Self, String> {
+        if days.iter().all(DayHours::is_day_off) {
             return Err("a business calendar needs at least one working day".into());
         }
         Ok(Calendar { always: false, tz, days, holidays, table: Arc::default() })
     }
 
-    /// The working interval of a local date, in UTC, if it is a working day.
-    fn window_on(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    /// The working intervals of a local date, in time order (none on a day off).
+    fn spans_on(&self, date: NaiveDate) -> Cow<'_, [Span]> {
         let table = self.table.get_or_init(|| {
-            (0..TABLE_DAYS as i64)
-                .map(|d| self.compute_window(FIRST_DAY + Duration::days(d)).map(|(a, b)| (a.timestamp(), b.timestamp())))
-                .collect()
-        });
-        let index = usize::try_from((date - FIRST_DAY).num_days()).ok().filter(|&i| i < table.len());
-        match index {
-            Some(i) => {
-                let (a, b) = table[i]?;
-                Some((DateTime::from_timestamp(a, 0)?, DateTime::from_timestamp(b, 0)?))
+            let mut table = Table { starts: Vec::with_capacity(TABLE_DAYS + 1), spans: Vec::with_capacity(TABLE_DAYS) };
+            for d in 0..TABLE_DAYS as i64 {
+                table.starts.push(table.spans.len() as u32);
+                table.spans.extend(self.compute_spans(FIRST_DAY + Duration::days(d)));
             }
-            None => self.compute_window(date),
+            table.starts.push(table.spans.len() as u32);
+            table
+        });
+        let index = usize::try_from((date - FIRST_DAY).num_days()).ok().filter(|&i| i < TABLE_DAYS);
+        match index {
+            Some(i) => Cow::Borrowed(&table.spans[table.starts[i] as usize..table.starts[i + 1] as usize]),
+            None => Cow::Owned(self.compute_spans(date)),
         }
     }
 
-    fn compute_window(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    /// The working intervals of a local date, in UTC (a window that daylight saving
+    /// leaves empty is left out).
+    fn compute_spans(&self, date: NaiveDate) -> Vec<Span> {
         if self.holidays.contains(&date) {
-            return None;
+            return Vec::new();
         }
-        let w = self.days[date.weekday().num_days_from_monday() as usize]?;
-        Some((self.instant(date, w.start), self.instant(date, w.end)))
+        let hours = &self.days[date.weekday().num_days_from_monday() as usize];
+        hours
+            .0
+            .iter()
+            .map(|w| (self.instant(date, w.start).timestamp(), self.instant(date, w.end).timestamp()))
+            .filter(|(a, b)| a < b)
+            .collect()
+    }
+
+    /// The working intervals of a local date, as instants.
+    fn windows_on(&self, date: NaiveDate) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+        let spans = self.spans_on(date);
+        (0..spans.len()).filter_map(move |i| {
+            let (a, b) = spans[i];
+            Some((DateTime::from_timestamp(a, 0)?, DateTime::from_timestamp(b, 0)?))
+        })
     }
 
     /// A local wall-clock time as an instant; across a DST gap, the first valid instant
@@ -156,7 +215,7 @@ impl Calendar {
         let mut date = self.local_date(from) - Duration::days(1);
         let last = self.local_date(to) + Duration::days(1);
         while date <= last {
-            if let Some((start, end)) = self.window_on(date) {
+            for (start, end) in self.windows_on(date) {
                 let (a, b) = (start.max(from), end.min(to));
                 if b > a {
                     total += b - a;
@@ -180,7 +239,7 @@ impl Calendar {
         let mut date = self.local_date(from) - Duration::days(1);
         let end = date + Duration::days(HORIZON_DAYS);
         while date <= end {
-            if let Some((start, stop)) = self.window_on(date) {
+            for (start, stop) in self.windows_on(date) {
                 let a = start.max(from);
                 if stop > a {
                     if stop - a >= left {
@@ -239,9 +298,13 @@ pub const WEEKDAYS: [(&str, Weekday); 7] = [
 mod tests {
     use super::*;
 
+    fn hours(text: &str) -> DayHours {
+        DayHours::parse(text).unwrap()
+    }
+
     fn bucharest() -> Calendar {
-        let w = Window::parse("09:00-18:00").unwrap();
-        let days = [w, w, w, w, w, None, None];
+        let w = hours("09:00-18:00");
+        let days = [w.clone(), w.clone(), w.clone(), w.clone(), w, DayHours::default(), DayHours::default()];
         let holidays = romanian_holidays(2026).into_iter().collect();
         Calendar::business(chrono_tz::Europe::Bucharest, days, holidays).unwrap()
     }
@@ -258,6 +321,25 @@ mod tests {
         assert!(Window::parse("18:00-09:00").is_err());
         assert!(Window::parse("9-18").is_err());
         assert!(Window::parse("25:00-26:00").is_err());
+        let w = |start, end| Window { start, end };
+        assert_eq!(hours("14:00-18:00, 09:00-13:00"), DayHours(vec![w(540, 780), w(840, 1080)]), "in time order");
+        assert_eq!(hours("09:00-13:00,13:00-18:00"), DayHours(vec![w(540, 1080)]), "touching windows are one");
+        assert!(hours(" closed ").is_day_off());
+        assert!(DayHours::parse("09:00-14:00, 13:00-18:00").is_err(), "overlapping");
+        assert!(DayHours::parse("09:00-13:00,").is_err(), "an empty window");
+        assert!(DayHours::parse("09:00-13:00, closed").is_err());
+    }
+
+    #[test]
+    fn a_lunch_break_does_not_count() {
+        let w = hours("09:00-13:00, 14:00-18:00");
+        let days = [w.clone(), w.clone(), w.clone(), w.clone(), w, DayHours::default(), DayHours::default()];
+        let c = Calendar::business(chrono_tz::Europe::Bucharest, days, BTreeSet::new()).unwrap();
+        // Wednesday 4 March 2026 (UTC+2): 12:00 to 15:00 local is 2 working hours.
+        assert_eq!(c.working_between(utc("2026-03-04T10:00:00Z"), utc("2026-03-04T13:00:00Z")), Duration::hours(2));
+        // A 30-minute goal set at 12:50 falls due at 14:20, after the break.
+        assert_eq!(c.add_working(utc("2026-03-04T10:50:00Z"), Duration::minutes(30)), Some(utc("2026-03-04T12:20:00Z")));
+        assert_eq!(c.working_between(utc("2026-03-04T00:00:00Z"), utc("2026-03-05T00:00:00Z")), Duration::hours(8));
     }
 
     #[test]
@@ -310,10 +392,14 @@ mod tests {
         }
 
         fn calendar() -> impl Strategy<Value = Calendar> {
+            let off = DayHours::default;
             prop_oneof![Just(Calendar::always()), Just(bucharest()), Just({
-                let w = Window::parse("00:00-24:00").unwrap();
-                let n = Window::parse("22:00-24:00").unwrap();
-                Calendar::business(chrono_tz::America::New_York, [w, None, n, w, None, w, None], BTreeSet::new()).unwrap()
+                let (w, n) = (hours("00:00-24:00"), hours("22:00-24:00"));
+                Calendar::business(chrono_tz::America::New_York, [w.clone(), off(), n, w.clone(), off(), w, off()], BTreeSet::new()).unwrap()
+            }), Just({
+                // Split days, and windows around the small hours that daylight saving moves.
+                let (split, night) = (hours("01:30-03:30, 08:00-12:00, 13:00-17:00"), hours("00:00-02:30, 02:45-04:00"));
+                Calendar::business(chrono_tz::Europe::Bucharest, [split.clone(), split.clone(), night.clone(), split, night, off(), off()], BTreeSet::new()).unwrap()
             })]
         }
 

@@ -194,11 +194,17 @@ mod tests {
         assert_eq!(c.elapsed_seconds, 3600);
     }
 
+    /// Monday to Friday, 09:00-18:00 in Bucharest.
+    fn weekdays_9_to_18() -> Calendar {
+        let w = crate::domain::business_hours::DayHours::parse("09:00-18:00").unwrap();
+        let off = Default::default;
+        let days = [w.clone(), w.clone(), w.clone(), w.clone(), w, off(), off()];
+        Calendar::business(chrono_tz::Europe::Bucharest, days, Default::default()).unwrap()
+    }
+
     #[test]
     fn business_hours_clock_counts_only_working_time() {
-        use crate::domain::business_hours::Window;
-        let w = Window::parse("09:00-18:00").unwrap();
-        let cal = Calendar::business(chrono_tz::Europe::Bucharest, [w, w, w, w, w, None, None], Default::default()).unwrap();
+        let cal = weekdays_9_to_18();
         // Friday 2026-03-06 17:50 local (15:50Z): 10 minutes that day, the rest on Monday.
         let opened = Utc.with_ymd_and_hms(2026, 3, 6, 15, 50, 0).unwrap();
         let h = [Entered { at: opened, status: Status::WaitingForSupport }];
@@ -221,9 +227,8 @@ mod tests {
                 status in prop_oneof![Just(Status::WaitingForCustomer), Just(Status::WaitingForThirdParty)],
                 business in any::<bool>(),
             ) {
-                let w = crate::domain::business_hours::Window::parse("09:00-18:00").unwrap();
                 let cal = if business {
-                    Calendar::business(chrono_tz::Europe::Bucharest, [w, w, w, w, w, None, None], Default::default()).unwrap()
+                    weekdays_9_to_18()
                 } else {
                     Calendar::always()
                 };

@@ -156,11 +156,19 @@ async fn admins_change_the_sla_at_once_and_it_outlives_a_restart() {
     assert!((due - (opened + Duration::hours(2))).num_seconds().abs() <= 1, "24×7: due two wall-clock hours later");
     let (_, q) = app.api("GET", "/queue", None).await;
     assert_eq!(q["tickets"][0]["sla_due_at"].as_str().map(|d| d.parse::<DateTime<Utc>>().unwrap()), Some(due), "the queue's key moved too");
-    // A bad value is refused by name and changes nothing.
+    // A bad value is refused by name and changes nothing; a lunch break is a value.
     sla["calendar"]["mon"] = json!("18:00-09:00");
-    let (s, v) = app.api("PUT", "/sla", Some(sla)).await;
+    let (s, v) = app.api("PUT", "/sla", Some(sla.clone())).await;
     assert_eq!(s, 400);
     assert!(v["error"].as_str().unwrap().contains("sla.calendar.mon"), "{v}");
+    sla["calendar"]["mon"] = json!("09:00-14:00, 13:00-18:00");
+    let (s, v) = app.api("PUT", "/sla", Some(sla.clone())).await;
+    assert_eq!(s, 400);
+    assert!(v["error"].as_str().unwrap().contains("overlap"), "{v}");
+    sla["calendar"]["mon"] = json!("09:00-13:00, 14:00-18:00");
+    let (s, v) = app.api("PUT", "/sla", Some(sla)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(app.api("GET", "/sla", None).await.1["calendar"]["mon"], "09:00-13:00, 14:00-18:00");
     app.stop().await;
     let app = TestApp::spawn_with(opts()).await;
     assert_eq!(app.ctx.sla().config.assign_minutes, 120, "the stored settings win over the file after a restart");
