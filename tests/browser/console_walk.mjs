@@ -1,8 +1,9 @@
 // An agent's day in the console, in Debian's headless Chromium: sign in, take a ticket
 // from the queue (by keyboard), ask the customer and see the emailed answer bring the
-// ticket back, ask a partner whose emailed answer resumes it, resolve, close, and log a
-// phone call. Run by the integration test `console::agent_walk_in_chromium`, which checks
-// the mail afterwards. The customer's and partner's answers go in over real SMTP.
+// ticket back, ask a partner whose emailed answer resumes it, resolve, close, log a
+// phone call, and set working hours with a lunch break. Run by the integration test
+// `console::agent_walk_in_chromium`, which checks the mail afterwards. The customer's and
+// partner's answers go in over real SMTP.
 //
 // Input (environment): BASE, AGENT, PASSWORD, KEY, SUBJECT, CUSTOMER, PARTNER, SUPPORT,
 // SMTP_PORT, CALLER, SHOTS. Output: one JSON line {"steps": [...], "phone_key": "HD-n"}.
@@ -143,6 +144,19 @@ await step('queue-refreshes-its-rows', async () => {
   const r = await page.request.get(new URL(url, env.BASE).href);
   ensure(r.status() === 200 && (await r.text()).includes(phoneKey), 'the rows endpoint lists the new ticket');
   ensure(!(await text()).includes(`>${env.KEY}<`), 'the closed ticket left the queue');
+});
+
+await step('working-hours-with-a-lunch-break', async () => {
+  await page.goto(new URL('/console/agents', env.BASE).href);
+  const monday = page.locator('form.sla-form #mon');
+  await monday.fill('09:00-13:00, 14:00-18:00');
+  ensure(await monday.evaluate((el) => el.checkValidity()), 'the form takes a day of two windows');
+  await monday.fill('9 to 5');
+  ensure(!(await monday.evaluate((el) => el.checkValidity())), 'and refuses what is not a window');
+  await monday.fill('09:00-13:00, 14:00-18:00');
+  await Promise.all([page.waitForNavigation(), page.locator('form.sla-form button[type=submit]').click()]);
+  await page.goto(new URL('/console/agents', env.BASE).href);
+  ensure((await page.locator('form.sla-form #mon').inputValue()) === '09:00-13:00, 14:00-18:00', 'the two windows were kept');
 });
 
 await step('no-script-errors', async () => {

@@ -256,6 +256,7 @@ async fn agent_walk_in_chromium() {
         history,
         ["waiting_for_support", "in_progress", "waiting_for_customer", "in_progress", "waiting_for_third_party", "in_progress", "resolved", "closed"]
     );
+    assert_eq!(app.ctx.sla().config.calendar.mon, "09:00-13:00, 14:00-18:00", "the working hours set in the browser");
     app.stop().await;
 }
 
