@@ -37,7 +37,7 @@ impl Window {
 }
 
 /// The working hours of one weekday: windows in time order, apart from one another
-/// (none: a day off).
+/// (none: a day off), at most `MAX_WINDOWS`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DayHours(Vec<Window>);
 
@@ -45,9 +45,14 @@ impl DayHours {
     /// `"09:00-18:00"`, or windows apart by commas, `"09:00-13:00, 14:00-18:00"`; `""` or
     /// `"closed"` is a day off. Windows that touch are one; windows that overlap are refused.
     pub fn parse(text: &str) -> Result<DayHours, String> {
+        /// More would be a timetable, not working hours (and each costs the day table a span).
+        const MAX_WINDOWS: usize = 6;
         let trimmed = text.trim();
         if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("closed") {
             return Ok(DayHours::default());
+        }
+        if text.split(',').count() > MAX_WINDOWS {
+            return Err(format!("{trimmed:?}: at most {MAX_WINDOWS} windows a day"));
         }
         let mut windows = Vec::new();
         for part in text.split(',') {
@@ -328,6 +333,10 @@ mod tests {
         assert!(DayHours::parse("09:00-14:00, 13:00-18:00").is_err(), "overlapping");
         assert!(DayHours::parse("09:00-13:00,").is_err(), "an empty window");
         assert!(DayHours::parse("09:00-13:00, closed").is_err());
+        assert_eq!(hours("9:00 - 13:00"), DayHours(vec![w(540, 780)]), "as people type it");
+        let many: Vec<String> = (0..7).map(|h| format!("{:02}:00-{:02}:30", 8 + h, 8 + h)).collect();
+        assert!(DayHours::parse(&many[..6].join(",")).is_ok());
+        assert!(DayHours::parse(&many.join(",")).unwrap_err().contains("at most 6"));
     }
 
     #[test]
@@ -376,6 +385,24 @@ mod tests {
     }
 
     #[test]
+    fn windows_on_the_days_the_clocks_change() {
+        // Bucharest: 03:00 became 04:00 on Sunday 29 March 2026, 04:00 became 03:00 on
+        // Sunday 25 October 2026.
+        let sunday_only = |text: &str| {
+            let off = DayHours::default;
+            Calendar::business(chrono_tz::Europe::Bucharest, [off(), off(), off(), off(), off(), off(), hours(text)], BTreeSet::new()).unwrap()
+        };
+        // A window inside the skipped hour does not exist that day; the next Sunday it does.
+        let c = sunday_only("03:15-03:45, 10:00-11:00");
+        assert_eq!(c.working_between(utc("2026-03-28T12:00:00Z"), utc("2026-03-30T00:00:00Z")), Duration::hours(1));
+        assert_eq!(c.working_between(utc("2026-04-04T12:00:00Z"), utc("2026-04-06T00:00:00Z")), Duration::minutes(90));
+        // 02:45-04:00 holds the repeated hour: 2 h 15 min of working time that night.
+        let c = sunday_only("02:45-04:00");
+        assert_eq!(c.working_between(utc("2026-10-24T12:00:00Z"), utc("2026-10-26T00:00:00Z")), Duration::minutes(135));
+        assert_eq!(c.add_working(utc("2026-10-24T12:00:00Z"), Duration::minutes(135)), Some(utc("2026-10-25T02:00:00Z")));
+    }
+
+    #[test]
     fn always_is_wall_clock_time() {
         let c = Calendar::always();
         assert_eq!(c.working_between(utc("2026-03-07T00:00:00Z"), utc("2026-03-08T00:00:00Z")), Duration::hours(24));
@@ -397,9 +424,10 @@ mod tests {
                 let (w, n) = (hours("00:00-24:00"), hours("22:00-24:00"));
                 Calendar::business(chrono_tz::America::New_York, [w.clone(), off(), n, w.clone(), off(), w, off()], BTreeSet::new()).unwrap()
             }), Just({
-                // Split days, and windows around the small hours that daylight saving moves.
+                // Split days, and on Sundays (when the clocks change) windows around the
+                // small hours that daylight saving moves.
                 let (split, night) = (hours("01:30-03:30, 08:00-12:00, 13:00-17:00"), hours("00:00-02:30, 02:45-04:00"));
-                Calendar::business(chrono_tz::Europe::Bucharest, [split.clone(), split.clone(), night.clone(), split, night, off(), off()], BTreeSet::new()).unwrap()
+                Calendar::business(chrono_tz::Europe::Bucharest, [split.clone(), split.clone(), off(), split, night.clone(), off(), night], BTreeSet::new()).unwrap()
             })]
         }
 

@@ -11,9 +11,20 @@ use regex::bytes::Regex;
 /// One recipient a delivery failed for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The address that failed (`Final-Recipient`).
     pub recipient: String,
+    /// The address the mail was sent to, when the report names another one
+    /// (`Original-Recipient`: the recipient's server forwarded it).
+    pub original: Option<String>,
     /// The server's words (`Diagnostic-Code`), else the status code, else empty.
     pub reason: String,
+}
+
+impl Failure {
+    /// Whether this failure is about mail sent to `address`.
+    pub fn is_for(&self, address: &str) -> bool {
+        self.recipient.eq_ignore_ascii_case(address) || self.original.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(address))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,7 +71,11 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
             }
         }
         let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-        let Some(recipient) = field("final-recipient").or_else(|| field("original-recipient")) else { continue };
+        // "rfc822; ana@client.ro" → "ana@client.ro"
+        let address = |v: &str| v.rsplit(';').next().unwrap_or(v).trim().trim_matches(['<', '>']).to_string();
+        let original = field("original-recipient").map(address);
+        let Some(recipient) = field("final-recipient").map(address).or_else(|| original.clone()) else { continue };
+        let original = original.filter(|o| !o.eq_ignore_ascii_case(&recipient));
         let status = field("status").unwrap_or("");
         let failed = match field("action") {
             Some(action) => action.eq_ignore_ascii_case("failed"),
@@ -69,11 +84,9 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
         if !failed {
             continue;
         }
-        // "rfc822; ana@client.ro" → "ana@client.ro"
-        let recipient = recipient.rsplit(';').next().unwrap_or(recipient).trim().trim_matches(['<', '>']).to_string();
         let diagnostic = field("diagnostic-code").map(|d| d.split_once(';').map_or(d, |(_, text)| text).trim());
         let reason = diagnostic.filter(|d| !d.is_empty()).unwrap_or(status).to_string();
-        out.push(Failure { recipient, reason });
+        out.push(Failure { recipient, original, reason });
     }
     out
 }
@@ -85,7 +98,7 @@ pub fn failed_recipients(header: &str, reason: &str) -> Vec<Failure> {
         .split(',')
         .map(|a| a.trim().trim_matches(['<', '>']).to_string())
         .filter(|a| a.contains('@'))
-        .map(|recipient| Failure { recipient, reason: reason.to_string() })
+        .map(|recipient| Failure { recipient, original: None, reason: reason.to_string() })
         .collect()
 }
 
@@ -97,12 +110,18 @@ mod tests {
     fn a_delivery_report_names_the_failed_recipients_and_why() {
         let status = "Reporting-MTA: dns; mx.client.ro\r\n\r\nFinal-Recipient: rfc822; ana@client.ro\r\nAction: failed\r\nStatus: 5.1.1\r\n\
 Diagnostic-Code: smtp; 550 5.1.1 <ana@client.ro>: User doesn't\r\n exist\r\n\r\nFinal-Recipient: rfc822; ion@client.ro\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n\
-Original-Recipient: rfc822;<dan@client.ro>\r\nStatus: 5.2.2\r\n";
+Original-Recipient: rfc822;<dan@client.ro>\r\nStatus: 5.2.2\r\n\r\n\
+Original-Recipient: rfc822; vasile@client.ro\r\nFinal-Recipient: rfc822; vasile@old-host.client.ro\r\nAction: failed\r\nStatus: 5.1.1\r\n";
         assert_eq!(
             failures_in(status),
             [
-                Failure { recipient: "ana@client.ro".into(), reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into() },
-                Failure { recipient: "dan@client.ro".into(), reason: "5.2.2".into() },
+                Failure { recipient: "ana@client.ro".into(), original: None, reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into() },
+                Failure { recipient: "dan@client.ro".into(), original: None, reason: "5.2.2".into() },
+                Failure {
+                    recipient: "vasile@old-host.client.ro".into(),
+                    original: Some("vasile@client.ro".into()),
+                    reason: "5.1.1".into()
+                },
             ]
         );
         assert_eq!(failures_in(""), []);
@@ -114,8 +133,8 @@ Original-Recipient: rfc822;<dan@client.ro>\r\nStatus: 5.2.2\r\n";
 Message-Id: <abc.456@example.test>\r\nFrom: support@example.test\r\n\r\n> message-id: <quoted@x.test>\r\nMessage-ID: <abc.456@example.test>\r\n";
         assert_eq!(message_ids_in(body), ["abc.456@example.test", "quoted@x.test"]);
         assert_eq!(failed_recipients("ana@client.ro, <ion@client.ro>, junk", "full"), [
-            Failure { recipient: "ana@client.ro".into(), reason: "full".into() },
-            Failure { recipient: "ion@client.ro".into(), reason: "full".into() },
+            Failure { recipient: "ana@client.ro".into(), original: None, reason: "full".into() },
+            Failure { recipient: "ion@client.ro".into(), original: None, reason: "full".into() },
         ]);
     }
 }

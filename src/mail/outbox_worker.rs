@@ -110,7 +110,14 @@ async fn give_up(ctx: &Ctx, mail: &db::outbox::Due, error: String, now: chrono::
         .write(move |conn| {
             db::outbox::mark_attempt_failed(conn, id, &error, None)?;
             if let Some(ticket_id) = ticket_id {
-                tickets::note_undelivered(conn, &c, ticket_id, &recipient, Undelivered::NotSent, &error, None, now)?;
+                // The note is for people: if it cannot be written, the row must still leave
+                // the queue (else it would be tried again at once, and again).
+                let noted = db::savepoint(conn, |sp| {
+                    tickets::note_undelivered(sp, &c, ticket_id, &recipient, Undelivered::NotSent, &error, None, now)
+                });
+                if let Err(e) = noted {
+                    tracing::warn!(id, ticket_id, error = %e, "outbox: the refusal could not be noted on its ticket");
+                }
             }
             Ok::<_, ServiceError>(())
         })

@@ -234,8 +234,8 @@ fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: D
     let Some((outbox_id, ticket_id, recipient)) = db::outbox::find_by_message_ids(conn, &report.returned_ids)? else {
         return Ok(None);
     };
-    let Some(failure) = report.failures.iter().find(|f| f.recipient.eq_ignore_ascii_case(&recipient)) else { return Ok(None) };
-    let reason: String = failure.reason.chars().take(300).collect();
+    let Some(failure) = report.failures.iter().find(|f| f.is_for(&recipient)) else { return Ok(None) };
+    let reason = tickets::undelivered_reason(&failure.reason);
     db::outbox::record_bounce(conn, outbox_id, &reason)?;
     let Some(ticket_id) = ticket_id else { return Ok(None) };
     tickets::note_undelivered(conn, ctx, ticket_id, &recipient, Undelivered::Bounced, &reason, Some(raw_id), now)?;

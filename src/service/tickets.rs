@@ -115,6 +115,12 @@ pub enum Undelivered {
     Bounced,
 }
 
+/// A server's reason as we keep and show it: at most 300 characters, never empty.
+pub fn undelivered_reason(reason: &str) -> String {
+    let reason: String = reason.trim().chars().take(300).collect();
+    if reason.is_empty() { "no reason given".to_string() } else { reason }
+}
+
 /// Tells the agents, as an internal note on the ticket in the helpdesk's own words (signed
 /// by the support address), that the mail to `recipient` will not arrive, and why (the
 /// server's words, cut short: a bounce can come from anyone who saw our Message-ID).
@@ -129,8 +135,7 @@ pub fn note_undelivered(
     raw_email_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let reason: String = reason.chars().take(300).collect();
-    let reason = if reason.trim().is_empty() { "no reason given".to_string() } else { reason };
+    let reason = undelivered_reason(reason);
     let text = match what {
         Undelivered::NotSent => format!("The mail to {recipient} could not be sent: {reason}"),
         Undelivered::Bounced => format!("The mail to {recipient} came back undelivered: {reason}"),

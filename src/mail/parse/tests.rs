@@ -63,12 +63,12 @@ Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
 --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.test\r\nMessage-ID:\r\n <abc.123@example.test>\r\nSubject: [HD-1] x\r\n\r\nhi\r\n--b--\r\n";
     let report = parse(dsn).unwrap().bounce.unwrap();
     assert_eq!(report.returned_ids, ["abc.123@example.test"], "a folded Message-ID of the returned mail too");
-    assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), reason: "550 5.1.1 User unknown".into() }]);
+    assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), original: None, reason: "550 5.1.1 User unknown".into() }]);
     let exim = b"From: Mail Delivery System <Mailer-Daemon@mx.test>\r\nX-Failed-Recipients: ana@client.ro\r\nSubject: Mail delivery failed\r\n\r\n\
   ana@client.ro\r\n    mailbox is full\r\n\r\n------ This is a copy of the message ------\r\n\r\nMessage-Id: <abc.456@example.test>\r\n";
     let report = parse(exim).unwrap().bounce.unwrap();
     assert_eq!(report.returned_ids, ["abc.456@example.test"]);
-    assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), reason: "Mail delivery failed".into() }]);
+    assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), original: None, reason: "Mail delivery failed".into() }]);
     assert_eq!(parse(b"From: a@b.test\r\n\r\nMessage-ID: <x@y.test>\r\n").unwrap().bounce, None);
 }
 
