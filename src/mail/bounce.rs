@@ -91,6 +91,28 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
     out
 }
 
+/// The failures a bounce without a report writes into its text, as qmail and Yahoo do:
+/// a line `<ana@client.ro>:` and the server's words on the lines under it. Only the
+/// text above the returned copy counts.
+pub fn failures_in_text(text: &str) -> Vec<Failure> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().take_while(|l| !l.starts_with("--- ") && !l.starts_with("------")).peekable();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        let Some(address) = line.strip_prefix('<').and_then(|l| l.strip_suffix(">:")) else { continue };
+        if !address.contains('@') || address.contains(char::is_whitespace) {
+            continue;
+        }
+        let mut reason = Vec::new();
+        while let Some(next) = lines.peek().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('<')) {
+            reason.push(next);
+            lines.next();
+        }
+        out.push(Failure { recipient: address.to_string(), original: None, reason: reason.join(" ") });
+    }
+    out
+}
+
 /// The recipients an `X-Failed-Recipients` header names (Exim and others add it to
 /// bounces without a delivery report), each with the same reason.
 pub fn failed_recipients(header: &str, reason: &str) -> Vec<Failure> {
@@ -125,6 +147,21 @@ Original-Recipient: rfc822; vasile@client.ro\r\nFinal-Recipient: rfc822; vasile@
             ]
         );
         assert_eq!(failures_in(""), []);
+    }
+
+    #[test]
+    fn a_qmail_bounce_names_its_failures_in_the_text() {
+        let text = "Hi. This is the qmail-send program at mx.client.ro.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n\
+<ana@client.ro>:\nRemote host said: 550 5.1.1 mailbox unavailable\nGiving up on it.\n\n<ion@client.ro>:\nquota exceeded\n\n\
+--- Below this line is a copy of the message.\n\n<dan@client.ro>:\nnot a failure\n";
+        assert_eq!(
+            failures_in_text(text),
+            [
+                Failure { recipient: "ana@client.ro".into(), original: None, reason: "Remote host said: 550 5.1.1 mailbox unavailable Giving up on it.".into() },
+                Failure { recipient: "ion@client.ro".into(), original: None, reason: "quota exceeded".into() },
+            ]
+        );
+        assert_eq!(failures_in_text("Dear <ana@client.ro>: hello"), []);
     }
 
     #[test]

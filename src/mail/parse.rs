@@ -258,14 +258,19 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     })
 }
 
-/// The returned mail and the failed recipients of a delivery report (`multipart/report`)
-/// or of a mail with `X-Failed-Recipients`; `None` for any other mail.
+/// The returned mail and the failed recipients of a delivery report (`multipart/report`),
+/// of a mail with `X-Failed-Recipients`, or of a mail from a mailer daemon (qmail and
+/// Yahoo write the failures into the text); `None` for any other mail.
 fn bounce_report(msg: &Message<'_>) -> Option<BounceReport> {
     let is_report = msg.root_part().content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
     let failed_header = msg.header_raw("X-Failed-Recipients");
-    if !is_report && failed_header.is_none() {
+    let from_daemon = author(msg).is_ok_and(|a| {
+        let local = a.address.as_str().split('@').next().unwrap_or("");
+        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
+    });
+    if !is_report && failed_header.is_none() && !from_daemon {
         return None;
     }
     let own = msg.message_id().and_then(clean_id);
@@ -291,6 +296,9 @@ fn bounce_report(msg: &Message<'_>) -> Option<BounceReport> {
         if let Some(header) = failed_header {
             failures = bounce::failed_recipients(header, msg.subject().unwrap_or_default().trim());
         }
+    }
+    if failures.is_empty() {
+        failures = bounce::failures_in_text(&msg.body_text(0).unwrap_or_default());
     }
     Some(BounceReport { returned_ids, failures })
 }

@@ -69,6 +69,12 @@ Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
     let report = parse(exim).unwrap().bounce.unwrap();
     assert_eq!(report.returned_ids, ["abc.456@example.test"]);
     assert_eq!(report.failures, [bounce::Failure { recipient: "ana@client.ro".into(), original: None, reason: "Mail delivery failed".into() }]);
+    let qmail = b"From: MAILER-DAEMON@mx.client.ro\r\nSubject: failure notice\r\n\r\nHi. This is the qmail-send program at mx.client.ro.\r\n\r\n\
+<ana@client.ro>:\r\nRemote host said: 550 5.1.1 mailbox unavailable\r\n\r\n--- Below this line is a copy of the message.\r\n\r\nMessage-ID: <abc.789@example.test>\r\n";
+    let report = parse(qmail).unwrap().bounce.unwrap();
+    assert_eq!(report.returned_ids, ["abc.789@example.test"]);
+    assert_eq!(report.failures[0].recipient, "ana@client.ro");
+    assert_eq!(report.failures[0].reason, "Remote host said: 550 5.1.1 mailbox unavailable");
     assert_eq!(parse(b"From: a@b.test\r\n\r\nMessage-ID: <x@y.test>\r\n").unwrap().bounce, None);
 }
 
