@@ -44,4 +44,17 @@ mod tests {
         assert_eq!(unflow("a ", false), "a ");
         assert_eq!(unflow("> x\n>\n> y\n", false), "> x\n>\n> y\n");
     }
+
+    proptest::proptest! {
+        /// Any text: no panic, no visible character lost or added, and text with no soft
+        /// break (and nothing stuffed) stays as it is.
+        #[test]
+        fn any_text_is_read_without_loss(text in "(\\PC|[ >\r\n]){0,200}", delsp in proptest::bool::ANY) {
+            let out = unflow(&text, delsp);
+            proptest::prop_assert!(out.chars().filter(|c| !c.is_whitespace() && *c != '>').count()
+                == text.chars().filter(|c| !c.is_whitespace() && *c != '>').count());
+            let fixed: String = text.lines().map(|l| l.trim_end().trim_start_matches([' ', '>'])).collect::<Vec<_>>().join("\n");
+            proptest::prop_assert_eq!(unflow(&fixed, delsp), fixed);
+        }
+    }
 }
