@@ -56,6 +56,8 @@ static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
           | auto:\s | autoreply | out\s+of\s+(?:the\s+)?office | ooo\s*: | away\s+from\s+(?:the\s+)?office
           | r[ăa]spuns\s+automat | absent[aă]?\s*: | absence\s*: | abwesenheit | réponse\s+automatique
           | automatische\s+antwort | vacation\s+(?:reply|notice) | nu\s+sunt\s+la\s+birou | sunt\s+[îi]n\s+concediu
+          | risposta\s+automatica | respuesta\s+autom[aá]tica | automatisch\s+antwoord | autosvar | automatikus\s+v[aá]lasz
+          | odpowied[zź]\s+automatyczna | automatick[aá]\s+odpov[eě]ď | автоответ | автоматический\s+ответ
         )",
     )
     .expect("valid pattern")
@@ -96,6 +98,7 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
         return Kind::AutoReply;
     }
     match s.precedence.as_deref().map(|p| p.trim().to_ascii_lowercase()).as_deref() {
+        Some("auto_reply") => return Kind::AutoReply,
         Some("bulk" | "junk") => return Kind::Bulk,
         Some("list") => return Kind::List,
         _ => {}
@@ -227,9 +230,14 @@ mod tests {
         for subject in [
             "Automatic reply: [HD-3] x", "Out of Office: x", "Răspuns automat: Nu sunt la birou",
             "Raspuns automat: concediu", "AutoReply: x", "Abwesenheitsnotiz: x", "Réponse automatique : x",
+            "Risposta automatica: x", "Respuesta automática: x", "Automatisch antwoord: x", "Autosvar: x",
+            "Automatikus válasz: x", "Odpowiedź automatyczna: x", "Automatická odpověď: x", "Автоответ: x",
         ] {
             assert_eq!(classify(&from("ion@client.ro", subject), &own()), Kind::AutoReply, "{subject}");
         }
+        let mut s = from("ion@client.ro", "Re: comanda");
+        s.precedence = Some("auto_reply".into());
+        assert_eq!(classify(&s, &own()), Kind::AutoReply);
         for report in ["disposition-notification", "feedback-report", "tlsrpt"] {
             let mut s = from("ion@client.ro", "Read: [HD-3] Imprimanta");
             s.content_type = "multipart/report".into();
