@@ -55,6 +55,12 @@ pub(super) static ORIGINAL_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Lotus Notes (HCL Notes) puts the attribution between dashes above the quoted
+/// message's header block: `-----"Helpdesk" <support@example.test> wrote: -----`.
+pub(super) static NOTES_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*-{3,}.*\S\s+(?:wrote|a\s+scris|schrieb|a\s+[ée]crit|ha\s+scritto|escribi[óo])\s*:\s*-{3,}\s*$")
+});
+
 /// Apple Mail's forwarded-message marker.
 pub(super) static BEGIN_FORWARDED: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^\s*begin\s+forwarded\s+message\s*:\s*$"));
