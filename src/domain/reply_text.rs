@@ -183,7 +183,7 @@ fn attribution_before(lines: &[&str], quoted: &[bool], quote: usize) -> Option<u
 /// True when line `i` opens an Outlook style or forwarded quoted message.
 fn is_separator_at(lines: &[&str], i: usize) -> bool {
     let line = lines[i];
-    if ORIGINAL_SEPARATOR.is_match(line) || BEGIN_FORWARDED.is_match(line) || NOTES_SEPARATOR.is_match(line) {
+    if ORIGINAL_SEPARATOR.is_match(line) || BEGIN_FORWARDED.is_match(line) || DASHED_ATTRIBUTION.is_match(line) {
         return true;
     }
     if UNDERSCORE_LINE.is_match(line) {

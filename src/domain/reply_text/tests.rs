@@ -318,11 +318,14 @@ fn odd_inputs_do_not_panic() {
 }
 
 #[test]
-fn lotus_notes_attribution_between_dashes() {
+fn attributions_between_dashes() {
     let text = "Merge acum.\n\n-----\"Helpdesk\" <support@example.test> wrote: -----\n\nTo: ion@client.ro\nFrom: \"Helpdesk\" <support@example.test>\nDate: 03/03/2026 10:00\nSubject: [HD-1] x\n\nBuna ziua\n";
     let p = split_reply(text);
     assert_eq!(p.new_text, "Merge acum.");
     assert!(p.quoted.starts_with("-----\"Helpdesk\""), "{:?}", p.quoted);
+    // Zoho Mail's, with no colon.
+    let text = "Merge acum.\n\n---- On Tue, 03 Mar 2026 10:00:00 +0200 Helpdesk <support@example.test> wrote ----\n\nBuna ziua\n";
+    assert_eq!(split_reply(text).new_text, "Merge acum.");
     // Dashes around other words are text.
     assert_eq!(split_reply("Pași:\n----- nota: -----\nrepornire").quoted, "");
 }
