@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{admin, error_page, signed_in};
+use super::{admin, error_page, to_sign_in};
 use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
@@ -37,8 +37,8 @@ pub struct IntakeForm {
 }
 
 pub async fn intake_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
-    if let Err(redirect) = signed_in(&v, "/console/intake") {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, "/console/intake");
     }
     intake_form(&ctx, &v, StatusCode::OK, &q.find, IntakeForm::default(), None).await
 }
@@ -65,10 +65,7 @@ async fn intake_form(ctx: &Ctx, v: &Visitor, status: StatusCode, find: &str, f: 
 }
 
 pub async fn intake(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<IntakeForm>) -> Response {
-    let agent = match signed_in(&v, "/console/intake") {
-        Ok(a) => a,
-        Err(redirect) => return redirect,
-    };
+    let Some(agent) = &v.agent else { return to_sign_in(&v, "/console/intake") };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
@@ -92,8 +89,8 @@ pub async fn intake(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<In
 }
 
 pub async fn partners_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
-    if let Err(redirect) = signed_in(&v, "/console/partners") {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, "/console/partners");
     }
     match ctx.db.read(db::partners::all).await {
         Ok(partners) => {
@@ -213,8 +210,8 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
 }
 
 pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
-    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, "/console/quarantine");
     }
     match ctx.db.read(db::inbound::list_quarantine).await {
         Ok(items) => {
@@ -233,8 +230,8 @@ pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query
 
 /// The raw source, as plain text to read in the browser.
 pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>) -> Response {
-    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, "/console/quarantine");
     }
     match ctx.db.read(move |c| db::inbound::quarantine_source(c, id)).await {
         Ok(Some(raw)) => {
@@ -253,8 +250,8 @@ pub async fn quarantine_act(
     Path((id, action)): Path<(i64, String)>,
     PageForm(f): PageForm<CsrfForm>,
 ) -> Response {
-    if let Err(redirect) = signed_in(&v, "/console/quarantine") {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, "/console/quarantine");
     }
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);

@@ -40,18 +40,16 @@ pub fn routes() -> Router<Ctx> {
     pages::secured(router)
 }
 
-/// The signed-in agent, or a redirect to the console's sign-in that comes back to `here`.
-#[allow(clippy::result_large_err)]
-fn signed_in<'a>(v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
-    v.agent.as_ref().ok_or_else(|| {
-        v.finish(Redirect::to(&format!("/console/login?next={}", pages::url_encode(here))).into_response())
-    })
+/// For a visitor who is not signed in: a redirect to the console's sign-in that comes
+/// back to `here`. Handlers start `let Some(agent) = &v.agent else { return to_sign_in(&v, here) };`.
+fn to_sign_in(v: &Visitor, here: &str) -> Response {
+    v.finish(Redirect::to(&format!("/console/login?next={}", pages::url_encode(here))).into_response())
 }
 
 /// An admin, or a refusal page.
 #[allow(clippy::result_large_err)]
 fn admin<'a>(ctx: &Ctx, v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
-    let agent = signed_in(v, here)?;
+    let Some(agent) = &v.agent else { return Err(to_sign_in(v, here)) };
     if agent.role != "admin" {
         let tx = ctx.templates.texts(v.lang);
         return Err(notice(ctx, v, StatusCode::FORBIDDEN, &pages::say(tx, "c_admin_only_title", &[]), &[pages::say(tx, "c_admin_only", &[])]));

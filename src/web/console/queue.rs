@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{clock_json, error_page, signed_in};
+use super::{clock_json, error_page, to_sign_in};
 use crate::db::agents::Agent;
 use crate::db::queue::QueueFilter;
 use crate::domain::ticket::Status;
@@ -78,10 +78,7 @@ async fn rows_json(ctx: &Ctx, v: &Visitor, agent: &Agent, q: &QueueQuery) -> Res
 }
 
 pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
-    let agent = match signed_in(&v, &q.url("/console", q.page.unwrap_or(1))) {
-        Ok(a) => a,
-        Err(redirect) => return redirect,
-    };
+    let Some(agent) = &v.agent else { return to_sign_in(&v, &q.url("/console", q.page.unwrap_or(1))) };
     let (rows, total) = match rows_json(&ctx, &v, agent, &q).await {
         Ok(found) => found,
         Err(page) => return page,
@@ -103,10 +100,7 @@ pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery
 
 /// Only the table's rows, for the page's live refresh.
 pub async fn rows(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
-    let agent = match signed_in(&v, "/console") {
-        Ok(a) => a,
-        Err(redirect) => return redirect,
-    };
+    let Some(agent) = &v.agent else { return to_sign_in(&v, "/console") };
     match rows_json(&ctx, &v, agent, &q).await {
         Ok((rows, _)) => render(&ctx, &v, StatusCode::OK, "console/queue_rows.html", json!({ "rows": rows })),
         Err(page) => page,

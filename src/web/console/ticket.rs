@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{clock_json, error_page, signed_in};
+use super::{clock_json, error_page, to_sign_in};
 use crate::db::{self, agents::Agent};
 use crate::domain::ticket::{Priority, Status};
 use crate::service::agent_actions::{self, Command};
@@ -36,8 +36,8 @@ struct Feedback {
 }
 
 pub async fn page(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, Query(q): Query<DoneQuery>) -> Response {
-    if let Err(redirect) = signed_in(&v, &format!("/console/tickets/{key}")) {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, &format!("/console/tickets/{key}"));
     }
     let tx = ctx.templates.texts(v.lang);
     let flash = (!q.done.is_empty()).then(|| say(tx, "c_done", &[]));
@@ -156,10 +156,7 @@ pub async fn act(
     Path((key, action)): Path<(String, String)>,
     PageForm(f): PageForm<ActionForm>,
 ) -> Response {
-    let agent = match signed_in(&v, &format!("/console/tickets/{key}")) {
-        Ok(a) => a,
-        Err(redirect) => return redirect,
-    };
+    let Some(agent) = &v.agent else { return to_sign_in(&v, &format!("/console/tickets/{key}")) };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
@@ -180,8 +177,8 @@ pub async fn act(
 }
 
 pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path<(String, i64)>) -> Response {
-    if let Err(redirect) = signed_in(&v, &format!("/console/tickets/{key}")) {
-        return redirect;
+    if v.agent.is_none() {
+        return to_sign_in(&v, &format!("/console/tickets/{key}"));
     }
     let Some(id) = ctx.parse_key(&key) else { return error_page(&ctx, &v, WebError::NotFound("ticket".into())) };
     let file = match ctx.db.read(move |c| db::messages::download(c, id, att, false)).await {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::CsrfForm;
-use super::{PageForm, error_page, notice, render, say, signed_in};
+use super::{PageForm, error_page, notice, render, say, to_sign_in};
 use crate::domain::password::WeakPassword;
 use crate::service::accounts::{self, SetPasswordError};
 use crate::service::notify::PortalLink;
@@ -262,10 +262,7 @@ pub struct SavedQuery {
 }
 
 pub async fn preferences_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<SavedQuery>) -> Response {
-    let customer = match signed_in(&v, "/portal/preferences") {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/preferences") };
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     let flash = q.saved.map(|_| say(ctx.templates.texts(v.lang), "preferences_saved", &[]));
     let vars = json!({ "zones": zones, "time_zone": customer.time_zone, "flash": flash });
@@ -281,10 +278,7 @@ pub struct PreferencesForm {
 }
 
 pub async fn preferences(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<PreferencesForm>) -> Response {
-    let customer = match signed_in(&v, "/portal/preferences") {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/preferences") };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }

@@ -16,7 +16,6 @@ use super::error::WebError;
 use super::extract::Visitor;
 use super::pages::{self, Area};
 pub(super) use super::pages::{PageForm, local_time, minutes, render, say, url_encode};
-use crate::db::customers::Customer;
 use crate::service::Ctx;
 
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
@@ -54,13 +53,10 @@ fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
     pages::error_page(ctx, v, Area::Portal, e)
 }
 
-/// The signed-in customer, or a redirect to Conectare that comes back to `here`.
-#[allow(clippy::result_large_err)]
-fn signed_in<'a>(v: &'a Visitor, here: &str) -> Result<&'a Customer, Response> {
-    v.customer.as_ref().ok_or_else(|| {
-        let next: String = url_encode(here);
-        v.finish(Redirect::to(&format!("/portal/login?next={next}")).into_response())
-    })
+/// For a visitor who is not signed in: a redirect to Conectare that comes back to `here`.
+/// Handlers start `let Some(customer) = &v.customer else { return to_sign_in(&v, here) };`.
+fn to_sign_in(v: &Visitor, here: &str) -> Response {
+    v.finish(Redirect::to(&format!("/portal/login?next={}", url_encode(here))).into_response())
 }
 
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PageForm, error_page, local_time, render, say, signed_in, time_zone};
+use super::{PageForm, error_page, local_time, render, say, time_zone, to_sign_in};
 use crate::web::pages;
 use crate::db::{self, customers::Customer, messages::MessageView, portal::RequestQuery};
 use crate::domain::ticket::Status;
@@ -39,10 +39,7 @@ fn list_url(status: &str, q: &str, page: i64) -> String {
 
 pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>) -> Response {
     let here = list_url(&q.status, &q.q, q.page.unwrap_or(1));
-    let customer = match signed_in(&v, &here) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &here) };
     let tx = ctx.templates.texts(v.lang);
     let status = Status::parse(&q.status);
     let text: String = q.q.trim().chars().take(200).collect();
@@ -105,10 +102,7 @@ fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
 }
 
 pub async fn view(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, Query(q): Query<ViewQuery>) -> Response {
-    let customer = match signed_in(&v, &format!("/portal/requests/{key}")) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
     let tx = ctx.templates.texts(v.lang);
     let flash = match q.done.as_str() {
         "comment" => Some(say(tx, "comment_added", &[])),
@@ -216,10 +210,7 @@ pub struct CommentForm {
 }
 
 pub async fn comment(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, PageForm(f): PageForm<CommentForm>) -> Response {
-    let customer = match signed_in(&v, &format!("/portal/requests/{key}")) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
     let id = match v.check_csrf(&ctx, &f.csrf).and_then(|()| ticket_id(&ctx, &key)) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
@@ -293,10 +284,7 @@ async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadP
 }
 
 pub async fn attach(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, mp: Multipart) -> Response {
-    let customer = match signed_in(&v, &format!("/portal/requests/{key}")) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
     let id = match ticket_id(&ctx, &key) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
@@ -324,10 +312,7 @@ pub async fn attach(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>,
 }
 
 pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path<(String, i64)>) -> Response {
-    let customer = match signed_in(&v, &format!("/portal/requests/{key}")) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
     let id = match ticket_id(&ctx, &key) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
@@ -370,10 +355,7 @@ pub async fn notifications(
     Path(key): Path<String>,
     PageForm(f): PageForm<NotificationsForm>,
 ) -> Response {
-    let customer = match signed_in(&v, &format!("/portal/requests/{key}")) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
     let id = match v.check_csrf(&ctx, &f.csrf).and_then(|()| ticket_id(&ctx, &key)) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
@@ -385,8 +367,8 @@ pub async fn notifications(
 }
 
 pub async fn new_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
-    if let Err(redirect) = signed_in(&v, "/portal/requests/new") {
-        return redirect;
+    if v.customer.is_none() {
+        return to_sign_in(&v, "/portal/requests/new");
     }
     new_form(&ctx, &v, StatusCode::OK, "", "", None)
 }
@@ -403,10 +385,7 @@ fn new_form(ctx: &Ctx, v: &Visitor, status: StatusCode, subject: &str, descripti
 }
 
 pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Response {
-    let customer = match signed_in(&v, "/portal/requests/new") {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/requests/new") };
     let tx = ctx.templates.texts(v.lang);
     let form = match read_upload(&ctx, mp).await {
         Ok(form) => form,
