@@ -54,6 +54,12 @@ impl EmailAddress {
         self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or("")
     }
 
+    /// Whether the address is a mail system's own (`MAILER-DAEMON@`, `postmaster@`): what
+    /// it sends is a bounce.
+    pub fn is_mailer_daemon(&self) -> bool {
+        matches!(self.local_part(), "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon")
+    }
+
     /// Whether the address says no one reads it (`noreply@`, `no-reply@`, `donotreply@`…):
     /// web forms and notifiers send from such addresses and name the person in `Reply-To`.
     pub fn is_no_reply(&self) -> bool {

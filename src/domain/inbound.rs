@@ -77,9 +77,7 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     }
     let ct = s.content_type.to_ascii_lowercase();
     let report = s.report_type.as_deref().unwrap_or("").to_ascii_lowercase();
-    let daemon = s.from.as_ref().is_some_and(|a| {
-        matches!(a.local_part(), "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon")
-    });
+    let daemon = s.from.as_ref().is_some_and(EmailAddress::is_mailer_daemon);
     if (ct == "multipart/report" && report.contains("delivery-status"))
         || daemon
         || s.x_failed_recipients

@@ -241,7 +241,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
             .collect(),
     };
 
-    let bounce = bounce_report(&msg);
+    let bounce = bounce_report(&msg, &signals);
     Ok(ParsedEmail {
         message_id: msg.message_id().and_then(clean_id),
         references,
@@ -265,16 +265,10 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
 /// The returned mail and the failed recipients of a delivery report (`multipart/report`),
 /// of a mail with `X-Failed-Recipients`, or of a mail from a mailer daemon (qmail and
 /// Yahoo write the failures into the text); `None` for any other mail.
-fn bounce_report(msg: &Message<'_>) -> Option<BounceReport> {
-    let is_report = msg.root_part().content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-    });
-    let failed_header = msg.header_raw("X-Failed-Recipients");
-    let from_daemon = author(msg).is_ok_and(|a| {
-        let local = a.address.as_str().split('@').next().unwrap_or("");
-        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
-    });
-    if !is_report && failed_header.is_none() && !from_daemon {
+fn bounce_report(msg: &Message<'_>, signals: &Signals) -> Option<BounceReport> {
+    let is_report = signals.content_type.eq_ignore_ascii_case("multipart/report");
+    let from_daemon = signals.from.as_ref().is_some_and(EmailAddress::is_mailer_daemon);
+    if !is_report && !signals.x_failed_recipients && !from_daemon {
         return None;
     }
     let own = msg.message_id().and_then(clean_id);
@@ -297,7 +291,7 @@ fn bounce_report(msg: &Message<'_>) -> Option<BounceReport> {
         }
     }
     if failures.is_empty() {
-        if let Some(header) = failed_header {
+        if let Some(header) = msg.header_raw("X-Failed-Recipients") {
             failures = bounce::failed_recipients(header, msg.subject().unwrap_or_default().trim());
         }
     }
