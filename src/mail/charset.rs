@@ -27,23 +27,29 @@ pub fn decode_html_guessing(bytes: &[u8], tld: Option<&str>) -> String {
     decode_guessing(bytes, tld)
 }
 
-/// Whether mail-parser could only have read this declared charset as UTF-8 (none given,
-/// a UTF-8 or ASCII label, or a label no decoder knows): text it decoded with
-/// replacement characters is then worth reading again.
-pub fn read_as_utf8(label: Option<&str>) -> bool {
-    match label.map(|l| l.trim().trim_matches('"')) {
-        None | Some("") => true,
-        Some(l) => match Encoding::for_label(l.as_bytes()) {
-            None => true,
-            Some(e) => e == encoding_rs::UTF_8 || l.eq_ignore_ascii_case("us-ascii") || l.eq_ignore_ascii_case("ascii"),
-        },
+/// Whether mail-parser's reading of a text part under its declared charset is worth
+/// redoing from the bytes: the label says nothing (`x-user-defined`, what some old clients
+/// write for "my local code page"); it says ASCII while the bytes are 8-bit (they are in
+/// some code page the client did not name); or it could only be read as UTF-8 (none given,
+/// a UTF-8 label, or one no decoder knows) and came out with replacement characters.
+pub fn misread(label: Option<&str>, decoded: &str) -> bool {
+    let label = label.map(|l| l.trim().trim_matches('"')).filter(|l| !l.is_empty());
+    let Some(label) = label else { return decoded.contains('\u{fffd}') };
+    if label.eq_ignore_ascii_case("x-user-defined") {
+        return true;
+    }
+    match Encoding::for_label(label.as_bytes()) {
+        None => decoded.contains('\u{fffd}'),
+        Some(_) if is_ascii_label(label) => !decoded.is_ascii(),
+        Some(e) => e == encoding_rs::UTF_8 && decoded.contains('\u{fffd}'),
     }
 }
 
-/// Whether a declared label says nothing about the bytes: `x-user-defined` is what some
-/// old clients write for "my local code page". Such text is read like text with no label.
-pub fn names_no_charset(label: Option<&str>) -> bool {
-    label.is_some_and(|l| l.trim().trim_matches('"').eq_ignore_ascii_case("x-user-defined"))
+/// The names of ASCII (encoding_rs reads them all as windows-1252, as browsers do).
+fn is_ascii_label(label: &str) -> bool {
+    ["us-ascii", "ascii", "ansi_x3.4-1968", "iso-ir-6", "us", "iso646-us", "cp367", "ibm367", "csascii"]
+        .iter()
+        .any(|l| label.eq_ignore_ascii_case(l))
 }
 
 /// The top-level domain of an address, lowercase (`ro` for `ion@client.ro`).
@@ -119,13 +125,20 @@ mod tests {
     }
 
     #[test]
-    fn labels_read_as_utf8_are_known() {
-        assert!(read_as_utf8(None));
-        assert!(read_as_utf8(Some("UTF-8")));
-        assert!(read_as_utf8(Some("us-ascii")));
-        assert!(read_as_utf8(Some("x-made-up")));
-        assert!(!read_as_utf8(Some("iso-8859-2")));
-        assert!(!read_as_utf8(Some("windows-1250")));
+    fn misread_text_is_known() {
+        let broken = "Aplica\u{fffd}ia";
+        for label in [None, Some(""), Some("UTF-8"), Some("\"utf8\""), Some("x-made-up")] {
+            assert!(misread(label, broken), "{label:?}");
+            assert!(!misread(label, "Aplicaţia"), "{label:?}");
+        }
+        // A known code page was read as itself: its text stands.
+        assert!(!misread(Some("iso-8859-2"), broken));
+        assert!(!misread(Some("windows-1250"), "Aplicaţia"));
+        // ASCII cannot carry 8-bit bytes: those are some undeclared code page.
+        assert!(misread(Some("us-ascii"), "Aplica\u{fe}ia"));
+        assert!(misread(Some("ANSI_X3.4-1968"), "Aplica\u{fe}ia"));
+        assert!(!misread(Some("us-ascii"), "Aplicatia"));
+        assert!(misread(Some("x-user-defined"), "Aplicatia"));
         assert_eq!(tld_of("ion@Client.RO").as_deref(), Some("ro"));
     }
 }

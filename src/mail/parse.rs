@@ -348,8 +348,9 @@ fn header_block_end(raw: &[u8]) -> usize {
         .unwrap_or(raw.len())
 }
 
-/// Body parts read as UTF-8 for want of a (known) charset that came out with replacement
-/// characters: decoded again from their bytes, HTML by its `<meta>` charset, else guessed.
+/// Body parts that mail-parser misread under their declared charset (see
+/// [`charset::misread`]): decoded again from their bytes, HTML by its `<meta>` charset,
+/// else guessed.
 fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
     let indexes: Vec<usize> = msg.text_body.iter().chain(&msg.html_body).map(|i| *i as usize).collect();
     for i in indexes {
@@ -360,7 +361,7 @@ fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
             _ => continue,
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        if !charset::names_no_charset(label) && (!text.contains('\u{fffd}') || !charset::read_as_utf8(label)) {
+        if !charset::misread(label, text) {
             continue;
         }
         let Some(bytes) = body_bytes(msg.raw_message(), part) else { continue };
@@ -409,10 +410,22 @@ fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
 }
 
 /// Who wrote the mail: From; when From names no usable address (a group such as
-/// `undisclosed-recipients:;`, or a broken one), Sender, then a Reply-To.
+/// `undisclosed-recipients:;`, a name alone, or a broken address), Sender, then a
+/// Reply-To, then the envelope sender the delivering server wrote into Return-Path (under
+/// the name From gave, if any).
 fn author(msg: &Message<'_>) -> Result<Mailbox, ParseError> {
     let first = |list: Option<&Address<'_>>| list.and_then(|l| l.iter().find_map(|a| mailbox(a.name(), a.address()?)));
     if let Some(found) = [msg.from(), msg.sender(), msg.reply_to()].into_iter().find_map(first) {
+        return Ok(found);
+    }
+    let from_name = msg.from().and_then(|l| l.first()).and_then(|a| a.name());
+    // The topmost Return-Path is the one the last delivery wrote.
+    let envelope = msg.header_values(HeaderName::ReturnPath).next().and_then(|v| match v {
+        HeaderValue::Text(t) => Some(t.as_ref()),
+        HeaderValue::TextList(l) => l.first().map(|t| t.as_ref()),
+        _ => None,
+    });
+    if let Some(found) = envelope.and_then(|e| mailbox(from_name, e.trim().trim_matches(['<', '>']))) {
         return Ok(found);
     }
     match msg.from().and_then(|l| l.first()).and_then(|a| a.address()) {

@@ -52,6 +52,22 @@ fn a_group_in_from_gives_way_to_sender_then_reply_to() {
     // The first usable address of From is the author, the others are ignored.
     let raw = b"From: broken, ion@client.ro\r\nSender: ana@client.ro\r\nSubject: x\r\n\r\nbody\r\n";
     assert_eq!(parse(raw).unwrap().from.address.as_str(), "ion@client.ro");
+    // A name alone: the envelope sender of the last delivery, under that name.
+    let raw = b"Return-Path: <ion@client.ro>\r\nReceived: by mx\r\nReturn-Path: <relay@old.test>\r\nFrom: Ion Popescu\r\nSubject: x\r\n\r\nbody\r\n";
+    let from = parse(raw).unwrap().from;
+    assert_eq!((from.address.as_str(), from.name.as_str()), ("ion@client.ro", "Ion Popescu"));
+    // A null envelope sender names nobody.
+    let raw = b"Return-Path: <>\r\nFrom: Ion Popescu\r\nSubject: x\r\n\r\nbody\r\n";
+    assert_eq!(parse(raw).err(), Some(ParseError::NoSender));
+}
+
+#[test]
+fn text_labelled_ascii_with_8bit_bytes_is_read_in_its_real_code_page() {
+    let raw = b"From: a@client.ro\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xaaedin\xfe\xe3 \xeen cl\xe3dire, v\xe3 rog s\xe3 veni\xfei\r\n";
+    assert_eq!(parse(raw).unwrap().text, "Şedinţă în clădire, vă rog să veniţi");
+    // UTF-8 bytes under an ASCII label are UTF-8.
+    let raw = "From: a@client.ro\r\nContent-Type: text/plain; charset=\"US-ASCII\"\r\n\r\nMulțumesc\r\n";
+    assert_eq!(parse(raw.as_bytes()).unwrap().text, "Mulțumesc");
 }
 
 #[test]
