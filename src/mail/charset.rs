@@ -3,18 +3,102 @@
 //! detector), helped by the sender's top-level domain (`.ro` leans to the Central
 //! European code pages).
 
+use std::sync::LazyLock;
+
+use base64::Engine;
 use chardetng::EncodingDetector;
 use encoding_rs::Encoding;
+use regex::Regex;
 
 /// The text of `bytes`, guessing the charset unless they are UTF-8.
 pub fn decode_guessing(bytes: &[u8], tld: Option<&str>) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_string();
+    decode_as(bytes, guess(bytes, tld))
+}
+
+/// The charset of `bytes`: UTF-8 when they are valid UTF-8, else chardetng's guess.
+fn guess(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
     }
     let mut detector = EncodingDetector::new();
     detector.feed(bytes, true);
     let tld = tld.map(str::as_bytes).filter(|t| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase));
-    decode_as(bytes, detector.guess(tld, true))
+    detector.guess(tld, true)
+}
+
+/// An RFC 2047 encoded word: charset (with an optional RFC 2231 `*language`), encoding, text.
+static ENCODED_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"=\?([^?*\s]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=").expect("a valid pattern"));
+
+/// A header block whose encoded words name a charset that says nothing of their bytes
+/// (`unknown-8bit`, which converting gateways write, `x-user-defined`, or a label no
+/// decoder knows), with those words decoded by a guess (one for all of them) and written
+/// again as UTF-8 encoded words. `None` when it has no such word.
+pub fn guess_unnamed_encoded_words(block: &str, tld: Option<&str>) -> Option<String> {
+    let unnamed = |label: &str| {
+        ["unknown-8bit", "x-unknown", "unknown", "x-user-defined"].iter().any(|l| label.eq_ignore_ascii_case(l))
+            || (Encoding::for_label(label.as_bytes()).is_none() && !label.to_ascii_lowercase().contains("utf-7"))
+    };
+    let words: Vec<(std::ops::Range<usize>, Vec<u8>)> = ENCODED_WORD
+        .captures_iter(block)
+        .filter(|c| unnamed(&c[1]))
+        .map(|c| {
+            let text = c[3].as_bytes();
+            let bytes = if c[2].eq_ignore_ascii_case("b") { base64_lenient(text) } else { q_decode(text) };
+            (c.get(0).map_or(0..0, |m| m.range()), bytes)
+        })
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let encoding = guess(&words.iter().flat_map(|(_, b)| b.iter().copied()).collect::<Vec<u8>>(), tld);
+    let mut out = String::with_capacity(block.len());
+    let mut at = 0;
+    for (range, bytes) in words {
+        out.push_str(&block[at..range.start]);
+        let text = encoding.decode_without_bom_handling(&bytes).0;
+        out.push_str("=?utf-8?b?");
+        out.push_str(&base64::engine::general_purpose::STANDARD.encode(text.as_bytes()));
+        out.push_str("?=");
+        at = range.end;
+    }
+    out.push_str(&block[at..]);
+    Some(out)
+}
+
+/// The bytes of a `Q` encoded word (`_` is a space, `=XX` a byte).
+fn q_decode(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (text[i], hex) {
+            (b'_', _) => out.push(b' '),
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 2;
+            }
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Base64 read leniently: characters outside the alphabet are skipped, padding and the
+/// unused bits of the last character do not matter.
+fn base64_lenient(text: &[u8]) -> Vec<u8> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone).with_decode_allow_trailing_bits(true),
+    );
+    let mut clean: Vec<u8> = text.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/').collect();
+    // A lone last character carries no whole byte.
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    LENIENT.decode(&clean).unwrap_or_default()
 }
 
 /// The text of an HTML body: the charset its `<meta>` names when it names one, else a guess.
@@ -112,6 +196,19 @@ mod tests {
         assert_eq!(decode_guessing(&ro, Some("ro")), text);
         let (ru, _, _) = encoding_rs::KOI8_R.encode("Принтер не работает, помогите пожалуйста с настройкой");
         assert_eq!(decode_guessing(&ru, Some("ru")), "Принтер не работает, помогите пожалуйста с настройкой");
+    }
+
+    #[test]
+    fn encoded_words_in_unnamed_charsets_are_guessed() {
+        let block = "Subject: =?unknown-8bit?Q?Problem=E3_cu_=BAedin=FEa_?= =?UTF-8?Q?=C8=99i?=\r\nFrom: =?x-user-defined?B?SW9uIFBvcOM=?= <ion@client.ro>\r\n";
+        let fixed = guess_unnamed_encoded_words(block, Some("ro")).unwrap();
+        let msg = mail_parser::MessageParser::default().parse_headers(fixed.as_bytes()).unwrap();
+        assert_eq!(msg.subject(), Some("Problemă cu şedinţa și"));
+        assert_eq!(msg.from().and_then(|a| a.first()).and_then(|a| a.name()), Some("Ion Popă"));
+        // Words in charsets a decoder knows (UTF-7 included) are left to the parser.
+        assert_eq!(guess_unnamed_encoded_words("Subject: =?utf-7?Q?Salut_+AhkA-i?= =?iso-8859-2?Q?=BA?=\r\n", None), None);
+        assert_eq!(q_decode(b"a_b=3Dc=ZZ="), b"a b=c=ZZ=");
+        assert_eq!(base64_lenient(b"U2Fs dXQ!"), b"Salut");
     }
 
     #[test]

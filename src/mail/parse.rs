@@ -106,8 +106,8 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         return Err(ParseError::NotAMessage);
     }
     let tld = author(&first).ok().and_then(|a| charset::tld_of(a.address.as_str()));
-    // Header lines in some 8-bit code page, undeclared (RFC 6532 allows only UTF-8 there):
-    // read them again as UTF-8, transcoded.
+    // Header lines in some 8-bit code page, undeclared (RFC 6532 allows only UTF-8 there),
+    // or encoded words in an unnamed charset: read them again, made UTF-8.
     let transcoded = header_block_in_utf8(raw, tld.as_deref());
     let mut msg = match &transcoded {
         Some(fixed) => MessageParser::default().parse(fixed.as_slice()).ok_or(ParseError::NotAMessage)?,
@@ -322,15 +322,21 @@ fn unpack_winmail(a: Attachment) -> Vec<Attachment> {
         .collect()
 }
 
-/// The raw message with its header block transcoded to UTF-8, when that block is not
-/// UTF-8 already.
+/// The raw message with its header block made readable, when it needs it: header lines
+/// in an undeclared 8-bit code page transcoded to UTF-8, and encoded words in a charset
+/// that names nothing decoded by a guess.
 fn header_block_in_utf8(raw: &[u8], tld: Option<&str>) -> Option<Vec<u8>> {
     let end = header_block_end(raw);
-    let block = &raw[..end];
-    if std::str::from_utf8(block).is_ok() {
-        return None;
-    }
-    let mut fixed = charset::decode_guessing(block, tld).into_bytes();
+    let block = match std::str::from_utf8(&raw[..end]) {
+        Ok(utf8) => Cow::Borrowed(utf8),
+        Err(_) => Cow::Owned(charset::decode_guessing(&raw[..end], tld)),
+    };
+    let block = match charset::guess_unnamed_encoded_words(&block, tld) {
+        Some(fixed) => Cow::Owned(fixed),
+        None if matches!(block, Cow::Borrowed(_)) => return None,
+        None => block,
+    };
+    let mut fixed = block.into_owned().into_bytes();
     fixed.extend_from_slice(&raw[end..]);
     Some(fixed)
 }

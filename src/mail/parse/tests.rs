@@ -119,3 +119,10 @@ fn a_nameless_file_is_named_by_its_type() {
     let names: Vec<String> = parse(raw).unwrap().attachments.into_iter().map(|a| a.filename).collect();
     assert_eq!(names, ["attachment-1.xlsx", "attachment-2.bin"]);
 }
+
+#[test]
+fn encoded_words_in_an_unnamed_charset_are_guessed() {
+    let raw = b"From: =?unknown-8bit?Q?Ion_Pop=E3?= <ion@client.ro>\r\nSubject: =?unknown-8bit?Q?Problem=E3_cu_=BAedin=FEa?=\r\n\r\nText\r\n";
+    let mail = parse(raw).unwrap();
+    assert_eq!((mail.subject.as_str(), mail.from.name.as_str()), ("Problemă cu şedinţa", "Ion Popă"));
+}
