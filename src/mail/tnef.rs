@@ -5,6 +5,8 @@
 //! against what is left, checksums are not required, and what cannot be read ends the
 //! reading with the files found so far.
 
+use crate::domain::file_name;
+
 /// A file carried inside a TNEF stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packed {
@@ -56,7 +58,7 @@ pub fn unpack(data: &[u8]) -> Vec<Packed> {
         .filter_map(|f| {
             let content = f.content.filter(|c| !c.is_empty())?;
             let filename = [f.long_name, f.transport_name, f.title].into_iter().flatten().find(|n| !n.trim().is_empty())?;
-            Some(Packed { content_type: content_type_of(&filename), filename, content })
+            Some(Packed { content_type: file_name::content_type_of(&filename), filename, content })
         })
         .collect()
 }
@@ -162,29 +164,6 @@ fn encoding_of(code_page: u32) -> &'static encoding_rs::Encoding {
         28592 => ISO_8859_2,
         65001 => UTF_8,
         _ => WINDOWS_1252,
-    }
-}
-
-/// The content type of a file by its extension (TNEF does not say it).
-fn content_type_of(filename: &str) -> &'static str {
-    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "htm" | "html" => "text/html",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xls" => "application/vnd.ms-excel",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "zip" => "application/zip",
-        "eml" => "message/rfc822",
-        _ => "application/octet-stream",
     }
 }
 
