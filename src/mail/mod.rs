@@ -11,3 +11,4 @@ pub mod outbox_worker;
 pub mod parse;
 pub mod tnef;
 pub mod transport;
+pub mod uuencode;

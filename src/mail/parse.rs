@@ -7,9 +7,9 @@ use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_prin
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::bounce::{self, BounceReport};
-use super::{charset, flowed, html_text};
+use super::{charset, flowed, html_text, uuencode};
 use crate::domain::email_address::EmailAddress;
-use crate::domain::file_name::FileName;
+use crate::domain::file_name::{self, FileName};
 use crate::domain::inbound::Signals;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,18 +180,24 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         }
     }
 
-    let attachments = msg
+    let mut attachments = msg
         .attachments()
         .enumerate()
         .map(|(i, part)| {
-            let content_type = part
-                .content_type()
-                .map(|ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                    None => ct.ctype().to_string(),
-                })
-                .unwrap_or_else(|| "application/octet-stream".into())
-                .to_ascii_lowercase();
+            // A part in uuencode (an encoding older than MIME, which the parser leaves as is).
+            let uuencoded = part
+                .content_transfer_encoding()
+                .filter(|e| ["x-uuencode", "uuencode", "x-uue"].iter().any(|u| e.trim().eq_ignore_ascii_case(u)))
+                .and_then(|_| uuencode::decode_part(part.contents()));
+            let declared = part.content_type().map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                None => ct.ctype().to_string(),
+            });
+            let content_type = match (declared, &uuencoded) {
+                (Some(ct), _) if !ct.eq_ignore_ascii_case("application/octet-stream") => ct.to_ascii_lowercase(),
+                (_, Some(file)) => file_name::content_type_of(&file.name).to_string(),
+                _ => "application/octet-stream".into(),
+            };
             let fallback = default_name(i, &content_type);
             // A forwarded mail (message/rfc822) is named by its subject.
             let forwarded = match &part.body {
@@ -203,17 +209,34 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                     .map(|subject| format!("{}.eml", subject.replace(['/', '\\'], "-"))),
                 _ => None,
             };
-            let name = part.attachment_name().or(forwarded.as_deref()).unwrap_or("");
+            let name = part.attachment_name().or(forwarded.as_deref()).or(uuencoded.as_ref().map(|f| f.name.as_str())).unwrap_or("");
             let name = if name.contains('\u{fffd}') { name_in_code_page(&msg, part, tld.as_deref()).map(Cow::Owned) } else { None }
                 .unwrap_or(Cow::Borrowed(name));
             let filename = FileName::sanitize(&name, &fallback).to_string();
             let content_id = part.content_id().and_then(clean_id);
             let inline = part.content_disposition().is_some_and(|d| d.is_inline())
                 || (content_id.is_some() && part.content_disposition().is_none());
-            Attachment { filename, content_type, content: part.contents().to_vec(), content_id, inline }
+            let content = match uuencoded {
+                Some(file) => file.content,
+                None => part.contents().to_vec(),
+            };
+            Attachment { filename, content_type, content, content_id, inline }
         })
         .flat_map(unpack_winmail)
-        .collect();
+        .collect::<Vec<_>>();
+    // Files pasted into the text in uuencode are files, not text.
+    let (text, pasted) = uuencode::extract(&text);
+    let first = attachments.len();
+    attachments.extend(pasted.into_iter().enumerate().map(|(i, file)| {
+        let content_type = file_name::content_type_of(&file.name);
+        Attachment {
+            filename: FileName::sanitize(&file.name, &default_name(first + i, content_type)).to_string(),
+            content_type: content_type.to_string(),
+            content: file.content,
+            content_id: None,
+            inline: false,
+        }
+    }));
 
     let root_ct = msg.root_part().content_type();
     let header_text = |name: &str| msg.header_raw(name).map(|v| v.trim().to_string());

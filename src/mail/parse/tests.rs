@@ -126,3 +126,18 @@ fn encoded_words_in_an_unnamed_charset_are_guessed() {
     let mail = parse(raw).unwrap();
     assert_eq!((mail.subject.as_str(), mail.from.name.as_str()), ("Problemă cu şedinţa", "Ion Popă"));
 }
+
+#[test]
+fn uuencoded_files_are_attachments() {
+    // Pasted into a plain body, between the text (an old client, a scanner).
+    let raw = b"From: a@client.ro\r\nSubject: scan\r\n\r\nVa trimit raportul.\r\n\r\nbegin 644 raport.txt\r\n,:&5L;&\\@=V]R;&0*\r\n`\r\nend\r\n\r\nMultumesc\r\n";
+    let mail = parse(raw).unwrap();
+    assert_eq!(mail.text, "Va trimit raportul.\n\nMultumesc");
+    let files: Vec<_> = mail.attachments.iter().map(|a| (a.filename.as_str(), a.content_type.as_str(), a.content.as_slice())).collect();
+    assert_eq!(files, [("raport.txt", "text/plain", b"hello world\n".as_slice())]);
+    // A part with Content-Transfer-Encoding: x-uuencode, named by its begin line.
+    let raw = b"From: a@client.ro\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nx\r\n--q\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 hello.pdf\r\n,:&5L;&\\@=V]R;&0*\r\n`\r\nend\r\n--q--\r\n";
+    let mail = parse(raw).unwrap();
+    let files: Vec<_> = mail.attachments.iter().map(|a| (a.filename.as_str(), a.content_type.as_str(), a.content.as_slice())).collect();
+    assert_eq!(files, [("hello.pdf", "application/pdf", b"hello world\n".as_slice())]);
+}
