@@ -10,6 +10,8 @@ use chardetng::EncodingDetector;
 use encoding_rs::Encoding;
 use regex::Regex;
 
+use super::transfer;
+
 /// The text of `bytes`, guessing the charset unless they are UTF-8.
 pub fn decode_guessing(bytes: &[u8], tld: Option<&str>) -> String {
     decode_as(bytes, guess(bytes, tld))
@@ -44,7 +46,11 @@ pub fn guess_unnamed_encoded_words(block: &str, tld: Option<&str>) -> Option<Str
         .filter(|c| unnamed(&c[1]))
         .map(|c| {
             let text = c[3].as_bytes();
-            let bytes = if c[2].eq_ignore_ascii_case("b") { base64_lenient(text) } else { q_decode(text) };
+            let bytes = if c[2].eq_ignore_ascii_case("b") {
+                transfer::decode_run(&text.iter().copied().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')).collect::<Vec<u8>>())
+            } else {
+                q_decode(text)
+            };
             (c.get(0).map_or(0..0, |m| m.range()), bytes)
         })
         .collect();
@@ -85,20 +91,18 @@ fn q_decode(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Base64 read leniently: characters outside the alphabet are skipped, padding and the
-/// unused bits of the last character do not matter.
-fn base64_lenient(text: &[u8]) -> Vec<u8> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone).with_decode_allow_trailing_bits(true),
-    );
-    let mut clean: Vec<u8> = text.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/').collect();
-    // A lone last character carries no whole byte.
-    if clean.len() % 4 == 1 {
-        clean.pop();
+/// The text of a body part in the charset its label names; guessed (HTML by its `<meta>`)
+/// when the label names none a decoder knows, says nothing of 8-bit bytes (ASCII,
+/// `x-user-defined`), or says UTF-8 of bytes that are not.
+pub fn decode_declared(bytes: &[u8], label: Option<&str>, html: bool, tld: Option<&str>) -> String {
+    let label = label.map(|l| l.trim().trim_matches('"')).unwrap_or("");
+    match Encoding::for_label(label.as_bytes()) {
+        Some(e) if e != encoding_rs::UTF_8 && !is_ascii_label(label) && !label.eq_ignore_ascii_case("x-user-defined") => {
+            decode_as(bytes, e)
+        }
+        _ if html => decode_html_guessing(bytes, tld),
+        _ => decode_guessing(bytes, tld),
     }
-    LENIENT.decode(&clean).unwrap_or_default()
 }
 
 /// The text of an HTML body: the charset its `<meta>` names when it names one, else a guess.
@@ -208,7 +212,6 @@ mod tests {
         // Words in charsets a decoder knows (UTF-7 included) are left to the parser.
         assert_eq!(guess_unnamed_encoded_words("Subject: =?utf-7?Q?Salut_+AhkA-i?= =?iso-8859-2?Q?=BA?=\r\n", None), None);
         assert_eq!(q_decode(b"a_b=3Dc=ZZ="), b"a b=c=ZZ=");
-        assert_eq!(base64_lenient(b"U2Fs dXQ!"), b"Salut");
     }
 
     #[test]

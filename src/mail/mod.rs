@@ -10,5 +10,6 @@ pub mod imap_poller;
 pub mod outbox_worker;
 pub mod parse;
 pub mod tnef;
+pub mod transfer;
 pub mod transport;
 pub mod uuencode;

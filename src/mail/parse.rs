@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::bounce::{self, BounceReport};
-use super::{charset, flowed, html_text, uuencode};
+use super::{charset, flowed, html_text, transfer, uuencode};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::{self, FileName};
 use crate::domain::inbound::Signals;
@@ -218,7 +218,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
                 || (content_id.is_some() && part.content_disposition().is_none());
             let content = match uuencoded {
                 Some(file) => file.content,
-                None => part.contents().to_vec(),
+                None => attachment_bytes(msg.raw_message(), part),
             };
             Attachment { filename, content_type, content, content_id, inline }
         })
@@ -377,9 +377,10 @@ fn header_block_end(raw: &[u8]) -> usize {
         .unwrap_or(raw.len())
 }
 
-/// Body parts that mail-parser misread under their declared charset (see
-/// [`charset::misread`]): decoded again from their bytes, HTML by its `<meta>` charset,
-/// else guessed.
+/// Body parts that mail-parser misread: under their declared charset (see
+/// [`charset::misread`]), or in an irregular base64 it could not read (see
+/// [`transfer::base64_is_irregular`]). Decoded again from their bytes; text that a gateway
+/// appended after the base64 lines is kept after the text.
 fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
     let indexes: Vec<usize> = msg.text_body.iter().chain(&msg.html_body).map(|i| *i as usize).collect();
     for i in indexes {
@@ -390,24 +391,45 @@ fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
             _ => continue,
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        if !charset::misread(label, text) {
+        let Some(body) = msg.raw_message().get(part.offset_body as usize..part.offset_end as usize) else { continue };
+        let irregular = says_base64(part) && transfer::base64_is_irregular(body);
+        if !irregular && !charset::misread(label, text) {
             continue;
         }
-        let Some(bytes) = body_bytes(msg.raw_message(), part) else { continue };
-        let fixed = if html { charset::decode_html_guessing(&bytes, tld) } else { charset::decode_guessing(&bytes, tld) };
+        let (bytes, trailer) = match part.encoding {
+            _ if irregular => {
+                let read = transfer::base64_lenient(body);
+                (Some(read.bytes), read.trailer)
+            }
+            Encoding::None => (Some(body.to_vec()), &[][..]),
+            Encoding::QuotedPrintable => (quoted_printable_decode(body), &[][..]),
+            Encoding::Base64 => (Some(transfer::base64_lenient(body).bytes), &[][..]),
+        };
+        let Some(bytes) = bytes else { continue };
+        let mut fixed = charset::decode_declared(&bytes, label, html, tld);
+        if !trailer.is_empty() {
+            fixed.push_str(if html { "\n" } else { "\n\n" });
+            fixed.push_str(&charset::decode_guessing(trailer, tld));
+        }
         if let Some(part) = msg.parts.get_mut(i) {
             part.body = if html { PartType::Html(Cow::Owned(fixed)) } else { PartType::Text(Cow::Owned(fixed)) };
         }
     }
 }
 
-/// A part's body as sent, without its transfer encoding.
-fn body_bytes(raw: &[u8], part: &MessagePart<'_>) -> Option<Vec<u8>> {
-    let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
-    match part.encoding {
-        Encoding::None => Some(body.to_vec()),
-        Encoding::QuotedPrintable => quoted_printable_decode(body),
-        Encoding::Base64 => base64_decode(body),
+/// Whether the part says it is in base64 (the parser counts a body it failed to decode
+/// as not encoded).
+fn says_base64(part: &MessagePart<'_>) -> bool {
+    part.encoding == Encoding::Base64 || part.content_transfer_encoding().is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
+}
+
+/// An attachment's bytes: the parser's, but for an irregular base64 it misreads.
+fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
+    let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
+    if says_base64(part) && transfer::base64_is_irregular(body) {
+        transfer::base64_lenient(body).bytes
+    } else {
+        part.contents().to_vec()
     }
 }
 
@@ -439,22 +461,12 @@ fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
 }
 
 /// Who wrote the mail: From; when From names no usable address (a group such as
-/// `undisclosed-recipients:;`, a name alone, or a broken address), Sender, then a
-/// Reply-To, then the envelope sender the delivering server wrote into Return-Path (under
-/// the name From gave, if any).
+/// `undisclosed-recipients:;`, or a broken one), Sender, then a Reply-To. The envelope
+/// sender (Return-Path) does not stand in: a mail with no author in its headers is
+/// malformed, and quarantined where an agent can look at it.
 fn author(msg: &Message<'_>) -> Result<Mailbox, ParseError> {
     let first = |list: Option<&Address<'_>>| list.and_then(|l| l.iter().find_map(|a| mailbox(a.name(), a.address()?)));
     if let Some(found) = [msg.from(), msg.sender(), msg.reply_to()].into_iter().find_map(first) {
-        return Ok(found);
-    }
-    let from_name = msg.from().and_then(|l| l.first()).and_then(|a| a.name());
-    // The topmost Return-Path is the one the last delivery wrote.
-    let envelope = msg.header_values(HeaderName::ReturnPath).next().and_then(|v| match v {
-        HeaderValue::Text(t) => Some(t.as_ref()),
-        HeaderValue::TextList(l) => l.first().map(|t| t.as_ref()),
-        _ => None,
-    });
-    if let Some(found) = envelope.and_then(|e| mailbox(from_name, e.trim().trim_matches(['<', '>']))) {
         return Ok(found);
     }
     match msg.from().and_then(|l| l.first()).and_then(|a| a.address()) {

@@ -1,0 +1,86 @@
+//! Base64 bodies as senders really write them: padding left off, each line padded on its
+//! own, stray characters, or a disclaimer that a gateway appended in plain text after
+//! the encoded lines. The parser gives up on some of these (it keeps the encoded text, or
+//! drops the last bytes); these read them the way a lenient client does.
+
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Decodes without padding and with the unused bits of a last character ignored.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone).with_decode_allow_trailing_bits(true),
+);
+
+/// A base64 body read leniently: the bytes of its encoded lines, and what follows them
+/// that is not base64 (empty for a clean body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base64Body<'a> {
+    pub bytes: Vec<u8>,
+    pub trailer: &'a [u8],
+}
+
+/// Whether a strict decoder may misread this body: a line that is not base64, or a
+/// length that no padding completes.
+pub fn base64_is_irregular(body: &[u8]) -> bool {
+    let mut chars = 0usize;
+    for b in body {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => chars += 1,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => return true,
+        }
+    }
+    chars % 4 != 0
+}
+
+/// Reads a base64 body line by line up to the first line that is not base64; each run of
+/// characters ended by padding is decoded on its own (some encoders pad every line).
+pub fn base64_lenient(body: &[u8]) -> Base64Body<'_> {
+    let mut data = Vec::with_capacity(body.len());
+    let mut end = body.len();
+    let mut at = 0;
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        let content = line.trim_ascii();
+        if !content.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ' | b'\t')) {
+            end = at;
+            break;
+        }
+        data.extend(content.iter().filter(|b| !b.is_ascii_whitespace()));
+        at += line.len();
+    }
+    let mut bytes = Vec::with_capacity(data.len() / 4 * 3 + 3);
+    for run in data.split(|b| *b == b'=').filter(|r| !r.is_empty()) {
+        bytes.extend(decode_run(run));
+    }
+    Base64Body { bytes, trailer: body[end..].trim_ascii() }
+}
+
+/// Characters of a single encoding without padding (a lone last character carries no
+/// whole byte and is dropped).
+pub fn decode_run(run: &[u8]) -> Vec<u8> {
+    let whole = if run.len() % 4 == 1 { &run[..run.len() - 1] } else { run };
+    LENIENT.decode(whole).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn irregular_bodies_are_told_apart() {
+        assert!(!base64_is_irregular(b"U2FsdXQgbXVsdA==\r\n"));
+        assert!(!base64_is_irregular(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n"));
+        assert!(base64_is_irregular(b"U2FsdXQgbQ\r\n"));
+        assert!(base64_is_irregular(b"U2FsdXQgbXVsdA==\r\n-- \r\nDisclaimer\r\n"));
+    }
+
+    #[test]
+    fn lenient_reading() {
+        assert_eq!(base64_lenient(b"U2FsdXQgbQ\r\n"), Base64Body { bytes: b"Salut m".to_vec(), trailer: b"" });
+        assert_eq!(base64_lenient(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n").bytes, b"Salut multumesc");
+        let read = base64_lenient(b"U2FsdXQgbXVsdA==\r\n\r\n-- \r\nAcest mesaj este confidential.\r\n");
+        assert_eq!((read.bytes.as_slice(), read.trailer), (b"Salut mult".as_slice(), b"-- \r\nAcest mesaj este confidential.".as_slice()));
+        assert_eq!(decode_run(b"U2Fs dXQ".iter().copied().filter(|b| *b != b' ').collect::<Vec<_>>().as_slice()), b"Salut");
+    }
+}
