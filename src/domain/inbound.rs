@@ -113,6 +113,9 @@ pub enum Role {
     Requester,
     Cc,
     Partner,
+    /// The support team: an agent, or the address our SLA alerts went to. Its mail about a
+    /// ticket is an internal note; it never takes part in the ticket as a customer.
+    Staff,
 }
 
 impl Role {
@@ -121,27 +124,32 @@ impl Role {
             Role::Requester => "requester",
             Role::Cc => "cc",
             Role::Partner => "partner",
+            Role::Staff => "staff",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Requester, Role::Cc, Role::Partner].into_iter().find(|r| r.as_str() == s)
+        [Role::Requester, Role::Cc, Role::Partner, Role::Staff].into_iter().find(|r| r.as_str() == s)
     }
 }
 
 impl Role {
-    /// What a reply from someone in this role is, for the life cycle.
-    pub fn reply_event(self) -> Event {
+    /// What a reply from someone in this role is, for the life cycle: nothing for the
+    /// team's own notes.
+    pub fn reply_event(self) -> Option<Event> {
         match self {
-            Role::Partner => Event::PartnerReplied,
-            Role::Requester | Role::Cc => Event::CustomerReplied,
+            Role::Partner => Some(Event::PartnerReplied),
+            Role::Requester | Role::Cc => Some(Event::CustomerReplied),
+            Role::Staff => None,
         }
     }
 
-    /// The role an address that is new on the ticket joins with: the requester stays the
-    /// one who opened it, so a customer writing from another address joins as CC.
-    pub fn joins_as(self) -> Role {
-        if self == Role::Requester { Role::Cc } else { self }
+    pub fn joins_as(self) -> Option<Role> {
+        match self {
+            Role::Requester => Some(Role::Cc),
+            Role::Staff => None,
+            other => Some(other),
+        }
     }
 }
 
@@ -190,7 +198,8 @@ pub fn thread(evidence: Evidence) -> Threading {
     };
     match chosen {
         None => Threading::New,
-        Some((c, _)) if c.status == Status::Closed => Threading::NewLinked { closed: c.ticket },
+        // The team's note on a closed ticket reopens nothing; it stays a note there.
+        Some((c, role)) if c.status == Status::Closed && role != Role::Staff => Threading::NewLinked { closed: c.ticket },
         Some((c, role)) => Threading::Existing { ticket: c.ticket, role },
     }
 }
@@ -280,10 +289,13 @@ mod tests {
 
     #[test]
     fn replies_by_role() {
-        assert_eq!(Role::Partner.reply_event(), Event::PartnerReplied);
-        assert_eq!(Role::Cc.reply_event(), Event::CustomerReplied);
-        assert_eq!(Role::Requester.joins_as(), Role::Cc);
-        assert_eq!(Role::Partner.joins_as(), Role::Partner);
+        assert_eq!(Role::Partner.reply_event(), Some(Event::PartnerReplied));
+        assert_eq!(Role::Cc.reply_event(), Some(Event::CustomerReplied));
+        assert_eq!(Role::Staff.reply_event(), None);
+        assert_eq!(Role::parse("staff"), Some(Role::Staff));
+        assert_eq!(Role::Requester.joins_as(), Some(Role::Cc));
+        assert_eq!(Role::Partner.joins_as(), Some(Role::Partner));
+        assert_eq!(Role::Staff.joins_as(), None);
     }
 
     #[test]
@@ -327,5 +339,17 @@ mod tests {
         assert_eq!(thread(e), Threading::New, "a stranger citing someone's mail opens a new ticket");
         let e = Evidence { by_earlier_mail: Some(cand(6, Status::Closed, Some(Role::Requester), None)), ..Default::default() };
         assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(6) });
+    }
+
+    #[test]
+    fn the_team_writes_notes() {
+        // An answer to an SLA alert, from whoever reads the address it went to.
+        let e = Evidence { by_reference: Some(cand(7, Status::WaitingForSupport, None, Some(Role::Staff))), ..Default::default() };
+        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(7), role: Role::Staff });
+        // An agent writing with the token, about a ticket closed or not.
+        for status in [Status::InProgress, Status::Closed] {
+            let e = Evidence { by_token: Some(cand(8, status, Some(Role::Staff), None)), ..Default::default() };
+            assert_eq!(thread(e), Threading::Existing { ticket: TicketId(8), role: Role::Staff }, "{status:?}");
+        }
     }
 }

@@ -196,7 +196,8 @@ pub fn queue_sla_alert(
         console_url: ctx.console_url(ticket.id),
         ..Default::default()
     };
-    let to = Addressee { address: to, name: "", lang: &lang, role: None };
+    // An answer to the alert is the team's note on the ticket.
+    let to = Addressee { address: to, name: "", lang: &lang, role: Some(Role::Staff) };
     enqueue(conn, ctx, Some(ticket.id), &to, Template::SlaAlert, &vars, Cause::Person, now)
 }
 

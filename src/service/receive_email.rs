@@ -268,7 +268,9 @@ fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, Serv
 }
 
 /// The ticket `id` names, or the one it was merged into (mail about a merged ticket
-/// goes on where the conversation went), and the sender's role there.
+/// goes on where the conversation went), and the sender's role there. An agent is staff
+/// there unless they asked for it or were asked about it (a customer who CC'd an agent
+/// made them no customer).
 fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {
     let Some(mut t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
     // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
@@ -279,10 +281,16 @@ fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Rol
             None => break,
         }
     }
-    let sender_role = db::tickets::role_of(conn, t.id, sender)?;
+    let sender_role = match db::tickets::role_of(conn, t.id, sender)? {
+        None | Some(Role::Cc) if db::agents::find_by_email(conn, sender)?.is_some() => Some(Role::Staff),
+        role => role,
+    };
     // Whom our mail went to says nothing of their place on the ticket it was merged into,
-    // where they are all CC'd.
-    let addressee_role = if t.id == id.0 { addressee_role } else { addressee_role.map(|_| Role::Cc) };
+    // where they are all CC'd (but the team's alerts went to the team).
+    let addressee_role = match addressee_role {
+        Some(role) if t.id != id.0 && role != Role::Staff => Some(Role::Cc),
+        role => role,
+    };
     Ok(Some(Candidate { ticket: TicketId(t.id), status: t.status, sender_role, addressee_role }))
 }
 
@@ -328,12 +336,20 @@ fn add_reply(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let sender = mail.sender().address.as_str();
-    db::tickets::add_participant(conn, ticket_id, sender, role.joins_as())?;
-    let event = role.reply_event();
-    let kind = if role == Role::Partner { "partner" } else { "customer" };
+    if let Some(joins_as) = role.joins_as() {
+        db::tickets::add_participant(conn, ticket_id, sender, joins_as)?;
+    }
+    // The team's mail (an answer to an SLA alert, an agent writing with the token) is an
+    // internal note: it moves no status and tells no customer.
+    let kind = match role {
+        Role::Partner => "partner",
+        Role::Staff => "note",
+        Role::Requester | Role::Cc => "customer",
+    };
     tickets::store_message(
         conn, ticket_id, kind, sender, &mail.subject, body, mail.message_id.as_deref(), Some(raw_id), &mail.attachments, now,
     )?;
+    let Some(event) = role.reply_event() else { return Ok(()) };
     let ticket = db::tickets::get(conn, ticket_id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
     lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), Cause::InboundMail, now)?;
     Ok(())

@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{Options, TestApp, mailbox, unique, wait_mail};
+use crate::helpers::{Options, TestApp, mailbox, send_mail, unique, wait_mail, wait_until};
 use helpdesk::service::sla_sweep::{self, Sweep};
 
 /// Waits until the mailbox has been quiet for two seconds; returns what it holds.
@@ -173,5 +173,49 @@ async fn admins_change_the_sla_at_once_and_it_outlives_a_restart() {
     let app = TestApp::spawn_with(opts()).await;
     assert_eq!(app.ctx.sla().config.assign_minutes, 120, "the stored settings win over the file after a restart");
     assert_eq!(app.ticket(&key).await["sla"]["assignment"]["goal_seconds"], 7200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_from_the_team_are_internal_notes() {
+    let team = format!("{}@example.test", unique("team"));
+    let app = TestApp::spawn_with(Options { team_address: team.clone(), ..Default::default() }).await;
+    let customer = format!("{}@customer.test", unique("note"));
+    let body = json!({"requester_email": customer, "subject": "Imprimanta blocată", "description": "Hârtie blocată.", "channel": "phone"});
+    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
+    let key = t["key"].as_str().unwrap().to_string();
+    let opened = created_at(&app.ticket(&key).await);
+    let sla = app.ctx.sla();
+    assert_eq!(sweep_at(&app, sla.calendar.add_working(opened, Duration::minutes(31)).unwrap()).await.breaches, 1);
+    let alert = wait_mail(&team, |m| m.subject.contains("SLA depășit")).await;
+    let alert_id = alert.iter().find(|(_, m)| m.subject.contains("SLA depășit")).and_then(|(_, m)| m.message_id.clone()).unwrap();
+    let customer_mail = settled(&customer).await.len();
+
+    // Whoever reads the team's address answers the alert; an agent writes with the token.
+    let reply_to_alert = [("In-Reply-To", format!("<{alert_id}>")), ("References", format!("<{alert_id}>"))];
+    let headers: Vec<(&str, &str)> = reply_to_alert.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    send_mail(&team, &app.support, &format!("Re: [{key}] SLA depășit"), "Mă ocup eu în 10 minute.", &headers).await;
+    send_mail("agent@example.test", &app.support, &format!("[{key}] notă"), "Am sunat clientul, revine.", &[]).await;
+    let notes = wait_until(StdDuration::from_secs(20), || async {
+        app.ticket(&key).await["messages"].as_array().unwrap().iter().filter(|m| m["kind"] == "note").count() == 2
+    })
+    .await;
+    assert!(notes, "{:#}", app.ticket(&key).await["messages"]);
+
+    let t = app.ticket(&key).await;
+    let notes: Vec<(&str, &str, bool)> = t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "note")
+        .map(|m| (m["author"].as_str().unwrap(), m["body"].as_str().unwrap(), m["internal"].as_bool().unwrap()))
+        .collect();
+    assert!(notes.contains(&(team.as_str(), "Mă ocup eu în 10 minute.", true)), "{notes:?}");
+    assert!(notes.contains(&("agent@example.test", "Am sunat clientul, revine.", true)), "{notes:?}");
+    // They move nothing, join nothing and tell the customer nothing.
+    assert_eq!(t["status"], "waiting_for_support");
+    let participants: Vec<&str> = t["participants"].as_array().unwrap().iter().map(|p| p["address"].as_str().unwrap()).collect();
+    assert_eq!(participants, [customer.as_str()]);
+    assert_eq!(settled(&customer).await.len(), customer_mail);
     app.stop().await;
 }
