@@ -144,6 +144,9 @@ impl Role {
         }
     }
 
+    /// The role an address that is new on the ticket joins with: the requester stays the
+    /// one who opened it, so a customer writing from another address joins as CC; the
+    /// team never joins.
     pub fn joins_as(self) -> Option<Role> {
         match self {
             Role::Requester => Some(Role::Cc),
