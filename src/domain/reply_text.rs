@@ -129,6 +129,11 @@ fn strong_attribution_at(lines: &[&str], quoted: &[bool], i: usize) -> Option<us
     if quoted[i] || !ATTRIBUTION_LEAD.is_match(lines[i]) {
         return None;
     }
+    // The attribution itself is short; the quoted text run on after it may be any length.
+    let head = lines[i].char_indices().nth(MAX_ATTRIBUTION_CHARS).map_or(lines[i], |(at, _)| &lines[i][..at]);
+    if ATTRIBUTION_INLINE.is_match(head) {
+        return Some(i);
+    }
     for to in i..lines.len().min(i + MAX_ATTRIBUTION_LINES) {
         let joined = join_candidate(lines, quoted, i, to)?;
         if ATTRIBUTION_END.is_match(&joined)

@@ -38,6 +38,14 @@ pub(super) static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// An attribution with the quoted text run on after it on the same line, as Yahoo Mail
+/// writes the plain part of an HTML reply: "… <support@…> a scris:   Am primit …".
+pub(super) static ATTRIBUTION_INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)@.*\b(?:wrote|a\s+scris|a\s+[ée]crit|escribi[óo]|ha\s+scritto|escreveu|skrev|schrieb|schreef)\s*:\s{2,}\S",
+    )
+});
+
 /// A line that is nothing but the attribution verb (the tail of a wrapped attribution).
 pub(super) static ATTRIBUTION_VERB_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     re(

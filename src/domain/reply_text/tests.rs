@@ -329,3 +329,19 @@ fn attributions_between_dashes() {
     // Dashes around other words are text.
     assert_eq!(split_reply("Pași:\n----- nota: -----\nrepornire").quoted, "");
 }
+
+#[test]
+fn yahoo_puts_the_quoted_text_on_the_attribution_line() {
+    // Yahoo Mail's plain alternative of an HTML reply: the quoted mail follows the
+    // attribution on its own line.
+    let text = "Multumesc, merge.\n\nTrimis de pe Yahoo Mail pe Android \n \n  Pe mar., 3 mar. 2026 la 10:00, Helpdesk<support@example.test> a scris:   Am primit solicitarea.   Echipa   \n";
+    let p = split_reply(text);
+    assert_eq!(p.new_text, "Multumesc, merge.");
+    assert_eq!(p.signature, "Trimis de pe Yahoo Mail pe Android");
+    assert!(p.quoted.starts_with("  Pe mar., 3 mar. 2026") && p.quoted.contains("Am primit solicitarea."), "{p:?}");
+    let text = "Works now.\n\n  On Tuesday, March 3, 2026, 10:00, Helpdesk <support@example.test> wrote:   We received your request.\n";
+    assert_eq!(split_reply(text).new_text, "Works now.");
+    // A sentence that only mentions writing is text.
+    let text = "On Monday at 10:00 the manager wrote:  please call back.\nThat is all I know.";
+    assert_eq!(split_reply(text).quoted, "");
+}
