@@ -423,10 +423,10 @@ fn says_base64(part: &MessagePart<'_>) -> bool {
     part.encoding == Encoding::Base64 || part.content_transfer_encoding().is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
 }
 
-/// An attachment's bytes: the parser's, but for an irregular base64 it misreads.
+/// An attachment's bytes: the parser's, but for an irregular base64 it misread.
 fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
-    if says_base64(part) && transfer::base64_is_irregular(body) {
+    if says_base64(part) && transfer::base64_misread(body, part.contents().len()) {
         transfer::base64_lenient(body).bytes
     } else {
         part.contents().to_vec()

@@ -20,6 +20,18 @@ pub struct Base64Body<'a> {
     pub trailer: &'a [u8],
 }
 
+/// Whether a strict decoder that turned this body into `decoded_len` bytes misread it,
+/// told without reading the whole body (files are large): it gave up and kept the text
+/// (as long as the body), or the last line is unpadded with a length no padding
+/// completes (its last bytes were dropped).
+pub fn base64_misread(body: &[u8], decoded_len: usize) -> bool {
+    if decoded_len > body.len() / 4 * 3 + 3 {
+        return true;
+    }
+    let last = body.trim_ascii_end().rsplit(|b| *b == b'\n').next().unwrap_or_default().trim_ascii();
+    last.len() % 4 != 0 && last.iter().all(|b| is_alphabet(*b))
+}
+
 /// Whether a strict decoder may misread this body: a line that is not base64, or a
 /// length that no padding completes.
 pub fn base64_is_irregular(body: &[u8]) -> bool {
@@ -34,19 +46,20 @@ pub fn base64_is_irregular(body: &[u8]) -> bool {
     chars % 4 != 0
 }
 
-/// Reads a base64 body line by line up to the first line that is not base64; each run of
-/// characters ended by padding is decoded on its own (some encoders pad every line).
+/// Reads a base64 body line by line up to the first line that is text, not base64; a
+/// stray character in a line of base64 is skipped. Each run of characters ended by
+/// padding is decoded on its own (some encoders pad every line).
 pub fn base64_lenient(body: &[u8]) -> Base64Body<'_> {
     let mut data = Vec::with_capacity(body.len());
     let mut end = body.len();
     let mut at = 0;
     for line in body.split_inclusive(|b| *b == b'\n') {
         let content = line.trim_ascii();
-        if !content.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ' | b'\t')) {
+        if !is_data_line(content) {
             end = at;
             break;
         }
-        data.extend(content.iter().filter(|b| !b.is_ascii_whitespace()));
+        data.extend(content.iter().filter(|b| is_alphabet(**b) || **b == b'='));
         at += line.len();
     }
     let mut bytes = Vec::with_capacity(data.len() / 4 * 3 + 3);
@@ -54,6 +67,18 @@ pub fn base64_lenient(body: &[u8]) -> Base64Body<'_> {
         bytes.extend(decode_run(run));
     }
     Base64Body { bytes, trailer: body[end..].trim_ascii() }
+}
+
+fn is_alphabet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')
+}
+
+/// A line of base64, stray characters aside: no space between words, and at most one
+/// character in ten outside the alphabet and padding (a disclaimer's `--` or a sentence
+/// is text).
+fn is_data_line(line: &[u8]) -> bool {
+    let stray = line.iter().filter(|b| !is_alphabet(**b) && **b != b'=').count();
+    !line.contains(&b' ') && stray * 10 <= line.len()
 }
 
 /// Characters of a single encoding without padding (a lone last character carries no
@@ -76,9 +101,21 @@ mod tests {
     }
 
     #[test]
+    fn misreadings_are_told_from_the_decoded_length() {
+        assert!(!base64_misread(b"U2FsdXQgbXVsdA==\r\n", 10));
+        assert!(!base64_misread(b"U2FsdXQgbXVs\r\ndA==\r\n", 10));
+        // The decoder kept the text as it was.
+        assert!(base64_misread(b"JVBERi0x!LjQK\r\n", 13));
+        // An unpadded last line.
+        assert!(base64_misread(b"U2FsdXQgbXVs\r\ndA\r\n", 9));
+        assert!(!base64_misread(b"", 0));
+    }
+
+    #[test]
     fn lenient_reading() {
         assert_eq!(base64_lenient(b"U2FsdXQgbQ\r\n"), Base64Body { bytes: b"Salut m".to_vec(), trailer: b"" });
         assert_eq!(base64_lenient(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n").bytes, b"Salut multumesc");
+        assert_eq!(base64_lenient(b"U2FsdXQg!bXVsdA==\r\n").bytes, b"Salut mult", "a stray character");
         let read = base64_lenient(b"U2FsdXQgbXVsdA==\r\n\r\n-- \r\nAcest mesaj este confidential.\r\n");
         assert_eq!((read.bytes.as_slice(), read.trailer), (b"Salut mult".as_slice(), b"-- \r\nAcest mesaj este confidential.".as_slice()));
         assert_eq!(decode_run(b"U2Fs dXQ".iter().copied().filter(|b| *b != b' ').collect::<Vec<_>>().as_slice()), b"Salut");

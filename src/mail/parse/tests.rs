@@ -149,6 +149,6 @@ fn irregular_base64_is_read_leniently() {
     // A disclaimer a gateway appended in plain text after the encoded lines stays, as text.
     assert_eq!(mail("TXVs/nVtZXNj\r\n\r\n-- \r\nAcest mesaj este confidential.\r\n").text, "Mulţumesc\n\n-- \r\nAcest mesaj este confidential.");
     // A file encoded with a stray character is still the file.
-    let raw = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nx\r\n--q\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\nJVBE\r\n--q--\r\n";
+    let raw = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nx\r\n--q\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x!LjQK\r\nJVBE\r\n--q--\r\n";
     assert_eq!(parse(raw).unwrap().attachments[0].content, b"%PDF-1.4\n%PD");
 }
