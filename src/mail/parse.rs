@@ -1,15 +1,12 @@
-//! The only file that imports mail-parser: raw bytes in, our own `ParsedEmail` out.
-
-use std::borrow::Cow;
+//! The only module that imports mail-parser (with its parts `decode` and `files`): raw bytes
+//! in, our own `ParsedEmail` out.
 
 use chrono::{DateTime, Utc};
-use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use super::bounce::{self, BounceReport};
-use super::{charset, flowed, html_text, transfer, uuencode};
+use super::{charset, html_text};
 use crate::domain::email_address::EmailAddress;
-use crate::domain::file_name::{self, FileName};
 use crate::domain::inbound::Signals;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,12 +105,12 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     let tld = author(&first).ok().and_then(|a| charset::tld_of(a.address.as_str()));
     // Header lines in some 8-bit code page, undeclared (RFC 6532 allows only UTF-8 there),
     // or encoded words in an unnamed charset: read them again, made UTF-8.
-    let transcoded = header_block_in_utf8(raw, tld.as_deref());
+    let transcoded = decode::header_block_in_utf8(raw, tld.as_deref());
     let mut msg = match &transcoded {
         Some(fixed) => MessageParser::default().parse(fixed.as_slice()).ok_or(ParseError::NotAMessage)?,
         None => first,
     };
-    redecode_bodies(&mut msg, tld.as_deref());
+    decode::redecode_bodies(&mut msg, tld.as_deref());
     let from = author(&msg)?;
 
     let mut references = Vec::new();
@@ -130,21 +127,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         }
     }
 
-    let mut text = String::new();
-    for part in msg.text_body.iter().filter_map(|i| msg.parts.get(*i as usize)) {
-        let t: Cow<str> = match &part.body {
-            PartType::Text(t) => match part.content_type().filter(|ct| ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"))) {
-                Some(ct) => Cow::Owned(flowed::unflow(t, ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes")))),
-                None => Cow::Borrowed(t.as_ref()),
-            },
-            PartType::Html(h) => Cow::Owned(html_text::to_text(h)),
-            _ => continue,
-        };
-        if !text.is_empty() && !t.trim().is_empty() {
-            text.push_str("\n\n");
-        }
-        text.push_str(t.trim_end());
-    }
+    let mut text = decode::body_text(&msg);
     // Control characters (NUL and the other C0 controls but tab, line breaks, form feed and
     // the ESC of ISO-2022 charsets; the C1 range) do not occur in text a person wrote
     // (RFC 5322 §2.3, RFC 2045 §2.7). A body that is 5 % of them is binary garbage, whatever
@@ -180,63 +163,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         }
     }
 
-    let mut attachments = msg
-        .attachments()
-        .enumerate()
-        .map(|(i, part)| {
-            // A part in uuencode (an encoding older than MIME, which the parser leaves as is).
-            let uuencoded = part
-                .content_transfer_encoding()
-                .filter(|e| ["x-uuencode", "uuencode", "x-uue"].iter().any(|u| e.trim().eq_ignore_ascii_case(u)))
-                .and_then(|_| uuencode::decode_part(part.contents()));
-            let declared = part.content_type().map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_string(),
-            });
-            let content_type = match (declared, &uuencoded) {
-                (Some(ct), _) if !ct.eq_ignore_ascii_case("application/octet-stream") => ct.to_ascii_lowercase(),
-                (_, Some(file)) => file_name::content_type_of(&file.name).to_string(),
-                _ => "application/octet-stream".into(),
-            };
-            let fallback = default_name(i, &content_type);
-            // A forwarded mail (message/rfc822) is named by its subject.
-            let forwarded = match &part.body {
-                PartType::Message(inner) => inner
-                    .subject()
-                    .map(str::trim)
-                    .filter(|subject| !subject.is_empty())
-                    // A slash in a subject ("Factura 2024/05") is not a folder.
-                    .map(|subject| format!("{}.eml", subject.replace(['/', '\\'], "-"))),
-                _ => None,
-            };
-            let name = part.attachment_name().or(forwarded.as_deref()).or(uuencoded.as_ref().map(|f| f.name.as_str())).unwrap_or("");
-            let name = if name.contains('\u{fffd}') { name_in_code_page(&msg, part, tld.as_deref()).map(Cow::Owned) } else { None }
-                .unwrap_or(Cow::Borrowed(name));
-            let filename = FileName::sanitize(&name, &fallback).to_string();
-            let content_id = part.content_id().and_then(clean_id);
-            let inline = part.content_disposition().is_some_and(|d| d.is_inline())
-                || (content_id.is_some() && part.content_disposition().is_none());
-            let content = match uuencoded {
-                Some(file) => file.content,
-                None => attachment_bytes(msg.raw_message(), part),
-            };
-            Attachment { filename, content_type, content, content_id, inline }
-        })
-        .flat_map(unpack_winmail)
-        .collect::<Vec<_>>();
-    // Files pasted into the text in uuencode are files, not text.
-    let (text, pasted) = uuencode::extract(&text);
-    let first = attachments.len();
-    attachments.extend(pasted.into_iter().enumerate().map(|(i, file)| {
-        let content_type = file_name::content_type_of(&file.name);
-        Attachment {
-            filename: FileName::sanitize(&file.name, &default_name(first + i, content_type)).to_string(),
-            content_type: content_type.to_string(),
-            content: file.content,
-            content_id: None,
-            inline: false,
-        }
-    }));
+    let (text, attachments) = files::attachments(&msg, &text, tld.as_deref());
 
     let root_ct = msg.root_part().content_type();
     let header_text = |name: &str| msg.header_raw(name).map(|v| v.trim().to_string());
@@ -324,131 +251,6 @@ fn bounce_report(msg: &Message<'_>, signals: &Signals) -> Option<BounceReport> {
     Some(BounceReport { returned_ids, failures })
 }
 
-/// `winmail.dat` gives way to the files inside it; one that holds none (or is not TNEF)
-/// stays as it came.
-fn unpack_winmail(a: Attachment) -> Vec<Attachment> {
-    let is_tnef = a.content_type == "application/ms-tnef" || a.filename.eq_ignore_ascii_case("winmail.dat");
-    let inside = if is_tnef { super::tnef::unpack(&a.content) } else { vec![] };
-    if inside.is_empty() {
-        return vec![a];
-    }
-    inside
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| Attachment {
-            filename: FileName::sanitize(&p.filename, &default_name(i, p.content_type)).to_string(),
-            content_type: p.content_type.to_string(),
-            content: p.content,
-            content_id: None,
-            inline: false,
-        })
-        .collect()
-}
-
-/// The raw message with its header block made readable, when it needs it: header lines
-/// in an undeclared 8-bit code page transcoded to UTF-8, and encoded words in a charset
-/// that names nothing decoded by a guess.
-fn header_block_in_utf8(raw: &[u8], tld: Option<&str>) -> Option<Vec<u8>> {
-    let end = header_block_end(raw);
-    let block = match std::str::from_utf8(&raw[..end]) {
-        Ok(utf8) => Cow::Borrowed(utf8),
-        Err(_) => Cow::Owned(charset::decode_guessing(&raw[..end], tld)),
-    };
-    let block = match charset::guess_unnamed_encoded_words(&block, tld) {
-        Some(fixed) => Cow::Owned(fixed),
-        None if matches!(block, Cow::Borrowed(_)) => return None,
-        None => block,
-    };
-    let mut fixed = block.into_owned().into_bytes();
-    fixed.extend_from_slice(&raw[end..]);
-    Some(fixed)
-}
-
-/// Where the header block ends (its blank line included), or the end of the message.
-fn header_block_end(raw: &[u8]) -> usize {
-    raw.iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .find_map(|(i, _)| match &raw[i + 1..] {
-            [b'\n', ..] => Some(i + 2),
-            [b'\r', b'\n', ..] => Some(i + 3),
-            _ => None,
-        })
-        .unwrap_or(raw.len())
-}
-
-/// Body parts that mail-parser misread: under their declared charset (see
-/// [`charset::misread`]), or in an irregular base64 it could not read (see
-/// [`transfer::base64_is_irregular`]). Decoded again from their bytes; text that a gateway
-/// appended after the base64 lines is kept after the text.
-fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
-    let indexes: Vec<usize> = msg.text_body.iter().chain(&msg.html_body).map(|i| *i as usize).collect();
-    for i in indexes {
-        let Some(part) = msg.parts.get(i) else { continue };
-        let (text, html) = match &part.body {
-            PartType::Text(t) => (t, false),
-            PartType::Html(t) => (t, true),
-            _ => continue,
-        };
-        let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        let Some(body) = msg.raw_message().get(part.offset_body as usize..part.offset_end as usize) else { continue };
-        let irregular = says_base64(part) && transfer::base64_is_irregular(body);
-        if !irregular && !charset::misread(label, text) {
-            continue;
-        }
-        let (bytes, trailer) = match part.encoding {
-            _ if irregular => {
-                let read = transfer::base64_lenient(body);
-                (Some(read.bytes), read.trailer)
-            }
-            Encoding::None => (Some(body.to_vec()), &[][..]),
-            Encoding::QuotedPrintable => (quoted_printable_decode(body), &[][..]),
-            Encoding::Base64 => (Some(transfer::base64_lenient(body).bytes), &[][..]),
-        };
-        let Some(bytes) = bytes else { continue };
-        let mut fixed = charset::decode_declared(&bytes, label, html, tld);
-        if !trailer.is_empty() {
-            fixed.push_str(if html { "\n" } else { "\n\n" });
-            fixed.push_str(&charset::decode_guessing(trailer, tld));
-        }
-        if let Some(part) = msg.parts.get_mut(i) {
-            part.body = if html { PartType::Html(Cow::Owned(fixed)) } else { PartType::Text(Cow::Owned(fixed)) };
-        }
-    }
-}
-
-/// Whether the part says it is in base64 (the parser counts a body it failed to decode
-/// as not encoded).
-fn says_base64(part: &MessagePart<'_>) -> bool {
-    part.encoding == Encoding::Base64 || part.content_transfer_encoding().is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
-}
-
-/// An attachment's bytes: the parser's, but for an irregular base64 it misread.
-fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
-    let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
-    if says_base64(part) && transfer::base64_misread(body, part.contents().len()) {
-        transfer::base64_lenient(body).bytes
-    } else {
-        part.contents().to_vec()
-    }
-}
-
-/// An attachment's name written in some 8-bit code page: its Content-Type and
-/// Content-Disposition lines transcoded, and read again.
-fn name_in_code_page(msg: &Message<'_>, part: &MessagePart<'_>, tld: Option<&str>) -> Option<String> {
-    let raw = msg.raw_message();
-    let mut head = Vec::new();
-    for h in part.headers.iter().filter(|h| matches!(h.name, HeaderName::ContentType | HeaderName::ContentDisposition)) {
-        let value = raw.get(h.offset_start as usize..h.offset_end as usize)?;
-        head.extend_from_slice(h.name.as_str().as_bytes());
-        head.extend_from_slice(b":");
-        head.extend_from_slice(charset::decode_guessing(value, tld).as_bytes());
-    }
-    head.extend_from_slice(b"\r\n");
-    let reread = MessageParser::default().parse_headers(head.as_slice())?;
-    reread.root_part().attachment_name().map(str::to_string)
-}
-
 fn is_control(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{e}'..='\u{1a}' | '\u{1c}'..='\u{1f}' | '\u{80}'..='\u{9f}')
 }
@@ -480,41 +282,8 @@ fn mailboxes(list: Option<&Address<'_>>) -> Vec<Mailbox> {
         .unwrap_or_default()
 }
 
-fn default_name(index: usize, content_type: &str) -> String {
-    let ext = match content_type {
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "application/pdf" => "pdf",
-        "message/rfc822" => "eml",
-        "text/plain" => "txt",
-        "text/html" => "html",
-        "application/ms-tnef" => "dat",
-        "text/calendar" => "ics",
-        "text/csv" => "csv",
-        "image/webp" => "webp",
-        "image/bmp" => "bmp",
-        "image/tiff" => "tif",
-        "image/heic" => "heic",
-        "application/zip" | "application/x-zip-compressed" => "zip",
-        "application/x-7z-compressed" => "7z",
-        "application/vnd.rar" | "application/x-rar-compressed" => "rar",
-        "application/msword" => "doc",
-        "application/vnd.ms-excel" => "xls",
-        "application/vnd.ms-powerpoint" => "ppt",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
-        "application/vnd.oasis.opendocument.text" => "odt",
-        "application/vnd.oasis.opendocument.spreadsheet" => "ods",
-        "application/xml" | "text/xml" => "xml",
-        "application/json" => "json",
-        "audio/mpeg" => "mp3",
-        "video/mp4" => "mp4",
-        _ => "bin",
-    };
-    format!("attachment-{}.{ext}", index + 1)
-}
+mod decode;
+mod files;
 
 #[cfg(test)]
 mod tests;
