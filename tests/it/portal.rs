@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, browser_walk, mailbox, send_raw, unique, wait_mail};
+use crate::helpers::{TestApp, browser_walk, mailbox, send_raw, unique, wait_mail, wait_until};
 
 const PASSWORD: &str = "Parola2025ok";
 
@@ -272,6 +272,14 @@ async fn forgotten_password_comes_back_through_a_one_time_link() {
     let (s, to, _) = b.post(&reset, &[("password", "Nou2026parola"), ("confirm", "Nou2026parola"), ("csrf", &csrf)]).await;
     assert_eq!((s, to.as_str()), (303, "/portal/requests?welcome=1"));
     assert_eq!(b.get(&reset).await.0, 410, "the reset link works once");
+    // The spent link offers a new one, mailed to the same address.
+    let mails = mailbox(&who).await.len();
+    let csrf = b.csrf(&reset).await;
+    let (s, _, page) = b.post(&format!("{reset}/renew"), &[("csrf", &csrf)]).await;
+    assert_eq!(s, 200, "{page}");
+    let mailed = wait_until(std::time::Duration::from_secs(20), || async { mailbox(&who).await.len() > mails }).await;
+    assert!(mailed, "a new reset link was mailed");
+    assert_ne!(link_in_mail(&who, "reset").await, reset);
     let (s, page) = b.get(&format!("/portal/requests/{key}")).await;
     assert_eq!(s, 200);
     assert!(page.contains(&key));

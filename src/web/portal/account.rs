@@ -132,21 +132,14 @@ pub async fn forgot(
     notice(&ctx, &v, StatusCode::OK, &say(tx, "forgot_title", &[]), &[text])
 }
 
-pub async fn invite_page(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
-    link_page(&ctx, &v, PortalLink::Invite, &token).await
-}
-
-pub async fn reset_page(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
-    link_page(&ctx, &v, PortalLink::Reset, &token).await
-}
-
 fn link_path(link: PortalLink, token: &str) -> String {
     format!("/portal/{}/{token}", link.purpose())
 }
 
 /// The Conectare page behind a one-time link: the username shown, the password asked;
 /// a spent link explains itself and offers a new one.
-async fn link_page(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str) -> Response {
+pub async fn link_page(State(ctx): State<Ctx>, Extension(link): Extension<PortalLink>, v: Visitor, Path(token): Path<String>) -> Response {
+    let (ctx, v, token) = (&ctx, &v, token.as_str());
     match accounts::link_target(ctx, link, token, ctx.now()).await {
         Ok(Some(t)) if t.valid => password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None),
         Ok(Some(_)) => spent_page(ctx, v, link, token),
@@ -182,15 +175,16 @@ pub struct PasswordForm {
     csrf: String,
 }
 
-pub async fn invite(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>, PageForm(f): PageForm<PasswordForm>) -> Response {
-    set_password(&ctx, &v, PortalLink::Invite, &token, f).await
-}
-
-pub async fn reset(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>, PageForm(f): PageForm<PasswordForm>) -> Response {
-    set_password(&ctx, &v, PortalLink::Reset, &token, f).await
-}
-
-async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: PasswordForm) -> Response {
+/// The password set through a one-time link: signed in to Solicitări, or the form again
+/// with what to mend.
+pub async fn set_password(
+    State(ctx): State<Ctx>,
+    Extension(link): Extension<PortalLink>,
+    v: Visitor,
+    Path(token): Path<String>,
+    PageForm(f): PageForm<PasswordForm>,
+) -> Response {
+    let (ctx, v, token) = (&ctx, &v, token.as_str());
     if let Err(e) = v.check_csrf(ctx, &f.csrf) {
         return error_page(ctx, v, e);
     }
@@ -214,28 +208,17 @@ async fn set_password(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str, f: 
     }
 }
 
-pub async fn invite_renew(
+/// A new link mailed in place of a spent one (throttled like every mail a visitor asks for).
+pub async fn renew(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    Extension(link): Extension<PortalLink>,
     v: Visitor,
     Path(token): Path<String>,
     PageForm(f): PageForm<CsrfForm>,
 ) -> Response {
-    renew(&ctx, &limits, &v, PortalLink::Invite, &token, &f.csrf).await
-}
-
-pub async fn reset_renew(
-    State(ctx): State<Ctx>,
-    Extension(limits): Extension<std::sync::Arc<Throttle>>,
-    v: Visitor,
-    Path(token): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    renew(&ctx, &limits, &v, PortalLink::Reset, &token, &f.csrf).await
-}
-
-async fn renew(ctx: &Ctx, limits: &Throttle, v: &Visitor, link: PortalLink, token: &str, csrf: &str) -> Response {
-    if let Err(e) = v.check_csrf(ctx, csrf) {
+    let (ctx, v, token) = (&ctx, &v, token.as_str());
+    if let Err(e) = v.check_csrf(ctx, &f.csrf) {
         return error_page(ctx, v, e);
     }
     let target = match accounts::link_target(ctx, link, token, ctx.now()).await {
@@ -243,7 +226,7 @@ async fn renew(ctx: &Ctx, limits: &Throttle, v: &Visitor, link: PortalLink, toke
         Ok(None) => return error_page(ctx, v, WebError::NotFound("link".into())),
         Err(e) => return error_page(ctx, v, e.into()),
     };
-    if let Err(e) = mail_allowed(limits, v, &target.customer.email) {
+    if let Err(e) = mail_allowed(&limits, v, &target.customer.email) {
         return error_page(ctx, v, e);
     }
     match accounts::renew_link(ctx, link, token, ctx.now()).await {

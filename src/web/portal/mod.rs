@@ -6,7 +6,7 @@ mod account;
 mod requests;
 mod unsubscribe;
 
-use axum::Router;
+use axum::{Extension, Router};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +17,7 @@ use super::extract::Visitor;
 use super::pages::{self, Area};
 pub(super) use super::pages::{PageForm, local_time, minutes, render, say, url_encode};
 use crate::service::Ctx;
+use crate::service::notify::PortalLink;
 
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
     // Uploads may carry the configured number of files of the configured size, plus the form.
@@ -26,10 +27,8 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/forgot", get(account::forgot_page).post(account::forgot))
-        .route("/invite/{token}", get(account::invite_page).post(account::invite))
-        .route("/invite/{token}/renew", post(account::invite_renew))
-        .route("/reset/{token}", get(account::reset_page).post(account::reset))
-        .route("/reset/{token}/renew", post(account::reset_renew))
+        .nest("/invite", link_routes(PortalLink::Invite))
+        .nest("/reset", link_routes(PortalLink::Reset))
         .route("/preferences", get(account::preferences_page).post(account::preferences))
         .route("/requests", get(requests::list))
         .route("/requests/new", get(requests::new_page).post(requests::create))
@@ -41,6 +40,15 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::opt_out))
         .layer(DefaultBodyLimit::max(upload_limit));
     pages::secured(router)
+}
+
+/// The pages behind a one-time link of one kind; the handlers learn the kind from the
+/// `Extension`.
+fn link_routes(link: PortalLink) -> Router<Ctx> {
+    Router::new()
+        .route("/{token}", get(account::link_page).post(account::set_password))
+        .route("/{token}/renew", post(account::renew))
+        .layer(Extension(link))
 }
 
 /// A short page with a heading and a few paragraphs, in the portal's layout.
