@@ -8,7 +8,9 @@ use super::{Conn, ts};
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery. A message whose key is taken by one that says something else (its
-/// `fingerprint` differs) is stored under the key and its fingerprint.
+/// `fingerprint` differs) is stored under the key and its fingerprint. Fingerprints made
+/// by another recipe (the text before a `:`, none for the first) cannot be compared: the
+/// message counts as a re-delivery, as it did before fingerprints existed.
 pub fn insert_raw(
     conn: &Conn,
     dedup_key: &str,
@@ -26,7 +28,8 @@ pub fn insert_raw(
         let stored: Option<String> = conn
             .prepare_cached("SELECT fingerprint FROM raw_emails WHERE dedup_key = ?")?
             .query_row([dedup_key], |r| r.get(0))?;
-        if stored.is_none_or(|s| s == fingerprint) {
+        let recipe = |f: &str| f.split_once(':').map(|(r, _)| r.to_string());
+        if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
             return Ok(None);
         }
         inserted = insert.execute(params![format!("{dedup_key}#{fingerprint}"), fingerprint, ts(now)])?;
@@ -109,7 +112,9 @@ pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
          WHERE q.released_at IS NULL ORDER BY q.id",
     )?;
     let rows = stmt.query_map([], |r| {
-        let head: Vec<u8> = r.get(5)?;
+        // SQLite's substr of an empty blob is NULL (a message never fetched has no bytes).
+        let head: Option<Vec<u8>> = r.get(5)?;
+        let head = head.unwrap_or_default();
         Ok(Quarantined {
             id: r.get(0)?,
             raw_email_id: r.get(1)?,

@@ -1,7 +1,7 @@
 //! The mailbox poller: IDLE with a polling fallback, reconnect with backoff, a UID +
 //! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ImapConfig, Tls};
 use crate::db;
 use crate::service::Ctx;
-use crate::service::receive_email::receive_batch;
+use crate::service::receive_email::{self, receive_batch};
 
 /// Messages fetched and committed together (one fsync), then flagged together: at most
 /// this many, and at most `BATCH_BYTES` of them unless a single message is larger.
@@ -30,6 +30,20 @@ const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// A command the server does not answer within this time counts as a lost connection.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many times a lone FETCH of one message may fail (each on a connection of its own,
+/// with backoff between) before it is recorded as unfetchable and passed by.
+const FETCH_ATTEMPTS: u32 = 3;
+
+/// What the poller remembers across connections about messages the server did not hand
+/// over, keyed by (UIDVALIDITY, UID).
+#[derive(Debug, Default)]
+struct Refusals {
+    /// Messages of a batch whose FETCH failed: fetched one by one from then on, to find
+    /// the one at fault.
+    suspects: HashSet<(u32, u32)>,
+    /// How often a lone FETCH of a message failed.
+    attempts: HashMap<(u32, u32), u32>,
+}
 
 /// Runs one IMAP exchange with a deadline.
 async fn timed<T, E>(what: &str, fut: impl std::future::Future<Output = Result<T, E>>) -> anyhow::Result<T>
@@ -49,8 +63,9 @@ type ImapSession = Session<Box<dyn Stream>>;
 /// Runs until `stop`. Connection errors are logged and retried with backoff.
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
     let mut backoff = Duration::from_secs(1);
+    let mut refusals = Refusals::default();
     loop {
-        let result = watch(&ctx, &stop, &mut backoff).await;
+        let result = watch(&ctx, &stop, &mut backoff, &mut refusals).await;
         ctx.metrics.imap_connected.store(0, Ordering::Relaxed);
         match result {
             Ok(()) => break,
@@ -69,7 +84,7 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 }
 
 /// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
-async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> anyhow::Result<()> {
+async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration, refusals: &mut Refusals) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
     let mut session = tokio::time::timeout(COMMAND_TIMEOUT, connect(cfg))
         .await
@@ -85,7 +100,7 @@ async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration) -> a
     tracing::info!(host = %cfg.host, mailbox = %cfg.mailbox, idle = use_idle, "mailbox: watching");
     let interval = Duration::from_secs(cfg.poll_interval_secs.clamp(1, 29 * 60));
     loop {
-        sync(ctx, &mut session, can_move, stop).await?;
+        sync(ctx, &mut session, can_move, stop, refusals).await?;
         // Only a connection that did its work resets the backoff: a failure after login
         // (a wrong mailbox name, a database error) must not turn into a login loop.
         *backoff = Duration::from_secs(1);
@@ -160,7 +175,18 @@ async fn tls(cfg: &ImapConfig, tcp: TcpStream) -> anyhow::Result<tokio_rustls::c
 /// Fetches everything above the checkpoint, batch by batch: receive (commit), then flag
 /// or move, then advance the checkpoint. A crash in between re-fetches; receive() makes
 /// that a no-op. A new UIDVALIDITY restarts from UID 1 for the same reason.
-async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &CancellationToken) -> anyhow::Result<()> {
+///
+/// A message the server refuses to hand over (a damaged file in its store) must not hold
+/// up the mail behind it: its batch is fetched again one message at a time, and after
+/// `FETCH_ATTEMPTS` refusals that message is recorded in quarantine and passed by. It
+/// stays in the mailbox, unflagged.
+async fn sync(
+    ctx: &Ctx,
+    session: &mut ImapSession,
+    can_move: bool,
+    stop: &CancellationToken,
+    refusals: &mut Refusals,
+) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
     let mailbox = timed(&format!("SELECT {}", cfg.mailbox), session.select(&cfg.mailbox)).await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
@@ -183,27 +209,47 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
         .filter(|u| *u > last_uid)
         .collect();
     uids.sort_unstable();
-    for chunk in batches(session, &uids).await? {
+    let chunks = batches(session, &uids).await?.into_iter().flat_map(|chunk| {
+        if chunk.iter().any(|uid| refusals.suspects.contains(&(validity, *uid))) {
+            chunk.into_iter().map(|uid| vec![uid]).collect()
+        } else {
+            vec![chunk]
+        }
+    });
+    for chunk in chunks.collect::<Vec<_>>() {
         let chunk = chunk.as_slice();
         if stop.is_cancelled() {
             break;
         }
-        let set = chunk.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetched: Vec<_> =
-            timed("UID FETCH", async { session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await })
-                .await?;
-        let mut by_uid: HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)> = HashMap::new();
-        for f in &fetched {
-            if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-                by_uid.insert(uid, (body.to_vec(), f.internal_date()));
-            }
+        let mut by_uid = match fetch(session, chunk).await {
+            Ok(fetched) => fetched,
+            Err(e) => match chunk {
+                [uid] => {
+                    let tries = refusals.attempts.entry((validity, *uid)).or_default();
+                    *tries += 1;
+                    if *tries < FETCH_ATTEMPTS {
+                        return Err(e.context(format!("UID {uid}: not handed over, {tries} of {FETCH_ATTEMPTS} times")));
+                    }
+                    let reason = format!("{e:#}");
+                    tracing::error!(uid, %reason, "mailbox: the server will not hand this message over; recorded in quarantine, passed by");
+                    let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
+                    receive_email::record_unfetchable(ctx, &mailbox, validity, uid, &reason, ctx.now()).await?;
+                    refusals.attempts.remove(&(validity, uid));
+                    refusals.suspects.remove(&(validity, uid));
+                    ctx.db.write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid)).await?;
+                    continue;
+                }
+                _ => {
+                    refusals.suspects.extend(chunk.iter().map(|uid| (validity, *uid)));
+                    return Err(e.context("a batch was not handed over; fetching it one message at a time"));
+                }
+            },
+        };
+        for uid in chunk {
+            refusals.suspects.remove(&(validity, *uid));
+            refusals.attempts.remove(&(validity, *uid));
         }
-        drop(fetched);
         let present: Vec<u32> = chunk.iter().copied().filter(|u| by_uid.contains_key(u)).collect();
-        if present.len() < chunk.len() {
-            // Expunged between SEARCH and FETCH (e.g. by another client): nothing to keep.
-            tracing::warn!(asked = chunk.len(), got = present.len(), "mailbox: some messages vanished before they were fetched");
-        }
         let raws: Vec<Vec<u8>> = present.iter().filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0))).collect();
         let outcomes = receive_batch(ctx, raws, ctx.now()).await?;
         let committed = Utc::now();
@@ -226,6 +272,33 @@ async fn sync(ctx: &Ctx, session: &mut ImapSession, can_move: bool, stop: &Cance
         ctx.db.write(move |c| db::imap::save_checkpoint(c, &name, validity, upto)).await?;
     }
     Ok(())
+}
+
+/// The raw bytes and arrival time of each message of `uids`, but for those expunged
+/// meanwhile (by another client). A message the server did not hand over while it is
+/// still there is an error, whatever the server said (a refusal, a dropped connection, or
+/// nothing at all): passing it by as "vanished" would lose it.
+async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)>> {
+    let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let fetched: Vec<_> =
+        timed("UID FETCH", async { session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await }).await?;
+    let mut by_uid = HashMap::new();
+    for f in &fetched {
+        if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+            by_uid.insert(uid, (body.to_vec(), f.internal_date()));
+        }
+    }
+    let missing: Vec<String> = uids.iter().filter(|u| !by_uid.contains_key(u)).map(u32::to_string).collect();
+    if !missing.is_empty() {
+        let still_there = timed("UID SEARCH", session.uid_search(format!("UID {}", missing.join(",")))).await?;
+        if !still_there.is_empty() {
+            let mut uids: Vec<u32> = still_there.into_iter().collect();
+            uids.sort_unstable();
+            anyhow::bail!("the server did not hand over UIDs {uids:?}, which are still in the mailbox");
+        }
+        tracing::warn!(asked = uids.len(), got = by_uid.len(), "mailbox: some messages were expunged before they were fetched");
+    }
+    Ok(by_uid)
 }
 
 /// Groups the UIDs into batches bounded in count and in bytes (by RFC822.SIZE), so that a

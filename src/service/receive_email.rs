@@ -69,11 +69,14 @@ fn message_id_key(id: &str) -> String {
     format!("mid:{id}")
 }
 
-/// What the message says, hashed: who, about what, when, the text and the attachments.
-/// A re-delivery (other `Received` lines, same content) has the same one.
+/// What the message says, hashed: who, about what, the text and the attachments. A
+/// re-delivery (other `Received` lines, same content) has the same one. The date is left
+/// out: a mail that came without one gets it from the first server that takes it, so two
+/// deliveries of it differ there. `v2:` marks this recipe (the first one hashed the date
+/// too; see `db::inbound::insert_raw`).
 fn fingerprint(mail: &ParsedEmail) -> String {
     let mut h = Sha256::new();
-    for part in [mail.from.address.as_str(), &mail.subject, &mail.date.map(|d| d.to_rfc3339()).unwrap_or_default(), &mail.text] {
+    for part in [mail.from.address.as_str(), &mail.subject, &mail.text] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -81,7 +84,7 @@ fn fingerprint(mail: &ParsedEmail) -> String {
         h.update(a.filename.as_bytes());
         h.update((a.content.len() as u64).to_le_bytes());
     }
-    hex::encode(&h.finalize()[..16])
+    format!("v2:{}", hex::encode(&h.finalize()[..16]))
 }
 
 /// A message on its way in: the bytes, their de-duplication key, fingerprint and parse
@@ -137,6 +140,28 @@ pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) ->
     Ok(outcomes)
 }
 
+/// A message the mail server would not hand over, however often asked (its FETCH was
+/// refused): recorded in quarantine with the server's answer and where the message
+/// still lies, so that agents see it while the mail behind it goes on. Nothing was
+/// fetched, so the entry holds no bytes and cannot be replayed; once the server's store is
+/// mended, the message can be exported and given to `helpdesk import`.
+pub async fn record_unfetchable(ctx: &Ctx, mailbox: &str, uid_validity: u32, uid: u32, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
+    let reason = format!("the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}");
+    let recorded = ctx
+        .db
+        .write(move |conn| {
+            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, b"", now)? else { return Ok(false) };
+            db::inbound::quarantine(conn, raw_id, &reason, now)?;
+            Ok::<_, rusqlite::Error>(true)
+        })
+        .await?;
+    if recorded {
+        count(ctx, &Outcome::Quarantined { reason: String::new() });
+    }
+    Ok(())
+}
+
 /// Processes a quarantined message again (after a fix), from its stored raw bytes. Only
 /// entries still in quarantine can be replayed: a processed message never runs twice.
 pub async fn replay(ctx: &Ctx, quarantine_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
@@ -147,6 +172,9 @@ pub async fn replay(ctx: &Ctx, quarantine_id: i64, now: DateTime<Utc>) -> Result
             let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
             let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
             let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
+            if raw.is_empty() {
+                return Err(ServiceError::Invalid("this message was never fetched from the mail server: there is nothing to replay".into()));
+            }
             let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {
                 db::inbound::release(conn, raw_id, now)?;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, header, mailbox, send_raw, unique, wait_mail, wait_until};
+use crate::helpers::{Options, TestApp, header, mail_stack, maildir, mailbox, send_mail, send_raw, unique, wait_mail, wait_until};
 
 fn customer() -> String {
     format!("{}@customer.test", unique("c"))
@@ -83,8 +83,12 @@ async fn the_same_message_twice_makes_one_ticket() {
         unique("dup")
     );
     send_raw(&c, &app.support, raw.as_bytes()).await;
-    send_raw(&c, &app.support, raw.as_bytes()).await;
     app.wait_tickets(&c, 1).await;
+    // The mail has no Date: Postfix gives each delivery its own, to the second. The second
+    // delivery comes in a later second, and is still the same message.
+    let first = chrono::Utc::now().timestamp();
+    assert!(wait_until(Duration::from_secs(3), || async { chrono::Utc::now().timestamp() > first }).await);
+    send_raw(&c, &app.support, raw.as_bytes()).await;
     let ok = wait_until(Duration::from_secs(20), || async {
         app.ctx.metrics.duplicates.load(std::sync::atomic::Ordering::Relaxed) >= 1
     })
@@ -181,4 +185,44 @@ async fn a_malformed_message_is_quarantined_and_the_next_one_is_processed() {
     let (s, _) = app.api("POST", "/quarantine/999999/replay", None).await;
     assert_eq!(s, 404);
     assert_eq!(app.tickets_of(&after).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_the_server_will_not_hand_over_does_not_hold_up_the_mailbox() {
+    use std::os::unix::fs::PermissionsExt;
+    mail_stack();
+    let support = format!("{}@example.test", unique("support"));
+    let c = customer();
+    let delivered = |n: usize| {
+        let new = maildir(&support).join("new");
+        async move { std::fs::read_dir(&new).map(|d| d.count()).unwrap_or(0) >= n }
+    };
+    // A mail waits in the mailbox with its file damaged so that the server cannot read it
+    // (FETCH fails: "Internal error occurred"), and a good one behind it.
+    send_mail(&c, &support, "Stricat", "fișierul nu poate fi citit", &[]).await;
+    assert!(wait_until(Duration::from_secs(20), || delivered(1)).await);
+    let damaged = std::fs::read_dir(maildir(&support).join("new")).unwrap().next().unwrap().unwrap().path();
+    std::fs::set_permissions(damaged, std::fs::Permissions::from_mode(0o000)).unwrap();
+    send_mail(&c, &support, "Bun", "acesta trece", &[]).await;
+    assert!(wait_until(Duration::from_secs(20), || delivered(2)).await);
+
+    // The poller's connections fail and come back while it finds the damaged message.
+    let app = TestApp::spawn_with(Options { support: Some(support.clone()), wait_for_login: false, ..Default::default() }).await;
+    let tickets = app.wait_tickets(&c, 1).await;
+    assert_eq!(tickets[0]["subject"], "Bun");
+    let (_, q) = app.api("GET", "/quarantine", None).await;
+    let entries = q["quarantine"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{q:#}");
+    let reason = entries[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("would not hand this message over (UID 1 in INBOX"), "{reason}");
+    // Nothing was fetched, so there is nothing to replay.
+    let (s, body) = app.api("POST", &format!("/quarantine/{}/replay", entries[0]["id"]), None).await;
+    assert!((400..500).contains(&s), "{s} {body}");
+    // The message stays in the mailbox (the server moved it to cur/): readable again.
+    for dir in ["new", "cur"] {
+        for file in std::fs::read_dir(maildir(&support).join(dir)).unwrap() {
+            std::fs::set_permissions(file.unwrap().path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    app.stop().await;
 }

@@ -46,6 +46,12 @@ pub fn mail_stack() {
     STARTED.get_or_init(|| start_stack(RUN_DIR, (IMAP_PORT, SMTP_PORT, LMTP_PORT), &[]));
 }
 
+/// Where the mail stack keeps the mailbox of `address` (a Maildir).
+pub fn maildir(address: &str) -> PathBuf {
+    let (user, domain) = address.split_once('@').expect("an address");
+    Path::new(RUN_DIR).join("mail").join(domain.to_lowercase()).join(user.to_lowercase()).join("Maildir")
+}
+
 static NEXT: AtomicUsize = AtomicUsize::new(1);
 
 /// A name no other test in this run uses (mail stack state survives between tests).
