@@ -176,10 +176,10 @@ async fn tls(cfg: &ImapConfig, tcp: TcpStream) -> anyhow::Result<tokio_rustls::c
 /// or move, then advance the checkpoint. A crash in between re-fetches; receive() makes
 /// that a no-op. A new UIDVALIDITY restarts from UID 1 for the same reason.
 ///
-/// A message the server refuses to hand over (a damaged file in its store) must not hold
+/// A message the server will not hand over (a damaged file in its store) must not hold
 /// up the mail behind it: its batch is fetched again one message at a time, and after
-/// `FETCH_ATTEMPTS` refusals that message is recorded in quarantine and passed by. It
-/// stays in the mailbox, unflagged.
+/// `FETCH_ATTEMPTS` failed fetches that message is recorded in quarantine and passed by.
+/// It stays in the mailbox, unflagged.
 async fn sync(
     ctx: &Ctx,
     session: &mut ImapSession,
