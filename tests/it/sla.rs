@@ -36,16 +36,23 @@ async fn sweep_at(app: &TestApp, at: DateTime<Utc>) -> Sweep {
     sla_sweep::sweep(&app.ctx, app.ctx.now()).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn warnings_and_breaches_are_announced_once_each() {
+/// The daemon with SLA alerts going to a team address of its own, and a ticket taken on
+/// the phone there: (app, team address, customer, key, when it opened).
+async fn team_with_a_phone_ticket(subject: &str) -> (TestApp, String, String, String, DateTime<Utc>) {
     let team = format!("{}@example.test", unique("team"));
     let app = TestApp::spawn_with(Options { team_address: team.clone(), ..Default::default() }).await;
     let customer = format!("{}@customer.test", unique("sla"));
-    let body = json!({"requester_email": customer, "subject": "Serverul nu răspunde", "description": "De la 9.", "channel": "phone"});
+    let body = json!({"requester_email": customer, "subject": subject, "description": "Din nou.", "channel": "phone"});
     let (s, t) = app.api("POST", "/tickets", Some(body)).await;
     assert_eq!(s, 201, "{t}");
     let key = t["key"].as_str().unwrap().to_string();
     let opened = created_at(&app.ticket(&key).await);
+    (app, team, customer, key, opened)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn warnings_and_breaches_are_announced_once_each() {
+    let (app, team, _, key, opened) = team_with_a_phone_ticket("Serverul nu răspunde").await;
     // The instants at which 10, 25 (past the 80 % warning) and 31 working minutes have passed.
     let sla = app.ctx.sla();
     let after = |m: i64| sla.calendar.add_working(opened, Duration::minutes(m)).unwrap();
@@ -178,13 +185,7 @@ async fn admins_change_the_sla_at_once_and_it_outlives_a_restart() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn answers_from_the_team_are_internal_notes() {
-    let team = format!("{}@example.test", unique("team"));
-    let app = TestApp::spawn_with(Options { team_address: team.clone(), ..Default::default() }).await;
-    let customer = format!("{}@customer.test", unique("note"));
-    let body = json!({"requester_email": customer, "subject": "Imprimanta blocată", "description": "Hârtie blocată.", "channel": "phone"});
-    let (_, t) = app.api("POST", "/tickets", Some(body)).await;
-    let key = t["key"].as_str().unwrap().to_string();
-    let opened = created_at(&app.ticket(&key).await);
+    let (app, team, customer, key, opened) = team_with_a_phone_ticket("Imprimanta blocată").await;
     let sla = app.ctx.sla();
     assert_eq!(sweep_at(&app, sla.calendar.add_working(opened, Duration::minutes(31)).unwrap()).await.breaches, 1);
     let alert = wait_mail(&team, |m| m.subject.contains("SLA depășit")).await;
