@@ -13,7 +13,7 @@ use crate::db::{self, Db};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::mail::{compose, transport};
-use crate::service::{Ctx, links, receive_email};
+use crate::service::{Ctx, ServiceError, links, receive_email};
 
 /// Splits an mbox file into messages (lines starting with `From ` separate them;
 /// `>From ` quoting is undone).
@@ -83,9 +83,16 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     if quarantined {
         let items = ctx.db.read(db::inbound::list_quarantine).await?;
         for q in items {
-            let outcome = receive_email::replay(&ctx, q.id, Utc::now()).await?;
-            println!("{outcome}\tquarantine #{}", q.id);
-            *totals.entry(outcome.label()).or_default() += 1;
+            // An entry that cannot be replayed (a message the mail server never handed
+            // over) stays where it is; the others go on.
+            match receive_email::replay(&ctx, q.id, Utc::now()).await {
+                Ok(outcome) => {
+                    println!("{outcome}\tquarantine #{}", q.id);
+                    *totals.entry(outcome.label()).or_default() += 1;
+                }
+                Err(ServiceError::Invalid(why)) => println!("left in quarantine ({why})\tquarantine #{}", q.id),
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     let mut files = Vec::new();

@@ -143,3 +143,25 @@ async fn serve_runs_and_stops_cleanly_on_sigterm() {
     assert!(log.contains("stopping"), "{log}");
     assert!(log.contains("mailbox poller stopped") && log.contains("outbox sender stopped"), "{log}");
 }
+
+/// `import --quarantined` replays what it can and leaves the rest, such as a message the
+/// mail server never handed over (nothing to replay), where it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_leaves_an_entry_never_fetched_in_quarantine() {
+    use helpdesk::db::{Db, inbound};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("helpdesk.db");
+    let db = Db::connect(&format!("sqlite://{}", path.display())).unwrap();
+    db.migrate().await.unwrap();
+    db.write(|c| {
+        let now = chrono::Utc::now();
+        let id = inbound::insert_raw(c, "imap:INBOX:1:7", None, b"", now)?.expect("a new entry");
+        inbound::quarantine(c, id, "the mail server would not hand this message over (UID 7 in INBOX)", now)
+    })
+    .await
+    .unwrap();
+    db.close().await;
+    let (ok, out, err) = tokio::task::spawn_blocking(move || helpdesk(&path, &["import", "--quarantined"], None)).await.unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains("left in quarantine (this message was never fetched from the mail server"), "{out}");
+}
