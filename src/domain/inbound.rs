@@ -71,6 +71,18 @@ static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
+/// The prefixes mail clients put before a forwarded mail's subject ("Fwd:", "FW:", "TR:",
+/// "WG:", "RV:", "Redirecționat:" …), one or several.
+static FORWARD_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|vs|vb|doorst|i|redirec[țţt]ionat)\s*:\s*)+").expect("valid pattern")
+});
+
+/// The subject of a forwarded mail without its forward prefixes; `None` when the subject
+/// does not say it is a forward.
+pub fn forwarded_subject(subject: &str) -> Option<&str> {
+    FORWARD_PREFIX.find(subject).map(|m| subject[m.end()..].trim())
+}
+
 pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     if s.from.as_ref() == Some(own) || s.x_loop.iter().any(|v| v.eq_ignore_ascii_case(own.as_str())) {
         return Kind::OwnMail;
@@ -342,6 +354,17 @@ mod tests {
         assert_eq!(thread(e), Threading::New, "a stranger citing someone's mail opens a new ticket");
         let e = Evidence { by_earlier_mail: Some(cand(6, Status::Closed, Some(Role::Requester), None)), ..Default::default() };
         assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(6) });
+    }
+
+    #[test]
+    fn forwards_are_known_by_their_subject() {
+        assert_eq!(forwarded_subject("Fwd: Imprimanta"), Some("Imprimanta"));
+        assert_eq!(forwarded_subject("FW: RE: Factura"), Some("RE: Factura"));
+        assert_eq!(forwarded_subject("TR: Fwd: x"), Some("x"));
+        assert_eq!(forwarded_subject("Redirecționat: Comanda"), Some("Comanda"));
+        assert_eq!(forwarded_subject("Re: Imprimanta"), None);
+        assert_eq!(forwarded_subject("Forward planning"), None);
+        assert_eq!(forwarded_subject("Iarna: x"), None);
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! Output always uses `\n` line endings, whatever the input used. Every step looks at a bounded
 //! window of lines around the current one, so the running time is linear in the input size.
 
+mod forwarded;
 mod patterns;
+
+pub use forwarded::{Forwarded, forwarded};
 
 use patterns::*;
 

@@ -12,7 +12,8 @@ use crate::db::{self, Conn};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
 use crate::domain::notification::Cause;
-use crate::domain::reply_text::split_reply;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::reply_text::{self, split_reply};
 use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
@@ -245,7 +246,10 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
             add_reply(conn, ctx, ticket.0, role, mail, &body, raw_id, now)?;
             (ticket.0, Outcome::Threaded { key: ctx.key(ticket.0).to_string() })
         }
-        Threading::New => open_from_mail(conn, ctx, mail, &body, raw_id, None, now)?,
+        Threading::New => match forwarded_by_agent(conn, ctx, mail)? {
+            Some(forward) => open_forwarded(conn, ctx, mail, &forward, raw_id, now)?,
+            None => open_from_mail(conn, ctx, mail, &body, raw_id, None, now)?,
+        },
         Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, raw_id, Some(closed.0), now)?,
     };
     let label = if matches!(outcome, Outcome::Created { .. }) { "created" } else { "threaded" };
@@ -349,6 +353,65 @@ fn open_from_mail(
         actor: mail.sender().address.as_str(),
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
+    Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
+}
+
+/// A customer's mail that an agent forwarded to the support address to open a ticket for
+/// them: a new mail from an agent, its subject a forward's, its text the forwarded
+/// message with an author who is neither the agent nor the team.
+struct Forward {
+    customer: EmailAddress,
+    message: reply_text::Forwarded,
+}
+
+fn forwarded_by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Option<Forward>, ServiceError> {
+    let sender = &mail.sender().address;
+    if inbound::forwarded_subject(&mail.subject).is_none() {
+        return Ok(None);
+    }
+    let Some(message) = reply_text::forwarded(&mail.text) else { return Ok(None) };
+    let Ok(customer) = EmailAddress::parse(&message.address) else { return Ok(None) };
+    if customer == *sender || customer == ctx.support || db::agents::find_by_email(conn, sender.as_str())?.is_none() {
+        return Ok(None);
+    }
+    if db::agents::find_by_email(conn, customer.as_str())?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(Forward { customer, message }))
+}
+
+/// Opens the ticket of a forwarded mail for its author: the forwarded text is their
+/// request (they get the confirmation, and the invitation when new), the agent's note
+/// above it an internal note, and the agent is who opened it.
+fn open_forwarded(
+    conn: &Conn,
+    ctx: &Ctx,
+    mail: &ParsedEmail,
+    forward: &Forward,
+    raw_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(i64, Outcome), ServiceError> {
+    let agent = mail.sender().address.as_str();
+    let subject = ctx.token.strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
+    let body = Body { parts: split_reply(&forward.message.body), full_text: mail.text.clone(), html: mail.html.clone() };
+    let t = NewTicket {
+        requester: &forward.customer,
+        requester_name: &forward.message.name,
+        subject: &subject,
+        body: &body,
+        channel: Channel::Email,
+        priority: Priority::Normal,
+        cc: &[],
+        message_id: mail.message_id.as_deref(),
+        raw_email_id: Some(raw_id),
+        attachments: &mail.attachments,
+        linked_from: None,
+        actor: agent,
+    };
+    let ticket = tickets::open(conn, ctx, t, now)?;
+    if !forward.message.note.is_empty() {
+        tickets::store_message(conn, ticket.id, "note", agent, &subject, &Body::typed(&forward.message.note), None, None, &[], now)?;
+    }
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
 }
 

@@ -205,3 +205,35 @@ async fn an_empty_secret_is_generated_once_and_kept() {
     let again = Ctx::open(cfg).await.unwrap();
     assert_eq!(again.config.helpdesk.secret, secret, "signed links stay valid across restarts");
 }
+
+#[tokio::test]
+async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
+    let (ctx, _d) = ctx(10).await;
+    ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now())).await.unwrap();
+    let forward = "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: Fwd: Imprimanta nu merge\r\nMessage-ID: <f1@example.test>\r\n\r\n\
+        Clientul m-a sunat si mi-a scris direct.\r\n\r\n---------- Forwarded message ---------\r\nFrom: Ion Popescu <ion@client.ro>\r\n\
+        Date: Tue, 3 Mar 2026 at 10:00\r\nSubject: Imprimanta nu merge\r\nTo: Ana <agent@example.test>\r\n\r\nImprimanta din birou nu mai tipareste.\r\nIon\r\n";
+    let Outcome::Created { key } = receive(&ctx, forward.as_bytes().to_vec(), Utc::now()).await.unwrap() else { panic!() };
+    let id = ctx.parse_key(&key).unwrap();
+    let (ticket, messages, participants) = ctx
+        .db
+        .read(move |c| Ok::<_, rusqlite::Error>((db::tickets::get(c, id)?.unwrap(), db::messages::for_ticket(c, id)?, db::tickets::participants(c, id)?)))
+        .await
+        .unwrap();
+    assert_eq!((ticket.requester_email.as_str(), ticket.subject.as_str()), ("ion@client.ro", "Imprimanta nu merge"));
+    assert_eq!(participants, [("ion@client.ro".to_string(), "requester".to_string())]);
+    let seen: Vec<(&str, &str, bool)> = messages.iter().map(|m| (m.author.as_str(), m.body.as_str(), m.internal)).collect();
+    assert_eq!(
+        seen,
+        [("ion@client.ro", "Imprimanta din birou nu mai tipareste.\nIon", false), ("agent@example.test", "Clientul m-a sunat si mi-a scris direct.", true)]
+    );
+    // The customer hears from us (confirmation and invitation); the agent does not.
+    assert_eq!(outbox_to(&ctx, "ion@client.ro").await, 2);
+    assert_eq!(outbox_to(&ctx, "agent@example.test").await, 0);
+
+    // Forwarded by someone who is not an agent, or not a forward: the sender's own request.
+    let other = forward.replace("agent@example.test>\r\nTo: support", "vecin@client.ro>\r\nTo: support").replace("<f1@", "<f2@");
+    let Outcome::Created { key } = receive(&ctx, other.into_bytes(), Utc::now()).await.unwrap() else { panic!() };
+    let id = ctx.parse_key(&key).unwrap();
+    assert_eq!(ctx.db.read(move |c| db::tickets::get(c, id)).await.unwrap().unwrap().requester_email, "vecin@client.ro");
+}
