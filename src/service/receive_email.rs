@@ -9,14 +9,15 @@ use super::notify::Extras;
 use super::tickets::{self, Body, NewTicket, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
-use crate::domain::ids::TicketId;
-use crate::domain::inbound::{self, Candidate, Evidence, Kind, Role, Threading};
+use crate::domain::inbound::{self, Kind, Role, Threading};
 use crate::domain::notification::Cause;
-use crate::domain::email_address::EmailAddress;
-use crate::domain::reply_text::{self, split_reply};
+use crate::domain::reply_text::split_reply;
 use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
+
+mod evidence;
+mod forward;
 
 /// What became of one inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,13 +242,13 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
         full_text: mail.text.clone(),
         html: mail.html.clone(),
     };
-    let (ticket_id, outcome) = match inbound::thread(evidence(conn, ctx, mail)?) {
+    let (ticket_id, outcome) = match inbound::thread(evidence::gather(conn, ctx, mail)?) {
         Threading::Existing { ticket, role } => {
             add_reply(conn, ctx, ticket.0, role, mail, &body, raw_id, now)?;
             (ticket.0, Outcome::Threaded { key: ctx.key(ticket.0).to_string() })
         }
-        Threading::New => match forwarded_by_agent(conn, ctx, mail)? {
-            Some(forward) => open_forwarded(conn, ctx, mail, &forward, raw_id, now)?,
+        Threading::New => match forward::by_agent(conn, ctx, mail)? {
+            Some(forward) => forward::open(conn, ctx, mail, &forward, raw_id, now)?,
             None => open_from_mail(conn, ctx, mail, &body, raw_id, None, now)?,
         },
         Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, raw_id, Some(closed.0), now)?,
@@ -272,58 +273,6 @@ fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: D
     let Some(ticket_id) = ticket_id else { return Ok(None) };
     tickets::note_undelivered(conn, ctx, ticket_id, &recipient, Undelivered::Bounced, &reason, Some(raw_id), now)?;
     Ok(Some(ticket_id))
-}
-
-/// Looks up the tickets the mail may belong to, and the sender's place on them.
-fn evidence(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
-    let sender = mail.sender().address.as_str();
-    let by_reference = match db::outbox::find_ours(conn, &mail.references)? {
-        Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
-        None => None,
-    };
-    let by_token = match ctx.token.find(&mail.subject) {
-        Some(id) => candidate(conn, id, sender, None)?,
-        None => None,
-    };
-    // Looked up only when neither of the above threads the mail.
-    let by_earlier_mail = match (by_reference, by_token) {
-        (Some(_), _) | (None, Some(Candidate { sender_role: Some(_), .. })) => None,
-        _ => {
-            let keys: Vec<String> = mail.references.iter().map(|id| message_id_key(id)).collect();
-            match db::inbound::ticket_of_received(conn, &keys)? {
-                Some(id) => candidate(conn, TicketId(id), sender, None)?,
-                None => None,
-            }
-        }
-    };
-    Ok(Evidence { by_reference, by_token, by_earlier_mail })
-}
-
-/// The ticket `id` names, or the one it was merged into (mail about a merged ticket
-/// goes on where the conversation went), and the sender's role there. An agent is staff
-/// there unless they asked for it or were asked about it (a customer who CC'd an agent
-/// made them no customer).
-fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {
-    let Some(mut t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
-    // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
-    // its target may be merged on later); the bound only guards against a loop.
-    for _ in 0..16 {
-        match t.merged_into_id.map(|into| db::tickets::get(conn, into)).transpose()?.flatten() {
-            Some(target) => t = target,
-            None => break,
-        }
-    }
-    let sender_role = match db::tickets::role_of(conn, t.id, sender)? {
-        None | Some(Role::Cc) if db::agents::find_by_email(conn, sender)?.is_some() => Some(Role::Staff),
-        role => role,
-    };
-    // Whom our mail went to says nothing of their place on the ticket it was merged into,
-    // where they are all CC'd (but the team's alerts went to the team).
-    let addressee_role = match addressee_role {
-        Some(role) if t.id != id.0 && role != Role::Staff => Some(Role::Cc),
-        role => role,
-    };
-    Ok(Some(Candidate { ticket: TicketId(t.id), status: t.status, sender_role, addressee_role }))
 }
 
 fn open_from_mail(
@@ -353,65 +302,6 @@ fn open_from_mail(
         actor: mail.sender().address.as_str(),
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
-    Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
-}
-
-/// A customer's mail that an agent forwarded to the support address to open a ticket for
-/// them: a new mail from an agent, its subject a forward's, its text the forwarded
-/// message with an author who is neither the agent nor the team.
-struct Forward {
-    customer: EmailAddress,
-    message: reply_text::Forwarded,
-}
-
-fn forwarded_by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Option<Forward>, ServiceError> {
-    let sender = &mail.sender().address;
-    if inbound::forwarded_subject(&mail.subject).is_none() {
-        return Ok(None);
-    }
-    let Some(message) = reply_text::forwarded(&mail.text) else { return Ok(None) };
-    let Ok(customer) = EmailAddress::parse(&message.address) else { return Ok(None) };
-    if customer == *sender || customer == ctx.support || db::agents::find_by_email(conn, sender.as_str())?.is_none() {
-        return Ok(None);
-    }
-    if db::agents::find_by_email(conn, customer.as_str())?.is_some() {
-        return Ok(None);
-    }
-    Ok(Some(Forward { customer, message }))
-}
-
-/// Opens the ticket of a forwarded mail for its author: the forwarded text is their
-/// request (they get the confirmation, and the invitation when new), the agent's note
-/// above it an internal note, and the agent is who opened it.
-fn open_forwarded(
-    conn: &Conn,
-    ctx: &Ctx,
-    mail: &ParsedEmail,
-    forward: &Forward,
-    raw_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(i64, Outcome), ServiceError> {
-    let agent = mail.sender().address.as_str();
-    let subject = ctx.token.strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
-    let body = Body { parts: split_reply(&forward.message.body), full_text: mail.text.clone(), html: mail.html.clone() };
-    let t = NewTicket {
-        requester: &forward.customer,
-        requester_name: &forward.message.name,
-        subject: &subject,
-        body: &body,
-        channel: Channel::Email,
-        priority: Priority::Normal,
-        cc: &[],
-        message_id: mail.message_id.as_deref(),
-        raw_email_id: Some(raw_id),
-        attachments: &mail.attachments,
-        linked_from: None,
-        actor: agent,
-    };
-    let ticket = tickets::open(conn, ctx, t, now)?;
-    if !forward.message.note.is_empty() {
-        tickets::store_message(conn, ticket.id, "note", agent, &subject, &Body::typed(&forward.message.note), None, None, &[], now)?;
-    }
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
 }
 
