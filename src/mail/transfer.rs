@@ -36,11 +36,11 @@ pub fn base64_misread(body: &[u8], decoded_len: usize) -> bool {
 /// length that no padding completes.
 pub fn base64_is_irregular(body: &[u8]) -> bool {
     let mut chars = 0usize;
-    for b in body {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => chars += 1,
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ => return true,
+    for &b in body {
+        if is_alphabet(b) || b == b'=' {
+            chars += 1;
+        } else if !b.is_ascii_whitespace() {
+            return true;
         }
     }
     chars % 4 != 0
