@@ -25,6 +25,13 @@ pub struct Attachment {
 }
 
 /// Everything the helpdesk reads from an inbound mail.
+/// A mail attached whole (forwarded as an attachment): who wrote it and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedMail {
+    pub from: Mailbox,
+    pub text: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct ParsedEmail {
     pub message_id: Option<String>,
@@ -44,6 +51,8 @@ pub struct ParsedEmail {
     pub signals: Signals,
     /// What a delivery report (or a mail naming failed recipients) says; `None` for other mail.
     pub bounce: Option<BounceReport>,
+    /// The first mail attached whole (`message/rfc822`) that names its author.
+    pub attached_mail: Option<AttachedMail>,
 }
 
 impl ParsedEmail {
@@ -192,6 +201,12 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     };
 
     let bounce = bounce_report(&msg, &signals);
+    let attached_mail = msg.attachments().find_map(|part| match &part.body {
+        PartType::Message(inner) => {
+            Some(AttachedMail { from: author(inner).ok()?, text: decode::body_text(inner).trim().to_string() })
+        }
+        _ => None,
+    });
     Ok(ParsedEmail {
         message_id: msg.message_id().and_then(clean_id),
         references,
@@ -209,6 +224,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         attachments,
         signals,
         bounce,
+        attached_mail,
     })
 }
 

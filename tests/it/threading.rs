@@ -231,6 +231,18 @@ async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     assert_eq!(outbox_to(&ctx, "ion@client.ro").await, 2);
     assert_eq!(outbox_to(&ctx, "agent@example.test").await, 0);
 
+    // Forwarded as an attachment: the attached mail's author, the agent's text a note.
+    let attached = "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: FW: Factura gresita\r\nMessage-ID: <f3@example.test>\r\n\
+        Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVezi mai jos.\r\n\
+        --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: Maria Dobre <maria@client.ro>\r\nSubject: Factura gresita\r\n\r\nFactura are suma gresita.\r\n--b--\r\n";
+    let Outcome::Created { key } = receive(&ctx, attached.as_bytes().to_vec(), Utc::now()).await.unwrap() else { panic!() };
+    let id = ctx.parse_key(&key).unwrap();
+    let (ticket, messages) =
+        ctx.db.read(move |c| Ok::<_, rusqlite::Error>((db::tickets::get(c, id)?.unwrap(), db::messages::for_ticket(c, id)?))).await.unwrap();
+    assert_eq!((ticket.requester_email.as_str(), ticket.subject.as_str()), ("maria@client.ro", "Factura gresita"));
+    let seen: Vec<(&str, &str, bool)> = messages.iter().map(|m| (m.author.as_str(), m.body.as_str(), m.internal)).collect();
+    assert_eq!(seen, [("maria@client.ro", "Factura are suma gresita.", false), ("agent@example.test", "Vezi mai jos.", true)]);
+
     // Forwarded by someone who is not an agent, or not a forward: the sender's own request.
     let other = forward.replace("agent@example.test>\r\nTo: support", "vecin@client.ro>\r\nTo: support").replace("<f1@", "<f2@");
     let Outcome::Created { key } = receive(&ctx, other.into_bytes(), Utc::now()).await.unwrap() else { panic!() };

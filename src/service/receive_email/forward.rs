@@ -14,11 +14,16 @@ use crate::service::tickets::{self, Body, NewTicket};
 use crate::service::{Ctx, ServiceError};
 
 /// A customer's mail that an agent forwarded to the support address to open a ticket for
-/// them: a new mail from an agent, its subject a forward's, its text the forwarded
-/// message with an author who is neither the agent nor the team.
+/// them: a new mail from an agent, its subject a forward's, and the forwarded message in
+/// its text (below a forward's header block) or attached whole, with an author who is
+/// neither an agent nor the team.
 pub(super) struct Forward {
     customer: EmailAddress,
-    message: reply_text::Forwarded,
+    name: String,
+    /// What the customer wrote.
+    request: String,
+    /// What the agent wrote above the forward (or beside the attached mail).
+    note: String,
 }
 
 pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Option<Forward>, ServiceError> {
@@ -26,15 +31,27 @@ pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Opt
     if inbound::forwarded_subject(&mail.subject).is_none() {
         return Ok(None);
     }
-    let Some(message) = reply_text::forwarded(&mail.text) else { return Ok(None) };
-    let Ok(customer) = EmailAddress::parse(&message.address) else { return Ok(None) };
-    if customer == *sender || customer == ctx.support || db::agents::find_by_email(conn, sender.as_str())?.is_none() {
+    let forward = match (reply_text::forwarded(&mail.text), &mail.attached_mail) {
+        (Some(inline), _) => match EmailAddress::parse(&inline.address) {
+            Ok(customer) => Forward { customer, name: inline.name, request: inline.body, note: inline.note },
+            Err(_) => return Ok(None),
+        },
+        (None, Some(attached)) => Forward {
+            customer: attached.from.address.clone(),
+            name: attached.from.name.clone(),
+            request: attached.text.clone(),
+            note: mail.text.trim().to_string(),
+        },
+        (None, None) => return Ok(None),
+    };
+    let customer = forward.customer.as_str();
+    if forward.customer == *sender || forward.customer == ctx.support || db::agents::find_by_email(conn, customer)?.is_some() {
         return Ok(None);
     }
-    if db::agents::find_by_email(conn, customer.as_str())?.is_some() {
+    if db::agents::find_by_email(conn, sender.as_str())?.is_none() {
         return Ok(None);
     }
-    Ok(Some(Forward { customer, message }))
+    Ok(Some(forward))
 }
 
 /// Opens the ticket of a forwarded mail for its author: the forwarded text is their
@@ -50,10 +67,10 @@ pub(super) fn open(
 ) -> Result<(i64, Outcome), ServiceError> {
     let agent = mail.sender().address.as_str();
     let subject = ctx.token.strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
-    let body = Body { parts: split_reply(&forward.message.body), full_text: mail.text.clone(), html: mail.html.clone() };
+    let body = Body { parts: split_reply(&forward.request), full_text: mail.text.clone(), html: mail.html.clone() };
     let t = NewTicket {
         requester: &forward.customer,
-        requester_name: &forward.message.name,
+        requester_name: &forward.name,
         subject: &subject,
         body: &body,
         channel: Channel::Email,
@@ -66,8 +83,8 @@ pub(super) fn open(
         actor: agent,
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
-    if !forward.message.note.is_empty() {
-        tickets::store_message(conn, ticket.id, "note", agent, &subject, &Body::typed(&forward.message.note), None, None, &[], now)?;
+    if !forward.note.is_empty() {
+        tickets::store_message(conn, ticket.id, "note", agent, &subject, &Body::typed(&forward.note), None, None, &[], now)?;
     }
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
 }
