@@ -5,7 +5,7 @@
 //! translations).
 
 use super::patterns::*;
-use super::{is_blank, join_trimmed, normalize_newlines};
+use super::{is_blank, is_separator_at, join_trimmed, normalize_newlines};
 
 /// The message a forward carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Forwarded {
 pub fn forwarded(text: &str) -> Option<Forwarded> {
     let normalized = normalize_newlines(text);
     let lines: Vec<&str> = normalized.split('\n').collect();
-    let start = (0..lines.len()).find(|&i| opens_block(&lines, i))?;
+    let start = (0..lines.len()).find(|&i| is_separator_at(&lines, i))?;
     let from = (start..lines.len().min(start + HEADER_LOOKAHEAD + 2)).find(|&i| FROM_HEADER.is_match(lines[i]))?;
     let (name, address) = author(lines[from])?;
     // The header block runs to the first blank line below its From.
@@ -36,17 +36,6 @@ pub fn forwarded(text: &str) -> Option<Forwarded> {
         return None;
     }
     Some(Forwarded { name, address, body, note: join_trimmed(&lines[..start]) })
-}
-
-/// Whether line `i` opens a forwarded message: a marker line, or a bare header block
-/// (`From:` with an Outlook `Sent:` or a date within the next lines).
-fn opens_block(lines: &[&str], i: usize) -> bool {
-    let line = lines[i];
-    if ORIGINAL_SEPARATOR.is_match(line) || BEGIN_FORWARDED.is_match(line) || UNDERSCORE_LINE.is_match(line) {
-        return true;
-    }
-    FROM_HEADER.is_match(line)
-        && lines.iter().skip(i + 1).take(HEADER_LOOKAHEAD).any(|l| SENT_HEADER.is_match(l) || DATE_HEADER.is_match(l))
 }
 
 /// The name and address of a From line: `Ion Pop <ion@x.ro>`, `"Pop, Ion" <ion@x.ro>`,
