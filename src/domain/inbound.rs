@@ -70,7 +70,6 @@ static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid pattern")
 });
 
-/// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
 /// The prefixes mail clients put before a forwarded mail's subject ("Fwd:", "FW:", "TR:",
 /// "WG:", "RV:", "Redirecționat:" …), one or several.
 static FORWARD_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -83,6 +82,7 @@ pub fn forwarded_subject(subject: &str) -> Option<&str> {
     FORWARD_PREFIX.find(subject).map(|m| subject[m.end()..].trim())
 }
 
+/// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
 pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     if s.from.as_ref() == Some(own) || s.x_loop.iter().any(|v| v.eq_ignore_ascii_case(own.as_str())) {
         return Kind::OwnMail;

@@ -24,7 +24,6 @@ pub struct Attachment {
     pub inline: bool,
 }
 
-/// Everything the helpdesk reads from an inbound mail.
 /// A mail attached whole (forwarded as an attachment): who wrote it and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachedMail {
@@ -32,6 +31,7 @@ pub struct AttachedMail {
     pub text: String,
 }
 
+/// Everything the helpdesk reads from an inbound mail.
 #[derive(Debug, Clone)]
 pub struct ParsedEmail {
     pub message_id: Option<String>,
