@@ -46,11 +46,7 @@ pub fn guess_unnamed_encoded_words(block: &str, tld: Option<&str>) -> Option<Str
         .filter(|c| unnamed(&c[1]))
         .map(|c| {
             let text = c[3].as_bytes();
-            let bytes = if c[2].eq_ignore_ascii_case("b") {
-                transfer::decode_run(&text.iter().copied().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')).collect::<Vec<u8>>())
-            } else {
-                q_decode(text)
-            };
+            let bytes = if c[2].eq_ignore_ascii_case("b") { transfer::decode_run(text) } else { q_decode(text) };
             (c.get(0).map_or(0..0, |m| m.range()), bytes)
         })
         .collect();

@@ -76,18 +76,17 @@ pub(super) fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
         let Some(body) = msg.raw_message().get(part.offset_body as usize..part.offset_end as usize) else { continue };
-        let irregular = says_base64(part) && transfer::base64_is_irregular(body);
-        if !irregular && !charset::misread(label, text) {
+        let base64 = says_base64(part);
+        if !(base64 && transfer::base64_is_irregular(body)) && !charset::misread(label, text) {
             continue;
         }
-        let (bytes, trailer) = match part.encoding {
-            _ if irregular => {
-                let read = transfer::base64_lenient(body);
-                (Some(read.bytes), read.trailer)
-            }
-            Encoding::None => (Some(body.to_vec()), &[][..]),
-            Encoding::QuotedPrintable => (quoted_printable_decode(body), &[][..]),
-            Encoding::Base64 => (Some(transfer::base64_lenient(body).bytes), &[][..]),
+        let (bytes, trailer) = if base64 {
+            let read = transfer::base64_lenient(body);
+            (Some(read.bytes), read.trailer)
+        } else if part.encoding == Encoding::QuotedPrintable {
+            (quoted_printable_decode(body), &[][..])
+        } else {
+            (Some(body.to_vec()), &[][..])
         };
         let Some(bytes) = bytes else { continue };
         let mut fixed = charset::decode_declared(&bytes, label, html, tld);
