@@ -60,13 +60,7 @@ pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (
     let first = attachments.len();
     attachments.extend(pasted.into_iter().enumerate().map(|(i, file)| {
         let content_type = file_name::content_type_of(&file.name);
-        Attachment {
-            filename: FileName::sanitize(&file.name, &default_name(first + i, content_type)).to_string(),
-            content_type: content_type.to_string(),
-            content: file.content,
-            content_id: None,
-            inline: false,
-        }
+        loose_file(first + i, &file.name, content_type, file.content)
     }));
 
     (text, attachments)
@@ -80,17 +74,19 @@ fn unpack_winmail(a: Attachment) -> Vec<Attachment> {
     if inside.is_empty() {
         return vec![a];
     }
-    inside
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| Attachment {
-            filename: FileName::sanitize(&p.filename, &default_name(i, p.content_type)).to_string(),
-            content_type: p.content_type.to_string(),
-            content: p.content,
-            content_id: None,
-            inline: false,
-        })
-        .collect()
+    inside.into_iter().enumerate().map(|(i, p)| loose_file(i, &p.filename, p.content_type, p.content)).collect()
+}
+
+/// A file that came without MIME headers of its own (inside a `winmail.dat`, uuencoded):
+/// named as it says, or as the `index`th file of its type when it says nothing usable.
+fn loose_file(index: usize, name: &str, content_type: &str, content: Vec<u8>) -> Attachment {
+    Attachment {
+        filename: FileName::sanitize(name, &default_name(index, content_type)).to_string(),
+        content_type: content_type.to_string(),
+        content,
+        content_id: None,
+        inline: false,
+    }
 }
 
 /// An attachment's bytes: the parser's, but for an irregular base64 it misread.
