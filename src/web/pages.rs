@@ -44,6 +44,13 @@ impl Area {
             Area::Console => "console/notice.html",
         }
     }
+
+    fn login_path(self) -> &'static str {
+        match self {
+            Area::Portal => "/portal/login",
+            Area::Console => "/console/login",
+        }
+    }
 }
 
 /// A form that carries nothing but its CSRF token (sign-out, a button).
@@ -97,6 +104,12 @@ pub fn render(ctx: &Ctx, v: &Visitor, status: StatusCode, name: &str, vars: Valu
         Ok(html) => v.finish((status, Html(html)).into_response()),
         Err(e) => WebError::Internal(e).page(),
     }
+}
+
+/// For a visitor who is not signed in: a redirect to the area's sign-in page that comes
+/// back to `here`.
+pub fn to_sign_in(v: &Visitor, area: Area, here: &str) -> Response {
+    v.finish(axum::response::Redirect::to(&format!("{}?next={}", area.login_path(), url_encode(here))).into_response())
 }
 
 /// A short page with a heading and a few paragraphs.

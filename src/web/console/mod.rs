@@ -9,7 +9,7 @@ mod ticket;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::error::WebError;
@@ -43,7 +43,7 @@ pub fn routes() -> Router<Ctx> {
 /// For a visitor who is not signed in: a redirect to the console's sign-in that comes
 /// back to `here`. Handlers start `let Some(agent) = &v.agent else { return to_sign_in(&v, here) };`.
 fn to_sign_in(v: &Visitor, here: &str) -> Response {
-    v.finish(Redirect::to(&format!("/console/login?next={}", pages::url_encode(here))).into_response())
+    pages::to_sign_in(v, Area::Console, here)
 }
 
 /// An admin, or a refusal page.

@@ -9,13 +9,13 @@ mod unsubscribe;
 use axum::{Extension, Router};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::error::WebError;
 use super::extract::Visitor;
 use super::pages::{self, Area};
-pub(super) use super::pages::{PageForm, local_time, minutes, render, say, url_encode};
+pub(super) use super::pages::{PageForm, local_time, minutes, render, say};
 use crate::service::Ctx;
 use crate::service::notify::PortalLink;
 
@@ -64,7 +64,7 @@ fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
 /// For a visitor who is not signed in: a redirect to Conectare that comes back to `here`.
 /// Handlers start `let Some(customer) = &v.customer else { return to_sign_in(&v, here) };`.
 fn to_sign_in(v: &Visitor, here: &str) -> Response {
-    v.finish(Redirect::to(&format!("/portal/login?next={}", url_encode(here))).into_response())
+    pages::to_sign_in(v, Area::Portal, here)
 }
 
 
