@@ -77,7 +77,8 @@ pub(super) fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
         let Some(body) = msg.raw_message().get(part.offset_body as usize..part.offset_end as usize) else { continue };
         let base64 = says_base64(part);
-        if !(base64 && transfer::base64_is_irregular(body)) && !charset::misread(label, text) {
+        let irregular = base64 && transfer::base64_is_irregular(body);
+        if !irregular && !charset::misread(label, text) {
             continue;
         }
         let (bytes, trailer) = if base64 {
