@@ -28,7 +28,7 @@ pub(super) struct Forward {
 
 pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Option<Forward>, ServiceError> {
     let sender = &mail.sender().address;
-    if inbound::forwarded_subject(&mail.subject).is_none() {
+    if inbound::forwarded_subject(&mail.subject).is_none() || db::agents::find_by_email(conn, sender.as_str())?.is_none() {
         return Ok(None);
     }
     let forward = match (reply_text::forwarded(&mail.text), &mail.attached_mail) {
@@ -46,9 +46,6 @@ pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Opt
     };
     let customer = forward.customer.as_str();
     if forward.customer == *sender || forward.customer == ctx.support || db::agents::find_by_email(conn, customer)?.is_some() {
-        return Ok(None);
-    }
-    if db::agents::find_by_email(conn, sender.as_str())?.is_none() {
         return Ok(None);
     }
     Ok(Some(forward))
