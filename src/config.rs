@@ -17,6 +17,7 @@ pub struct Config {
     pub web: WebConfig,
     pub portal: PortalConfig,
     pub sla: SlaConfig,
+    pub mail_trust: MailTrustConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct HelpdeskConfig {
     pub secret: String,
     pub invite_ttl_hours: i64,
     pub auto_reply_limit_per_hour: i64,
+    /// Loop and flood protection for all addresses together: at most this many automatic
+    /// mails an hour.
+    pub auto_reply_global_per_hour: i64,
     /// The IANA time zone new customers see dates in (they can pick their own).
     pub time_zone: String,
 }
@@ -43,6 +47,7 @@ impl Default for HelpdeskConfig {
             secret: String::new(),
             invite_ttl_hours: 168,
             auto_reply_limit_per_hour: 10,
+            auto_reply_global_per_hour: 5000,
             time_zone: "Europe/Bucharest".into(),
         }
     }
@@ -84,6 +89,14 @@ pub struct ImapConfig {
     pub processed_folder: String,
     /// A PEM file of CA certificates trusted besides the public roots (a private CA).
     pub tls_ca_file: String,
+    /// A larger message is quarantined from its size and headers; its body is never fetched.
+    pub max_message_mb: u64,
+}
+
+impl ImapConfig {
+    pub fn max_message_bytes(&self) -> u64 {
+        self.max_message_mb.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for ImapConfig {
@@ -99,6 +112,7 @@ impl Default for ImapConfig {
             poll_interval_secs: 120,
             processed_folder: String::new(),
             tls_ca_file: String::new(),
+            max_message_mb: 25,
         }
     }
 }
@@ -135,12 +149,30 @@ impl Default for SmtpConfig {
 pub struct WebConfig {
     pub bind: String,
     pub base_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses).
+    pub trusted_proxies: Vec<String>,
+    /// Bearer token `/metrics` asks for; empty: open (bind to loopback, or set one).
+    pub metrics_token: String,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), base_url: "http://127.0.0.1:8080".into() }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            metrics_token: String::new(),
+        }
     }
+}
+
+/// Whose word on a mail's sender is believed (RFC 8601 `Authentication-Results`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailTrustConfig {
+    /// The authserv-ids of our own receiving servers; an `Authentication-Results` header
+    /// stamped by any other id is the sender's text, not a verdict.
+    pub authserv_ids: Vec<String>,
 }
 
 /// The customer portal: sessions, one-time links, uploads.
@@ -331,7 +363,7 @@ impl Default for ResolveHours {
     }
 }
 
-const SECTIONS: [&str; 7] = ["helpdesk", "database", "imap", "smtp", "web", "portal", "sla"];
+const SECTIONS: [&str; 8] = ["helpdesk", "database", "imap", "smtp", "web", "portal", "sla", "mail_trust"];
 
 impl Config {
     /// Reads the file (a missing file means the built-in defaults), then applies the
@@ -442,6 +474,10 @@ fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<
             _ => bail!("{name} must be true or false"),
         }),
         Some(toml::Value::Table(_)) => bail!("{name} names a table; set its keys in the file"),
+        // A list takes a comma-separated value: `a.example,b.example`.
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| toml::Value::String(v.into())).collect(),
+        ),
         _ => toml::Value::String(value.to_string()),
     };
     table.insert(key.to_string(), parsed);
@@ -501,6 +537,19 @@ mod tests {
         assert_eq!(c.imap.tls, Tls::Starttls);
         assert_eq!(c.web.base_url, "https://help.example.test");
         assert_eq!(c.helpdesk.support_address, "help@example.test");
+    }
+
+    #[test]
+    fn env_overrides_split_lists_on_commas() {
+        let c = Config::from_parts(
+            "",
+            env(&[("HELPDESK_MAIL_TRUST_AUTHSERV_IDS", "mx1.example.test, mx2.example.test"), ("HELPDESK_IMAP_MAX_MESSAGE_MB", "1")]),
+        )
+        .unwrap();
+        assert_eq!(c.mail_trust.authserv_ids, ["mx1.example.test", "mx2.example.test"]);
+        assert_eq!(c.imap.max_message_bytes(), 1024 * 1024);
+        let c = Config::from_parts("", env(&[("HELPDESK_WEB_TRUSTED_PROXIES", "")])).unwrap();
+        assert!(c.web.trusted_proxies.is_empty());
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod notification;
 pub mod password;
 pub mod reply_text;
 pub mod search_text;
+pub mod sender_auth;
 pub mod sla;
 pub mod ticket;

@@ -1,0 +1,218 @@
+//! Who vouches for a mail's sender: the `Authentication-Results` (RFC 8601) that our own
+//! receiving servers stamped, read into one verdict. Any other such header is the sender's
+//! own text and counts for nothing.
+
+use serde::Serialize;
+
+/// What our receiving servers said of the From address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SenderAuth {
+    /// DMARC passed, or (without a DMARC result) a DKIM signature of the From domain.
+    Pass,
+    /// No verdict of a trusted server, or one that proves nothing either way.
+    None,
+    /// DMARC failed, or (without a DMARC result) SPF failed and no DKIM signature passed.
+    Fail,
+}
+
+impl SenderAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SenderAuth::Pass => "pass",
+            SenderAuth::None => "none",
+            SenderAuth::Fail => "fail",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SenderAuth> {
+        [SenderAuth::Pass, SenderAuth::None, SenderAuth::Fail].into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// The verdict on a mail whose From domain is `from_domain`, from its
+/// `Authentication-Results` header values in the order they stand (the newest, added by
+/// the last server, first). Only the topmost header stamped by one of `trusted` counts: a
+/// receiving server adds its own on top of whatever the sender wrote below.
+pub fn verdict(headers: &[String], trusted: &[String], from_domain: &str) -> SenderAuth {
+    let ours = headers.iter().map(|h| Stamp::read(h)).find(|s| trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id)));
+    let Some(stamp) = ours else { return SenderAuth::None };
+    let result = |method: &'static str| stamp.results.iter().filter(move |r| r.method == method);
+    if let Some(dmarc) = result("dmarc").next() {
+        return match dmarc.result.as_str() {
+            "pass" => SenderAuth::Pass,
+            "fail" => SenderAuth::Fail,
+            _ => SenderAuth::None,
+        };
+    }
+    let dkim_pass = result("dkim").filter(|r| r.result == "pass").collect::<Vec<_>>();
+    if dkim_pass.iter().any(|r| r.property("header.d").is_some_and(|d| aligned(d, from_domain))) {
+        return SenderAuth::Pass;
+    }
+    if dkim_pass.is_empty() && result("spf").any(|r| r.result == "fail") {
+        return SenderAuth::Fail;
+    }
+    SenderAuth::None
+}
+
+/// Relaxed alignment (RFC 7489 §3.1): the signing domain and the From domain are one, or
+/// one is a subdomain of the other.
+fn aligned(signer: &str, from_domain: &str) -> bool {
+    let (a, b) = (signer.trim_end_matches('.').to_ascii_lowercase(), from_domain.to_ascii_lowercase());
+    let under = |child: &str, parent: &str| child.len() > parent.len() && child.ends_with(parent) && child[..child.len() - parent.len()].ends_with('.');
+    !a.is_empty() && (a == b || under(&a, &b) || (under(&b, &a) && a.contains('.')))
+}
+
+/// One `Authentication-Results` header: who stamped it, and each method's result.
+struct Stamp {
+    authserv_id: String,
+    results: Vec<MethodResult>,
+}
+
+struct MethodResult {
+    method: String,
+    result: String,
+    /// `ptype.property=value` pairs, e.g. `header.d=example.com`.
+    properties: Vec<(String, String)>,
+}
+
+impl MethodResult {
+    fn property(&self, name: &str) -> Option<&str> {
+        self.properties.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl Stamp {
+    /// Reads `authserv-id [version]; method[/version]=result [reason] [ptype.prop=value …]; …`
+    /// leniently: comments dropped, quotes removed, names lower-cased, anything unreadable
+    /// left out.
+    fn read(header: &str) -> Stamp {
+        let text = without_comments(header);
+        let mut statements = split_outside_quotes(&text, ';').into_iter();
+        let authserv_id = statements.next().and_then(|s| s.split_whitespace().next().map(unquote)).unwrap_or_default();
+        let results = statements
+            .filter_map(|s| {
+                let mut words = split_outside_quotes(&s, ' ').into_iter().filter(|w| !w.is_empty());
+                let (method, result) = words.next()?.split_once('=').map(|(m, r)| (m.to_string(), r.to_string()))?;
+                let method = method.split('/').next().unwrap_or_default().trim().to_ascii_lowercase();
+                let properties = words
+                    .filter_map(|w| w.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim()))))
+                    .filter(|(k, _)| k.contains('.'))
+                    .collect();
+                Some(MethodResult { method, result: unquote(&result).to_ascii_lowercase(), properties })
+            })
+            .collect();
+        Stamp { authserv_id, results }
+    }
+}
+
+/// The text without RFC 5322 comments (`(…)`, nested), outside quoted strings.
+fn without_comments(s: &str) -> String {
+    let (mut out, mut depth, mut quoted, mut escaped) = (String::with_capacity(s.len()), 0usize, false, false);
+    for c in s.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                out.push(' ');
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 && !(escaped && c == '\\') {
+            out.push(if c.is_whitespace() { ' ' } else { c });
+        }
+    }
+    out
+}
+
+fn split_outside_quotes(s: &str, sep: char) -> Vec<String> {
+    let (mut parts, mut current, mut quoted) = (Vec::new(), String::new(), false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => {
+                parts.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current.trim().to_string());
+    parts
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('"').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(headers: &[&str], from: &str) -> SenderAuth {
+        let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+        verdict(&headers, &["mx.example.test".to_string()], from)
+    }
+
+    #[test]
+    fn dmarc_decides_when_present() {
+        let h = "mx.example.test; dkim=pass header.d=client.ro; spf=pass smtp.mailfrom=client.ro; dmarc=pass header.from=client.ro";
+        assert_eq!(v(&[h], "client.ro"), SenderAuth::Pass);
+        let h = "mx.example.test; dkim=pass header.d=other.test; spf=pass smtp.mailfrom=other.test; dmarc=fail header.from=client.ro";
+        assert_eq!(v(&[h], "client.ro"), SenderAuth::Fail);
+        let h = "mx.example.test; dmarc=none header.from=client.ro";
+        assert_eq!(v(&[h], "client.ro"), SenderAuth::None);
+        let h = "mx.example.test; dmarc=temperror header.from=client.ro";
+        assert_eq!(v(&[h], "client.ro"), SenderAuth::None);
+    }
+
+    #[test]
+    fn without_dmarc_an_aligned_dkim_passes_and_spf_alone_can_fail() {
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=client.ro"], "client.ro"), SenderAuth::Pass);
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=client.ro"], "mail.client.ro"), SenderAuth::Pass);
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=mail.client.ro"], "client.ro"), SenderAuth::Pass);
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=sendgrid.net"], "client.ro"), SenderAuth::None, "a signature of another domain");
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=ro"], "client.ro"), SenderAuth::None, "a top-level domain aligns with nothing");
+        assert_eq!(v(&["mx.example.test; dkim=pass header.d=evilclient.ro"], "client.ro"), SenderAuth::None);
+        assert_eq!(v(&["mx.example.test; spf=fail smtp.mailfrom=client.ro"], "client.ro"), SenderAuth::Fail);
+        assert_eq!(v(&["mx.example.test; spf=fail smtp.mailfrom=x.test; dkim=pass header.d=x.test"], "client.ro"), SenderAuth::None);
+        assert_eq!(v(&["mx.example.test; spf=softfail smtp.mailfrom=client.ro"], "client.ro"), SenderAuth::None);
+        assert_eq!(v(&["mx.example.test; none"], "client.ro"), SenderAuth::None);
+    }
+
+    #[test]
+    fn only_the_topmost_header_of_a_trusted_server_counts() {
+        let forged = "mx.example.test; dmarc=pass header.from=client.ro";
+        let ours = "mx.example.test; dmarc=fail header.from=client.ro";
+        assert_eq!(v(&[ours, forged], "client.ro"), SenderAuth::Fail, "the sender's own header below ours is text");
+        let evil = "evil.test; dmarc=pass header.from=client.ro";
+        assert_eq!(v(&[evil], "client.ro"), SenderAuth::None, "another server's word counts for nothing");
+        assert_eq!(v(&[evil, ours], "client.ro"), SenderAuth::Fail);
+        assert_eq!(verdict(&[forged.to_string()], &[], "client.ro"), SenderAuth::None, "nothing is trusted without ids");
+        assert_eq!(v(&["MX.Example.Test; DMARC=PASS header.from=client.ro"], "client.ro"), SenderAuth::Pass);
+    }
+
+    #[test]
+    fn real_world_shapes() {
+        // Microsoft 365, with a version, comments and reasons.
+        let m365 = "mx.example.test 1; spf=pass (sender IP is 40.107.1.2) smtp.mailfrom=client.ro; dkim=pass (signature was verified) \
+                    header.d=client.ro;dmarc=pass action=none header.from=client.ro;compauth=pass reason=100";
+        assert_eq!(v(&[m365], "client.ro"), SenderAuth::Pass);
+        // Google Workspace, folded over lines, the authserv-id with a comment.
+        let google = "mx.example.test (google.com);\r\n       dkim=pass header.i=@client.ro header.s=s1 header.b=\"AbC+/1\";\r\n       \
+                      spf=pass (google.com: domain of ion@client.ro designates 1.2.3.4 as permitted sender) smtp.mailfrom=ion@client.ro;\r\n       \
+                      dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=client.ro";
+        assert_eq!(v(&[google], "client.ro"), SenderAuth::Pass);
+        // OpenDMARC and OpenDKIM as separate headers: the topmost trusted one is OpenDMARC's.
+        let opendmarc = "mx.example.test; dmarc=fail (p=reject dis=none) header.from=client.ro";
+        let opendkim = "mx.example.test; dkim=pass (2048-bit key) header.d=client.ro";
+        assert_eq!(v(&[opendmarc, opendkim], "client.ro"), SenderAuth::Fail);
+        assert_eq!(v(&["mx.example.test; dkim=pass reason=\"a; b\" header.d=client.ro"], "client.ro"), SenderAuth::Pass);
+        assert_eq!(v(&["", "garbage without structure"], "client.ro"), SenderAuth::None);
+    }
+}
