@@ -1,5 +1,5 @@
-//! The only module that imports mail-parser (with its parts `decode` and `files`): raw bytes
-//! in, our own `ParsedEmail` out.
+//! The only module that imports mail-parser (with its parts `body`, `decode` and `files`):
+//! raw bytes in, our own `ParsedEmail` out.
 
 use chrono::{DateTime, Utc};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
@@ -119,6 +119,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         Some(fixed) => MessageParser::default().parse(fixed.as_slice()).ok_or(ParseError::NotAMessage)?,
         None => first,
     };
+    body::sort_parts(&mut msg);
     decode::redecode_bodies(&mut msg, tld.as_deref());
     let from = author(&msg)?;
 
@@ -137,27 +138,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
     }
 
     let mut text = decode::body_text(&msg);
-    // Control characters (NUL and the other C0 controls but tab, line breaks, form feed and
-    // the ESC of ISO-2022 charsets; the C1 range) do not occur in text a person wrote
-    // (RFC 5322 §2.3, RFC 2045 §2.7). A body that is 5 % of them is binary garbage, whatever
-    // the parser made of it. Only the parts shown as the body count, and a single-part
-    // message that claims to be text (or nothing); attachments may hold anything (an
-    // encrypted S/MIME mail is one `smime.p7m`), and a stray bell in a pasted log is fine.
-    let body_parts = msg.text_body.iter().chain(&msg.html_body).filter_map(|i| msg.parts.get(*i as usize));
-    let root = msg.root_part();
-    let root_as_text = !root.is_multipart()
-        && root.attachment_name().is_none()
-        && root.content_type().is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
-    let garbage = body_parts.chain(std::iter::once(root).filter(|_| root_as_text)).any(|part| {
-        let text = String::from_utf8_lossy(part.contents());
-        let (mut controls, mut total) = (0usize, 0usize);
-        for c in text.chars() {
-            total += 1;
-            controls += usize::from(is_control(c));
-        }
-        controls >= 3 && controls * 20 >= total
-    });
-    if garbage {
+    if body::holds_binary(&msg) {
         return Err(ParseError::BinaryText);
     }
     let html = msg
@@ -267,10 +248,6 @@ fn bounce_report(msg: &Message<'_>, signals: &Signals) -> Option<BounceReport> {
     Some(BounceReport { returned_ids, failures })
 }
 
-fn is_control(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{e}'..='\u{1a}' | '\u{1c}'..='\u{1f}' | '\u{80}'..='\u{9f}')
-}
-
 fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
     let address = EmailAddress::parse(address).ok()?;
     let name = name.map(|n| n.trim().trim_matches('"').trim()).unwrap_or("");
@@ -298,6 +275,7 @@ fn mailboxes(list: Option<&Address<'_>>) -> Vec<Mailbox> {
         .unwrap_or_default()
 }
 
+mod body;
 mod decode;
 mod files;
 

@@ -146,6 +146,11 @@ fn default_name(index: usize, content_type: &str) -> String {
         "application/json" => "json",
         "audio/mpeg" => "mp3",
         "video/mp4" => "mp4",
+        "text/x-log" => "log",
+        "application/pgp-signature" => "asc",
+        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "p7s",
+        // Any other text (RFC 2046 §4.1.4: an unknown text subtype reads as plain text).
+        t if t.starts_with("text/") => "txt",
         _ => "bin",
     };
     format!("attachment-{}.{ext}", index + 1)
