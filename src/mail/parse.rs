@@ -1,9 +1,10 @@
-//! The only module that imports mail-parser (with its parts `body`, `decode` and `files`):
-//! raw bytes in, our own `ParsedEmail` out.
+//! The only module that imports mail-parser (with its parts `address`, `body`, `decode` and
+//! `files`): raw bytes in, our own `ParsedEmail` out.
 
 use chrono::{DateTime, Utc};
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
+use self::address::{author, mailboxes};
 use super::bounce::{self, BounceReport};
 use super::{charset, html_text};
 use crate::domain::email_address::EmailAddress;
@@ -248,33 +249,7 @@ fn bounce_report(msg: &Message<'_>, signals: &Signals) -> Option<BounceReport> {
     Some(BounceReport { returned_ids, failures })
 }
 
-fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
-    let address = EmailAddress::parse(address).ok()?;
-    let name = name.map(|n| n.trim().trim_matches('"').trim()).unwrap_or("");
-    let name = if name.eq_ignore_ascii_case(address.as_str()) { "" } else { name };
-    Some(Mailbox { address, name: name.to_string() })
-}
-
-/// Who wrote the mail: From; when From names no usable address (a group such as
-/// `undisclosed-recipients:;`, or a broken one), Sender, then a Reply-To. The envelope
-/// sender (Return-Path) does not stand in: a mail with no author in its headers is
-/// malformed, and quarantined where an agent can look at it.
-fn author(msg: &Message<'_>) -> Result<Mailbox, ParseError> {
-    let first = |list: Option<&Address<'_>>| list.and_then(|l| l.iter().find_map(|a| mailbox(a.name(), a.address()?)));
-    if let Some(found) = [msg.from(), msg.sender(), msg.reply_to()].into_iter().find_map(first) {
-        return Ok(found);
-    }
-    match msg.from().and_then(|l| l.first()).and_then(|a| a.address()) {
-        Some(raw) => Err(ParseError::BadSender(raw.to_string())),
-        None => Err(ParseError::NoSender),
-    }
-}
-
-fn mailboxes(list: Option<&Address<'_>>) -> Vec<Mailbox> {
-    list.map(|l| l.iter().filter_map(|a| mailbox(a.name(), a.address()?)).collect())
-        .unwrap_or_default()
-}
-
+mod address;
 mod body;
 mod decode;
 mod files;

@@ -247,6 +247,36 @@ fn signed_mail_keeps_its_text_its_files_and_its_signature() {
 }
 
 #[test]
+fn several_authors_in_from_give_the_sender_when_it_is_one_of_them() {
+    let author = |headers: &str| parse(format!("{headers}\r\nSubject: x\r\n\r\nbody\r\n").as_bytes()).map(|p| p.from);
+    let two = "From: Ion Popescu <ion@client.ro>, Ana Marin <ana@client.ro>";
+    assert_eq!(author(&format!("{two}\r\nSender: ana@client.ro")).unwrap().name, "Ana Marin");
+    assert_eq!(author(&format!("{two}\r\nSender: Secretariat <secretariat@client.ro>")).unwrap().address.as_str(), "ion@client.ro");
+    assert_eq!(author(two).unwrap().address.as_str(), "ion@client.ro");
+    assert_eq!(author("From: ion@client.ro; ana@client.ro\r\nSender: ana@client.ro").unwrap().address.as_str(), "ana@client.ro");
+    // One author: From, whoever the Sender is (a secretary sending for a manager).
+    assert_eq!(author("From: ion@client.ro\r\nSender: ana@client.ro").unwrap().address.as_str(), "ion@client.ro");
+}
+
+#[test]
+fn addresses_without_angle_brackets_are_read() {
+    let from = |value: &str| {
+        let p = parse(format!("From: {value}\r\nSubject: x\r\n\r\nbody\r\n").as_bytes()).unwrap_or_else(|e| panic!("{value}: {e}"));
+        (p.from.address.as_str().to_string(), p.from.name)
+    };
+    let ion = |name: &str| ("ion@client.ro".to_string(), name.to_string());
+    assert_eq!(from("ion@client.ro"), ion(""));
+    assert_eq!(from("ion@client.ro (Ion Popescu)"), ion("Ion Popescu"));
+    assert_eq!(from("ion@client.ro\r\n\t(Ion Popescu)"), ion("Ion Popescu"));
+    assert_eq!(from("Ion Popescu ion@client.ro"), ion("Ion Popescu"));
+    assert_eq!(from("\"Ion Popescu\" ion@client.ro"), ion("Ion Popescu"));
+    assert_eq!(from("Ion Popescu <mailto:ion@client.ro>"), ion("Ion Popescu"));
+    assert_eq!(from("Popescu, Ion <ion@client.ro>"), ion("Popescu, Ion"));
+    let to = parse(b"From: a@client.ro\r\nTo: Popescu, Ion <ion@client.ro>, ana@client.ro\r\n\r\nx\r\n").unwrap().to;
+    assert_eq!(to.iter().map(|m| (m.address.as_str(), m.name.as_str())).collect::<Vec<_>>(), [("ion@client.ro", "Popescu, Ion"), ("ana@client.ro", "")]);
+}
+
+#[test]
 fn plain_text_without_mime_version_and_files_without_text_are_read() {
     let raw = "From: formular@client.ro\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nComanda nu a ajuns la recepție.\r\n";
     assert_eq!(parse(raw.as_bytes()).unwrap().text, "Comanda nu a ajuns la recepție.");
