@@ -1,7 +1,9 @@
 //! Portal accounts: passwords (argon2id), one-time links, sign-in sessions.
 //!
 //! Hashing and verifying run on a blocking thread and never inside the writer's
-//! transaction: argon2 costs tens of milliseconds and the writer serves everyone.
+//! transaction: argon2 costs tens of milliseconds and the writer serves everyone. At most
+//! twice as many run at once as there are cores (each holds 19 MiB), so a flood of
+//! sign-ins waits in line instead of filling memory.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
@@ -35,8 +37,42 @@ fn decoy_hash() -> &'static str {
     })
 }
 
+/// Runs password work on a blocking thread, at most `permits` at once.
+pub struct HashGate {
+    permits: tokio::sync::Semaphore,
+}
+
+impl HashGate {
+    pub const fn new(permits: usize) -> Self {
+        HashGate { permits: tokio::sync::Semaphore::const_new(permits) }
+    }
+
+    /// Runs `f` once a permit is free; the permit is held until `f` returns, even when
+    /// the caller stops waiting.
+    pub async fn run<T: Send + 'static>(&'static self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+        let permit = self.permits.acquire().await.map_err(|e| ServiceError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))
+    }
+}
+
+/// The one gate of the process: twice the cores.
+fn hash_gate() -> &'static HashGate {
+    static GATE: std::sync::OnceLock<HashGate> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| HashGate::new(2 * std::thread::available_parallelism().map_or(1, |n| n.get())))
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(e.into()))
+    hash_gate().run(f).await
+}
+
+/// Hashes a password under the gate.
+pub async fn hash_gated(password: Password) -> Result<String, ServiceError> {
+    blocking(move || hash_password(&password)).await?.map_err(ServiceError::Internal)
 }
 
 /// What a one-time link is, as its page needs to know.
@@ -102,7 +138,7 @@ pub async fn set_password(
         Some(_) => return Err(SetPasswordError::Spent),
         None => return Err(ServiceError::NotFound("link".into()).into()),
     }
-    let hash = blocking(move || hash_password(&password)).await?.map_err(ServiceError::Internal)?;
+    let hash = hash_gated(password).await?;
     let (link_hash, session) = (links::hash_token(token), links::new_token());
     let session_hash = links::hash_token(&session);
     let expires = now + Duration::days(ctx.config.portal.session_days);
@@ -128,11 +164,11 @@ pub async fn set_password(
 /// An unknown address is checked against a decoy, so it takes as long as a wrong password.
 async fn password_owner<T: Send + 'static>(found: Option<(T, String)>, password: &str) -> Result<Option<T>, ServiceError> {
     let (who, hash) = match found {
-        Some((who, hash)) => (Some(who), hash),
-        None => (None, decoy_hash().to_string()),
+        Some((who, hash)) => (Some(who), Some(hash)),
+        None => (None, None),
     };
     let password = password.to_string();
-    let matches = blocking(move || verify_password(&hash, &password)).await?;
+    let matches = blocking(move || verify_password(hash.as_deref().unwrap_or_else(|| decoy_hash()), &password)).await?;
     Ok(who.filter(|_| matches))
 }
 
@@ -275,6 +311,28 @@ mod tests {
         assert!(!verify_password(&h, "Parola2025oK"));
         assert!(!verify_password("not a hash", "Parola2025ok"));
         assert!(!verify_password(decoy_hash(), "Parola2025ok"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_lets_only_so_many_hashes_run_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static GATE: HashGate = HashGate::new(3);
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static PEAK: AtomicUsize = AtomicUsize::new(0);
+        let tasks: Vec<_> = (0..24)
+            .map(|_| {
+                tokio::spawn(GATE.run(|| {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    PEAK.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(PEAK.load(Ordering::SeqCst), 3, "24 waited in line, 3 at a time");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub enum WebError {
     Unauthorized,
     /// A form without a valid CSRF token, or posted from another site.
     Forbidden,
+    /// A body over the route's limit (bytes).
+    PayloadTooLarge(usize),
     NotFound(String),
     /// Too many attempts; the client may try again after this many seconds.
     TooManyRequests(u64),
@@ -27,6 +29,9 @@ impl WebError {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "the form is missing a valid CSRF token".into()),
+            WebError::PayloadTooLarge(limit) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is over the limit of {} KiB", limit / 1024))
+            }
             WebError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
             WebError::TooManyRequests(secs) => {
                 (StatusCode::TOO_MANY_REQUESTS, format!("too many attempts; try again in {secs} seconds"))
@@ -70,11 +75,15 @@ impl From<ServiceError> for WebError {
     }
 }
 
-/// A malformed path segment, query string or JSON body is the client's mistake.
+/// A malformed path segment, query string or JSON body is the client's mistake; a body
+/// cut at the limit is too large.
 macro_rules! bad_request_from {
     ($($rejection:ty),*) => {$(
         impl From<$rejection> for WebError {
             fn from(r: $rejection) -> Self {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return WebError::PayloadTooLarge(super::body_limit::FORM_BYTES);
+                }
                 WebError::BadRequest(r.body_text())
             }
         }

@@ -1,6 +1,7 @@
 //! The web server: JSON API, health and metrics, and the customer-facing pages.
 
 pub mod api;
+pub mod body_limit;
 pub mod console;
 pub mod error;
 pub mod extract;
@@ -22,12 +23,14 @@ use axum::{Extension, Router};
 use crate::service::Ctx;
 
 pub fn router(ctx: Ctx) -> Router {
-    Router::new()
+    // Only the portal's uploads take more than a form's worth of body; it sets its own limits.
+    let capped = Router::new()
         .merge(health::routes())
         .nest("/api/v1", api::routes())
-        .nest("/portal", portal::routes(&ctx))
         .nest("/console", console::routes())
-        .route("/static/{name}", get(asset))
+        .route("/static/{name}", get(asset));
+    body_limit::cap(capped, body_limit::FORM_BYTES)
+        .nest("/portal", portal::routes(&ctx))
         .fallback(error::not_found)
         .layer(Extension(Arc::new(throttle::Throttle::default())))
         .with_state(ctx)

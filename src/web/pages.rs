@@ -123,6 +123,9 @@ pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: WebError) -> Response {
     let (status, title, text) = match &e {
         WebError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_title", say(tx, "not_found", &[])),
         WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden_title", say(tx, "forbidden", &[])),
+        WebError::PayloadTooLarge(limit) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "error_title", say(tx, "body_too_large", &[("kib", &(limit / 1024))]))
+        }
         WebError::BadRequest(m) | WebError::Conflict(m) => {
             let status = if matches!(e, WebError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
             (status, "error_title", m.clone())

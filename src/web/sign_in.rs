@@ -8,8 +8,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::extract::Visitor;
+use super::pages::{minutes, say};
 use super::throttle::{self, Throttle};
 use crate::service::{Ctx, ServiceError, accounts};
+use crate::templates::Texts;
 
 /// The sign-in page's query: where to go afterwards, and whether the visitor just left.
 #[derive(serde::Deserialize, Default)]
@@ -35,40 +37,44 @@ pub fn safe_next<'a>(next: &'a str, area: &str, home: &'a str) -> &'a str {
     if ours && !next.starts_with("//") && !next.contains('\\') { next } else { home }
 }
 
-/// One sign-in attempt under the throttle.
+/// One sign-in attempt under the throttle: counted as a failure of the account and of the
+/// client address before the password is checked, taken back when it was right.
 pub struct Attempt<'a> {
     limits: &'a Throttle,
     account: String,
     ip: String,
-    now: Instant,
 }
 
 impl<'a> Attempt<'a> {
     /// `scope` keeps the portal's and the console's counts apart.
     pub fn new(limits: &'a Throttle, scope: &str, email: &str, ip: IpAddr) -> Self {
-        Attempt {
-            limits,
-            account: format!("{scope}:account:{}", accounts::typed_address(email)),
-            ip: format!("{scope}:ip:{ip}"),
-            now: Instant::now(),
-        }
+        Attempt { limits, account: format!("{scope}:account:{}", accounts::typed_address(email)), ip: format!("{scope}:ip:{ip}") }
     }
 
-    /// How long the account or the address must wait before trying again, if at all.
-    pub fn wait(&self) -> Option<Duration> {
-        let by_account = self.limits.wait(&self.account, throttle::LOGIN_PER_ACCOUNT, self.now);
-        by_account.or(self.limits.wait(&self.ip, throttle::LOGIN_PER_IP, self.now))
+    /// Counts the try; refused with the wait while the account or the address must wait.
+    pub fn begin(&self) -> Result<(), Duration> {
+        let keys = [(self.account.as_str(), throttle::LOGIN_PER_ACCOUNT), (self.ip.as_str(), throttle::LOGIN_PER_IP)];
+        self.limits.begin(&keys, Instant::now())
     }
 
-    pub fn failed(&self) {
-        self.limits.record(&self.account, throttle::LOGIN_PER_ACCOUNT, self.now);
-        self.limits.record(&self.ip, throttle::LOGIN_PER_IP, self.now);
-    }
-
-    /// A good password clears the account's failures.
+    /// A good password clears the account's failures and takes back the address's try.
     pub fn succeeded(&self) {
         self.limits.clear(&self.account);
+        self.limits.forgive(&self.ip);
     }
+
+    /// The password could not be checked (an internal error): the try does not count.
+    pub fn abandoned(&self) {
+        self.limits.forgive(&self.account);
+        self.limits.forgive(&self.ip);
+    }
+}
+
+/// What a throttled sign-in page says: when to come back, in seconds or minutes.
+pub fn throttled_text(tx: &Texts, wait: Duration) -> String {
+    let secs = wait.as_secs().max(1);
+    let wait = if secs < 60 { say(tx, "wait_seconds", &[("n", &secs)]) } else { say(tx, "wait_minutes", &[("n", &minutes(secs))]) };
+    say(tx, "login_throttled", &[("wait", &wait)])
 }
 
 /// A throttled answer says when to come back.

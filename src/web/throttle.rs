@@ -1,6 +1,6 @@
-//! Rate limits for sign-in and password mail, per account and per client address:
-//! sliding windows kept in memory (a restart forgets them, which only helps a person
-//! locked out by mistake).
+//! Rate limits kept in memory (a restart forgets them, which only helps a person slowed
+//! down by mistake): wrong passwords slow the next tries of the account and of the client
+//! address with a growing delay; password mail is counted in sliding windows.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -13,16 +13,52 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Failed sign-ins of one account; of one address (which may be an office behind NAT).
-pub const LOGIN_PER_ACCOUNT: Limit = Limit { max: 5, window: Duration::from_secs(15 * 60) };
-pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(15 * 60) };
 /// Reset and new-link mails asked for one account; from one address.
 pub const MAIL_PER_ACCOUNT: Limit = Limit { max: 3, window: Duration::from_secs(60 * 60) };
 pub const MAIL_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(60 * 60) };
 
+/// A growing delay after wrong passwords: the first `free` failures cost nothing; from
+/// then on each try must wait `first`, doubled with every further failure up to `max`,
+/// after the last failure. Failures are forgotten `forget` after the last one.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub free: u32,
+    pub first: Duration,
+    pub max: Duration,
+    pub forget: Duration,
+}
+
+/// Wrong passwords for one account (from anywhere): 5 free, then 5 s, 10 s, 20 s … 15 min.
+pub const LOGIN_PER_ACCOUNT: Backoff =
+    Backoff { free: 5, first: Duration::from_secs(5), max: Duration::from_secs(15 * 60), forget: Duration::from_secs(60 * 60) };
+/// Wrong passwords from one address (which may be an office behind NAT): 30 free.
+pub const LOGIN_PER_IP: Backoff =
+    Backoff { free: 30, first: Duration::from_secs(5), max: Duration::from_secs(15 * 60), forget: Duration::from_secs(60 * 60) };
+
+impl Backoff {
+    /// The wait after `failures` failures, the last at `last`; `None` when a try may run now.
+    fn wait(&self, failures: u32, last: Instant, now: Instant) -> Option<Duration> {
+        let past_free = failures.checked_sub(self.free)?;
+        let delay = self.first.saturating_mul(1u32.checked_shl(past_free.min(31)).unwrap_or(u32::MAX)).min(self.max);
+        (last + delay).checked_duration_since(now).filter(|d| !d.is_zero())
+    }
+}
+
+/// Failed tries of one key.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    forget: Duration,
+}
+
+/// Keys are kept at most this many; past it, forgotten ones are swept.
+const MAX_KEYS: usize = 50_000;
+
 #[derive(Default)]
 pub struct Throttle {
     events: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Mutex<HashMap<String, Failures>>,
 }
 
 impl Throttle {
@@ -37,7 +73,7 @@ impl Throttle {
     /// Counts one event of `key`.
     pub fn record(&self, key: &str, limit: Limit, now: Instant) {
         let mut map = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 50_000 {
+        if map.len() > MAX_KEYS {
             // Bounded memory: forget keys whose windows have passed.
             map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < limit.window));
         }
@@ -49,9 +85,51 @@ impl Throttle {
         }
     }
 
+    /// A try under several backoffs at once: refused with the longest wait while any key
+    /// must still wait; otherwise counted as a failure of every key at once, before the
+    /// password is checked, so that a flood of concurrent tries cannot all pass together.
+    /// A try that turns out right is taken back with `forgive`.
+    pub fn begin(&self, keys: &[(&str, Backoff)], now: Instant) -> Result<(), Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > MAX_KEYS {
+            map.retain(|_, f| now.duration_since(f.last) < f.forget);
+        }
+        let mut longest = None;
+        for (key, backoff) in keys {
+            let f = map.get(*key).filter(|f| now.duration_since(f.last) < backoff.forget);
+            if let Some(wait) = f.and_then(|f| backoff.wait(f.count, f.last, now)) {
+                longest = longest.max(Some(wait));
+            }
+        }
+        if let Some(wait) = longest {
+            return Err(wait);
+        }
+        for (key, backoff) in keys {
+            let f = map.entry(key.to_string()).or_insert(Failures { count: 0, last: now, forget: backoff.forget });
+            if now.duration_since(f.last) >= backoff.forget {
+                f.count = 0;
+            }
+            f.count = f.count.saturating_add(1);
+            f.last = now;
+        }
+        Ok(())
+    }
+
+    /// Takes back one try counted by `begin` (the password was right, or it was never checked).
+    pub fn forgive(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = map.get_mut(key) {
+            f.count = f.count.saturating_sub(1);
+            if f.count == 0 {
+                map.remove(key);
+            }
+        }
+    }
+
     /// Forgets `key` (a successful sign-in clears the account's failures).
     pub fn clear(&self, key: &str) {
         self.events.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 }
 
@@ -80,5 +158,42 @@ mod tests {
         assert_eq!(t.wait("a", limit, start + Duration::from_secs(60)), None, "the oldest event left the window");
         t.clear("a");
         assert_eq!(t.wait("a", limit, start + Duration::from_secs(10)), None);
+    }
+
+    const B: Backoff = Backoff { free: 2, first: Duration::from_secs(5), max: Duration::from_secs(60), forget: Duration::from_secs(600) };
+
+    #[test]
+    fn wrong_passwords_make_the_next_try_wait_longer_and_longer() {
+        let t = Throttle::default();
+        let start = Instant::now();
+        let at = |n: u64| start + Duration::from_secs(n);
+        assert_eq!(t.begin(&[("a", B)], at(0)), Ok(()));
+        assert_eq!(t.begin(&[("a", B)], at(0)), Ok(()), "the free failures cost nothing");
+        assert_eq!(t.begin(&[("a", B)], at(1)), Err(Duration::from_secs(4)), "then 5 s after the last failure");
+        assert_eq!(t.begin(&[("b", B)], at(1)), Ok(()), "other keys are not affected");
+        assert_eq!(t.begin(&[("a", B)], at(5)), Ok(()), "the wait has passed: one more try");
+        assert_eq!(t.begin(&[("a", B)], at(14)), Err(Duration::from_secs(1)), "10 s after the third failure");
+        assert_eq!(t.begin(&[("a", B)], at(15)), Ok(()));
+        assert_eq!(t.begin(&[("a", B)], at(16)), Err(Duration::from_secs(19)), "then 20 s");
+        for n in 0..10 {
+            t.begin(&[("c", B)], at(n * 100)).unwrap();
+        }
+        assert_eq!(t.begin(&[("c", B)], at(900)), Err(Duration::from_secs(60)), "never more than the cap");
+        assert_eq!(t.begin(&[("c", B)], at(900 + 600)), Ok(()), "failures are forgotten after a quiet spell");
+        assert_eq!(t.begin(&[("c", B)], at(1501)), Ok(()), "counted from zero again");
+    }
+
+    #[test]
+    fn a_try_is_counted_before_the_check_and_a_right_one_is_taken_back() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        // Concurrent tries: the third is refused before any password was checked.
+        assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok());
+        assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok());
+        assert!(t.begin(&[("acct", B), ("ip", B)], now).is_err());
+        assert!(t.begin(&[("other", B), ("ip", B)], now).is_err(), "the address waits too");
+        t.forgive("ip");
+        t.clear("acct");
+        assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok(), "a right password took its try back");
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::error_page;
 use crate::service::{Ctx, accounts};
 use crate::web::extract::{AGENT_SESSION_COOKIE, Visitor};
-use crate::web::pages::{CsrfForm, PageForm, minutes, render, say};
+use crate::web::pages::{CsrfForm, PageForm, render, say};
 use crate::web::sign_in;
 use crate::web::throttle::Throttle;
 
@@ -43,8 +43,8 @@ pub async fn login(
     }
     let tx = ctx.templates.texts(v.lang);
     let attempt = sign_in::Attempt::new(&limits, "console", &f.email, v.ip);
-    if let Some(wait) = attempt.wait() {
-        let text = say(tx, "login_throttled", &[("minutes", &minutes(wait.as_secs()))]);
+    if let Err(wait) = attempt.begin() {
+        let text = sign_in::throttled_text(tx, wait);
         let r = form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
         return sign_in::retry_after(r, wait);
     }
@@ -54,10 +54,12 @@ pub async fn login(
             sign_in::signed_in(&ctx, &v, AGENT_SESSION_COOKIE, token, safe_next(&f.next))
         }
         Ok(None) => {
-            attempt.failed();
             form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(say(tx, "login_failed", &[])), None)
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => {
+            attempt.abandoned();
+            error_page(&ctx, &v, e.into())
+        }
     }
 }
 

@@ -62,8 +62,8 @@ pub async fn login(
     }
     let tx = ctx.templates.texts(v.lang);
     let attempt = sign_in::Attempt::new(&limits, "portal", &f.email, v.ip);
-    if let Some(wait) = attempt.wait() {
-        let text = say(tx, "login_throttled", &[("minutes", &super::minutes(wait.as_secs()))]);
+    if let Err(wait) = attempt.begin() {
+        let text = sign_in::throttled_text(tx, wait);
         let r = login_form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
         return sign_in::retry_after(r, wait);
     }
@@ -73,11 +73,13 @@ pub async fn login(
             sign_in::signed_in(&ctx, &v, SESSION_COOKIE, session.token, safe_next(&f.next))
         }
         Ok(None) => {
-            attempt.failed();
             let text = say(tx, "login_failed", &[]);
             login_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(text), None)
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => {
+            attempt.abandoned();
+            error_page(&ctx, &v, e.into())
+        }
     }
 }
 

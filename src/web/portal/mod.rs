@@ -12,17 +12,16 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::body_limit;
 use super::error::WebError;
 use super::extract::Visitor;
 use super::pages::{self, Area};
-pub(super) use super::pages::{PageForm, local_time, minutes, render, say};
+pub(super) use super::pages::{PageForm, local_time, render, say};
 use crate::service::Ctx;
 use crate::service::notify::PortalLink;
 
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
-    // Uploads may carry the configured number of files of the configured size, plus the form.
-    let upload_limit = ctx.config.portal.max_attachment_bytes().saturating_mul(ctx.config.portal.max_attachments) + (1 << 20);
-    let router = Router::new()
+    let forms = Router::new()
         .route("/", get(account::home))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
@@ -31,15 +30,19 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .nest("/reset", link_routes(PortalLink::Reset))
         .route("/preferences", get(account::preferences_page).post(account::preferences))
         .route("/requests", get(requests::list))
-        .route("/requests/new", get(requests::new_page).post(requests::create))
+        .route("/requests/new", get(requests::new_page))
         .route("/requests/{key}", get(requests::view))
         .route("/requests/{key}/comments", post(requests::comment))
-        .route("/requests/{key}/attachments", post(requests::attach))
         .route("/requests/{key}/attachments/{id}", get(requests::download))
         .route("/requests/{key}/notifications", post(requests::notifications))
-        .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::opt_out))
+        .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::opt_out));
+    // Uploads may carry the configured number of files of the configured size, plus the form.
+    let upload_limit = ctx.config.portal.max_attachment_bytes().saturating_mul(ctx.config.portal.max_attachments) + (1 << 20);
+    let files = Router::new()
+        .route("/requests/new", post(requests::create))
+        .route("/requests/{key}/attachments", post(requests::attach))
         .layer(DefaultBodyLimit::max(upload_limit));
-    pages::secured(router)
+    pages::secured(body_limit::cap(forms, body_limit::FORM_BYTES).merge(files))
 }
 
 /// The pages behind a one-time link of one kind; the handlers learn the kind from the
