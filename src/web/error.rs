@@ -13,6 +13,9 @@ pub enum WebError {
     Unauthorized,
     /// A form without a valid CSRF token, or posted from another site.
     Forbidden,
+    /// A signed-in browser's form that did not say which site it came from (no `Origin`,
+    /// no `Sec-Fetch-Site`).
+    UnknownOrigin,
     /// A body over the route's limit (bytes).
     PayloadTooLarge(usize),
     NotFound(String),
@@ -29,6 +32,9 @@ impl WebError {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "the form is missing a valid CSRF token".into()),
+            WebError::UnknownOrigin => {
+                (StatusCode::FORBIDDEN, "the browser did not say which site the form came from (no Origin header)".into())
+            }
             WebError::PayloadTooLarge(limit) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is over the limit of {} KiB", limit / 1024))
             }

@@ -1,14 +1,16 @@
 //! Request extractors: the agent behind an API bearer token, JSON bodies whose
-//! rejections are JSON errors, and the portal's visitor (session, language, CSRF).
+//! rejections are JSON errors, the client's address (through trusted proxies), and the
+//! pages' visitor (session, language, CSRF).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::HeaderValue;
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
+use super::client_ip::ClientIp;
 use super::error::WebError;
 use crate::db::{self, agents::Agent, customers::Customer};
 use crate::service::{Ctx, accounts, links};
@@ -16,18 +18,21 @@ use crate::service::{Ctx, accounts, links};
 /// The agent whose `Authorization: Bearer <token>` came with the request.
 pub struct ApiAgent(pub Agent);
 
+/// The token of `Authorization: Bearer <token>`, if one came.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 impl FromRequestParts<Ctx> for ApiAgent {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(WebError::Unauthorized)?;
+        let token = bearer(&parts.headers).ok_or(WebError::Unauthorized)?;
         let hash = links::hash_token(token);
         let agent = ctx.db.read(move |c| db::agents::find_by_token(c, &hash)).await?;
         agent.map(ApiAgent).ok_or(WebError::Unauthorized)
@@ -49,13 +54,16 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::Json), rejection(WebError))]
 pub struct JsonBody<T>(pub T);
 
-/// The browser behind a portal request: who is signed in, which language to speak, and
-/// the seed of its CSRF token.
+/// The browser behind a portal or console request: who is signed in, which language to
+/// speak, and what its CSRF token is bound to.
 ///
-/// CSRF: every form carries `csrf = HMAC(secret, "csrf:" + seed)`, where the seed is a
-/// random HttpOnly, SameSite cookie; a POST whose field does not match, or whose
-/// `Origin` is another site, is refused. A forged form cannot read the cookie, so it
-/// cannot compute the field.
+/// CSRF: every form carries `csrf = HMAC(secret, "csrf:" + seed + ":" + session)`, where
+/// the seed is a random HttpOnly, SameSite cookie and the session is the hash of the
+/// area's sign-in cookie (empty before sign-in); a POST whose field does not match is
+/// refused. A forged form can read neither cookie, so it cannot compute the field, and a
+/// token leaked from one session is worthless in the next. Besides, a form from another
+/// site (`Origin`, `Sec-Fetch-Site: cross-site`) is refused, and so is a signed-in
+/// browser's form that names no origin at all.
 pub struct Visitor {
     pub customer: Option<Customer>,
     /// The agent signed in to the console (a cookie of its own).
@@ -68,8 +76,34 @@ pub struct Visitor {
     new_seed: bool,
     remember_lang: bool,
     lang_chosen: bool,
-    foreign_origin: bool,
+    /// The hash of the sign-in session of this page's area, empty when signed out.
+    bound_to: String,
+    source: FormSource,
     secure: bool,
+}
+
+/// Where a request says it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormSource {
+    /// `Origin` is this site, or `Sec-Fetch-Site` says same-origin.
+    Ours,
+    /// Another site (or an opaque `null` origin).
+    Elsewhere,
+    /// Neither header came.
+    Unsaid,
+}
+
+/// What `Origin` and `Sec-Fetch-Site` say about the request.
+pub fn form_source(headers: &HeaderMap, base_url: &str) -> FormSource {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let ours = origin.to_str().is_ok_and(|o| same_origin(o, base_url, headers));
+        return if ours { FormSource::Ours } else { FormSource::Elsewhere };
+    }
+    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
+        Some(b"same-origin" | b"none") => FormSource::Ours,
+        Some(_) => FormSource::Elsewhere,
+        None => FormSource::Unsaid,
+    }
 }
 
 pub const SESSION_COOKIE: &str = "hd_session";
@@ -111,13 +145,16 @@ impl FromRequestParts<Ctx> for Visitor {
             Some(seed) => (seed, false),
             None => (links::new_token(), true),
         };
-        let origin = parts.headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
-        let foreign_origin = origin.is_some_and(|o| !same_origin(o, &ctx.config.web.base_url, &parts.headers));
-        let ip = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        // The token is bound to the sign-in of the area the page belongs to.
+        let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |u| u.0.path());
+        let area_session = if path.starts_with("/console") {
+            agent_session.as_deref().filter(|_| agent.is_some())
+        } else {
+            session.as_deref().filter(|_| customer.is_some())
+        };
+        let bound_to = area_session.map(links::hash_token).unwrap_or_default();
+        let source = form_source(&parts.headers, &ctx.config.web.base_url);
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, ctx).await.unwrap_or_else(|never| match never {});
         Ok(Visitor {
             customer,
             agent,
@@ -129,7 +166,8 @@ impl FromRequestParts<Ctx> for Visitor {
             new_seed,
             remember_lang: asked.is_some(),
             lang_chosen: chosen.is_some(),
-            foreign_origin,
+            bound_to,
+            source,
             secure: ctx.config.web.base_url.starts_with("https://"),
         })
     }
@@ -142,14 +180,19 @@ impl Visitor {
     }
 
     pub fn csrf_token(&self, ctx: &Ctx) -> String {
-        links::sign(&ctx.config.helpdesk.secret, &format!("csrf:{}", self.seed))
+        links::sign(&ctx.config.helpdesk.secret, &format!("csrf:{}:{}", self.seed, self.bound_to))
     }
 
-    /// Refuses a form that did not come from our own page in this browser.
+    /// Refuses a form that did not come from our own page in this browser and session.
     pub fn check_csrf(&self, ctx: &Ctx, token: &str) -> Result<(), WebError> {
+        match self.source {
+            FormSource::Elsewhere => return Err(WebError::Forbidden),
+            FormSource::Unsaid if !self.bound_to.is_empty() => return Err(WebError::UnknownOrigin),
+            _ => {}
+        }
         let expected = self.csrf_token(ctx);
         let matches: bool = !self.new_seed && token.len() == expected.len() && constant_time_eq(token.as_bytes(), expected.as_bytes());
-        if self.foreign_origin || !matches {
+        if !matches {
             return Err(WebError::Forbidden);
         }
         Ok(())
@@ -189,7 +232,7 @@ fn url_pairs(q: &str) -> Vec<(String, String)> {
 }
 
 /// Whether `origin` is this site: the configured base URL, or the host the request named.
-fn same_origin(origin: &str, base_url: &str, headers: &axum::http::HeaderMap) -> bool {
+fn same_origin(origin: &str, base_url: &str, headers: &HeaderMap) -> bool {
     let base = base_url.trim_end_matches('/');
     let base_origin = base.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
     if origin.eq_ignore_ascii_case(&base_origin) {
@@ -200,6 +243,6 @@ fn same_origin(origin: &str, base_url: &str, headers: &axum::http::HeaderMap) ->
     !host.is_empty() && bare.eq_ignore_ascii_case(host)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -1,12 +1,18 @@
-//! `/healthz` (the database answers) and `/metrics` (Prometheus text).
+//! `/healthz` (the database answers) and `/metrics` (Prometheus text: with
+//! `Authorization: Bearer <[web] metrics_token>` once that is set; while it is empty,
+//! only from the machine itself).
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use std::net::IpAddr;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::client_ip::ClientIp;
 use super::error::WebError;
+use super::extract::{bearer, constant_time_eq};
 use crate::db;
 use crate::service::Ctx;
 
@@ -19,7 +25,20 @@ async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
     Ok("ok\n")
 }
 
-async fn metrics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, WebError> {
+/// Whether this request may read `/metrics`.
+fn may_read_metrics(token: &str, headers: &HeaderMap, client: IpAddr) -> bool {
+    if token.is_empty() {
+        return client.is_loopback();
+    }
+    bearer(headers).is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
+}
+
+async fn metrics(State(ctx): State<Ctx>, ClientIp(client): ClientIp, headers: HeaderMap) -> Result<Response, WebError> {
+    if !may_read_metrics(&ctx.config.web.metrics_token, &headers, client) {
+        let mut r = WebError::Unauthorized.into_response();
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return Ok(r);
+    }
     let ((pending, failed), quarantined, breached) = ctx
         .db
         .read(|c| {
@@ -32,5 +51,24 @@ async fn metrics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, WebError> 
         ("helpdesk_quarantine_open", "Quarantined messages not yet replayed", quarantined),
         ("helpdesk_sla_open_breached", "Open tickets that missed an SLA goal", breached),
     ];
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render(&gauges)))
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render(&gauges)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_need_the_token_once_it_is_set_and_the_machine_itself_until_then() {
+        let (local, remote): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "203.0.113.9".parse().unwrap());
+        let mut with = HeaderMap::new();
+        with.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret"));
+        let mut wrong = HeaderMap::new();
+        wrong.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cre"));
+        assert!(may_read_metrics("", &HeaderMap::new(), local));
+        assert!(!may_read_metrics("", &HeaderMap::new(), remote));
+        assert!(may_read_metrics("s3cret", &with, remote));
+        assert!(!may_read_metrics("s3cret", &wrong, local));
+        assert!(!may_read_metrics("s3cret", &HeaderMap::new(), local), "once set, even the machine itself needs it");
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod body_limit;
+pub mod client_ip;
 pub mod console;
 pub mod error;
 pub mod extract;

@@ -5,6 +5,13 @@ use serde_json::json;
 
 use crate::helpers::{AGENT_PASSWORD, SMTP_PORT, TestApp, browser_walk, send_raw, unique, wait_mail, wait_until};
 
+/// An HTTP client that keeps cookies and names the page a form comes from, as a browser does.
+fn browser(base: &str) -> reqwest::Client {
+    let mut origin = reqwest::header::HeaderMap::new();
+    origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(origin).build().unwrap()
+}
+
 struct Agent {
     http: reqwest::Client,
     base: String,
@@ -12,8 +19,7 @@ struct Agent {
 
 impl Agent {
     async fn sign_in(app: &TestApp) -> Agent {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let a = Agent { http, base: app.base.clone() };
+        let a = Agent { http: browser(&app.base), base: app.base.clone() };
         let csrf = a.csrf("/console/login").await;
         let (s, to, _) = a.post("/console/login", &[("email", "agent@example.test"), ("password", AGENT_PASSWORD), ("csrf", &csrf)]).await;
         assert_eq!((s, to.as_str()), (303, "/console"));
@@ -185,8 +191,7 @@ async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages
     // A plain agent cannot add agents or partners.
     let hash = helpdesk::service::accounts::hash_password(&helpdesk::domain::password::Password::parse("plainpass12").unwrap()).unwrap();
     app.ctx.db.write(move |c| helpdesk::db::agents::upsert(c, "plain@example.test", "Plain", &hash, "agent", chrono::Utc::now())).await.unwrap();
-    let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let plain = Agent { http, base: app.base.clone() };
+    let plain = Agent { http: browser(&app.base), base: app.base.clone() };
     let csrf = plain.csrf("/console/login").await;
     plain.post("/console/login", &[("email", "plain@example.test"), ("password", "plainpass12"), ("csrf", &csrf)]).await;
     assert_eq!(plain.get("/console/agents").await.0, 403);

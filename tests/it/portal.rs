@@ -25,9 +25,13 @@ struct Browser {
 
 impl Browser {
     fn new(base: &str) -> Self {
+        // A browser names the page a form comes from.
+        let mut origin = reqwest::header::HeaderMap::new();
+        origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(origin)
             .build()
             .unwrap();
         Browser { http, base: base.to_string() }
