@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md's contract): serve, migrate, import, agent add/token, send-test.
+//! The command line (DESIGN.md's contract): serve, migrate, import, agent add/token/tokens/disable, send-test.
 
 use std::path::PathBuf;
 
@@ -46,7 +46,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
-    /// Create an agent (or reset their name and password); the password is read from stdin.
+    /// Create an agent (or reset their name and password, enabling a disabled one again);
+    /// the password is read from stdin. A new password or role ends the agent's sessions
+    /// and API tokens.
     Add {
         email: String,
         #[arg(long)]
@@ -54,7 +56,20 @@ pub enum AgentCommand {
         /// An admin also manages agents and partners in the console.
         #[arg(long)]
         admin: bool,
+        /// Leave an existing agent as they are (password, name, role); create only.
+        #[arg(long)]
+        if_missing: bool,
     },
     /// Print a new API token for the agent.
-    Token { email: String },
+    Token {
+        email: String,
+        /// The token stops working after this many days (default: never).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// List the agent's API tokens: when made, when they expire, when last used.
+    Tokens { email: String },
+    /// Disable the agent: their console sessions and API tokens end at once, and they
+    /// cannot sign in (`agent add` enables them again, with a new password).
+    Disable { email: String },
 }

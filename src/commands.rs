@@ -1,4 +1,4 @@
-//! The one-shot commands behind the CLI: import, agent add/token, send-test.
+//! The one-shot commands behind the CLI: import, agent add/token/tokens/disable, send-test.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -13,7 +13,7 @@ use crate::db::{self, Db};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::mail::{compose, transport};
-use crate::service::{Ctx, ServiceError, links, receive_email};
+use crate::service::{Ctx, ServiceError, accounts, links, receive_email};
 
 /// Splits an mbox file into messages (lines starting with `From ` separate them;
 /// `>From ` quoting is undone).
@@ -115,40 +115,102 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     Ok(())
 }
 
-pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool) -> anyhow::Result<()> {
+/// `helpdesk agent add`: a new password or role ends the agent's sessions and API tokens;
+/// `if_missing` leaves an existing agent untouched (and reads no password).
+pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool, if_missing: bool) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email)?;
+    let db = Db::connect(&config.database.url)?;
+    db.migrate().await?;
+    if if_missing {
+        let address = email.to_string();
+        let existing = db.read(move |c| db::agents::name_of(c, &address)).await?;
+        if existing.is_some() {
+            db.close().await;
+            println!("agent {email} exists; left as it is");
+            return Ok(());
+        }
+    }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = crate::service::accounts::hash_password(&password)?;
-    let db = Db::connect(&config.database.url)?;
-    db.migrate().await?;
+    let role = if admin { "admin" } else { "agent" };
+    let address = email.to_string();
+    let old = db.read(move |c| db::agents::credentials(c, &address)).await?;
+    let (hash, changed) = accounts::hash_for(old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())), &password, role)?;
     let name = name.trim().to_string();
     let agent = db
-        .write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, if admin { "admin" } else { "agent" }, Utc::now()))
+        .write(move |c| {
+            let agent = db::agents::upsert(c, email.as_str(), &name, &hash, role, Utc::now())?;
+            if changed {
+                db::agents::end_access(c, agent.id, None, None)?;
+            }
+            Ok::<_, rusqlite::Error>(agent)
+        })
         .await?;
     db.close().await;
-    println!("agent {} ({}, {}) saved", agent.email, agent.name, agent.role);
+    let ended = if changed { "; their sessions and API tokens ended" } else { "" };
+    println!("agent {} ({}, {}) saved{ended}", agent.email, agent.name, agent.role);
     Ok(())
 }
 
-pub async fn agent_token(config: &Config, email: &str) -> anyhow::Result<()> {
+/// `helpdesk agent token`: a new API token, for good or for `days` days.
+pub async fn agent_token(config: &Config, email: &str, days: Option<u32>) -> anyhow::Result<()> {
     let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
     let token = links::new_token();
     let (address, hash) = (email.trim().to_string(), links::hash_token(&token));
+    let now = Utc::now();
+    let expires = days.map(|d| now + chrono::Duration::days(i64::from(d)));
     let found = db
         .write(move |c| {
             let Some(agent) = db::agents::find_by_email(c, &address)? else { return Ok::<_, anyhow::Error>(false) };
-            db::agents::insert_token(c, agent.id, &hash, Utc::now())?;
+            db::agents::insert_token_until(c, agent.id, &hash, expires, now)?;
             Ok(true)
         })
         .await?;
     db.close().await;
     if !found {
-        bail!("no agent {email:?}; create one with `helpdesk agent add`");
+        bail!("no agent {email:?} (or the agent is disabled); create one, or enable them again, with `helpdesk agent add`");
     }
     println!("{token}");
+    Ok(())
+}
+
+/// `helpdesk agent tokens`: one line per token (never the token itself).
+pub async fn agent_tokens(config: &Config, email: &str) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database.url)?;
+    db.migrate().await?;
+    let address = EmailAddress::parse(email)?.to_string();
+    let found = db
+        .read(move |c| {
+            let Some(agent) = db::agents::roster(c)?.into_iter().find(|a| a.email.eq_ignore_ascii_case(&address)) else {
+                return Ok::<_, rusqlite::Error>(None);
+            };
+            Ok(Some(agent))
+        })
+        .await?;
+    db.close().await;
+    let Some(agent) = found else { bail!("no agent {email:?}") };
+    if let Some(at) = &agent.disabled_at {
+        println!("# {} was disabled at {at}", agent.email);
+    }
+    println!("id\tcreated\texpires\tlast used");
+    for t in agent.tokens {
+        let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        println!("{}\t{}\t{}\t{}", t.id, t.created_at, or_dash(t.expires_at), or_dash(t.last_used_at));
+    }
+    Ok(())
+}
+
+/// `helpdesk agent disable`: the agent's sessions and API tokens end at once.
+pub async fn agent_disable(config: &Config, email: &str) -> anyhow::Result<()> {
+    let address = EmailAddress::parse(email)?;
+    let db = Db::connect(&config.database.url)?;
+    db.migrate().await?;
+    let agent = db.write(move |c| db::agents::disable(c, address.as_str(), Utc::now())).await?;
+    db.close().await;
+    let Some(agent) = agent else { bail!("no agent {email:?}") };
+    println!("agent {} ({}) disabled; their sessions and API tokens ended", agent.email, agent.name);
     Ok(())
 }
 

@@ -28,10 +28,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { paths, quarantined } => commands::import(config, &paths, quarantined).await,
-        Command::Agent { command: AgentCommand::Add { email, name, admin } } => {
-            commands::agent_add(&config, &email, &name, admin).await
+        Command::Agent { command: AgentCommand::Add { email, name, admin, if_missing } } => {
+            commands::agent_add(&config, &email, &name, admin, if_missing).await
         }
-        Command::Agent { command: AgentCommand::Token { email } } => commands::agent_token(&config, &email).await,
+        Command::Agent { command: AgentCommand::Token { email, days } } => commands::agent_token(&config, &email, days).await,
+        Command::Agent { command: AgentCommand::Tokens { email } } => commands::agent_tokens(&config, &email).await,
+        Command::Agent { command: AgentCommand::Disable { email } } => commands::agent_disable(&config, &email).await,
         Command::SendTest { from, subject, body } => commands::send_test(&config, &from, &subject, &body).await,
     }
 }

@@ -1,7 +1,9 @@
-//! Agents and their API tokens.
+//! Agents and their API tokens. A disabled agent stays in the table (their replies keep
+//! their name) but is found by no sign-in, token or address lookup.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
 
 use super::{Conn, ts};
 
@@ -17,52 +19,152 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
     Ok(Agent { id: r.get("id")?, email: r.get("email")?, name: r.get("name")?, role: r.get("role")? })
 }
 
-/// Creates the agent, or updates name and password of an existing one.
-/// `role` is `agent` or `admin`.
+/// Creates the agent, or updates name, password and role of an existing one (which
+/// enables a disabled one again). `role` is `agent` or `admin`.
 pub fn upsert(conn: &Conn, email: &str, name: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> rusqlite::Result<Agent> {
     conn.prepare_cached(
         "INSERT INTO agents (email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role
+         ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role,
+             disabled_at = NULL
          RETURNING id, email, name, role",
     )?
     .query_row(params![email, name, password_hash, role, ts(now)], from_row)
 }
 
+/// The enabled agent with this address.
 pub fn find_by_email(conn: &Conn, email: &str) -> rusqlite::Result<Option<Agent>> {
-    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE email = ?")?
+    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE email = ? AND disabled_at IS NULL")?
         .query_row([email], from_row)
         .optional()
 }
 
+/// The name of the agent with this address, disabled or not (for their past replies).
+pub fn name_of(conn: &Conn, email: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT name FROM agents WHERE email = ?")?.query_row([email], |r| r.get(0)).optional()
+}
+
 pub fn insert_token(conn: &Conn, agent_id: i64, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO api_tokens (agent_id, token_hash, created_at) VALUES (?, ?, ?)")?
-        .execute(params![agent_id, token_hash, ts(now)])?;
+    insert_token_until(conn, agent_id, token_hash, None, now)
+}
+
+/// A token that stops working at `expires_at` (never, when `None`).
+pub fn insert_token_until(
+    conn: &Conn,
+    agent_id: i64,
+    token_hash: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO api_tokens (agent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)")?
+        .execute(params![agent_id, token_hash, ts(now), expires_at.map(ts)])?;
     Ok(())
 }
 
-pub fn find_by_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Option<Agent>> {
+/// The enabled agent behind a token that has not expired, with the token's row.
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    pub agent: Agent,
+    pub token_id: i64,
+    pub last_used_at: Option<String>,
+}
+
+pub fn find_by_token(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<TokenHolder>> {
     conn.prepare_cached(
-        "SELECT a.id, a.email, a.name, a.role FROM api_tokens t JOIN agents a ON a.id = t.agent_id
-         WHERE t.token_hash = ?",
+        "SELECT a.id, a.email, a.name, a.role, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+         WHERE t.token_hash = ? AND a.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)",
     )?
-    .query_row([token_hash], from_row)
+    .query_row(params![token_hash, ts(now)], |r| {
+        Ok(TokenHolder { agent: from_row(r)?, token_id: r.get("token_id")?, last_used_at: r.get("last_used_at")? })
+    })
     .optional()
+}
+
+/// Notes that a token was used now.
+pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")?.execute(params![ts(now), token_id])?;
+    Ok(())
+}
+
+/// An API token as it is listed: never the token itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// The agent's tokens, oldest first.
+pub fn tokens(conn: &Conn, agent_id: i64) -> rusqlite::Result<Vec<TokenInfo>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, created_at, expires_at, last_used_at FROM api_tokens WHERE agent_id = ? ORDER BY id")?;
+    let rows = stmt.query_map([agent_id], |r| {
+        Ok(TokenInfo { id: r.get(0)?, created_at: r.get(1)?, expires_at: r.get(2)?, last_used_at: r.get(3)? })
+    })?;
+    rows.collect()
 }
 
 pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Agent> {
     conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?.query_row([id], from_row)
 }
 
-/// The agent with this address and their password hash.
+/// The enabled agent with this address and their password hash.
 pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Agent, String)>> {
-    conn.prepare_cached("SELECT id, email, name, role, password_hash FROM agents WHERE email = ?")?
+    conn.prepare_cached("SELECT id, email, name, role, password_hash FROM agents WHERE email = ? AND disabled_at IS NULL")?
         .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
         .optional()
 }
 
-/// Every agent, by name.
+/// Every enabled agent, by name.
 pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
-    let mut stmt = conn.prepare_cached("SELECT id, email, name, role FROM agents ORDER BY name, email")?;
+    let mut stmt = conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE disabled_at IS NULL ORDER BY name, email")?;
     let rows = stmt.query_map([], from_row)?;
     rows.collect()
+}
+
+/// An agent as admins see them listed: disabled ones too, with their tokens.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub disabled_at: Option<String>,
+    pub tokens: Vec<TokenInfo>,
+}
+
+/// Every agent, enabled ones first, by name.
+pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, email, name, role, disabled_at FROM agents ORDER BY disabled_at IS NOT NULL, name, email",
+    )?;
+    let agents: Vec<(i64, Listed)> = stmt
+        .query_map([], |r| {
+            let listed = Listed { email: r.get(1)?, name: r.get(2)?, role: r.get(3)?, disabled_at: r.get(4)?, tokens: vec![] };
+            Ok((r.get(0)?, listed))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    agents.into_iter().map(|(id, listed)| Ok(Listed { tokens: tokens(conn, id)?, ..listed })).collect()
+}
+
+/// Ends the agent's console sessions and API tokens, except the session and the token
+/// whose hashes are named (the ones a change came through).
+pub fn end_access(conn: &Conn, agent_id: i64, keep_session: Option<&str>, keep_token: Option<&str>) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE agent_id = ? AND token_hash IS NOT ?")?.execute(params![agent_id, keep_session])?;
+    conn.prepare_cached("DELETE FROM api_tokens WHERE agent_id = ? AND token_hash IS NOT ?")?.execute(params![agent_id, keep_token])?;
+    Ok(())
+}
+
+/// Disables the agent with this address and ends their sessions and tokens at once; an
+/// agent disabled before keeps the first date. `None` when there is no such agent.
+pub fn disable(conn: &Conn, email: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<Agent>> {
+    let agent = conn
+        .prepare_cached(
+            "UPDATE agents SET disabled_at = COALESCE(disabled_at, ?) WHERE email = ? RETURNING id, email, name, role",
+        )?
+        .query_row(params![ts(now), email], from_row)
+        .optional()?;
+    if let Some(a) = &agent {
+        end_access(conn, a.id, None, None)?;
+    }
+    Ok(agent)
 }

@@ -29,9 +29,12 @@ pub fn insert_for_agent(
     Ok(())
 }
 
-/// The agent a live session belongs to.
+/// The agent a live session belongs to, while the agent is enabled.
 pub fn agent_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT agent_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND agent_id IS NOT NULL")?
+    conn.prepare_cached(
+        "SELECT s.agent_id FROM sessions s JOIN agents a ON a.id = s.agent_id
+         WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
+    )?
         .query_row(params![token_hash, ts(now)], |r| r.get(0))
         .optional()
 }

@@ -1,4 +1,5 @@
-//! Portal accounts: passwords (argon2id), one-time links, sign-in sessions.
+//! Portal accounts: passwords (argon2id), one-time links, sign-in sessions; agents saved
+//! and disabled by admins.
 //!
 //! Hashing and verifying run on a blocking thread and never inside the writer's
 //! transaction: argon2 costs tens of milliseconds and the writer serves everyone. At most
@@ -7,6 +8,10 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
+
+mod agents;
+
+pub use agents::{Keep, NewAgent, disable_agent, hash_for, save_agent};
 
 use super::notify::{self, PortalLink};
 use super::{Ctx, ServiceError, links};

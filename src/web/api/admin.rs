@@ -2,16 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db;
 use crate::domain::email_address::EmailAddress;
-use crate::service::Ctx;
+use crate::service::{Ctx, accounts};
 use crate::web::error::WebError;
-use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
+use crate::web::extract::{ApiAgent, ApiPath, JsonBody, bearer};
 
 pub async fn partners(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
     Ok(Json(json!({ "partners": ctx.db.read(db::partners::all).await? })))
@@ -43,10 +43,10 @@ pub async fn partner_delete(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, A
     if ctx.db.write(move |c| db::partners::delete(c, id)).await? { Ok(StatusCode::NO_CONTENT) } else { Err(WebError::NotFound(format!("partner {id}"))) }
 }
 
+/// Every agent, disabled ones too, with their API tokens (when made, when they expire,
+/// when last used; never the token).
 pub async fn agents(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
-    let agents = ctx.db.read(db::agents::all).await?;
-    let agents: Vec<Value> = agents.iter().map(|a| json!({ "email": a.email, "name": a.name, "role": a.role })).collect();
-    Ok(Json(json!({ "agents": agents })))
+    Ok(Json(json!({ "agents": ctx.db.read(db::agents::roster).await? })))
 }
 
 #[derive(Deserialize)]
@@ -58,8 +58,15 @@ pub struct AgentBody {
     role: String,
 }
 
-/// Adds an agent, or resets an agent's name, password and role (admins).
-pub async fn agent_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBody(b): JsonBody<AgentBody>) -> Result<(StatusCode, Json<Value>), WebError> {
+/// Adds an agent, or resets an agent's name, password and role (admins). A new password
+/// or role ends the agent's sessions and tokens (an admin changing themselves keeps the
+/// token of this call).
+pub async fn agent_add(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<AgentBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
     require_admin(&agent)?;
     let email = EmailAddress::parse(b.email.trim()).map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
     let name = b.name.trim().to_string();
@@ -72,12 +79,16 @@ pub async fn agent_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBo
         "admin" => "admin",
         other => return Err(WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))),
     };
-    let hash = tokio::task::spawn_blocking(move || crate::service::accounts::hash_password(&password))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))??;
-    let now = ctx.now();
-    let saved = ctx.db.write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, role, now)).await?;
+    let keep = accounts::Keep { session: None, token: bearer(&headers).map(str::to_string) };
+    let saved = accounts::save_agent(&ctx, accounts::NewAgent { email, name, password, role }, keep, ctx.now()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "email": saved.email, "name": saved.name, "role": saved.role }))))
+}
+
+/// Disables an agent (admins): their sessions and tokens end at once, they cannot sign in.
+pub async fn agent_disable(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiPath(email): ApiPath<String>) -> Result<Json<Value>, WebError> {
+    require_admin(&agent)?;
+    let disabled = accounts::disable_agent(&ctx, &email, Some(&agent), ctx.now()).await?;
+    Ok(Json(json!({ "email": disabled.email, "name": disabled.name, "role": disabled.role, "disabled": true })))
 }
 
 /// The SLA goals and calendar in force (set in helpdesk.toml).

@@ -27,6 +27,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/partners", get(admin::partners).post(admin::partner_add))
         .route("/partners/{id}", axum::routing::delete(admin::partner_delete))
         .route("/agents", get(admin::agents).post(admin::agent_add))
+        .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", get(admin::sla_settings).put(admin::sla_replace))
         .route("/openapi.json", get(admin::openapi))
         .route("/quarantine", get(quarantine::list))

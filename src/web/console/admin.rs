@@ -15,7 +15,7 @@ use crate::service::agent_actions::{self, Intake};
 use crate::service::{Ctx, ServiceError, accounts, receive_email, sla_settings};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
-use crate::web::pages::{CsrfForm, PageForm, local_time, render, say};
+use crate::web::pages::{CsrfForm, PageForm, local_time, render, say, url_encode};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -149,10 +149,23 @@ pub async fn agents_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<Fin
 }
 
 async fn agents_list(ctx: &Ctx, v: &Visitor, status: StatusCode, flash: Option<String>, error: Option<String>) -> Response {
-    match ctx.db.read(db::agents::all).await {
+    match ctx.db.read(db::agents::roster).await {
         Ok(agents) => {
-            let agents: Vec<_> = agents.iter().map(|a| json!({ "email": a.email, "name": a.name, "role": a.role })).collect();
             let sla = ctx.sla();
+            let tz = sla.config.calendar.time_zone.clone();
+            let when = |t: &Option<String>| t.as_deref().map(|t| local_time(t, &tz, v.lang));
+            let agents: Vec<_> = agents
+                .iter()
+                .map(|a| {
+                    let last_used = a.tokens.iter().filter_map(|t| t.last_used_at.clone()).max();
+                    json!({
+                        "email": a.email, "name": a.name, "role": a.role, "disabled": when(&a.disabled_at),
+                        "disable_path": format!("/console/agents/{}/disable", url_encode(&a.email)),
+                        "tokens": a.tokens.len(), "last_used": when(&last_used),
+                        "expires": when(&a.tokens.iter().filter_map(|t| t.expires_at.clone()).max()),
+                    })
+                })
+                .collect();
             let c = &sla.config.calendar;
             let days = [&c.mon, &c.tue, &c.wed, &c.thu, &c.fri, &c.sat, &c.sun];
             let weekdays: Vec<_> = crate::domain::business_hours::WEEKDAYS
@@ -197,14 +210,27 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
         Err(e) => return refuse(e.to_string()).await,
     };
     let role = if f.role == "admin" { "admin" } else { "agent" };
-    let hash = match tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await {
-        Ok(Ok(hash)) => hash,
-        Ok(Err(e)) => return error_page(&ctx, &v, e.into()),
-        Err(e) => return error_page(&ctx, &v, anyhow::Error::from(e).into()),
-    };
-    let (name, now) = (f.name.trim().to_string(), ctx.now());
-    match ctx.db.write(move |c| db::agents::upsert(c, email.as_str(), &name, &hash, role, now)).await {
+    // An admin changing their own password stays signed in here; their other sessions end.
+    let keep = accounts::Keep { session: v.agent_session.clone(), token: None };
+    let agent = accounts::NewAgent { email, name: f.name.trim().to_string(), password, role };
+    match accounts::save_agent(&ctx, agent, keep, ctx.now()).await {
         Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+/// Disables an agent (admins): their sessions and API tokens end at once.
+pub async fn agent_disable(State(ctx): State<Ctx>, v: Visitor, Path(email): Path<String>, PageForm(f): PageForm<CsrfForm>) -> Response {
+    let by = match admin(&ctx, &v, "/console/agents") {
+        Ok(agent) => agent,
+        Err(refusal) => return refusal,
+    };
+    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
+        return error_page(&ctx, &v, e);
+    }
+    match accounts::disable_agent(&ctx, &email, Some(by), ctx.now()).await {
+        Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
+        Err(ServiceError::Invalid(m)) => agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }

@@ -33,6 +33,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/partners", get(admin::partners_page).post(admin::partner_add))
         .route("/partners/{id}/delete", post(admin::partner_delete))
         .route("/agents", get(admin::agents_page).post(admin::agent_add))
+        .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", post(admin::sla_save))
         .route("/quarantine", get(admin::quarantine_page))
         .route("/quarantine/{id}/raw", get(admin::quarantine_raw))

@@ -133,7 +133,7 @@ async fn request_page(ctx: &Ctx, v: &Visitor, customer: &Customer, id: i64, stat
             let mut agents = HashMap::new();
             for m in messages.iter().filter(|m| m.kind == "agent") {
                 if !agents.contains_key(&m.author) {
-                    let name = db::agents::find_by_email(conn, &m.author)?.map(|a| a.name).unwrap_or_default();
+                    let name = db::agents::name_of(conn, &m.author)?.unwrap_or_default();
                     agents.insert(m.author.clone(), name);
                 }
             }
