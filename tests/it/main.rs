@@ -13,3 +13,4 @@ mod restart;
 mod sla;
 mod threading;
 mod tls;
+mod web_edge;
