@@ -49,6 +49,12 @@ impl Application {
         } else {
             tasks.spawn(imap_poller::run(ctx.clone(), shutdown.clone()));
         }
+        if ctx.config.mail_trust.authserv_ids.is_empty() {
+            tracing::warn!(
+                "[mail_trust] authserv_ids is empty: no sender is verified, so mail gives no one an agent's powers \
+                 (notes by the ticket key, forwards for a customer, answers to alerts); see docs/sender-authentication.md"
+            );
+        }
         tasks.spawn(outbox_worker::run(ctx.clone(), shutdown.clone()));
         tasks.spawn(sla_sweep::run(ctx.clone(), shutdown.clone()));
         let app = web::router(ctx.clone());

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Conn, ts};
+use crate::domain::sender_auth::SenderAuth;
 
 pub struct NewMessage<'a> {
     pub ticket_id: i64,
@@ -21,17 +22,18 @@ pub struct NewMessage<'a> {
     pub html: Option<&'a str>,
     pub message_id: Option<&'a str>,
     pub raw_email_id: Option<i64>,
+    pub sender_auth: Option<SenderAuth>,
 }
 
 pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
-             full_text, html, message_id, raw_email_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             full_text, html, message_id, raw_email_id, sender_auth, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         m.ticket_id, m.kind, m.author, m.internal, m.subject, m.body, m.quoted, m.signature, m.full_text, m.html,
-        m.message_id, m.raw_email_id, ts(now)
+        m.message_id, m.raw_email_id, m.sender_auth.map(SenderAuth::as_str), ts(now)
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -85,6 +87,8 @@ pub struct MessageView {
     #[serde(skip)]
     pub html: Option<String>,
     pub message_id: Option<String>,
+    /// For mail: what our receiving servers said of its sender (`pass`, `none`, `fail`).
+    pub sender_auth: Option<SenderAuth>,
     pub created_at: String,
     pub attachments: Vec<AttachmentView>,
 }
@@ -109,7 +113,7 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at, html
+        "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at, html, sender_auth
          FROM messages WHERE ticket_id = ? ORDER BY id",
     )?;
     let rows = stmt.query_map([ticket_id], |r| {
@@ -129,6 +133,7 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
             message_id: r.get(9)?,
             created_at: r.get(10)?,
             html: r.get(11)?,
+            sender_auth: r.get::<_, Option<String>>(12)?.as_deref().and_then(SenderAuth::parse),
             attachments: mine,
         })
     })?;

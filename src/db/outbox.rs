@@ -45,8 +45,9 @@ pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> ru
         .query_row(params![recipient, ts(since)], |r| r.get(0))
 }
 
-/// The newest of our mails among these Message-IDs: its ticket and whom it was sent to.
-pub fn find_ours(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
+/// The newest of our mails among these Message-IDs that went to `recipient`: its ticket
+/// and the role it was sent in. A Message-ID of a mail sent to someone else names nothing.
+pub fn find_sent_to(conn: &Conn, message_ids: &[String], recipient: &str) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
@@ -54,10 +55,10 @@ pub fn find_ours(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option
     let found: Option<(i64, Option<String>)> = conn
         .prepare_cached(
             "SELECT ticket_id, recipient_role FROM outbox
-             WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
+             WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL AND recipient = ?
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row([json], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![json, recipient], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(found.map(|(id, role)| (id, role.as_deref().and_then(Role::parse))))
 }

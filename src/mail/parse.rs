@@ -54,6 +54,8 @@ pub struct ParsedEmail {
     pub bounce: Option<BounceReport>,
     /// The first mail attached whole (`message/rfc822`) that names its author.
     pub attached_mail: Option<AttachedMail>,
+    /// The `Authentication-Results` header values, topmost (the last server's) first.
+    pub authentication_results: Vec<String>,
 }
 
 impl ParsedEmail {
@@ -207,6 +209,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         signals,
         bounce,
         attached_mail,
+        authentication_results: msg.header_values("Authentication-Results").filter_map(|v| v.as_text()).map(str::to_string).collect(),
     })
 }
 

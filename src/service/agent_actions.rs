@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::lifecycle;
 use super::notify::Extras;
-use super::tickets::{self, Body, NewTicket};
+use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
@@ -94,13 +94,16 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
         db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }
     if let Some((kind, text)) = note {
-        tickets::store_message(conn, id, kind, &agent.email, "", &Body::typed(&text), None, None, &[], now)?;
+        let body = Body::typed(&text);
+        tickets::store_message(conn, id, &Entry { kind, ..Entry::note(&agent.email, &body) }, now)?;
     }
     Ok(updated)
 }
 
-/// Closes `dup` into `into_key`: its participants join the other ticket, both get a note,
-/// and the duplicate remembers where it went.
+/// Closes `dup` into `into_key`: its requester joins the other ticket as CC and its
+/// partners as partners (its CC'd people stay where they were asked in), both get a note,
+/// and the duplicate remembers where it went. Requesters that differ are pointed out in
+/// the note, so that the agent sees who now reads the other conversation.
 fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
     let into = ctx.parse_key(into_key.trim()).ok_or_else(|| ServiceError::Invalid(format!("{into_key:?} is not a ticket key")))?;
     if into == dup.id {
@@ -112,14 +115,33 @@ fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str,
     }
     let (dup_key, into_key) = (ctx.key(dup.id).to_string(), ctx.key(into).to_string());
     let (mut closed, _) = lifecycle::apply(conn, ctx, dup, Event::Close, &agent.email, &Extras::default(), Cause::Person, now)?;
-    for (address, _) in db::tickets::participants(conn, dup.id)? {
-        db::tickets::add_participant(conn, into, &address, Role::Cc)?;
+    let mut other_requester = None;
+    for (address, role) in db::tickets::participants(conn, dup.id)? {
+        let role = Role::parse(&role);
+        let joins_as = match role {
+            Some(Role::Requester) => Role::Cc,
+            Some(Role::Partner) => Role::Partner,
+            _ => continue,
+        };
+        if role == Some(Role::Requester) && db::tickets::role_of(conn, into, &address)? != Some(Role::Requester) {
+            other_requester = Some(address.clone());
+        }
+        db::tickets::add_participant(conn, into, &address, joins_as)?;
     }
     db::tickets::set_merged_into(conn, dup.id, into)?;
     closed.merged_into_id = Some(into);
-    let note = |text: String| Body::typed(&text);
-    tickets::store_message(conn, dup.id, "note", &agent.email, "", &note(format!("Merged into {into_key}.")), None, None, &[], now)?;
-    tickets::store_message(conn, into, "note", &agent.email, "", &note(format!("{dup_key} was merged into this ticket.")), None, None, &[], now)?;
+    let note = |ticket: i64, text: String| tickets::store_message(conn, ticket, &Entry::note(&agent.email, &Body::typed(&text)), now);
+    note(dup.id, format!("Merged into {into_key}."))?;
+    note(
+        into,
+        match other_requester {
+            Some(other) => format!(
+                "{dup_key} was merged into this ticket. Warning: its requester {other} is not this ticket's requester; \
+                 they were added here as CC and now receive its public replies."
+            ),
+            None => format!("{dup_key} was merged into this ticket."),
+        },
+    )?;
     Ok(closed)
 }
 
@@ -155,11 +177,11 @@ pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: Da
                     channel: intake.channel,
                     priority: intake.priority,
                     cc: &[],
-                    message_id: None,
-                    raw_email_id: None,
+                    origin: Origin::default(),
                     attachments: &[],
                     linked_from: None,
                     actor: &actor,
+                    automatic_mail: true,
                 },
                 now,
             )?;

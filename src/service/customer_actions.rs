@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::lifecycle;
 use super::notify::Extras;
-use super::tickets::{self, Body, NewTicket};
+use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
@@ -116,7 +116,8 @@ pub async fn contribute(
         .write(move |conn| {
             let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
             let body = Body::typed(&text);
-            tickets::store_message(conn, ticket_id, "customer", &customer.email, "", &body, None, None, &attachments, now)?;
+            let entry = Entry { kind: "customer", attachments: &attachments, ..Entry::note(&customer.email, &body) };
+            tickets::store_message(conn, ticket_id, &entry, now)?;
             let (updated, _) = lifecycle::apply(
                 conn, &c2, &ticket, Event::CustomerReplied, &customer.email, &Extras::default(), Cause::Person, now,
             )?;
@@ -158,11 +159,11 @@ pub async fn open_request(
                 channel: Channel::Portal,
                 priority: Priority::Normal,
                 cc: &[],
-                message_id: None,
-                raw_email_id: None,
+                origin: Origin::default(),
                 attachments: &attachments,
                 linked_from: None,
                 actor: requester.as_str(),
+                automatic_mail: true,
             };
             tickets::open(conn, &c2, t, now)
         })

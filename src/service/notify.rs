@@ -236,7 +236,7 @@ fn enqueue(
         Some(id) => db::messages::thread_ids(conn, id, to.address)?,
         None => vec![],
     };
-    let message_id = compose::new_message_id(now, ctx.config.mail_domain());
+    let message_id = super::links::message_id(&ctx.config.helpdesk.secret, now, ctx.config.mail_domain(), to.address);
     let letter = Letter {
         template: template.name().to_string(),
         lang: lang.to_string(),

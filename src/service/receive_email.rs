@@ -6,12 +6,13 @@ use sha2::{Digest, Sha256};
 
 use super::lifecycle;
 use super::notify::Extras;
-use super::tickets::{self, Body, NewTicket, Undelivered};
+use super::tickets::{self, Body, Entry, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::inbound::{self, Kind, Role, Threading};
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
+use crate::domain::sender_auth::{self, SenderAuth};
 use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::{self, ParsedEmail};
 use crate::telemetry::Metrics;
@@ -231,27 +232,34 @@ fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now
 
 fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
     let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let auth = sender_auth::verdict(&mail.authentication_results, &ctx.config.mail_trust.authserv_ids, mail.from.address.domain());
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
-        let ticket_id = if kind == Kind::Bounce { record_bounce(conn, ctx, mail, raw_id, now)? } else { None };
+        let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail { record_bounce(conn, ctx, mail, raw_id, now)? } else { None };
         db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), ticket_id)?;
         return Ok(Outcome::Ignored { kind: kind.as_str() });
     }
+    let origin = Origin { message_id: mail.message_id.as_deref(), raw_email_id: Some(raw_id), sender_auth: Some(auth) };
     let body = Body {
         parts: split_reply(&mail.text),
         full_text: mail.text.clone(),
         html: mail.html.clone(),
     };
-    let (ticket_id, outcome) = match inbound::thread(evidence::gather(conn, ctx, mail)?) {
+    // Mail our servers say is forged never joins or changes a ticket it names.
+    let threading = match auth {
+        SenderAuth::Fail => Threading::New,
+        _ => inbound::thread(evidence::gather(conn, ctx, mail, auth)?),
+    };
+    let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
-            add_reply(conn, ctx, ticket.0, role, mail, &body, raw_id, now)?;
+            add_reply(conn, ctx, ticket.0, role, mail, &body, origin, now)?;
             (ticket.0, Outcome::Threaded { key: ctx.key(ticket.0).to_string() })
         }
-        Threading::New => match forward::by_agent(conn, ctx, mail)? {
-            Some(forward) => forward::open(conn, ctx, mail, &forward, raw_id, now)?,
-            None => open_from_mail(conn, ctx, mail, &body, raw_id, None, now)?,
+        Threading::New => match forward::by_agent(conn, ctx, mail, auth)? {
+            Some(forward) => forward::open(conn, ctx, mail, &forward, origin, now)?,
+            None => open_from_mail(conn, ctx, mail, &body, origin, None, now)?,
         },
-        Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, raw_id, Some(closed.0), now)?,
+        Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, origin, Some(closed.0), now)?,
     };
     let label = if matches!(outcome, Outcome::Created { .. }) { "created" } else { "threaded" };
     db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id))?;
@@ -275,31 +283,46 @@ fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: D
     Ok(Some(ticket_id))
 }
 
+/// A new ticket from a mail. Its requester is the author, or the one person `Reply-To`
+/// names when the author is a no-reply address (a web form's), but never an agent. Mail
+/// our servers could not vouch for as from its author (a forged From), and mail from an
+/// agent's address that they did not vouch for, gets no automatic mail.
 fn open_from_mail(
     conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
     body: &Body,
-    raw_id: i64,
+    origin: Origin<'_>,
     linked_from: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ServiceError> {
+    let is_agent = |m: &parse::Mailbox| db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some());
+    let requester = match mail.sender() {
+        r if r != &mail.from && is_agent(r)? => &mail.from,
+        r => r,
+    };
+    let vouched = match origin.sender_auth {
+        Some(SenderAuth::Fail) => false,
+        Some(SenderAuth::Pass) => true,
+        _ => !is_agent(&mail.from)?,
+    };
     let cc: Vec<_> = mail.to.iter().chain(&mail.cc).map(|m| m.address.clone()).collect();
     // A stranger's token (or a closed ticket's) stays out of the new ticket's subject.
     let subject = ctx.token.strip(&mail.subject);
     let t = NewTicket {
-        requester: &mail.sender().address,
-        requester_name: &mail.sender().name,
+        requester: &requester.address,
+        requester_name: &requester.name,
         subject: &subject,
         body,
         channel: Channel::Email,
         priority: Priority::Normal,
-        cc: &cc,
-        message_id: mail.message_id.as_deref(),
-        raw_email_id: Some(raw_id),
+        // Forged mail makes no one a participant but the address it claims.
+        cc: if vouched { &cc } else { &[] },
+        origin,
         attachments: &mail.attachments,
         linked_from,
-        actor: mail.sender().address.as_str(),
+        actor: requester.address.as_str(),
+        automatic_mail: vouched,
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
@@ -313,10 +336,11 @@ fn add_reply(
     role: Role,
     mail: &ParsedEmail,
     body: &Body,
-    raw_id: i64,
+    origin: Origin<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let sender = mail.sender().address.as_str();
+    // Who speaks is the author: `Reply-To` never decides it on an existing ticket.
+    let sender = mail.from.address.as_str();
     if let Some(joins_as) = role.joins_as() {
         db::tickets::add_participant(conn, ticket_id, sender, joins_as)?;
     }
@@ -327,9 +351,8 @@ fn add_reply(
         Role::Staff => "note",
         Role::Requester | Role::Cc => "customer",
     };
-    tickets::store_message(
-        conn, ticket_id, kind, sender, &mail.subject, body, mail.message_id.as_deref(), Some(raw_id), &mail.attachments, now,
-    )?;
+    let entry = Entry { kind, author: sender, subject: &mail.subject, body, origin, attachments: &mail.attachments };
+    tickets::store_message(conn, ticket_id, &entry, now)?;
     let Some(event) = role.reply_event() else { return Ok(()) };
     let ticket = db::tickets::get(conn, ticket_id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
     lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), Cause::InboundMail, now)?;

@@ -9,6 +9,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause};
 use crate::domain::reply_text::ReplyParts;
+use crate::domain::sender_auth::SenderAuth;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::mail::parse::Attachment;
 
@@ -33,6 +34,34 @@ impl Body {
     }
 }
 
+/// Where a stored message came from: the mail it was read from, if any. `default()` for
+/// what was typed in the portal, the console or the API.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    pub message_id: Option<&'a str>,
+    pub raw_email_id: Option<i64>,
+    /// What our receiving servers said of the mail's sender.
+    pub sender_auth: Option<SenderAuth>,
+}
+
+/// One message to store on a ticket.
+pub struct Entry<'a> {
+    /// customer, partner, agent, note, system
+    pub kind: &'a str,
+    pub author: &'a str,
+    pub subject: &'a str,
+    pub body: &'a Body,
+    pub origin: Origin<'a>,
+    pub attachments: &'a [Attachment],
+}
+
+impl<'a> Entry<'a> {
+    /// An internal note with no files.
+    pub fn note(author: &'a str, body: &'a Body) -> Self {
+        Self { kind: "note", author, subject: "", body, origin: Origin::default(), attachments: &[] }
+    }
+}
+
 pub struct NewTicket<'a> {
     pub requester: &'a EmailAddress,
     pub requester_name: &'a str,
@@ -41,13 +70,15 @@ pub struct NewTicket<'a> {
     pub channel: Channel,
     pub priority: Priority,
     pub cc: &'a [EmailAddress],
-    pub message_id: Option<&'a str>,
-    pub raw_email_id: Option<i64>,
+    pub origin: Origin<'a>,
     pub attachments: &'a [Attachment],
     /// The closed ticket this one continues.
     pub linked_from: Option<i64>,
     /// Who opened it: the requester's address, or the agent who took the call.
     pub actor: &'a str,
+    /// Whether the requester gets the confirmation and, when new, the invitation: not for
+    /// mail whose sender our servers could not vouch for (no backscatter to a forged address).
+    pub automatic_mail: bool,
 }
 
 /// Finds the customer by address, or registers them and queues the portal invitation.
@@ -92,12 +123,15 @@ pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Res
     for cc in t.cc.iter().filter(|a| *a != t.requester && **a != ctx.support) {
         db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
     }
-    let kind = "customer";
-    store_message(conn, id, kind, t.requester.as_str(), subject, t.body, t.message_id, t.raw_email_id, t.attachments, now)
-        ?;
+    let entry =
+        Entry { kind: "customer", author: t.requester.as_str(), subject, body: t.body, origin: t.origin, attachments: t.attachments };
+    store_message(conn, id, &entry, now)?;
     db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now)?;
     let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let extras = Extras { old_key: t.linked_from.map(|o| ctx.key(o).to_string()).unwrap_or_default(), ..Default::default() };
+    if !t.automatic_mail {
+        return Ok(ticket);
+    }
     let cause = if t.channel == Channel::Email { Cause::InboundMail } else { Cause::Person };
     notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, cause, now)?;
     if is_new {
@@ -140,41 +174,32 @@ pub fn note_undelivered(
         Undelivered::NotSent => format!("The mail to {recipient} could not be sent: {reason}"),
         Undelivered::Bounced => format!("The mail to {recipient} came back undelivered: {reason}"),
     };
-    store_message(conn, ticket_id, "note", ctx.support.as_str(), "", &Body::typed(&text), None, raw_email_id, &[], now)?;
+    let body = Body::typed(&text);
+    let origin = Origin { raw_email_id, ..Origin::default() };
+    store_message(conn, ticket_id, &Entry { origin, ..Entry::note(ctx.support.as_str(), &body) }, now)?;
     Ok(())
 }
 
 /// Stores one message of a ticket with its attachments.
-#[allow(clippy::too_many_arguments)]
-pub fn store_message(
-    conn: &Conn,
-    ticket_id: i64,
-    kind: &str,
-    author: &str,
-    subject: &str,
-    body: &Body,
-    message_id: Option<&str>,
-    raw_email_id: Option<i64>,
-    attachments: &[Attachment],
-    now: DateTime<Utc>,
-) -> Result<i64, ServiceError> {
+pub fn store_message(conn: &Conn, ticket_id: i64, e: &Entry<'_>, now: DateTime<Utc>) -> Result<i64, ServiceError> {
     let m = NewMessage {
         ticket_id,
-        kind,
-        author,
-        internal: kind == "note",
-        subject,
-        body: &body.parts.new_text,
-        quoted: &body.parts.quoted,
-        signature: &body.parts.signature,
-        full_text: &body.full_text,
-        html: body.html.as_deref(),
-        message_id,
-        raw_email_id,
+        kind: e.kind,
+        author: e.author,
+        internal: e.kind == "note",
+        subject: e.subject,
+        body: &e.body.parts.new_text,
+        quoted: &e.body.parts.quoted,
+        signature: &e.body.parts.signature,
+        full_text: &e.body.full_text,
+        html: e.body.html.as_deref(),
+        message_id: e.origin.message_id,
+        raw_email_id: e.origin.raw_email_id,
+        sender_auth: e.origin.sender_auth,
     };
     let id = db::messages::insert(conn, &m, now)?;
     db::tickets::touch(conn, ticket_id, now)?;
-    for a in attachments {
+    for a in e.attachments {
         let att = NewAttachment {
             filename: &a.filename,
             content_type: &a.content_type,

@@ -130,7 +130,18 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.web.bind = "127.0.0.1:0".into();
     c.web.base_url = String::new();
     c.sla.team_address = opts.team_address.clone();
+    c.mail_trust.authserv_ids = vec![AUTHSERV_ID.into()];
     c
+}
+
+/// The authserv-id the test daemons believe, as a receiving server of ours would stamp it.
+pub const AUTHSERV_ID: &str = "mx.example.test";
+
+/// The `Authentication-Results` value our receiving server stamps on mail from `from`
+/// with this `result` (pass, fail, none) for DKIM, SPF and DMARC alike.
+pub fn auth_results(from: &str, result: &str) -> String {
+    let domain = from.rsplit('@').next().unwrap_or(from).trim_end_matches('>');
+    format!("{AUTHSERV_ID}; dkim={result} header.d={domain}; spf={result} smtp.mailfrom={domain}; dmarc={result} header.from={domain}")
 }
 
 impl TestApp {

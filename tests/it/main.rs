@@ -13,4 +13,5 @@ mod restart;
 mod sla;
 mod threading;
 mod tls;
+mod trust;
 mod web_edge;

@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{Options, TestApp, mailbox, send_mail, unique, wait_mail, wait_until};
+use crate::helpers::{Options, TestApp, auth_results, mailbox, send_mail, unique, wait_mail, wait_until};
 use helpdesk::service::sla_sweep::{self, Sweep};
 
 /// Waits until the mailbox has been quiet for two seconds; returns what it holds.
@@ -193,10 +193,16 @@ async fn answers_from_the_team_are_internal_notes() {
     let customer_mail = settled(&customer).await.len();
 
     // Whoever reads the team's address answers the alert; an agent writes with the token.
-    let reply_to_alert = [("In-Reply-To", format!("<{alert_id}>")), ("References", format!("<{alert_id}>"))];
+    let reply_to_alert = [
+        ("In-Reply-To", format!("<{alert_id}>")),
+        ("References", format!("<{alert_id}>")),
+        ("Authentication-Results", auth_results(&team, "pass")),
+    ];
     let headers: Vec<(&str, &str)> = reply_to_alert.iter().map(|(k, v)| (*k, v.as_str())).collect();
     send_mail(&team, &app.support, &format!("Re: [{key}] SLA depășit"), "Mă ocup eu în 10 minute.", &headers).await;
-    send_mail("agent@example.test", &app.support, &format!("[{key}] notă"), "Am sunat clientul, revine.", &[]).await;
+    let verified = auth_results("agent@example.test", "pass");
+    send_mail("agent@example.test", &app.support, &format!("[{key}] notă"), "Am sunat clientul, revine.", &[("Authentication-Results", &verified)])
+        .await;
     let notes = wait_until(StdDuration::from_secs(20), || async {
         app.ticket(&key).await["messages"].as_array().unwrap().iter().filter(|m| m["kind"] == "note").count() == 2
     })

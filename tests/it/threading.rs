@@ -8,7 +8,7 @@ use helpdesk::service::Ctx;
 use helpdesk::service::agent_actions::{self, Command};
 use helpdesk::service::receive_email::{Outcome, receive};
 
-use crate::helpers::config;
+use crate::helpers::{auth_results, config};
 
 async fn ctx(limit: i64) -> (Ctx, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -75,7 +75,7 @@ async fn loop_protection_caps_automatic_mail_per_address() {
 }
 
 #[tokio::test]
-async fn a_reply_to_our_mail_from_another_address_joins_as_cc() {
+async fn our_message_id_counts_only_for_the_address_we_sent_it_to() {
     let (ctx, _d) = ctx(10).await;
     let Outcome::Created { key } = receive(&ctx, mail("ion@client.ro", "VPN", "", "v1@client.ro"), Utc::now()).await.unwrap() else {
         panic!()
@@ -85,14 +85,26 @@ async fn a_reply_to_our_mail_from_another_address_joins_as_cc() {
         .read(|c| c.query_row("SELECT message_id FROM outbox WHERE template = 'confirmation'", [], |r| r.get(0)))
         .await
         .unwrap();
-    let reply = mail("ion.acasa@personal.test", "Re: VPN", &format!("In-Reply-To: <{ours}>\r\n"), "v2@personal.test");
-    assert_eq!(receive(&ctx, reply, Utc::now()).await.unwrap(), Outcome::Threaded { key: key.clone() });
+    // Signed for its recipient: <time>.<random>.<tag>@our domain.
+    assert_eq!(ours.split('@').next().unwrap().split('.').count(), 3, "{ours}");
+    // Whoever else cites it (a forwarded copy, a leaked header, the customer's other
+    // address) gets a new ticket of their own; the ticket stays as it was.
+    let cites = format!("In-Reply-To: <{ours}>\r\nReferences: <{ours}>\r\n");
+    let other = receive(&ctx, mail("ion.acasa@personal.test", "Re: VPN", &cites, "v2@personal.test"), Utc::now()).await.unwrap();
+    assert!(matches!(&other, Outcome::Created { key: k } if *k != key), "{other}");
     let id = ctx.parse_key(&key).unwrap();
     let people = ctx.db.read(move |c| db::tickets::participants(c, id)).await.unwrap();
-    assert_eq!(
-        people,
-        vec![("ion@client.ro".to_string(), "requester".to_string()), ("ion.acasa@personal.test".to_string(), "cc".to_string())]
-    );
+    assert_eq!(people, vec![("ion@client.ro".to_string(), "requester".to_string())]);
+    // The one it went to threads by it, whatever the subject says.
+    let reply = receive(&ctx, mail("ion@client.ro", "Re: VPN", &cites, "v3@client.ro"), Utc::now()).await.unwrap();
+    assert_eq!(reply, Outcome::Threaded { key: key.clone() });
+    // An id of ours before signing (no tag) is bound by the outbox's record of its recipient.
+    ctx.db.write(move |c| c.execute("UPDATE outbox SET message_id = '0000000000001.00000000000000aa@example.test' WHERE template = 'confirmation' AND recipient = 'ion@client.ro'", [])).await.unwrap();
+    let old = "In-Reply-To: <0000000000001.00000000000000aa@example.test>\r\n";
+    let stranger = receive(&ctx, mail("x@evil.test", "Re: VPN", old, "v4@evil.test"), Utc::now()).await.unwrap();
+    assert!(matches!(&stranger, Outcome::Created { key: k } if *k != key), "{stranger}");
+    let requester = receive(&ctx, mail("ion@client.ro", "Re: VPN", old, "v5@client.ro"), Utc::now()).await.unwrap();
+    assert_eq!(requester, Outcome::Threaded { key });
 }
 
 #[tokio::test]
@@ -210,7 +222,9 @@ async fn an_empty_secret_is_generated_once_and_kept() {
 async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     let (ctx, _d) = ctx(10).await;
     ctx.db.write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now())).await.unwrap();
-    let forward = "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: Fwd: Imprimanta nu merge\r\nMessage-ID: <f1@example.test>\r\n\r\n\
+    let verified = format!("Authentication-Results: {}\r\n", auth_results("agent@example.test", "pass"));
+    let forward = verified.clone()
+        + "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: Fwd: Imprimanta nu merge\r\nMessage-ID: <f1@example.test>\r\n\r\n\
         Clientul m-a sunat si mi-a scris direct.\r\n\r\n---------- Forwarded message ---------\r\nFrom: Ion Popescu <ion@client.ro>\r\n\
         Date: Tue, 3 Mar 2026 at 10:00\r\nSubject: Imprimanta nu merge\r\nTo: Ana <agent@example.test>\r\n\r\nImprimanta din birou nu mai tipareste.\r\nIon\r\n";
     let Outcome::Created { key } = receive(&ctx, forward.as_bytes().to_vec(), Utc::now()).await.unwrap() else { panic!() };
@@ -232,7 +246,8 @@ async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     assert_eq!(outbox_to(&ctx, "agent@example.test").await, 0);
 
     // Forwarded as an attachment: the attached mail's author, the agent's text a note.
-    let attached = "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: FW: Factura gresita\r\nMessage-ID: <f3@example.test>\r\n\
+    let attached = verified.clone()
+        + "From: Ana <agent@example.test>\r\nTo: support@example.test\r\nSubject: FW: Factura gresita\r\nMessage-ID: <f3@example.test>\r\n\
         Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVezi mai jos.\r\n\
         --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: Maria Dobre <maria@client.ro>\r\nSubject: Factura gresita\r\n\r\nFactura are suma gresita.\r\n--b--\r\n";
     let Outcome::Created { key } = receive(&ctx, attached.as_bytes().to_vec(), Utc::now()).await.unwrap() else { panic!() };

@@ -5,18 +5,25 @@ use super::message_id_key;
 use crate::db::{self, Conn};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{Candidate, Evidence, Role};
+use crate::domain::sender_auth::SenderAuth;
 use crate::mail::parse::ParsedEmail;
-use crate::service::{Ctx, ServiceError};
+use crate::service::{Ctx, ServiceError, links};
 
-/// Looks up the tickets the mail may belong to, and the sender's place on them.
-pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evidence, ServiceError> {
-    let sender = mail.sender().address.as_str();
-    let by_reference = match db::outbox::find_ours(conn, &mail.references)? {
-        Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role)?,
+/// Looks up the tickets the mail may belong to, and the author's place on them. The author
+/// is the From address (`Reply-To` never decides who speaks); one of our Message-IDs counts
+/// only for the address we sent it to; the team's powers need `auth` = pass.
+pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderAuth) -> Result<Evidence, ServiceError> {
+    let sender = mail.from.address.as_str();
+    let secret = &ctx.config.helpdesk.secret;
+    let ours: Vec<String> = mail.references.iter().filter(|id| links::may_be_sent_to(secret, id, sender)).cloned().collect();
+    let by_reference = match db::outbox::find_sent_to(conn, &ours, sender)? {
+        // An answer to the team's alert is the team's: it needs their powers.
+        Some((_, Some(Role::Staff))) if auth != SenderAuth::Pass => None,
+        Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role, auth)?,
         None => None,
     };
     let by_token = match ctx.token.find(&mail.subject) {
-        Some(id) => candidate(conn, id, sender, None)?,
+        Some(id) => candidate(conn, id, sender, None, auth)?,
         None => None,
     };
     // Looked up only when neither of the above threads the mail.
@@ -25,7 +32,7 @@ pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evide
         _ => {
             let keys: Vec<String> = mail.references.iter().map(|id| message_id_key(id)).collect();
             match db::inbound::ticket_of_received(conn, &keys)? {
-                Some(id) => candidate(conn, TicketId(id), sender, None)?,
+                Some(id) => candidate(conn, TicketId(id), sender, None, auth)?,
                 None => None,
             }
         }
@@ -36,8 +43,15 @@ pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Evide
 /// The ticket `id` names, or the one it was merged into (mail about a merged ticket
 /// goes on where the conversation went), and the sender's role there. An agent is staff
 /// there unless they asked for it or were asked about it (a customer who CC'd an agent
-/// made them no customer).
-fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Role>) -> Result<Option<Candidate>, ServiceError> {
+/// made them no customer), and only when our servers vouch for the mail: an agent's
+/// address that they do not vouch for is a stranger's.
+fn candidate(
+    conn: &Conn,
+    id: TicketId,
+    sender: &str,
+    addressee_role: Option<Role>,
+    auth: SenderAuth,
+) -> Result<Option<Candidate>, ServiceError> {
     let Some(mut t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
     // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
     // its target may be merged on later); the bound only guards against a loop.
@@ -47,9 +61,14 @@ fn candidate(conn: &Conn, id: TicketId, sender: &str, addressee_role: Option<Rol
             None => break,
         }
     }
-    let sender_role = match db::tickets::role_of(conn, t.id, sender)? {
-        None | Some(Role::Cc) if db::agents::find_by_email(conn, sender)?.is_some() => Some(Role::Staff),
-        role => role,
+    let role = db::tickets::role_of(conn, t.id, sender)?;
+    let is_agent = || db::agents::find_by_email(conn, sender).map(|a| a.is_some());
+    let sender_role = match (role, auth) {
+        (None | Some(Role::Cc), SenderAuth::Pass) if is_agent()? => Some(Role::Staff),
+        (_, SenderAuth::Pass) => role,
+        // Without our servers' word, an agent's address is a stranger's.
+        _ if is_agent()? => return Ok(None),
+        _ => role,
     };
     // Whom our mail went to says nothing of their place on the ticket it was merged into,
     // where they are all CC'd (but the team's alerts went to the team).

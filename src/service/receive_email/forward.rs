@@ -8,9 +8,10 @@ use crate::db::{self, Conn};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound;
 use crate::domain::reply_text::{self, split_reply};
+use crate::domain::sender_auth::SenderAuth;
 use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::ParsedEmail;
-use crate::service::tickets::{self, Body, NewTicket};
+use crate::service::tickets::{self, Body, Entry, NewTicket, Origin};
 use crate::service::{Ctx, ServiceError};
 
 /// A customer's mail that an agent forwarded to the support address to open a ticket for
@@ -26,9 +27,13 @@ pub(super) struct Forward {
     note: String,
 }
 
-pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Option<Forward>, ServiceError> {
-    let sender = &mail.sender().address;
-    if inbound::forwarded_subject(&mail.subject).is_none() || db::agents::find_by_email(conn, sender.as_str())?.is_none() {
+/// Only mail our servers vouch for (`auth` = pass) can speak for a customer.
+pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderAuth) -> Result<Option<Forward>, ServiceError> {
+    let sender = &mail.from.address;
+    if auth != SenderAuth::Pass
+        || inbound::forwarded_subject(&mail.subject).is_none()
+        || db::agents::find_by_email(conn, sender.as_str())?.is_none()
+    {
         return Ok(None);
     }
     let forward = match (reply_text::forwarded(&mail.text), &mail.attached_mail) {
@@ -52,19 +57,23 @@ pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail) -> Result<Opt
 }
 
 /// Opens the ticket of a forwarded mail for its author: the forwarded text is their
-/// request (they get the confirmation, and the invitation when new), the agent's note
-/// above it an internal note, and the agent is who opened it.
+/// public request (they get the confirmation, and the invitation when new), and the agent
+/// is who opened it. What is the agent's stays on an internal note: the text above the
+/// forward, the mail's HTML (the agent's whole message) and the files, but for a mail
+/// attached whole, which is the customer's and goes with their request.
 pub(super) fn open(
     conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
     forward: &Forward,
-    raw_id: i64,
+    origin: Origin<'_>,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ServiceError> {
-    let agent = mail.sender().address.as_str();
+    let agent = mail.from.address.as_str();
     let subject = ctx.token.strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
-    let body = Body { parts: split_reply(&forward.request), full_text: mail.text.clone(), html: mail.html.clone() };
+    let body = Body { parts: split_reply(&forward.request), full_text: forward.request.clone(), html: None };
+    let (customers, agents): (Vec<_>, Vec<_>) =
+        mail.attachments.iter().cloned().partition(|a| a.content_type.eq_ignore_ascii_case("message/rfc822"));
     let t = NewTicket {
         requester: &forward.customer,
         requester_name: &forward.name,
@@ -73,16 +82,17 @@ pub(super) fn open(
         channel: Channel::Email,
         priority: Priority::Normal,
         cc: &[],
-        message_id: mail.message_id.as_deref(),
-        raw_email_id: Some(raw_id),
-        attachments: &mail.attachments,
+        origin,
+        attachments: &customers,
         linked_from: None,
         actor: agent,
+        automatic_mail: true,
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
-    if !forward.note.is_empty() {
-        tickets::store_message(conn, ticket.id, "note", agent, &subject, &Body::typed(&forward.note), None, None, &[], now)?;
+    if !forward.note.is_empty() || !agents.is_empty() || mail.html.is_some() {
+        let note = Body { html: mail.html.clone(), ..Body::typed(&forward.note) };
+        let entry = Entry { subject: &subject, attachments: &agents, ..Entry::note(agent, &note) };
+        tickets::store_message(conn, ticket.id, &entry, now)?;
     }
     Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
 }
-

@@ -79,7 +79,7 @@ async fn ticket_page(ctx: &Ctx, v: &Visitor, key: &str, status: StatusCode, fb: 
             let inline: HashMap<String, String> =
                 m.attachments.iter().filter_map(|a| Some((a.content_id.clone()?, url(a.id)))).collect();
             json!({
-                "id": m.id, "kind": m.kind, "internal": m.internal, "author": m.author,
+                "id": m.id, "kind": m.kind, "internal": m.internal, "author": m.author, "sender_auth": m.sender_auth,
                 "at": local_time(&m.created_at, tz, v.lang), "body": m.body, "quoted": m.quoted, "signature": m.signature,
                 "html": m.html.as_deref().map(|h| html::sanitize(h, inline)),
                 "attachments": m.attachments.iter().map(|a| json!({ "name": a.filename, "url": url(a.id), "size": a.size })).collect::<Vec<_>>(),
