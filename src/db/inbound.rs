@@ -143,6 +143,10 @@ pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Op
     .optional()
 }
 
+pub fn dedup_key(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT dedup_key FROM raw_emails WHERE id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
+}
+
 pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
     conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
 }

@@ -209,7 +209,10 @@ async fn sync(
         .filter(|u| *u > last_uid)
         .collect();
     uids.sort_unstable();
-    let chunks = batches(session, &uids).await?.into_iter().flat_map(|chunk| {
+    let max = cfg.max_message_bytes();
+    let sizes = sizes(session, &uids).await?;
+    let size = |uid: u32| sizes.get(&uid).copied().unwrap_or(0);
+    let chunks = group(&uids, size, max).into_iter().flat_map(|chunk| {
         if chunk.iter().any(|uid| refusals.suspects.contains(&(validity, *uid))) {
             chunk.into_iter().map(|uid| vec![uid]).collect()
         } else {
@@ -220,6 +223,18 @@ async fn sync(
         let chunk = chunk.as_slice();
         if stop.is_cancelled() {
             break;
+        }
+        if let [uid] = chunk
+            && size(*uid) > max
+        {
+            // Never fetched whole: its headers and size go to quarantine, and it stays on
+            // the server, unflagged, for someone to take up there.
+            let headers = fetch_header(session, *uid).await?;
+            tracing::warn!(uid, size = size(*uid), "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by");
+            let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
+            receive_email::record_oversize(ctx, &mailbox, validity, uid, size(uid), cfg.max_message_mb, headers, ctx.now()).await?;
+            ctx.db.write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid)).await?;
+            continue;
         }
         let mut by_uid = match fetch(session, chunk).await {
             Ok(fetched) => fetched,
@@ -301,9 +316,16 @@ async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMa
     Ok(by_uid)
 }
 
-/// Groups the UIDs into batches bounded in count and in bytes (by RFC822.SIZE), so that a
-/// run of large messages is not held in memory at once.
-async fn batches(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<Vec<u32>>> {
+/// The header block of one message, without its body.
+async fn fetch_header(session: &mut ImapSession, uid: u32) -> anyhow::Result<Vec<u8>> {
+    let fetched: Vec<_> =
+        timed("UID FETCH header", async { session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])").await?.try_collect().await })
+            .await?;
+    Ok(fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.header()).map(<[u8]>::to_vec).unwrap_or_default())
+}
+
+/// Each message's size (RFC822.SIZE), asked before any body is fetched.
+async fn sizes(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMap<u32, u64>> {
     let mut sizes = HashMap::new();
     for part in uids.chunks(1000) {
         let set = part.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
@@ -315,22 +337,27 @@ async fn batches(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<
             }
         }
     }
-    Ok(group(uids, |uid| sizes.get(&uid).copied().unwrap_or(0)))
+    Ok(sizes)
 }
 
-fn group(uids: &[u32], size: impl Fn(u32) -> u64) -> Vec<Vec<u32>> {
+/// Groups the UIDs into batches bounded in count and in bytes, so that a run of large
+/// messages is not held in memory at once; a message over `max` travels alone (it is not
+/// fetched at all).
+fn group(uids: &[u32], size: impl Fn(u32) -> u64, max: u64) -> Vec<Vec<u32>> {
     let mut out: Vec<Vec<u32>> = Vec::new();
     let mut bytes = 0;
+    let mut open = false;
     for &uid in uids {
         let s = size(uid);
         match out.last_mut() {
-            Some(batch) if batch.len() < BATCH && bytes + s <= BATCH_BYTES => {
+            Some(batch) if open && s <= max && batch.len() < BATCH && bytes + s <= BATCH_BYTES => {
                 batch.push(uid);
                 bytes += s;
             }
             _ => {
                 out.push(vec![uid]);
                 bytes = s;
+                open = s <= max;
             }
         }
     }
@@ -361,10 +388,13 @@ mod tests {
     #[test]
     fn batches_are_bounded_in_count_and_bytes() {
         let uids: Vec<u32> = (1..=120).collect();
-        let small = group(&uids, |_| 1000);
+        let small = group(&uids, |_| 1000, u64::MAX);
         assert_eq!(small.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50, 20]);
-        let big = group(&[1, 2, 3, 4], |u| if u == 2 { 40 << 20 } else { 10 << 20 });
+        let big = group(&[1, 2, 3, 4], |u| if u == 2 { 40 << 20 } else { 10 << 20 }, u64::MAX);
         assert_eq!(big, vec![vec![1], vec![2], vec![3, 4]], "a message over the limit travels alone");
-        assert!(group(&[], |_| 0).is_empty());
+        assert!(group(&[], |_| 0, u64::MAX).is_empty());
+        // Over max_message_mb: alone, and nothing joins it.
+        let over = group(&[1, 2, 3, 4], |u| if u == 2 { 2 << 20 } else { 1000 }, 1 << 20);
+        assert_eq!(over, vec![vec![1], vec![2], vec![3, 4]]);
     }
 }

@@ -151,10 +151,41 @@ pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) ->
 pub async fn record_unfetchable(ctx: &Ctx, mailbox: &str, uid_validity: u32, uid: u32, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
     let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
     let reason = format!("the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}");
+    record_unfetched(ctx, key, Vec::new(), reason, now).await
+}
+
+/// A message larger than `[imap] max_message_mb`: only its header block was fetched. It is
+/// recorded in quarantine with its size and headers, and stays on the server unflagged;
+/// the entry cannot be replayed (there is no body), but the message can be taken from the
+/// server and given to `helpdesk import` once the limit is raised.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_oversize(
+    ctx: &Ctx,
+    mailbox: &str,
+    uid_validity: u32,
+    uid: u32,
+    size: u64,
+    max_mb: u64,
+    headers: Vec<u8>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let key = format!("{OVERSIZE}{mailbox}:{uid_validity}:{uid}");
+    let mib = size as f64 / (1024.0 * 1024.0);
+    let reason = format!(
+        "too large: {mib:.1} MiB, over [imap] max_message_mb = {max_mb}; only its headers were read, and it was left on the \
+         mail server unflagged (UID {uid} in {mailbox})"
+    );
+    record_unfetched(ctx, key, headers, reason, now).await
+}
+
+/// The key prefix of the quarantine entries of messages over the size limit.
+const OVERSIZE: &str = "oversize:";
+
+async fn record_unfetched(ctx: &Ctx, key: String, headers: Vec<u8>, reason: String, now: DateTime<Utc>) -> anyhow::Result<()> {
     let recorded = ctx
         .db
         .write(move |conn| {
-            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, b"", now)? else { return Ok(false) };
+            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else { return Ok(false) };
             db::inbound::quarantine(conn, raw_id, &reason, now)?;
             Ok::<_, rusqlite::Error>(true)
         })
@@ -175,8 +206,8 @@ pub async fn replay(ctx: &Ctx, quarantine_id: i64, now: DateTime<Utc>) -> Result
             let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
             let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
             let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
-            if raw.is_empty() {
-                return Err(ServiceError::Invalid("this message was never fetched from the mail server: there is nothing to replay".into()));
+            if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
+                return Err(ServiceError::Invalid("this message was never fetched whole from the mail server: there is nothing to replay".into()));
             }
             let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {

@@ -163,5 +163,5 @@ async fn import_leaves_an_entry_never_fetched_in_quarantine() {
     db.close().await;
     let (ok, out, err) = tokio::task::spawn_blocking(move || helpdesk(&path, &["import", "--quarantined"], None)).await.unwrap();
     assert!(ok, "{err}");
-    assert!(out.contains("left in quarantine (this message was never fetched from the mail server"), "{out}");
+    assert!(out.contains("left in quarantine (this message was never fetched whole from the mail server"), "{out}");
 }

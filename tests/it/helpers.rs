@@ -87,6 +87,7 @@ pub struct Options {
     pub processed_folder: String,
     /// Where SLA alerts of unassigned tickets go.
     pub team_address: String,
+    pub max_message_mb: u64,
 }
 
 impl Default for Options {
@@ -103,6 +104,7 @@ impl Default for Options {
             db_dir: None,
             processed_folder: String::new(),
             team_address: String::new(),
+            max_message_mb: 25,
         }
     }
 }
@@ -121,6 +123,7 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.imap.idle = opts.idle;
     c.imap.poll_interval_secs = if opts.idle { 60 } else { 1 };
     c.imap.processed_folder = opts.processed_folder.clone();
+    c.imap.max_message_mb = opts.max_message_mb;
     c.smtp.host = "127.0.0.1".into();
     c.smtp.port = opts.smtp_port;
     c.smtp.tls = opts.smtp_tls;

@@ -9,7 +9,7 @@ use helpdesk::service::Ctx;
 use helpdesk::service::agent_actions::{self, Command};
 use helpdesk::service::receive_email::{Outcome, receive};
 
-use crate::helpers::{auth_results, config};
+use crate::helpers::{Options, TestApp, auth_results, config, folder_counts, send_mail, wait_until};
 
 async fn ctx(trusted: &[&str]) -> (Ctx, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -165,4 +165,32 @@ async fn a_merge_brings_the_requester_as_cc_and_partners_as_partners_and_says_wh
     let notes = messages(&ctx, &kept).await;
     let last = &notes.last().unwrap().body;
     assert!(last.contains("maria@client.ro") && last.contains("Warning"), "{last}");
+}
+
+#[tokio::test]
+async fn a_message_over_the_size_limit_is_quarantined_from_its_headers_and_the_mailbox_goes_on() {
+    let app = TestApp::spawn_with(Options { max_message_mb: 1, ..Default::default() }).await;
+    let big = "Fișier mare\r\n".to_string() + &"A".repeat(76).repeat(30_000).as_bytes().chunks(76).map(|l| std::str::from_utf8(l).unwrap()).collect::<Vec<_>>().join("\r\n");
+    send_mail("ion@client.ro", &app.support, "Arhiva de 2 MB", &big, &[]).await;
+    send_mail("ion@client.ro", &app.support, "După arhivă", "Mesaj obișnuit.", &[]).await;
+    let after = wait_until(std::time::Duration::from_secs(30), || async { app.tickets_of("ion@client.ro").await.len() == 1 }).await;
+    assert!(after, "the mail behind the large one became a ticket");
+    let tickets = app.tickets_of("ion@client.ro").await;
+    assert_eq!(tickets[0]["subject"], "După arhivă", "the large one opened no ticket");
+    let (_, q) = app.api("GET", "/quarantine", None).await;
+    let entries = q["quarantine"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "{q:#}");
+    let reason = entries[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("too large") && reason.contains("max_message_mb = 1"), "{reason}");
+    // Its headers are kept (the source shows them), its body was never fetched.
+    let id = entries[0]["id"].as_i64().unwrap();
+    let source = app.ctx.db.read(move |c| db::inbound::quarantine_source(c, id)).await.unwrap().unwrap();
+    let source = String::from_utf8_lossy(&source);
+    assert!(source.contains("Subject:") && source.contains("From: ion@client.ro"), "{source}");
+    assert!(source.len() < 10_000, "only the headers: {} bytes", source.len());
+    let (status, body) = app.api("POST", &format!("/quarantine/{id}/replay"), None).await;
+    assert!((400..500).contains(&status), "{status} {body}");
+    // It stays on the server, unflagged; the other one is flagged.
+    assert_eq!(folder_counts(&app.support, "INBOX").await, (2, 1));
+    app.stop().await;
 }
