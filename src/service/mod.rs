@@ -6,6 +6,7 @@ pub mod agent_actions;
 pub mod customer_actions;
 pub mod lifecycle;
 pub mod links;
+pub mod mail_cap;
 pub mod notify;
 pub mod queue;
 pub mod receive_email;
@@ -38,6 +39,8 @@ pub struct Ctx {
     sla: Arc<std::sync::RwLock<Arc<Sla>>>,
     /// What "now" is for every use case, the sender and the sweeper.
     pub clock: Arc<Clock>,
+    /// Automatic mail queued in the last hour, for all addresses together.
+    pub mail_cap: Arc<mail_cap::HourlyCap>,
 }
 
 /// The daemon's clock: the system clock, moved by a fixed offset that only tests set
@@ -94,6 +97,7 @@ impl Ctx {
             token,
             sla,
             clock: Arc::new(Clock::default()),
+            mail_cap: Arc::new(mail_cap::HourlyCap::default()),
         })
     }
 

@@ -228,6 +228,11 @@ fn enqueue(
             Metrics::inc(&ctx.metrics.loop_suppressed);
             return Ok(false);
         }
+        if !ctx.mail_cap.take(now, ctx.config.helpdesk.auto_reply_global_per_hour) {
+            tracing::warn!(template = template.name(), "flood protection: the hourly cap on automatic mail is reached; mail held back");
+            Metrics::inc(&ctx.metrics.loop_suppressed);
+            return Ok(false);
+        }
     }
     let lang = if to.lang == "en" { "en" } else { "ro" };
     // Every mail about a ticket names it and joins its thread (DESIGN.md), the invitation
