@@ -103,11 +103,10 @@ pub fn decode_declared(bytes: &[u8], label: Option<&str>, html: bool, tld: Optio
 
 /// The text of an HTML body: the charset its `<meta>` names when it names one, else a guess.
 pub fn decode_html_guessing(bytes: &[u8], tld: Option<&str>) -> String {
-    if std::str::from_utf8(bytes).is_err() {
-        if let Some(encoding) = meta_charset(bytes) {
+    if std::str::from_utf8(bytes).is_err()
+        && let Some(encoding) = meta_charset(bytes) {
             return decode_as(bytes, encoding);
         }
-    }
     decode_guessing(bytes, tld)
 }
 

@@ -150,11 +150,10 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         .and_then(|p| p.text_contents().map(str::to_string));
     // An empty plain part beside the HTML one (some web forms and mobile clients): the
     // text is the HTML's.
-    if text.trim().is_empty() {
-        if let Some(html) = &html {
+    if text.trim().is_empty()
+        && let Some(html) = &html {
             text = html_text::to_text(html);
         }
-    }
 
     let (text, attachments) = files::attachments(&msg, &text, tld.as_deref());
 
@@ -235,17 +234,15 @@ fn bounce_report(msg: &Message<'_>, signals: &Signals) -> Option<BounceReport> {
         if is_status {
             failures.extend(bounce::failures_in(&String::from_utf8_lossy(part.contents())));
         }
-        if let PartType::Message(inner) = &part.body {
-            if let Some(id) = inner.message_id().and_then(clean_id).filter(|id| !returned_ids.contains(id)) {
+        if let PartType::Message(inner) = &part.body
+            && let Some(id) = inner.message_id().and_then(clean_id).filter(|id| !returned_ids.contains(id)) {
                 returned_ids.push(id);
             }
-        }
     }
-    if failures.is_empty() {
-        if let Some(header) = msg.header_raw("X-Failed-Recipients") {
+    if failures.is_empty()
+        && let Some(header) = msg.header_raw("X-Failed-Recipients") {
             failures = bounce::failed_recipients(header, msg.subject().unwrap_or_default().trim());
         }
-    }
     if failures.is_empty() {
         failures = bounce::failures_in_text(&msg.body_text(0).unwrap_or_default());
     }

@@ -43,7 +43,7 @@ pub fn base64_is_irregular(body: &[u8]) -> bool {
             return true;
         }
     }
-    chars % 4 != 0
+    !chars.is_multiple_of(4)
 }
 
 /// Reads a base64 body line by line up to the first line that is text, not base64; a

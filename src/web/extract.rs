@@ -137,12 +137,11 @@ impl FromRequestParts<Ctx> for Visitor {
             url_pairs(q).into_iter().find(|(k, _)| k == "lang").map(|(_, v)| if v == "en" { "en" } else { "ro" })
         });
         // A language picked with ?lang= is remembered: on the account when signed in.
-        if let (Some(lang), Some(c)) = (asked, customer.as_mut()) {
-            if c.locale != lang {
+        if let (Some(lang), Some(c)) = (asked, customer.as_mut())
+            && c.locale != lang {
                 accounts::set_preferences(ctx, c.id, lang, &c.time_zone).await?;
                 c.locale = lang.to_string();
             }
-        }
         let chosen = asked
             .or_else(|| customer.as_ref().map(|c| if c.locale == "en" { "en" } else { "ro" }))
             .or_else(|| jar.get(LANG_COOKIE).map(|c| if c.value() == "en" { "en" } else { "ro" }));
