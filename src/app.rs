@@ -15,12 +15,15 @@ use crate::web;
 pub struct Application {
     ctx: Ctx,
     listener: TcpListener,
+    /// Held while the daemon runs: no second daemon serves the same database.
+    _serving: std::fs::File,
 }
 
 impl Application {
     /// Opens and migrates the database and binds `[web] bind` (port 0 picks a free port;
     /// an empty `base_url` then becomes `http://<bound address>`).
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        let serving = crate::db::claim_for_serving(&config.database.url)?;
         let listener = TcpListener::bind(&config.web.bind)
             .await
             .with_context(|| format!("binding {}", config.web.bind))?;
@@ -28,7 +31,7 @@ impl Application {
             config.web.base_url = format!("http://{}", listener.local_addr()?);
         }
         let ctx = Ctx::open(config).await?;
-        Ok(Self { ctx, listener })
+        Ok(Self { ctx, listener, _serving: serving })
     }
 
     pub fn ctx(&self) -> &Ctx {

@@ -115,14 +115,41 @@ pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
     )
 }
 
+/// The file a `sqlite://` URL names.
+fn file_of(url: &str) -> anyhow::Result<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .with_context(|| format!("database url {url:?} must start with sqlite://"))?;
+    Ok(PathBuf::from(path.split('?').next().unwrap_or(path)))
+}
+
+/// Claims the database for one serving daemon: a lock on `<file>.serve-lock`, held while
+/// the returned file is open. A second `serve` on the same file is refused (two pollers
+/// would take the same mail, two senders send it twice); CLI commands do not ask for it.
+pub fn claim_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
+    let mut lock = file_of(url)?.into_os_string();
+    lock.push(".serve-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .with_context(|| format!("opening {}", PathBuf::from(&lock).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `helpdesk serve` is already running on {url} (it holds {}); stop it first, or give this one its own [database] url",
+            PathBuf::from(&lock).display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", PathBuf::from(&lock).display())),
+    }
+}
+
 impl Db {
     /// Opens `sqlite://PATH` (creating the file and its directory), starts the writer.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .with_context(|| format!("database url {url:?} must start with sqlite://"))?;
-        let path = PathBuf::from(path.split('?').next().unwrap_or(path));
+        let path = file_of(url)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -168,7 +195,14 @@ impl Db {
             let outcome = match conn.execute_batch("BEGIN IMMEDIATE") {
                 Err(e) => Err(E::from(DbError::Sqlite(e))),
                 Ok(()) => match f(conn) {
-                    Ok(v) => conn.execute_batch("COMMIT").map(|_| v).map_err(|e| E::from(DbError::Sqlite(e))),
+                    Ok(v) => conn.execute_batch("COMMIT").map(|_| v).map_err(|e| {
+                        // A COMMIT that failed (a full disk, an I/O error) may leave the
+                        // transaction open, and every later BEGIN would fail behind it.
+                        if !conn.is_autocommit() {
+                            let _ = conn.execute_batch("ROLLBACK");
+                        }
+                        E::from(DbError::Sqlite(e))
+                    }),
                     Err(e) => {
                         let _ = conn.execute_batch("ROLLBACK");
                         Err(e)
@@ -199,11 +233,10 @@ impl Db {
                 None => open(&inner.path, false).map_err(|e| E::from(DbError::Sqlite(e)))?,
             };
             let result = f(&conn);
-            if let Ok(mut r) = inner.readers.lock() {
-                if r.len() < 8 {
+            if let Ok(mut r) = inner.readers.lock()
+                && r.len() < 8 {
                     r.push(conn);
                 }
-            }
             result
         };
         tokio::task::spawn_blocking(job).await.map_err(|_| E::from(DbError::Closed))?

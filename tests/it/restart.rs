@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{IMAP_PORT, Options, Switch, TestApp, folder_counts, send_mail, unique, wait_until};
+use crate::helpers::{IMAP_PORT, Options, Switch, TestApp, config, folder_counts, send_mail, unique, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_mid_stream_loses_and_doubles_nothing() {
@@ -120,4 +120,17 @@ async fn the_poller_reconnects_after_the_mail_server_goes_away() {
     app.wait_tickets(&during, 1).await;
     assert_eq!(app.ctx.metrics.imap_connected.load(std::sync::atomic::Ordering::Relaxed), 1);
     assert_eq!(app.tickets_of(&before).await.len(), 1, "nothing processed twice after the reconnect");
+}
+
+#[tokio::test]
+async fn a_second_daemon_on_the_same_database_is_refused_until_the_first_stops() {
+    let app = TestApp::spawn().await;
+    let cfg = config(&app.support, &app.db_path, &Options::default());
+    let second = helpdesk::app::Application::build(cfg.clone()).await.err().expect("a second serve is refused");
+    let said = format!("{second:#}");
+    assert!(said.contains("another `helpdesk serve` is already running"), "{said}");
+    // Commands beside it still open the database.
+    assert!(helpdesk::db::Db::connect(&cfg.database.url).is_ok());
+    let (_kept, _) = app.stop().await;
+    assert!(helpdesk::app::Application::build(cfg).await.is_ok(), "once it stopped, another may serve");
 }
