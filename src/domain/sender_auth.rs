@@ -34,8 +34,15 @@ impl SenderAuth {
 /// `Authentication-Results` header values in the order they stand (the newest, added by
 /// the last server, first). Only the topmost header stamped by one of `trusted` counts: a
 /// receiving server adds its own on top of whatever the sender wrote below.
-pub fn verdict(headers: &[String], trusted: &[String], from_domain: &str) -> SenderAuth {
-    let ours = headers.iter().map(|h| Stamp::read(h)).find(|s| trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id)));
+///
+/// Without such a header, the topmost `ARC-Authentication-Results` (`arc`, in order) is
+/// read, and only that one, when a trusted server stamped it: Exchange Online writes its
+/// `Authentication-Results` without an authserv-id, and states the same results under its
+/// id (`mx.microsoft.com`) in the ARC set it adds on top on receipt.
+pub fn verdict(headers: &[String], arc: &[String], trusted: &[String], from_domain: &str) -> SenderAuth {
+    let is_trusted = |s: &Stamp| trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id));
+    let ours = headers.iter().map(|h| Stamp::read(h)).find(is_trusted);
+    let ours = ours.or_else(|| arc.first().map(|h| Stamp::read(without_instance(h))).filter(is_trusted));
     let Some(stamp) = ours else { return SenderAuth::None };
     let result = |method: &'static str| stamp.results.iter().filter(move |r| r.method == method);
     if let Some(dmarc) = result("dmarc").next() {
@@ -46,13 +53,21 @@ pub fn verdict(headers: &[String], trusted: &[String], from_domain: &str) -> Sen
         };
     }
     let dkim_pass = result("dkim").filter(|r| r.result == "pass").collect::<Vec<_>>();
-    if dkim_pass.iter().any(|r| r.property("header.d").is_some_and(|d| aligned(d, from_domain))) {
+    if dkim_pass.iter().any(|r| r.signer().is_some_and(|d| aligned(d, from_domain))) {
         return SenderAuth::Pass;
     }
     if dkim_pass.is_empty() && result("spf").any(|r| r.result == "fail") {
         return SenderAuth::Fail;
     }
     SenderAuth::None
+}
+
+/// An ARC-Authentication-Results value without its `i=<n>;` instance tag.
+fn without_instance(h: &str) -> &str {
+    match h.trim_start().split_once(';') {
+        Some((tag, rest)) if tag.trim().to_ascii_lowercase().starts_with("i=") => rest,
+        _ => h,
+    }
 }
 
 /// Relaxed alignment (RFC 7489 §3.1): the signing domain and the From domain are one, or
@@ -77,6 +92,11 @@ struct MethodResult {
 }
 
 impl MethodResult {
+    /// The signing domain: `header.d`, or the domain of `header.i` (Gmail names only that).
+    fn signer(&self) -> Option<&str> {
+        self.property("header.d").or_else(|| self.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
+    }
+
     fn property(&self, name: &str) -> Option<&str> {
         self.properties.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
@@ -156,7 +176,7 @@ mod tests {
 
     fn v(headers: &[&str], from: &str) -> SenderAuth {
         let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-        verdict(&headers, &["mx.example.test".to_string()], from)
+        verdict(&headers, &[], &["mx.example.test".to_string()], from)
     }
 
     #[test]
@@ -193,7 +213,7 @@ mod tests {
         let evil = "evil.test; dmarc=pass header.from=client.ro";
         assert_eq!(v(&[evil], "client.ro"), SenderAuth::None, "another server's word counts for nothing");
         assert_eq!(v(&[evil, ours], "client.ro"), SenderAuth::Fail);
-        assert_eq!(verdict(&[forged.to_string()], &[], "client.ro"), SenderAuth::None, "nothing is trusted without ids");
+        assert_eq!(verdict(&[forged.to_string()], &[], &[], "client.ro"), SenderAuth::None, "nothing is trusted without ids");
         assert_eq!(v(&["MX.Example.Test; DMARC=PASS header.from=client.ro"], "client.ro"), SenderAuth::Pass);
     }
 
@@ -214,5 +234,25 @@ mod tests {
         assert_eq!(v(&[opendmarc, opendkim], "client.ro"), SenderAuth::Fail);
         assert_eq!(v(&["mx.example.test; dkim=pass reason=\"a; b\" header.d=client.ro"], "client.ro"), SenderAuth::Pass);
         assert_eq!(v(&["", "garbage without structure"], "client.ro"), SenderAuth::None);
+        // Gmail names the signer by header.i only.
+        assert_eq!(v(&["mx.example.test; dkim=pass header.i=@client.ro header.s=s1"], "client.ro"), SenderAuth::Pass);
+    }
+
+    #[test]
+    fn exchange_online_is_read_from_the_arc_set_it_adds_on_top() {
+        let ms = ["mx.microsoft.com".to_string()];
+        // Its own Authentication-Results has no authserv-id: "spf=pass" is no server's name.
+        let ar = "spf=pass (sender IP is 203.0.113.7) smtp.mailfrom=client.ro; dkim=pass (signature was verified) header.d=client.ro;dmarc=pass action=none header.from=client.ro".to_string();
+        let aar = |i: u32, result: &str| {
+            format!("i={i}; mx.microsoft.com 1; spf={result} smtp.mailfrom=client.ro; dkim={result} header.d=client.ro; dmarc={result} action=none header.from=client.ro")
+        };
+        assert_eq!(verdict(&[ar.clone()], &[aar(1, "pass")], &ms, "client.ro"), SenderAuth::Pass);
+        assert_eq!(verdict(&[ar.clone()], &[aar(2, "fail"), aar(1, "pass")], &ms, "client.ro"), SenderAuth::Fail, "only the topmost set");
+        assert_eq!(verdict(&[ar.clone()], &[aar(1, "pass")], &["spf=pass".to_string()][..0], "client.ro"), SenderAuth::None);
+        let theirs = "i=1; evil.test; dmarc=pass header.from=client.ro".to_string();
+        assert_eq!(verdict(&[ar], &[theirs, aar(1, "pass")], &ms, "client.ro"), SenderAuth::None, "a set below another server's is not reached");
+        // A trusted Authentication-Results wins over any ARC set.
+        let mx = "mx.example.test; dmarc=fail header.from=client.ro".to_string();
+        assert_eq!(verdict(&[mx], &[aar(1, "pass")], &["mx.example.test".into(), "mx.microsoft.com".into()], "client.ro"), SenderAuth::Fail);
     }
 }

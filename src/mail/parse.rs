@@ -56,6 +56,8 @@ pub struct ParsedEmail {
     pub attached_mail: Option<AttachedMail>,
     /// The `Authentication-Results` header values, topmost (the last server's) first.
     pub authentication_results: Vec<String>,
+    /// The `ARC-Authentication-Results` header values, topmost first.
+    pub arc_authentication_results: Vec<String>,
 }
 
 impl ParsedEmail {
@@ -209,6 +211,7 @@ fn parse_unguarded(raw: &[u8]) -> Result<ParsedEmail, ParseError> {
         bounce,
         attached_mail,
         authentication_results: msg.header_values("Authentication-Results").filter_map(|v| v.as_text()).map(str::to_string).collect(),
+        arc_authentication_results: msg.header_values("ARC-Authentication-Results").filter_map(|v| v.as_text()).map(str::to_string).collect(),
     })
 }
 

@@ -263,7 +263,8 @@ fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now
 
 fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
     let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let auth = sender_auth::verdict(&mail.authentication_results, &ctx.config.mail_trust.authserv_ids, mail.from.address.domain());
+    let trusted = &ctx.config.mail_trust.authserv_ids;
+    let auth = sender_auth::verdict(&mail.authentication_results, &mail.arc_authentication_results, trusted, mail.from.address.domain());
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
         let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail { record_bounce(conn, ctx, mail, raw_id, now)? } else { None };
