@@ -40,7 +40,7 @@ impl SenderAuth {
 /// `Authentication-Results` without an authserv-id, and states the same results under its
 /// id (`mx.microsoft.com`) in the ARC set it adds on top on receipt.
 pub fn verdict(headers: &[String], arc: &[String], trusted: &[String], from_domain: &str) -> SenderAuth {
-    let is_trusted = |s: &Stamp| trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id));
+    let is_trusted = |s: &Stamp| !s.authserv_id.is_empty() && trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id));
     let ours = headers.iter().map(|h| Stamp::read(h)).find(is_trusted);
     let ours = ours.or_else(|| arc.first().map(|h| Stamp::read(without_instance(h))).filter(is_trusted));
     let Some(stamp) = ours else { return SenderAuth::None };
@@ -109,7 +109,9 @@ impl Stamp {
     fn read(header: &str) -> Stamp {
         let text = without_comments(header);
         let mut statements = split_outside_quotes(&text, ';').into_iter();
-        let authserv_id = statements.next().and_then(|s| s.split_whitespace().next().map(unquote)).unwrap_or_default();
+        // A header without an id (Exchange Online's starts with `spf=…`) names no server.
+        let authserv_id =
+            statements.next().and_then(|s| s.split_whitespace().next().map(unquote)).filter(|id| !id.contains('=')).unwrap_or_default();
         let results = statements
             .filter_map(|s| {
                 let mut words = split_outside_quotes(&s, ' ').into_iter().filter(|w| !w.is_empty());
@@ -246,11 +248,13 @@ mod tests {
         let aar = |i: u32, result: &str| {
             format!("i={i}; mx.microsoft.com 1; spf={result} smtp.mailfrom=client.ro; dkim={result} header.d=client.ro; dmarc={result} action=none header.from=client.ro")
         };
-        assert_eq!(verdict(&[ar.clone()], &[aar(1, "pass")], &ms, "client.ro"), SenderAuth::Pass);
-        assert_eq!(verdict(&[ar.clone()], &[aar(2, "fail"), aar(1, "pass")], &ms, "client.ro"), SenderAuth::Fail, "only the topmost set");
-        assert_eq!(verdict(&[ar.clone()], &[aar(1, "pass")], &["spf=pass".to_string()][..0], "client.ro"), SenderAuth::None);
+        let ar = std::slice::from_ref(&ar);
+        assert_eq!(verdict(ar, &[aar(1, "pass")], &ms, "client.ro"), SenderAuth::Pass);
+        assert_eq!(verdict(ar, &[aar(2, "fail"), aar(1, "pass")], &ms, "client.ro"), SenderAuth::Fail, "only the topmost set");
+        let careless = ["spf=pass".to_string()];
+        assert_eq!(verdict(ar, &[], &careless, "client.ro"), SenderAuth::None, "a result is no server's name, even when listed");
         let theirs = "i=1; evil.test; dmarc=pass header.from=client.ro".to_string();
-        assert_eq!(verdict(&[ar], &[theirs, aar(1, "pass")], &ms, "client.ro"), SenderAuth::None, "a set below another server's is not reached");
+        assert_eq!(verdict(ar, &[theirs, aar(1, "pass")], &ms, "client.ro"), SenderAuth::None, "a set below another server's is not reached");
         // A trusted Authentication-Results wins over any ARC set.
         let mx = "mx.example.test; dmarc=fail header.from=client.ro".to_string();
         assert_eq!(verdict(&[mx], &[aar(1, "pass")], &["mx.example.test".into(), "mx.microsoft.com".into()], "client.ro"), SenderAuth::Fail);
