@@ -45,7 +45,7 @@ impl Application {
     /// Runs until `shutdown` fires: the poller stops taking mail and finishes the batch in
     /// flight, the sender finishes the mail in flight, the web server drains.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let ctx = self.ctx;
+        let Application { ctx, listener, _serving: serving } = self;
         let mut tasks = tokio::task::JoinSet::new();
         if ctx.config.imap.host.is_empty() {
             tracing::warn!("imap.host is empty: no mailbox is watched");
@@ -62,10 +62,10 @@ impl Application {
         tasks.spawn(sla_sweep::run(ctx.clone(), shutdown.clone()));
         let app = web::router(ctx.clone());
         let stop = shutdown.clone();
-        tracing::info!(addr = %self.listener.local_addr()?, "web server listening");
+        tracing::info!(addr = %listener.local_addr()?, "web server listening");
         tasks.spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(self.listener, app).with_graceful_shutdown(stop.cancelled_owned()).await?;
+            axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await?;
             Ok(())
         });
         let mut result = Ok(());
@@ -78,6 +78,8 @@ impl Application {
             }
         }
         ctx.db.close().await;
+        // Only once the database is closed may another daemon serve it.
+        drop(serving);
         result
     }
 }

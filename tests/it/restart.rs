@@ -132,5 +132,6 @@ async fn a_second_daemon_on_the_same_database_is_refused_until_the_first_stops()
     // Commands beside it still open the database.
     assert!(helpdesk::db::Db::connect(&cfg.database.url).is_ok());
     let (_kept, _) = app.stop().await;
-    assert!(helpdesk::app::Application::build(cfg).await.is_ok(), "once it stopped, another may serve");
+    let again = helpdesk::app::Application::build(cfg).await;
+    assert!(again.is_ok(), "once it stopped, another may serve: {:#}", again.err().unwrap());
 }
