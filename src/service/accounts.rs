@@ -1,17 +1,17 @@
 //! Portal accounts: passwords (argon2id), one-time links, sign-in sessions; agents saved
 //! and disabled by admins.
 //!
-//! Hashing and verifying run on a blocking thread and never inside the writer's
-//! transaction: argon2 costs tens of milliseconds and the writer serves everyone. At most
-//! twice as many run at once as there are cores (each holds 19 MiB), so a flood of
-//! sign-ins waits in line instead of filling memory.
+//! Hashing and verifying (`passwords`) run on a blocking thread and never inside the
+//! writer's transaction: argon2 costs tens of milliseconds and the writer serves everyone.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
 
 mod agents;
+mod passwords;
 
 pub use agents::{Keep, NewAgent, disable_agent, hash_for, save_agent};
+pub use passwords::{HashGate, hash_gated, hash_password, verify_password};
+use passwords::{blocking, decoy_hash};
 
 use super::notify::{self, PortalLink};
 use super::{Ctx, ServiceError, links};
@@ -19,66 +19,6 @@ use crate::db::{self, agents::Agent, customers::Customer};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::notification::Cause;
 use crate::domain::password::{Password, WeakPassword};
-
-pub fn hash_password(password: &Password) -> anyhow::Result<String> {
-    argon2::Argon2::default()
-        .hash_password(password.expose().as_bytes(), &SaltString::generate(&mut OsRng))
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))
-}
-
-/// False for a wrong password and for a hash that cannot be read.
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// A hash of a password nobody has, verified when the address is unknown so that a
-/// wrong address takes as long as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        let p = Password::parse(&links::new_token()).unwrap_or_else(|_| unreachable!("a token has 43 characters"));
-        hash_password(&p).unwrap_or_default()
-    })
-}
-
-/// Runs password work on a blocking thread, at most `permits` at once.
-pub struct HashGate {
-    permits: tokio::sync::Semaphore,
-}
-
-impl HashGate {
-    pub const fn new(permits: usize) -> Self {
-        HashGate { permits: tokio::sync::Semaphore::const_new(permits) }
-    }
-
-    /// Runs `f` once a permit is free; the permit is held until `f` returns, even when
-    /// the caller stops waiting.
-    pub async fn run<T: Send + 'static>(&'static self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
-        let permit = self.permits.acquire().await.map_err(|e| ServiceError::Internal(e.into()))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f()
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.into()))
-    }
-}
-
-/// The one gate of the process: twice the cores.
-fn hash_gate() -> &'static HashGate {
-    static GATE: std::sync::OnceLock<HashGate> = std::sync::OnceLock::new();
-    GATE.get_or_init(|| HashGate::new(2 * std::thread::available_parallelism().map_or(1, |n| n.get())))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
-    hash_gate().run(f).await
-}
-
-/// Hashes a password under the gate.
-pub async fn hash_gated(password: Password) -> Result<String, ServiceError> {
-    blocking(move || hash_password(&password)).await?.map_err(ServiceError::Internal)
-}
 
 /// What a one-time link is, as its page needs to know.
 #[derive(Debug, Clone)]
@@ -306,39 +246,6 @@ pub async fn set_preferences(ctx: &Ctx, customer_id: i64, locale: &str, time_zon
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let p = Password::parse("Parola2025ok").unwrap();
-        let h = hash_password(&p).unwrap();
-        assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(verify_password(&h, "Parola2025ok"));
-        assert!(!verify_password(&h, "Parola2025oK"));
-        assert!(!verify_password("not a hash", "Parola2025ok"));
-        assert!(!verify_password(decoy_hash(), "Parola2025ok"));
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_gate_lets_only_so_many_hashes_run_at_once() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static GATE: HashGate = HashGate::new(3);
-        static RUNNING: AtomicUsize = AtomicUsize::new(0);
-        static PEAK: AtomicUsize = AtomicUsize::new(0);
-        let tasks: Vec<_> = (0..24)
-            .map(|_| {
-                tokio::spawn(GATE.run(|| {
-                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
-                    PEAK.fetch_max(now, Ordering::SeqCst);
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                    RUNNING.fetch_sub(1, Ordering::SeqCst);
-                }))
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap().unwrap();
-        }
-        assert_eq!(PEAK.load(Ordering::SeqCst), 3, "24 waited in line, 3 at a time");
-    }
 
     #[test]
     fn an_account_has_one_name_however_its_address_is_typed() {
