@@ -2,7 +2,8 @@
 //! 1. `receive()` throughput on a generated corpus (new mail, replies, attachments) into
 //!    a fresh SQLite file in WAL mode, beside the floor measured in the same run (parse
 //!    only + one bare insert per message, same batching and durability).
-//! 2. End-to-end latency through the real loopback stack with IDLE: SMTP accepted →
+//! 2. `helpdesk import` of the same corpus as one mbox file, the binary run whole.
+//! 3. End-to-end latency through the real loopback stack with IDLE: SMTP accepted →
 //!    ticket committed → confirmation in the customer's mailbox.
 //!
 //! Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 3), BENCH_MAILS (default 200).
@@ -146,6 +147,42 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     Ok((full, floor))
 }
 
+/// `helpdesk import` of the corpus written as one mbox: messages per second, the whole
+/// command timed (start, migrations, parse, store, summary).
+fn import(messages: &[Vec<u8>]) -> anyhow::Result<f64> {
+    let dir = tempfile::tempdir()?;
+    let mut mbox = Vec::new();
+    for m in messages {
+        mbox.extend_from_slice(b"From bench@example.test Thu Jan  1 00:00:00 2026\n");
+        for line in m.split_inclusive(|b| *b == b'\n') {
+            // mboxrd: a line of `>`s and "From " takes one more `>`.
+            let after_quotes = &line[line.iter().position(|b| *b != b'>').unwrap_or(line.len())..];
+            if after_quotes.starts_with(b"From ") {
+                mbox.push(b'>');
+            }
+            mbox.extend_from_slice(line);
+        }
+        mbox.push(b'\n');
+    }
+    let path = dir.path().join("corpus.mbox");
+    std::fs::write(&path, mbox)?;
+    let config = dir.path().join("helpdesk.toml");
+    let db = dir.path().join("import.db");
+    std::fs::write(&config, format!("[database]\nurl = \"sqlite://{}\"\n[imap]\nhost = \"\"\n", db.display()))?;
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", &config.display().to_string(), "import", &path.display().to_string()])
+        .env("HELPDESK_HELPDESK_AUTO_REPLY_LIMIT_PER_HOUR", "1000000")
+        .env("HELPDESK_HELPDESK_AUTO_REPLY_GLOBAL_PER_HOUR", "1000000000")
+        .output()?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    let counted: usize = summary.lines().filter_map(|l| l.split_once(": ")).filter_map(|(_, n)| n.trim().parse::<usize>().ok()).sum();
+    anyhow::ensure!(counted == messages.len(), "import counted {counted} of {} messages", messages.len());
+    Ok(messages.len() as f64 / secs)
+}
+
 async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
     let status = Command::new(&script)
@@ -229,6 +266,10 @@ async fn main() -> anyhow::Result<()> {
     println!("  receive(): {full:.0} msgs/s (rounds: {})", fulls.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
     println!("  floor (parse + bare insert): {floor:.0} msgs/s (rounds: {})", floors.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
     println!("  receive() / floor: {:.2}", full / floor);
+    let mut imports: Vec<f64> = (0..rounds).map(|_| import(&messages)).collect::<anyhow::Result<_>>()?;
+    imports.sort_by(f64::total_cmp);
+    println!("  helpdesk import (one mbox, the whole command): {:.0} msgs/s (rounds: {})", imports[rounds / 2],
+        imports.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
     let mails = env_usize("BENCH_MAILS", 200);
     println!("end-to-end latency over {mails} mails through Postfix + Dovecot (IDLE):");
     let (commit, inbox) = latency(mails).await?;

@@ -1,7 +1,7 @@
 //! The one-shot commands behind the CLI: import, agent add/token/tokens/disable, send-test.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -99,20 +99,64 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     for p in paths {
         collect_files(p, &mut files)?;
     }
+    // Through the batched path, as the poller's mail goes: parsed beside the writer, one
+    // transaction (one fsync) per batch, each message in its own savepoint.
+    let mut batch = Batch::default();
     for file in files {
         let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let messages = if data.starts_with(b"From ") { split_mbox(&data) } else { vec![data] };
         for raw in messages {
-            let outcome = receive_email::receive(&ctx, raw, Utc::now()).await?;
-            println!("{outcome}\t{}", file.display());
-            *totals.entry(outcome.label()).or_default() += 1;
+            batch.push(raw, &file);
+            if batch.is_full() {
+                batch.receive(&ctx, &mut totals).await?;
+            }
         }
     }
+    batch.receive(&ctx, &mut totals).await?;
     for (label, n) in totals {
         println!("{label}: {n}");
     }
     ctx.db.close().await;
     Ok(())
+}
+
+/// Messages of `import` waiting for their transaction, with the file each came from.
+#[derive(Default)]
+struct Batch {
+    raws: Vec<Vec<u8>>,
+    files: Vec<PathBuf>,
+    bytes: usize,
+}
+
+impl Batch {
+    /// At most this many messages, and about this many bytes, in one transaction.
+    const MESSAGES: usize = 200;
+    const BYTES: usize = 32 * 1024 * 1024;
+
+    fn push(&mut self, raw: Vec<u8>, file: &Path) {
+        self.bytes += raw.len();
+        self.raws.push(raw);
+        self.files.push(file.to_path_buf());
+    }
+
+    fn is_full(&self) -> bool {
+        self.raws.len() >= Self::MESSAGES || self.bytes >= Self::BYTES
+    }
+
+    async fn receive(&mut self, ctx: &Ctx, totals: &mut BTreeMap<&'static str, usize>) -> anyhow::Result<()> {
+        if self.raws.is_empty() {
+            return Ok(());
+        }
+        let raws = std::mem::take(&mut self.raws);
+        let outcomes = receive_email::receive_batch(ctx, raws, Utc::now()).await?;
+        let mut out = std::io::stdout().lock();
+        for (outcome, file) in outcomes.iter().zip(self.files.drain(..)) {
+            writeln!(out, "{outcome}\t{}", file.display())?;
+            *totals.entry(outcome.label()).or_default() += 1;
+        }
+        self.bytes = 0;
+        Ok(())
+    }
 }
 
 /// `helpdesk agent add`: a new password or role ends the agent's sessions and API tokens;
