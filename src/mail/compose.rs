@@ -44,6 +44,13 @@ pub fn new_message_id(now: chrono::DateTime<chrono::Utc>, domain: &str) -> Strin
     format!("{:013x}.{}@{domain}", now.timestamp_micros().max(0), hex::encode(bytes))
 }
 
+/// A text fit for a header: control characters and line breaks (from forms, the API,
+/// other people's mail) become spaces, runs of spaces one. Lettre cannot encode a control
+/// character in a name, and a line break must never start a header of its own.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control() || c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 fn raw(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
@@ -52,12 +59,13 @@ fn raw(name: &'static str, value: String) -> HeaderValue {
 pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
     let env = &mail.envelope;
     let from: Mailbox = env.from.parse().context("smtp.from is not a mailbox")?;
-    let to_name = (!env.to_name.trim().is_empty()).then(|| env.to_name.trim().to_string());
+    let to_name = one_line(&env.to_name);
+    let to_name = (!to_name.is_empty()).then_some(to_name);
     let to = Mailbox::new(to_name, env.to.parse().context("recipient address")?);
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(mail.subject.clone())
+        .subject(one_line(&mail.subject))
         .message_id(Some(format!("<{}>", env.message_id)))
         .raw_header(raw("X-Loop", env.loop_address.clone()));
     if let Some(parent) = env.references.last() {
@@ -116,6 +124,19 @@ mod tests {
         assert!(head.contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/x>"));
         assert!(head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(head.contains("X-Loop: support@example.test"));
+    }
+
+    #[test]
+    fn any_name_and_subject_compose() {
+        // Names and subjects come from forms, the API and other people's mail.
+        for text in ["{\n$\u{83}\u{4}", "a\r\nBcc: x@evil.test", "\u{0}", "\"", "\\", "(", "ț\"ș\\", " ", "=?utf-8?q?x?=", "<>@,;:"] {
+            let mut mail = sample(true, None);
+            mail.envelope.to_name = text.into();
+            mail.subject = text.into();
+            let bytes = compose(&mail).unwrap_or_else(|e| panic!("{text:?}: {e:#}"));
+            let head = String::from_utf8_lossy(&bytes);
+            assert!(!head.contains("\nBcc:"), "{text:?} injected a header: {head}");
+        }
     }
 
     #[test]

@@ -65,7 +65,9 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
         }
         let bytes = match (mail.raw.take(), &mail.letter) {
             (Some(raw), _) => Ok(raw),
-            (None, Some(letter)) => notify::compose_letter(&ctx.templates, letter),
+            // A bug in composing one letter gives that letter up; the others go on.
+            (None, Some(letter)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| notify::compose_letter(&ctx.templates, letter)))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error while composing"))),
             (None, None) => Err(anyhow::anyhow!("outbox row {} has nothing to send", mail.id)),
         };
         let result = match bytes {
