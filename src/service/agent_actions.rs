@@ -50,7 +50,7 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
     let (event, note): (Event, Option<(&str, String)>) = match cmd {
         Command::Assign { agent_email } => {
             let assignee = db::agents::find_by_email(conn, agent_email.trim())?
-                .ok_or_else(|| ServiceError::Invalid(format!("no agent {agent_email:?}")))?;
+                .ok_or_else(|| ServiceError::NotFound(format!("agent {agent_email:?}")))?;
             (Event::Assign { agent_id: assignee.id }, None)
         }
         Command::Comment { body, internal } => {
@@ -105,11 +105,12 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
 /// and the duplicate remembers where it went. Requesters that differ are pointed out in
 /// the note, so that the agent sees who now reads the other conversation.
 fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let into = ctx.parse_key(into_key.trim()).ok_or_else(|| ServiceError::Invalid(format!("{into_key:?} is not a ticket key")))?;
+    // A key of another prefix names no ticket here.
+    let into = ctx.parse_key(into_key.trim()).ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key:?}")))?;
     if into == dup.id {
         return Err(ServiceError::Invalid("a ticket cannot be merged into itself".into()));
     }
-    let target = db::tickets::get(conn, into)?.ok_or_else(|| ServiceError::Invalid(format!("no ticket {into_key}")))?;
+    let target = db::tickets::get(conn, into)?.ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key}")))?;
     if target.status == crate::domain::ticket::Status::Closed {
         return Err(ServiceError::Invalid(format!("{} is closed; merge into an open ticket", ctx.key(into))));
     }

@@ -13,6 +13,8 @@ pub enum WebError {
     Unauthorized,
     /// A form without a valid CSRF token, or posted from another site.
     Forbidden,
+    /// An agent asking for what only admins may do.
+    NotAdmin,
     /// A signed-in browser's form that did not say which site it came from (no `Origin`,
     /// no `Sec-Fetch-Site`).
     UnknownOrigin,
@@ -32,6 +34,7 @@ impl WebError {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "the form is missing a valid CSRF token".into()),
+            WebError::NotAdmin => (StatusCode::FORBIDDEN, "only an admin may do this".into()),
             WebError::UnknownOrigin => {
                 (StatusCode::FORBIDDEN, "the browser did not say which site the form came from (no Origin header)".into())
             }

@@ -124,6 +124,7 @@ pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: WebError) -> Response {
         WebError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_title", say(tx, "not_found", &[])),
         WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden_title", say(tx, "forbidden", &[])),
         WebError::UnknownOrigin => (StatusCode::FORBIDDEN, "forbidden_title", say(tx, "forbidden_origin", &[])),
+        WebError::NotAdmin => (StatusCode::FORBIDDEN, "c_admin_only_title", say(tx, "c_admin_only", &[])),
         WebError::PayloadTooLarge(limit) => {
             (StatusCode::PAYLOAD_TOO_LARGE, "error_title", say(tx, "body_too_large", &[("kib", &(limit / 1024))]))
         }

@@ -38,8 +38,12 @@ pub fn hash_for(old: Option<(&str, &str)>, password: &Password, role: &str) -> a
 }
 
 /// Creates or updates an agent (enabling a disabled one again). A new password or role
-/// ends the agent's sessions and API tokens, except those named in `keep`.
-pub async fn save_agent(ctx: &Ctx, new: NewAgent, keep: Keep, now: DateTime<Utc>) -> Result<Agent, ServiceError> {
+/// ends the agent's sessions and API tokens, except those named in `keep`. `by` is the
+/// admin asking, who cannot change their own role (nor so leave the team without admins).
+pub async fn save_agent(ctx: &Ctx, new: NewAgent, keep: Keep, by: Option<&Agent>, now: DateTime<Utc>) -> Result<Agent, ServiceError> {
+    if by.is_some_and(|a| a.email.eq_ignore_ascii_case(new.email.as_str()) && a.role != new.role) {
+        return Err(ServiceError::Invalid("an admin cannot change their own role".into()));
+    }
     let email = new.email.to_string();
     let address = email.clone();
     let old = ctx.db.read(move |c| db::agents::credentials(c, &address)).await?;

@@ -25,7 +25,7 @@ pub struct PartnerBody {
 }
 
 fn require_admin(agent: &db::agents::Agent) -> Result<(), WebError> {
-    if agent.role == "admin" { Ok(()) } else { Err(WebError::Forbidden) }
+    if agent.role == "admin" { Ok(()) } else { Err(WebError::NotAdmin) }
 }
 
 pub async fn partner_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBody(b): JsonBody<PartnerBody>) -> Result<(StatusCode, Json<Value>), WebError> {
@@ -80,7 +80,7 @@ pub async fn agent_add(
         other => return Err(WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))),
     };
     let keep = accounts::Keep { session: None, token: bearer(&headers).map(str::to_string) };
-    let saved = accounts::save_agent(&ctx, accounts::NewAgent { email, name, password, role }, keep, ctx.now()).await?;
+    let saved = accounts::save_agent(&ctx, accounts::NewAgent { email, name, password, role }, keep, Some(&agent), ctx.now()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "email": saved.email, "name": saved.name, "role": saved.role }))))
 }
 

@@ -213,7 +213,7 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
     // An admin changing their own password stays signed in here; their other sessions end.
     let keep = accounts::Keep { session: v.agent_session.clone(), token: None };
     let agent = accounts::NewAgent { email, name: f.name.trim().to_string(), password, role };
-    match accounts::save_agent(&ctx, agent, keep, ctx.now()).await {
+    match accounts::save_agent(&ctx, agent, keep, v.agent.as_ref(), ctx.now()).await {
         Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
