@@ -7,6 +7,7 @@ mod fixtures;
 mod gateway;
 mod helpers;
 mod lifecycle;
+mod openapi;
 mod outbox;
 mod portal;
 mod restart;
