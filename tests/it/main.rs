@@ -3,6 +3,7 @@
 
 mod cli;
 mod console;
+mod drills;
 mod fixtures;
 mod gateway;
 mod helpers;
