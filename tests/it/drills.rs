@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{Options, config, folder_counts, mail_stack, send_mail, unique, wait_until};
+use crate::helpers::{Options, TestApp, config, folder_counts, mail_stack, send_mail, send_raw_via, start_stack, unique, wait_until};
 
 /// `helpdesk serve` on `config_file`, its output in `log`.
 fn serve(config_file: &Path, log: &Path) -> Child {
@@ -125,4 +125,32 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
     ctx.db.write(limit(1_000_000)).await.unwrap();
     let outcomes = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now()).await.unwrap();
     assert!(outcomes.iter().all(|o| matches!(o, Outcome::Created { .. })), "{outcomes:?}");
+}
+
+/// Dovecot and Postfix restarted while the poller idles: it reconnects with backoff and
+/// takes the mail that came meanwhile and after. A stack of its own, so that the other
+/// tests' shared one stays up.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mail_servers_restarted_during_idle_lose_nothing() {
+    const RUN_DIR: &str = "/tmp/hd-it-mail-drill";
+    const PORTS: (u16, u16, u16) = (27143, 27525, 27424);
+    let script = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack").join(name);
+    start_stack(RUN_DIR, PORTS, &[]);
+    let app = TestApp::spawn_with(Options { imap_port: PORTS.0, smtp_port: PORTS.1, ..Default::default() }).await;
+    let mail = |from: &str, subject: &str| {
+        format!("From: {from}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{}@customer.test>\r\n\r\nx\r\n", app.support, unique("r"))
+    };
+    let ion = format!("{}@customer.test", unique("idle"));
+    send_raw_via(PORTS.1, &ion, &app.support, mail(&ion, "Înainte").as_bytes()).await;
+    app.wait_tickets(&ion, 1).await;
+    // The poller is idling now; the servers go away and come back.
+    let stopped = Command::new(script("stop.sh")).arg(RUN_DIR).output().unwrap();
+    assert!(stopped.status.success(), "{}", String::from_utf8_lossy(&stopped.stderr));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    start_stack(RUN_DIR, PORTS, &[]);
+    send_raw_via(PORTS.1, &ion, &app.support, mail(&ion, "După repornire").as_bytes()).await;
+    let both = wait_until(Duration::from_secs(60), || async { app.tickets_of(&ion).await.len() == 2 }).await;
+    let _ = Command::new(script("stop.sh")).arg(RUN_DIR).output();
+    assert!(both, "the mail after the restart became a ticket: {:?}", app.tickets_of(&ion).await);
+    app.stop().await;
 }
