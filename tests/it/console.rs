@@ -3,47 +3,19 @@
 
 use serde_json::json;
 
-use crate::helpers::{AGENT_PASSWORD, SMTP_PORT, TestApp, browser_walk, send_raw, unique, wait_mail, wait_until};
+use crate::helpers::{AGENT_PASSWORD, Browser, SMTP_PORT, TestApp, browser_walk, send_raw, unique, wait_mail, wait_until};
 
-/// An HTTP client that keeps cookies and names the page a form comes from, as a browser does.
-fn browser(base: &str) -> reqwest::Client {
-    let mut origin = reqwest::header::HeaderMap::new();
-    origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(origin).build().unwrap()
+/// A browser signed in to the console as the test's admin.
+async fn signed_in_agent(app: &TestApp) -> Browser {
+    let a = Browser::new(&app.base);
+    let csrf = a.csrf("/console/login").await;
+    let (s, to, _) = a.post("/console/login", &[("email", "agent@example.test"), ("password", AGENT_PASSWORD), ("csrf", &csrf)]).await;
+    assert_eq!((s, to.as_str()), (303, "/console"));
+    a
 }
 
-struct Agent {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Agent {
-    async fn sign_in(app: &TestApp) -> Agent {
-        let a = Agent { http: browser(&app.base), base: app.base.clone() };
-        let csrf = a.csrf("/console/login").await;
-        let (s, to, _) = a.post("/console/login", &[("email", "agent@example.test"), ("password", AGENT_PASSWORD), ("csrf", &csrf)]).await;
-        assert_eq!((s, to.as_str()), (303, "/console"));
-        a
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    async fn csrf(&self, path: &str) -> String {
-        let (_, page) = self.get(path).await;
-        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
-        re.captures(&page).unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1].to_string()
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
-        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        (r.status().as_u16(), to, r.text().await.unwrap())
-    }
-
-    /// Runs an action from the ticket page's forms; returns the status code.
+impl Browser {
+    /// Runs an action of the ticket page's forms.
     async fn act(&self, key: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let csrf = self.csrf(&format!("/console/tickets/{key}")).await;
         let mut form = vec![("csrf", csrf.as_str())];
@@ -66,7 +38,7 @@ async fn an_agent_works_a_ticket_from_the_queue_to_closed() {
     let r = anon.get(format!("{}/console", app.base)).send().await.unwrap();
     assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/console/login?next=%2Fconsole"));
 
-    let a = Agent::sign_in(&app).await;
+    let a = signed_in_agent(&app).await;
     let (s, queue) = a.get("/console").await;
     assert_eq!(s, 200);
     assert!(queue.contains(&key) && queue.contains("Serverul de mail e lent") && queue.contains("nealocat"), "{queue}");
@@ -123,7 +95,7 @@ async fn an_agent_works_a_ticket_from_the_queue_to_closed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn phone_intake_partners_merge_and_quarantine() {
     let app = TestApp::spawn().await;
-    let a = Agent::sign_in(&app).await;
+    let a = signed_in_agent(&app).await;
     let caller = format!("{}@customer.test", unique("call"));
     let csrf = a.csrf("/console/intake").await;
     let form = [
@@ -184,14 +156,14 @@ async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages
     let body = json!({"requester_email": customer, "subject": "x", "description": "y", "channel": "phone"});
     let (_, t) = app.api("POST", "/tickets", Some(body)).await;
     let key = t["key"].as_str().unwrap().to_string();
-    let a = Agent::sign_in(&app).await;
+    let a = signed_in_agent(&app).await;
     let (s, _, _) = a.post(&format!("/console/tickets/{key}/actions/take"), &[]).await;
     assert_eq!(s, 403);
     assert_eq!(app.status_of(&key).await, "waiting_for_support");
     // A plain agent cannot add agents or partners.
     let hash = helpdesk::service::accounts::hash_password(&helpdesk::domain::password::Password::parse("plainpass12").unwrap()).unwrap();
     app.ctx.db.write(move |c| helpdesk::db::agents::upsert(c, "plain@example.test", "Plain", &hash, "agent", chrono::Utc::now())).await.unwrap();
-    let plain = Agent { http: browser(&app.base), base: app.base.clone() };
+    let plain = Browser::new(&app.base);
     let csrf = plain.csrf("/console/login").await;
     plain.post("/console/login", &[("email", "plain@example.test"), ("password", "plainpass12"), ("csrf", &csrf)]).await;
     assert_eq!(plain.get("/console/agents").await.0, 403);

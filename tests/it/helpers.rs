@@ -475,3 +475,68 @@ pub async fn browser_walk(script: &str, shots: &str, env: Vec<(&str, String)>) -
     assert!(failed.is_empty() && out.status.success(), "browser steps failed: {failed:#?}");
     report
 }
+
+/// A browser without JavaScript: a cookie jar, no redirects followed, and the `Origin` of
+/// the page a form comes from (as browsers send it), unless made `without_origin`.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let mut origin = reqwest::header::HeaderMap::new();
+        origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+        Self::with_headers(base, origin)
+    }
+
+    /// Without `Origin`, as an old or stripped-down client.
+    pub fn without_origin(base: &str) -> Self {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Browser { http, base: base.to_string() }
+    }
+
+    /// A path of the site, or a whole link (from a mail) as it is.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// The CSRF field of the form on that page.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, page) = self.get(path).await;
+        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
+        re.captures(&page).unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1].to_string()
+    }
+
+    /// Posts a form; returns the status, where it redirects to, and the body.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self.http.post(self.url(path)).form(form).send().await.unwrap();
+        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (r.status().as_u16(), to, r.text().await.unwrap())
+    }
+
+    /// Posts a form with extra headers; returns the status, the `Retry-After` and the body.
+    pub async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> (u16, Option<u64>, String) {
+        let mut req = self.http.post(self.url(path)).form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req.send().await.unwrap();
+        let retry = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+        (r.status().as_u16(), retry, r.text().await.unwrap())
+    }
+}

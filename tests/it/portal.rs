@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, browser_walk, mailbox, send_raw, unique, wait_mail, wait_until};
+use crate::helpers::{Browser, TestApp, browser_walk, mailbox, send_raw, unique, wait_mail, wait_until};
 
 const PASSWORD: &str = "Parola2025ok";
 
@@ -17,49 +17,8 @@ async fn link_in_mail(user: &str, kind: &str) -> String {
     re.find(text).expect("the link is in the text").as_str().to_string()
 }
 
-/// A customer's browser without JavaScript: a cookie jar and the forms' CSRF fields.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
 
 impl Browser {
-    fn new(base: &str) -> Self {
-        // A browser names the page a form comes from.
-        let mut origin = reqwest::header::HeaderMap::new();
-        origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(origin)
-            .build()
-            .unwrap();
-        Browser { http, base: base.to_string() }
-    }
-
-    fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.http.get(self.url(path)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    /// The CSRF field of the forms on a page.
-    async fn csrf(&self, path: &str) -> String {
-        let (_, page) = self.get(path).await;
-        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
-        re.captures(&page).expect("the page has a form with a CSRF field")[1].to_string()
-    }
-
-    /// Posts a form; returns the status, the redirect target and the body.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self.http.post(self.url(path)).form(form).send().await.unwrap();
-        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        (r.status().as_u16(), to, r.text().await.unwrap())
-    }
-
     /// Sets the password through the invitation link and stays signed in.
     async fn accept_invite(&self, link: &str) {
         let csrf = self.csrf(link).await;

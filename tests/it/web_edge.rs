@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{AGENT_PASSWORD, Options, config, unique, wait_until};
+use crate::helpers::{AGENT_PASSWORD, Browser, Options, config, unique, wait_until};
 
 struct Edge {
     ctx: Ctx,
@@ -80,52 +80,11 @@ impl Edge {
     }
 }
 
-/// A browser: keeps cookies and names the page a form comes from, unless told otherwise.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
 
 impl Browser {
-    fn new(base: &str) -> Self {
-        let mut origin = reqwest::header::HeaderMap::new();
-        origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
-        let http =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(origin).build().unwrap();
-        Browser { http, base: base.to_string() }
-    }
-
-    /// Without `Origin`, as an old or stripped-down client.
-    fn without_origin(base: &str) -> Self {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { http, base: base.to_string() }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    async fn csrf(&self, path: &str) -> String {
-        let (_, page) = self.get(path).await;
-        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
-        re.captures(&page).unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1].to_string()
-    }
-
-    /// Posts a form with extra headers; returns the status, the `Retry-After` and the body.
-    async fn post(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> (u16, Option<u64>, String) {
-        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let r = req.send().await.unwrap();
-        let retry = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
-        (r.status().as_u16(), retry, r.text().await.unwrap())
-    }
-
     async fn sign_in(&self, area: &str, email: &str, password: &str, headers: &[(&str, &str)]) -> (u16, Option<u64>, String) {
         let csrf = self.csrf(&format!("/{area}/login")).await;
-        self.post(&format!("/{area}/login"), &[("email", email), ("password", password), ("csrf", &csrf)], headers).await
+        self.post_with(&format!("/{area}/login"), &[("email", email), ("password", password), ("csrf", &csrf)], headers).await
     }
 }
 
@@ -270,7 +229,7 @@ async fn a_disabled_agent_loses_their_token_session_and_sign_in_at_once() {
     let admin = Browser::new(&edge.base);
     assert_eq!(admin.sign_in("console", "agent@example.test", AGENT_PASSWORD, &[]).await.0, 303);
     let csrf = admin.csrf("/console/agents").await;
-    let (s, _, _) = admin.post(&format!("/console/agents/{second}/disable"), &[("csrf", &csrf)], &[]).await;
+    let (s, _, _) = admin.post_with(&format!("/console/agents/{second}/disable"), &[("csrf", &csrf)], &[]).await;
     assert_eq!(s, 303);
     assert_eq!(edge.api(&token, "GET", "/queue", None).await.0, 401);
     assert!(admin.get("/console/agents").await.1.contains("dezactivat"));
@@ -406,23 +365,23 @@ async fn signed_in_forms_must_name_their_origin_and_tokens_are_bound_to_the_sess
     // … but a signed-in form without Origin or Sec-Fetch-Site is refused with a page that says why.
     let csrf = bare.csrf("/console/partners").await;
     let form = [("csrf", csrf.as_str()), ("name", "ISP"), ("email", "noc@isp.test")];
-    let (s, _, page) = bare.post("/console/partners", &form, &[]).await;
+    let (s, _, page) = bare.post_with("/console/partners", &form, &[]).await;
     assert_eq!(s, 403);
     assert!(page.contains("Origin"), "{page}");
-    let (s, _, _) = bare.post("/console/partners", &form, &[("Sec-Fetch-Site", "cross-site")]).await;
+    let (s, _, _) = bare.post_with("/console/partners", &form, &[("Sec-Fetch-Site", "cross-site")]).await;
     assert_eq!(s, 403);
-    let (s, _, _) = bare.post("/console/partners", &form, &[("Origin", "http://evil.test")]).await;
+    let (s, _, _) = bare.post_with("/console/partners", &form, &[("Origin", "http://evil.test")]).await;
     assert_eq!(s, 403);
-    let (s, _, _) = bare.post("/console/partners", &form, &[("Sec-Fetch-Site", "same-origin")]).await;
+    let (s, _, _) = bare.post_with("/console/partners", &form, &[("Sec-Fetch-Site", "same-origin")]).await;
     assert_eq!(s, 303, "a browser that sends Sec-Fetch-Site alone is fine");
     let ours = edge.base.clone();
-    let (s, _, _) = bare.post("/console/partners", &form, &[("Origin", ours.as_str())]).await;
+    let (s, _, _) = bare.post_with("/console/partners", &form, &[("Origin", ours.as_str())]).await;
     assert_eq!(s, 303);
     // The token of one session is no good in the next.
-    let (s, _, _) = bare.post("/console/logout", &[("csrf", &csrf)], &[("Origin", ours.as_str())]).await;
+    let (s, _, _) = bare.post_with("/console/logout", &[("csrf", &csrf)], &[("Origin", ours.as_str())]).await;
     assert_eq!(s, 303);
     assert_eq!(bare.sign_in("console", "agent@example.test", AGENT_PASSWORD, &[]).await.0, 303);
-    let (s, _, _) = bare.post("/console/partners", &form, &[("Origin", ours.as_str())]).await;
+    let (s, _, _) = bare.post_with("/console/partners", &form, &[("Origin", ours.as_str())]).await;
     assert_eq!(s, 403, "a token from the session before");
     // Bearer-token API calls need no Origin.
     let (s, v) = edge.api(&edge.token, "POST", "/partners", Some(json!({ "email": "noc2@isp.test" }))).await;
