@@ -52,7 +52,7 @@ fn import_reads_eml_files_mboxes_and_maildirs() {
     let count = |label: &str| -> usize {
         out.lines().find_map(|l| l.strip_prefix(&format!("{label}: "))).and_then(|n| n.trim().parse().ok()).unwrap()
     };
-    assert_eq!(count("quarantined"), 1, "only the malformed fixture: {out}");
+    assert_eq!(count("quarantined"), 2, "only the two malformed fixtures: {out}");
     assert!(count("created") >= 10, "{out}");
     assert!(count("ignored") >= 5, "{out}");
 
@@ -77,10 +77,10 @@ fn import_reads_eml_files_mboxes_and_maildirs() {
     assert!(ok);
     assert!(out.contains("duplicate: 3") && out.contains("created: 0"), "{out}");
 
-    // The quarantined one can be replayed; it stays quarantined since it is still broken.
+    // The quarantined ones can be replayed; they stay quarantined since they are still broken.
     let (ok, out, err) = helpdesk(&db, &["import", "--quarantined"], None);
     assert!(ok, "{err}");
-    assert!(out.contains("quarantined: 1"), "{out}");
+    assert!(out.contains("quarantined: 2"), "{out}");
 }
 
 /// `helpdesk serve` as a process: it serves, takes mail, and SIGTERM stops it cleanly.
