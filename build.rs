@@ -5,16 +5,25 @@ use std::path::Path;
 use std::{env, fs};
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
         if path.is_dir() {
             collect(&path, root, out);
         } else {
-            let name = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let abs = fs::canonicalize(&path).unwrap();
-            out.push(format!("    ({name:?}, include_str!({:?})),\n", abs.to_string_lossy()));
+            out.push(format!(
+                "    ({name:?}, include_str!({:?})),\n",
+                abs.to_string_lossy()
+            ));
         }
     }
 }
@@ -25,22 +34,36 @@ fn main() {
     let root = Path::new("templates");
     let mut entries = Vec::new();
     collect(root, root, &mut entries);
-    for dir in walk_dirs(root).into_iter().chain(walk_dirs(Path::new("migrations"))) {
+    for dir in walk_dirs(root)
+        .into_iter()
+        .chain(walk_dirs(Path::new("migrations")))
+    {
         println!("cargo:rerun-if-changed={}", dir);
     }
-    let code = format!("pub static TEMPLATES: &[(&str, &str)] = &[\n{}];\n", entries.concat());
+    let code = format!(
+        "pub static TEMPLATES: &[(&str, &str)] = &[\n{}];\n",
+        entries.concat()
+    );
     let out_dir = env::var("OUT_DIR").unwrap();
     fs::write(Path::new(&out_dir).join("templates.rs"), code).unwrap();
 
     let mut migrations: Vec<_> = fs::read_dir("migrations")
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect()
+        })
         .unwrap_or_default();
     migrations.sort();
     let list: String = migrations
         .iter()
         .map(|p| {
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            format!("    ({name:?}, include_str!({:?})),\n", fs::canonicalize(p).unwrap().to_string_lossy())
+            format!(
+                "    ({name:?}, include_str!({:?})),\n",
+                fs::canonicalize(p).unwrap().to_string_lossy()
+            )
         })
         .collect();
     let code = format!("pub static MIGRATIONS: &[(&str, &str)] = &[\n{list}];\n");

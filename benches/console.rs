@@ -56,7 +56,9 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
     let started = Instant::now();
     let customers = (tickets / 5).max(1);
-    let hash = helpdesk::service::accounts::hash_password(&helpdesk::domain::password::Password::parse(PASSWORD)?)?;
+    let hash = helpdesk::service::accounts::hash_password(
+        &helpdesk::domain::password::Password::parse(PASSWORD)?,
+    )?;
     conn.execute_batch("BEGIN")?;
     for a in 1..=20 {
         conn.execute(
@@ -109,7 +111,10 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     // sweep recorded is forgotten so that the bench's first sweep records it again.
     let app = Application::build(config(path)).await?;
     sla_sweep::sweep(app.ctx(), app.ctx().now()).await?;
-    app.ctx().db.write(|c| c.execute_batch("DELETE FROM sla_events; DELETE FROM outbox;")).await?;
+    app.ctx()
+        .db
+        .write(|c| c.execute_batch("DELETE FROM sla_events; DELETE FROM outbox;"))
+        .await?;
     app.ctx().db.close().await;
     drop(app);
     // Everything into the main file: the cache is copied without its WAL.
@@ -129,24 +134,42 @@ struct Session {
 }
 
 async fn sign_in(base: &str) -> anyhow::Result<Session> {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let r = http.get(format!("{base}/console/login")).send().await?;
     let seed = set_cookie(&r, "hd_csrf").ok_or_else(|| anyhow::anyhow!("no CSRF cookie"))?;
     let page = r.text().await?;
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string();
     let r = http
         .post(format!("{base}/console/login"))
         .header("Cookie", format!("hd_csrf={seed}"))
         .form(&[("email", AGENT), ("password", PASSWORD), ("csrf", &csrf)])
         .send()
         .await?;
-    let session = set_cookie(&r, "hd_agent_session").ok_or_else(|| anyhow::anyhow!("sign-in failed: {}", r.status()))?;
-    Ok(Session { http, base: base.to_string(), cookie: format!("hd_csrf={seed}; hd_agent_session={session}") })
+    let session = set_cookie(&r, "hd_agent_session")
+        .ok_or_else(|| anyhow::anyhow!("sign-in failed: {}", r.status()))?;
+    Ok(Session {
+        http,
+        base: base.to_string(),
+        cookie: format!("hd_csrf={seed}; hd_agent_session={session}"),
+    })
 }
 
 /// `requests` GETs of `path` from `clients` concurrent clients; every answer must be 200
 /// and contain `expect`. Returns the latencies in ms, sorted, and the wall time.
-async fn load(s: &Arc<Session>, path: &str, expect: &str, requests: usize, clients: usize) -> anyhow::Result<(Vec<f64>, f64)> {
+async fn load(
+    s: &Arc<Session>,
+    path: &str,
+    expect: &str,
+    requests: usize,
+    clients: usize,
+) -> anyhow::Result<(Vec<f64>, f64)> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -156,11 +179,19 @@ async fn load(s: &Arc<Session>, path: &str, expect: &str, requests: usize, clien
             let mut times = Vec::with_capacity(share);
             for _ in 0..share {
                 let t = Instant::now();
-                let r = s.http.get(format!("{}{path}", s.base)).header("Cookie", &s.cookie).send().await?;
+                let r = s
+                    .http
+                    .get(format!("{}{path}", s.base))
+                    .header("Cookie", &s.cookie)
+                    .send()
+                    .await?;
                 let status = r.status();
                 let body = r.text().await?;
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
-                anyhow::ensure!(status == 200 && body.contains(&expect), "{path}: {status}, expected {expect:?}");
+                anyhow::ensure!(
+                    status == 200 && body.contains(&expect),
+                    "{path}: {status}, expected {expect:?}"
+                );
             }
             Ok::<_, anyhow::Error>(times)
         }));
@@ -174,7 +205,9 @@ async fn load(s: &Arc<Session>, path: &str, expect: &str, requests: usize, clien
 }
 
 fn cache_path(tickets: usize, open: usize) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-console/console-v{DATA_VERSION}-{tickets}x{open}.db"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "target/bench-console/console-v{DATA_VERSION}-{tickets}x{open}.db"
+    ))
 }
 
 #[tokio::main]
@@ -182,9 +215,15 @@ async fn main() -> anyhow::Result<()> {
     if !std::env::args().any(|a| a == "--bench") {
         return Ok(());
     }
-    let (tickets, open) = (env_usize("BENCH_TICKETS", 1_000_000), env_usize("BENCH_OPEN", 10_000));
-    let (requests, clients, sweeps) =
-        (env_usize("BENCH_REQUESTS", 2_000), env_usize("BENCH_CONCURRENCY", 4), env_usize("BENCH_SWEEPS", 20));
+    let (tickets, open) = (
+        env_usize("BENCH_TICKETS", 1_000_000),
+        env_usize("BENCH_OPEN", 10_000),
+    );
+    let (requests, clients, sweeps) = (
+        env_usize("BENCH_REQUESTS", 2_000),
+        env_usize("BENCH_CONCURRENCY", 4),
+        env_usize("BENCH_SWEEPS", 20),
+    );
     println!("machine: {}", machine());
     let cached = cache_path(tickets, open);
     if !cached.exists() {
@@ -213,7 +252,9 @@ async fn main() -> anyhow::Result<()> {
     times.sort_by(f64::total_cmp);
     // The alerts the first sweep queued would keep the sender busy (nothing listens on
     // its SMTP port): they are not what this measures.
-    ctx.db.write(|c| c.execute("DELETE FROM outbox", [])).await?;
+    ctx.db
+        .write(|c| c.execute("DELETE FROM outbox", []))
+        .await?;
 
     // 1. The queue under load.
     let stop = CancellationToken::new();
@@ -224,15 +265,29 @@ async fn main() -> anyhow::Result<()> {
         ("queue (all open)", "/console".to_string(), "tbody"),
         ("queue, page 20", "/console?page=20".to_string(), "tbody"),
         ("queue, mine", "/console?view=mine".to_string(), "tbody"),
-        ("queue, unassigned", "/console?view=unassigned".to_string(), "nealocat"),
-        ("queue, search", "/console?q=imprimanta".to_string(), "Imprimanta"),
-        ("queue rows (live refresh)", "/console/queue/rows".to_string(), "<tr"),
+        (
+            "queue, unassigned",
+            "/console?view=unassigned".to_string(),
+            "nealocat",
+        ),
+        (
+            "queue, search",
+            "/console?q=imprimanta".to_string(),
+            "Imprimanta",
+        ),
+        (
+            "queue rows (live refresh)",
+            "/console/queue/rows".to_string(),
+            "<tr",
+        ),
     ];
     println!(
         "\nqueue: {tickets} tickets, {} open, {requests} requests per view, {clients} clients (Chromium-free HTTP, keep-alive)",
         first.open
     );
-    println!("| view | p50 ms | p95 ms | p99 ms | max ms | req/s | p99 < {GOAL_P99_MS} ms |\n|---|---|---|---|---|---|---|");
+    println!(
+        "| view | p50 ms | p95 ms | p99 ms | max ms | req/s | p99 < {GOAL_P99_MS} ms |\n|---|---|---|---|---|---|---|"
+    );
     for (name, path, expect) in views {
         let (t, wall) = load(&session, &path, expect, requests, clients).await?;
         let p99 = percentile(&t, 99.0);
@@ -253,7 +308,11 @@ async fn main() -> anyhow::Result<()> {
         first.breaches,
         percentile(&times, 50.0),
         times.last().copied().unwrap_or(f64::NAN),
-        if percentile(&times, 50.0) < GOAL_SWEEP_MS { "met" } else { "NOT met" }
+        if percentile(&times, 50.0) < GOAL_SWEEP_MS {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     stop.cancel();
     server.await??;

@@ -31,7 +31,6 @@ const IMAP_PORT: u16 = 31143;
 const SMTP_PORT: u16 = 32525;
 const RUN_DIR: &str = "/tmp/hd-bench-mail";
 
-
 /// Deterministic pseudo-random bytes (xorshift), for attachments.
 fn noise(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed | 1;
@@ -67,8 +66,15 @@ fn corpus(n: usize) -> Vec<Vec<u8>> {
             let k = tickets;
             let body = "Bună ziua,\r\n\r\nImprimanta din birou nu mai tipărește de azi dimineață. Am verificat cablul și hârtia.\r\n\r\nCu stimă,\r\nIon\r\n";
             if kind == 9 {
-                let att = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, noise(i as u64, 30 * 1024));
-                let att: Vec<String> = att.as_bytes().chunks(76).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+                let att = base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    noise(i as u64, 30 * 1024),
+                );
+                let att: Vec<String> = att
+                    .as_bytes()
+                    .chunks(76)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
                 format!(
                     "From: Client {k} <c{k}@bench.test>\r\nTo: support@example.test\r\nSubject: Problema {k}\r\nMessage-ID: {mid}\r\n\
                      Date: {date}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n\
@@ -110,19 +116,25 @@ fn base_config(db: &Path) -> Config {
 async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     let dir = tempfile::tempdir()?;
     // The floor: parse + one bare insert per message, batched and durable the same way.
-    let floor_db = Db::connect(&format!("sqlite://{}", dir.path().join("floor.db").display()))?;
+    let floor_db = Db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("floor.db").display()
+    ))?;
     floor_db
         .write(|c| c.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT"))
         .await?;
     let t = Instant::now();
     for chunk in messages.chunks(BATCH) {
         // Parsed before the writer, as receive_batch() does.
-        let parsed: Vec<(Option<String>, Vec<u8>)> =
-            chunk.iter().map(|raw| Ok((parse::parse(raw)?.message_id, raw.clone()))).collect::<anyhow::Result<_>>()?;
+        let parsed: Vec<(Option<String>, Vec<u8>)> = chunk
+            .iter()
+            .map(|raw| Ok((parse::parse(raw)?.message_id, raw.clone())))
+            .collect::<anyhow::Result<_>>()?;
         floor_db
             .write(move |c| {
                 for (id, raw) in &parsed {
-                    c.prepare_cached("INSERT INTO raw (dedup, raw) VALUES (?, ?)")?.execute(rusqlite::params![id, raw])?;
+                    c.prepare_cached("INSERT INTO raw (dedup, raw) VALUES (?, ?)")?
+                        .execute(rusqlite::params![id, raw])?;
                 }
                 Ok::<_, rusqlite::Error>(())
             })
@@ -141,9 +153,19 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
         created += outcomes.iter().filter(|o| o.label() == "created").count();
     }
     let full = messages.len() as f64 / t.elapsed().as_secs_f64();
-    let threaded = ctx.metrics.threaded.load(std::sync::atomic::Ordering::Relaxed);
-    println!("  corpus: {} messages, {} created, {} threaded; {} mails queued", messages.len(), created, threaded,
-        ctx.metrics.outbox_queued.load(std::sync::atomic::Ordering::Relaxed));
+    let threaded = ctx
+        .metrics
+        .threaded
+        .load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "  corpus: {} messages, {} created, {} threaded; {} mails queued",
+        messages.len(),
+        created,
+        threaded,
+        ctx.metrics
+            .outbox_queued
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
     Ok((full, floor))
 }
 
@@ -168,18 +190,41 @@ fn import(messages: &[Vec<u8>]) -> anyhow::Result<f64> {
     std::fs::write(&path, mbox)?;
     let config = dir.path().join("helpdesk.toml");
     let db = dir.path().join("import.db");
-    std::fs::write(&config, format!("[database]\nurl = \"sqlite://{}\"\n[imap]\nhost = \"\"\n", db.display()))?;
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}\"\n[imap]\nhost = \"\"\n",
+            db.display()
+        ),
+    )?;
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--config", &config.display().to_string(), "import", &path.display().to_string()])
+        .args([
+            "--config",
+            &config.display().to_string(),
+            "import",
+            &path.display().to_string(),
+        ])
         .env("HELPDESK_HELPDESK_AUTO_REPLY_LIMIT_PER_HOUR", "1000000")
         .env("HELPDESK_HELPDESK_AUTO_REPLY_GLOBAL_PER_HOUR", "1000000000")
         .output()?;
     let secs = t.elapsed().as_secs_f64();
-    anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
-    let counted: usize = summary.lines().filter_map(|l| l.split_once(": ")).filter_map(|(_, n)| n.trim().parse::<usize>().ok()).sum();
-    anyhow::ensure!(counted == messages.len(), "import counted {counted} of {} messages", messages.len());
+    let counted: usize = summary
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(_, n)| n.trim().parse::<usize>().ok())
+        .sum();
+    anyhow::ensure!(
+        counted == messages.len(),
+        "import counted {counted} of {} messages",
+        messages.len()
+    );
     Ok(messages.len() as f64 / secs)
 }
 
@@ -220,13 +265,21 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
                 let address = from.clone();
                 let n: i64 = ctx
                     .db
-                    .read(move |c| c.query_row("SELECT count(*) FROM customers WHERE email = ?", [address], |r| r.get(0)))
+                    .read(move |c| {
+                        c.query_row(
+                            "SELECT count(*) FROM customers WHERE email = ?",
+                            [address],
+                            |r| r.get(0),
+                        )
+                    })
                     .await?;
                 if n > 0 {
                     committed = Some(accepted.elapsed().as_secs_f64());
                 }
             }
-            if committed.is_some() && std::fs::read_dir(&maildir).is_ok_and(|mut d| d.next().is_some()) {
+            if committed.is_some()
+                && std::fs::read_dir(&maildir).is_ok_and(|mut d| d.next().is_some())
+            {
                 commit.push(committed.unwrap_or(f64::NAN));
                 inbox.push(accepted.elapsed().as_secs_f64());
                 break;
@@ -236,12 +289,13 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     }
     stop.cancel();
     task.await??;
-    let _ = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/stop.sh")).arg(RUN_DIR).output();
+    let _ = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/stop.sh"))
+        .arg(RUN_DIR)
+        .output();
     commit.sort_by(f64::total_cmp);
     inbox.sort_by(f64::total_cmp);
     Ok((commit, inbox))
 }
-
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -253,7 +307,9 @@ async fn main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_MESSAGES", 10_000);
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let messages = corpus(n);
-    println!("receive() throughput, batches of {BATCH} per transaction, WAL, synchronous=FULL, median of {rounds} rounds:");
+    println!(
+        "receive() throughput, batches of {BATCH} per transaction, WAL, synchronous=FULL, median of {rounds} rounds:"
+    );
     let (mut fulls, mut floors) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let (full, floor) = throughput(&messages).await?;
@@ -263,20 +319,49 @@ async fn main() -> anyhow::Result<()> {
     fulls.sort_by(f64::total_cmp);
     floors.sort_by(f64::total_cmp);
     let (full, floor) = (fulls[rounds / 2], floors[rounds / 2]);
-    println!("  receive(): {full:.0} msgs/s (rounds: {})", fulls.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
-    println!("  floor (parse + bare insert): {floor:.0} msgs/s (rounds: {})", floors.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "  receive(): {full:.0} msgs/s (rounds: {})",
+        fulls
+            .iter()
+            .map(|v| format!("{v:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  floor (parse + bare insert): {floor:.0} msgs/s (rounds: {})",
+        floors
+            .iter()
+            .map(|v| format!("{v:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("  receive() / floor: {:.2}", full / floor);
-    let mut imports: Vec<f64> = (0..rounds).map(|_| import(&messages)).collect::<anyhow::Result<_>>()?;
+    let mut imports: Vec<f64> = (0..rounds)
+        .map(|_| import(&messages))
+        .collect::<anyhow::Result<_>>()?;
     imports.sort_by(f64::total_cmp);
-    println!("  helpdesk import (one mbox, the whole command): {:.0} msgs/s (rounds: {})", imports[rounds / 2],
-        imports.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "  helpdesk import (one mbox, the whole command): {:.0} msgs/s (rounds: {})",
+        imports[rounds / 2],
+        imports
+            .iter()
+            .map(|v| format!("{v:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mails = env_usize("BENCH_MAILS", 200);
     println!("end-to-end latency over {mails} mails through Postfix + Dovecot (IDLE):");
     let (commit, inbox) = latency(mails).await?;
     println!("  delivered: {} of {mails}", inbox.len());
-    println!("  SMTP accepted -> ticket committed: p50 {:.0} ms, p95 {:.0} ms",
-        percentile(&commit, 50.0) * 1e3, percentile(&commit, 95.0) * 1e3);
-    println!("  SMTP accepted -> confirmation in the customer's mailbox: p50 {:.0} ms, p95 {:.0} ms",
-        percentile(&inbox, 50.0) * 1e3, percentile(&inbox, 95.0) * 1e3);
+    println!(
+        "  SMTP accepted -> ticket committed: p50 {:.0} ms, p95 {:.0} ms",
+        percentile(&commit, 50.0) * 1e3,
+        percentile(&commit, 95.0) * 1e3
+    );
+    println!(
+        "  SMTP accepted -> confirmation in the customer's mailbox: p50 {:.0} ms, p95 {:.0} ms",
+        percentile(&inbox, 50.0) * 1e3,
+        percentile(&inbox, 95.0) * 1e3
+    );
     Ok(())
 }

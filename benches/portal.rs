@@ -41,10 +41,11 @@ const AGENTS: i64 = 20;
 const CHUNK: usize = 50_000;
 const GOAL_P99_MS: f64 = 20.0;
 
-
 /// A deterministic hash of (value, salt): the generator's only source of variety.
 fn mix(x: u64, salt: u64) -> u64 {
-    let mut z = x.wrapping_add(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x
+        .wrapping_add(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -55,15 +56,63 @@ fn pick<'a>(items: &[&'a str], x: u64, salt: u64) -> &'a str {
 }
 
 const FIRST: [&str; 24] = [
-    "Ana", "Maria", "Elena", "Ioana", "Andreea", "Cristina", "Mihaela", "Alina", "Gabriela", "Roxana", "Irina", "Diana",
-    "Ion", "Andrei", "Mihai", "Alexandru", "Florin", "Bogdan", "Adrian", "Cristian", "Radu", "Stefan", "Vlad", "Dan",
+    "Ana",
+    "Maria",
+    "Elena",
+    "Ioana",
+    "Andreea",
+    "Cristina",
+    "Mihaela",
+    "Alina",
+    "Gabriela",
+    "Roxana",
+    "Irina",
+    "Diana",
+    "Ion",
+    "Andrei",
+    "Mihai",
+    "Alexandru",
+    "Florin",
+    "Bogdan",
+    "Adrian",
+    "Cristian",
+    "Radu",
+    "Stefan",
+    "Vlad",
+    "Dan",
 ];
 const LAST: [&str; 20] = [
-    "Popescu", "Ionescu", "Popa", "Stan", "Dumitru", "Stoica", "Gheorghe", "Matei", "Ciobanu", "Rusu", "Munteanu",
-    "Constantin", "Marin", "Tudor", "Dobre", "Barbu", "Nistor", "Florea", "Ene", "Lungu",
+    "Popescu",
+    "Ionescu",
+    "Popa",
+    "Stan",
+    "Dumitru",
+    "Stoica",
+    "Gheorghe",
+    "Matei",
+    "Ciobanu",
+    "Rusu",
+    "Munteanu",
+    "Constantin",
+    "Marin",
+    "Tudor",
+    "Dobre",
+    "Barbu",
+    "Nistor",
+    "Florea",
+    "Ene",
+    "Lungu",
 ];
-const DOMAINS: [&str; 8] =
-    ["gmail.com", "yahoo.com", "firma-exemplu.ro", "contabil.ro", "transport-sud.ro", "clinica-nord.ro", "outlook.com", "scoala9.ro"];
+const DOMAINS: [&str; 8] = [
+    "gmail.com",
+    "yahoo.com",
+    "firma-exemplu.ro",
+    "contabil.ro",
+    "transport-sud.ro",
+    "clinica-nord.ro",
+    "outlook.com",
+    "scoala9.ro",
+];
 
 /// Subjects; `{n}` becomes a number. Two of 24 carry the search word.
 const SUBJECTS: [&str; 24] = [
@@ -92,7 +141,12 @@ const SUBJECTS: [&str; 24] = [
     "Actualizare date firma",
     "Intrerupere serviciu in zona {n}",
 ];
-const OPENINGS: [&str; 4] = ["Buna ziua,", "Buna ziua!", "Salut,", "Stimate echipa de suport,"];
+const OPENINGS: [&str; 4] = [
+    "Buna ziua,",
+    "Buna ziua!",
+    "Salut,",
+    "Stimate echipa de suport,",
+];
 const DETAILS: [&str; 8] = [
     "Am incercat de mai multe ori de ieri dupa-amiaza si problema apare de fiecare data, atat de pe laptop cat si de pe telefon.",
     "Am verificat setarile din cont si par corecte; colegii mei nu au aceeasi problema, doar eu.",
@@ -169,7 +223,10 @@ fn cache_path(shape: &Shape) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("bench-portal").join(format!("portal-v{DATA_VERSION}-{}x{}.db", shape.tickets, shape.customer_tickets))
+    target.join("bench-portal").join(format!(
+        "portal-v{DATA_VERSION}-{}x{}.db",
+        shape.tickets, shape.customer_tickets
+    ))
 }
 
 fn remove_db(path: &Path) {
@@ -190,23 +247,48 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
         anyhow::Ok(())
     })?;
     let mut conn = Connection::open(&tmp)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;")?;
-    let base: DateTime<Utc> = Utc.with_ymd_and_hms(2023, 12, 1, 8, 0, 0).single().context("base time")?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;",
+    )?;
+    let base: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2023, 12, 1, 8, 0, 0)
+        .single()
+        .context("base time")?;
     let span_secs = 3 * 365 * 86_400_i64;
 
     let tx = conn.transaction()?;
     {
         let mut agent = tx.prepare("INSERT INTO agents (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")?;
         for a in 1..=AGENTS {
-            let (first, last) = (FIRST[a as usize % FIRST.len()], LAST[(a as usize * 7) % LAST.len()]);
-            agent.execute(params![a, agent_email(a), format!("{first} {last}"), "$argon2id$bench$unusable", ts(base)])?;
+            let (first, last) = (
+                FIRST[a as usize % FIRST.len()],
+                LAST[(a as usize * 7) % LAST.len()],
+            );
+            agent.execute(params![
+                a,
+                agent_email(a),
+                format!("{first} {last}"),
+                "$argon2id$bench$unusable",
+                ts(base)
+            ])?;
         }
-        let mut customer = tx.prepare("INSERT INTO customers (id, email, name, created_at) VALUES (?, ?, ?, ?)")?;
+        let mut customer =
+            tx.prepare("INSERT INTO customers (id, email, name, created_at) VALUES (?, ?, ?, ?)")?;
         for c in 1..=shape.customers as u64 {
             let (email, name) = customer_of(c);
-            customer.execute(params![c as i64, email, name, ts(base - chrono::Duration::days(30))])?;
+            customer.execute(params![
+                c as i64,
+                email,
+                name,
+                ts(base - chrono::Duration::days(30))
+            ])?;
         }
-        customer.execute(params![shape.bench_customer_id(), CUSTOMER_EMAIL, "Ana Popescu", ts(base - chrono::Duration::days(30))])?;
+        customer.execute(params![
+            shape.bench_customer_id(),
+            CUSTOMER_EMAIL,
+            "Ana Popescu",
+            ts(base - chrono::Duration::days(30))
+        ])?;
     }
     tx.commit()?;
 
@@ -221,7 +303,8 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
                      created_at, updated_at, assigned_at, resolved_at, closed_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )?;
-            let mut participant = tx.prepare("INSERT INTO participants (ticket_id, address, role) VALUES (?, ?, ?)")?;
+            let mut participant =
+                tx.prepare("INSERT INTO participants (ticket_id, address, role) VALUES (?, ?, ?)")?;
             let mut message = tx.prepare(
                 "INSERT INTO messages (ticket_id, kind, author, subject, body, signature, full_text, message_id, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -240,15 +323,25 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
                 } else {
                     customer_of(requester as u64)
                 };
-                let subject = pick(&SUBJECTS, i, 6).replace("{n}", &(1000 + mix(i, 7) % 90_000).to_string());
+                let subject =
+                    pick(&SUBJECTS, i, 6).replace("{n}", &(1000 + mix(i, 7) % 90_000).to_string());
                 let status = status_of(i, n);
-                let created = base + chrono::Duration::seconds(span_secs * i as i64 / n as i64 + (mix(i, 8) % 600) as i64);
+                let created = base
+                    + chrono::Duration::seconds(
+                        span_secs * i as i64 / n as i64 + (mix(i, 8) % 600) as i64,
+                    );
                 let answered = created + chrono::Duration::minutes(20 + (mix(i, 9) % 2000) as i64);
                 let finished = answered + chrono::Duration::hours(1 + (mix(i, 10) % 96) as i64);
                 let agent = 1 + (mix(i, 11) % AGENTS as u64) as i64;
                 let open_unanswered = status == Status::WaitingForSupport;
                 let done = matches!(status, Status::Resolved | Status::Closed);
-                let updated = if done { finished } else if open_unanswered { created } else { answered };
+                let updated = if done {
+                    finished
+                } else if open_unanswered {
+                    created
+                } else {
+                    answered
+                };
                 let channel = match mix(i, 12) % 50 {
                     0 => "phone",
                     1..5 => "portal",
@@ -299,11 +392,18 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
                     body,
                     signature,
                     format!("{body}\n{signature}"),
-                    format!("<{}.{t}@{}>", mix(i, 21), address.rsplit('@').next().unwrap_or("mail.test")),
+                    format!(
+                        "<{}.{t}@{}>",
+                        mix(i, 21),
+                        address.rsplit('@').next().unwrap_or("mail.test")
+                    ),
                     ts(created),
                 ])?;
                 if !open_unanswered {
-                    let answer = format!("Buna ziua,\n\n{}\n\nCu stima,\nEchipa de suport", pick(&ANSWERS, i, 22));
+                    let answer = format!(
+                        "Buna ziua,\n\n{}\n\nCu stima,\nEchipa de suport",
+                        pick(&ANSWERS, i, 22)
+                    );
                     message.execute(params![
                         t as i64,
                         "agent",
@@ -316,7 +416,13 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
                         ts(answered),
                     ])?;
                 }
-                history.execute(params![t as i64, None::<&str>, Status::WaitingForSupport.as_str(), address, ts(created)])?;
+                history.execute(params![
+                    t as i64,
+                    None::<&str>,
+                    Status::WaitingForSupport.as_str(),
+                    address,
+                    ts(created)
+                ])?;
                 if !open_unanswered {
                     history.execute(params![
                         t as i64,
@@ -350,7 +456,15 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
 /// The address and name of generated customer `c`.
 fn customer_of(c: u64) -> (String, String) {
     let (first, last) = (pick(&FIRST, c, 1), pick(&LAST, c, 2));
-    (format!("{}.{}{c}@{}", first.to_lowercase(), last.to_lowercase(), pick(&DOMAINS, c, 4)), format!("{first} {last}"))
+    (
+        format!(
+            "{}.{}{c}@{}",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            pick(&DOMAINS, c, 4)
+        ),
+        format!("{first} {last}"),
+    )
 }
 
 fn agent_email(a: i64) -> String {
@@ -370,7 +484,13 @@ struct Scenario {
 }
 
 /// What the Solicitări list must show: its first key and the total in "Pagina x din y (n solicitări)".
-fn list_expectation(conn: &Connection, status: Option<Status>, text: Option<&str>, page: i64, size: i64) -> anyhow::Result<String> {
+fn list_expectation(
+    conn: &Connection,
+    status: Option<Status>,
+    text: Option<&str>,
+    page: i64,
+    size: i64,
+) -> anyhow::Result<String> {
     let pattern = text.map(|t| format!("%{t}%"));
     let mut stmt = conn.prepare(
         "SELECT t.id FROM participants p JOIN tickets t ON t.id = p.ticket_id
@@ -380,12 +500,19 @@ fn list_expectation(conn: &Connection, status: Option<Status>, text: Option<&str
          ORDER BY t.id DESC",
     )?;
     let ids: Vec<i64> = stmt
-        .query_map(params![CUSTOMER_EMAIL, status.map(Status::as_str), pattern], |r| r.get(0))?
+        .query_map(
+            params![CUSTOMER_EMAIL, status.map(Status::as_str), pattern],
+            |r| r.get(0),
+        )?
         .collect::<rusqlite::Result<_>>()?;
     let total = ids.len() as i64;
-    let first = ids.get(((page - 1) * size) as usize).with_context(|| format!("page {page} is empty"))?;
+    let first = ids
+        .get(((page - 1) * size) as usize)
+        .with_context(|| format!("page {page} is empty"))?;
     let pages = (total + size - 1) / size;
-    Ok(format!(">HD-{first}</a>|Pagina {page} din {pages} ({total} solicitări)"))
+    Ok(format!(
+        ">HD-{first}</a>|Pagina {page} din {pages} ({total} solicitări)"
+    ))
 }
 
 fn list_sql(status: Option<Status>, text: Option<&'static str>, page: i64, size: i64) -> SqlWork {
@@ -405,8 +532,18 @@ fn list_sql(status: Option<Status>, text: Option<&'static str>, page: i64, size:
 }
 
 /// The pages of each scenario; `views` request views are prepared (warm-up and measured ones differ).
-fn scenarios(conn: &Connection, shape: &Shape, views: usize, size: i64) -> anyhow::Result<Vec<Scenario>> {
-    let list = |name, query: &str, status: Option<Status>, text: Option<&'static str>, page: i64| -> anyhow::Result<Scenario> {
+fn scenarios(
+    conn: &Connection,
+    shape: &Shape,
+    views: usize,
+    size: i64,
+) -> anyhow::Result<Vec<Scenario>> {
+    let list = |name,
+                query: &str,
+                status: Option<Status>,
+                text: Option<&'static str>,
+                page: i64|
+     -> anyhow::Result<Scenario> {
         let expect = list_expectation(conn, status, text, page, size)?;
         Ok(Scenario {
             name,
@@ -424,20 +561,45 @@ fn scenarios(conn: &Connection, shape: &Shape, views: usize, size: i64) -> anyho
             None,
             1,
         )?,
-        list("Solicitări, text search", &format!("?q={SEARCH_WORD}"), None, Some(SEARCH_WORD), 1)?,
+        list(
+            "Solicitări, text search",
+            &format!("?q={SEARCH_WORD}"),
+            None,
+            Some(SEARCH_WORD),
+            1,
+        )?,
     ];
     // The request view of the customer's tickets in a fixed pseudo-random order.
-    let ids: Vec<i64> = (1..=shape.tickets).filter(|&t| shape.is_bench_ticket(t)).map(|t| t as i64).collect();
-    let chosen: Vec<i64> = (0..views.max(1) as u64).map(|k| ids[(mix(k, 99) % ids.len() as u64) as usize]).collect();
-    let views = chosen.iter().map(|id| (format!("/portal/requests/HD-{id}"), format!("<span class=\"key\">HD-{id}</span>"))).collect();
+    let ids: Vec<i64> = (1..=shape.tickets)
+        .filter(|&t| shape.is_bench_ticket(t))
+        .map(|t| t as i64)
+        .collect();
+    let chosen: Vec<i64> = (0..views.max(1) as u64)
+        .map(|k| ids[(mix(k, 99) % ids.len() as u64) as usize])
+        .collect();
+    let views = chosen
+        .iter()
+        .map(|id| {
+            (
+                format!("/portal/requests/HD-{id}"),
+                format!("<span class=\"key\">HD-{id}</span>"),
+            )
+        })
+        .collect();
     out.push(Scenario {
         name: "request view",
         requests: views,
         sql: Box::new(move |conn, k| {
             let id = chosen[k % chosen.len()];
-            ensure!(db::portal::can_see(conn, id, CUSTOMER_EMAIL)?, "HD-{id} not visible");
+            ensure!(
+                db::portal::can_see(conn, id, CUSTOMER_EMAIL)?,
+                "HD-{id} not visible"
+            );
             db::tickets::get(conn, id)?.context("no ticket")?;
-            for m in db::messages::for_ticket(conn, id)?.iter().filter(|m| m.kind == "agent") {
+            for m in db::messages::for_ticket(conn, id)?
+                .iter()
+                .filter(|m| m.kind == "agent")
+            {
                 db::agents::find_by_email(conn, &m.author)?;
             }
             Ok(())
@@ -470,17 +632,36 @@ async fn sign_in(addr: std::net::SocketAddr) -> anyhow::Result<Client> {
         .and_then(|rest| rest.split('"').next())
         .context("no csrf field on the login page")?
         .to_string();
-    let form = [("email", CUSTOMER_EMAIL), ("password", PASSWORD), ("csrf", &csrf), ("next", "/portal/requests")];
-    let r = http.post(format!("{base}/portal/login")).header("Cookie", format!("hd_csrf={seed}")).form(&form).send().await?;
+    let form = [
+        ("email", CUSTOMER_EMAIL),
+        ("password", PASSWORD),
+        ("csrf", &csrf),
+        ("next", "/portal/requests"),
+    ];
+    let r = http
+        .post(format!("{base}/portal/login"))
+        .header("Cookie", format!("hd_csrf={seed}"))
+        .form(&form)
+        .send()
+        .await?;
     ensure!(r.status() == 303, "sign-in answered {}", r.status());
     let session = set_cookie(&r, "hd_session").context("no session cookie after sign-in")?;
-    Ok(Client { http, base, cookie: format!("hd_csrf={seed}; hd_session={session}") })
+    Ok(Client {
+        http,
+        base,
+        cookie: format!("hd_csrf={seed}; hd_session={session}"),
+    })
 }
 
 /// One page, timed from sending to the last byte; fails unless 200 with every expected text.
 async fn fetch(c: &Client, path: &str, expect: &str) -> anyhow::Result<f64> {
     let t = Instant::now();
-    let r = c.http.get(format!("{}{path}", c.base)).header("Cookie", &c.cookie).send().await?;
+    let r = c
+        .http
+        .get(format!("{}{path}", c.base))
+        .header("Cookie", &c.cookie)
+        .send()
+        .await?;
     let status = r.status();
     let body = r.bytes().await?;
     let secs = t.elapsed().as_secs_f64();
@@ -498,7 +679,13 @@ async fn fetch(c: &Client, path: &str, expect: &str) -> anyhow::Result<f64> {
 
 /// `total` requests from `clients` concurrent clients (each waits for its answer before the
 /// next); the latencies in seconds, sorted, and the wall time.
-async fn load(c: &Arc<Client>, s: &Arc<Vec<(String, String)>>, offset: usize, total: usize, clients: usize) -> anyhow::Result<(Vec<f64>, f64)> {
+async fn load(
+    c: &Arc<Client>,
+    s: &Arc<Vec<(String, String)>>,
+    offset: usize,
+    total: usize,
+    clients: usize,
+) -> anyhow::Result<(Vec<f64>, f64)> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -542,27 +729,39 @@ fn sql_alone(path: &Path, s: &Scenario, rounds: usize) -> anyhow::Result<f64> {
     Ok(percentile(&times, 50.0))
 }
 
-
 /// CPU ticks (USER_HZ) busy on the whole machine and spent by this process: their difference
 /// over a scenario is other work on a shared machine, which shows in the figures.
 fn cpu_ticks() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let all: Vec<u64> = stat.lines().next()?.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let all: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
     let busy = all.iter().take(8).sum::<u64>() - all.get(3)? - all.get(4)?;
     let me = std::fs::read_to_string("/proc/self/stat").ok()?;
     let fields: Vec<&str> = me.rsplit_once(')')?.1.split_whitespace().collect();
-    Some((busy, fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?))
+    Some((
+        busy,
+        fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?,
+    ))
 }
 
 /// Bytes this process has had read from the disk (not from the OS page cache).
 fn disk_read_bytes() -> Option<u64> {
     let io = std::fs::read_to_string("/proc/self/io").ok()?;
-    io.lines().find_map(|l| l.strip_prefix("read_bytes:")).and_then(|v| v.trim().parse().ok())
+    io.lines()
+        .find_map(|l| l.strip_prefix("read_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Other processes' share of the machine's CPUs between two `cpu_ticks()`, in per cent.
 fn others_cpu(before: Option<(u64, u64)>, after: Option<(u64, u64)>, secs: f64) -> f64 {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1) as f64;
     match (before, after) {
         (Some((b0, m0)), Some((b1, m1))) => {
             ((b1 - b0) as f64 - (m1 - m0) as f64).max(0.0) / 100.0 / (secs * cores) * 100.0
@@ -579,21 +778,33 @@ fn main() -> anyhow::Result<()> {
     println!("machine: {}", machine());
     let tickets = env_usize("BENCH_TICKETS", 1_000_000);
     let customer_tickets = env_usize("BENCH_CUSTOMER_TICKETS", 5_000).clamp(1, tickets.max(1));
-    let shape = Shape { tickets, customers: (tickets / 5).max(1), customer_tickets };
+    let shape = Shape {
+        tickets,
+        customers: (tickets / 5).max(1),
+        customer_tickets,
+    };
     let requests = env_usize("BENCH_REQUESTS", 2_000).max(1);
     let clients = env_usize("BENCH_CONCURRENCY", 4).max(1);
     let warmup = env_usize("BENCH_WARMUP", 100);
 
     // The server gets a runtime of its own, as in the daemon; the clients run on this thread.
-    let server = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let cached = cache_path(&shape);
     if cached.exists() {
-        println!("database: {} ({:.0} MiB, cached)", cached.display(), std::fs::metadata(&cached)?.len() as f64 / (1 << 20) as f64);
+        println!(
+            "database: {} ({:.0} MiB, cached)",
+            cached.display(),
+            std::fs::metadata(&cached)?.len() as f64 / (1 << 20) as f64
+        );
     } else {
         std::fs::create_dir_all(cached.parent().context("cache dir")?)?;
         generate(&server, &shape, &cached)?;
     }
-    let dir = tempfile::Builder::new().prefix("run-").tempdir_in(cached.parent().context("cache dir")?)?;
+    let dir = tempfile::Builder::new()
+        .prefix("run-")
+        .tempdir_in(cached.parent().context("cache dir")?)?;
     let work = dir.path().join("portal.db");
     std::fs::copy(&cached, &work)?;
 
@@ -601,12 +812,17 @@ fn main() -> anyhow::Result<()> {
     let size = Config::default().portal.page_size;
     let scenarios = {
         let conn = Connection::open(&work)?;
-        let n = conn.execute("UPDATE customers SET password_hash = ? WHERE email = ?", params![hash, CUSTOMER_EMAIL])?;
+        let n = conn.execute(
+            "UPDATE customers SET password_hash = ? WHERE email = ?",
+            params![hash, CUSTOMER_EMAIL],
+        )?;
         ensure!(n == 1, "the benchmark customer is missing");
         scenarios(&conn, &shape, warmup + requests, size)?
     };
 
-    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let toml = format!(
         "[helpdesk]\nsecret = \"benchmark-secret-0123456789\"\n[database]\nurl = \"sqlite://{}\"\n[imap]\nhost = \"\"\n\
          [smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nusername = \"\"\n[web]\nbind = \"127.0.0.1:0\"\nbase_url = \"\"\n",
@@ -625,8 +841,12 @@ fn main() -> anyhow::Result<()> {
         shape.customer_tickets,
         shape.stride()
     );
-    println!("load: {requests} requests per scenario after {warmup} not counted, {clients} concurrent clients, keep-alive");
-    let client = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    println!(
+        "load: {requests} requests per scenario after {warmup} not counted, {clients} concurrent clients, keep-alive"
+    );
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let outcome = client.block_on(async {
         let c = Arc::new(sign_in(addr).await?);
         println!(

@@ -31,7 +31,11 @@ impl Application {
             config.web.base_url = format!("http://{}", listener.local_addr()?);
         }
         let ctx = Ctx::open(config).await?;
-        Ok(Self { ctx, listener, _serving: serving })
+        Ok(Self {
+            ctx,
+            listener,
+            _serving: serving,
+        })
     }
 
     pub fn ctx(&self) -> &Ctx {
@@ -45,7 +49,11 @@ impl Application {
     /// Runs until `shutdown` fires: the poller stops taking mail and finishes the batch in
     /// flight, the sender finishes the mail in flight, the web server drains.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let Application { ctx, listener, _serving: serving } = self;
+        let Application {
+            ctx,
+            listener,
+            _serving: serving,
+        } = self;
         let mut tasks = tokio::task::JoinSet::new();
         if ctx.config.imap.host.is_empty() {
             tracing::warn!("imap.host is empty: no mailbox is watched");
@@ -65,7 +73,9 @@ impl Application {
         tracing::info!(addr = %listener.local_addr()?, "web server listening");
         tasks.spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await?;
             Ok(())
         });
         let mut result = Ok(());

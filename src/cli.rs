@@ -39,7 +39,10 @@ pub enum Command {
         from: String,
         #[arg(long, default_value = "Imprimanta nu funcționează")]
         subject: String,
-        #[arg(long, default_value = "Bună ziua,\n\nImprimanta din birou nu mai tipărește.\n\nMulțumesc,\nIon")]
+        #[arg(
+            long,
+            default_value = "Bună ziua,\n\nImprimanta din birou nu mai tipărește.\n\nMulțumesc,\nIon"
+        )]
         body: String,
     },
 }

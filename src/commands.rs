@@ -52,7 +52,10 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         entries.sort();
         Ok(entries)
@@ -64,7 +67,9 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         return Ok(());
     }
     for entry in list(path)? {
-        let mail_file = entry.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("mbox"));
+        let mail_file = entry
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("mbox"));
         if entry.is_dir() {
             collect_files(&entry, out)?;
         } else if mail_file {
@@ -79,7 +84,10 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> anyhow::Result<()> {
     let ctx = Ctx::open(config).await?;
     let mut totals: BTreeMap<&'static str, usize> =
-        ["created", "threaded", "ignored", "quarantined", "duplicate"].into_iter().map(|k| (k, 0)).collect();
+        ["created", "threaded", "ignored", "quarantined", "duplicate"]
+            .into_iter()
+            .map(|k| (k, 0))
+            .collect();
     if quarantined {
         let items = ctx.db.read(db::inbound::list_quarantine).await?;
         for q in items {
@@ -90,7 +98,9 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
                     println!("{outcome}\tquarantine #{}", q.id);
                     *totals.entry(outcome.label()).or_default() += 1;
                 }
-                Err(ServiceError::Invalid(why)) => println!("left in quarantine ({why})\tquarantine #{}", q.id),
+                Err(ServiceError::Invalid(why)) => {
+                    println!("left in quarantine ({why})\tquarantine #{}", q.id)
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -104,7 +114,11 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
     let mut batch = Batch::default();
     for file in files {
         let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-        let messages = if data.starts_with(b"From ") { split_mbox(&data) } else { vec![data] };
+        let messages = if data.starts_with(b"From ") {
+            split_mbox(&data)
+        } else {
+            vec![data]
+        };
         for raw in messages {
             batch.push(raw, &file);
             if batch.is_full() {
@@ -143,7 +157,11 @@ impl Batch {
         self.raws.len() >= Self::MESSAGES || self.bytes >= Self::BYTES
     }
 
-    async fn receive(&mut self, ctx: &Ctx, totals: &mut BTreeMap<&'static str, usize>) -> anyhow::Result<()> {
+    async fn receive(
+        &mut self,
+        ctx: &Ctx,
+        totals: &mut BTreeMap<&'static str, usize>,
+    ) -> anyhow::Result<()> {
         if self.raws.is_empty() {
             return Ok(());
         }
@@ -161,7 +179,13 @@ impl Batch {
 
 /// `helpdesk agent add`: a new password or role ends the agent's sessions and API tokens;
 /// `if_missing` leaves an existing agent untouched (and reads no password).
-pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool, if_missing: bool) -> anyhow::Result<()> {
+pub async fn agent_add(
+    config: &Config,
+    email: &str,
+    name: &str,
+    admin: bool,
+    if_missing: bool,
+) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email)?;
     let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
@@ -175,12 +199,22 @@ pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool, if
         }
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
-    let password = Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password =
+        Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
     let role = if admin { "admin" } else { "agent" };
     let address = email.to_string();
-    let old = db.read(move |c| db::agents::credentials(c, &address)).await?;
-    let (hash, changed) = accounts::hash_for(old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())), &password, role)?;
+    let old = db
+        .read(move |c| db::agents::credentials(c, &address))
+        .await?;
+    let (hash, changed) = accounts::hash_for(
+        old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())),
+        &password,
+        role,
+    )?;
     let name = name.trim().to_string();
     let agent = db
         .write(move |c| {
@@ -192,8 +226,15 @@ pub async fn agent_add(config: &Config, email: &str, name: &str, admin: bool, if
         })
         .await?;
     db.close().await;
-    let ended = if changed { "; their sessions and API tokens ended" } else { "" };
-    println!("agent {} ({}, {}) saved{ended}", agent.email, agent.name, agent.role);
+    let ended = if changed {
+        "; their sessions and API tokens ended"
+    } else {
+        ""
+    };
+    println!(
+        "agent {} ({}, {}) saved{ended}",
+        agent.email, agent.name, agent.role
+    );
     Ok(())
 }
 
@@ -207,14 +248,18 @@ pub async fn agent_token(config: &Config, email: &str, days: Option<u32>) -> any
     let expires = days.map(|d| now + chrono::Duration::days(i64::from(d)));
     let found = db
         .write(move |c| {
-            let Some(agent) = db::agents::find_by_email(c, &address)? else { return Ok::<_, anyhow::Error>(false) };
+            let Some(agent) = db::agents::find_by_email(c, &address)? else {
+                return Ok::<_, anyhow::Error>(false);
+            };
             db::agents::insert_token_until(c, agent.id, &hash, expires, now)?;
             Ok(true)
         })
         .await?;
     db.close().await;
     if !found {
-        bail!("no agent {email:?} (or the agent is disabled); create one, or enable them again, with `helpdesk agent add`");
+        bail!(
+            "no agent {email:?} (or the agent is disabled); create one, or enable them again, with `helpdesk agent add`"
+        );
     }
     println!("{token}");
     Ok(())
@@ -227,21 +272,32 @@ pub async fn agent_tokens(config: &Config, email: &str) -> anyhow::Result<()> {
     let address = EmailAddress::parse(email)?.to_string();
     let found = db
         .read(move |c| {
-            let Some(agent) = db::agents::roster(c)?.into_iter().find(|a| a.email.eq_ignore_ascii_case(&address)) else {
+            let Some(agent) = db::agents::roster(c)?
+                .into_iter()
+                .find(|a| a.email.eq_ignore_ascii_case(&address))
+            else {
                 return Ok::<_, rusqlite::Error>(None);
             };
             Ok(Some(agent))
         })
         .await?;
     db.close().await;
-    let Some(agent) = found else { bail!("no agent {email:?}") };
+    let Some(agent) = found else {
+        bail!("no agent {email:?}")
+    };
     if let Some(at) = &agent.disabled_at {
         println!("# {} was disabled at {at}", agent.email);
     }
     println!("id\tcreated\texpires\tlast used");
     for t in agent.tokens {
         let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-        println!("{}\t{}\t{}\t{}", t.id, t.created_at, or_dash(t.expires_at), or_dash(t.last_used_at));
+        println!(
+            "{}\t{}\t{}\t{}",
+            t.id,
+            t.created_at,
+            or_dash(t.expires_at),
+            or_dash(t.last_used_at)
+        );
     }
     Ok(())
 }
@@ -251,15 +307,27 @@ pub async fn agent_disable(config: &Config, email: &str) -> anyhow::Result<()> {
     let address = EmailAddress::parse(email)?;
     let db = Db::connect(&config.database.url)?;
     db.migrate().await?;
-    let agent = db.write(move |c| db::agents::disable(c, address.as_str(), Utc::now())).await?;
+    let agent = db
+        .write(move |c| db::agents::disable(c, address.as_str(), Utc::now()))
+        .await?;
     db.close().await;
-    let Some(agent) = agent else { bail!("no agent {email:?}") };
-    println!("agent {} ({}) disabled; their sessions and API tokens ended", agent.email, agent.name);
+    let Some(agent) = agent else {
+        bail!("no agent {email:?}")
+    };
+    println!(
+        "agent {} ({}) disabled; their sessions and API tokens ended",
+        agent.email, agent.name
+    );
     Ok(())
 }
 
 /// Sends a customer-style mail to the support address, as a first test of the set-up.
-pub async fn send_test(config: &Config, from: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+pub async fn send_test(
+    config: &Config,
+    from: &str,
+    subject: &str,
+    body: &str,
+) -> anyhow::Result<()> {
     let from = EmailAddress::parse(from)?;
     let support = EmailAddress::parse(&config.helpdesk.support_address)?;
     let mail = compose::Outgoing {
@@ -275,12 +343,18 @@ pub async fn send_test(config: &Config, from: &str, subject: &str, body: &str) -
         },
         subject: subject.to_string(),
         text: body.replace("\\n", "\n"),
-        html: format!("<p>{}</p>", html_escape::encode_text(&body.replace("\\n", "\n")).replace('\n', "<br>")),
+        html: format!(
+            "<p>{}</p>",
+            html_escape::encode_text(&body.replace("\\n", "\n")).replace('\n', "<br>")
+        ),
     };
     let raw = compose::compose(&mail)?;
     let smtp = transport::smtp(&config.smtp)?;
     transport::send_raw(&smtp, from.as_str(), support.as_str(), &raw).await?;
-    println!("sent \"{subject}\" from {from} to {support} via {}:{}", config.smtp.host, config.smtp.port);
+    println!(
+        "sent \"{subject}\" from {from} to {support} via {}:{}",
+        config.smtp.host, config.smtp.port
+    );
     Ok(())
 }
 

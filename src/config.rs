@@ -61,7 +61,9 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://data/helpdesk.db".into() }
+        Self {
+            url: "sqlite://data/helpdesk.db".into(),
+        }
     }
 }
 
@@ -193,7 +195,13 @@ pub struct PortalConfig {
 
 impl Default for PortalConfig {
     fn default() -> Self {
-        Self { session_days: 14, reset_ttl_hours: 2, max_attachment_mb: 10, max_attachments: 10, page_size: 25 }
+        Self {
+            session_days: 14,
+            reset_ttl_hours: 2,
+            max_attachment_mb: 10,
+            max_attachments: 10,
+            page_size: 25,
+        }
     }
 }
 
@@ -249,7 +257,9 @@ impl SlaConfig {
             bail!("sla.warn_percent must be between 1 and 100");
         }
         if self.sweep_interval_secs == 0 || self.auto_close_days < 0 {
-            bail!("sla.sweep_interval_secs must be at least 1 and sla.auto_close_days not negative");
+            bail!(
+                "sla.sweep_interval_secs must be at least 1 and sla.auto_close_days not negative"
+            );
         }
         let team = self.team_address.trim();
         if !team.is_empty() && crate::domain::email_address::EmailAddress::parse(team).is_err() {
@@ -308,14 +318,19 @@ impl CalendarConfig {
             "business" => false,
             other => bail!("sla.calendar.mode must be \"business\" or \"24x7\", not {other:?}"),
         };
-        let tz: chrono_tz::Tz = self
-            .time_zone
-            .parse()
-            .map_err(|_| anyhow::anyhow!("sla.calendar.time_zone {:?} is not an IANA time zone", self.time_zone))?;
-        let texts = [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun];
+        let tz: chrono_tz::Tz = self.time_zone.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "sla.calendar.time_zone {:?} is not an IANA time zone",
+                self.time_zone
+            )
+        })?;
+        let texts = [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ];
         let mut days: [DayHours; 7] = Default::default();
         for (i, ((key, _), text)) in WEEKDAYS.iter().zip(texts).enumerate() {
-            days[i] = DayHours::parse(text).map_err(|e| anyhow::anyhow!("sla.calendar.{key}: {e}"))?;
+            days[i] =
+                DayHours::parse(text).map_err(|e| anyhow::anyhow!("sla.calendar.{key}: {e}"))?;
         }
         let mut holidays = std::collections::BTreeSet::new();
         match self.holidays.as_str() {
@@ -324,8 +339,9 @@ impl CalendarConfig {
             other => bail!("sla.calendar.holidays must be \"romania\" or \"none\", not {other:?}"),
         }
         for d in &self.extra_holidays {
-            let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| anyhow::anyhow!("sla.calendar.extra_holidays: {d:?} is not YYYY-MM-DD"))?;
+            let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                anyhow::anyhow!("sla.calendar.extra_holidays: {d:?} is not YYYY-MM-DD")
+            })?;
             holidays.insert(date);
         }
         if always {
@@ -359,11 +375,25 @@ impl ResolveHours {
 
 impl Default for ResolveHours {
     fn default() -> Self {
-        Self { urgent: 4, high: 8, normal: 24, low: 72 }
+        Self {
+            urgent: 4,
+            high: 8,
+            normal: 24,
+            low: 72,
+        }
     }
 }
 
-const SECTIONS: [&str; 8] = ["helpdesk", "database", "imap", "smtp", "web", "portal", "sla", "mail_trust"];
+const SECTIONS: [&str; 8] = [
+    "helpdesk",
+    "database",
+    "imap",
+    "smtp",
+    "web",
+    "portal",
+    "sla",
+    "mail_trust",
+];
 
 impl Config {
     /// Reads the file (a missing file means the built-in defaults), then applies the
@@ -394,7 +424,9 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if crate::domain::email_address::EmailAddress::parse(&self.helpdesk.support_address).is_err() {
+        if crate::domain::email_address::EmailAddress::parse(&self.helpdesk.support_address)
+            .is_err()
+        {
             bail!("helpdesk.support_address is not an email address");
         }
         let prefix = &self.helpdesk.ticket_prefix;
@@ -405,11 +437,19 @@ impl Config {
             bail!("helpdesk.default_locale must be \"ro\" or \"en\"");
         }
         if self.helpdesk.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            bail!("helpdesk.time_zone {:?} is not an IANA time zone (e.g. Europe/Bucharest)", self.helpdesk.time_zone);
+            bail!(
+                "helpdesk.time_zone {:?} is not an IANA time zone (e.g. Europe/Bucharest)",
+                self.helpdesk.time_zone
+            );
         }
         self.sla.validate()?;
-        if self.portal.session_days < 1 || self.portal.reset_ttl_hours < 1 || self.portal.page_size < 1 {
-            bail!("portal.session_days, portal.reset_ttl_hours and portal.page_size must be at least 1");
+        if self.portal.session_days < 1
+            || self.portal.reset_ttl_hours < 1
+            || self.portal.page_size < 1
+        {
+            bail!(
+                "portal.session_days, portal.reset_ttl_hours and portal.page_size must be at least 1"
+            );
         }
         if !self.helpdesk.secret.is_empty() && self.helpdesk.secret.len() < 16 {
             bail!("helpdesk.secret must be empty (a key is generated) or at least 16 characters");
@@ -419,7 +459,11 @@ impl Config {
 
     /// The domain of the support address, used for our Message-IDs.
     pub fn mail_domain(&self) -> &str {
-        self.helpdesk.support_address.rsplit('@').next().unwrap_or("localhost")
+        self.helpdesk
+            .support_address
+            .rsplit('@')
+            .next()
+            .unwrap_or("localhost")
     }
 }
 
@@ -444,13 +488,17 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
 /// with the type the key already has (number, bool or string). A variable that names a
 /// section but no key of it is refused.
 fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<()> {
-    let Some(rest) = name.strip_prefix("HELPDESK_") else { return Ok(()) };
+    let Some(rest) = name.strip_prefix("HELPDESK_") else {
+        return Ok(());
+    };
     let rest = rest.to_ascii_lowercase();
     let Some(section) = SECTIONS.iter().find(|s| rest.starts_with(&format!("{s}_"))) else {
         return Ok(());
     };
     let mut key = rest[section.len() + 1..].to_string();
-    let Some(mut table) = tree.get_mut(*section).and_then(|t| t.as_table_mut()) else { return Ok(()) };
+    let Some(mut table) = tree.get_mut(*section).and_then(|t| t.as_table_mut()) else {
+        return Ok(());
+    };
     // Walk into sub-tables: resolve_hours_urgent -> resolve_hours.urgent.
     while !table.contains_key(&key) {
         let Some((sub, tail)) = key
@@ -460,13 +508,19 @@ fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<
         else {
             bail!("{name} names no setting");
         };
-        table = table.get_mut(&sub).and_then(|t| t.as_table_mut()).expect("checked to be a table");
+        table = table
+            .get_mut(&sub)
+            .and_then(|t| t.as_table_mut())
+            .expect("checked to be a table");
         key = tail;
     }
     let key = key.as_str();
     let parsed = match table.get(key) {
         Some(toml::Value::Integer(_)) => toml::Value::Integer(
-            value.trim().parse().with_context(|| format!("{name} must be a whole number"))?,
+            value
+                .trim()
+                .parse()
+                .with_context(|| format!("{name} must be a whole number"))?,
         ),
         Some(toml::Value::Boolean(_)) => toml::Value::Boolean(match value.trim() {
             "1" | "true" | "yes" | "on" => true,
@@ -476,7 +530,12 @@ fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyhow::Result<
         Some(toml::Value::Table(_)) => bail!("{name} names a table; set its keys in the file"),
         // A list takes a comma-separated value: `a.example,b.example`.
         Some(toml::Value::Array(_)) => toml::Value::Array(
-            value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| toml::Value::String(v.into())).collect(),
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| toml::Value::String(v.into()))
+                .collect(),
         ),
         _ => toml::Value::String(value.to_string()),
     };
@@ -489,31 +548,48 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn the_shipped_file_parses() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"))
-            .unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml")).unwrap();
         let c = Config::from_parts(&text, env(&[])).unwrap();
         assert_eq!(c.imap.port, 1143);
         assert_eq!(c.smtp.port, 2525);
         assert_eq!(c.web.bind, "127.0.0.1:8080");
         assert_eq!(c.sla.resolve_hours.urgent, 4);
         assert_eq!(c.sla.calendar.mode, "business");
-        assert_eq!(c.sla.calendar.build().unwrap(), CalendarConfig::default().build().unwrap());
+        assert_eq!(
+            c.sla.calendar.build().unwrap(),
+            CalendarConfig::default().build().unwrap()
+        );
     }
 
     #[test]
     fn the_calendar_is_checked_at_start() {
         let c = Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_MODE", "24x7")])).unwrap();
         assert_eq!(c.sla.calendar.build().unwrap(), Calendar::always());
-        let err = Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_SAT", "10:00-09:00")])).unwrap_err();
+        let err = Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_SAT", "10:00-09:00")]))
+            .unwrap_err();
         assert!(format!("{err:#}").contains("sla.calendar.sat"), "{err:#}");
-        let err = Config::from_parts("[sla.calendar]\nextra_holidays = [\"24.12.2026\"]\n", env(&[])).unwrap_err();
+        let err = Config::from_parts(
+            "[sla.calendar]\nextra_holidays = [\"24.12.2026\"]\n",
+            env(&[]),
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("extra_holidays"), "{err:#}");
-        assert!(Config::from_parts("", env(&[("HELPDESK_SLA_CALENDAR_TIME_ZONE", "Mars/Olympus")])).is_err());
+        assert!(
+            Config::from_parts(
+                "",
+                env(&[("HELPDESK_SLA_CALENDAR_TIME_ZONE", "Mars/Olympus")])
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -543,10 +619,19 @@ mod tests {
     fn env_overrides_split_lists_on_commas() {
         let c = Config::from_parts(
             "",
-            env(&[("HELPDESK_MAIL_TRUST_AUTHSERV_IDS", "mx1.example.test, mx2.example.test"), ("HELPDESK_IMAP_MAX_MESSAGE_MB", "1")]),
+            env(&[
+                (
+                    "HELPDESK_MAIL_TRUST_AUTHSERV_IDS",
+                    "mx1.example.test, mx2.example.test",
+                ),
+                ("HELPDESK_IMAP_MAX_MESSAGE_MB", "1"),
+            ]),
         )
         .unwrap();
-        assert_eq!(c.mail_trust.authserv_ids, ["mx1.example.test", "mx2.example.test"]);
+        assert_eq!(
+            c.mail_trust.authserv_ids,
+            ["mx1.example.test", "mx2.example.test"]
+        );
         assert_eq!(c.imap.max_message_bytes(), 1024 * 1024);
         let c = Config::from_parts("", env(&[("HELPDESK_WEB_TRUSTED_PROXIES", "")])).unwrap();
         assert!(c.web.trusted_proxies.is_empty());
@@ -557,7 +642,10 @@ mod tests {
         let c = Config::from_parts("", env(&[("HELPDESK_SLA_RESOLVE_HOURS_URGENT", "2")])).unwrap();
         assert_eq!(c.sla.resolve_hours.urgent, 2);
         let err = Config::from_parts("", env(&[("HELPDESK_IMAP_BOGUS", "1")])).unwrap_err();
-        assert!(format!("{err:#}").contains("HELPDESK_IMAP_BOGUS"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("HELPDESK_IMAP_BOGUS"),
+            "{err:#}"
+        );
         let err = Config::from_parts("", env(&[("HELPDESK_IMAP_PORT", "imap")])).unwrap_err();
         assert!(format!("{err:#}").contains("HELPDESK_IMAP_PORT"));
         assert!(Config::from_parts("[imap]\nbogus = 1\n", env(&[])).is_err());

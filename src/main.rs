@@ -10,12 +10,17 @@ use tokio_util::sync::CancellationToken;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init();
-    let config = Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
+    let config =
+        Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
     match cli.command {
         Command::Serve => {
             let app = Application::build(config).await?;
             let base = app.ctx().config.web.base_url.clone();
-            eprintln!("helpdesk: web and API on {} (bound {}); Ctrl-C stops", base, app.local_addr()?);
+            eprintln!(
+                "helpdesk: web and API on {} (bound {}); Ctrl-C stops",
+                base,
+                app.local_addr()?
+            );
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
             app.run_until_stopped(shutdown).await
@@ -27,14 +32,32 @@ async fn main() -> anyhow::Result<()> {
             println!("database {} is up to date", config.database.url);
             Ok(())
         }
-        Command::Import { paths, quarantined } => commands::import(config, &paths, quarantined).await,
-        Command::Agent { command: AgentCommand::Add { email, name, admin, if_missing } } => {
-            commands::agent_add(&config, &email, &name, admin, if_missing).await
+        Command::Import { paths, quarantined } => {
+            commands::import(config, &paths, quarantined).await
         }
-        Command::Agent { command: AgentCommand::Token { email, days } } => commands::agent_token(&config, &email, days).await,
-        Command::Agent { command: AgentCommand::Tokens { email } } => commands::agent_tokens(&config, &email).await,
-        Command::Agent { command: AgentCommand::Disable { email } } => commands::agent_disable(&config, &email).await,
-        Command::SendTest { from, subject, body } => commands::send_test(&config, &from, &subject, &body).await,
+        Command::Agent {
+            command:
+                AgentCommand::Add {
+                    email,
+                    name,
+                    admin,
+                    if_missing,
+                },
+        } => commands::agent_add(&config, &email, &name, admin, if_missing).await,
+        Command::Agent {
+            command: AgentCommand::Token { email, days },
+        } => commands::agent_token(&config, &email, days).await,
+        Command::Agent {
+            command: AgentCommand::Tokens { email },
+        } => commands::agent_tokens(&config, &email).await,
+        Command::Agent {
+            command: AgentCommand::Disable { email },
+        } => commands::agent_disable(&config, &email).await,
+        Command::SendTest {
+            from,
+            subject,
+            body,
+        } => commands::send_test(&config, &from, &subject, &body).await,
     }
 }
 

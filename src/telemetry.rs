@@ -6,7 +6,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Seconds from mail arrival (the IMAP server's INTERNALDATE) to commit.
@@ -29,7 +33,8 @@ impl Histogram {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+        self.sum_us
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 }
 
@@ -70,23 +75,83 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         }
         let counters: [(&str, &str, &AtomicU64); 14] = [
-            ("helpdesk_messages_received_total", "Inbound messages handed to receive()", &self.received),
-            ("helpdesk_messages_created_total", "Inbound messages that opened a ticket", &self.created),
-            ("helpdesk_messages_threaded_total", "Inbound messages added to a ticket", &self.threaded),
-            ("helpdesk_messages_ignored_total", "Auto-replies, bounces, list and bulk mail", &self.ignored),
-            ("helpdesk_messages_duplicate_total", "Re-deliveries recognised as such", &self.duplicates),
-            ("helpdesk_messages_quarantined_total", "Messages that could not be processed", &self.quarantined),
-            ("helpdesk_outbox_queued_total", "Outbound mails queued", &self.outbox_queued),
-            ("helpdesk_outbox_sent_total", "Outbound mails accepted by the SMTP server", &self.outbox_sent),
-            ("helpdesk_outbox_failed_total", "Outbound mails given up", &self.outbox_failed),
-            ("helpdesk_outbox_retries_total", "Failed delivery attempts that will be retried", &self.outbox_retried),
-            ("helpdesk_loop_suppressed_total", "Automatic mails not sent by loop protection", &self.loop_suppressed),
-            ("helpdesk_sla_warnings_total", "SLA clocks that reached the warning share of their goal", &self.sla_warnings),
-            ("helpdesk_sla_breaches_total", "SLA goals missed", &self.sla_breaches),
-            ("helpdesk_tickets_auto_closed_total", "Resolved tickets closed after auto_close_days", &self.auto_closed),
+            (
+                "helpdesk_messages_received_total",
+                "Inbound messages handed to receive()",
+                &self.received,
+            ),
+            (
+                "helpdesk_messages_created_total",
+                "Inbound messages that opened a ticket",
+                &self.created,
+            ),
+            (
+                "helpdesk_messages_threaded_total",
+                "Inbound messages added to a ticket",
+                &self.threaded,
+            ),
+            (
+                "helpdesk_messages_ignored_total",
+                "Auto-replies, bounces, list and bulk mail",
+                &self.ignored,
+            ),
+            (
+                "helpdesk_messages_duplicate_total",
+                "Re-deliveries recognised as such",
+                &self.duplicates,
+            ),
+            (
+                "helpdesk_messages_quarantined_total",
+                "Messages that could not be processed",
+                &self.quarantined,
+            ),
+            (
+                "helpdesk_outbox_queued_total",
+                "Outbound mails queued",
+                &self.outbox_queued,
+            ),
+            (
+                "helpdesk_outbox_sent_total",
+                "Outbound mails accepted by the SMTP server",
+                &self.outbox_sent,
+            ),
+            (
+                "helpdesk_outbox_failed_total",
+                "Outbound mails given up",
+                &self.outbox_failed,
+            ),
+            (
+                "helpdesk_outbox_retries_total",
+                "Failed delivery attempts that will be retried",
+                &self.outbox_retried,
+            ),
+            (
+                "helpdesk_loop_suppressed_total",
+                "Automatic mails not sent by loop protection",
+                &self.loop_suppressed,
+            ),
+            (
+                "helpdesk_sla_warnings_total",
+                "SLA clocks that reached the warning share of their goal",
+                &self.sla_warnings,
+            ),
+            (
+                "helpdesk_sla_breaches_total",
+                "SLA goals missed",
+                &self.sla_breaches,
+            ),
+            (
+                "helpdesk_tickets_auto_closed_total",
+                "Resolved tickets closed after auto_close_days",
+                &self.auto_closed,
+            ),
         ];
         for (name, help, v) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
         }
         let _ = writeln!(
             out,
@@ -94,13 +159,24 @@ impl Metrics {
             self.imap_connected.load(Ordering::Relaxed)
         );
         let name = "helpdesk_mail_commit_latency_seconds";
-        let _ = writeln!(out, "# HELP {name} Time from mail arrival in the mailbox to its commit\n# TYPE {name} histogram");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time from mail arrival in the mailbox to its commit\n# TYPE {name} histogram"
+        );
         for (i, le) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {}", self.latency.counts[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{le}\"}} {}",
+                self.latency.counts[i].load(Ordering::Relaxed)
+            );
         }
         let count = self.latency.count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum {}", self.latency.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "{name}_sum {}",
+            self.latency.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "{name}_count {count}");
         out
     }

@@ -11,7 +11,10 @@ mod embedded {
 
 /// An embedded file under `templates/` as it is (stylesheets, scripts, word lists).
 pub fn asset(name: &str) -> Option<&'static str> {
-    embedded::TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, source)| *source)
+    embedded::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, source)| *source)
 }
 
 /// A rendered mail: subject line (without the ticket key), text and HTML bodies.
@@ -37,28 +40,47 @@ impl Templates {
         let mut env = Environment::new();
         for (name, source) in embedded::TEMPLATES {
             if name.ends_with(".html") || name.ends_with(".txt") {
-                env.add_template(name, source).expect("embedded templates are valid");
+                env.add_template(name, source)
+                    .expect("embedded templates are valid");
             }
         }
-        let texts: BTreeMap<String, Texts> = toml::from_str(asset("portal/texts.toml").unwrap_or_default()).expect("the portal texts are valid TOML");
+        let texts: BTreeMap<String, Texts> =
+            toml::from_str(asset("portal/texts.toml").unwrap_or_default())
+                .expect("the portal texts are valid TOML");
         env.set_keep_trailing_newline(true);
         env.set_formatter(format_value);
         env.add_filter("lines", lines);
-        let text_values = texts.iter().map(|(lang, words)| (lang.clone(), minijinja::Value::from_serialize(words))).collect();
-        Self { env, texts, text_values }
+        let text_values = texts
+            .iter()
+            .map(|(lang, words)| (lang.clone(), minijinja::Value::from_serialize(words)))
+            .collect();
+        Self {
+            env,
+            texts,
+            text_values,
+        }
     }
 
     /// The page words of `lang` (Romanian unless `en`).
     pub fn texts(&self, lang: &str) -> &Texts {
         let lang = if lang == "en" { "en" } else { "ro" };
-        self.texts.get(lang).expect("texts.toml has a table per language")
+        self.texts
+            .get(lang)
+            .expect("texts.toml has a table per language")
     }
 
     /// Renders `email/<name>.<lang>.{txt,html}`; the subject is the `subject` block.
-    pub fn mail(&self, name: &str, lang: &str, ctx: &impl Serialize) -> anyhow::Result<RenderedMail> {
+    pub fn mail(
+        &self,
+        name: &str,
+        lang: &str,
+        ctx: &impl Serialize,
+    ) -> anyhow::Result<RenderedMail> {
         let ctx = minijinja::Value::from_serialize(ctx);
         let txt = self.env.get_template(&format!("email/{name}.{lang}.txt"))?;
-        let html = self.env.get_template(&format!("email/{name}.{lang}.html"))?;
+        let html = self
+            .env
+            .get_template(&format!("email/{name}.{lang}.html"))?;
         let mut captured = txt.render_captured(&ctx)?;
         let subject = captured.with_state_mut(|state| state.render_block("subject"))?;
         Ok(RenderedMail {
@@ -70,7 +92,10 @@ impl Templates {
 
     /// Renders a web page template.
     pub fn page(&self, name: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
-        Ok(self.env.get_template(name)?.render(minijinja::Value::from_serialize(ctx))?)
+        Ok(self
+            .env
+            .get_template(name)?
+            .render(minijinja::Value::from_serialize(ctx))?)
     }
 
     /// Renders a web page template with the words of `lang` as `tx`.
@@ -85,12 +110,15 @@ impl Templates {
 /// The default formatter, except that HTML escaping leaves `/` alone (the default writes
 /// `&#x2f;`, which turns every link in a mail into noise): `& < > " '` are escaped, which
 /// is what text and quoted attributes need.
-fn format_value(out: &mut minijinja::Output, state: &minijinja::State, value: &minijinja::Value) -> Result<(), minijinja::Error> {
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
     match (state.auto_escape(), value.as_str()) {
-        (minijinja::AutoEscape::Html, Some(s)) if !value.is_safe() => {
-            out.write_str(&html_escape::encode_quoted_attribute(s))
-                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
-        }
+        (minijinja::AutoEscape::Html, Some(s)) if !value.is_safe() => out
+            .write_str(&html_escape::encode_quoted_attribute(s))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
@@ -121,22 +149,48 @@ mod tests {
             "status_label": "În lucru", "message": "", "resolution": "", "agent_name": "", "old_key": "",
         });
         let m = t.mail("status_changed", "ro", &vars).unwrap();
-        assert!(m.html.contains("href=\"http://h.test/portal/requests/HD-1\""), "{}", m.html);
-        assert!(m.html.contains("&lt;script&gt;x&lt;/script&gt; &amp; co"), "{}", m.html);
+        assert!(
+            m.html
+                .contains("href=\"http://h.test/portal/requests/HD-1\""),
+            "{}",
+            m.html
+        );
+        assert!(
+            m.html.contains("&lt;script&gt;x&lt;/script&gt; &amp; co"),
+            "{}",
+            m.html
+        );
         assert!(!m.html.contains("<script>"));
-        assert!(m.text.contains("Vizualizați solicitarea: http://h.test/portal/requests/HD-1"));
-        assert!(m.text.contains("<script>x</script> & co"), "plain text is not escaped");
+        assert!(
+            m.text
+                .contains("Vizualizați solicitarea: http://h.test/portal/requests/HD-1")
+        );
+        assert!(
+            m.text.contains("<script>x</script> & co"),
+            "plain text is not escaped"
+        );
     }
 
     #[test]
     fn every_page_word_exists_in_both_languages() {
         let t = Templates::new();
         let (ro, en) = (t.texts("ro"), t.texts("en"));
-        assert_eq!(ro.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "ro and en list the same words");
+        assert_eq!(
+            ro.keys().collect::<Vec<_>>(),
+            en.keys().collect::<Vec<_>>(),
+            "ro and en list the same words"
+        );
         let used = regex::Regex::new(r"\btx\.([a-z_]+)").unwrap();
-        for (name, source) in embedded::TEMPLATES.iter().filter(|(n, _)| n.ends_with(".html")) {
+        for (name, source) in embedded::TEMPLATES
+            .iter()
+            .filter(|(n, _)| n.ends_with(".html"))
+        {
             for m in used.captures_iter(source) {
-                assert!(ro.contains_key(&m[1]), "{name} uses tx.{} which texts.toml lacks", &m[1]);
+                assert!(
+                    ro.contains_key(&m[1]),
+                    "{name} uses tx.{} which texts.toml lacks",
+                    &m[1]
+                );
             }
         }
     }
@@ -150,7 +204,11 @@ mod tests {
             "message": "Line one\n<b>two</b>", "resolution": "", "old_key": "",
         });
         let m = t.mail("agent_reply", "en", &vars).unwrap();
-        assert!(m.html.contains("Line one<br>\n&lt;b&gt;two&lt;/b&gt;"), "{}", m.html);
+        assert!(
+            m.html.contains("Line one<br>\n&lt;b&gt;two&lt;/b&gt;"),
+            "{}",
+            m.html
+        );
         assert!(m.text.contains("Line one\n<b>two</b>"));
     }
 }

@@ -16,12 +16,24 @@ pub struct Agent {
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
-    Ok(Agent { id: r.get("id")?, email: r.get("email")?, name: r.get("name")?, role: r.get("role")? })
+    Ok(Agent {
+        id: r.get("id")?,
+        email: r.get("email")?,
+        name: r.get("name")?,
+        role: r.get("role")?,
+    })
 }
 
 /// Creates the agent, or updates name, password and role of an existing one (which
 /// enables a disabled one again). `role` is `agent` or `admin`.
-pub fn upsert(conn: &Conn, email: &str, name: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> rusqlite::Result<Agent> {
+pub fn upsert(
+    conn: &Conn,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Agent> {
     conn.prepare_cached(
         "INSERT INTO agents (email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role,
@@ -33,17 +45,26 @@ pub fn upsert(conn: &Conn, email: &str, name: &str, password_hash: &str, role: &
 
 /// The enabled agent with this address.
 pub fn find_by_email(conn: &Conn, email: &str) -> rusqlite::Result<Option<Agent>> {
-    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE email = ? AND disabled_at IS NULL")?
-        .query_row([email], from_row)
-        .optional()
+    conn.prepare_cached(
+        "SELECT id, email, name, role FROM agents WHERE email = ? AND disabled_at IS NULL",
+    )?
+    .query_row([email], from_row)
+    .optional()
 }
 
 /// The name of the agent with this address, disabled or not (for their past replies).
 pub fn name_of(conn: &Conn, email: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT name FROM agents WHERE email = ?")?.query_row([email], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT name FROM agents WHERE email = ?")?
+        .query_row([email], |r| r.get(0))
+        .optional()
 }
 
-pub fn insert_token(conn: &Conn, agent_id: i64, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn insert_token(
+    conn: &Conn,
+    agent_id: i64,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     insert_token_until(conn, agent_id, token_hash, None, now)
 }
 
@@ -55,8 +76,10 @@ pub fn insert_token_until(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO api_tokens (agent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)")?
-        .execute(params![agent_id, token_hash, ts(now), expires_at.map(ts)])?;
+    conn.prepare_cached(
+        "INSERT INTO api_tokens (agent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(params![agent_id, token_hash, ts(now), expires_at.map(ts)])?;
     Ok(())
 }
 
@@ -68,7 +91,11 @@ pub struct TokenHolder {
     pub last_used_at: Option<String>,
 }
 
-pub fn find_by_token(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<TokenHolder>> {
+pub fn find_by_token(
+    conn: &Conn,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<TokenHolder>> {
     conn.prepare_cached(
         "SELECT a.id, a.email, a.name, a.role, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN agents a ON a.id = t.agent_id
          WHERE t.token_hash = ? AND a.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)",
@@ -81,7 +108,8 @@ pub fn find_by_token(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusql
 
 /// Notes that a token was used now.
 pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")?.execute(params![ts(now), token_id])?;
+    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")?
+        .execute(params![ts(now), token_id])?;
     Ok(())
 }
 
@@ -99,13 +127,19 @@ pub fn tokens(conn: &Conn, agent_id: i64) -> rusqlite::Result<Vec<TokenInfo>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, created_at, expires_at, last_used_at FROM api_tokens WHERE agent_id = ? ORDER BY id")?;
     let rows = stmt.query_map([agent_id], |r| {
-        Ok(TokenInfo { id: r.get(0)?, created_at: r.get(1)?, expires_at: r.get(2)?, last_used_at: r.get(3)? })
+        Ok(TokenInfo {
+            id: r.get(0)?,
+            created_at: r.get(1)?,
+            expires_at: r.get(2)?,
+            last_used_at: r.get(3)?,
+        })
     })?;
     rows.collect()
 }
 
 pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Agent> {
-    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?.query_row([id], from_row)
+    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?
+        .query_row([id], from_row)
 }
 
 /// The enabled agent with this address and their password hash.
@@ -117,7 +151,9 @@ pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Agent, 
 
 /// Every enabled agent, by name.
 pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
-    let mut stmt = conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE disabled_at IS NULL ORDER BY name, email")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, email, name, role FROM agents WHERE disabled_at IS NULL ORDER BY name, email",
+    )?;
     let rows = stmt.query_map([], from_row)?;
     rows.collect()
 }
@@ -139,18 +175,39 @@ pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
     )?;
     let agents: Vec<(i64, Listed)> = stmt
         .query_map([], |r| {
-            let listed = Listed { email: r.get(1)?, name: r.get(2)?, role: r.get(3)?, disabled_at: r.get(4)?, tokens: vec![] };
+            let listed = Listed {
+                email: r.get(1)?,
+                name: r.get(2)?,
+                role: r.get(3)?,
+                disabled_at: r.get(4)?,
+                tokens: vec![],
+            };
             Ok((r.get(0)?, listed))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    agents.into_iter().map(|(id, listed)| Ok(Listed { tokens: tokens(conn, id)?, ..listed })).collect()
+    agents
+        .into_iter()
+        .map(|(id, listed)| {
+            Ok(Listed {
+                tokens: tokens(conn, id)?,
+                ..listed
+            })
+        })
+        .collect()
 }
 
 /// Ends the agent's console sessions and API tokens, except the session and the token
 /// whose hashes are named (the ones a change came through).
-pub fn end_access(conn: &Conn, agent_id: i64, keep_session: Option<&str>, keep_token: Option<&str>) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE agent_id = ? AND token_hash IS NOT ?")?.execute(params![agent_id, keep_session])?;
-    conn.prepare_cached("DELETE FROM api_tokens WHERE agent_id = ? AND token_hash IS NOT ?")?.execute(params![agent_id, keep_token])?;
+pub fn end_access(
+    conn: &Conn,
+    agent_id: i64,
+    keep_session: Option<&str>,
+    keep_token: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE agent_id = ? AND token_hash IS NOT ?")?
+        .execute(params![agent_id, keep_session])?;
+    conn.prepare_cached("DELETE FROM api_tokens WHERE agent_id = ? AND token_hash IS NOT ?")?
+        .execute(params![agent_id, keep_token])?;
     Ok(())
 }
 

@@ -18,8 +18,7 @@ pub struct Customer {
     pub has_password: bool,
 }
 
-const SELECT: &str =
-    "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password FROM customers";
+const SELECT: &str = "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password FROM customers";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -34,11 +33,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
 }
 
 pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE email = ?"))?.query_row([email.as_str()], from_row).optional()
+    conn.prepare_cached(&format!("{SELECT} WHERE email = ?"))?
+        .query_row([email.as_str()], from_row)
+        .optional()
 }
 
 pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Customer> {
-    conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?.query_row([id], from_row)
+    conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?
+        .query_row([id], from_row)
 }
 
 pub fn insert(
@@ -49,8 +51,10 @@ pub fn insert(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Customer> {
-    conn.prepare_cached("INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)")?
-        .execute(params![email.as_str(), name, locale, time_zone, ts(now)])?;
+    conn.prepare_cached(
+        "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![email.as_str(), name, locale, time_zone, ts(now)])?;
     let id = conn.last_insert_rowid();
     Ok(Customer {
         id,
@@ -64,7 +68,10 @@ pub fn insert(
 }
 
 /// The customer with this address and their password hash (None when no password is set).
-pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Customer, Option<String>)>> {
+pub fn credentials(
+    conn: &Conn,
+    email: &str,
+) -> rusqlite::Result<Option<(Customer, Option<String>)>> {
     conn.prepare_cached(
         "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password, password_hash
          FROM customers WHERE email = ?",
@@ -74,12 +81,18 @@ pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Custome
 }
 
 pub fn set_password_hash(conn: &Conn, id: i64, hash: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET password_hash = ? WHERE id = ?")?.execute(params![hash, id])?;
+    conn.prepare_cached("UPDATE customers SET password_hash = ? WHERE id = ?")?
+        .execute(params![hash, id])?;
     Ok(())
 }
 
 /// The language and time zone the portal and the mail use for this customer.
-pub fn set_preferences(conn: &Conn, id: i64, locale: &str, time_zone: &str) -> rusqlite::Result<()> {
+pub fn set_preferences(
+    conn: &Conn,
+    id: i64,
+    locale: &str,
+    time_zone: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE customers SET locale = ?, time_zone = ? WHERE id = ?")?
         .execute(params![locale, time_zone, id])?;
     Ok(())
@@ -88,7 +101,12 @@ pub fn set_preferences(conn: &Conn, id: i64, locale: &str, time_zone: &str) -> r
 /// Customers whose address, name or phone contains `term` (phone digits match without
 /// spaces or dashes), for phone intake.
 pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Customer>> {
-    let like = format!("%{}%", term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let like = format!(
+        "%{}%",
+        term.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let digits: String = term.chars().filter(char::is_ascii_digit).collect();
     let phone = (digits.len() >= 4).then(|| format!("%{digits}%"));
     let mut stmt = conn.prepare_cached(&format!(
@@ -102,13 +120,15 @@ pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Custo
 
 /// Fills in a phone number learnt at intake when none is known.
 pub fn set_phone_if_empty(conn: &Conn, id: i64, phone: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET phone = ? WHERE id = ? AND phone = ''")?.execute(params![phone, id])?;
+    conn.prepare_cached("UPDATE customers SET phone = ? WHERE id = ? AND phone = ''")?
+        .execute(params![phone, id])?;
     Ok(())
 }
 
 /// Fills in a display name learnt later (e.g. from a mail header) when none is known.
 pub fn set_name_if_empty(conn: &Conn, id: i64, name: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET name = ? WHERE id = ? AND name = ''")?.execute(params![name, id])?;
+    conn.prepare_cached("UPDATE customers SET name = ? WHERE id = ? AND name = ''")?
+        .execute(params![name, id])?;
     Ok(())
 }
 
@@ -149,8 +169,14 @@ pub fn find_portal_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Opti
 
 /// Marks a link used, and with it every other unused link of the same customer: once a
 /// password is set, older invitations and reset links stop working.
-pub fn use_portal_tokens(conn: &Conn, customer_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE portal_tokens SET used_at = ? WHERE customer_id = ? AND used_at IS NULL")?
-        .execute(params![ts(now), customer_id])?;
+pub fn use_portal_tokens(
+    conn: &Conn,
+    customer_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE portal_tokens SET used_at = ? WHERE customer_id = ? AND used_at IS NULL",
+    )?
+    .execute(params![ts(now), customer_id])?;
     Ok(())
 }

@@ -24,7 +24,9 @@ pub fn insert_raw(
     )?;
     let mut inserted = insert.execute(params![dedup_key, fingerprint, ts(now)])?;
     if inserted == 0 {
-        let Some(fingerprint) = fingerprint else { return Ok(None) };
+        let Some(fingerprint) = fingerprint else {
+            return Ok(None);
+        };
         let stored: Option<String> = conn
             .prepare_cached("SELECT fingerprint FROM raw_emails WHERE dedup_key = ?")?
             .query_row([dedup_key], |r| r.get(0))?;
@@ -32,13 +34,18 @@ pub fn insert_raw(
         if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
             return Ok(None);
         }
-        inserted = insert.execute(params![format!("{dedup_key}#{fingerprint}"), fingerprint, ts(now)])?;
+        inserted = insert.execute(params![
+            format!("{dedup_key}#{fingerprint}"),
+            fingerprint,
+            ts(now)
+        ])?;
         if inserted == 0 {
             return Ok(None);
         }
     }
     let id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?.execute(params![id, raw])?;
+    conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?
+        .execute(params![id, raw])?;
     Ok(Some(id))
 }
 
@@ -58,13 +65,23 @@ pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> rusqlite::Resul
     .optional()
 }
 
-pub fn set_outcome(conn: &Conn, raw_id: i64, outcome: &str, ticket_id: Option<i64>) -> rusqlite::Result<()> {
+pub fn set_outcome(
+    conn: &Conn,
+    raw_id: i64,
+    outcome: &str,
+    ticket_id: Option<i64>,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")?
         .execute(params![outcome, ticket_id, raw_id])?;
     Ok(())
 }
 
-pub fn quarantine(conn: &Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn quarantine(
+    conn: &Conn,
+    raw_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     set_outcome(conn, raw_id, "quarantined", None)?;
     conn.prepare_cached(
         "INSERT INTO quarantine (raw_email_id, reason, created_at) VALUES (?, ?, ?)
@@ -75,14 +92,17 @@ pub fn quarantine(conn: &Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) ->
 }
 
 pub fn release(conn: &Conn, raw_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?")?.execute(params![ts(now), raw_id])?;
+    conn.prepare_cached("UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?")?
+        .execute(params![ts(now), raw_id])?;
     Ok(())
 }
 
 /// Takes an entry out of quarantine without processing it (the raw bytes stay); false
 /// when there is no such entry still waiting.
 pub fn discard(conn: &Conn, quarantine_id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
-    let Some(raw_id) = quarantined_raw_id(conn, quarantine_id)? else { return Ok(false) };
+    let Some(raw_id) = quarantined_raw_id(conn, quarantine_id)? else {
+        return Ok(false);
+    };
     set_outcome(conn, raw_id, "discarded", None)?;
     release(conn, raw_id, now)?;
     Ok(true)
@@ -101,7 +121,8 @@ pub struct Quarantined {
 }
 
 pub fn quarantine_count(conn: &Conn) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT count(*) FROM quarantine WHERE released_at IS NULL")?.query_row([], |r| r.get(0))
+    conn.prepare_cached("SELECT count(*) FROM quarantine WHERE released_at IS NULL")?
+        .query_row([], |r| r.get(0))
 }
 
 /// Quarantined messages not yet released by a replay, oldest first.
@@ -144,23 +165,41 @@ pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Op
 }
 
 pub fn dedup_key(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT dedup_key FROM raw_emails WHERE id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT dedup_key FROM raw_emails WHERE id = ?")?
+        .query_row([raw_id], |r| r.get(0))
+        .optional()
 }
 
 pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?.query_row([raw_id], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?
+        .query_row([raw_id], |r| r.get(0))
+        .optional()
 }
 
 /// The header lines people recognise a message by; the first bytes when there are none.
 fn preview(head: &[u8]) -> String {
     let text = String::from_utf8_lossy(head);
-    let header = text.split("\r\n\r\n").next().unwrap_or("").split("\n\n").next().unwrap_or("");
+    let header = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .split("\n\n")
+        .next()
+        .unwrap_or("");
     let wanted = ["from:", "to:", "subject:", "date:"];
     let lines: Vec<&str> = header
         .lines()
-        .filter(|l| wanted.iter().any(|w| l.get(..w.len()).is_some_and(|p| p.eq_ignore_ascii_case(w))))
+        .filter(|l| {
+            wanted
+                .iter()
+                .any(|w| l.get(..w.len()).is_some_and(|p| p.eq_ignore_ascii_case(w)))
+        })
         .collect();
-    if lines.is_empty() { text.chars().take(300).collect() } else { lines.join("\n") }
+    if lines.is_empty() {
+        text.chars().take(300).collect()
+    } else {
+        lines.join("\n")
+    }
 }
 
 #[cfg(test)]
@@ -168,7 +207,13 @@ mod tests {
     #[test]
     fn the_preview_shows_the_lines_people_know_a_mail_by() {
         let raw = b"Received: from x by y\r\n\tlong\r\nFrom: <<<@@@>>>\r\nSubject: fara expeditor\r\n\r\nbody";
-        assert_eq!(super::preview(raw), "From: <<<@@@>>>\nSubject: fara expeditor");
-        assert_eq!(super::preview(b"\xff\xfe garbage"), "\u{fffd}\u{fffd} garbage");
+        assert_eq!(
+            super::preview(raw),
+            "From: <<<@@@>>>\nSubject: fara expeditor"
+        );
+        assert_eq!(
+            super::preview(b"\xff\xfe garbage"),
+            "\u{fffd}\u{fffd} garbage"
+        );
     }
 }

@@ -32,8 +32,20 @@ pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
-        m.ticket_id, m.kind, m.author, m.internal, m.subject, m.body, m.quoted, m.signature, m.full_text, m.html,
-        m.message_id, m.raw_email_id, m.sender_auth.map(SenderAuth::as_str), ts(now)
+        m.ticket_id,
+        m.kind,
+        m.author,
+        m.internal,
+        m.subject,
+        m.body,
+        m.quoted,
+        m.signature,
+        m.full_text,
+        m.html,
+        m.message_id,
+        m.raw_email_id,
+        m.sender_auth.map(SenderAuth::as_str),
+        ts(now)
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -49,8 +61,10 @@ pub struct NewAttachment<'a> {
 /// Stores the content once per SHA-256 and links it to the message.
 pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> rusqlite::Result<i64> {
     let sha = hex::encode(Sha256::digest(a.content));
-    conn.prepare_cached("INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")?
-        .execute(params![sha, a.content.len() as i64, a.content])?;
+    conn.prepare_cached(
+        "INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![sha, a.content.len() as i64, a.content])?;
     conn.prepare_cached(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -118,7 +132,9 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
     )?;
     let rows = stmt.query_map([ticket_id], |r| {
         let id: i64 = r.get(0)?;
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut atts).into_iter().partition(|a| a.message_id == id);
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut atts)
+            .into_iter()
+            .partition(|a| a.message_id == id);
         atts = rest;
         Ok(MessageView {
             id,
@@ -133,7 +149,10 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
             message_id: r.get(9)?,
             created_at: r.get(10)?,
             html: r.get(11)?,
-            sender_auth: r.get::<_, Option<String>>(12)?.as_deref().and_then(SenderAuth::parse),
+            sender_auth: r
+                .get::<_, Option<String>>(12)?
+                .as_deref()
+                .and_then(SenderAuth::parse),
             attachments: mine,
         })
     })?;
@@ -150,7 +169,12 @@ pub struct Download {
 
 /// An attachment of a message of this ticket; with `public_only`, internal notes' files
 /// are not found.
-pub fn download(conn: &Conn, ticket_id: i64, attachment_id: i64, public_only: bool) -> rusqlite::Result<Option<Download>> {
+pub fn download(
+    conn: &Conn,
+    ticket_id: i64,
+    attachment_id: i64,
+    public_only: bool,
+) -> rusqlite::Result<Option<Download>> {
     use rusqlite::OptionalExtension;
     conn.prepare_cached(
         "SELECT a.filename, a.content_type, b.content FROM attachments a

@@ -24,7 +24,10 @@ pub fn run(conn: &Conn) -> rusqlite::Result<()> {
         )?;
         if !done {
             conn.execute_batch(sql)?;
-            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", params![name])?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                params![name],
+            )?;
         }
     }
     Ok(())

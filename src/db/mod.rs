@@ -70,7 +70,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.inner.path).finish()
+        f.debug_struct("Db")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -110,8 +112,14 @@ pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
     conn.create_scalar_function(
         "fold",
         1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| search_text::fold(&text))),
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|text| search_text::fold(&text)))
+        },
     )
 }
 
@@ -142,7 +150,9 @@ pub fn claim_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
             "another `helpdesk serve` is already running on {url} (it holds {}); stop it first, or give this one its own [database] url",
             PathBuf::from(&lock).display()
         ),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", PathBuf::from(&lock).display())),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", PathBuf::from(&lock).display()))
+        }
     }
 }
 
@@ -161,7 +171,9 @@ impl Db {
                 for job in rx {
                     // A job that panics loses its answer (the caller gets an error); the
                     // writer rolls back whatever it left open and serves the next one.
-                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)))
+                        .is_err()
+                    {
                         let _ = conn.execute_batch("ROLLBACK");
                     }
                 }
@@ -178,7 +190,9 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        self.write(migrations::run).await.context("running migrations")?;
+        self.write(migrations::run)
+            .await
+            .context("running migrations")?;
         Ok(())
     }
 
@@ -211,7 +225,13 @@ impl Db {
             };
             let _ = done.send(outcome);
         });
-        let sent = self.inner.writer.lock().map_err(|_| E::from(DbError::Closed))?.as_ref().map(|w| w.send(job));
+        let sent = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| E::from(DbError::Closed))?
+            .as_ref()
+            .map(|w| w.send(job));
         match sent {
             Some(Ok(())) => result.await.map_err(|_| E::from(DbError::Closed))?,
             _ => Err(E::from(DbError::Closed)),
@@ -234,12 +254,15 @@ impl Db {
             };
             let result = f(&conn);
             if let Ok(mut r) = inner.readers.lock()
-                && r.len() < 8 {
-                    r.push(conn);
-                }
+                && r.len() < 8
+            {
+                r.push(conn);
+            }
             result
         };
-        tokio::task::spawn_blocking(job).await.map_err(|_| E::from(DbError::Closed))?
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|_| E::from(DbError::Closed))?
     }
 
     /// Stops the writer after the work already queued, and closes the readers.
@@ -259,7 +282,10 @@ impl Db {
 
 /// Runs `f` inside a savepoint of the current transaction: its writes are undone when it
 /// fails (or panics: the panic goes on after the undo), and the transaction goes on.
-pub fn savepoint<T, E: From<rusqlite::Error>>(conn: &Conn, f: impl FnOnce(&Conn) -> Result<T, E>) -> Result<T, E> {
+pub fn savepoint<T, E: From<rusqlite::Error>>(
+    conn: &Conn,
+    f: impl FnOnce(&Conn) -> Result<T, E>,
+) -> Result<T, E> {
     conn.prepare_cached("SAVEPOINT one")?.execute([])?;
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))) {
         Ok(Ok(v)) => {
@@ -289,5 +315,7 @@ pub fn ts(t: DateTime<Utc>) -> String {
 }
 
 pub fn parse_ts(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(s).with_context(|| format!("bad timestamp {s:?}"))?.with_timezone(&Utc))
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("bad timestamp {s:?}"))?
+        .with_timezone(&Utc))
 }

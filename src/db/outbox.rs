@@ -40,14 +40,24 @@ pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Res
 }
 
 /// How many automatic mails went (or are going) to this address since `since`.
-pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at >= ?")?
-        .query_row(params![recipient, ts(since)], |r| r.get(0))
+pub fn automatic_since(
+    conn: &Conn,
+    recipient: &str,
+    since: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at >= ?",
+    )?
+    .query_row(params![recipient, ts(since)], |r| r.get(0))
 }
 
 /// The newest of our mails among these Message-IDs that went to `recipient`: its ticket
 /// and the role it was sent in. A Message-ID of a mail sent to someone else names nothing.
-pub fn find_sent_to(conn: &Conn, message_ids: &[String], recipient: &str) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
+pub fn find_sent_to(
+    conn: &Conn,
+    message_ids: &[String],
+    recipient: &str,
+) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
@@ -107,11 +117,15 @@ pub fn backlog(conn: &Conn) -> rusqlite::Result<(i64, i64)> {
 
 /// When the next pending mail is due, if any.
 pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?.query_row([], |r| r.get(0))
+    conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?
+        .query_row([], |r| r.get(0))
 }
 
 /// Our mail with one of these Message-IDs (the latest): its row, its ticket, its recipient.
-pub fn find_by_message_ids(conn: &Conn, message_ids: &[String]) -> rusqlite::Result<Option<(i64, Option<i64>, String)>> {
+pub fn find_by_message_ids(
+    conn: &Conn,
+    message_ids: &[String],
+) -> rusqlite::Result<Option<(i64, Option<i64>, String)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
@@ -125,7 +139,8 @@ pub fn find_by_message_ids(conn: &Conn, message_ids: &[String]) -> rusqlite::Res
 
 /// A sent mail came back undelivered: the reason is kept as its last error.
 pub fn record_bounce(conn: &Conn, id: i64, reason: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE outbox SET last_error = ? WHERE id = ?")?.execute(params![format!("bounced: {reason}"), id])?;
+    conn.prepare_cached("UPDATE outbox SET last_error = ? WHERE id = ?")?
+        .execute(params![format!("bounced: {reason}"), id])?;
     Ok(())
 }
 
@@ -136,7 +151,12 @@ pub fn mark_sent(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<(
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
-pub fn mark_attempt_failed(conn: &Conn, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
+pub fn mark_attempt_failed(
+    conn: &Conn,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> rusqlite::Result<()> {
     let retry = retry_at.map(ts);
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,

@@ -14,8 +14,15 @@ pub struct Partner {
 }
 
 pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Partner>> {
-    let mut stmt = conn.prepare_cached("SELECT id, name, email FROM partners ORDER BY name, email")?;
-    let rows = stmt.query_map([], |r| Ok(Partner { id: r.get(0)?, name: r.get(1)?, email: r.get(2)? }))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, name, email FROM partners ORDER BY name, email")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Partner {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+        })
+    })?;
     rows.collect()
 }
 
@@ -29,5 +36,8 @@ pub fn upsert(conn: &Conn, name: &str, email: &str, now: DateTime<Utc>) -> rusql
 }
 
 pub fn delete(conn: &Conn, id: i64) -> rusqlite::Result<bool> {
-    Ok(conn.prepare_cached("DELETE FROM partners WHERE id = ?")?.execute([id])? == 1)
+    Ok(conn
+        .prepare_cached("DELETE FROM partners WHERE id = ?")?
+        .execute([id])?
+        == 1)
 }

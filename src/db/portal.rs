@@ -40,7 +40,8 @@ const FROM_WHERE: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
 const MINE: &str = "FROM participants p WHERE p.address = ?1 AND p.role IN ('requester', 'cc')";
-const MINE_IN_STATUS: &str = "FROM participants p WHERE p.address = ?1 AND p.status = ?2 AND p.role IN ('requester', 'cc')";
+const MINE_IN_STATUS: &str =
+    "FROM participants p WHERE p.address = ?1 AND p.status = ?2 AND p.role IN ('requester', 'cc')";
 
 /// The page asked for, and how many requests match in all.
 pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
@@ -48,7 +49,11 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
     let status = q.status.map(Status::as_str);
     let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.
-        let from = if status.is_some() { MINE_IN_STATUS } else { MINE };
+        let from = if status.is_some() {
+            MINE_IN_STATUS
+        } else {
+            MINE
+        };
         let mut count = conn.prepare_cached(&format!("SELECT count(*) {from}"))?;
         let total: i64 = match status {
             Some(s) => count.query_row(params![q.address, s], |r| r.get(0))?,
@@ -64,20 +69,29 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
         let total: i64 = conn
             .prepare_cached(&format!("SELECT count(*) {FROM_WHERE}"))?
             .query_row(params![q.address, status, pattern, q.id], |r| r.get(0))?;
-        let page = format!("SELECT t.id, t.subject, t.status, t.updated_at {FROM_WHERE} ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6");
+        let page = format!(
+            "SELECT t.id, t.subject, t.status, t.updated_at {FROM_WHERE} ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6"
+        );
         (total, conn.prepare_cached(&page)?)
     };
-    let rows = stmt.query_map(params![q.address, status, pattern, q.id, q.limit, q.offset], |r| {
-        let status: String = r.get(2)?;
-        Ok(RequestSummary {
-            id: r.get(0)?,
-            subject: r.get(1)?,
-            status: Status::parse(&status).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(2, Type::Text, format!("unknown status {status:?}").into())
-            })?,
-            updated_at: r.get(3)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![q.address, status, pattern, q.id, q.limit, q.offset],
+        |r| {
+            let status: String = r.get(2)?;
+            Ok(RequestSummary {
+                id: r.get(0)?,
+                subject: r.get(1)?,
+                status: Status::parse(&status).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        Type::Text,
+                        format!("unknown status {status:?}").into(),
+                    )
+                })?,
+                updated_at: r.get(3)?,
+            })
+        },
+    )?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }
 

@@ -49,7 +49,11 @@ fn where_clause(with_text: bool) -> String {
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))";
     let text = " AND (t.id = ?6 OR fold(t.subject) LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
         WHERE c.id = t.requester_id AND (fold(c.email) LIKE ?5 ESCAPE '\\' OR fold(c.name) LIKE ?5 ESCAPE '\\')))";
-    if with_text { format!("{base}{text}") } else { format!("{base} AND ?5 IS NULL AND ?6 IS NULL") }
+    if with_text {
+        format!("{base}{text}")
+    } else {
+        format!("{base} AND ?5 IS NULL AND ?6 IS NULL")
+    }
 }
 
 /// One page of the queue and how many tickets match in all: the page's ids come off the
@@ -60,8 +64,13 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
     let status = f.status.map(Status::as_str);
     let filters = where_clause(pattern.is_some());
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"))?
-        .query_row(params![f.assignee, f.unassigned, status, breached, pattern, f.id], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
+        ))?
+        .query_row(
+            params![f.assignee, f.unassigned, status, breached, pattern, f.id],
+            |r| r.get(0),
+        )?;
     let ids: Vec<i64> = conn
         .prepare_cached(&format!(
             "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
@@ -77,7 +86,13 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         rows.push(stmt.query_row([id], |r| {
-            let bad = |col: usize, v: String| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("unknown {v:?}").into());
+            let bad = |col: usize, v: String| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    col,
+                    Type::Text,
+                    format!("unknown {v:?}").into(),
+                )
+            };
             let (status, priority): (String, String) = (r.get(2)?, r.get(3)?);
             Ok(QueueRow {
                 id: r.get(0)?,
@@ -99,20 +114,32 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
 
 /// Keeps the queue's sort key after a change of status, assignee or priority.
 pub fn set_sla_due(conn: &Conn, id: i64, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?.execute(params![due.map(ts), id])?;
+    conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?
+        .execute(params![due.map(ts), id])?;
     Ok(())
 }
 
 /// The status histories of some tickets, in order, for their clocks.
-pub fn histories(conn: &Conn, ids: &[i64]) -> anyhow::Result<std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>>> {
-    let mut out: std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>> = std::collections::HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
+pub fn histories(
+    conn: &Conn,
+    ids: &[i64],
+) -> anyhow::Result<std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>>> {
+    let mut out: std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>> =
+        std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id",
+    )?;
     for &id in ids {
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
             let (status, at): (String, String) = (r.get(0)?, r.get(1)?);
             if let Some(status) = Status::parse(&status) {
-                out.entry(id).or_default().push(crate::domain::sla::Entered { at: super::parse_ts(&at)?, status });
+                out.entry(id)
+                    .or_default()
+                    .push(crate::domain::sla::Entered {
+                        at: super::parse_ts(&at)?,
+                        status,
+                    });
             }
         }
     }

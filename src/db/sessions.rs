@@ -24,40 +24,56 @@ pub fn insert_for_agent(
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)")?
-        .execute(params![token_hash, agent_id, ts(now), ts(expires_at)])?;
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(params![token_hash, agent_id, ts(now), ts(expires_at)])?;
     Ok(())
 }
 
 /// The agent a live session belongs to, while the agent is enabled.
-pub fn agent_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+pub fn agent_of(
+    conn: &Conn,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
         "SELECT s.agent_id FROM sessions s JOIN agents a ON a.id = s.agent_id
          WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
     )?
-        .query_row(params![token_hash, ts(now)], |r| r.get(0))
-        .optional()
+    .query_row(params![token_hash, ts(now)], |r| r.get(0))
+    .optional()
 }
 
 /// The customer a live session belongs to.
-pub fn customer_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+pub fn customer_of(
+    conn: &Conn,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL")?
         .query_row(params![token_hash, ts(now)], |r| r.get(0))
         .optional()
 }
 
 pub fn delete(conn: &Conn, token_hash: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?.execute([token_hash])?;
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
+        .execute([token_hash])?;
     Ok(())
 }
 
 /// Signs a customer out everywhere (after a password change), keeping one session.
-pub fn delete_other_customer_sessions(conn: &Conn, customer_id: i64, keep_hash: &str) -> rusqlite::Result<()> {
+pub fn delete_other_customer_sessions(
+    conn: &Conn,
+    customer_id: i64,
+    keep_hash: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM sessions WHERE customer_id = ? AND token_hash <> ?")?
         .execute(params![customer_id, keep_hash])?;
     Ok(())
 }
 
 pub fn delete_expired(conn: &Conn, now: DateTime<Utc>) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?.execute([ts(now)])
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?
+        .execute([ts(now)])
 }

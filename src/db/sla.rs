@@ -23,7 +23,8 @@ pub struct ClockInput {
     pub recorded: Vec<(String, String)>,
 }
 
-const OPEN: &str = "('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
+const OPEN: &str =
+    "('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
 
 /// Every ticket that is not resolved or closed, with its status history in order.
 pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
@@ -55,7 +56,10 @@ pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
     while let Some(r) = rows.next()? {
         let (id, status, at): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
         if let (Some(&i), Some(status)) = (index.get(&id), Status::parse(&status)) {
-            tickets[i].history.push(Entered { at: parse_ts(&at)?, status });
+            tickets[i].history.push(Entered {
+                at: parse_ts(&at)?,
+                status,
+            });
         }
     }
     let mut stmt = conn.prepare_cached(&format!(
@@ -97,14 +101,25 @@ pub struct SlaEvent {
 }
 
 pub fn events(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<SlaEvent>> {
-    let mut stmt = conn.prepare_cached("SELECT goal, kind, at, notified FROM sla_events WHERE ticket_id = ? ORDER BY id")?;
-    let rows = stmt.query_map([ticket_id], |r| Ok(SlaEvent { goal: r.get(0)?, kind: r.get(1)?, at: r.get(2)?, notified: r.get(3)? }))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT goal, kind, at, notified FROM sla_events WHERE ticket_id = ? ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        Ok(SlaEvent {
+            goal: r.get(0)?,
+            kind: r.get(1)?,
+            at: r.get(2)?,
+            notified: r.get(3)?,
+        })
+    })?;
     rows.collect()
 }
 
 /// Resolved tickets whose resolution is older than `before`: due for auto-close.
 pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= ? ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= ? ORDER BY id",
+    )?;
     let rows = stmt.query_map([ts(before)], |r| r.get(0))?;
     rows.collect()
 }
@@ -131,7 +146,9 @@ pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
 
 /// Every open ticket's id.
 pub fn open_ids(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"
+    ))?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     rows.collect()
 }

@@ -34,7 +34,10 @@ pub struct TicketRow {
 
 impl TicketRow {
     pub fn state(&self) -> TicketState {
-        TicketState { status: self.status, assignee: self.assignee_id }
+        TicketState {
+            status: self.status,
+            assignee: self.assignee_id,
+        }
     }
 }
 
@@ -45,7 +48,13 @@ const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     fn known<T>(v: Option<T>, col: usize, text: String) -> rusqlite::Result<T> {
-        v.ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("unknown value {text:?}").into()))
+        v.ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                col,
+                Type::Text,
+                format!("unknown value {text:?}").into(),
+            )
+        })
     }
     let status: String = r.get("status")?;
     let priority: String = r.get("priority")?;
@@ -103,7 +112,9 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite
 }
 
 pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Option<TicketRow>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?"))?.query_row([id], from_row).optional()
+    conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?"))?
+        .query_row([id], from_row)
+        .optional()
 }
 
 /// Filters of the ticket list; `None` means any.
@@ -121,7 +132,15 @@ pub fn list(conn: &Conn, f: &Filter) -> rusqlite::Result<Vec<TicketRow>> {
         "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
          AND (?3 IS NULL OR t.id < ?3) ORDER BY t.id DESC LIMIT ?4"
     ))?;
-    let rows = stmt.query_map(params![f.status.map(Status::as_str), f.requester, f.before_id, f.limit], from_row)?;
+    let rows = stmt.query_map(
+        params![
+            f.status.map(Status::as_str),
+            f.requester,
+            f.before_id,
+            f.limit
+        ],
+        from_row,
+    )?;
     rows.collect()
 }
 
@@ -147,27 +166,41 @@ pub fn save_state(
 
 /// Something happened on the ticket (a message): its last update moves.
 pub fn touch(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?.execute(params![ts(now), id])?;
+    conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?
+        .execute(params![ts(now), id])?;
     Ok(())
 }
 
-pub fn set_priority(conn: &Conn, id: i64, priority: Priority, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn set_priority(
+    conn: &Conn,
+    id: i64,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?")?
         .execute(params![priority.as_str(), ts(now), id])?;
     Ok(())
 }
 
 pub fn set_merged_into(conn: &Conn, id: i64, into: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET merged_into_id = ? WHERE id = ?")?.execute(params![into, id])?;
+    conn.prepare_cached("UPDATE tickets SET merged_into_id = ? WHERE id = ?")?
+        .execute(params![into, id])?;
     Ok(())
 }
 
 pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?.execute(params![on, id])?;
+    let n = conn
+        .prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?
+        .execute(params![on, id])?;
     Ok(n == 1)
 }
 
-pub fn add_participant(conn: &Conn, ticket_id: i64, address: &str, role: Role) -> rusqlite::Result<()> {
+pub fn add_participant(
+    conn: &Conn,
+    ticket_id: i64,
+    address: &str,
+    role: Role,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO participants (ticket_id, address, role, status) SELECT ?1, ?2, ?3, status FROM tickets WHERE id = ?1
          ON CONFLICT DO NOTHING",
@@ -185,7 +218,9 @@ pub fn role_of(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<O
 }
 
 pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid",
+    )?;
     let rows = stmt.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
@@ -215,7 +250,12 @@ pub fn history(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<HistoryEntry
     let mut stmt = conn
         .prepare_cached("SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
     let rows = stmt.query_map([ticket_id], |r| {
-        Ok(HistoryEntry { from: r.get(0)?, to: r.get(1)?, actor: r.get(2)?, at: r.get(3)? })
+        Ok(HistoryEntry {
+            from: r.get(0)?,
+            to: r.get(1)?,
+            actor: r.get(2)?,
+            at: r.get(3)?,
+        })
     })?;
     rows.collect()
 }
@@ -224,6 +264,11 @@ pub fn history(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<HistoryEntry
 pub fn entered(history: &[HistoryEntry]) -> Vec<Entered> {
     history
         .iter()
-        .filter_map(|h| Some(Entered { at: parse_ts(&h.at).ok()?, status: Status::parse(&h.to)? }))
+        .filter_map(|h| {
+            Some(Entered {
+                at: parse_ts(&h.at).ok()?,
+                status: Status::parse(&h.to)?,
+            })
+        })
         .collect()
 }

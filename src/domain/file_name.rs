@@ -15,19 +15,27 @@ impl FileName {
         let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
         let mut name: String = base
             .chars()
-            .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
+            .map(|c| {
+                if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect::<String>()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        name = name.trim_matches(|c: char| c == '.' || c == ' ').to_string();
+        name = name
+            .trim_matches(|c: char| c == '.' || c == ' ')
+            .to_string();
         if name.is_empty() {
             name = fallback.to_string();
         }
         let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
         const RESERVED: [&str; 22] = [
-            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
-            "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+            "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
         ];
         if RESERVED.contains(&stem.as_str()) {
             name.insert(0, '_');
@@ -45,7 +53,10 @@ fn shorten(name: &str, max: usize) -> String {
     if name.chars().count() <= max {
         return name.to_string();
     }
-    let ext = name.rsplit_once('.').map(|(_, e)| e).filter(|e| !e.is_empty() && e.chars().count() <= 10);
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.chars().count() <= 10);
     match ext {
         Some(ext) => {
             let keep = max - ext.chars().count() - 1;
@@ -64,7 +75,10 @@ impl std::fmt::Display for FileName {
 /// The content type a file's extension stands for, for files that come without one
 /// (inside a `winmail.dat`, uuencoded); `application/octet-stream` when unknown.
 pub fn content_type_of(filename: &str) -> &'static str {
-    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "pdf" => "application/pdf",
         "png" => "image/png",

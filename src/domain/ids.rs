@@ -21,7 +21,10 @@ pub struct BadKey(pub String);
 
 impl TicketKey {
     pub fn new(prefix: &str, id: TicketId) -> Self {
-        Self { prefix: prefix.to_string(), id }
+        Self {
+            prefix: prefix.to_string(),
+            id,
+        }
     }
 
     /// Accepts `HD-42` (any case) for the prefix `HD`.
@@ -58,8 +61,11 @@ pub struct SubjectToken {
 
 impl SubjectToken {
     pub fn new(prefix: &str) -> Self {
-        let re = Regex::new(&format!(r"(?i)\[\s*{}-(\d{{1,18}})\s*\]", regex::escape(prefix)))
-            .expect("escaped prefix is a valid pattern");
+        let re = Regex::new(&format!(
+            r"(?i)\[\s*{}-(\d{{1,18}})\s*\]",
+            regex::escape(prefix)
+        ))
+        .expect("escaped prefix is a valid pattern");
         Self { re }
     }
 
@@ -74,7 +80,11 @@ impl SubjectToken {
     /// The subject without any of our tokens (for a new ticket opened by a stranger's
     /// or a closed ticket's reply), whitespace tidied.
     pub fn strip(&self, subject: &str) -> String {
-        self.re.replace_all(subject, " ").split_whitespace().collect::<Vec<_>>().join(" ")
+        self.re
+            .replace_all(subject, " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -87,7 +97,15 @@ mod tests {
         let k = TicketKey::parse("hd-42", "HD").unwrap();
         assert_eq!(k.id(), TicketId(42));
         assert_eq!(k.to_string(), "HD-42");
-        for bad in ["HD42", "XX-1", "HD-", "HD-0", "HD--1", "HD-1a", "HD-99999999999999999999"] {
+        for bad in [
+            "HD42",
+            "XX-1",
+            "HD-",
+            "HD-0",
+            "HD--1",
+            "HD-1a",
+            "HD-99999999999999999999",
+        ] {
             assert!(TicketKey::parse(bad, "HD").is_err(), "{bad}");
         }
     }

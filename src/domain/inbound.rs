@@ -73,18 +73,25 @@ static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// The prefixes mail clients put before a forwarded mail's subject ("Fwd:", "FW:", "TR:",
 /// "WG:", "RV:", "Redirecționat:" …), one or several.
 static FORWARD_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|vs|vb|doorst|i|redirec[țţt]ionat)\s*:\s*)+").expect("valid pattern")
+    Regex::new(r"(?i)^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|vs|vb|doorst|i|redirec[țţt]ionat)\s*:\s*)+")
+        .expect("valid pattern")
 });
 
 /// The subject of a forwarded mail without its forward prefixes; `None` when the subject
 /// does not say it is a forward.
 pub fn forwarded_subject(subject: &str) -> Option<&str> {
-    FORWARD_PREFIX.find(subject).map(|m| subject[m.end()..].trim())
+    FORWARD_PREFIX
+        .find(subject)
+        .map(|m| subject[m.end()..].trim())
 }
 
 /// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
 pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
-    if s.from.as_ref() == Some(own) || s.x_loop.iter().any(|v| v.eq_ignore_ascii_case(own.as_str())) {
+    if s.from.as_ref() == Some(own)
+        || s.x_loop
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(own.as_str()))
+    {
         return Kind::OwnMail;
     }
     let ct = s.content_type.to_ascii_lowercase();
@@ -97,7 +104,10 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     {
         return Kind::Bounce;
     }
-    let auto_submitted = s.auto_submitted.as_deref().map(|v| v.trim().to_ascii_lowercase());
+    let auto_submitted = s
+        .auto_submitted
+        .as_deref()
+        .map(|v| v.trim().to_ascii_lowercase());
     if auto_submitted.as_deref().is_some_and(|v| !v.is_empty() && !v.starts_with("no"))
         || s.x_autoreply
         // Read receipts, spam complaints (ARF), TLS reports: every report that is not a
@@ -107,7 +117,12 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
     {
         return Kind::AutoReply;
     }
-    match s.precedence.as_deref().map(|p| p.trim().to_ascii_lowercase()).as_deref() {
+    match s
+        .precedence
+        .as_deref()
+        .map(|p| p.trim().to_ascii_lowercase())
+        .as_deref()
+    {
         Some("auto_reply") => return Kind::AutoReply,
         Some("bulk" | "junk") => return Kind::Bulk,
         Some("list") => return Kind::List,
@@ -141,7 +156,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Requester, Role::Cc, Role::Partner, Role::Staff].into_iter().find(|r| r.as_str() == s)
+        [Role::Requester, Role::Cc, Role::Partner, Role::Staff]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -209,13 +226,20 @@ pub fn thread(evidence: Evidence) -> Threading {
     let as_participant = |c: Option<Candidate>| c.and_then(|c| c.sender_role.map(|role| (c, role)));
     let chosen = match evidence.by_reference {
         Some(c) => Some((c, c.sender_role.or(c.addressee_role).unwrap_or(Role::Cc))),
-        None => as_participant(evidence.by_token).or_else(|| as_participant(evidence.by_earlier_mail)),
+        None => {
+            as_participant(evidence.by_token).or_else(|| as_participant(evidence.by_earlier_mail))
+        }
     };
     match chosen {
         None => Threading::New,
         // The team's note on a closed ticket reopens nothing; it stays a note there.
-        Some((c, role)) if c.status == Status::Closed && role != Role::Staff => Threading::NewLinked { closed: c.ticket },
-        Some((c, role)) => Threading::Existing { ticket: c.ticket, role },
+        Some((c, role)) if c.status == Status::Closed && role != Role::Staff => {
+            Threading::NewLinked { closed: c.ticket }
+        }
+        Some((c, role)) => Threading::Existing {
+            ticket: c.ticket,
+            role,
+        },
     }
 }
 
@@ -228,13 +252,20 @@ mod tests {
     }
 
     fn from(addr: &str, subject: &str) -> Signals {
-        Signals { from: EmailAddress::parse(addr).ok(), subject: subject.into(), content_type: "text/plain".into(), ..Default::default() }
+        Signals {
+            from: EmailAddress::parse(addr).ok(),
+            subject: subject.into(),
+            content_type: "text/plain".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn a_person_writing_is_human() {
-
-        assert_eq!(classify(&from("ion@client.ro", "Imprimanta nu merge"), &own()), Kind::Human);
+        assert_eq!(
+            classify(&from("ion@client.ro", "Imprimanta nu merge"), &own()),
+            Kind::Human
+        );
         let mut s = from("ion@client.ro", "Re: [HD-1] Out of paper");
         s.auto_submitted = Some("no".into());
         assert_eq!(classify(&s, &own()), Kind::Human);
@@ -250,12 +281,27 @@ mod tests {
         assert_eq!(classify(&s, &own()), Kind::AutoReply);
 
         for subject in [
-            "Automatic reply: [HD-3] x", "Out of Office: x", "Răspuns automat: Nu sunt la birou",
-            "Raspuns automat: concediu", "AutoReply: x", "Abwesenheitsnotiz: x", "Réponse automatique : x",
-            "Risposta automatica: x", "Respuesta automática: x", "Automatisch antwoord: x", "Autosvar: x",
-            "Automatikus válasz: x", "Odpowiedź automatyczna: x", "Automatická odpověď: x", "Автоответ: x",
+            "Automatic reply: [HD-3] x",
+            "Out of Office: x",
+            "Răspuns automat: Nu sunt la birou",
+            "Raspuns automat: concediu",
+            "AutoReply: x",
+            "Abwesenheitsnotiz: x",
+            "Réponse automatique : x",
+            "Risposta automatica: x",
+            "Respuesta automática: x",
+            "Automatisch antwoord: x",
+            "Autosvar: x",
+            "Automatikus válasz: x",
+            "Odpowiedź automatyczna: x",
+            "Automatická odpověď: x",
+            "Автоответ: x",
         ] {
-            assert_eq!(classify(&from("ion@client.ro", subject), &own()), Kind::AutoReply, "{subject}");
+            assert_eq!(
+                classify(&from("ion@client.ro", subject), &own()),
+                Kind::AutoReply,
+                "{subject}"
+            );
         }
         let mut s = from("ion@client.ro", "Re: comanda");
         s.precedence = Some("auto_reply".into());
@@ -270,18 +316,34 @@ mod tests {
 
     #[test]
     fn bounces() {
-        assert_eq!(classify(&from("MAILER-DAEMON@mx.client.ro", "Undelivered Mail"), &own()), Kind::Bounce);
-        assert_eq!(classify(&from("postmaster@client.ro", "x"), &own()), Kind::Bounce);
+        assert_eq!(
+            classify(
+                &from("MAILER-DAEMON@mx.client.ro", "Undelivered Mail"),
+                &own()
+            ),
+            Kind::Bounce
+        );
+        assert_eq!(
+            classify(&from("postmaster@client.ro", "x"), &own()),
+            Kind::Bounce
+        );
         let mut s = from("x@client.ro", "x");
         s.content_type = "multipart/report".into();
         s.report_type = Some("delivery-status".into());
         assert_eq!(classify(&s, &own()), Kind::Bounce);
-        let mut s = from("x@client.ro", "Mail delivery failed: returning message to sender");
+        let mut s = from(
+            "x@client.ro",
+            "Mail delivery failed: returning message to sender",
+        );
         s.return_path_null = true;
         assert_eq!(classify(&s, &own()), Kind::Bounce);
         let mut s = from("x@client.ro", "Question");
         s.return_path_null = true;
-        assert_eq!(classify(&s, &own()), Kind::Human, "a null sender alone is not a bounce");
+        assert_eq!(
+            classify(&s, &own()),
+            Kind::Human,
+            "a null sender alone is not a bounce"
+        );
     }
 
     #[test]
@@ -292,14 +354,22 @@ mod tests {
         let mut s = from("list@lists.test", "[users] x");
         s.list_id = true;
         assert_eq!(classify(&s, &own()), Kind::List);
-        assert_eq!(classify(&from("SUPPORT@example.test", "x"), &own()), Kind::OwnMail);
+        assert_eq!(
+            classify(&from("SUPPORT@example.test", "x"), &own()),
+            Kind::OwnMail
+        );
         let mut s = from("fwd@client.ro", "x");
         s.x_loop = vec!["support@example.test".into()];
         assert_eq!(classify(&s, &own()), Kind::OwnMail);
     }
 
     fn cand(id: i64, status: Status, sender: Option<Role>, addressee: Option<Role>) -> Candidate {
-        Candidate { ticket: TicketId(id), status, sender_role: sender, addressee_role: addressee }
+        Candidate {
+            ticket: TicketId(id),
+            status,
+            sender_role: sender,
+            addressee_role: addressee,
+        }
     }
 
     #[test]
@@ -323,37 +393,117 @@ mod tests {
             by_earlier_mail: Some(cand(5, open, Some(Role::Requester), None)),
             by_token: Some(cand(2, open, Some(Role::Requester), None)),
         };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(1), role: Role::Requester });
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(1),
+                role: Role::Requester
+            }
+        );
         // The token only for participants.
-        let e = Evidence { by_token: Some(cand(2, open, Some(Role::Cc), None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(2), role: Role::Cc });
-        let e = Evidence { by_token: Some(cand(2, open, None, None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::New, "a stranger's token opens a new ticket");
+        let e = Evidence {
+            by_token: Some(cand(2, open, Some(Role::Cc), None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(2),
+                role: Role::Cc
+            }
+        );
+        let e = Evidence {
+            by_token: Some(cand(2, open, None, None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::New,
+            "a stranger's token opens a new ticket"
+        );
         // A reply to our question to a partner acts as the partner.
-        let e = Evidence { by_reference: Some(cand(3, Status::WaitingForThirdParty, None, Some(Role::Partner))), ..Default::default() };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(3), role: Role::Partner });
+        let e = Evidence {
+            by_reference: Some(cand(
+                3,
+                Status::WaitingForThirdParty,
+                None,
+                Some(Role::Partner),
+            )),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(3),
+                role: Role::Partner
+            }
+        );
         // Closed tickets are never reopened.
-        let e = Evidence { by_token: Some(cand(4, Status::Closed, Some(Role::Requester), None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(4) });
-        let e = Evidence { by_token: Some(cand(4, Status::Closed, None, None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::New, "a stranger is not linked to a closed ticket");
+        let e = Evidence {
+            by_token: Some(cand(4, Status::Closed, Some(Role::Requester), None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::NewLinked {
+                closed: TicketId(4)
+            }
+        );
+        let e = Evidence {
+            by_token: Some(cand(4, Status::Closed, None, None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::New,
+            "a stranger is not linked to a closed ticket"
+        );
         // An earlier inbound mail in the references: after the token, for participants only.
         let e = Evidence {
             by_earlier_mail: Some(cand(5, Status::Closed, Some(Role::Cc), None)),
             by_token: Some(cand(2, open, Some(Role::Requester), None)),
             ..Default::default()
         };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(2), role: Role::Requester }, "the token comes first");
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(2),
+                role: Role::Requester
+            },
+            "the token comes first"
+        );
         let e = Evidence {
             by_earlier_mail: Some(cand(5, open, Some(Role::Cc), None)),
             by_token: Some(cand(2, open, None, None)),
             ..Default::default()
         };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(5), role: Role::Cc }, "a token the sender may not use is passed over");
-        let e = Evidence { by_earlier_mail: Some(cand(5, open, None, None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::New, "a stranger citing someone's mail opens a new ticket");
-        let e = Evidence { by_earlier_mail: Some(cand(6, Status::Closed, Some(Role::Requester), None)), ..Default::default() };
-        assert_eq!(thread(e), Threading::NewLinked { closed: TicketId(6) });
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(5),
+                role: Role::Cc
+            },
+            "a token the sender may not use is passed over"
+        );
+        let e = Evidence {
+            by_earlier_mail: Some(cand(5, open, None, None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::New,
+            "a stranger citing someone's mail opens a new ticket"
+        );
+        let e = Evidence {
+            by_earlier_mail: Some(cand(6, Status::Closed, Some(Role::Requester), None)),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::NewLinked {
+                closed: TicketId(6)
+            }
+        );
     }
 
     #[test]
@@ -370,12 +520,31 @@ mod tests {
     #[test]
     fn the_team_writes_notes() {
         // An answer to an SLA alert, from whoever reads the address it went to.
-        let e = Evidence { by_reference: Some(cand(7, Status::WaitingForSupport, None, Some(Role::Staff))), ..Default::default() };
-        assert_eq!(thread(e), Threading::Existing { ticket: TicketId(7), role: Role::Staff });
+        let e = Evidence {
+            by_reference: Some(cand(7, Status::WaitingForSupport, None, Some(Role::Staff))),
+            ..Default::default()
+        };
+        assert_eq!(
+            thread(e),
+            Threading::Existing {
+                ticket: TicketId(7),
+                role: Role::Staff
+            }
+        );
         // An agent writing with the token, about a ticket closed or not.
         for status in [Status::InProgress, Status::Closed] {
-            let e = Evidence { by_token: Some(cand(8, status, Some(Role::Staff), None)), ..Default::default() };
-            assert_eq!(thread(e), Threading::Existing { ticket: TicketId(8), role: Role::Staff }, "{status:?}");
+            let e = Evidence {
+                by_token: Some(cand(8, status, Some(Role::Staff), None)),
+                ..Default::default()
+            };
+            assert_eq!(
+                thread(e),
+                Threading::Existing {
+                    ticket: TicketId(8),
+                    role: Role::Staff
+                },
+                "{status:?}"
+            );
         }
     }
 }

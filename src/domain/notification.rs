@@ -36,7 +36,10 @@ impl Template {
     /// Automatic mail carries `Auto-Submitted: auto-generated` (RFC 3834); mail a person
     /// wrote (an agent's reply or question) does not.
     pub fn is_automatic(self) -> bool {
-        !matches!(self, Template::AgentReply | Template::RequestInfo | Template::ThirdPartyRequest)
+        !matches!(
+            self,
+            Template::AgentReply | Template::RequestInfo | Template::ThirdPartyRequest
+        )
     }
 }
 
@@ -65,7 +68,11 @@ pub struct Notify {
 
 impl Notify {
     const fn always(to: Recipient, template: Template) -> Self {
-        Self { to, template, always: true }
+        Self {
+            to,
+            template,
+            always: true,
+        }
     }
 
     /// Whether this mail goes out to someone who has (or has not) opted out of status mail.
@@ -86,20 +93,31 @@ pub fn loop_limited(template: Template, cause: Cause) -> bool {
 
 /// The mail for a new ticket.
 pub fn for_new_ticket(linked_to_closed: bool) -> Notify {
-    let template = if linked_to_closed { Template::ClosedReply } else { Template::Confirmation };
+    let template = if linked_to_closed {
+        Template::ClosedReply
+    } else {
+        Template::Confirmation
+    };
     Notify::always(Recipient::Requester, template)
 }
 
 /// The mail an accepted event causes. Requests for information, agent replies and the
 /// resolution always go out; a plain status change can be silenced by the customer.
 pub fn for_transition(event: Event, from: Status, to: Status) -> Vec<Notify> {
-    let status_mail = Notify { to: Recipient::Requester, template: Template::StatusChanged, always: false };
+    let status_mail = Notify {
+        to: Recipient::Requester,
+        template: Template::StatusChanged,
+        always: false,
+    };
     match event {
         Event::RequestInfo => vec![Notify::always(Recipient::Requester, Template::RequestInfo)],
         Event::Resolve => vec![Notify::always(Recipient::Requester, Template::Resolved)],
         Event::AgentReplied => vec![Notify::always(Recipient::Requester, Template::AgentReply)],
         Event::AskThirdParty => {
-            let mut mail = vec![Notify::always(Recipient::Partner, Template::ThirdPartyRequest)];
+            let mut mail = vec![Notify::always(
+                Recipient::Partner,
+                Template::ThirdPartyRequest,
+            )];
             if from != to {
                 mail.push(status_mail);
             }
@@ -111,7 +129,11 @@ pub fn for_transition(event: Event, from: Status, to: Status) -> Vec<Notify> {
         | Event::PartnerReplied
         | Event::Close
         | Event::AutoClose => {
-            if from != to { vec![status_mail] } else { vec![] }
+            if from != to {
+                vec![status_mail]
+            } else {
+                vec![]
+            }
         }
     }
 }
@@ -122,7 +144,15 @@ mod tests {
     use crate::domain::ticket::{TicketState, transition};
 
     fn mail(status: Status, event: Event) -> Vec<Notify> {
-        transition(TicketState { status, assignee: Some(1) }, event).unwrap().notify
+        transition(
+            TicketState {
+                status,
+                assignee: Some(1),
+            },
+            event,
+        )
+        .unwrap()
+        .notify
     }
 
     #[test]
@@ -140,7 +170,14 @@ mod tests {
     #[test]
     fn status_mail_is_silenced_by_the_opt_out() {
         let back = mail(Status::WaitingForCustomer, Event::CustomerReplied);
-        assert_eq!(back, vec![Notify { to: Recipient::Requester, template: Template::StatusChanged, always: false }]);
+        assert_eq!(
+            back,
+            vec![Notify {
+                to: Recipient::Requester,
+                template: Template::StatusChanged,
+                always: false
+            }]
+        );
         assert!(back[0].is_sent(false));
         assert!(!back[0].is_sent(true));
     }
@@ -165,7 +202,10 @@ mod tests {
     fn loop_protection_only_limits_automatic_answers_to_mail() {
         assert!(loop_limited(Template::Confirmation, Cause::InboundMail));
         assert!(loop_limited(Template::StatusChanged, Cause::InboundMail));
-        assert!(!loop_limited(Template::Resolved, Cause::Person), "an agent's resolution always goes");
+        assert!(
+            !loop_limited(Template::Resolved, Cause::Person),
+            "an agent's resolution always goes"
+        );
         assert!(!loop_limited(Template::StatusChanged, Cause::Person));
         assert!(!loop_limited(Template::AgentReply, Cause::InboundMail));
     }

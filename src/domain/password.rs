@@ -51,17 +51,35 @@ mod tests {
     fn the_rule() {
         assert!(Password::parse("parola12").is_ok());
         assert!(Password::parse("abcdef12").is_ok());
-        assert!(Password::parse("ăîșțâbc12").is_ok(), "Romanian letters count as letters");
-        assert!(Password::parse("pa ss wo 12").is_ok(), "spaces allowed, not counted");
+        assert!(
+            Password::parse("ăîșțâbc12").is_ok(),
+            "Romanian letters count as letters"
+        );
+        assert!(
+            Password::parse("pa ss wo 12").is_ok(),
+            "spaces allowed, not counted"
+        );
         assert_eq!(Password::parse("abc12"), Err(WeakPassword::TooShort));
         assert_eq!(Password::parse("!!!!!!12ab"), Err(WeakPassword::TooShort));
-        assert_eq!(Password::parse("parolaparola1"), Err(WeakPassword::TooFewDigits));
-        assert_eq!(Password::parse("parolaparola"), Err(WeakPassword::TooFewDigits));
-        assert_eq!(Password::parse(&"a1".repeat(200)), Err(WeakPassword::TooLong));
+        assert_eq!(
+            Password::parse("parolaparola1"),
+            Err(WeakPassword::TooFewDigits)
+        );
+        assert_eq!(
+            Password::parse("parolaparola"),
+            Err(WeakPassword::TooFewDigits)
+        );
+        assert_eq!(
+            Password::parse(&"a1".repeat(200)),
+            Err(WeakPassword::TooLong)
+        );
     }
 
     #[test]
     fn debug_hides_the_secret() {
-        assert_eq!(format!("{:?}", Password::parse("parola12").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("parola12").unwrap()),
+            "Password(***)"
+        );
     }
 }

@@ -133,7 +133,10 @@ fn strong_attribution_at(lines: &[&str], quoted: &[bool], i: usize) -> Option<us
         return None;
     }
     // The attribution itself is short; the quoted text run on after it may be any length.
-    let head = lines[i].char_indices().nth(MAX_ATTRIBUTION_CHARS).map_or(lines[i], |(at, _)| &lines[i][..at]);
+    let head = lines[i]
+        .char_indices()
+        .nth(MAX_ATTRIBUTION_CHARS)
+        .map_or(lines[i], |(at, _)| &lines[i][..at]);
     if ATTRIBUTION_INLINE.is_match(head) {
         return Some(i);
     }
@@ -191,7 +194,10 @@ fn attribution_before(lines: &[&str], quoted: &[bool], quote: usize) -> Option<u
 /// True when line `i` opens an Outlook style or forwarded quoted message.
 fn is_separator_at(lines: &[&str], i: usize) -> bool {
     let line = lines[i];
-    if ORIGINAL_SEPARATOR.is_match(line) || BEGIN_FORWARDED.is_match(line) || DASHED_ATTRIBUTION.is_match(line) {
+    if ORIGINAL_SEPARATOR.is_match(line)
+        || BEGIN_FORWARDED.is_match(line)
+        || DASHED_ATTRIBUTION.is_match(line)
+    {
         return true;
     }
     if UNDERSCORE_LINE.is_match(line) {

@@ -23,7 +23,13 @@ pub fn fold(text: &str) -> String {
 /// A `LIKE` pattern that finds `text` anywhere in a folded column (`ESCAPE '\'`).
 pub fn like_pattern(text: &str) -> String {
     let folded = fold(text.trim());
-    format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    format!(
+        "%{}%",
+        folded
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }
 
 /// The letter under a lower-case Latin letter with diacritics.
@@ -62,7 +68,13 @@ mod tests {
     #[test]
     fn romanian_is_found_with_or_without_diacritics_in_any_case() {
         let stored = fold("Ședință în ianuarie: factură greșită");
-        for typed in ["sedinta", "ȘEDINȚĂ", "şedinţă", "Factura Gresita", "IN IANUARIE"] {
+        for typed in [
+            "sedinta",
+            "ȘEDINȚĂ",
+            "şedinţă",
+            "Factura Gresita",
+            "IN IANUARIE",
+        ] {
             assert!(stored.contains(&fold(typed)), "{typed}");
         }
     }

@@ -26,7 +26,9 @@ impl SenderAuth {
     }
 
     pub fn parse(s: &str) -> Option<SenderAuth> {
-        [SenderAuth::Pass, SenderAuth::None, SenderAuth::Fail].into_iter().find(|a| a.as_str() == s)
+        [SenderAuth::Pass, SenderAuth::None, SenderAuth::Fail]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 
@@ -39,11 +41,27 @@ impl SenderAuth {
 /// read, and only that one, when a trusted server stamped it: Exchange Online writes its
 /// `Authentication-Results` without an authserv-id, and states the same results under its
 /// id (`mx.microsoft.com`) in the ARC set it adds on top on receipt.
-pub fn verdict(headers: &[String], arc: &[String], trusted: &[String], from_domain: &str) -> SenderAuth {
-    let is_trusted = |s: &Stamp| !s.authserv_id.is_empty() && trusted.iter().any(|t| t.eq_ignore_ascii_case(&s.authserv_id));
+pub fn verdict(
+    headers: &[String],
+    arc: &[String],
+    trusted: &[String],
+    from_domain: &str,
+) -> SenderAuth {
+    let is_trusted = |s: &Stamp| {
+        !s.authserv_id.is_empty()
+            && trusted
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&s.authserv_id))
+    };
     let ours = headers.iter().map(|h| Stamp::read(h)).find(is_trusted);
-    let ours = ours.or_else(|| arc.first().map(|h| Stamp::read(without_instance(h))).filter(is_trusted));
-    let Some(stamp) = ours else { return SenderAuth::None };
+    let ours = ours.or_else(|| {
+        arc.first()
+            .map(|h| Stamp::read(without_instance(h)))
+            .filter(is_trusted)
+    });
+    let Some(stamp) = ours else {
+        return SenderAuth::None;
+    };
     let result = |method: &'static str| stamp.results.iter().filter(move |r| r.method == method);
     if let Some(dmarc) = result("dmarc").next() {
         return match dmarc.result.as_str() {
@@ -52,8 +70,13 @@ pub fn verdict(headers: &[String], arc: &[String], trusted: &[String], from_doma
             _ => SenderAuth::None,
         };
     }
-    let dkim_pass = result("dkim").filter(|r| r.result == "pass").collect::<Vec<_>>();
-    if dkim_pass.iter().any(|r| r.signer().is_some_and(|d| aligned(d, from_domain))) {
+    let dkim_pass = result("dkim")
+        .filter(|r| r.result == "pass")
+        .collect::<Vec<_>>();
+    if dkim_pass
+        .iter()
+        .any(|r| r.signer().is_some_and(|d| aligned(d, from_domain)))
+    {
         return SenderAuth::Pass;
     }
     if dkim_pass.is_empty() && result("spf").any(|r| r.result == "fail") {
@@ -73,8 +96,15 @@ fn without_instance(h: &str) -> &str {
 /// Relaxed alignment (RFC 7489 §3.1): the signing domain and the From domain are one, or
 /// one is a subdomain of the other.
 fn aligned(signer: &str, from_domain: &str) -> bool {
-    let (a, b) = (signer.trim_end_matches('.').to_ascii_lowercase(), from_domain.to_ascii_lowercase());
-    let under = |child: &str, parent: &str| child.len() > parent.len() && child.ends_with(parent) && child[..child.len() - parent.len()].ends_with('.');
+    let (a, b) = (
+        signer.trim_end_matches('.').to_ascii_lowercase(),
+        from_domain.to_ascii_lowercase(),
+    );
+    let under = |child: &str, parent: &str| {
+        child.len() > parent.len()
+            && child.ends_with(parent)
+            && child[..child.len() - parent.len()].ends_with('.')
+    };
     !a.is_empty() && (a == b || under(&a, &b) || (under(&b, &a) && a.contains('.')))
 }
 
@@ -94,11 +124,17 @@ struct MethodResult {
 impl MethodResult {
     /// The signing domain: `header.d`, or the domain of `header.i` (Gmail names only that).
     fn signer(&self) -> Option<&str> {
-        self.property("header.d").or_else(|| self.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
+        self.property("header.d").or_else(|| {
+            self.property("header.i")
+                .map(|i| i.rsplit('@').next().unwrap_or(i))
+        })
     }
 
     fn property(&self, name: &str) -> Option<&str> {
-        self.properties.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.properties
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -110,27 +146,51 @@ impl Stamp {
         let text = without_comments(header);
         let mut statements = split_outside_quotes(&text, ';').into_iter();
         // A header without an id (Exchange Online's starts with `spf=…`) names no server.
-        let authserv_id =
-            statements.next().and_then(|s| s.split_whitespace().next().map(unquote)).filter(|id| !id.contains('=')).unwrap_or_default();
+        let authserv_id = statements
+            .next()
+            .and_then(|s| s.split_whitespace().next().map(unquote))
+            .filter(|id| !id.contains('='))
+            .unwrap_or_default();
         let results = statements
             .filter_map(|s| {
-                let mut words = split_outside_quotes(&s, ' ').into_iter().filter(|w| !w.is_empty());
-                let (method, result) = words.next()?.split_once('=').map(|(m, r)| (m.to_string(), r.to_string()))?;
-                let method = method.split('/').next().unwrap_or_default().trim().to_ascii_lowercase();
+                let mut words = split_outside_quotes(&s, ' ')
+                    .into_iter()
+                    .filter(|w| !w.is_empty());
+                let (method, result) = words
+                    .next()?
+                    .split_once('=')
+                    .map(|(m, r)| (m.to_string(), r.to_string()))?;
+                let method = method
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
                 let properties = words
-                    .filter_map(|w| w.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim()))))
+                    .filter_map(|w| {
+                        w.split_once('=')
+                            .map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim())))
+                    })
                     .filter(|(k, _)| k.contains('.'))
                     .collect();
-                Some(MethodResult { method, result: unquote(&result).to_ascii_lowercase(), properties })
+                Some(MethodResult {
+                    method,
+                    result: unquote(&result).to_ascii_lowercase(),
+                    properties,
+                })
             })
             .collect();
-        Stamp { authserv_id, results }
+        Stamp {
+            authserv_id,
+            results,
+        }
     }
 }
 
 /// The text without RFC 5322 comments (`(…)`, nested), outside quoted strings.
 fn without_comments(s: &str) -> String {
-    let (mut out, mut depth, mut quoted, mut escaped) = (String::with_capacity(s.len()), 0usize, false, false);
+    let (mut out, mut depth, mut quoted, mut escaped) =
+        (String::with_capacity(s.len()), 0usize, false, false);
     for c in s.chars() {
         match c {
             _ if escaped => escaped = false,
@@ -195,15 +255,68 @@ mod tests {
 
     #[test]
     fn without_dmarc_an_aligned_dkim_passes_and_spf_alone_can_fail() {
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=client.ro"], "client.ro"), SenderAuth::Pass);
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=client.ro"], "mail.client.ro"), SenderAuth::Pass);
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=mail.client.ro"], "client.ro"), SenderAuth::Pass);
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=sendgrid.net"], "client.ro"), SenderAuth::None, "a signature of another domain");
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=ro"], "client.ro"), SenderAuth::None, "a top-level domain aligns with nothing");
-        assert_eq!(v(&["mx.example.test; dkim=pass header.d=evilclient.ro"], "client.ro"), SenderAuth::None);
-        assert_eq!(v(&["mx.example.test; spf=fail smtp.mailfrom=client.ro"], "client.ro"), SenderAuth::Fail);
-        assert_eq!(v(&["mx.example.test; spf=fail smtp.mailfrom=x.test; dkim=pass header.d=x.test"], "client.ro"), SenderAuth::None);
-        assert_eq!(v(&["mx.example.test; spf=softfail smtp.mailfrom=client.ro"], "client.ro"), SenderAuth::None);
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.d=client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::Pass
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.d=client.ro"],
+                "mail.client.ro"
+            ),
+            SenderAuth::Pass
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.d=mail.client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::Pass
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.d=sendgrid.net"],
+                "client.ro"
+            ),
+            SenderAuth::None,
+            "a signature of another domain"
+        );
+        assert_eq!(
+            v(&["mx.example.test; dkim=pass header.d=ro"], "client.ro"),
+            SenderAuth::None,
+            "a top-level domain aligns with nothing"
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.d=evilclient.ro"],
+                "client.ro"
+            ),
+            SenderAuth::None
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; spf=fail smtp.mailfrom=client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::Fail
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; spf=fail smtp.mailfrom=x.test; dkim=pass header.d=x.test"],
+                "client.ro"
+            ),
+            SenderAuth::None
+        );
+        assert_eq!(
+            v(
+                &["mx.example.test; spf=softfail smtp.mailfrom=client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::None
+        );
         assert_eq!(v(&["mx.example.test; none"], "client.ro"), SenderAuth::None);
     }
 
@@ -211,12 +324,30 @@ mod tests {
     fn only_the_topmost_header_of_a_trusted_server_counts() {
         let forged = "mx.example.test; dmarc=pass header.from=client.ro";
         let ours = "mx.example.test; dmarc=fail header.from=client.ro";
-        assert_eq!(v(&[ours, forged], "client.ro"), SenderAuth::Fail, "the sender's own header below ours is text");
+        assert_eq!(
+            v(&[ours, forged], "client.ro"),
+            SenderAuth::Fail,
+            "the sender's own header below ours is text"
+        );
         let evil = "evil.test; dmarc=pass header.from=client.ro";
-        assert_eq!(v(&[evil], "client.ro"), SenderAuth::None, "another server's word counts for nothing");
+        assert_eq!(
+            v(&[evil], "client.ro"),
+            SenderAuth::None,
+            "another server's word counts for nothing"
+        );
         assert_eq!(v(&[evil, ours], "client.ro"), SenderAuth::Fail);
-        assert_eq!(verdict(&[forged.to_string()], &[], &[], "client.ro"), SenderAuth::None, "nothing is trusted without ids");
-        assert_eq!(v(&["MX.Example.Test; DMARC=PASS header.from=client.ro"], "client.ro"), SenderAuth::Pass);
+        assert_eq!(
+            verdict(&[forged.to_string()], &[], &[], "client.ro"),
+            SenderAuth::None,
+            "nothing is trusted without ids"
+        );
+        assert_eq!(
+            v(
+                &["MX.Example.Test; DMARC=PASS header.from=client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::Pass
+        );
     }
 
     #[test]
@@ -234,10 +365,25 @@ mod tests {
         let opendmarc = "mx.example.test; dmarc=fail (p=reject dis=none) header.from=client.ro";
         let opendkim = "mx.example.test; dkim=pass (2048-bit key) header.d=client.ro";
         assert_eq!(v(&[opendmarc, opendkim], "client.ro"), SenderAuth::Fail);
-        assert_eq!(v(&["mx.example.test; dkim=pass reason=\"a; b\" header.d=client.ro"], "client.ro"), SenderAuth::Pass);
-        assert_eq!(v(&["", "garbage without structure"], "client.ro"), SenderAuth::None);
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass reason=\"a; b\" header.d=client.ro"],
+                "client.ro"
+            ),
+            SenderAuth::Pass
+        );
+        assert_eq!(
+            v(&["", "garbage without structure"], "client.ro"),
+            SenderAuth::None
+        );
         // Gmail names the signer by header.i only.
-        assert_eq!(v(&["mx.example.test; dkim=pass header.i=@client.ro header.s=s1"], "client.ro"), SenderAuth::Pass);
+        assert_eq!(
+            v(
+                &["mx.example.test; dkim=pass header.i=@client.ro header.s=s1"],
+                "client.ro"
+            ),
+            SenderAuth::Pass
+        );
     }
 
     #[test]
@@ -246,17 +392,42 @@ mod tests {
         // Its own Authentication-Results has no authserv-id: "spf=pass" is no server's name.
         let ar = "spf=pass (sender IP is 203.0.113.7) smtp.mailfrom=client.ro; dkim=pass (signature was verified) header.d=client.ro;dmarc=pass action=none header.from=client.ro".to_string();
         let aar = |i: u32, result: &str| {
-            format!("i={i}; mx.microsoft.com 1; spf={result} smtp.mailfrom=client.ro; dkim={result} header.d=client.ro; dmarc={result} action=none header.from=client.ro")
+            format!(
+                "i={i}; mx.microsoft.com 1; spf={result} smtp.mailfrom=client.ro; dkim={result} header.d=client.ro; dmarc={result} action=none header.from=client.ro"
+            )
         };
         let ar = std::slice::from_ref(&ar);
-        assert_eq!(verdict(ar, &[aar(1, "pass")], &ms, "client.ro"), SenderAuth::Pass);
-        assert_eq!(verdict(ar, &[aar(2, "fail"), aar(1, "pass")], &ms, "client.ro"), SenderAuth::Fail, "only the topmost set");
+        assert_eq!(
+            verdict(ar, &[aar(1, "pass")], &ms, "client.ro"),
+            SenderAuth::Pass
+        );
+        assert_eq!(
+            verdict(ar, &[aar(2, "fail"), aar(1, "pass")], &ms, "client.ro"),
+            SenderAuth::Fail,
+            "only the topmost set"
+        );
         let careless = ["spf=pass".to_string()];
-        assert_eq!(verdict(ar, &[], &careless, "client.ro"), SenderAuth::None, "a result is no server's name, even when listed");
+        assert_eq!(
+            verdict(ar, &[], &careless, "client.ro"),
+            SenderAuth::None,
+            "a result is no server's name, even when listed"
+        );
         let theirs = "i=1; evil.test; dmarc=pass header.from=client.ro".to_string();
-        assert_eq!(verdict(ar, &[theirs, aar(1, "pass")], &ms, "client.ro"), SenderAuth::None, "a set below another server's is not reached");
+        assert_eq!(
+            verdict(ar, &[theirs, aar(1, "pass")], &ms, "client.ro"),
+            SenderAuth::None,
+            "a set below another server's is not reached"
+        );
         // A trusted Authentication-Results wins over any ARC set.
         let mx = "mx.example.test; dmarc=fail header.from=client.ro".to_string();
-        assert_eq!(verdict(&[mx], &[aar(1, "pass")], &["mx.example.test".into(), "mx.microsoft.com".into()], "client.ro"), SenderAuth::Fail);
+        assert_eq!(
+            verdict(
+                &[mx],
+                &[aar(1, "pass")],
+                &["mx.example.test".into(), "mx.microsoft.com".into()],
+                "client.ro"
+            ),
+            SenderAuth::Fail
+        );
     }
 }

@@ -31,7 +31,9 @@ impl Goal {
     }
 
     pub fn parse(s: &str) -> Option<Goal> {
-        [Goal::Assignment, Goal::Resolution].into_iter().find(|g| g.as_str() == s)
+        [Goal::Assignment, Goal::Resolution]
+            .into_iter()
+            .find(|g| g.as_str() == s)
     }
 }
 
@@ -61,7 +63,11 @@ impl ClockView {
         if self.stopped {
             return vec![];
         }
-        [(self.warning, "warning"), (self.breached, "breach")].into_iter().filter(|(on, _)| *on).map(|(_, k)| k).collect()
+        [(self.warning, "warning"), (self.breached, "breach")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, k)| k)
+            .collect()
     }
 }
 
@@ -90,7 +96,9 @@ impl Reading<'_> {
     fn view(&self, goal: Duration, elapsed: Duration, clock: Clock) -> ClockView {
         let remaining = goal - elapsed;
         let due_at = match clock {
-            Clock::Running if remaining > Duration::zero() => self.calendar.add_working(self.now, remaining),
+            Clock::Running if remaining > Duration::zero() => {
+                self.calendar.add_working(self.now, remaining)
+            }
             Clock::Running => Some(self.now - (elapsed - goal)),
             _ => None,
         };
@@ -112,7 +120,12 @@ impl Reading<'_> {
     }
 
     /// Time to assignment: runs from creation until the first assignment.
-    pub fn assignment(&self, history: &[Entered], assigned_at: Option<DateTime<Utc>>, goal: Duration) -> ClockView {
+    pub fn assignment(
+        &self,
+        history: &[Entered],
+        assigned_at: Option<DateTime<Utc>>,
+        goal: Duration,
+    ) -> ClockView {
         let until = assigned_at.unwrap_or(self.now).min(self.now);
         let clock = match history.last().map(|e| e.status.clock()) {
             _ if assigned_at.is_some() => Clock::Stopped,
@@ -139,17 +152,36 @@ mod tests {
     }
 
     fn reading(calendar: &Calendar, now: DateTime<Utc>) -> Reading<'_> {
-        Reading { calendar, warn_percent: 80, now }
+        Reading {
+            calendar,
+            warn_percent: 80,
+            now,
+        }
     }
 
     #[test]
     fn paused_time_does_not_count() {
         let h = [
-            Entered { at: at(0), status: Status::WaitingForSupport },
-            Entered { at: at(10), status: Status::InProgress },
-            Entered { at: at(20), status: Status::WaitingForCustomer },
-            Entered { at: at(80), status: Status::InProgress },
-            Entered { at: at(90), status: Status::WaitingForThirdParty },
+            Entered {
+                at: at(0),
+                status: Status::WaitingForSupport,
+            },
+            Entered {
+                at: at(10),
+                status: Status::InProgress,
+            },
+            Entered {
+                at: at(20),
+                status: Status::WaitingForCustomer,
+            },
+            Entered {
+                at: at(80),
+                status: Status::InProgress,
+            },
+            Entered {
+                at: at(90),
+                status: Status::WaitingForThirdParty,
+            },
         ];
         let always = Calendar::always();
         assert_eq!(running_time(&always, &h, at(200)), Duration::minutes(30));
@@ -162,20 +194,43 @@ mod tests {
     #[test]
     fn assignment_clock_stops_at_assignment_and_breaches_after_the_goal() {
         let always = Calendar::always();
-        let h = [Entered { at: at(0), status: Status::WaitingForSupport }];
+        let h = [Entered {
+            at: at(0),
+            status: Status::WaitingForSupport,
+        }];
         let c = reading(&always, at(24)).assignment(&h, None, Duration::minutes(30));
         assert!(c.warning && !c.breached, "24 of 30 minutes is 80 %");
         assert_eq!(c.due_at, Some(at(30)));
-        assert_eq!(reading(&always, at(10)).assignment(&h, None, Duration::minutes(30)).alerts(), Vec::<&str>::new());
-        assert_eq!(reading(&always, at(24)).assignment(&h, None, Duration::minutes(30)).alerts(), vec!["warning"]);
+        assert_eq!(
+            reading(&always, at(10))
+                .assignment(&h, None, Duration::minutes(30))
+                .alerts(),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            reading(&always, at(24))
+                .assignment(&h, None, Duration::minutes(30))
+                .alerts(),
+            vec!["warning"]
+        );
         let c = reading(&always, at(31)).assignment(&h, None, Duration::minutes(30));
         assert_eq!(c.alerts(), vec!["warning", "breach"]);
         assert!(c.breached && !c.stopped);
         assert_eq!(c.remaining_seconds, -60);
-        assert_eq!(c.due_at, Some(at(30)), "a missed goal says when it was missed");
+        assert_eq!(
+            c.due_at,
+            Some(at(30)),
+            "a missed goal says when it was missed"
+        );
         let h = [
-            Entered { at: at(0), status: Status::WaitingForSupport },
-            Entered { at: at(12), status: Status::InProgress },
+            Entered {
+                at: at(0),
+                status: Status::WaitingForSupport,
+            },
+            Entered {
+                at: at(12),
+                status: Status::InProgress,
+            },
         ];
         let c = reading(&always, at(500)).assignment(&h, Some(at(12)), Duration::minutes(30));
         assert!(c.stopped && !c.breached);
@@ -186,8 +241,14 @@ mod tests {
     #[test]
     fn resolved_stops_the_clock() {
         let h = [
-            Entered { at: at(0), status: Status::InProgress },
-            Entered { at: at(60), status: Status::Resolved },
+            Entered {
+                at: at(0),
+                status: Status::InProgress,
+            },
+            Entered {
+                at: at(60),
+                status: Status::Resolved,
+            },
         ];
         let c = reading(&Calendar::always(), at(10_000)).resolution(&h, Duration::hours(4));
         assert!(c.stopped && !c.breached);
@@ -207,11 +268,18 @@ mod tests {
         let cal = weekdays_9_to_18();
         // Friday 2026-03-06 17:50 local (15:50Z): 10 minutes that day, the rest on Monday.
         let opened = Utc.with_ymd_and_hms(2026, 3, 6, 15, 50, 0).unwrap();
-        let h = [Entered { at: opened, status: Status::WaitingForSupport }];
+        let h = [Entered {
+            at: opened,
+            status: Status::WaitingForSupport,
+        }];
         let saturday = Utc.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap();
         let c = reading(&cal, saturday).assignment(&h, None, Duration::minutes(30));
         assert_eq!(c.elapsed_seconds, 600);
-        assert_eq!(c.due_at, Some(Utc.with_ymd_and_hms(2026, 3, 9, 7, 20, 0).unwrap()), "Monday 09:20 local");
+        assert_eq!(
+            c.due_at,
+            Some(Utc.with_ymd_and_hms(2026, 3, 9, 7, 20, 0).unwrap()),
+            "Monday 09:20 local"
+        );
     }
 
     mod properties {

@@ -97,9 +97,14 @@ impl Priority {
     }
 
     pub fn parse(s: &str) -> Option<Priority> {
-        [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Priority::Low,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 
@@ -121,7 +126,9 @@ impl Channel {
     }
 
     pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Email, Channel::Phone, Channel::Portal].into_iter().find(|c| c.as_str() == s)
+        [Channel::Email, Channel::Phone, Channel::Portal]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 
@@ -189,7 +196,11 @@ pub fn transition(ticket: TicketState, event: Event) -> Result<Transition, Refus
         }
         (Resolved, Event::Resolve) => return Err(Refusal::AlreadyResolved),
         (Resolved, Event::CustomerReplied) => {
-            if assignee.is_some() { InProgress } else { WaitingForSupport }
+            if assignee.is_some() {
+                InProgress
+            } else {
+                WaitingForSupport
+            }
         }
         (Resolved, Event::PartnerReplied | Event::AgentReplied) => Resolved,
         (Resolved, Event::Close | Event::AutoClose) => Closed,
@@ -197,7 +208,11 @@ pub fn transition(ticket: TicketState, event: Event) -> Result<Transition, Refus
 
         (_, Event::Assign { agent_id }) => {
             assignee = Some(agent_id);
-            if from == WaitingForSupport { InProgress } else { from }
+            if from == WaitingForSupport {
+                InProgress
+            } else {
+                from
+            }
         }
         (_, Event::RequestInfo) => WaitingForCustomer,
         (_, Event::AskThirdParty) => WaitingForThirdParty,
@@ -208,7 +223,14 @@ pub fn transition(ticket: TicketState, event: Event) -> Result<Transition, Refus
         (_, Event::Close) => Closed,
     };
     let notify = notification::for_transition(event, from, to);
-    Ok(Transition { from, state: TicketState { status: to, assignee }, notify })
+    Ok(Transition {
+        from,
+        state: TicketState {
+            status: to,
+            assignee,
+        },
+        notify,
+    })
 }
 
 #[cfg(test)]
@@ -232,33 +254,84 @@ mod tests {
     /// The whole table, one row per status, one column per event in `EVENTS` order;
     /// `None` is a refusal.
     fn expected(from: Status, assigned: bool) -> [Option<Status>; 10] {
-        let reopen = if assigned { InProgress } else { WaitingForSupport };
+        let reopen = if assigned {
+            InProgress
+        } else {
+            WaitingForSupport
+        };
         match from {
             WaitingForSupport => [
-                Some(InProgress), Some(WaitingForCustomer), Some(WaitingForThirdParty),
-                Some(WaitingForSupport), Some(WaitingForSupport), Some(WaitingForSupport),
-                Some(WaitingForSupport), Some(Resolved), Some(Closed), None,
+                Some(InProgress),
+                Some(WaitingForCustomer),
+                Some(WaitingForThirdParty),
+                Some(WaitingForSupport),
+                Some(WaitingForSupport),
+                Some(WaitingForSupport),
+                Some(WaitingForSupport),
+                Some(Resolved),
+                Some(Closed),
+                None,
             ],
             InProgress => [
-                Some(InProgress), Some(WaitingForCustomer), Some(WaitingForThirdParty),
-                Some(InProgress), Some(InProgress), Some(InProgress), Some(InProgress),
-                Some(Resolved), Some(Closed), None,
+                Some(InProgress),
+                Some(WaitingForCustomer),
+                Some(WaitingForThirdParty),
+                Some(InProgress),
+                Some(InProgress),
+                Some(InProgress),
+                Some(InProgress),
+                Some(Resolved),
+                Some(Closed),
+                None,
             ],
             WaitingForCustomer => [
-                Some(WaitingForCustomer), Some(WaitingForCustomer), Some(WaitingForThirdParty),
-                Some(InProgress), Some(WaitingForCustomer), Some(WaitingForCustomer),
-                Some(WaitingForCustomer), Some(Resolved), Some(Closed), None,
+                Some(WaitingForCustomer),
+                Some(WaitingForCustomer),
+                Some(WaitingForThirdParty),
+                Some(InProgress),
+                Some(WaitingForCustomer),
+                Some(WaitingForCustomer),
+                Some(WaitingForCustomer),
+                Some(Resolved),
+                Some(Closed),
+                None,
             ],
             WaitingForThirdParty => [
-                Some(WaitingForThirdParty), Some(WaitingForCustomer), Some(WaitingForThirdParty),
-                Some(WaitingForThirdParty), Some(InProgress), Some(WaitingForThirdParty),
-                Some(WaitingForThirdParty), Some(Resolved), Some(Closed), None,
+                Some(WaitingForThirdParty),
+                Some(WaitingForCustomer),
+                Some(WaitingForThirdParty),
+                Some(WaitingForThirdParty),
+                Some(InProgress),
+                Some(WaitingForThirdParty),
+                Some(WaitingForThirdParty),
+                Some(Resolved),
+                Some(Closed),
+                None,
             ],
             Resolved => [
-                None, None, None, Some(reopen), Some(Resolved), Some(Resolved), Some(Resolved),
-                None, Some(Closed), Some(Closed),
+                None,
+                None,
+                None,
+                Some(reopen),
+                Some(Resolved),
+                Some(Resolved),
+                Some(Resolved),
+                None,
+                Some(Closed),
+                Some(Closed),
             ],
-            Closed => [None, None, None, None, None, None, Some(Closed), None, None, None],
+            Closed => [
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Closed),
+                None,
+                None,
+                None,
+            ],
         }
     }
 
@@ -268,7 +341,10 @@ mod tests {
             for from in Status::ALL {
                 let want = expected(from, assigned);
                 for (event, want) in EVENTS.iter().zip(want) {
-                    let state = TicketState { status: from, assignee: assigned.then_some(1) };
+                    let state = TicketState {
+                        status: from,
+                        assignee: assigned.then_some(1),
+                    };
                     let got = transition(state, *event).ok().map(|t| t.state.status);
                     assert_eq!(got, want, "{from:?} + {event:?} (assigned: {assigned})");
                 }
@@ -278,25 +354,61 @@ mod tests {
 
     #[test]
     fn refusals_say_why() {
-        let closed = TicketState { status: Closed, assignee: None };
-        assert_eq!(transition(closed, Event::CustomerReplied), Err(Refusal::Closed));
-        let resolved = TicketState { status: Resolved, assignee: Some(1) };
-        assert_eq!(transition(resolved, Event::Resolve), Err(Refusal::AlreadyResolved));
-        assert_eq!(transition(resolved, Event::RequestInfo), Err(Refusal::Resolved));
-        let open = TicketState { status: InProgress, assignee: Some(1) };
-        assert_eq!(transition(open, Event::AutoClose), Err(Refusal::NotResolved));
+        let closed = TicketState {
+            status: Closed,
+            assignee: None,
+        };
+        assert_eq!(
+            transition(closed, Event::CustomerReplied),
+            Err(Refusal::Closed)
+        );
+        let resolved = TicketState {
+            status: Resolved,
+            assignee: Some(1),
+        };
+        assert_eq!(
+            transition(resolved, Event::Resolve),
+            Err(Refusal::AlreadyResolved)
+        );
+        assert_eq!(
+            transition(resolved, Event::RequestInfo),
+            Err(Refusal::Resolved)
+        );
+        let open = TicketState {
+            status: InProgress,
+            assignee: Some(1),
+        };
+        assert_eq!(
+            transition(open, Event::AutoClose),
+            Err(Refusal::NotResolved)
+        );
         assert!(Refusal::Closed.to_string().contains("new ticket"));
     }
 
     #[test]
     fn assign_sets_the_assignee() {
-        let t = transition(TicketState { status: WaitingForSupport, assignee: None }, Event::Assign { agent_id: 9 })
-            .unwrap();
+        let t = transition(
+            TicketState {
+                status: WaitingForSupport,
+                assignee: None,
+            },
+            Event::Assign { agent_id: 9 },
+        )
+        .unwrap();
         assert_eq!(t.state.assignee, Some(9));
         assert!(t.status_changed());
-        let t = transition(TicketState { status: WaitingForCustomer, assignee: Some(1) }, Event::Assign { agent_id: 2 })
-            .unwrap();
-        assert_eq!((t.state.status, t.state.assignee), (WaitingForCustomer, Some(2)));
+        let t = transition(
+            TicketState {
+                status: WaitingForCustomer,
+                assignee: Some(1),
+            },
+            Event::Assign { agent_id: 2 },
+        )
+        .unwrap();
+        assert_eq!(
+            (t.state.status, t.state.assignee),
+            (WaitingForCustomer, Some(2))
+        );
     }
 
     #[test]
@@ -305,7 +417,10 @@ mod tests {
         assert_eq!(WaitingForThirdParty.clock(), Clock::Paused);
         assert_eq!(InProgress.clock(), Clock::Running);
         assert_eq!(Resolved.clock(), Clock::Stopped);
-        assert_eq!(WaitingForSupport.label("ro"), "În așteptare departament suport");
+        assert_eq!(
+            WaitingForSupport.label("ro"),
+            "În așteptare departament suport"
+        );
         assert_eq!(WaitingForThirdParty.label("ro"), "În așteptare terți");
         assert_eq!(Closed.label("en"), "Closed");
         for s in Status::ALL {

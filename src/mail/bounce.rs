@@ -23,7 +23,11 @@ pub struct Failure {
 impl Failure {
     /// Whether this failure is about mail sent to `address`.
     pub fn is_for(&self, address: &str) -> bool {
-        self.recipient.eq_ignore_ascii_case(address) || self.original.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(address))
+        self.recipient.eq_ignore_ascii_case(address)
+            || self
+                .original
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(address))
     }
 }
 
@@ -34,8 +38,9 @@ pub struct BounceReport {
     pub failures: Vec<Failure>,
 }
 
-static MESSAGE_ID_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?im)^[ \t>]*message-id:[ \t]*<([^<>\s]{1,250})>").expect("a valid pattern"));
+static MESSAGE_ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^[ \t>]*message-id:[ \t]*<([^<>\s]{1,250})>").expect("a valid pattern")
+});
 
 /// The Message-IDs named on `Message-ID:` lines in a bounce's body (the returned mail's
 /// headers, wherever they were put), in order, without duplicates.
@@ -70,11 +75,28 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
                 }
             }
         }
-        let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
         // "rfc822; ana@client.ro" → "ana@client.ro"
-        let address = |v: &str| v.rsplit(';').next().unwrap_or(v).trim().trim_matches(['<', '>']).to_string();
+        let address = |v: &str| {
+            v.rsplit(';')
+                .next()
+                .unwrap_or(v)
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_string()
+        };
         let original = field("original-recipient").map(address);
-        let Some(recipient) = field("final-recipient").map(address).or_else(|| original.clone()) else { continue };
+        let Some(recipient) = field("final-recipient")
+            .map(address)
+            .or_else(|| original.clone())
+        else {
+            continue;
+        };
         let original = original.filter(|o| !o.eq_ignore_ascii_case(&recipient));
         let status = field("status").unwrap_or("");
         let failed = match field("action") {
@@ -84,9 +106,17 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
         if !failed {
             continue;
         }
-        let diagnostic = field("diagnostic-code").map(|d| d.split_once(';').map_or(d, |(_, text)| text).trim());
-        let reason = diagnostic.filter(|d| !d.is_empty()).unwrap_or(status).to_string();
-        out.push(Failure { recipient, original, reason });
+        let diagnostic =
+            field("diagnostic-code").map(|d| d.split_once(';').map_or(d, |(_, text)| text).trim());
+        let reason = diagnostic
+            .filter(|d| !d.is_empty())
+            .unwrap_or(status)
+            .to_string();
+        out.push(Failure {
+            recipient,
+            original,
+            reason,
+        });
     }
     out
 }
@@ -96,19 +126,32 @@ pub fn failures_in(status: &str) -> Vec<Failure> {
 /// text above the returned copy counts.
 pub fn failures_in_text(text: &str) -> Vec<Failure> {
     let mut out = Vec::new();
-    let mut lines = text.lines().take_while(|l| !l.starts_with("--- ") && !l.starts_with("------")).peekable();
+    let mut lines = text
+        .lines()
+        .take_while(|l| !l.starts_with("--- ") && !l.starts_with("------"))
+        .peekable();
     while let Some(line) = lines.next() {
         let line = line.trim();
-        let Some(address) = line.strip_prefix('<').and_then(|l| l.strip_suffix(">:")) else { continue };
+        let Some(address) = line.strip_prefix('<').and_then(|l| l.strip_suffix(">:")) else {
+            continue;
+        };
         if !address.contains('@') || address.contains(char::is_whitespace) {
             continue;
         }
         let mut reason = Vec::new();
-        while let Some(next) = lines.peek().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('<')) {
+        while let Some(next) = lines
+            .peek()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty() && !l.starts_with('<'))
+        {
             reason.push(next);
             lines.next();
         }
-        out.push(Failure { recipient: address.to_string(), original: None, reason: reason.join(" ") });
+        out.push(Failure {
+            recipient: address.to_string(),
+            original: None,
+            reason: reason.join(" "),
+        });
     }
     out
 }
@@ -120,7 +163,11 @@ pub fn failed_recipients(header: &str, reason: &str) -> Vec<Failure> {
         .split(',')
         .map(|a| a.trim().trim_matches(['<', '>']).to_string())
         .filter(|a| a.contains('@'))
-        .map(|recipient| Failure { recipient, original: None, reason: reason.to_string() })
+        .map(|recipient| Failure {
+            recipient,
+            original: None,
+            reason: reason.to_string(),
+        })
         .collect()
 }
 
@@ -137,8 +184,16 @@ Original-Recipient: rfc822; vasile@client.ro\r\nFinal-Recipient: rfc822; vasile@
         assert_eq!(
             failures_in(status),
             [
-                Failure { recipient: "ana@client.ro".into(), original: None, reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into() },
-                Failure { recipient: "dan@client.ro".into(), original: None, reason: "5.2.2".into() },
+                Failure {
+                    recipient: "ana@client.ro".into(),
+                    original: None,
+                    reason: "550 5.1.1 <ana@client.ro>: User doesn't exist".into()
+                },
+                Failure {
+                    recipient: "dan@client.ro".into(),
+                    original: None,
+                    reason: "5.2.2".into()
+                },
                 Failure {
                     recipient: "vasile@old-host.client.ro".into(),
                     original: Some("vasile@client.ro".into()),
@@ -157,8 +212,17 @@ Original-Recipient: rfc822; vasile@client.ro\r\nFinal-Recipient: rfc822; vasile@
         assert_eq!(
             failures_in_text(text),
             [
-                Failure { recipient: "ana@client.ro".into(), original: None, reason: "Remote host said: 550 5.1.1 mailbox unavailable Giving up on it.".into() },
-                Failure { recipient: "ion@client.ro".into(), original: None, reason: "quota exceeded".into() },
+                Failure {
+                    recipient: "ana@client.ro".into(),
+                    original: None,
+                    reason: "Remote host said: 550 5.1.1 mailbox unavailable Giving up on it."
+                        .into()
+                },
+                Failure {
+                    recipient: "ion@client.ro".into(),
+                    original: None,
+                    reason: "quota exceeded".into()
+                },
             ]
         );
         assert_eq!(failures_in_text("Dear <ana@client.ro>: hello"), []);
@@ -168,10 +232,24 @@ Original-Recipient: rfc822; vasile@client.ro\r\nFinal-Recipient: rfc822; vasile@
     fn returned_message_ids_are_found_wherever_they_were_put() {
         let body = b"This message was created automatically.\r\n\r\n------ This is a copy of the message ------\r\n\
 Message-Id: <abc.456@example.test>\r\nFrom: support@example.test\r\n\r\n> message-id: <quoted@x.test>\r\nMessage-ID: <abc.456@example.test>\r\n";
-        assert_eq!(message_ids_in(body), ["abc.456@example.test", "quoted@x.test"]);
-        assert_eq!(failed_recipients("ana@client.ro, <ion@client.ro>, junk", "full"), [
-            Failure { recipient: "ana@client.ro".into(), original: None, reason: "full".into() },
-            Failure { recipient: "ion@client.ro".into(), original: None, reason: "full".into() },
-        ]);
+        assert_eq!(
+            message_ids_in(body),
+            ["abc.456@example.test", "quoted@x.test"]
+        );
+        assert_eq!(
+            failed_recipients("ana@client.ro, <ion@client.ro>, junk", "full"),
+            [
+                Failure {
+                    recipient: "ana@client.ro".into(),
+                    original: None,
+                    reason: "full".into()
+                },
+                Failure {
+                    recipient: "ion@client.ro".into(),
+                    original: None,
+                    reason: "full".into()
+                },
+            ]
+        );
     }
 }

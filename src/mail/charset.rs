@@ -24,13 +24,16 @@ fn guess(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
     }
     let mut detector = EncodingDetector::new();
     detector.feed(bytes, true);
-    let tld = tld.map(str::as_bytes).filter(|t| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase));
+    let tld = tld
+        .map(str::as_bytes)
+        .filter(|t| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase));
     detector.guess(tld, true)
 }
 
 /// An RFC 2047 encoded word: charset (with an optional RFC 2231 `*language`), encoding, text.
-static ENCODED_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"=\?([^?*\s]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=").expect("a valid pattern"));
+static ENCODED_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"=\?([^?*\s]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=").expect("a valid pattern")
+});
 
 /// A header block whose encoded words name a charset that says nothing of their bytes
 /// (`unknown-8bit`, which converting gateways write, `x-user-defined`, or a label no
@@ -38,22 +41,35 @@ static ENCODED_WORD: LazyLock<Regex> =
 /// again as UTF-8 encoded words. `None` when it has no such word.
 pub fn guess_unnamed_encoded_words(block: &str, tld: Option<&str>) -> Option<String> {
     let unnamed = |label: &str| {
-        ["unknown-8bit", "x-unknown", "unknown", "x-user-defined"].iter().any(|l| label.eq_ignore_ascii_case(l))
-            || (Encoding::for_label(label.as_bytes()).is_none() && !label.to_ascii_lowercase().contains("utf-7"))
+        ["unknown-8bit", "x-unknown", "unknown", "x-user-defined"]
+            .iter()
+            .any(|l| label.eq_ignore_ascii_case(l))
+            || (Encoding::for_label(label.as_bytes()).is_none()
+                && !label.to_ascii_lowercase().contains("utf-7"))
     };
     let words: Vec<(std::ops::Range<usize>, Vec<u8>)> = ENCODED_WORD
         .captures_iter(block)
         .filter(|c| unnamed(&c[1]))
         .map(|c| {
             let text = c[3].as_bytes();
-            let bytes = if c[2].eq_ignore_ascii_case("b") { transfer::decode_run(text) } else { q_decode(text) };
+            let bytes = if c[2].eq_ignore_ascii_case("b") {
+                transfer::decode_run(text)
+            } else {
+                q_decode(text)
+            };
             (c.get(0).map_or(0..0, |m| m.range()), bytes)
         })
         .collect();
     if words.is_empty() {
         return None;
     }
-    let encoding = guess(&words.iter().flat_map(|(_, b)| b.iter().copied()).collect::<Vec<u8>>(), tld);
+    let encoding = guess(
+        &words
+            .iter()
+            .flat_map(|(_, b)| b.iter().copied())
+            .collect::<Vec<u8>>(),
+        tld,
+    );
     let mut out = String::with_capacity(block.len());
     let mut at = 0;
     for (range, bytes) in words {
@@ -73,7 +89,9 @@ fn q_decode(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
-        let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        let hex = text
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
         match (text[i], hex) {
             (b'_', _) => out.push(b' '),
             (b'=', Some(byte)) => {
@@ -93,7 +111,11 @@ fn q_decode(text: &[u8]) -> Vec<u8> {
 pub fn decode_declared(bytes: &[u8], label: Option<&str>, html: bool, tld: Option<&str>) -> String {
     let label = label.map(|l| l.trim().trim_matches('"')).unwrap_or("");
     match Encoding::for_label(label.as_bytes()) {
-        Some(e) if e != encoding_rs::UTF_8 && !is_ascii_label(label) && !label.eq_ignore_ascii_case("x-user-defined") => {
+        Some(e)
+            if e != encoding_rs::UTF_8
+                && !is_ascii_label(label)
+                && !label.eq_ignore_ascii_case("x-user-defined") =>
+        {
             decode_as(bytes, e)
         }
         _ if html => decode_html_guessing(bytes, tld),
@@ -104,9 +126,10 @@ pub fn decode_declared(bytes: &[u8], label: Option<&str>, html: bool, tld: Optio
 /// The text of an HTML body: the charset its `<meta>` names when it names one, else a guess.
 pub fn decode_html_guessing(bytes: &[u8], tld: Option<&str>) -> String {
     if std::str::from_utf8(bytes).is_err()
-        && let Some(encoding) = meta_charset(bytes) {
-            return decode_as(bytes, encoding);
-        }
+        && let Some(encoding) = meta_charset(bytes)
+    {
+        return decode_as(bytes, encoding);
+    }
     decode_guessing(bytes, tld)
 }
 
@@ -116,8 +139,12 @@ pub fn decode_html_guessing(bytes: &[u8], tld: Option<&str>) -> String {
 /// some code page the client did not name); or it could only be read as UTF-8 (none given,
 /// a UTF-8 label, or one no decoder knows) and came out with replacement characters.
 pub fn misread(label: Option<&str>, decoded: &str) -> bool {
-    let label = label.map(|l| l.trim().trim_matches('"')).filter(|l| !l.is_empty());
-    let Some(label) = label else { return decoded.contains('\u{fffd}') };
+    let label = label
+        .map(|l| l.trim().trim_matches('"'))
+        .filter(|l| !l.is_empty());
+    let Some(label) = label else {
+        return decoded.contains('\u{fffd}');
+    };
     if label.eq_ignore_ascii_case("x-user-defined") {
         return true;
     }
@@ -130,9 +157,19 @@ pub fn misread(label: Option<&str>, decoded: &str) -> bool {
 
 /// The names of ASCII (encoding_rs reads them all as windows-1252, as browsers do).
 fn is_ascii_label(label: &str) -> bool {
-    ["us-ascii", "ascii", "ansi_x3.4-1968", "iso-ir-6", "us", "iso646-us", "cp367", "ibm367", "csascii"]
-        .iter()
-        .any(|l| label.eq_ignore_ascii_case(l))
+    [
+        "us-ascii",
+        "ascii",
+        "ansi_x3.4-1968",
+        "iso-ir-6",
+        "us",
+        "iso646-us",
+        "cp367",
+        "ibm367",
+        "csascii",
+    ]
+    .iter()
+    .any(|l| label.eq_ignore_ascii_case(l))
 }
 
 /// The top-level domain of an address, lowercase (`ro` for `ion@client.ro`).
@@ -156,18 +193,27 @@ fn meta_charset(html: &[u8]) -> Option<&'static Encoding> {
         from = at + b"charset".len();
         let rest = &lower[from..];
         let rest = rest.trim_ascii_start();
-        let Some(rest) = rest.strip_prefix(b"=") else { continue };
+        let Some(rest) = rest.strip_prefix(b"=") else {
+            continue;
+        };
         let rest = rest.trim_ascii_start();
-        let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
-        let end = rest.iter().position(|b| matches!(b, b'"' | b'\'' | b';' | b'>' | b'/') || b.is_ascii_whitespace());
+        let rest = rest
+            .strip_prefix(b"\"")
+            .or_else(|| rest.strip_prefix(b"'"))
+            .unwrap_or(rest);
+        let end = rest.iter().position(|b| {
+            matches!(b, b'"' | b'\'' | b';' | b'>' | b'/') || b.is_ascii_whitespace()
+        });
         let label = &rest[..end.unwrap_or(rest.len())];
         if let Some(encoding) = Encoding::for_label(label) {
             // A page cannot really be UTF-16 if its meta tag is readable as ASCII.
-            return Some(if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-                encoding_rs::UTF_8
-            } else {
-                encoding
-            });
+            return Some(
+                if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+                    encoding_rs::UTF_8
+                } else {
+                    encoding
+                },
+            );
         }
     }
     None
@@ -183,29 +229,51 @@ mod tests {
 
     #[test]
     fn utf8_stays_utf8() {
-        assert_eq!(decode_guessing("Bună ziua, țară".as_bytes(), Some("ro")), "Bună ziua, țară");
+        assert_eq!(
+            decode_guessing("Bună ziua, țară".as_bytes(), Some("ro")),
+            "Bună ziua, țară"
+        );
     }
 
     #[test]
     fn undeclared_code_pages_are_guessed() {
-        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("La impresora no funciona, señor. ¿Qué pasó con la conexión?");
-        assert_eq!(decode_guessing(&latin, Some("es")), "La impresora no funciona, señor. ¿Qué pasó con la conexión?");
+        let (latin, _, _) = encoding_rs::WINDOWS_1252
+            .encode("La impresora no funciona, señor. ¿Qué pasó con la conexión?");
+        assert_eq!(
+            decode_guessing(&latin, Some("es")),
+            "La impresora no funciona, señor. ¿Qué pasó con la conexión?"
+        );
         let text = "Aplicaţia de facturare nu porneşte de ieri dimineaţă. Am încercat şi repornirea calculatorului.";
         let (ro, _, _) = encoding_rs::WINDOWS_1250.encode(text);
         assert_eq!(decode_guessing(&ro, Some("ro")), text);
-        let (ru, _, _) = encoding_rs::KOI8_R.encode("Принтер не работает, помогите пожалуйста с настройкой");
-        assert_eq!(decode_guessing(&ru, Some("ru")), "Принтер не работает, помогите пожалуйста с настройкой");
+        let (ru, _, _) =
+            encoding_rs::KOI8_R.encode("Принтер не работает, помогите пожалуйста с настройкой");
+        assert_eq!(
+            decode_guessing(&ru, Some("ru")),
+            "Принтер не работает, помогите пожалуйста с настройкой"
+        );
     }
 
     #[test]
     fn encoded_words_in_unnamed_charsets_are_guessed() {
         let block = "Subject: =?unknown-8bit?Q?Problem=E3_cu_=BAedin=FEa_?= =?UTF-8?Q?=C8=99i?=\r\nFrom: =?x-user-defined?B?SW9uIFBvcOM=?= <ion@client.ro>\r\n";
         let fixed = guess_unnamed_encoded_words(block, Some("ro")).unwrap();
-        let msg = mail_parser::MessageParser::default().parse_headers(fixed.as_bytes()).unwrap();
+        let msg = mail_parser::MessageParser::default()
+            .parse_headers(fixed.as_bytes())
+            .unwrap();
         assert_eq!(msg.subject(), Some("Problemă cu şedinţa și"));
-        assert_eq!(msg.from().and_then(|a| a.first()).and_then(|a| a.name()), Some("Ion Popă"));
+        assert_eq!(
+            msg.from().and_then(|a| a.first()).and_then(|a| a.name()),
+            Some("Ion Popă")
+        );
         // Words in charsets a decoder knows (UTF-7 included) are left to the parser.
-        assert_eq!(guess_unnamed_encoded_words("Subject: =?utf-7?Q?Salut_+AhkA-i?= =?iso-8859-2?Q?=BA?=\r\n", None), None);
+        assert_eq!(
+            guess_unnamed_encoded_words(
+                "Subject: =?utf-7?Q?Salut_+AhkA-i?= =?iso-8859-2?Q?=BA?=\r\n",
+                None
+            ),
+            None
+        );
         assert_eq!(q_decode(b"a_b=3Dc=ZZ="), b"a b=c=ZZ=");
     }
 
@@ -222,7 +290,13 @@ mod tests {
     #[test]
     fn misread_text_is_known() {
         let broken = "Aplica\u{fffd}ia";
-        for label in [None, Some(""), Some("UTF-8"), Some("\"utf8\""), Some("x-made-up")] {
+        for label in [
+            None,
+            Some(""),
+            Some("UTF-8"),
+            Some("\"utf8\""),
+            Some("x-made-up"),
+        ] {
             assert!(misread(label, broken), "{label:?}");
             assert!(!misread(label, "Aplicaţia"), "{label:?}");
         }

@@ -41,14 +41,21 @@ pub struct Outgoing {
 /// growing at its end instead of touching a random page per mail.
 pub fn new_message_id(now: chrono::DateTime<chrono::Utc>, domain: &str) -> String {
     let bytes: [u8; 8] = rand::thread_rng().r#gen();
-    format!("{:013x}.{}@{domain}", now.timestamp_micros().max(0), hex::encode(bytes))
+    format!(
+        "{:013x}.{}@{domain}",
+        now.timestamp_micros().max(0),
+        hex::encode(bytes)
+    )
 }
 
 /// A text fit for a header: control characters and line breaks (from forms, the API,
 /// other people's mail) become spaces, runs of spaces one. Lettre cannot encode a control
 /// character in a name, and a line break must never start a header of its own.
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn raw(name: &'static str, value: String) -> HeaderValue {
@@ -69,7 +76,12 @@ pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
         .message_id(Some(format!("<{}>", env.message_id)))
         .raw_header(raw("X-Loop", env.loop_address.clone()));
     if let Some(parent) = env.references.last() {
-        let refs = env.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" ");
+        let refs = env
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect::<Vec<_>>()
+            .join(" ");
         builder = builder.in_reply_to(format!("<{parent}>")).references(refs);
     }
     if env.automatic {
@@ -80,10 +92,16 @@ pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
     if let Some(url) = &env.unsubscribe_url {
         builder = builder
             .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
-            .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
+            .raw_header(raw(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
     }
     let message = builder
-        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
         .context("building the message")?;
     Ok(message.formatted())
 }
@@ -115,9 +133,18 @@ mod tests {
         let bytes = compose(&sample(true, Some("http://h.test/portal/unsubscribe/x"))).unwrap();
         let parsed = crate::mail::parse::parse(&bytes).unwrap();
         assert_eq!(parsed.message_id.as_deref(), Some("abc@example.test"));
-        assert_eq!(parsed.references, vec!["second@example.test".to_string(), "first@client.ro".to_string()]);
+        assert_eq!(
+            parsed.references,
+            vec![
+                "second@example.test".to_string(),
+                "first@client.ro".to_string()
+            ]
+        );
         assert_eq!(parsed.subject, "[HD-7] Imprimanta nu funcționează");
-        assert_eq!(parsed.signals.auto_submitted.as_deref(), Some("auto-generated"));
+        assert_eq!(
+            parsed.signals.auto_submitted.as_deref(),
+            Some("auto-generated")
+        );
         assert!(parsed.text.contains("șir ț"));
         assert!(parsed.html.unwrap().contains("Bună ziua"));
         let head = String::from_utf8_lossy(&bytes);
@@ -129,13 +156,27 @@ mod tests {
     #[test]
     fn any_name_and_subject_compose() {
         // Names and subjects come from forms, the API and other people's mail.
-        for text in ["{\n$\u{83}\u{4}", "a\r\nBcc: x@evil.test", "\u{0}", "\"", "\\", "(", "ț\"ș\\", " ", "=?utf-8?q?x?=", "<>@,;:"] {
+        for text in [
+            "{\n$\u{83}\u{4}",
+            "a\r\nBcc: x@evil.test",
+            "\u{0}",
+            "\"",
+            "\\",
+            "(",
+            "ț\"ș\\",
+            " ",
+            "=?utf-8?q?x?=",
+            "<>@,;:",
+        ] {
             let mut mail = sample(true, None);
             mail.envelope.to_name = text.into();
             mail.subject = text.into();
             let bytes = compose(&mail).unwrap_or_else(|e| panic!("{text:?}: {e:#}"));
             let head = String::from_utf8_lossy(&bytes);
-            assert!(!head.contains("\nBcc:"), "{text:?} injected a header: {head}");
+            assert!(
+                !head.contains("\nBcc:"),
+                "{text:?} injected a header: {head}"
+            );
         }
     }
 

@@ -12,10 +12,22 @@ pub fn unflow(text: &str, delsp: bool) -> String {
         let content = &line[depth..];
         let content = content.strip_prefix(' ').unwrap_or(content);
         let soft = content.ends_with(' ') && content != "-- ";
-        let piece = if soft && delsp { &content[..content.len() - 1] } else { content };
+        let piece = if soft && delsp {
+            &content[..content.len() - 1]
+        } else {
+            content
+        };
         match lines.last_mut() {
             Some(last) if open == Some(depth) => last.push_str(piece),
-            _ => lines.push(format!("{}{}{piece}", ">".repeat(depth), if depth > 0 && !piece.is_empty() { " " } else { "" })),
+            _ => lines.push(format!(
+                "{}{}{piece}",
+                ">".repeat(depth),
+                if depth > 0 && !piece.is_empty() {
+                    " "
+                } else {
+                    ""
+                }
+            )),
         }
         open = soft.then_some(depth);
     }
@@ -37,8 +49,14 @@ mod tests {
             unflow(flowed, false),
             "Bună ziua, imprimanta din birou nu mai tipărește de azi.\n\n> Ați încercat să o reporniți?\n>> Nu merge.\n\nFrom here on\n-- \nIon\n"
         );
-        assert_eq!(unflow("Imprimanta nu mer\r\nge.\r\n", true), "Imprimanta nu mer\nge.\n");
-        assert_eq!(unflow("Imprimanta nu mer \r\nge.\r\n", true), "Imprimanta nu merge.\n");
+        assert_eq!(
+            unflow("Imprimanta nu mer\r\nge.\r\n", true),
+            "Imprimanta nu mer\nge.\n"
+        );
+        assert_eq!(
+            unflow("Imprimanta nu mer \r\nge.\r\n", true),
+            "Imprimanta nu merge.\n"
+        );
         // A last line with no break after it, and stray spaces at the very end.
         assert_eq!(unflow("a \nb", false), "a b");
         assert_eq!(unflow("a ", false), "a ");

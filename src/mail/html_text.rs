@@ -9,8 +9,34 @@ const HIDDEN: [&str; 6] = ["script", "style", "head", "title", "template", "xml"
 
 /// Elements that begin and end a line of their own.
 const BLOCKS: [&str; 28] = [
-    "p", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "blockquote", "pre",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "section", "article", "header", "footer", "address", "center",
+    "p",
+    "div",
+    "tr",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "center",
 ];
 
 /// The readable text of `html`.
@@ -61,7 +87,11 @@ pub fn to_text(html: &str) -> String {
             } else if BLOCKS.contains(&name) {
                 out.end_line();
                 if name == "pre" {
-                    pre = if tag.closing { pre.saturating_sub(1) } else { pre + 1 };
+                    pre = if tag.closing {
+                        pre.saturating_sub(1)
+                    } else {
+                        pre + 1
+                    };
                 }
             } else if (name == "td" || name == "th") && tag.closing {
                 out.gap();
@@ -96,7 +126,9 @@ fn tag(s: &str) -> Read<'_> {
         Some(b) => (true, b),
         None => (false, body),
     };
-    let name_len = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-')).unwrap_or(body.len());
+    let name_len = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-'))
+        .unwrap_or(body.len());
     if name_len == 0 && !body.starts_with('!') && !body.starts_with('?') {
         return Read::NotATag;
     }
@@ -115,11 +147,20 @@ fn tag(s: &str) -> Read<'_> {
             _ => {}
         }
     }
-    let Some(end) = end else { return Read::Unterminated };
+    let Some(end) = end else {
+        return Read::Unterminated;
+    };
     // Outlook's `<o:p>` and other prefixed tags keep their prefix, so they are inline.
     let name = body[..name_len].to_ascii_lowercase();
     let self_closing = body[..end].ends_with('/');
-    Read::Tag(Tag { name, closing, self_closing }, body.get(end + 1..).unwrap_or(""))
+    Read::Tag(
+        Tag {
+            name,
+            closing,
+            self_closing,
+        },
+        body.get(end + 1..).unwrap_or(""),
+    )
 }
 
 /// The text being written: whitespace collapsed, lines ended once.
@@ -193,7 +234,11 @@ impl Text {
     fn finish(self) -> String {
         let mut lines: Vec<&str> = Vec::new();
         let mut blanks = 0;
-        for line in self.out.lines().map(|l| l.trim_end_matches([' ', '\t', '\u{a0}'])) {
+        for line in self
+            .out
+            .lines()
+            .map(|l| l.trim_end_matches([' ', '\t', '\u{a0}']))
+        {
             let blank = line.trim_matches([' ', '\u{a0}']).is_empty();
             blanks = if blank { blanks + 1 } else { 0 };
             if blanks <= 1 {
@@ -210,7 +255,9 @@ fn decode_into(out: &mut String, raw: &str) {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let end = rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).map(|i| i + 1);
+        let end = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .map(|i| i + 1);
         match end {
             Some(e) if rest[e..].starts_with(';') && e > 1 => {
                 add_html_token(out, &rest.as_bytes()[..=e], false);
@@ -248,13 +295,22 @@ p.MsoNormal {margin:0cm;}
     #[test]
     fn whitespace_collapses_but_pre_keeps_its_own() {
         assert_eq!(to_text("<div>  a \n b  </div><div>c</div>"), "a b\nc");
-        assert_eq!(to_text("<p>x</p><pre>  two\n  lines</pre>"), "x\n  two\n  lines");
-        assert_eq!(to_text("1 < 2 &amp;&amp; 3 > 2 &unknown; AT&T"), "1 < 2 && 3 > 2 &unknown; AT&T");
+        assert_eq!(
+            to_text("<p>x</p><pre>  two\n  lines</pre>"),
+            "x\n  two\n  lines"
+        );
+        assert_eq!(
+            to_text("1 < 2 &amp;&amp; 3 > 2 &unknown; AT&T"),
+            "1 < 2 && 3 > 2 &unknown; AT&T"
+        );
         assert_eq!(to_text("<ul><li>unu</li><li>doi</li></ul>"), "unu\ndoi");
         assert_eq!(to_text(""), "");
         assert_eq!(to_text("<p>a<br><br><br><br>b</p>"), "a\n\nb");
         assert_eq!(to_text("<p>a</p>b <c d=\"e"), "a\nb <c d=\"e");
-        assert_eq!(to_text("<html><head><title>t</title><body>Textul</body></html>"), "Textul");
+        assert_eq!(
+            to_text("<html><head><title>t</title><body>Textul</body></html>"),
+            "Textul"
+        );
         // Read in linear time: 200,000 unterminated tags are one run of text.
         let hostile = "<a".repeat(200_000);
         assert_eq!(to_text(&hostile).len(), hostile.len());

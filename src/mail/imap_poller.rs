@@ -46,13 +46,19 @@ struct Refusals {
 }
 
 /// Runs one IMAP exchange with a deadline.
-async fn timed<T, E>(what: &str, fut: impl std::future::Future<Output = Result<T, E>>) -> anyhow::Result<T>
+async fn timed<T, E>(
+    what: &str,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
     match tokio::time::timeout(COMMAND_TIMEOUT, fut).await {
         Ok(result) => result.with_context(|| what.to_string()),
-        Err(_) => Err(anyhow!("{what}: no answer within {} s", COMMAND_TIMEOUT.as_secs())),
+        Err(_) => Err(anyhow!(
+            "{what}: no answer within {} s",
+            COMMAND_TIMEOUT.as_secs()
+        )),
     }
 }
 
@@ -84,11 +90,21 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 }
 
 /// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
-async fn watch(ctx: &Ctx, stop: &CancellationToken, backoff: &mut Duration, refusals: &mut Refusals) -> anyhow::Result<()> {
+async fn watch(
+    ctx: &Ctx,
+    stop: &CancellationToken,
+    backoff: &mut Duration,
+    refusals: &mut Refusals,
+) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
     let mut session = tokio::time::timeout(COMMAND_TIMEOUT, connect(cfg))
         .await
-        .map_err(|_| anyhow!("connecting and logging in took over {} s", COMMAND_TIMEOUT.as_secs()))??;
+        .map_err(|_| {
+            anyhow!(
+                "connecting and logging in took over {} s",
+                COMMAND_TIMEOUT.as_secs()
+            )
+        })??;
     ctx.metrics.imap_connected.store(1, Ordering::Relaxed);
     let caps = timed("CAPABILITY", session.capabilities()).await?;
     let use_idle = cfg.idle && caps.has_str("IDLE");
@@ -143,33 +159,57 @@ async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
         Tls::Tls => Box::new(tls(cfg, tcp).await?),
         Tls::Starttls => {
             let mut client = async_imap::Client::new(tcp);
-            client.read_response().await.ok_or_else(|| anyhow!("no IMAP greeting"))??;
-            client.run_command_and_check_ok("STARTTLS", None).await.context("STARTTLS")?;
+            client
+                .read_response()
+                .await
+                .ok_or_else(|| anyhow!("no IMAP greeting"))??;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .context("STARTTLS")?;
             Box::new(tls(cfg, client.into_inner()).await?)
         }
     };
     let mut client = async_imap::Client::new(stream);
     if cfg.tls != Tls::Starttls {
-        client.read_response().await.ok_or_else(|| anyhow!("no IMAP greeting"))??;
+        client
+            .read_response()
+            .await
+            .ok_or_else(|| anyhow!("no IMAP greeting"))??;
     }
-    client.login(&cfg.username, &cfg.password).await.map_err(|(e, _)| anyhow!(e).context("IMAP login"))
+    client
+        .login(&cfg.username, &cfg.password)
+        .await
+        .map_err(|(e, _)| anyhow!(e).context("IMAP login"))
 }
 
-async fn tls(cfg: &ImapConfig, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+async fn tls(
+    cfg: &ImapConfig,
+    tcp: TcpStream,
+) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let host = cfg.host.as_str();
-    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     if !cfg.tls_ca_file.is_empty() {
         use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
-        for cert in CertificateDer::pem_file_iter(&cfg.tls_ca_file).with_context(|| format!("reading {}", cfg.tls_ca_file))? {
+        for cert in CertificateDer::pem_file_iter(&cfg.tls_ca_file)
+            .with_context(|| format!("reading {}", cfg.tls_ca_file))?
+        {
             roots.add(cert.with_context(|| format!("a certificate in {}", cfg.tls_ca_file))?)?;
         }
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let name = ServerName::try_from(host.to_string()).context("IMAP host name")?;
-    TlsConnector::from(Arc::new(config)).connect(name, tcp).await.context("TLS handshake")
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .context("TLS handshake")
 }
 
 /// Fetches everything above the checkpoint, batch by batch: receive (commit), then flag
@@ -188,14 +228,22 @@ async fn sync(
     refusals: &mut Refusals,
 ) -> anyhow::Result<()> {
     let cfg = &ctx.config.imap;
-    let mailbox = timed(&format!("SELECT {}", cfg.mailbox), session.select(&cfg.mailbox)).await?;
+    let mailbox = timed(
+        &format!("SELECT {}", cfg.mailbox),
+        session.select(&cfg.mailbox),
+    )
+    .await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
     let name = cfg.mailbox.clone();
     let saved = ctx.db.read(move |c| db::imap::checkpoint(c, &name)).await?;
     let last_uid = match saved {
         Some((v, uid)) if v == validity => uid,
         Some((v, _)) => {
-            tracing::warn!(old = v, new = validity, "mailbox: UIDVALIDITY changed; rescanning (duplicates are skipped)");
+            tracing::warn!(
+                old = v,
+                new = validity,
+                "mailbox: UIDVALIDITY changed; rescanning (duplicates are skipped)"
+            );
             0
         }
         None => 0,
@@ -203,17 +251,23 @@ async fn sync(
     if mailbox.exists == 0 {
         return Ok(());
     }
-    let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search(format!("UID {}:*", last_uid + 1)))
-        .await?
-        .into_iter()
-        .filter(|u| *u > last_uid)
-        .collect();
+    let mut uids: Vec<u32> = timed(
+        "UID SEARCH",
+        session.uid_search(format!("UID {}:*", last_uid + 1)),
+    )
+    .await?
+    .into_iter()
+    .filter(|u| *u > last_uid)
+    .collect();
     uids.sort_unstable();
     let max = cfg.max_message_bytes();
     let sizes = sizes(session, &uids).await?;
     let size = |uid: u32| sizes.get(&uid).copied().unwrap_or(0);
     let chunks = group(&uids, size, max).into_iter().flat_map(|chunk| {
-        if chunk.iter().any(|uid| refusals.suspects.contains(&(validity, *uid))) {
+        if chunk
+            .iter()
+            .any(|uid| refusals.suspects.contains(&(validity, *uid)))
+        {
             chunk.into_iter().map(|uid| vec![uid]).collect()
         } else {
             vec![chunk]
@@ -230,10 +284,26 @@ async fn sync(
             // Never fetched whole: its headers and size go to quarantine, and it stays on
             // the server, unflagged, for someone to take up there.
             let headers = fetch_header(session, *uid).await?;
-            tracing::warn!(uid, size = size(*uid), "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by");
+            tracing::warn!(
+                uid,
+                size = size(*uid),
+                "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by"
+            );
             let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
-            receive_email::record_oversize(ctx, &mailbox, validity, uid, size(uid), cfg.max_message_mb, headers, ctx.now()).await?;
-            ctx.db.write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid)).await?;
+            receive_email::record_oversize(
+                ctx,
+                &mailbox,
+                validity,
+                uid,
+                size(uid),
+                cfg.max_message_mb,
+                headers,
+                ctx.now(),
+            )
+            .await?;
+            ctx.db
+                .write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid))
+                .await?;
             continue;
         }
         let mut by_uid = match fetch(session, chunk).await {
@@ -243,20 +313,36 @@ async fn sync(
                     let tries = refusals.attempts.entry((validity, *uid)).or_default();
                     *tries += 1;
                     if *tries < FETCH_ATTEMPTS {
-                        return Err(e.context(format!("UID {uid}: not handed over, {tries} of {FETCH_ATTEMPTS} times")));
+                        return Err(e.context(format!(
+                            "UID {uid}: not handed over, {tries} of {FETCH_ATTEMPTS} times"
+                        )));
                     }
                     let reason = format!("{e:#}");
                     tracing::error!(uid, %reason, "mailbox: the server will not hand this message over; recorded in quarantine, passed by");
                     let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
-                    receive_email::record_unfetchable(ctx, &mailbox, validity, uid, &reason, ctx.now()).await?;
+                    receive_email::record_unfetchable(
+                        ctx,
+                        &mailbox,
+                        validity,
+                        uid,
+                        &reason,
+                        ctx.now(),
+                    )
+                    .await?;
                     refusals.attempts.remove(&(validity, uid));
                     refusals.suspects.remove(&(validity, uid));
-                    ctx.db.write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid)).await?;
+                    ctx.db
+                        .write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid))
+                        .await?;
                     continue;
                 }
                 _ => {
-                    refusals.suspects.extend(chunk.iter().map(|uid| (validity, *uid)));
-                    return Err(e.context("a batch was not handed over; fetching it one message at a time"));
+                    refusals
+                        .suspects
+                        .extend(chunk.iter().map(|uid| (validity, *uid)));
+                    return Err(e.context(
+                        "a batch was not handed over; fetching it one message at a time",
+                    ));
                 }
             },
         };
@@ -264,19 +350,31 @@ async fn sync(
             refusals.suspects.remove(&(validity, *uid));
             refusals.attempts.remove(&(validity, *uid));
         }
-        let present: Vec<u32> = chunk.iter().copied().filter(|u| by_uid.contains_key(u)).collect();
-        let raws: Vec<Vec<u8>> = present.iter().filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0))).collect();
+        let present: Vec<u32> = chunk
+            .iter()
+            .copied()
+            .filter(|u| by_uid.contains_key(u))
+            .collect();
+        let raws: Vec<Vec<u8>> = present
+            .iter()
+            .filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0)))
+            .collect();
         let outcomes = receive_batch(ctx, raws, ctx.now()).await?;
         let committed = Utc::now();
         for (uid, outcome) in present.iter().zip(&outcomes) {
             if let Some(arrived) = by_uid[uid].1 {
-                let secs = (committed - arrived.with_timezone(&Utc)).num_milliseconds() as f64 / 1000.0;
+                let secs =
+                    (committed - arrived.with_timezone(&Utc)).num_milliseconds() as f64 / 1000.0;
                 ctx.metrics.latency.observe(secs);
             }
             tracing::info!(uid, %outcome, "mailbox: message received");
         }
         if !present.is_empty() {
-            let set = present.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let set = present
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             // The checkpoint, not the flag, says what was processed: a server that refuses
             // the flag or the move must not make us fetch the same batch forever.
             if let Err(e) = mark_processed(session, &set, &cfg.processed_folder, can_move).await {
@@ -284,7 +382,9 @@ async fn sync(
             }
         }
         let (name, upto) = (cfg.mailbox.clone(), *chunk.last().unwrap_or(&last_uid));
-        ctx.db.write(move |c| db::imap::save_checkpoint(c, &name, validity, upto)).await?;
+        ctx.db
+            .write(move |c| db::imap::save_checkpoint(c, &name, validity, upto))
+            .await?;
     }
     Ok(())
 }
@@ -293,44 +393,91 @@ async fn sync(
 /// meanwhile (by another client). A message the server did not hand over while it is
 /// still there is an error, whatever the server said (a refusal, a dropped connection, or
 /// nothing at all): passing it by as "vanished" would lose it.
-async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)>> {
-    let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-    let fetched: Vec<_> =
-        timed("UID FETCH", async { session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await }).await?;
+async fn fetch(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> anyhow::Result<HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)>> {
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let fetched: Vec<_> = timed("UID FETCH", async {
+        session
+            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
+            .await?
+            .try_collect()
+            .await
+    })
+    .await?;
     let mut by_uid = HashMap::new();
     for f in &fetched {
         if let (Some(uid), Some(body)) = (f.uid, f.body()) {
             by_uid.insert(uid, (body.to_vec(), f.internal_date()));
         }
     }
-    let missing: Vec<String> = uids.iter().filter(|u| !by_uid.contains_key(u)).map(u32::to_string).collect();
+    let missing: Vec<String> = uids
+        .iter()
+        .filter(|u| !by_uid.contains_key(u))
+        .map(u32::to_string)
+        .collect();
     if !missing.is_empty() {
-        let still_there = timed("UID SEARCH", session.uid_search(format!("UID {}", missing.join(",")))).await?;
+        let still_there = timed(
+            "UID SEARCH",
+            session.uid_search(format!("UID {}", missing.join(","))),
+        )
+        .await?;
         if !still_there.is_empty() {
             let mut uids: Vec<u32> = still_there.into_iter().collect();
             uids.sort_unstable();
-            anyhow::bail!("the server did not hand over UIDs {uids:?}, which are still in the mailbox");
+            anyhow::bail!(
+                "the server did not hand over UIDs {uids:?}, which are still in the mailbox"
+            );
         }
-        tracing::warn!(asked = uids.len(), got = by_uid.len(), "mailbox: some messages were expunged before they were fetched");
+        tracing::warn!(
+            asked = uids.len(),
+            got = by_uid.len(),
+            "mailbox: some messages were expunged before they were fetched"
+        );
     }
     Ok(by_uid)
 }
 
 /// The header block of one message, without its body.
 async fn fetch_header(session: &mut ImapSession, uid: u32) -> anyhow::Result<Vec<u8>> {
-    let fetched: Vec<_> =
-        timed("UID FETCH header", async { session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])").await?.try_collect().await })
-            .await?;
-    Ok(fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.header()).map(<[u8]>::to_vec).unwrap_or_default())
+    let fetched: Vec<_> = timed("UID FETCH header", async {
+        session
+            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
+            .await?
+            .try_collect()
+            .await
+    })
+    .await?;
+    Ok(fetched
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.header())
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default())
 }
 
 /// Each message's size (RFC822.SIZE), asked before any body is fetched.
 async fn sizes(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMap<u32, u64>> {
     let mut sizes = HashMap::new();
     for part in uids.chunks(1000) {
-        let set = part.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetched: Vec<_> =
-            timed("UID FETCH size", async { session.uid_fetch(&set, "(UID RFC822.SIZE)").await?.try_collect().await }).await?;
+        let set = part
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let fetched: Vec<_> = timed("UID FETCH size", async {
+            session
+                .uid_fetch(&set, "(UID RFC822.SIZE)")
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
         for f in &fetched {
             if let (Some(uid), Some(size)) = (f.uid, f.size) {
                 sizes.insert(uid, u64::from(size));
@@ -364,19 +511,45 @@ fn group(uids: &[u32], size: impl Fn(u32) -> u64, max: u64) -> Vec<Vec<u32>> {
     out
 }
 
-async fn mark_processed(session: &mut ImapSession, set: &str, folder: &str, can_move: bool) -> anyhow::Result<()> {
+async fn mark_processed(
+    session: &mut ImapSession,
+    set: &str,
+    folder: &str,
+    can_move: bool,
+) -> anyhow::Result<()> {
     if folder.is_empty() {
-        let _: Vec<_> =
-            timed("UID STORE \\Seen", async { session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await })
-                .await?;
+        let _: Vec<_> = timed("UID STORE \\Seen", async {
+            session
+                .uid_store(set, "+FLAGS.SILENT (\\Seen)")
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
     } else if can_move {
-        timed(&format!("UID MOVE to {folder}"), session.uid_mv(set, folder)).await?;
+        timed(
+            &format!("UID MOVE to {folder}"),
+            session.uid_mv(set, folder),
+        )
+        .await?;
     } else {
-        timed(&format!("UID COPY to {folder}"), session.uid_copy(set, folder)).await?;
-        let _: Vec<_> =
-            timed("UID STORE \\Deleted", async { session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await })
-                .await?;
-        let _: Vec<_> = timed("UID EXPUNGE", async { session.uid_expunge(set).await?.try_collect().await }).await?;
+        timed(
+            &format!("UID COPY to {folder}"),
+            session.uid_copy(set, folder),
+        )
+        .await?;
+        let _: Vec<_> = timed("UID STORE \\Deleted", async {
+            session
+                .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
+        let _: Vec<_> = timed("UID EXPUNGE", async {
+            session.uid_expunge(set).await?.try_collect().await
+        })
+        .await?;
     }
     Ok(())
 }
@@ -390,11 +563,23 @@ mod tests {
         let uids: Vec<u32> = (1..=120).collect();
         let small = group(&uids, |_| 1000, u64::MAX);
         assert_eq!(small.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50, 20]);
-        let big = group(&[1, 2, 3, 4], |u| if u == 2 { 40 << 20 } else { 10 << 20 }, u64::MAX);
-        assert_eq!(big, vec![vec![1], vec![2], vec![3, 4]], "a message over the limit travels alone");
+        let big = group(
+            &[1, 2, 3, 4],
+            |u| if u == 2 { 40 << 20 } else { 10 << 20 },
+            u64::MAX,
+        );
+        assert_eq!(
+            big,
+            vec![vec![1], vec![2], vec![3, 4]],
+            "a message over the limit travels alone"
+        );
         assert!(group(&[], |_| 0, u64::MAX).is_empty());
         // Over max_message_mb: alone, and nothing joins it.
-        let over = group(&[1, 2, 3, 4], |u| if u == 2 { 2 << 20 } else { 1000 }, 1 << 20);
+        let over = group(
+            &[1, 2, 3, 4],
+            |u| if u == 2 { 2 << 20 } else { 1000 },
+            1 << 20,
+        );
         assert_eq!(over, vec![vec![1], vec![2], vec![3, 4]]);
     }
 }

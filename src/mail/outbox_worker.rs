@@ -49,7 +49,12 @@ async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
     match ctx.db.read(db::outbox::next_due).await {
         Ok(Some(at)) => db::parse_ts(&at)
-            .map(|at| (at - ctx.now()).to_std().unwrap_or(Duration::ZERO).min(fallback))
+            .map(|at| {
+                (at - ctx.now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(fallback)
+            })
             .unwrap_or(fallback),
         _ => fallback,
     }
@@ -66,19 +71,28 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
         let bytes = match (mail.raw.take(), &mail.letter) {
             (Some(raw), _) => Ok(raw),
             // A bug in composing one letter gives that letter up; the others go on.
-            (None, Some(letter)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| notify::compose_letter(&ctx.templates, letter)))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error while composing"))),
-            (None, None) => Err(anyhow::anyhow!("outbox row {} has nothing to send", mail.id)),
+            (None, Some(letter)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                notify::compose_letter(&ctx.templates, letter)
+            }))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error while composing"))),
+            (None, None) => Err(anyhow::anyhow!(
+                "outbox row {} has nothing to send",
+                mail.id
+            )),
         };
         let result = match bytes {
-            Ok(bytes) => transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &bytes).await,
+            Ok(bytes) => {
+                transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &bytes).await
+            }
             Err(e) => Err(SendError::Permanent(format!("composing: {e:#}"))),
         };
         let now = ctx.now();
         let id = mail.id;
         match result {
             Ok(()) => {
-                ctx.db.write(move |c| db::outbox::mark_sent(c, id, now)).await?;
+                ctx.db
+                    .write(move |c| db::outbox::mark_sent(c, id, now))
+                    .await?;
                 Metrics::inc(&ctx.metrics.outbox_sent);
                 sent += 1;
             }
@@ -90,13 +104,22 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
             Err(SendError::Transient(e)) => {
                 let attempts = mail.attempts + 1;
                 let queued = db::parse_ts(&mail.created_at).unwrap_or(now);
-                let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS)).then(|| now + backoff(attempts));
+                let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS))
+                    .then(|| now + backoff(attempts));
                 tracing::warn!(id = mail.id, attempts, given_up = retry.is_none(), error = %e, "outbox: delivery failed");
                 match retry {
-                    Some(_) => ctx.db.write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry)).await?,
+                    Some(_) => {
+                        ctx.db
+                            .write(move |c| db::outbox::mark_attempt_failed(c, id, &e, retry))
+                            .await?
+                    }
                     None => give_up(ctx, &mail, e, now).await?,
                 }
-                Metrics::inc(if retry.is_some() { &ctx.metrics.outbox_retried } else { &ctx.metrics.outbox_failed });
+                Metrics::inc(if retry.is_some() {
+                    &ctx.metrics.outbox_retried
+                } else {
+                    &ctx.metrics.outbox_failed
+                });
                 // The server is likely down: the rest waits for the next round.
                 break;
             }
@@ -106,8 +129,14 @@ async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow
 }
 
 /// A mail that will not be sent: marked failed, and noted on its ticket for the agents.
-async fn give_up(ctx: &Ctx, mail: &db::outbox::Due, error: String, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
-    let (id, ticket_id, recipient, c) = (mail.id, mail.ticket_id, mail.recipient.clone(), ctx.clone());
+async fn give_up(
+    ctx: &Ctx,
+    mail: &db::outbox::Due,
+    error: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let (id, ticket_id, recipient, c) =
+        (mail.id, mail.ticket_id, mail.recipient.clone(), ctx.clone());
     ctx.db
         .write(move |conn| {
             db::outbox::mark_attempt_failed(conn, id, &error, None)?;

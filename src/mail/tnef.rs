@@ -44,10 +44,14 @@ pub fn unpack(data: &[u8]) -> Vec<Packed> {
         if id == ATT_ATTACH_REND_DATA || files.is_empty() {
             files.push(Found::default());
         }
-        let Some(file) = files.last_mut() else { continue };
+        let Some(file) = files.last_mut() else {
+            continue;
+        };
         match id {
             ATT_ATTACH_TITLE => file.title = Some(text_8bit(value, code_page)),
-            ATT_ATTACH_TRANSPORT_FILENAME => file.transport_name = Some(text_8bit(value, code_page)),
+            ATT_ATTACH_TRANSPORT_FILENAME => {
+                file.transport_name = Some(text_8bit(value, code_page))
+            }
             ATT_ATTACH_DATA => file.content = Some(value.to_vec()),
             ATT_ATTACHMENT => file.long_name = long_filename(value, code_page),
             _ => {}
@@ -57,8 +61,15 @@ pub fn unpack(data: &[u8]) -> Vec<Packed> {
         .into_iter()
         .filter_map(|f| {
             let content = f.content.filter(|c| !c.is_empty())?;
-            let filename = [f.long_name, f.transport_name, f.title].into_iter().flatten().find(|n| !n.trim().is_empty())?;
-            Some(Packed { content_type: file_name::content_type_of(&filename), filename, content })
+            let filename = [f.long_name, f.transport_name, f.title]
+                .into_iter()
+                .flatten()
+                .find(|n| !n.trim().is_empty())?;
+            Some(Packed {
+                content_type: file_name::content_type_of(&filename),
+                filename,
+                content,
+            })
         })
         .collect()
 }
@@ -102,7 +113,11 @@ fn long_filename(props: &[u8], code_page: &'static encoding_rs::Encoding) -> Opt
         }
         let base = kind & 0x0FFF;
         let variable = matches!(base, 0x001E | 0x001F | 0x0102);
-        let values = if kind & 0x1000 != 0 || variable { r.u32()? } else { 1 };
+        let values = if kind & 0x1000 != 0 || variable {
+            r.u32()?
+        } else {
+            1
+        };
         for _ in 0..values.min(4096) {
             match base {
                 0x0001 => {}
@@ -120,7 +135,11 @@ fn long_filename(props: &[u8], code_page: &'static encoding_rs::Encoding) -> Opt
                     let bytes = r.take(len)?;
                     r.take(padded(len) - len)?;
                     if id == PR_ATTACH_LONG_FILENAME && base != 0x0102 {
-                        return Some(if base == 0x001F { text_utf16(bytes) } else { text_8bit(bytes, code_page) });
+                        return Some(if base == 0x001F {
+                            text_utf16(bytes)
+                        } else {
+                            text_8bit(bytes, code_page)
+                        });
                     }
                 }
                 _ => return None,
@@ -140,7 +159,11 @@ fn text_8bit(bytes: &[u8], code_page: &'static encoding_rs::Encoding) -> String 
 }
 
 fn text_utf16(bytes: &[u8]) -> String {
-    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|u| *u != 0).collect();
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|u| *u != 0)
+        .collect();
     String::from_utf16_lossy(&units)
 }
 
@@ -189,7 +212,8 @@ impl<'a> Reader<'a> {
     }
 
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 
@@ -216,7 +240,12 @@ mod tests {
         cp.extend(0u32.to_le_bytes());
         attr(&mut out, 1, ATT_OEM_CODEPAGE, &cp);
         for (title, data, long) in files {
-            attr(&mut out, 2, ATT_ATTACH_REND_DATA, &[1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+            attr(
+                &mut out,
+                2,
+                ATT_ATTACH_REND_DATA,
+                &[1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0],
+            );
             let mut t = title.to_vec();
             t.push(0);
             attr(&mut out, 2, ATT_ATTACH_TITLE, &t);
@@ -231,7 +260,11 @@ mod tests {
                 props.extend(0x001Fu16.to_le_bytes());
                 props.extend(PR_ATTACH_LONG_FILENAME.to_le_bytes());
                 props.extend(1u32.to_le_bytes());
-                let mut name: Vec<u8> = long.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+                let mut name: Vec<u8> = long
+                    .encode_utf16()
+                    .chain([0])
+                    .flat_map(u16::to_le_bytes)
+                    .collect();
                 props.extend((name.len() as u32).to_le_bytes());
                 name.resize(padded(name.len()), 0);
                 props.extend(name);
@@ -243,24 +276,46 @@ mod tests {
 
     #[test]
     fn the_files_inside_come_out_with_their_long_names() {
-        let data = stream(1250, &[(b"RAPORT~1.PDF", b"%PDF-1.4 raport", Some("Raport lunar martie.pdf")), (b"Situa\xfeie.csv", b"a;b\r\n", None)]);
+        let data = stream(
+            1250,
+            &[
+                (
+                    b"RAPORT~1.PDF",
+                    b"%PDF-1.4 raport",
+                    Some("Raport lunar martie.pdf"),
+                ),
+                (b"Situa\xfeie.csv", b"a;b\r\n", None),
+            ],
+        );
         let files = unpack(&data);
         assert_eq!(files.len(), 2);
-        assert_eq!((files[0].filename.as_str(), files[0].content_type), ("Raport lunar martie.pdf", "application/pdf"));
+        assert_eq!(
+            (files[0].filename.as_str(), files[0].content_type),
+            ("Raport lunar martie.pdf", "application/pdf")
+        );
         assert_eq!(files[0].content, b"%PDF-1.4 raport");
-        assert_eq!((files[1].filename.as_str(), files[1].content_type), ("Situaţie.csv", "text/csv"));
+        assert_eq!(
+            (files[1].filename.as_str(), files[1].content_type),
+            ("Situaţie.csv", "text/csv")
+        );
     }
 
     #[test]
     fn damaged_streams_give_what_was_readable_and_never_panic() {
-        let data = stream(1252, &[(b"a.txt", b"first", None), (b"b.txt", b"second", None)]);
+        let data = stream(
+            1252,
+            &[(b"a.txt", b"first", None), (b"b.txt", b"second", None)],
+        );
         for cut in 0..data.len() {
             let files = unpack(&data[..cut]);
             assert!(files.len() <= 2);
         }
-        assert_eq!(unpack(&data[..data.len() - 2]).len(), 2, "a missing last checksum loses nothing");
+        assert_eq!(
+            unpack(&data[..data.len() - 2]).len(),
+            2,
+            "a missing last checksum loses nothing"
+        );
         assert!(unpack(b"").is_empty());
         assert!(unpack(b"not a tnef stream at all").is_empty());
     }
 }
-

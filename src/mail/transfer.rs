@@ -9,7 +9,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 /// Decodes without padding and with the unused bits of a last character ignored.
 const LENIENT: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone).with_decode_allow_trailing_bits(true),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// A base64 body read leniently: the bytes of its encoded lines, and what follows them
@@ -28,7 +30,12 @@ pub fn base64_misread(body: &[u8], decoded_len: usize) -> bool {
     if decoded_len > body.len() / 4 * 3 + 3 {
         return true;
     }
-    let last = body.trim_ascii_end().rsplit(|b| *b == b'\n').next().unwrap_or_default().trim_ascii();
+    let last = body
+        .trim_ascii_end()
+        .rsplit(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
     last.len() % 4 != 0 && last.iter().all(|b| is_alphabet(*b))
 }
 
@@ -66,7 +73,10 @@ pub fn base64_lenient(body: &[u8]) -> Base64Body<'_> {
     for run in data.split(|b| *b == b'=').filter(|r| !r.is_empty()) {
         bytes.extend(decode_run(run));
     }
-    Base64Body { bytes, trailer: body[end..].trim_ascii() }
+    Base64Body {
+        bytes,
+        trailer: body[end..].trim_ascii(),
+    }
 }
 
 fn is_alphabet(b: u8) -> bool {
@@ -77,7 +87,10 @@ fn is_alphabet(b: u8) -> bool {
 /// character in ten outside the alphabet and padding (a disclaimer's `--` or a sentence
 /// is text).
 fn is_data_line(line: &[u8]) -> bool {
-    let stray = line.iter().filter(|b| !is_alphabet(**b) && **b != b'=').count();
+    let stray = line
+        .iter()
+        .filter(|b| !is_alphabet(**b) && **b != b'=')
+        .count();
     !line.contains(&b' ') && stray * 10 <= line.len()
 }
 
@@ -100,7 +113,9 @@ mod tests {
         assert!(!base64_is_irregular(b"U2FsdXQgbXVsdA==\r\n"));
         assert!(!base64_is_irregular(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n"));
         assert!(base64_is_irregular(b"U2FsdXQgbQ\r\n"));
-        assert!(base64_is_irregular(b"U2FsdXQgbXVsdA==\r\n-- \r\nDisclaimer\r\n"));
+        assert!(base64_is_irregular(
+            b"U2FsdXQgbXVsdA==\r\n-- \r\nDisclaimer\r\n"
+        ));
     }
 
     #[test]
@@ -116,11 +131,31 @@ mod tests {
 
     #[test]
     fn lenient_reading() {
-        assert_eq!(base64_lenient(b"U2FsdXQgbQ\r\n"), Base64Body { bytes: b"Salut m".to_vec(), trailer: b"" });
-        assert_eq!(base64_lenient(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n").bytes, b"Salut multumesc");
-        assert_eq!(base64_lenient(b"U2FsdXQg!bXVsdA==\r\n").bytes, b"Salut mult", "a stray character");
-        let read = base64_lenient(b"U2FsdXQgbXVsdA==\r\n\r\n-- \r\nAcest mesaj este confidential.\r\n");
-        assert_eq!((read.bytes.as_slice(), read.trailer), (b"Salut mult".as_slice(), b"-- \r\nAcest mesaj este confidential.".as_slice()));
+        assert_eq!(
+            base64_lenient(b"U2FsdXQgbQ\r\n"),
+            Base64Body {
+                bytes: b"Salut m".to_vec(),
+                trailer: b""
+            }
+        );
+        assert_eq!(
+            base64_lenient(b"U2FsdXQ=\r\nIG11bHR1bWVzYw==\r\n").bytes,
+            b"Salut multumesc"
+        );
+        assert_eq!(
+            base64_lenient(b"U2FsdXQg!bXVsdA==\r\n").bytes,
+            b"Salut mult",
+            "a stray character"
+        );
+        let read =
+            base64_lenient(b"U2FsdXQgbXVsdA==\r\n\r\n-- \r\nAcest mesaj este confidential.\r\n");
+        assert_eq!(
+            (read.bytes.as_slice(), read.trailer),
+            (
+                b"Salut mult".as_slice(),
+                b"-- \r\nAcest mesaj este confidential.".as_slice()
+            )
+        );
         assert_eq!(decode_run(b"U2Fs dXQ!"), b"Salut");
     }
 }

@@ -17,8 +17,10 @@ pub fn smtp(cfg: &SmtpConfig) -> anyhow::Result<Smtp> {
     if cfg.tls != Tls::None {
         let mut params = TlsParameters::builder(cfg.host.clone());
         if !cfg.tls_ca_file.is_empty() {
-            let pem = std::fs::read(&cfg.tls_ca_file).with_context(|| format!("reading {}", cfg.tls_ca_file))?;
-            params = params.add_root_certificate(Certificate::from_pem(&pem).context("smtp.tls_ca_file")?);
+            let pem = std::fs::read(&cfg.tls_ca_file)
+                .with_context(|| format!("reading {}", cfg.tls_ca_file))?;
+            params = params
+                .add_root_certificate(Certificate::from_pem(&pem).context("smtp.tls_ca_file")?);
         }
         let params = params.build_rustls().context("smtp TLS settings")?;
         builder = builder.tls(match cfg.tls {
@@ -26,7 +28,9 @@ pub fn smtp(cfg: &SmtpConfig) -> anyhow::Result<Smtp> {
             _ => client::Tls::Wrapper(params),
         });
     }
-    let mut builder = builder.port(cfg.port).timeout(Some(Duration::from_secs(30)));
+    let mut builder = builder
+        .port(cfg.port)
+        .timeout(Some(Duration::from_secs(30)));
     if !cfg.username.is_empty() {
         builder = builder.credentials(Credentials::new(cfg.username.clone(), cfg.password.clone()));
     }
@@ -44,8 +48,14 @@ pub enum SendError {
 
 pub async fn send_raw(smtp: &Smtp, from: &str, to: &str, raw: &[u8]) -> Result<(), SendError> {
     let envelope = Envelope::new(
-        Some(from.parse().map_err(|e| SendError::Permanent(format!("sender {from:?}: {e}")))?),
-        vec![to.parse().map_err(|e| SendError::Permanent(format!("recipient {to:?}: {e}")))?],
+        Some(
+            from.parse()
+                .map_err(|e| SendError::Permanent(format!("sender {from:?}: {e}")))?,
+        ),
+        vec![
+            to.parse()
+                .map_err(|e| SendError::Permanent(format!("recipient {to:?}: {e}")))?,
+        ],
     )
     .map_err(|e| SendError::Permanent(e.to_string()))?;
     match smtp.send_raw(&envelope, raw).await {
@@ -72,7 +82,14 @@ mod tests {
     fn relay_wide_refusals_are_retried() {
         assert!(refuses_this_mail(Some("550")));
         assert!(refuses_this_mail(Some("553")));
-        for code in [Some("535"), Some("554"), Some("530"), Some("421"), Some("451"), None] {
+        for code in [
+            Some("535"),
+            Some("554"),
+            Some("530"),
+            Some("421"),
+            Some("451"),
+            None,
+        ] {
             assert!(!refuses_this_mail(code), "{code:?}");
         }
     }

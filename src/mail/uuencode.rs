@@ -20,7 +20,10 @@ pub fn decode_part(body: &[u8]) -> Option<Found> {
     let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
     let name = begin_name(lines.next()?)?;
     let (content, _) = data(&mut lines)?;
-    Some(Found { name: name.to_string(), content })
+    Some(Found {
+        name: name.to_string(),
+        content,
+    })
 }
 
 /// The text without its uuencoded blocks, and the files they held, in order. The text
@@ -35,7 +38,15 @@ pub fn extract(text: &str) -> (String, Vec<Found>) {
     while i < lines.len() {
         let block = begin_name(lines[i]).and_then(|name| {
             let mut rest = lines[i + 1..].iter().copied();
-            data(&mut rest).map(|(content, used)| (Found { name: name.to_string(), content }, used))
+            data(&mut rest).map(|(content, used)| {
+                (
+                    Found {
+                        name: name.to_string(),
+                        content,
+                    },
+                    used,
+                )
+            })
         });
         match block {
             Some((file, used)) => {
@@ -135,7 +146,13 @@ mod tests {
         let text = format!("Vă trimit fișierul:\n\n{HELLO}\n\nMulțumesc,\nIon");
         let (text, files) = extract(&text);
         assert_eq!(text, "Vă trimit fișierul:\n\nMulțumesc,\nIon");
-        assert_eq!(files, [Found { name: "hello.txt".into(), content: b"hello world\n".to_vec() }]);
+        assert_eq!(
+            files,
+            [Found {
+                name: "hello.txt".into(),
+                content: b"hello world\n".to_vec()
+            }]
+        );
     }
 
     #[test]
@@ -153,7 +170,13 @@ mod tests {
     #[test]
     fn a_uuencoded_part_is_decoded() {
         let part = format!("\r\n{}\r\n", HELLO.replace('\n', "\r\n"));
-        assert_eq!(decode_part(part.as_bytes()), Some(Found { name: "hello.txt".into(), content: b"hello world\n".to_vec() }));
+        assert_eq!(
+            decode_part(part.as_bytes()),
+            Some(Found {
+                name: "hello.txt".into(),
+                content: b"hello world\n".to_vec()
+            })
+        );
         assert_eq!(decode_part(b"not uuencode"), None);
     }
 
@@ -161,6 +184,9 @@ mod tests {
     fn encoders_that_drop_trailing_spaces_or_the_zero_line_are_read() {
         // Three zero bytes encode as spaces; an encoder that trims them leaves "#".
         assert_eq!(extract("begin 600 z.bin\n#\nend").1[0].content, [0, 0, 0]);
-        assert_eq!(extract("begin 600 z.bin\n#````\n`\nend").1[0].content, [0, 0, 0]);
+        assert_eq!(
+            extract("begin 600 z.bin\n#````\n`\nend").1[0].content,
+            [0, 0, 0]
+        );
     }
 }

@@ -29,16 +29,26 @@ pub struct LinkTarget {
 }
 
 /// The customer a link names, if it is a link of this kind at all.
-pub async fn link_target(ctx: &Ctx, link: PortalLink, token: &str, now: DateTime<Utc>) -> Result<Option<LinkTarget>, ServiceError> {
+pub async fn link_target(
+    ctx: &Ctx,
+    link: PortalLink,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<LinkTarget>, ServiceError> {
     let hash = links::hash_token(token);
     let found = ctx
         .db
         .read(move |c| {
-            let Some(t) = db::customers::find_portal_token(c, &hash)?.filter(|t| t.purpose == link.purpose()) else {
+            let Some(t) =
+                db::customers::find_portal_token(c, &hash)?.filter(|t| t.purpose == link.purpose())
+            else {
                 return Ok::<_, anyhow::Error>(None);
             };
             let valid = !t.used && db::parse_ts(&t.expires_at)? > now;
-            Ok(Some(LinkTarget { customer: db::customers::get(c, t.customer_id)?, valid }))
+            Ok(Some(LinkTarget {
+                customer: db::customers::get(c, t.customer_id)?,
+                valid,
+            }))
         })
         .await?;
     Ok(found)
@@ -91,8 +101,11 @@ pub async fn set_password(
         .db
         .write(move |c| {
             // Checked again in the transaction: two tabs may race for one link.
-            let t = db::customers::find_portal_token(c, &link_hash)?.filter(|t| t.purpose == link.purpose());
-            let Some(t) = t.filter(|t| !t.used) else { return Ok(None) };
+            let t = db::customers::find_portal_token(c, &link_hash)?
+                .filter(|t| t.purpose == link.purpose());
+            let Some(t) = t.filter(|t| !t.used) else {
+                return Ok(None);
+            };
             db::customers::set_password_hash(c, t.customer_id, &hash)?;
             db::customers::use_portal_tokens(c, t.customer_id, now)?;
             db::sessions::insert_for_customer(c, t.customer_id, &session_hash, expires, now)?;
@@ -102,18 +115,27 @@ pub async fn set_password(
         .await
         .map_err(ServiceError::from)?
         .ok_or(SetPasswordError::Spent)?;
-    Ok(NewSession { token: session, customer })
+    Ok(NewSession {
+        token: session,
+        customer,
+    })
 }
 
 /// Whose password this is: `found` is the account and its hash, if the address is known.
 /// An unknown address is checked against a decoy, so it takes as long as a wrong password.
-async fn password_owner<T: Send + 'static>(found: Option<(T, String)>, password: &str) -> Result<Option<T>, ServiceError> {
+async fn password_owner<T: Send + 'static>(
+    found: Option<(T, String)>,
+    password: &str,
+) -> Result<Option<T>, ServiceError> {
     let (who, hash) = match found {
         Some((who, hash)) => (Some(who), Some(hash)),
         None => (None, None),
     };
     let password = password.to_string();
-    let matches = blocking(move || verify_password(hash.as_deref().unwrap_or_else(|| decoy_hash()), &password)).await?;
+    let matches = blocking(move || {
+        verify_password(hash.as_deref().unwrap_or_else(|| decoy_hash()), &password)
+    })
+    .await?;
     Ok(who.filter(|_| matches))
 }
 
@@ -124,7 +146,11 @@ enum Holder {
 }
 
 /// A new session for `holder`; expired sessions are swept on the way.
-async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<String, ServiceError> {
+async fn open_session(
+    ctx: &Ctx,
+    holder: Holder,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
     let token = links::new_token();
     let session_hash = links::hash_token(&token);
     let expires = now + Duration::days(ctx.config.portal.session_days);
@@ -132,8 +158,12 @@ async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<S
         .write(move |c| {
             db::sessions::delete_expired(c, now)?;
             match holder {
-                Holder::Customer(id) => db::sessions::insert_for_customer(c, id, &session_hash, expires, now),
-                Holder::Agent(id) => db::sessions::insert_for_agent(c, id, &session_hash, expires, now),
+                Holder::Customer(id) => {
+                    db::sessions::insert_for_customer(c, id, &session_hash, expires, now)
+                }
+                Holder::Agent(id) => {
+                    db::sessions::insert_for_agent(c, id, &session_hash, expires, now)
+                }
             }
         })
         .await?;
@@ -144,30 +174,56 @@ async fn open_session(ctx: &Ctx, holder: Holder, now: DateTime<Utc>) -> Result<S
 /// its ASCII form), or trimmed and lower-cased when it is no address (it then matches no
 /// one). Sign-in and its throttle both name the account by it.
 pub fn typed_address(email: &str) -> String {
-    EmailAddress::parse(email).map(|a| a.to_string()).unwrap_or_else(|_| email.trim().to_lowercase())
+    EmailAddress::parse(email)
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase())
 }
 
 /// Checks the address and password; a new session when they match.
-pub async fn sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<NewSession>, ServiceError> {
+pub async fn sign_in(
+    ctx: &Ctx,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<NewSession>, ServiceError> {
     let email = typed_address(email);
-    let found = ctx.db.read(move |c| db::customers::credentials(c, &email)).await?;
+    let found = ctx
+        .db
+        .read(move |c| db::customers::credentials(c, &email))
+        .await?;
     let found = found.and_then(|(customer, hash)| Some((customer, hash?)));
-    let Some(customer) = password_owner(found, password).await? else { return Ok(None) };
+    let Some(customer) = password_owner(found, password).await? else {
+        return Ok(None);
+    };
     let token = open_session(ctx, Holder::Customer(customer.id), now).await?;
     Ok(Some(NewSession { token, customer }))
 }
 
 /// An agent's sign-in to the console: a new session when the password matches.
-pub async fn agent_sign_in(ctx: &Ctx, email: &str, password: &str, now: DateTime<Utc>) -> Result<Option<(String, Agent)>, ServiceError> {
+pub async fn agent_sign_in(
+    ctx: &Ctx,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, Agent)>, ServiceError> {
     let email = typed_address(email);
-    let found = ctx.db.read(move |c| db::agents::credentials(c, &email)).await?;
-    let Some(agent) = password_owner(found, password).await? else { return Ok(None) };
+    let found = ctx
+        .db
+        .read(move |c| db::agents::credentials(c, &email))
+        .await?;
+    let Some(agent) = password_owner(found, password).await? else {
+        return Ok(None);
+    };
     let token = open_session(ctx, Holder::Agent(agent.id), now).await?;
     Ok(Some((token, agent)))
 }
 
 /// The agent a console session cookie belongs to, while the session lasts.
-pub async fn session_agent(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Result<Option<Agent>, ServiceError> {
+pub async fn session_agent(
+    ctx: &Ctx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Agent>, ServiceError> {
     let hash = links::hash_token(token);
     let found = ctx
         .db
@@ -181,12 +237,18 @@ pub async fn session_agent(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Result
 
 pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), ServiceError> {
     let hash = links::hash_token(token);
-    ctx.db.write(move |c| db::sessions::delete(c, &hash)).await?;
+    ctx.db
+        .write(move |c| db::sessions::delete(c, &hash))
+        .await?;
     Ok(())
 }
 
 /// The customer a session cookie belongs to, while the session lasts.
-pub async fn session_customer(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Result<Option<Customer>, ServiceError> {
+pub async fn session_customer(
+    ctx: &Ctx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, ServiceError> {
     let hash = links::hash_token(token);
     let found = ctx
         .db
@@ -201,12 +263,22 @@ pub async fn session_customer(ctx: &Ctx, token: &str, now: DateTime<Utc>) -> Res
 /// "Forgot password": mails a reset link when the address is a customer's; says nothing
 /// either way, so the form cannot be used to learn who is a customer.
 pub async fn request_reset(ctx: &Ctx, email: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
-    let Ok(address) = EmailAddress::parse(email.trim()) else { return Ok(()) };
+    let Ok(address) = EmailAddress::parse(email.trim()) else {
+        return Ok(());
+    };
     let c2 = ctx.clone();
     let queued = ctx
         .db
         .write(move |c| match db::customers::find_by_email(c, &address)? {
-            Some(customer) => notify::queue_portal_link(c, &c2, &customer, PortalLink::Reset, None, Cause::Person, now),
+            Some(customer) => notify::queue_portal_link(
+                c,
+                &c2,
+                &customer,
+                PortalLink::Reset,
+                None,
+                Cause::Person,
+                now,
+            ),
             None => Ok(false),
         })
         .await?;
@@ -218,13 +290,24 @@ pub async fn request_reset(ctx: &Ctx, email: &str, now: DateTime<Utc>) -> Result
 
 /// A fresh link for someone whose invitation or reset link is spent: a new invitation
 /// while no password is set, else a reset link. Returns the address it went to.
-pub async fn renew_link(ctx: &Ctx, link: PortalLink, token: &str, now: DateTime<Utc>) -> Result<String, ServiceError> {
-    let target = link_target(ctx, link, token, now).await?.ok_or_else(|| ServiceError::NotFound("link".into()))?;
+pub async fn renew_link(
+    ctx: &Ctx,
+    link: PortalLink,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let target = link_target(ctx, link, token, now)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("link".into()))?;
     let (c2, customer) = (ctx.clone(), target.customer);
     let to = customer.email.clone();
     ctx.db
         .write(move |c| {
-            let kind = if customer.has_password { PortalLink::Reset } else { PortalLink::Invite };
+            let kind = if customer.has_password {
+                PortalLink::Reset
+            } else {
+                PortalLink::Invite
+            };
             notify::queue_portal_link(c, &c2, &customer, kind, None, Cause::Person, now)
         })
         .await?;
@@ -233,13 +316,22 @@ pub async fn renew_link(ctx: &Ctx, link: PortalLink, token: &str, now: DateTime<
 }
 
 /// Language and time zone, remembered for the portal and for mail.
-pub async fn set_preferences(ctx: &Ctx, customer_id: i64, locale: &str, time_zone: &str) -> Result<(), ServiceError> {
+pub async fn set_preferences(
+    ctx: &Ctx,
+    customer_id: i64,
+    locale: &str,
+    time_zone: &str,
+) -> Result<(), ServiceError> {
     let locale = if locale == "en" { "en" } else { "ro" };
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(ServiceError::Invalid(format!("unknown time zone {time_zone:?}")));
+        return Err(ServiceError::Invalid(format!(
+            "unknown time zone {time_zone:?}"
+        )));
     }
     let tz = time_zone.to_string();
-    ctx.db.write(move |c| db::customers::set_preferences(c, customer_id, locale, &tz)).await?;
+    ctx.db
+        .write(move |c| db::customers::set_preferences(c, customer_id, locale, &tz))
+        .await?;
     Ok(())
 }
 
@@ -249,7 +341,10 @@ mod tests {
 
     #[test]
     fn an_account_has_one_name_however_its_address_is_typed() {
-        assert_eq!(typed_address(" Ion@Școală.RO "), typed_address("ion@xn--coal-3sa77n.ro"));
+        assert_eq!(
+            typed_address(" Ion@Școală.RO "),
+            typed_address("ion@xn--coal-3sa77n.ro")
+        );
         assert_eq!(typed_address(" Not An Address "), "not an address");
     }
 }

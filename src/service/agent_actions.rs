@@ -16,15 +16,31 @@ use crate::domain::ticket::{Channel, Event, Priority};
 /// An agent's command on one ticket.
 #[derive(Debug, Clone)]
 pub enum Command {
-    Assign { agent_email: String },
-    Comment { body: String, internal: bool },
-    RequestInfo { message: String },
-    ThirdParty { partner_email: String, message: String },
-    Resolve { resolution: String },
+    Assign {
+        agent_email: String,
+    },
+    Comment {
+        body: String,
+        internal: bool,
+    },
+    RequestInfo {
+        message: String,
+    },
+    ThirdParty {
+        partner_email: String,
+        message: String,
+    },
+    Resolve {
+        resolution: String,
+    },
     Close,
-    SetPriority { priority: Priority },
+    SetPriority {
+        priority: Priority,
+    },
     /// Closes this ticket as a duplicate of `into` (its people join `into`).
-    Merge { into: String },
+    Merge {
+        into: String,
+    },
 }
 
 fn required(text: &str, what: &str) -> Result<String, ServiceError> {
@@ -36,43 +52,85 @@ fn required(text: &str, what: &str) -> Result<String, ServiceError> {
 }
 
 /// Runs the command in one transaction; returns the ticket as it now is.
-pub async fn act(ctx: &Ctx, agent: &Agent, key: &str, cmd: Command, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let id = ctx.parse_key(key).ok_or_else(|| ServiceError::NotFound(format!("ticket {key}")))?;
+pub async fn act(
+    ctx: &Ctx,
+    agent: &Agent,
+    key: &str,
+    cmd: Command,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
+    let id = ctx
+        .parse_key(key)
+        .ok_or_else(|| ServiceError::NotFound(format!("ticket {key}")))?;
     let (c, agent) = (ctx.clone(), agent.clone());
-    let updated = ctx.db.write(move |conn| act_in(conn, &c, &agent, id, cmd, now)).await?;
+    let updated = ctx
+        .db
+        .write(move |conn| act_in(conn, &c, &agent, id, cmd, now))
+        .await?;
     ctx.outbox_wakeup.notify_one();
     Ok(updated)
 }
 
-fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(format!("ticket {}", ctx.key(id))))?;
-    let mut extras = Extras { agent_name: agent.name.clone(), ..Default::default() };
+fn act_in(
+    conn: &Conn,
+    ctx: &Ctx,
+    agent: &Agent,
+    id: i64,
+    cmd: Command,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
+    let ticket = db::tickets::get(conn, id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", ctx.key(id))))?;
+    let mut extras = Extras {
+        agent_name: agent.name.clone(),
+        ..Default::default()
+    };
     let (event, note): (Event, Option<(&str, String)>) = match cmd {
         Command::Assign { agent_email } => {
             let assignee = db::agents::find_by_email(conn, agent_email.trim())?
                 .ok_or_else(|| ServiceError::NotFound(format!("agent {agent_email:?}")))?;
-            (Event::Assign { agent_id: assignee.id }, None)
+            (
+                Event::Assign {
+                    agent_id: assignee.id,
+                },
+                None,
+            )
         }
         Command::Comment { body, internal } => {
             let body = required(&body, "body")?;
             extras.message = body.clone();
-            if internal { (Event::InternalNote, Some(("note", body))) } else { (Event::AgentReplied, Some(("agent", body))) }
+            if internal {
+                (Event::InternalNote, Some(("note", body)))
+            } else {
+                (Event::AgentReplied, Some(("agent", body)))
+            }
         }
         Command::RequestInfo { message } => {
             let message = required(&message, "message")?;
             extras.message = message.clone();
             (Event::RequestInfo, Some(("agent", message)))
         }
-        Command::ThirdParty { partner_email, message } => {
+        Command::ThirdParty {
+            partner_email,
+            message,
+        } => {
             let message = required(&message, "message")?;
-            let partner = EmailAddress::parse(&partner_email)
-                .map_err(|_| ServiceError::Invalid(format!("partner_email {partner_email:?} is not an email address")))?;
+            let partner = EmailAddress::parse(&partner_email).map_err(|_| {
+                ServiceError::Invalid(format!(
+                    "partner_email {partner_email:?} is not an email address"
+                ))
+            })?;
             if partner == ctx.support {
-                return Err(ServiceError::Invalid("the partner cannot be the helpdesk itself".into()));
+                return Err(ServiceError::Invalid(
+                    "the partner cannot be the helpdesk itself".into(),
+                ));
             }
             extras.message = message.clone();
             extras.partner = Some(partner);
-            (Event::AskThirdParty, Some(("note", format!("→ {partner_email}: {message}"))))
+            (
+                Event::AskThirdParty,
+                Some(("note", format!("→ {partner_email}: {message}"))),
+            )
         }
         Command::Resolve { resolution } => {
             let resolution = required(&resolution, "resolution")?;
@@ -84,18 +142,36 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
         Command::SetPriority { priority } => {
             db::tickets::set_priority(conn, id, priority, now)?;
             lifecycle::refresh_sla_due(conn, ctx, &ctx.sla(), id, now)?;
-            return db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()));
+            return db::tickets::get(conn, id)?
+                .ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()));
         }
         Command::Merge { into } => return merge(conn, ctx, agent, &ticket, &into, now),
     };
     // A refused command returns here, and the rolled-back transaction stores nothing.
-    let (updated, _) = lifecycle::apply(conn, ctx, &ticket, event, &agent.email, &extras, Cause::Person, now)?;
+    let (updated, _) = lifecycle::apply(
+        conn,
+        ctx,
+        &ticket,
+        event,
+        &agent.email,
+        &extras,
+        Cause::Person,
+        now,
+    )?;
     if let Some(partner) = &extras.partner {
         db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }
     if let Some((kind, text)) = note {
         let body = Body::typed(&text);
-        tickets::store_message(conn, id, &Entry { kind, ..Entry::note(&agent.email, &body) }, now)?;
+        tickets::store_message(
+            conn,
+            id,
+            &Entry {
+                kind,
+                ..Entry::note(&agent.email, &body)
+            },
+            now,
+        )?;
     }
     Ok(updated)
 }
@@ -104,18 +180,42 @@ fn act_in(conn: &Conn, ctx: &Ctx, agent: &Agent, id: i64, cmd: Command, now: Dat
 /// partners as partners (its CC'd people stay where they were asked in), both get a note,
 /// and the duplicate remembers where it went. Requesters that differ are pointed out in
 /// the note, so that the agent sees who now reads the other conversation.
-fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+fn merge(
+    conn: &Conn,
+    ctx: &Ctx,
+    agent: &Agent,
+    dup: &TicketRow,
+    into_key: &str,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
     // A key of another prefix names no ticket here.
-    let into = ctx.parse_key(into_key.trim()).ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key:?}")))?;
+    let into = ctx
+        .parse_key(into_key.trim())
+        .ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key:?}")))?;
     if into == dup.id {
-        return Err(ServiceError::Invalid("a ticket cannot be merged into itself".into()));
+        return Err(ServiceError::Invalid(
+            "a ticket cannot be merged into itself".into(),
+        ));
     }
-    let target = db::tickets::get(conn, into)?.ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key}")))?;
+    let target = db::tickets::get(conn, into)?
+        .ok_or_else(|| ServiceError::NotFound(format!("ticket {into_key}")))?;
     if target.status == crate::domain::ticket::Status::Closed {
-        return Err(ServiceError::Invalid(format!("{} is closed; merge into an open ticket", ctx.key(into))));
+        return Err(ServiceError::Invalid(format!(
+            "{} is closed; merge into an open ticket",
+            ctx.key(into)
+        )));
     }
     let (dup_key, into_key) = (ctx.key(dup.id).to_string(), ctx.key(into).to_string());
-    let (mut closed, _) = lifecycle::apply(conn, ctx, dup, Event::Close, &agent.email, &Extras::default(), Cause::Person, now)?;
+    let (mut closed, _) = lifecycle::apply(
+        conn,
+        ctx,
+        dup,
+        Event::Close,
+        &agent.email,
+        &Extras::default(),
+        Cause::Person,
+        now,
+    )?;
     let mut other_requester = None;
     for (address, role) in db::tickets::participants(conn, dup.id)? {
         let role = Role::parse(&role);
@@ -124,14 +224,23 @@ fn merge(conn: &Conn, ctx: &Ctx, agent: &Agent, dup: &TicketRow, into_key: &str,
             Some(Role::Partner) => Role::Partner,
             _ => continue,
         };
-        if role == Some(Role::Requester) && db::tickets::role_of(conn, into, &address)? != Some(Role::Requester) {
+        if role == Some(Role::Requester)
+            && db::tickets::role_of(conn, into, &address)? != Some(Role::Requester)
+        {
             other_requester = Some(address.clone());
         }
         db::tickets::add_participant(conn, into, &address, joins_as)?;
     }
     db::tickets::set_merged_into(conn, dup.id, into)?;
     closed.merged_into_id = Some(into);
-    let note = |ticket: i64, text: String| tickets::store_message(conn, ticket, &Entry::note(&agent.email, &Body::typed(&text)), now);
+    let note = |ticket: i64, text: String| {
+        tickets::store_message(
+            conn,
+            ticket,
+            &Entry::note(&agent.email, &Body::typed(&text)),
+            now,
+        )
+    };
     note(dup.id, format!("Merged into {into_key}."))?;
     note(
         into,
@@ -158,9 +267,18 @@ pub struct Intake {
     pub priority: Priority,
 }
 
-pub async fn open_for_customer(ctx: &Ctx, agent: &Agent, intake: Intake, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
-    let requester = EmailAddress::parse(&intake.requester_email)
-        .map_err(|_| ServiceError::Invalid(format!("requester_email {:?} is not an email address", intake.requester_email)))?;
+pub async fn open_for_customer(
+    ctx: &Ctx,
+    agent: &Agent,
+    intake: Intake,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
+    let requester = EmailAddress::parse(&intake.requester_email).map_err(|_| {
+        ServiceError::Invalid(format!(
+            "requester_email {:?} is not an email address",
+            intake.requester_email
+        ))
+    })?;
     let subject = required(&intake.subject, "subject")?;
     let body = Body::typed(&intake.description);
     let (c, actor) = (ctx.clone(), agent.email.clone());

@@ -22,7 +22,8 @@ pub struct OptOut {
 }
 
 fn ticket_of(ctx: &Ctx, token: &str) -> Result<i64, ServiceError> {
-    links::verify_unsubscribe(&ctx.config.helpdesk.secret, token).ok_or_else(|| ServiceError::NotFound("link".into()))
+    links::verify_unsubscribe(&ctx.config.helpdesk.secret, token)
+        .ok_or_else(|| ServiceError::NotFound("link".into()))
 }
 
 /// Opts the requester out of status mail for the ticket named by a signed token.
@@ -37,14 +38,24 @@ pub async fn unsubscribe(ctx: &Ctx, token: &str) -> Result<OptOut, ServiceError>
         })
         .await?
         .ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
-    Ok(OptOut { key: ctx.key(id).to_string(), locale: ticket.requester_locale })
+    Ok(OptOut {
+        key: ctx.key(id).to_string(),
+        locale: ticket.requester_locale,
+    })
 }
 
 /// The ticket a genuine token names, for the confirm page.
 pub async fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<OptOut, ServiceError> {
     let id = ticket_of(ctx, token)?;
-    let ticket = ctx.db.read(move |c| db::tickets::get(c, id)).await?.ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
-    Ok(OptOut { key: ctx.key(id).to_string(), locale: ticket.requester_locale })
+    let ticket = ctx
+        .db
+        .read(move |c| db::tickets::get(c, id))
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
+    Ok(OptOut {
+        key: ctx.key(id).to_string(),
+        locale: ticket.requester_locale,
+    })
 }
 
 /// A file a customer uploads, as the browser sent it.
@@ -59,12 +70,21 @@ impl Upload {
     fn into_attachment(self, index: usize) -> Attachment {
         let content_type = self.content_type.trim().to_ascii_lowercase();
         let valid_type = content_type.split_once('/').is_some_and(|(a, b)| {
-            let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            };
             token(a) && token(b)
         });
         Attachment {
-            filename: FileName::sanitize(&self.filename, &format!("fisier-{}", index + 1)).to_string(),
-            content_type: if valid_type { content_type } else { "application/octet-stream".into() },
+            filename: FileName::sanitize(&self.filename, &format!("fisier-{}", index + 1))
+                .to_string(),
+            content_type: if valid_type {
+                content_type
+            } else {
+                "application/octet-stream".into()
+            },
             content: self.content,
             content_id: None,
             inline: false,
@@ -76,17 +96,31 @@ impl Upload {
 pub fn check_uploads(ctx: &Ctx, files: &[Upload]) -> Result<(), ServiceError> {
     let p = &ctx.config.portal;
     if files.len() > p.max_attachments {
-        return Err(ServiceError::Invalid(format!("at most {} files at once", p.max_attachments)));
+        return Err(ServiceError::Invalid(format!(
+            "at most {} files at once",
+            p.max_attachments
+        )));
     }
-    if let Some(big) = files.iter().find(|f| f.content.len() > p.max_attachment_bytes()) {
-        return Err(ServiceError::Invalid(format!("{} is larger than {} MiB", big.filename, p.max_attachment_mb)));
+    if let Some(big) = files
+        .iter()
+        .find(|f| f.content.len() > p.max_attachment_bytes())
+    {
+        return Err(ServiceError::Invalid(format!(
+            "{} is larger than {} MiB",
+            big.filename, p.max_attachment_mb
+        )));
     }
     Ok(())
 }
 
 /// The ticket, if the customer takes part in it (requester or CC); else "not found", so
 /// that other people's keys reveal nothing.
-pub fn visible_ticket(conn: &Conn, ctx: &Ctx, customer: &Customer, id: i64) -> Result<TicketRow, ServiceError> {
+pub fn visible_ticket(
+    conn: &Conn,
+    ctx: &Ctx,
+    customer: &Customer,
+    id: i64,
+) -> Result<TicketRow, ServiceError> {
     let not_found = || ServiceError::NotFound(format!("request {}", ctx.key(id)));
     if !db::portal::can_see(conn, id, &customer.email)? {
         return Err(not_found());
@@ -106,20 +140,37 @@ pub async fn contribute(
 ) -> Result<TicketRow, ServiceError> {
     let text = text.trim().to_string();
     if text.is_empty() && files.is_empty() {
-        return Err(ServiceError::Invalid("write a comment or choose a file".into()));
+        return Err(ServiceError::Invalid(
+            "write a comment or choose a file".into(),
+        ));
     }
     check_uploads(ctx, &files)?;
-    let attachments: Vec<Attachment> = files.into_iter().enumerate().map(|(i, f)| f.into_attachment(i)).collect();
+    let attachments: Vec<Attachment> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| f.into_attachment(i))
+        .collect();
     let (c2, customer) = (ctx.clone(), customer.clone());
     let updated = ctx
         .db
         .write(move |conn| {
             let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
             let body = Body::typed(&text);
-            let entry = Entry { kind: "customer", attachments: &attachments, ..Entry::note(&customer.email, &body) };
+            let entry = Entry {
+                kind: "customer",
+                attachments: &attachments,
+                ..Entry::note(&customer.email, &body)
+            };
             tickets::store_message(conn, ticket_id, &entry, now)?;
             let (updated, _) = lifecycle::apply(
-                conn, &c2, &ticket, Event::CustomerReplied, &customer.email, &Extras::default(), Cause::Person, now,
+                conn,
+                &c2,
+                &ticket,
+                Event::CustomerReplied,
+                &customer.email,
+                &Extras::default(),
+                Cause::Person,
+                now,
             )?;
             Ok::<_, ServiceError>(updated)
         })
@@ -139,14 +190,23 @@ pub async fn open_request(
 ) -> Result<TicketRow, ServiceError> {
     let subject = subject.trim().to_string();
     if subject.is_empty() {
-        return Err(ServiceError::Invalid("the subject must not be empty".into()));
+        return Err(ServiceError::Invalid(
+            "the subject must not be empty".into(),
+        ));
     }
     if description.trim().is_empty() {
-        return Err(ServiceError::Invalid("the description must not be empty".into()));
+        return Err(ServiceError::Invalid(
+            "the description must not be empty".into(),
+        ));
     }
     check_uploads(ctx, &files)?;
-    let attachments: Vec<Attachment> = files.into_iter().enumerate().map(|(i, f)| f.into_attachment(i)).collect();
-    let requester = EmailAddress::parse(&customer.email).map_err(|e| ServiceError::Internal(e.into()))?;
+    let attachments: Vec<Attachment> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| f.into_attachment(i))
+        .collect();
+    let requester =
+        EmailAddress::parse(&customer.email).map_err(|e| ServiceError::Internal(e.into()))?;
     let (c2, body, name) = (ctx.clone(), Body::typed(description), customer.name.clone());
     let ticket = ctx
         .db
@@ -174,13 +234,20 @@ pub async fn open_request(
 
 /// "Nu doresc să primesc notificări" from the request page (or its undo). Status mail
 /// goes to the requester, so only the requester can switch it.
-pub async fn set_status_mail(ctx: &Ctx, customer: &Customer, ticket_id: i64, on: bool) -> Result<(), ServiceError> {
+pub async fn set_status_mail(
+    ctx: &Ctx,
+    customer: &Customer,
+    ticket_id: i64,
+    on: bool,
+) -> Result<(), ServiceError> {
     let (c2, customer) = (ctx.clone(), customer.clone());
     ctx.db
         .write(move |conn| {
             let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
             if ticket.requester_id != customer.id {
-                return Err(ServiceError::Invalid("only the requester can change the status mail".into()));
+                return Err(ServiceError::Invalid(
+                    "only the requester can change the status mail".into(),
+                ));
             }
             db::tickets::set_status_mail(conn, ticket_id, on)?;
             Ok::<_, ServiceError>(())

@@ -40,22 +40,43 @@ pub fn apply(
 
 /// Recomputes when the ticket's running SLA clock runs out (the queue's sort key): the
 /// assignment clock while unassigned, then the resolution clock; none while paused.
-pub fn refresh_sla_due(conn: &Conn, ctx: &Ctx, sla: &Sla, id: i64, now: DateTime<Utc>) -> Result<(), ServiceError> {
-    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+pub fn refresh_sla_due(
+    conn: &Conn,
+    ctx: &Ctx,
+    sla: &Sla,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let ticket = db::tickets::get(conn, id)?
+        .ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     set_sla_due(conn, sla, &ticket, now)
 }
 
 /// The same for a ticket just read, as it now is.
-fn set_sla_due(conn: &Conn, sla: &Sla, ticket: &TicketRow, now: DateTime<Utc>) -> Result<(), ServiceError> {
+fn set_sla_due(
+    conn: &Conn,
+    sla: &Sla,
+    ticket: &TicketRow,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
     let id = ticket.id;
     let due = if ticket.status.clock() != Clock::Running {
         None
     } else {
         let history = db::tickets::entered(&db::tickets::history(conn, id)?);
         let reading = sla.reading(now);
-        match ticket.assigned_at.as_deref().map(db::parse_ts).transpose()? {
+        match ticket
+            .assigned_at
+            .as_deref()
+            .map(db::parse_ts)
+            .transpose()?
+        {
             None => reading.assignment(&history, None, sla.assign_goal()).due_at,
-            Some(_) => reading.resolution(&history, sla.resolve_goal(ticket.priority)).due_at,
+            Some(_) => {
+                reading
+                    .resolution(&history, sla.resolve_goal(ticket.priority))
+                    .due_at
+            }
         }
     };
     db::queue::set_sla_due(conn, id, due)?;

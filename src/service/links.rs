@@ -29,7 +29,10 @@ pub fn sign(secret: &str, message: &str) -> String {
 
 /// `<ticket id>.<hmac>`: the opt-out token of a ticket; needs no login.
 pub fn unsubscribe_token(secret: &str, ticket_id: i64) -> String {
-    format!("{ticket_id}.{}", sign(secret, &format!("unsubscribe:{ticket_id}")))
+    format!(
+        "{ticket_id}.{}",
+        sign(secret, &format!("unsubscribe:{ticket_id}"))
+    )
 }
 
 /// The ticket id of a genuine opt-out token.
@@ -47,14 +50,26 @@ const MESSAGE_ID_TAG: usize = 16;
 
 /// A Message-ID for a mail to `recipient` (without angle brackets): a fresh one in our
 /// domain with a signature that binds it to that recipient, `<time>.<random>.<tag>@domain`.
-pub fn message_id(secret: &str, now: chrono::DateTime<chrono::Utc>, domain: &str, recipient: &str) -> String {
+pub fn message_id(
+    secret: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    domain: &str,
+    recipient: &str,
+) -> String {
     let id = crate::mail::compose::new_message_id(now, domain);
     let (local, domain) = id.rsplit_once('@').unwrap_or((&id, domain));
-    format!("{local}.{}@{domain}", message_id_tag(secret, local, recipient))
+    format!(
+        "{local}.{}@{domain}",
+        message_id_tag(secret, local, recipient)
+    )
 }
 
 fn message_id_tag(secret: &str, local: &str, recipient: &str) -> String {
-    sign(secret, &format!("message-id:{local}:{}", recipient.to_ascii_lowercase()))[..MESSAGE_ID_TAG].to_string()
+    sign(
+        secret,
+        &format!("message-id:{local}:{}", recipient.to_ascii_lowercase()),
+    )[..MESSAGE_ID_TAG]
+        .to_string()
 }
 
 /// Whether `id` may be a Message-ID we sent to `recipient`: false only for one of our
@@ -64,7 +79,11 @@ pub fn may_be_sent_to(secret: &str, id: &str, recipient: &str) -> bool {
     let local = id.rsplit_once('@').map_or(id, |(local, _)| local);
     let mut parts = local.rsplitn(2, '.');
     match (parts.next(), parts.next()) {
-        (Some(tag), Some(signed)) if tag.len() == MESSAGE_ID_TAG && signed.contains('.') && tag.bytes().all(|b| b.is_ascii_hexdigit()) => {
+        (Some(tag), Some(signed))
+            if tag.len() == MESSAGE_ID_TAG
+                && signed.contains('.')
+                && tag.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             let expected = message_id_tag(secret, signed, recipient);
             // Constant time is not needed: a wrong guess costs the guesser a mail each.
             expected.eq_ignore_ascii_case(tag)
@@ -83,7 +102,11 @@ impl Ctx {
     }
 
     pub fn unsubscribe_url(&self, ticket_id: i64) -> String {
-        format!("{}/portal/unsubscribe/{}", self.base(), unsubscribe_token(&self.config.helpdesk.secret, ticket_id))
+        format!(
+            "{}/portal/unsubscribe/{}",
+            self.base(),
+            unsubscribe_token(&self.config.helpdesk.secret, ticket_id)
+        )
     }
 
     pub fn invite_url(&self, token: &str) -> String {
@@ -107,16 +130,50 @@ mod tests {
     #[test]
     fn message_ids_are_bound_to_their_recipient() {
         let now = chrono::Utc::now();
-        let id = message_id("secret-key-0123456789", now, "example.test", "ion@client.ro");
+        let id = message_id(
+            "secret-key-0123456789",
+            now,
+            "example.test",
+            "ion@client.ro",
+        );
         assert!(id.ends_with("@example.test"), "{id}");
-        assert!(may_be_sent_to("secret-key-0123456789", &id, "ion@client.ro"));
-        assert!(may_be_sent_to("secret-key-0123456789", &id, "Ion@Client.ro"), "addresses compare without case");
-        assert!(!may_be_sent_to("secret-key-0123456789", &id, "stranger@evil.test"), "another recipient's id names nothing");
-        assert!(!may_be_sent_to("another-key-0123456789", &id, "ion@client.ro"), "a forged signature names nothing");
+        assert!(may_be_sent_to(
+            "secret-key-0123456789",
+            &id,
+            "ion@client.ro"
+        ));
+        assert!(
+            may_be_sent_to("secret-key-0123456789", &id, "Ion@Client.ro"),
+            "addresses compare without case"
+        );
+        assert!(
+            !may_be_sent_to("secret-key-0123456789", &id, "stranger@evil.test"),
+            "another recipient's id names nothing"
+        );
+        assert!(
+            !may_be_sent_to("another-key-0123456789", &id, "ion@client.ro"),
+            "a forged signature names nothing"
+        );
         // Ids without a signature (ours before signing, anyone else's) are left to the outbox.
-        assert!(may_be_sent_to("secret-key-0123456789", "0000000000001.abcdef0123456789@example.test", "x@y.test"));
-        assert!(may_be_sent_to("secret-key-0123456789", "CAF=abc@mail.gmail.com", "x@y.test"));
-        assert_ne!(id, message_id("secret-key-0123456789", now, "example.test", "ion@client.ro"));
+        assert!(may_be_sent_to(
+            "secret-key-0123456789",
+            "0000000000001.abcdef0123456789@example.test",
+            "x@y.test"
+        ));
+        assert!(may_be_sent_to(
+            "secret-key-0123456789",
+            "CAF=abc@mail.gmail.com",
+            "x@y.test"
+        ));
+        assert_ne!(
+            id,
+            message_id(
+                "secret-key-0123456789",
+                now,
+                "example.test",
+                "ion@client.ro"
+            )
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ pub struct HourlyCap {
 
 impl Default for HourlyCap {
     fn default() -> Self {
-        Self { minutes: Mutex::new([(i64::MIN, 0); 60]) }
+        Self {
+            minutes: Mutex::new([(i64::MIN, 0); 60]),
+        }
     }
 }
 
@@ -24,7 +26,11 @@ impl HourlyCap {
     pub fn take(&self, now: DateTime<Utc>, limit: i64) -> bool {
         let minute = now.timestamp().div_euclid(60);
         let mut minutes = self.minutes.lock().unwrap_or_else(|e| e.into_inner());
-        let in_hour: i64 = minutes.iter().filter(|(m, _)| *m > minute - 60 && *m <= minute).map(|(_, n)| i64::from(*n)).sum();
+        let in_hour: i64 = minutes
+            .iter()
+            .filter(|(m, _)| *m > minute - 60 && *m <= minute)
+            .map(|(_, n)| i64::from(*n))
+            .sum();
         if in_hour >= limit {
             return false;
         }
@@ -49,10 +55,19 @@ mod tests {
         assert!((0..3).all(|i| cap.take(t0 + Duration::seconds(i * 10), 5)));
         assert!((0..2).all(|_| cap.take(t0 + Duration::minutes(30), 5)));
         assert!(!cap.take(t0 + Duration::minutes(59), 5), "five in the hour");
-        assert!(cap.take(t0 + Duration::minutes(60), 5), "the first minute's three are an hour old");
+        assert!(
+            cap.take(t0 + Duration::minutes(60), 5),
+            "the first minute's three are an hour old"
+        );
         assert!(cap.take(t0 + Duration::minutes(61), 5));
-        assert!(cap.take(t0 + Duration::minutes(89), 5), "two, one and one in the hour before");
+        assert!(
+            cap.take(t0 + Duration::minutes(89), 5),
+            "two, one and one in the hour before"
+        );
         assert!(!cap.take(t0 + Duration::minutes(89), 5));
-        assert!(cap.take(t0 + Duration::minutes(91), 5), "minute 30's two have gone too");
+        assert!(
+            cap.take(t0 + Duration::minutes(91), 5),
+            "minute 30's two have gone too"
+        );
     }
 }

@@ -52,12 +52,16 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+        chrono::Utc::now()
+            + chrono::Duration::milliseconds(
+                self.offset_ms.load(std::sync::atomic::Ordering::Relaxed),
+            )
     }
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: chrono::Duration) {
-        self.offset_ms.fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -68,25 +72,35 @@ impl Ctx {
         let db = Db::connect(&config.database.url)?;
         db.migrate().await?;
         if config.helpdesk.secret.is_empty() {
-            config.helpdesk.secret =
-                db.write(|c| crate::db::settings::get_or_insert(c, "hmac_secret", links::new_token)).await?;
+            config.helpdesk.secret = db
+                .write(|c| crate::db::settings::get_or_insert(c, "hmac_secret", links::new_token))
+                .await?;
         }
-        let stored = db.read(|c| crate::db::settings::get(c, sla_settings::KEY)).await?;
+        let stored = db
+            .read(|c| crate::db::settings::get(c, sla_settings::KEY))
+            .await?;
         let ctx = Self::new(config, db)?;
         if let Some(json) = stored {
             match sla_settings::parse(&json) {
                 Ok(sla) => ctx.set_sla(Arc::new(sla)),
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "stored SLA settings are unusable; using helpdesk.toml's"),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "stored SLA settings are unusable; using helpdesk.toml's")
+                }
             }
         }
         Ok(ctx)
     }
 
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
-        anyhow::ensure!(config.helpdesk.secret.len() >= 16, "helpdesk.secret must be at least 16 characters");
+        anyhow::ensure!(
+            config.helpdesk.secret.len() >= 16,
+            "helpdesk.secret must be at least 16 characters"
+        );
         let support = EmailAddress::parse(&config.helpdesk.support_address)?;
         let token = Arc::new(SubjectToken::new(&config.helpdesk.ticket_prefix));
-        let sla = Arc::new(std::sync::RwLock::new(Arc::new(Sla::new(config.sla.clone())?)));
+        let sla = Arc::new(std::sync::RwLock::new(Arc::new(Sla::new(
+            config.sla.clone(),
+        )?)));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -120,7 +134,9 @@ impl Ctx {
     }
 
     pub fn parse_key(&self, key: &str) -> Option<i64> {
-        TicketKey::parse(key, &self.config.helpdesk.ticket_prefix).ok().map(|k| k.id().0)
+        TicketKey::parse(key, &self.config.helpdesk.ticket_prefix)
+            .ok()
+            .map(|k| k.id().0)
     }
 }
 
@@ -139,7 +155,11 @@ impl Sla {
 
     /// How the clocks are read at `now`.
     pub fn reading(&self, now: chrono::DateTime<chrono::Utc>) -> crate::domain::sla::Reading<'_> {
-        crate::domain::sla::Reading { calendar: &self.calendar, warn_percent: self.config.warn_percent, now }
+        crate::domain::sla::Reading {
+            calendar: &self.calendar,
+            warn_percent: self.config.warn_percent,
+            now,
+        }
     }
 
     pub fn assign_goal(&self) -> chrono::Duration {

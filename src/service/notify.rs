@@ -73,7 +73,11 @@ pub fn queue(
     if !notify.is_sent(!ticket.status_mail) {
         return Ok(false);
     }
-    let partner_address = extras.partner.as_ref().map(EmailAddress::as_str).unwrap_or("");
+    let partner_address = extras
+        .partner
+        .as_ref()
+        .map(EmailAddress::as_str)
+        .unwrap_or("");
     let to = match notify.to {
         Recipient::Requester => Addressee {
             address: &ticket.requester_email,
@@ -96,7 +100,11 @@ pub fn queue(
         subject: ticket.subject.clone(),
         customer_name: ticket.requester_name.clone(),
         view_url: ctx.view_url(ticket.id),
-        unsubscribe_url: if notify.carries_opt_out() { ctx.unsubscribe_url(ticket.id) } else { String::new() },
+        unsubscribe_url: if notify.carries_opt_out() {
+            ctx.unsubscribe_url(ticket.id)
+        } else {
+            String::new()
+        },
         status_label: ticket.status.label(to.lang).to_string(),
         assign_minutes: ctx.sla().config.assign_minutes,
         message: extras.message.clone(),
@@ -105,7 +113,16 @@ pub fn queue(
         old_key: extras.old_key.clone(),
         ..Default::default()
     };
-    enqueue(conn, ctx, Some(ticket.id), &to, notify.template, &vars, cause, now)
+    enqueue(
+        conn,
+        ctx,
+        Some(ticket.id),
+        &to,
+        notify.template,
+        &vars,
+        cause,
+        now,
+    )
 }
 
 /// The one-time portal links mailed to customers.
@@ -136,7 +153,15 @@ pub fn queue_invitation(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    queue_portal_link(conn, ctx, customer, PortalLink::Invite, ticket_id, cause, now)
+    queue_portal_link(
+        conn,
+        ctx,
+        customer,
+        PortalLink::Invite,
+        ticket_id,
+        cause,
+        now,
+    )
 }
 
 /// Makes a one-time link (stored hashed, expiring) and queues the mail that carries it.
@@ -151,24 +176,46 @@ pub fn queue_portal_link(
 ) -> anyhow::Result<bool> {
     let token = super::links::new_token();
     let (ttl_hours, template, url) = match link {
-        PortalLink::Invite => (ctx.config.helpdesk.invite_ttl_hours, Template::Invitation, ctx.invite_url(&token)),
-        PortalLink::Reset => (ctx.config.portal.reset_ttl_hours, Template::PasswordReset, ctx.reset_url(&token)),
+        PortalLink::Invite => (
+            ctx.config.helpdesk.invite_ttl_hours,
+            Template::Invitation,
+            ctx.invite_url(&token),
+        ),
+        PortalLink::Reset => (
+            ctx.config.portal.reset_ttl_hours,
+            Template::PasswordReset,
+            ctx.reset_url(&token),
+        ),
     };
     let hash = super::links::hash_token(&token);
-    db::customers::insert_portal_token(conn, customer.id, link.purpose(), &hash, now + Duration::hours(ttl_hours), now)?;
+    db::customers::insert_portal_token(
+        conn,
+        customer.id,
+        link.purpose(),
+        &hash,
+        now + Duration::hours(ttl_hours),
+        now,
+    )?;
     let vars = MailVars {
         lang: customer.locale.clone(),
         helpdesk_name: ctx.config.helpdesk.name.clone(),
         customer_name: customer.name.clone(),
         email: customer.email.clone(),
         invite_url: url,
-        key: ticket_id.map(|id| ctx.key(id).to_string()).unwrap_or_default(),
+        key: ticket_id
+            .map(|id| ctx.key(id).to_string())
+            .unwrap_or_default(),
         view_url: ticket_id.map(|id| ctx.view_url(id)).unwrap_or_default(),
         invite_expires_days: (ttl_hours + 23) / 24,
         invite_expires_hours: ttl_hours,
         ..Default::default()
     };
-    let to = Addressee { address: &customer.email, name: &customer.name, lang: &customer.locale, role: Some(Role::Requester) };
+    let to = Addressee {
+        address: &customer.email,
+        name: &customer.name,
+        lang: &customer.locale,
+        role: Some(Role::Requester),
+    };
     enqueue(conn, ctx, ticket_id, &to, template, &vars, cause, now)
 }
 
@@ -197,8 +244,22 @@ pub fn queue_sla_alert(
         ..Default::default()
     };
     // An answer to the alert is the team's note on the ticket.
-    let to = Addressee { address: to, name: "", lang: &lang, role: Some(Role::Staff) };
-    enqueue(conn, ctx, Some(ticket.id), &to, Template::SlaAlert, &vars, Cause::Person, now)
+    let to = Addressee {
+        address: to,
+        name: "",
+        lang: &lang,
+        role: Some(Role::Staff),
+    };
+    enqueue(
+        conn,
+        ctx,
+        Some(ticket.id),
+        &to,
+        Template::SlaAlert,
+        &vars,
+        Cause::Person,
+        now,
+    )
 }
 
 /// What an SLA alert says.
@@ -224,12 +285,22 @@ fn enqueue(
     if notification::loop_limited(template, cause) {
         let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
-            tracing::warn!(recipient = to.address, template = template.name(), "loop protection: automatic mail held back");
+            tracing::warn!(
+                recipient = to.address,
+                template = template.name(),
+                "loop protection: automatic mail held back"
+            );
             Metrics::inc(&ctx.metrics.loop_suppressed);
             return Ok(false);
         }
-        if !ctx.mail_cap.take(now, ctx.config.helpdesk.auto_reply_global_per_hour) {
-            tracing::warn!(template = template.name(), "flood protection: the hourly cap on automatic mail is reached; mail held back");
+        if !ctx
+            .mail_cap
+            .take(now, ctx.config.helpdesk.auto_reply_global_per_hour)
+        {
+            tracing::warn!(
+                template = template.name(),
+                "flood protection: the hourly cap on automatic mail is reached; mail held back"
+            );
             Metrics::inc(&ctx.metrics.loop_suppressed);
             return Ok(false);
         }
@@ -241,11 +312,18 @@ fn enqueue(
         Some(id) => db::messages::thread_ids(conn, id, to.address)?,
         None => vec![],
     };
-    let message_id = super::links::message_id(&ctx.config.helpdesk.secret, now, ctx.config.mail_domain(), to.address);
+    let message_id = super::links::message_id(
+        &ctx.config.helpdesk.secret,
+        now,
+        ctx.config.mail_domain(),
+        to.address,
+    );
     let letter = Letter {
         template: template.name().to_string(),
         lang: lang.to_string(),
-        subject_prefix: ticket_id.map(|id| format!("[{}] ", ctx.key(id))).unwrap_or_default(),
+        subject_prefix: ticket_id
+            .map(|id| format!("[{}] ", ctx.key(id)))
+            .unwrap_or_default(),
         envelope: Envelope {
             from: ctx.config.smtp.from.clone(),
             to: to.address.to_string(),
@@ -253,7 +331,8 @@ fn enqueue(
             message_id: message_id.clone(),
             references: trim_references(references),
             automatic: template.is_automatic(),
-            unsubscribe_url: (!vars.unsubscribe_url.is_empty()).then(|| vars.unsubscribe_url.clone()),
+            unsubscribe_url: (!vars.unsubscribe_url.is_empty())
+                .then(|| vars.unsubscribe_url.clone()),
             loop_address: ctx.support.to_string(),
         },
         vars: stored_vars(vars)?,
@@ -353,14 +432,18 @@ mod tests {
             })
             .unwrap(),
         };
-        let raw = compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
+        let raw =
+            compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
         let mail = crate::mail::parse::parse(&raw).unwrap();
         assert!(mail.subject.starts_with("[HD-7] "), "{}", mail.subject);
         assert!(mail.text.contains("În lucru"));
         assert!(mail.text.contains("Nu doresc să primesc notificări"));
         assert!(mail.text.contains("http://h.test/portal/requests/HD-7"));
         assert_eq!(mail.references, vec!["c1@client.ro".to_string()]);
-        assert!(String::from_utf8_lossy(&raw).contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/7.ab>"));
+        assert!(
+            String::from_utf8_lossy(&raw)
+                .contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/7.ab>")
+        );
     }
 
     #[test]

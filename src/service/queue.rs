@@ -15,7 +15,11 @@ pub struct QueueItem {
 }
 
 /// A page of the queue and how many tickets match in all.
-pub async fn page(ctx: &Ctx, filter: QueueFilter, now: DateTime<Utc>) -> Result<(Vec<QueueItem>, i64), ServiceError> {
+pub async fn page(
+    ctx: &Ctx,
+    filter: QueueFilter,
+    now: DateTime<Utc>,
+) -> Result<(Vec<QueueItem>, i64), ServiceError> {
     let (rows, total, histories) = ctx
         .db
         .read(move |c| {
@@ -30,10 +34,17 @@ pub async fn page(ctx: &Ctx, filter: QueueFilter, now: DateTime<Utc>) -> Result<
         .into_iter()
         .map(|row| {
             let history = histories.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
-            let assigned_at = row.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
+            let assigned_at = row
+                .assigned_at
+                .as_deref()
+                .and_then(|a| db::parse_ts(a).ok());
             let assignment = reading.assignment(history, assigned_at, sla.assign_goal());
             let resolution = reading.resolution(history, sla.resolve_goal(row.priority));
-            QueueItem { row, assignment, resolution }
+            QueueItem {
+                row,
+                assignment,
+                resolution,
+            }
         })
         .collect();
     Ok((items, total))

@@ -102,7 +102,12 @@ struct Incoming {
 impl Incoming {
     fn new(raw: Vec<u8>) -> Self {
         let parsed = parse::parse(&raw);
-        Self { dedup_key: dedup_key(&raw, &parsed), fingerprint: parsed.as_ref().ok().map(fingerprint), parsed, raw }
+        Self {
+            dedup_key: dedup_key(&raw, &parsed),
+            fingerprint: parsed.as_ref().ok().map(fingerprint),
+            parsed,
+            raw,
+        }
     }
 }
 
@@ -115,7 +120,11 @@ pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Res
 /// a message that fails is quarantined and the others go on. Messages are parsed on a
 /// blocking thread of their own (never on the async threads) while the writer stores the
 /// ones parsed before them.
-pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) -> anyhow::Result<Vec<Outcome>> {
+pub async fn receive_batch(
+    ctx: &Ctx,
+    raws: Vec<Vec<u8>>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Outcome>> {
     let expected = raws.len();
     let (parsed, incoming) = std::sync::mpsc::sync_channel::<Incoming>(expected.max(1));
     let parser = tokio::task::spawn_blocking(move || {
@@ -129,15 +138,27 @@ pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) ->
     let c = ctx.clone();
     let outcomes = ctx
         .db
-        .write(move |conn| incoming.iter().map(|m| receive_one(conn, &c, &m, None, now)).collect::<anyhow::Result<Vec<_>>>())
+        .write(move |conn| {
+            incoming
+                .iter()
+                .map(|m| receive_one(conn, &c, &m, None, now))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
         .await;
     parser.await?;
     let outcomes = outcomes?;
-    anyhow::ensure!(outcomes.len() == expected, "{} of {expected} messages were parsed", outcomes.len());
+    anyhow::ensure!(
+        outcomes.len() == expected,
+        "{} of {expected} messages were parsed",
+        outcomes.len()
+    );
     for o in &outcomes {
         count(ctx, o);
     }
-    if outcomes.iter().any(|o| matches!(o, Outcome::Created { .. } | Outcome::Threaded { .. })) {
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::Created { .. } | Outcome::Threaded { .. }))
+    {
         ctx.outbox_wakeup.notify_one();
     }
     Ok(outcomes)
@@ -148,9 +169,18 @@ pub async fn receive_batch(ctx: &Ctx, raws: Vec<Vec<u8>>, now: DateTime<Utc>) ->
 /// still lies, so that agents see it while the mail behind it goes on. Nothing was
 /// fetched, so the entry holds no bytes and cannot be replayed; once the server's store is
 /// mended, the message can be exported and given to `helpdesk import`.
-pub async fn record_unfetchable(ctx: &Ctx, mailbox: &str, uid_validity: u32, uid: u32, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn record_unfetchable(
+    ctx: &Ctx,
+    mailbox: &str,
+    uid_validity: u32,
+    uid: u32,
+    error: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
-    let reason = format!("the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}");
+    let reason = format!(
+        "the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}"
+    );
     record_unfetched(ctx, key, Vec::new(), reason, now).await
 }
 
@@ -181,24 +211,41 @@ pub async fn record_oversize(
 /// The key prefix of the quarantine entries of messages over the size limit.
 const OVERSIZE: &str = "oversize:";
 
-async fn record_unfetched(ctx: &Ctx, key: String, headers: Vec<u8>, reason: String, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn record_unfetched(
+    ctx: &Ctx,
+    key: String,
+    headers: Vec<u8>,
+    reason: String,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let recorded = ctx
         .db
         .write(move |conn| {
-            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else { return Ok(false) };
+            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else {
+                return Ok(false);
+            };
             db::inbound::quarantine(conn, raw_id, &reason, now)?;
             Ok::<_, rusqlite::Error>(true)
         })
         .await?;
     if recorded {
-        count(ctx, &Outcome::Quarantined { reason: String::new() });
+        count(
+            ctx,
+            &Outcome::Quarantined {
+                reason: String::new(),
+            },
+        );
     }
     Ok(())
 }
 
 /// Processes a quarantined message again (after a fix), from its stored raw bytes. Only
 /// entries still in quarantine can be replayed: a processed message never runs twice.
-pub async fn replay(ctx: &Ctx, quarantine_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
+pub async fn replay(
+    ctx: &Ctx,
+    quarantine_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ServiceError> {
     let c = ctx.clone();
     let outcome = ctx
         .db
@@ -233,20 +280,40 @@ fn count(ctx: &Ctx, o: &Outcome) {
     });
 }
 
-fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+fn receive_one(
+    conn: &Conn,
+    ctx: &Ctx,
+    m: &Incoming,
+    replay_of: Option<i64>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
     let raw_id = match replay_of {
         Some(id) => id,
-        None => match db::inbound::insert_raw(conn, &m.dedup_key, m.fingerprint.as_deref(), &m.raw, now)? {
+        None => match db::inbound::insert_raw(
+            conn,
+            &m.dedup_key,
+            m.fingerprint.as_deref(),
+            &m.raw,
+            now,
+        )? {
             Some(id) => id,
             None => return Ok(Outcome::Duplicate),
         },
     };
     // A bug that panics on one message quarantines that message; the others go on.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now))))
-        .unwrap_or_else(|panic| {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(ServiceError::Internal(anyhow::anyhow!("internal error while processing: {}", what.unwrap_or_default())))
-        });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now))
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned());
+        Err(ServiceError::Internal(anyhow::anyhow!(
+            "internal error while processing: {}",
+            what.unwrap_or_default()
+        )))
+    });
     match result {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
@@ -261,17 +328,46 @@ fn receive_one(conn: &Conn, ctx: &Ctx, m: &Incoming, replay_of: Option<i64>, now
     }
 }
 
-fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>) -> Result<Outcome, ServiceError> {
-    let mail = m.parsed.as_ref().map_err(|e| ServiceError::Invalid(e.to_string()))?;
+fn process(
+    conn: &Conn,
+    ctx: &Ctx,
+    m: &Incoming,
+    raw_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ServiceError> {
+    let mail = m
+        .parsed
+        .as_ref()
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let trusted = &ctx.config.mail_trust.authserv_ids;
-    let auth = sender_auth::verdict(&mail.authentication_results, &mail.arc_authentication_results, trusted, mail.from.address.domain());
+    let auth = sender_auth::verdict(
+        &mail.authentication_results,
+        &mail.arc_authentication_results,
+        trusted,
+        mail.from.address.domain(),
+    );
     let kind = inbound::classify(&mail.signals, &ctx.support);
     if kind != Kind::Human {
-        let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail { record_bounce(conn, ctx, mail, raw_id, now)? } else { None };
-        db::inbound::set_outcome(conn, raw_id, &format!("ignored:{}", kind.as_str()), ticket_id)?;
-        return Ok(Outcome::Ignored { kind: kind.as_str() });
+        let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail {
+            record_bounce(conn, ctx, mail, raw_id, now)?
+        } else {
+            None
+        };
+        db::inbound::set_outcome(
+            conn,
+            raw_id,
+            &format!("ignored:{}", kind.as_str()),
+            ticket_id,
+        )?;
+        return Ok(Outcome::Ignored {
+            kind: kind.as_str(),
+        });
     }
-    let origin = Origin { message_id: mail.message_id.as_deref(), raw_email_id: Some(raw_id), sender_auth: Some(auth) };
+    let origin = Origin {
+        message_id: mail.message_id.as_deref(),
+        raw_email_id: Some(raw_id),
+        sender_auth: Some(auth),
+    };
     let body = Body {
         parts: split_reply(&mail.text),
         full_text: mail.text.clone(),
@@ -285,15 +381,26 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
     let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
             add_reply(conn, ctx, ticket.0, role, mail, &body, origin, now)?;
-            (ticket.0, Outcome::Threaded { key: ctx.key(ticket.0).to_string() })
+            (
+                ticket.0,
+                Outcome::Threaded {
+                    key: ctx.key(ticket.0).to_string(),
+                },
+            )
         }
         Threading::New => match forward::by_agent(conn, ctx, mail, auth)? {
             Some(forward) => forward::open(conn, ctx, mail, &forward, origin, now)?,
             None => open_from_mail(conn, ctx, mail, &body, origin, None, now)?,
         },
-        Threading::NewLinked { closed } => open_from_mail(conn, ctx, mail, &body, origin, Some(closed.0), now)?,
+        Threading::NewLinked { closed } => {
+            open_from_mail(conn, ctx, mail, &body, origin, Some(closed.0), now)?
+        }
     };
-    let label = if matches!(outcome, Outcome::Created { .. }) { "created" } else { "threaded" };
+    let label = if matches!(outcome, Outcome::Created { .. }) {
+        "created"
+    } else {
+        "threaded"
+    };
     db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id))?;
     Ok(outcome)
 }
@@ -302,16 +409,39 @@ fn process(conn: &Conn, ctx: &Ctx, m: &Incoming, raw_id: i64, now: DateTime<Utc>
 /// internal note, on its ticket (agents see that the customer never got it). Returns the
 /// ticket. A delay report, a bounce of mail that is not ours, or one that does not name
 /// that mail's recipient as failed, changes nothing.
-fn record_bounce(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, raw_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, ServiceError> {
-    let Some(report) = &mail.bounce else { return Ok(None) };
-    let Some((outbox_id, ticket_id, recipient)) = db::outbox::find_by_message_ids(conn, &report.returned_ids)? else {
+fn record_bounce(
+    conn: &Conn,
+    ctx: &Ctx,
+    mail: &ParsedEmail,
+    raw_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, ServiceError> {
+    let Some(report) = &mail.bounce else {
         return Ok(None);
     };
-    let Some(failure) = report.failures.iter().find(|f| f.is_for(&recipient)) else { return Ok(None) };
+    let Some((outbox_id, ticket_id, recipient)) =
+        db::outbox::find_by_message_ids(conn, &report.returned_ids)?
+    else {
+        return Ok(None);
+    };
+    let Some(failure) = report.failures.iter().find(|f| f.is_for(&recipient)) else {
+        return Ok(None);
+    };
     let reason = tickets::undelivered_reason(&failure.reason);
     db::outbox::record_bounce(conn, outbox_id, &reason)?;
-    let Some(ticket_id) = ticket_id else { return Ok(None) };
-    tickets::note_undelivered(conn, ctx, ticket_id, &recipient, Undelivered::Bounced, &reason, Some(raw_id), now)?;
+    let Some(ticket_id) = ticket_id else {
+        return Ok(None);
+    };
+    tickets::note_undelivered(
+        conn,
+        ctx,
+        ticket_id,
+        &recipient,
+        Undelivered::Bounced,
+        &reason,
+        Some(raw_id),
+        now,
+    )?;
     Ok(Some(ticket_id))
 }
 
@@ -328,7 +458,9 @@ fn open_from_mail(
     linked_from: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ServiceError> {
-    let is_agent = |m: &parse::Mailbox| db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some());
+    let is_agent = |m: &parse::Mailbox| {
+        db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some())
+    };
     let requester = match mail.sender() {
         r if r != &mail.from && is_agent(r)? => &mail.from,
         r => r,
@@ -338,7 +470,12 @@ fn open_from_mail(
         Some(SenderAuth::Pass) => true,
         _ => !is_agent(&mail.from)?,
     };
-    let cc: Vec<_> = mail.to.iter().chain(&mail.cc).map(|m| m.address.clone()).collect();
+    let cc: Vec<_> = mail
+        .to
+        .iter()
+        .chain(&mail.cc)
+        .map(|m| m.address.clone())
+        .collect();
     // A stranger's token (or a closed ticket's) stays out of the new ticket's subject.
     let subject = ctx.token.strip(&mail.subject);
     let t = NewTicket {
@@ -357,7 +494,12 @@ fn open_from_mail(
         automatic_mail: vouched,
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
-    Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
+    Ok((
+        ticket.id,
+        Outcome::Created {
+            key: ctx.key(ticket.id).to_string(),
+        },
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -383,10 +525,29 @@ fn add_reply(
         Role::Staff => "note",
         Role::Requester | Role::Cc => "customer",
     };
-    let entry = Entry { kind, author: sender, subject: &mail.subject, body, origin, attachments: &mail.attachments };
+    let entry = Entry {
+        kind,
+        author: sender,
+        subject: &mail.subject,
+        body,
+        origin,
+        attachments: &mail.attachments,
+    };
     tickets::store_message(conn, ticket_id, &entry, now)?;
-    let Some(event) = role.reply_event() else { return Ok(()) };
-    let ticket = db::tickets::get(conn, ticket_id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-    lifecycle::apply(conn, ctx, &ticket, event, sender, &Extras::default(), Cause::InboundMail, now)?;
+    let Some(event) = role.reply_event() else {
+        return Ok(());
+    };
+    let ticket = db::tickets::get(conn, ticket_id)?
+        .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
+    lifecycle::apply(
+        conn,
+        ctx,
+        &ticket,
+        event,
+        sender,
+        &Extras::default(),
+        Cause::InboundMail,
+        now,
+    )?;
     Ok(())
 }

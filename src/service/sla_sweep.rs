@@ -36,8 +36,14 @@ struct Due {
 pub fn clocks(sla: &Sla, t: &ClockInput, now: DateTime<Utc>) -> [(Goal, ClockView); 2] {
     let reading = sla.reading(now);
     [
-        (Goal::Assignment, reading.assignment(&t.history, t.assigned_at, sla.assign_goal())),
-        (Goal::Resolution, reading.resolution(&t.history, sla.resolve_goal(t.priority))),
+        (
+            Goal::Assignment,
+            reading.assignment(&t.history, t.assigned_at, sla.assign_goal()),
+        ),
+        (
+            Goal::Resolution,
+            reading.resolution(&t.history, sla.resolve_goal(t.priority)),
+        ),
     ]
 }
 
@@ -47,11 +53,23 @@ fn due_alerts(sla: &Sla, tickets: &[ClockInput], now: DateTime<Utc>) -> Vec<Due>
     for t in tickets {
         for (goal, view) in clocks(sla, t, now) {
             for kind in view.alerts() {
-                if t.recorded.iter().any(|(g, k)| g == goal.as_str() && k == kind) {
+                if t.recorded
+                    .iter()
+                    .any(|(g, k)| g == goal.as_str() && k == kind)
+                {
                     continue;
                 }
-                let to = t.assignee_email.clone().or_else(|| team.map(str::to_string));
-                due.push(Due { ticket_id: t.id, goal, kind, view: view.clone(), to });
+                let to = t
+                    .assignee_email
+                    .clone()
+                    .or_else(|| team.map(str::to_string));
+                due.push(Due {
+                    ticket_id: t.id,
+                    goal,
+                    kind,
+                    view: view.clone(),
+                    to,
+                });
             }
         }
     }
@@ -66,18 +84,27 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
     if !missing.is_empty() {
         let (c2, s2) = (ctx.clone(), sla.clone());
         ctx.db
-            .write(move |conn| missing.iter().try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, &s2, id, now)))
+            .write(move |conn| {
+                missing
+                    .iter()
+                    .try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, &s2, id, now))
+            })
             .await?;
     }
     let tickets = ctx.db.read(db::sla::open_clock_inputs).await?;
     let due = due_alerts(&sla, &tickets, now);
     let close_before = now - Duration::days(sla.config.auto_close_days);
     let closing = if sla.config.auto_close_days > 0 {
-        ctx.db.read(move |c| db::sla::resolved_before(c, close_before)).await?
+        ctx.db
+            .read(move |c| db::sla::resolved_before(c, close_before))
+            .await?
     } else {
         vec![]
     };
-    let mut report = Sweep { open: tickets.len(), ..Default::default() };
+    let mut report = Sweep {
+        open: tickets.len(),
+        ..Default::default()
+    };
     if due.is_empty() && closing.is_empty() {
         return Ok(report);
     }
@@ -87,12 +114,19 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
         .write(move |conn| {
             let mut recorded = Vec::new();
             for d in due {
-                if !db::sla::record_event(conn, d.ticket_id, d.goal, d.kind, d.to.as_deref(), now)? {
+                if !db::sla::record_event(conn, d.ticket_id, d.goal, d.kind, d.to.as_deref(), now)?
+                {
                     continue;
                 }
-                let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else { continue };
+                let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else {
+                    continue;
+                };
                 if let Some(to) = &d.to {
-                    let alert = SlaAlert { goal: d.goal, kind: d.kind, due_at: due_text(&c2.sla(), &d.view, now) };
+                    let alert = SlaAlert {
+                        goal: d.goal,
+                        kind: d.kind,
+                        due_at: due_text(&c2.sla(), &d.view, now),
+                    };
                     notify::queue_sla_alert(conn, &c2, &ticket, to, &alert, now)?;
                 }
                 recorded.push(d.kind);
@@ -100,8 +134,19 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
             let mut closed = 0;
             for id in closing {
                 // Checked again inside the transaction: a reply may have reopened it.
-                let Some(ticket) = db::tickets::get(conn, id)? else { continue };
-                match lifecycle::apply(conn, &c2, &ticket, Event::AutoClose, "system", &Extras::default(), Cause::Person, now) {
+                let Some(ticket) = db::tickets::get(conn, id)? else {
+                    continue;
+                };
+                match lifecycle::apply(
+                    conn,
+                    &c2,
+                    &ticket,
+                    Event::AutoClose,
+                    "system",
+                    &Extras::default(),
+                    Cause::Person,
+                    now,
+                ) {
                     Ok(_) => closed += 1,
                     Err(ServiceError::Refused(_)) => {}
                     Err(e) => return Err(e),
@@ -125,14 +170,24 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
     }
     if report.warnings + report.breaches + report.auto_closed > 0 {
         ctx.outbox_wakeup.notify_one();
-        tracing::info!(warnings = report.warnings, breaches = report.breaches, auto_closed = report.auto_closed, "SLA sweep");
+        tracing::info!(
+            warnings = report.warnings,
+            breaches = report.breaches,
+            auto_closed = report.auto_closed,
+            "SLA sweep"
+        );
     }
     Ok(report)
 }
 
 /// When the goal falls due, in the calendar's zone: `25.11.2026 14:30 (Europe/Bucharest)`.
 fn due_text(sla: &Sla, view: &ClockView, now: DateTime<Utc>) -> String {
-    let tz: chrono_tz::Tz = sla.config.calendar.time_zone.parse().unwrap_or(chrono_tz::Europe::Bucharest);
+    let tz: chrono_tz::Tz = sla
+        .config
+        .calendar
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::Bucharest);
     let at = view.due_at.unwrap_or(now).with_timezone(&tz);
     format!("{} ({tz})", at.format("%d.%m.%Y %H:%M"))
 }

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 
 use super::notify::{self, Extras};
 use super::{Ctx, ServiceError};
-use crate::db::{self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage, tickets::TicketRow};
+use crate::db::{
+    self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage,
+    tickets::TicketRow,
+};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause};
@@ -27,7 +30,10 @@ impl Body {
     pub fn typed(text: &str) -> Self {
         let text = text.trim().to_string();
         Self {
-            parts: ReplyParts { new_text: text.clone(), ..Default::default() },
+            parts: ReplyParts {
+                new_text: text.clone(),
+                ..Default::default()
+            },
             full_text: text,
             html: None,
         }
@@ -58,7 +64,14 @@ pub struct Entry<'a> {
 impl<'a> Entry<'a> {
     /// An internal note with no files.
     pub fn note(author: &'a str, body: &'a Body) -> Self {
-        Self { kind: "note", author, subject: "", body, origin: Origin::default(), attachments: &[] }
+        Self {
+            kind: "note",
+            author,
+            subject: "",
+            body,
+            origin: Origin::default(),
+            attachments: &[],
+        }
     }
 }
 
@@ -100,7 +113,12 @@ pub fn find_or_register(
     Ok((c, true))
 }
 
-pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Result<TicketRow, ServiceError> {
+pub fn open(
+    conn: &Conn,
+    ctx: &Ctx,
+    t: NewTicket<'_>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, ServiceError> {
     let (customer, is_new) = find_or_register(conn, ctx, t.requester, t.requester_name, now)?;
     let subject = match t.subject.trim() {
         "" if customer.locale == "en" => "(no subject)",
@@ -120,20 +138,48 @@ pub fn open(conn: &Conn, ctx: &Ctx, t: NewTicket<'_>, now: DateTime<Utc>) -> Res
     };
     let id = db::tickets::insert(conn, &row, now)?;
     db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester)?;
-    for cc in t.cc.iter().filter(|a| *a != t.requester && **a != ctx.support) {
+    for cc in
+        t.cc.iter()
+            .filter(|a| *a != t.requester && **a != ctx.support)
+    {
         db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
     }
-    let entry =
-        Entry { kind: "customer", author: t.requester.as_str(), subject, body: t.body, origin: t.origin, attachments: t.attachments };
+    let entry = Entry {
+        kind: "customer",
+        author: t.requester.as_str(),
+        subject,
+        body: t.body,
+        origin: t.origin,
+        attachments: t.attachments,
+    };
     store_message(conn, id, &entry, now)?;
     db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now)?;
-    let ticket = db::tickets::get(conn, id)?.ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
-    let extras = Extras { old_key: t.linked_from.map(|o| ctx.key(o).to_string()).unwrap_or_default(), ..Default::default() };
+    let ticket = db::tickets::get(conn, id)?
+        .ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
+    let extras = Extras {
+        old_key: t
+            .linked_from
+            .map(|o| ctx.key(o).to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
     if !t.automatic_mail {
         return Ok(ticket);
     }
-    let cause = if t.channel == Channel::Email { Cause::InboundMail } else { Cause::Person };
-    notify::queue(conn, ctx, &ticket, notification::for_new_ticket(t.linked_from.is_some()), &extras, cause, now)?;
+    let cause = if t.channel == Channel::Email {
+        Cause::InboundMail
+    } else {
+        Cause::Person
+    };
+    notify::queue(
+        conn,
+        ctx,
+        &ticket,
+        notification::for_new_ticket(t.linked_from.is_some()),
+        &extras,
+        cause,
+        now,
+    )?;
     if is_new {
         notify::queue_invitation(conn, ctx, &customer, Some(id), cause, now)?;
     }
@@ -152,7 +198,11 @@ pub enum Undelivered {
 /// A server's reason as we keep and show it: at most 300 characters, never empty.
 pub fn undelivered_reason(reason: &str) -> String {
     let reason: String = reason.trim().chars().take(300).collect();
-    if reason.is_empty() { "no reason given".to_string() } else { reason }
+    if reason.is_empty() {
+        "no reason given".to_string()
+    } else {
+        reason
+    }
 }
 
 /// Tells the agents, as an internal note on the ticket in the helpdesk's own words (signed
@@ -175,13 +225,29 @@ pub fn note_undelivered(
         Undelivered::Bounced => format!("The mail to {recipient} came back undelivered: {reason}"),
     };
     let body = Body::typed(&text);
-    let origin = Origin { raw_email_id, ..Origin::default() };
-    store_message(conn, ticket_id, &Entry { origin, ..Entry::note(ctx.support.as_str(), &body) }, now)?;
+    let origin = Origin {
+        raw_email_id,
+        ..Origin::default()
+    };
+    store_message(
+        conn,
+        ticket_id,
+        &Entry {
+            origin,
+            ..Entry::note(ctx.support.as_str(), &body)
+        },
+        now,
+    )?;
     Ok(())
 }
 
 /// Stores one message of a ticket with its attachments.
-pub fn store_message(conn: &Conn, ticket_id: i64, e: &Entry<'_>, now: DateTime<Utc>) -> Result<i64, ServiceError> {
+pub fn store_message(
+    conn: &Conn,
+    ticket_id: i64,
+    e: &Entry<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, ServiceError> {
     let m = NewMessage {
         ticket_id,
         kind: e.kind,

@@ -17,15 +17,27 @@ pub const FORM_BYTES: usize = 64 * 1024;
 /// `Content-Length` over it is refused at once, unread; a body without one (chunked) is
 /// cut by the extractors when it passes the limit.
 pub fn cap(router: Router<Ctx>, limit: usize) -> Router<Ctx> {
-    router.layer(DefaultBodyLimit::max(limit)).layer(middleware::from_fn(move |req: Request, next: Next| refuse_declared(limit, req, next)))
+    router
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            refuse_declared(limit, req, next)
+        }))
 }
 
 async fn refuse_declared(limit: usize, req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         let e = WebError::PayloadTooLarge(limit);
         // The API answers in JSON; pages answer with a page.
-        return if req.uri().path().starts_with("/api/") { e.into_response() } else { e.page() };
+        return if req.uri().path().starts_with("/api/") {
+            e.into_response()
+        } else {
+            e.page()
+        };
     }
     next.run(req).await
 }

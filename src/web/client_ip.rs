@@ -12,7 +12,11 @@ use crate::service::Ctx;
 /// The client's address: the peer's, or when the peer is one of `trusted` proxies, the
 /// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_ip(headers: &HeaderMap, peer: IpAddr, trusted: &[String]) -> IpAddr {
-    let trusted: Vec<IpAddr> = trusted.iter().filter_map(|t| t.trim().parse::<IpAddr>().ok()).map(|ip| ip.to_canonical()).collect();
+    let trusted: Vec<IpAddr> = trusted
+        .iter()
+        .filter_map(|t| t.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .collect();
     let mut client = peer.to_canonical();
     if !trusted.contains(&client) {
         return client;
@@ -37,7 +41,10 @@ pub fn client_ip(headers: &HeaderMap, peer: IpAddr, trusted: &[String]) -> IpAdd
 
 /// An `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:80`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
-    let ip = hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))?;
+    let ip = hop
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))?;
     Some(ip.to_canonical())
 }
 
@@ -53,7 +60,11 @@ impl FromRequestParts<Ctx> for ClientIp {
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        Ok(ClientIp(client_ip(&parts.headers, peer, &ctx.config.web.trusted_proxies)))
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            peer,
+            &ctx.config.web.trusted_proxies,
+        )))
     }
 }
 
@@ -78,9 +89,21 @@ mod tests {
         let trusted = vec!["10.0.0.1".to_string(), "10.0.0.2".to_string()];
         let h = forwarded(&["203.0.113.9"]);
         assert_eq!(client_ip(&h, ip("10.0.0.1"), &trusted), ip("203.0.113.9"));
-        assert_eq!(client_ip(&h, ip("198.51.100.7"), &trusted), ip("198.51.100.7"), "an untrusted peer's header is ignored");
-        assert_eq!(client_ip(&h, ip("10.0.0.1"), &[]), ip("10.0.0.1"), "no proxies trusted: the peer");
-        assert_eq!(client_ip(&HeaderMap::new(), ip("10.0.0.1"), &trusted), ip("10.0.0.1"), "no header: the proxy itself");
+        assert_eq!(
+            client_ip(&h, ip("198.51.100.7"), &trusted),
+            ip("198.51.100.7"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_ip(&h, ip("10.0.0.1"), &[]),
+            ip("10.0.0.1"),
+            "no proxies trusted: the peer"
+        );
+        assert_eq!(
+            client_ip(&HeaderMap::new(), ip("10.0.0.1"), &trusted),
+            ip("10.0.0.1"),
+            "no header: the proxy itself"
+        );
     }
 
     #[test]
@@ -90,8 +113,16 @@ mod tests {
         let h = forwarded(&["1.1.1.1, 203.0.113.9", "10.0.0.2"]);
         assert_eq!(client_ip(&h, ip("10.0.0.1"), &trusted), ip("203.0.113.9"));
         let h = forwarded(&["203.0.113.9:5555, garbage"]);
-        assert_eq!(client_ip(&h, ip("10.0.0.1"), &trusted), ip("10.0.0.1"), "a hop that is no address stops the walk");
+        assert_eq!(
+            client_ip(&h, ip("10.0.0.1"), &trusted),
+            ip("10.0.0.1"),
+            "a hop that is no address stops the walk"
+        );
         let h = forwarded(&["[2001:db8::7]:443"]);
-        assert_eq!(client_ip(&h, ip("::ffff:10.0.0.1"), &trusted), ip("2001:db8::7"), "v4-mapped peers and bracketed v6");
+        assert_eq!(
+            client_ip(&h, ip("::ffff:10.0.0.1"), &trusted),
+            ip("2001:db8::7"),
+            "v4-mapped peers and bracketed v6"
+        );
     }
 }

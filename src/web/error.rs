@@ -32,21 +32,33 @@ impl WebError {
     fn status_and_message(&self) -> (StatusCode, String) {
         match self {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            WebError::Unauthorized => (StatusCode::UNAUTHORIZED, "a valid bearer token is required".into()),
-            WebError::Forbidden => (StatusCode::FORBIDDEN, "the form is missing a valid CSRF token".into()),
+            WebError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "a valid bearer token is required".into(),
+            ),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "the form is missing a valid CSRF token".into(),
+            ),
             WebError::NotAdmin => (StatusCode::FORBIDDEN, "only an admin may do this".into()),
-            WebError::UnknownOrigin => {
-                (StatusCode::FORBIDDEN, "the browser did not say which site the form came from (no Origin header)".into())
-            }
-            WebError::PayloadTooLarge(limit) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is over the limit of {} KiB", limit / 1024))
-            }
+            WebError::UnknownOrigin => (
+                StatusCode::FORBIDDEN,
+                "the browser did not say which site the form came from (no Origin header)".into(),
+            ),
+            WebError::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is over the limit of {} KiB", limit / 1024),
+            ),
             WebError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
-            WebError::TooManyRequests(secs) => {
-                (StatusCode::TOO_MANY_REQUESTS, format!("too many attempts; try again in {secs} seconds"))
-            }
+            WebError::TooManyRequests(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many attempts; try again in {secs} seconds"),
+            ),
             WebError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
-            WebError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".into()),
+            WebError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed here".into(),
+            ),
             WebError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())

@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
-use axum::http::{HeaderMap, HeaderValue, header};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
@@ -35,11 +35,21 @@ impl FromRequestParts<Ctx> for ApiAgent {
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(WebError::Unauthorized)?;
         let (hash, now) = (links::hash_token(token), ctx.now());
-        let holder = ctx.db.read(move |c| db::agents::find_by_token(c, &hash, now)).await?.ok_or(WebError::Unauthorized)?;
-        let stale = holder.last_used_at.as_deref().and_then(|t| db::parse_ts(t).ok()).is_none_or(|t| now - t >= chrono::Duration::minutes(1));
+        let holder = ctx
+            .db
+            .read(move |c| db::agents::find_by_token(c, &hash, now))
+            .await?
+            .ok_or(WebError::Unauthorized)?;
+        let stale = holder
+            .last_used_at
+            .as_deref()
+            .and_then(|t| db::parse_ts(t).ok())
+            .is_none_or(|t| now - t >= chrono::Duration::minutes(1));
         if stale {
             let id = holder.token_id;
-            ctx.db.write(move |c| db::agents::touch_token(c, id, now)).await?;
+            ctx.db
+                .write(move |c| db::agents::touch_token(c, id, now))
+                .await?;
         }
         Ok(ApiAgent(holder.agent))
     }
@@ -102,8 +112,14 @@ pub enum FormSource {
 /// What `Origin` and `Sec-Fetch-Site` say about the request.
 pub fn form_source(headers: &HeaderMap, base_url: &str) -> FormSource {
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let ours = origin.to_str().is_ok_and(|o| same_origin(o, base_url, headers));
-        return if ours { FormSource::Ours } else { FormSource::Elsewhere };
+        let ours = origin
+            .to_str()
+            .is_ok_and(|o| same_origin(o, base_url, headers));
+        return if ours {
+            FormSource::Ours
+        } else {
+            FormSource::Elsewhere
+        };
     }
     match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
         Some(b"same-origin" | b"none") => FormSource::Ours,
@@ -123,35 +139,63 @@ impl FromRequestParts<Ctx> for Visitor {
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let now = ctx.now();
-        let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
+        let session = jar
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|v| !v.is_empty());
         let mut customer = match &session {
             Some(token) => accounts::session_customer(ctx, token, now).await?,
             None => None,
         };
-        let agent_session = jar.get(AGENT_SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
+        let agent_session = jar
+            .get(AGENT_SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|v| !v.is_empty());
         let agent = match &agent_session {
             Some(token) => accounts::session_agent(ctx, token, now).await?,
             None => None,
         };
         let asked = parts.uri.query().and_then(|q| {
-            url_pairs(q).into_iter().find(|(k, _)| k == "lang").map(|(_, v)| if v == "en" { "en" } else { "ro" })
+            url_pairs(q)
+                .into_iter()
+                .find(|(k, _)| k == "lang")
+                .map(|(_, v)| if v == "en" { "en" } else { "ro" })
         });
         // A language picked with ?lang= is remembered: on the account when signed in.
         if let (Some(lang), Some(c)) = (asked, customer.as_mut())
-            && c.locale != lang {
-                accounts::set_preferences(ctx, c.id, lang, &c.time_zone).await?;
-                c.locale = lang.to_string();
-            }
+            && c.locale != lang
+        {
+            accounts::set_preferences(ctx, c.id, lang, &c.time_zone).await?;
+            c.locale = lang.to_string();
+        }
         let chosen = asked
-            .or_else(|| customer.as_ref().map(|c| if c.locale == "en" { "en" } else { "ro" }))
-            .or_else(|| jar.get(LANG_COOKIE).map(|c| if c.value() == "en" { "en" } else { "ro" }));
-        let lang = chosen.unwrap_or(if ctx.config.helpdesk.default_locale == "en" { "en" } else { "ro" });
-        let (seed, new_seed) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32) {
+            .or_else(|| {
+                customer
+                    .as_ref()
+                    .map(|c| if c.locale == "en" { "en" } else { "ro" })
+            })
+            .or_else(|| {
+                jar.get(LANG_COOKIE)
+                    .map(|c| if c.value() == "en" { "en" } else { "ro" })
+            });
+        let lang = chosen.unwrap_or(if ctx.config.helpdesk.default_locale == "en" {
+            "en"
+        } else {
+            "ro"
+        });
+        let (seed, new_seed) = match jar
+            .get(CSRF_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|v| v.len() >= 32)
+        {
             Some(seed) => (seed, false),
             None => (links::new_token(), true),
         };
         // The token is bound to the sign-in of the area the page belongs to.
-        let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |u| u.0.path());
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(parts.uri.path(), |u| u.0.path());
         let area_session = if path.starts_with("/console") {
             agent_session.as_deref().filter(|_| agent.is_some())
         } else {
@@ -159,7 +203,9 @@ impl FromRequestParts<Ctx> for Visitor {
         };
         let bound_to = area_session.map(links::hash_token).unwrap_or_default();
         let source = form_source(&parts.headers, &ctx.config.web.base_url);
-        let ClientIp(ip) = ClientIp::from_request_parts(parts, ctx).await.unwrap_or_else(|never| match never {});
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, ctx)
+            .await
+            .unwrap_or_else(|never| match never {});
         Ok(Visitor {
             customer,
             agent,
@@ -185,7 +231,10 @@ impl Visitor {
     }
 
     pub fn csrf_token(&self, ctx: &Ctx) -> String {
-        links::sign(&ctx.config.helpdesk.secret, &format!("csrf:{}:{}", self.seed, self.bound_to))
+        links::sign(
+            &ctx.config.helpdesk.secret,
+            &format!("csrf:{}:{}", self.seed, self.bound_to),
+        )
     }
 
     /// Refuses a form that did not come from our own page in this browser and session.
@@ -196,7 +245,9 @@ impl Visitor {
             _ => {}
         }
         let expected = self.csrf_token(ctx);
-        let matches: bool = !self.new_seed && token.len() == expected.len() && constant_time_eq(token.as_bytes(), expected.as_bytes());
+        let matches: bool = !self.new_seed
+            && token.len() == expected.len()
+            && constant_time_eq(token.as_bytes(), expected.as_bytes());
         if !matches {
             return Err(WebError::Forbidden);
         }
@@ -204,7 +255,12 @@ impl Visitor {
     }
 
     /// A cookie of ours with the attributes every one of them gets.
-    pub fn cookie(&self, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+    pub fn cookie(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age: time::Duration,
+    ) -> Cookie<'static> {
         Cookie::build((name, value))
             .path("/")
             .http_only(true)
@@ -218,14 +274,20 @@ impl Visitor {
     pub fn finish(&self, mut response: Response) -> Response {
         let mut add = |c: Cookie<'static>| {
             if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
-                response.headers_mut().append(axum::http::header::SET_COOKIE, v);
+                response
+                    .headers_mut()
+                    .append(axum::http::header::SET_COOKIE, v);
             }
         };
         if self.new_seed {
             add(self.cookie(CSRF_COOKIE, self.seed.clone(), time::Duration::days(400)));
         }
         if self.remember_lang {
-            add(self.cookie(LANG_COOKIE, self.lang.to_string(), time::Duration::days(400)));
+            add(self.cookie(
+                LANG_COOKIE,
+                self.lang.to_string(),
+                time::Duration::days(400),
+            ));
         }
         response
     }
@@ -243,8 +305,14 @@ fn same_origin(origin: &str, base_url: &str, headers: &HeaderMap) -> bool {
     if origin.eq_ignore_ascii_case(&base_origin) {
         return true;
     }
-    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let bare = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let bare = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .unwrap_or("");
     !host.is_empty() && bare.eq_ignore_ascii_case(host)
 }
 

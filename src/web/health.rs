@@ -17,11 +17,15 @@ use crate::db;
 use crate::service::Ctx;
 
 pub fn routes() -> Router<Ctx> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
-    ctx.db.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await?;
+    ctx.db
+        .read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+        .await?;
     Ok("ok\n")
 }
 
@@ -33,25 +37,57 @@ fn may_read_metrics(token: &str, headers: &HeaderMap, client: IpAddr) -> bool {
     bearer(headers).is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
 }
 
-async fn metrics(State(ctx): State<Ctx>, ClientIp(client): ClientIp, headers: HeaderMap) -> Result<Response, WebError> {
+async fn metrics(
+    State(ctx): State<Ctx>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     if !may_read_metrics(&ctx.config.web.metrics_token, &headers, client) {
         let mut r = WebError::Unauthorized.into_response();
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return Ok(r);
     }
     let ((pending, failed), quarantined, breached) = ctx
         .db
         .read(|c| {
-            Ok::<_, rusqlite::Error>((db::outbox::backlog(c)?, db::inbound::quarantine_count(c)?, db::sla::open_breached(c)?))
+            Ok::<_, rusqlite::Error>((
+                db::outbox::backlog(c)?,
+                db::inbound::quarantine_count(c)?,
+                db::sla::open_breached(c)?,
+            ))
         })
         .await?;
     let gauges = [
-        ("helpdesk_outbox_pending", "Mails waiting to be sent (retries included)", pending),
-        ("helpdesk_outbox_given_up", "Mails given up (refused for good, or undeliverable for 48 h)", failed),
-        ("helpdesk_quarantine_open", "Quarantined messages not yet replayed", quarantined),
-        ("helpdesk_sla_open_breached", "Open tickets that missed an SLA goal", breached),
+        (
+            "helpdesk_outbox_pending",
+            "Mails waiting to be sent (retries included)",
+            pending,
+        ),
+        (
+            "helpdesk_outbox_given_up",
+            "Mails given up (refused for good, or undeliverable for 48 h)",
+            failed,
+        ),
+        (
+            "helpdesk_quarantine_open",
+            "Quarantined messages not yet replayed",
+            quarantined,
+        ),
+        (
+            "helpdesk_sla_open_breached",
+            "Open tickets that missed an SLA goal",
+            breached,
+        ),
     ];
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], ctx.metrics.render(&gauges)).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        ctx.metrics.render(&gauges),
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -60,15 +96,25 @@ mod tests {
 
     #[test]
     fn metrics_need_the_token_once_it_is_set_and_the_machine_itself_until_then() {
-        let (local, remote): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "203.0.113.9".parse().unwrap());
+        let (local, remote): (IpAddr, IpAddr) =
+            ("127.0.0.1".parse().unwrap(), "203.0.113.9".parse().unwrap());
         let mut with = HeaderMap::new();
-        with.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret"));
+        with.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret"),
+        );
         let mut wrong = HeaderMap::new();
-        wrong.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cre"));
+        wrong.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cre"),
+        );
         assert!(may_read_metrics("", &HeaderMap::new(), local));
         assert!(!may_read_metrics("", &HeaderMap::new(), remote));
         assert!(may_read_metrics("s3cret", &with, remote));
         assert!(!may_read_metrics("s3cret", &wrong, local));
-        assert!(!may_read_metrics("s3cret", &HeaderMap::new(), local), "once set, even the machine itself needs it");
+        assert!(
+            !may_read_metrics("s3cret", &HeaderMap::new(), local),
+            "once set, even the machine itself needs it"
+        );
     }
 }

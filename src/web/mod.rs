@@ -6,9 +6,9 @@ pub mod client_ip;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod html;
 pub mod pages;
-pub mod health;
 pub mod portal;
 pub mod sign_in;
 pub mod throttle;
@@ -47,8 +47,12 @@ async fn asset(Path(name): Path<String>) -> Response {
     match crate::templates::asset(&format!("static/{name}")) {
         Some(body) => {
             let mut r = body.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
             r
         }
         None => error::WebError::NotFound("file".into()).into_response(),

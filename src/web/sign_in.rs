@@ -33,8 +33,14 @@ pub struct LoginForm {
 
 /// `next` when it is a page under `area` of this site (never another site), else `home`.
 pub fn safe_next<'a>(next: &'a str, area: &str, home: &'a str) -> &'a str {
-    let ours = next.strip_prefix(area).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
-    if ours && !next.starts_with("//") && !next.contains('\\') { next } else { home }
+    let ours = next
+        .strip_prefix(area)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+    if ours && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        home
+    }
 }
 
 /// One sign-in attempt under the throttle: counted as a failure of the account and of the
@@ -48,12 +54,19 @@ pub struct Attempt<'a> {
 impl<'a> Attempt<'a> {
     /// `scope` keeps the portal's and the console's counts apart.
     pub fn new(limits: &'a Throttle, scope: &str, email: &str, ip: IpAddr) -> Self {
-        Attempt { limits, account: format!("{scope}:account:{}", accounts::typed_address(email)), ip: format!("{scope}:ip:{ip}") }
+        Attempt {
+            limits,
+            account: format!("{scope}:account:{}", accounts::typed_address(email)),
+            ip: format!("{scope}:ip:{ip}"),
+        }
     }
 
     /// Counts the try; refused with the wait while the account or the address must wait.
     pub fn begin(&self) -> Result<(), Duration> {
-        let keys = [(self.account.as_str(), throttle::LOGIN_PER_ACCOUNT), (self.ip.as_str(), throttle::LOGIN_PER_IP)];
+        let keys = [
+            (self.account.as_str(), throttle::LOGIN_PER_ACCOUNT),
+            (self.ip.as_str(), throttle::LOGIN_PER_IP),
+        ];
         self.limits.begin(&keys, Instant::now())
     }
 
@@ -73,17 +86,30 @@ impl<'a> Attempt<'a> {
 /// What a throttled sign-in page says: when to come back, in seconds or minutes.
 pub fn throttled_text(tx: &Texts, wait: Duration) -> String {
     let secs = wait.as_secs().max(1);
-    let wait = if secs < 60 { say(tx, "wait_seconds", &[("n", &secs)]) } else { say(tx, "wait_minutes", &[("n", &minutes(secs))]) };
+    let wait = if secs < 60 {
+        say(tx, "wait_seconds", &[("n", &secs)])
+    } else {
+        say(tx, "wait_minutes", &[("n", &minutes(secs))])
+    };
     say(tx, "login_throttled", &[("wait", &wait)])
 }
 
 /// A throttled answer says when to come back.
 pub fn retry_after(mut r: Response, wait: Duration) -> Response {
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(wait.as_secs().max(1)),
+    );
     r
 }
 
-fn with_cookie(mut r: Response, v: &Visitor, name: &'static str, value: String, max_age: time::Duration) -> Response {
+fn with_cookie(
+    mut r: Response,
+    v: &Visitor,
+    name: &'static str,
+    value: String,
+    max_age: time::Duration,
+) -> Response {
     if let Ok(header) = HeaderValue::from_str(&v.cookie(name, value, max_age).to_string()) {
         r.headers_mut().append(header::SET_COOKIE, header);
     }
@@ -93,15 +119,33 @@ fn with_cookie(mut r: Response, v: &Visitor, name: &'static str, value: String, 
 /// Sets the session cookie `name` and goes on to `to`.
 pub fn signed_in(ctx: &Ctx, v: &Visitor, name: &'static str, token: String, to: &str) -> Response {
     let r = v.finish(Redirect::to(to).into_response());
-    with_cookie(r, v, name, token, time::Duration::days(ctx.config.portal.session_days))
+    with_cookie(
+        r,
+        v,
+        name,
+        token,
+        time::Duration::days(ctx.config.portal.session_days),
+    )
 }
 
 /// Ends the session `token` (if any), clears its cookie and goes on to `to`.
-pub async fn signed_out(ctx: &Ctx, v: &Visitor, name: &'static str, token: Option<&str>, to: &str) -> Result<Response, ServiceError> {
+pub async fn signed_out(
+    ctx: &Ctx,
+    v: &Visitor,
+    name: &'static str,
+    token: Option<&str>,
+    to: &str,
+) -> Result<Response, ServiceError> {
     if let Some(token) = token {
         accounts::sign_out(ctx, token).await?;
     }
-    Ok(with_cookie(v.finish(Redirect::to(to).into_response()), v, name, String::new(), time::Duration::ZERO))
+    Ok(with_cookie(
+        v.finish(Redirect::to(to).into_response()),
+        v,
+        name,
+        String::new(),
+        time::Duration::ZERO,
+    ))
 }
 
 #[cfg(test)]
@@ -110,9 +154,21 @@ mod tests {
 
     #[test]
     fn only_our_own_pages_are_places_to_come_back_to() {
-        assert_eq!(safe_next("/portal/requests/HD-1", "/portal", "/portal/requests"), "/portal/requests/HD-1");
-        assert_eq!(safe_next("/console?view=mine", "/console", "/console"), "/console?view=mine");
-        for bad in ["https://evil.test/", "//evil.test", "/portalevil", "/console/..\\evil", ""] {
+        assert_eq!(
+            safe_next("/portal/requests/HD-1", "/portal", "/portal/requests"),
+            "/portal/requests/HD-1"
+        );
+        assert_eq!(
+            safe_next("/console?view=mine", "/console", "/console"),
+            "/console?view=mine"
+        );
+        for bad in [
+            "https://evil.test/",
+            "//evil.test",
+            "/portalevil",
+            "/console/..\\evil",
+            "",
+        ] {
             assert_eq!(safe_next(bad, "/portal", "/home"), "/home", "{bad}");
         }
     }

@@ -14,8 +14,14 @@ pub struct Limit {
 }
 
 /// Reset and new-link mails asked for one account; from one address.
-pub const MAIL_PER_ACCOUNT: Limit = Limit { max: 3, window: Duration::from_secs(60 * 60) };
-pub const MAIL_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(60 * 60) };
+pub const MAIL_PER_ACCOUNT: Limit = Limit {
+    max: 3,
+    window: Duration::from_secs(60 * 60),
+};
+pub const MAIL_PER_IP: Limit = Limit {
+    max: 20,
+    window: Duration::from_secs(60 * 60),
+};
 
 /// A growing delay after wrong passwords: the first `free` failures cost nothing; from
 /// then on each try must wait `first`, doubled with every further failure up to `max`,
@@ -29,18 +35,31 @@ pub struct Backoff {
 }
 
 /// Wrong passwords for one account (from anywhere): 5 free, then 5 s, 10 s, 20 s … 15 min.
-pub const LOGIN_PER_ACCOUNT: Backoff =
-    Backoff { free: 5, first: Duration::from_secs(5), max: Duration::from_secs(15 * 60), forget: Duration::from_secs(60 * 60) };
+pub const LOGIN_PER_ACCOUNT: Backoff = Backoff {
+    free: 5,
+    first: Duration::from_secs(5),
+    max: Duration::from_secs(15 * 60),
+    forget: Duration::from_secs(60 * 60),
+};
 /// Wrong passwords from one address (which may be an office behind NAT): 30 free.
-pub const LOGIN_PER_IP: Backoff =
-    Backoff { free: 30, first: Duration::from_secs(5), max: Duration::from_secs(15 * 60), forget: Duration::from_secs(60 * 60) };
+pub const LOGIN_PER_IP: Backoff = Backoff {
+    free: 30,
+    first: Duration::from_secs(5),
+    max: Duration::from_secs(15 * 60),
+    forget: Duration::from_secs(60 * 60),
+};
 
 impl Backoff {
     /// The wait after `failures` failures, the last at `last`; `None` when a try may run now.
     fn wait(&self, failures: u32, last: Instant, now: Instant) -> Option<Duration> {
         let past_free = failures.checked_sub(self.free)?;
-        let delay = self.first.saturating_mul(1u32.checked_shl(past_free.min(31)).unwrap_or(u32::MAX)).min(self.max);
-        (last + delay).checked_duration_since(now).filter(|d| !d.is_zero())
+        let delay = self
+            .first
+            .saturating_mul(1u32.checked_shl(past_free.min(31)).unwrap_or(u32::MAX))
+            .min(self.max);
+        (last + delay)
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
     }
 }
 
@@ -75,7 +94,10 @@ impl Throttle {
         let mut map = self.events.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > MAX_KEYS {
             // Bounded memory: forget keys whose windows have passed.
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < limit.window));
+            map.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < limit.window)
+            });
         }
         let q = map.entry(key.to_string()).or_default();
         prune(q, limit.window, now);
@@ -96,7 +118,9 @@ impl Throttle {
         }
         let mut longest = None;
         for (key, backoff) in keys {
-            let f = map.get(*key).filter(|f| now.duration_since(f.last) < backoff.forget);
+            let f = map
+                .get(*key)
+                .filter(|f| now.duration_since(f.last) < backoff.forget);
             if let Some(wait) = f.and_then(|f| backoff.wait(f.count, f.last, now)) {
                 longest = longest.max(Some(wait));
             }
@@ -105,7 +129,11 @@ impl Throttle {
             return Err(wait);
         }
         for (key, backoff) in keys {
-            let f = map.entry(key.to_string()).or_insert(Failures { count: 0, last: now, forget: backoff.forget });
+            let f = map.entry(key.to_string()).or_insert(Failures {
+                count: 0,
+                last: now,
+                forget: backoff.forget,
+            });
             if now.duration_since(f.last) >= backoff.forget {
                 f.count = 0;
             }
@@ -128,8 +156,14 @@ impl Throttle {
 
     /// Forgets `key` (a successful sign-in clears the account's failures).
     pub fn clear(&self, key: &str) {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }
 
@@ -146,7 +180,10 @@ mod tests {
     #[test]
     fn blocks_after_the_limit_until_the_window_passes() {
         let t = Throttle::default();
-        let limit = Limit { max: 3, window: Duration::from_secs(60) };
+        let limit = Limit {
+            max: 3,
+            window: Duration::from_secs(60),
+        };
         let start = Instant::now();
         for i in 0..3 {
             assert_eq!(t.wait("a", limit, start), None, "event {i}");
@@ -154,13 +191,26 @@ mod tests {
         }
         let wait = t.wait("a", limit, start + Duration::from_secs(10)).unwrap();
         assert_eq!(wait, Duration::from_secs(50));
-        assert_eq!(t.wait("b", limit, start), None, "other keys are not affected");
-        assert_eq!(t.wait("a", limit, start + Duration::from_secs(60)), None, "the oldest event left the window");
+        assert_eq!(
+            t.wait("b", limit, start),
+            None,
+            "other keys are not affected"
+        );
+        assert_eq!(
+            t.wait("a", limit, start + Duration::from_secs(60)),
+            None,
+            "the oldest event left the window"
+        );
         t.clear("a");
         assert_eq!(t.wait("a", limit, start + Duration::from_secs(10)), None);
     }
 
-    const B: Backoff = Backoff { free: 2, first: Duration::from_secs(5), max: Duration::from_secs(60), forget: Duration::from_secs(600) };
+    const B: Backoff = Backoff {
+        free: 2,
+        first: Duration::from_secs(5),
+        max: Duration::from_secs(60),
+        forget: Duration::from_secs(600),
+    };
 
     #[test]
     fn wrong_passwords_make_the_next_try_wait_longer_and_longer() {
@@ -168,19 +218,55 @@ mod tests {
         let start = Instant::now();
         let at = |n: u64| start + Duration::from_secs(n);
         assert_eq!(t.begin(&[("a", B)], at(0)), Ok(()));
-        assert_eq!(t.begin(&[("a", B)], at(0)), Ok(()), "the free failures cost nothing");
-        assert_eq!(t.begin(&[("a", B)], at(1)), Err(Duration::from_secs(4)), "then 5 s after the last failure");
-        assert_eq!(t.begin(&[("b", B)], at(1)), Ok(()), "other keys are not affected");
-        assert_eq!(t.begin(&[("a", B)], at(5)), Ok(()), "the wait has passed: one more try");
-        assert_eq!(t.begin(&[("a", B)], at(14)), Err(Duration::from_secs(1)), "10 s after the third failure");
+        assert_eq!(
+            t.begin(&[("a", B)], at(0)),
+            Ok(()),
+            "the free failures cost nothing"
+        );
+        assert_eq!(
+            t.begin(&[("a", B)], at(1)),
+            Err(Duration::from_secs(4)),
+            "then 5 s after the last failure"
+        );
+        assert_eq!(
+            t.begin(&[("b", B)], at(1)),
+            Ok(()),
+            "other keys are not affected"
+        );
+        assert_eq!(
+            t.begin(&[("a", B)], at(5)),
+            Ok(()),
+            "the wait has passed: one more try"
+        );
+        assert_eq!(
+            t.begin(&[("a", B)], at(14)),
+            Err(Duration::from_secs(1)),
+            "10 s after the third failure"
+        );
         assert_eq!(t.begin(&[("a", B)], at(15)), Ok(()));
-        assert_eq!(t.begin(&[("a", B)], at(16)), Err(Duration::from_secs(19)), "then 20 s");
+        assert_eq!(
+            t.begin(&[("a", B)], at(16)),
+            Err(Duration::from_secs(19)),
+            "then 20 s"
+        );
         for n in 0..10 {
             t.begin(&[("c", B)], at(n * 100)).unwrap();
         }
-        assert_eq!(t.begin(&[("c", B)], at(900)), Err(Duration::from_secs(60)), "never more than the cap");
-        assert_eq!(t.begin(&[("c", B)], at(900 + 600)), Ok(()), "failures are forgotten after a quiet spell");
-        assert_eq!(t.begin(&[("c", B)], at(1501)), Ok(()), "counted from zero again");
+        assert_eq!(
+            t.begin(&[("c", B)], at(900)),
+            Err(Duration::from_secs(60)),
+            "never more than the cap"
+        );
+        assert_eq!(
+            t.begin(&[("c", B)], at(900 + 600)),
+            Ok(()),
+            "failures are forgotten after a quiet spell"
+        );
+        assert_eq!(
+            t.begin(&[("c", B)], at(1501)),
+            Ok(()),
+            "counted from zero again"
+        );
     }
 
     #[test]
@@ -191,9 +277,15 @@ mod tests {
         assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok());
         assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok());
         assert!(t.begin(&[("acct", B), ("ip", B)], now).is_err());
-        assert!(t.begin(&[("other", B), ("ip", B)], now).is_err(), "the address waits too");
+        assert!(
+            t.begin(&[("other", B), ("ip", B)], now).is_err(),
+            "the address waits too"
+        );
         t.forgive("ip");
         t.clear("acct");
-        assert!(t.begin(&[("acct", B), ("ip", B)], now).is_ok(), "a right password took its try back");
+        assert!(
+            t.begin(&[("acct", B), ("ip", B)], now).is_ok(),
+            "a right password took its try back"
+        );
     }
 }

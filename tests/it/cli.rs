@@ -5,9 +5,15 @@ use std::process::{Command, Stdio};
 
 fn helpdesk(db: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml")])
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"),
+        ])
         .args(args)
-        .env("HELPDESK_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env(
+            "HELPDESK_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
         .env("RUST_LOG", "error")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -15,10 +21,19 @@ fn helpdesk(db: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, 
         .spawn()
         .expect("the binary runs");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -28,10 +43,18 @@ fn migrate_agents_and_tokens() {
     let (ok, out, err) = helpdesk(&db, &["migrate"], None);
     assert!(ok, "{err}");
     assert!(out.contains("up to date"));
-    let (ok, _, err) = helpdesk(&db, &["agent", "add", "ana@example.test", "--name", "Ana"], Some("scurta\n"));
+    let (ok, _, err) = helpdesk(
+        &db,
+        &["agent", "add", "ana@example.test", "--name", "Ana"],
+        Some("scurta\n"),
+    );
     assert!(!ok, "a weak password is refused");
     assert!(err.contains("8 letters or digits"), "{err}");
-    let (ok, out, err) = helpdesk(&db, &["agent", "add", "ana@example.test", "--name", "Ana"], Some("parola123\n"));
+    let (ok, out, err) = helpdesk(
+        &db,
+        &["agent", "add", "ana@example.test", "--name", "Ana"],
+        Some("parola123\n"),
+    );
     assert!(ok, "{err}");
     assert!(out.contains("ana@example.test"));
     let (ok, token, err) = helpdesk(&db, &["agent", "token", "ana@example.test"], None);
@@ -50,9 +73,16 @@ fn import_reads_eml_files_mboxes_and_maildirs() {
     let (ok, out, err) = helpdesk(&db, &["import", fixtures], None);
     assert!(ok, "{err}");
     let count = |label: &str| -> usize {
-        out.lines().find_map(|l| l.strip_prefix(&format!("{label}: "))).and_then(|n| n.trim().parse().ok()).unwrap()
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap()
     };
-    assert_eq!(count("quarantined"), 2, "only the two malformed fixtures: {out}");
+    assert_eq!(
+        count("quarantined"),
+        2,
+        "only the two malformed fixtures: {out}"
+    );
     assert!(count("created") >= 10, "{out}");
     assert!(count("ignored") >= 5, "{out}");
 
@@ -68,14 +98,33 @@ fn import_reads_eml_files_mboxes_and_maildirs() {
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    std::fs::write(maildir.join("new/1.eml"), "From: dan@client.ro\r\nSubject: Din maildir\r\nMessage-ID: <md1@client.ro>\r\n\r\nx\r\n").unwrap();
-    std::fs::write(maildir.join("tmp/2.eml"), "From: half@client.ro\r\nSubject: still being delivered\r\n\r\nx\r\n").unwrap();
-    let (ok, out, err) = helpdesk(&db, &["import", mbox.to_str().unwrap(), maildir.to_str().unwrap()], None);
+    std::fs::write(
+        maildir.join("new/1.eml"),
+        "From: dan@client.ro\r\nSubject: Din maildir\r\nMessage-ID: <md1@client.ro>\r\n\r\nx\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        maildir.join("tmp/2.eml"),
+        "From: half@client.ro\r\nSubject: still being delivered\r\n\r\nx\r\n",
+    )
+    .unwrap();
+    let (ok, out, err) = helpdesk(
+        &db,
+        &["import", mbox.to_str().unwrap(), maildir.to_str().unwrap()],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("created: 3"), "{out}");
-    let (ok, out, _) = helpdesk(&db, &["import", mbox.to_str().unwrap(), maildir.to_str().unwrap()], None);
+    let (ok, out, _) = helpdesk(
+        &db,
+        &["import", mbox.to_str().unwrap(), maildir.to_str().unwrap()],
+        None,
+    );
     assert!(ok);
-    assert!(out.contains("duplicate: 3") && out.contains("created: 0"), "{out}");
+    assert!(
+        out.contains("duplicate: 3") && out.contains("created: 0"),
+        "{out}"
+    );
 
     // The quarantined ones can be replayed; they stay quarantined since they are still broken.
     let (ok, out, err) = helpdesk(&db, &["import", "--quarantined"], None);
@@ -90,13 +139,28 @@ async fn serve_runs_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("serve.db");
     let support = format!("{}@example.test", crate::helpers::unique("serve"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (ok, _, err) = helpdesk(&db, &["agent", "add", "agent@example.test", "--name", "Ana"], Some("parola123\n"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (ok, _, err) = helpdesk(
+        &db,
+        &["agent", "add", "agent@example.test", "--name", "Ana"],
+        Some("parola123\n"),
+    );
     assert!(ok, "{err}");
     let (_, token, _) = helpdesk(&db, &["agent", "token", "agent@example.test"], None);
     let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"), "serve"])
-        .env("HELPDESK_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"),
+            "serve",
+        ])
+        .env(
+            "HELPDESK_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
         .env("HELPDESK_HELPDESK_SUPPORT_ADDRESS", &support)
         .env("HELPDESK_IMAP_PORT", crate::helpers::IMAP_PORT.to_string())
         .env("HELPDESK_IMAP_USERNAME", &support)
@@ -112,36 +176,55 @@ async fn serve_runs_and_stops_cleanly_on_sigterm() {
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let up = crate::helpers::wait_until(std::time::Duration::from_secs(20), || async {
-        http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success())
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
     })
     .await;
     assert!(up, "serve answers /healthz");
     let customer = format!("{}@customer.test", crate::helpers::unique("proc"));
     crate::helpers::send_mail(&customer, &support, "Din proces", "salut", &[]).await;
     let got = crate::helpers::wait_until(std::time::Duration::from_secs(20), || async {
-        let r = http.get(format!("{base}/api/v1/tickets?requester={customer}")).bearer_auth(token.trim()).send().await;
+        let r = http
+            .get(format!("{base}/api/v1/tickets?requester={customer}"))
+            .bearer_auth(token.trim())
+            .send()
+            .await;
         match r {
-            Ok(r) => r.json::<serde_json::Value>().await.is_ok_and(|v| v["tickets"].as_array().is_some_and(|t| t.len() == 1)),
+            Ok(r) => r
+                .json::<serde_json::Value>()
+                .await
+                .is_ok_and(|v| v["tickets"].as_array().is_some_and(|t| t.len() == 1)),
             Err(_) => false,
         }
     })
     .await;
     assert!(got, "the running daemon turned the mail into a ticket");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(std::time::Instant::now() < deadline, "serve did not stop within 20 s of SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not stop within 20 s of SIGTERM"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let mut log = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(status.success(), "exit {status:?}\n{log}");
     assert!(log.contains("stopping"), "{log}");
-    assert!(log.contains("mailbox poller stopped") && log.contains("outbox sender stopped"), "{log}");
+    assert!(
+        log.contains("mailbox poller stopped") && log.contains("outbox sender stopped"),
+        "{log}"
+    );
 }
 
 /// `import --quarantined` replays what it can and leaves the rest, such as a message the
@@ -156,12 +239,25 @@ async fn import_leaves_an_entry_never_fetched_in_quarantine() {
     db.write(|c| {
         let now = chrono::Utc::now();
         let id = inbound::insert_raw(c, "imap:INBOX:1:7", None, b"", now)?.expect("a new entry");
-        inbound::quarantine(c, id, "the mail server would not hand this message over (UID 7 in INBOX)", now)
+        inbound::quarantine(
+            c,
+            id,
+            "the mail server would not hand this message over (UID 7 in INBOX)",
+            now,
+        )
     })
     .await
     .unwrap();
     db.close().await;
-    let (ok, out, err) = tokio::task::spawn_blocking(move || helpdesk(&path, &["import", "--quarantined"], None)).await.unwrap();
+    let (ok, out, err) =
+        tokio::task::spawn_blocking(move || helpdesk(&path, &["import", "--quarantined"], None))
+            .await
+            .unwrap();
     assert!(ok, "{err}");
-    assert!(out.contains("left in quarantine (this message was never fetched whole from the mail server"), "{out}");
+    assert!(
+        out.contains(
+            "left in quarantine (this message was never fetched whole from the mail server"
+        ),
+        "{out}"
+    );
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{Options, TestApp, config, folder_counts, mail_stack, send_mail, send_raw_via, start_stack, unique, wait_until};
+use crate::helpers::{
+    Options, TestApp, config, folder_counts, mail_stack, send_mail, send_raw_via, start_stack,
+    unique, wait_until,
+};
 
 /// `helpdesk serve` on `config_file`, its output in `log`.
 fn serve(config_file: &Path, log: &Path) -> Child {
@@ -21,7 +24,11 @@ fn serve(config_file: &Path, log: &Path) -> Child {
 
 /// A count read beside the daemon; 0 while the database is not there yet.
 fn count(db: &Path, sql: &str) -> i64 {
-    let Ok(conn) = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return 0 };
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
     let _ = conn.busy_timeout(Duration::from_secs(5));
     conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
 }
@@ -34,7 +41,11 @@ async fn killed_in_the_middle_of_a_thousand_mails_it_loses_and_doubles_nothing()
     let db = dir.path().join("helpdesk.db");
     let support = format!("{}@example.test", unique("drill"));
     let mut cfg = config(&support, &db, &Options::default());
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     cfg.web.bind = format!("127.0.0.1:{port}");
     cfg.web.base_url = format!("http://127.0.0.1:{port}");
     // Answers to 100 customers a few times each are not what is measured here.
@@ -49,7 +60,14 @@ async fn killed_in_the_middle_of_a_thousand_mails_it_loses_and_doubles_nothing()
             tokio::spawn(async move {
                 for i in (s..MAILS).step_by(10) {
                     let from = format!("drill{}@customer.test", i % 100);
-                    send_mail(&from, &support, &format!("Drill {i:04}"), "Mesaj de încercare.", &[]).await;
+                    send_mail(
+                        &from,
+                        &support,
+                        &format!("Drill {i:04}"),
+                        "Mesaj de încercare.",
+                        &[],
+                    )
+                    .await;
                 }
             })
         })
@@ -63,9 +81,16 @@ async fn killed_in_the_middle_of_a_thousand_mails_it_loses_and_doubles_nothing()
     .await;
     first.kill().unwrap();
     first.wait().unwrap();
-    assert!(midway, "the first daemon took mail: {}", std::fs::read_to_string(dir.path().join("first.log")).unwrap_or_default());
+    assert!(
+        midway,
+        "the first daemon took mail: {}",
+        std::fs::read_to_string(dir.path().join("first.log")).unwrap_or_default()
+    );
     let at_kill = count(&db, "SELECT count(*) FROM tickets");
-    assert!(at_kill < MAILS as i64, "the kill came in the middle of the stream ({at_kill} tickets then)");
+    assert!(
+        at_kill < MAILS as i64,
+        "the kill came in the middle of the stream ({at_kill} tickets then)"
+    );
     eprintln!("killed with {at_kill} of {MAILS} tickets stored");
     for s in senders {
         s.await.unwrap();
@@ -78,15 +103,38 @@ async fn killed_in_the_middle_of_a_thousand_mails_it_loses_and_doubles_nothing()
         async move { count(&db, "SELECT count(*) FROM tickets") >= MAILS as i64 }
     })
     .await;
-    let seen = wait_until(Duration::from_secs(60), || async { folder_counts(&support, "INBOX").await == (MAILS, MAILS) }).await;
+    let seen = wait_until(Duration::from_secs(60), || async {
+        folder_counts(&support, "INBOX").await == (MAILS, MAILS)
+    })
+    .await;
     second.kill().unwrap();
     second.wait().unwrap();
     let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap_or_default();
-    assert!(all, "killed at {at_kill} tickets; after the restart: {}\n{log}", count(&db, "SELECT count(*) FROM tickets"));
-    assert!(seen, "every mail is flagged as processed: {:?}", folder_counts(&support, "INBOX").await);
-    assert_eq!(count(&db, "SELECT count(*) FROM tickets"), MAILS as i64, "no mail opened two tickets");
-    assert_eq!(count(&db, "SELECT count(DISTINCT subject) FROM tickets"), MAILS as i64, "every mail has its ticket");
-    assert_eq!(count(&db, "SELECT count(*) FROM raw_emails"), MAILS as i64, "each mail stored once");
+    assert!(
+        all,
+        "killed at {at_kill} tickets; after the restart: {}\n{log}",
+        count(&db, "SELECT count(*) FROM tickets")
+    );
+    assert!(
+        seen,
+        "every mail is flagged as processed: {:?}",
+        folder_counts(&support, "INBOX").await
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM tickets"),
+        MAILS as i64,
+        "no mail opened two tickets"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT subject) FROM tickets"),
+        MAILS as i64,
+        "every mail has its ticket"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM raw_emails"),
+        MAILS as i64,
+        "each mail stored once"
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM quarantine"), 0);
 }
 
@@ -103,10 +151,21 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
     let path = dir.path().join("t.db");
     let db = Db::connect(&format!("sqlite://{}", path.display())).unwrap();
     db.migrate().await.unwrap();
-    let ctx = Ctx::new(config("support@example.test", &path, &Options::default()), db).unwrap();
-    let page_count = |c: &helpdesk::db::Conn| c.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0));
+    let ctx = Ctx::new(
+        config("support@example.test", &path, &Options::default()),
+        db,
+    )
+    .unwrap();
+    let page_count =
+        |c: &helpdesk::db::Conn| c.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0));
     let pages = ctx.db.write(move |c| page_count(c)).await.unwrap();
-    let limit = move |n: i64| move |c: &helpdesk::db::Conn| c.query_row(&format!("PRAGMA max_page_count = {n}"), [], |r| r.get::<_, i64>(0));
+    let limit = move |n: i64| {
+        move |c: &helpdesk::db::Conn| {
+            c.query_row(&format!("PRAGMA max_page_count = {n}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+        }
+    };
     ctx.db.write(limit(pages + 4)).await.unwrap();
     let file = "QUJD".repeat(200_000);
     let mail = |i: usize| {
@@ -117,14 +176,33 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
         )
         .into_bytes()
     };
-    let err = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now()).await.expect_err("a full disk is an error");
+    let err = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now())
+        .await
+        .expect_err("a full disk is an error");
     assert!(format!("{err:#}").contains("full"), "{err:#}");
-    let stored = ctx.db.read(|c| c.query_row("SELECT (SELECT count(*) FROM raw_emails) + (SELECT count(*) FROM tickets)", [], |r| r.get::<_, i64>(0))).await.unwrap();
+    let stored = ctx
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT (SELECT count(*) FROM raw_emails) + (SELECT count(*) FROM tickets)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .await
+        .unwrap();
     assert_eq!(stored, 0, "nothing half-stored");
     // The writer is not left inside a failed transaction: with room, the same batch goes in.
     ctx.db.write(limit(1_000_000)).await.unwrap();
-    let outcomes = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now()).await.unwrap();
-    assert!(outcomes.iter().all(|o| matches!(o, Outcome::Created { .. })), "{outcomes:?}");
+    let outcomes = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Outcome::Created { .. })),
+        "{outcomes:?}"
+    );
 }
 
 /// Dovecot and Postfix restarted while the poller idles: it reconnects with backoff and
@@ -134,23 +212,62 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
 async fn the_mail_servers_restarted_during_idle_lose_nothing() {
     const RUN_DIR: &str = "/tmp/hd-it-mail-drill";
     const PORTS: (u16, u16, u16) = (27143, 27525, 27424);
-    let script = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack").join(name);
+    let script = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/mailstack")
+            .join(name)
+    };
     start_stack(RUN_DIR, PORTS, &[]);
-    let app = TestApp::spawn_with(Options { imap_port: PORTS.0, smtp_port: PORTS.1, ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        imap_port: PORTS.0,
+        smtp_port: PORTS.1,
+        ..Default::default()
+    })
+    .await;
     let mail = |from: &str, subject: &str| {
-        format!("From: {from}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{}@customer.test>\r\n\r\nx\r\n", app.support, unique("r"))
+        format!(
+            "From: {from}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{}@customer.test>\r\n\r\nx\r\n",
+            app.support,
+            unique("r")
+        )
     };
     let ion = format!("{}@customer.test", unique("idle"));
-    send_raw_via(PORTS.1, &ion, &app.support, mail(&ion, "Înainte").as_bytes()).await;
+    send_raw_via(
+        PORTS.1,
+        &ion,
+        &app.support,
+        mail(&ion, "Înainte").as_bytes(),
+    )
+    .await;
     app.wait_tickets(&ion, 1).await;
     // The poller is idling now; the servers go away and come back.
-    let stopped = Command::new(script("stop.sh")).arg(RUN_DIR).output().unwrap();
-    assert!(stopped.status.success(), "{}", String::from_utf8_lossy(&stopped.stderr));
+    let stopped = Command::new(script("stop.sh"))
+        .arg(RUN_DIR)
+        .output()
+        .unwrap();
+    assert!(
+        stopped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stopped.stderr)
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     start_stack(RUN_DIR, PORTS, &[]);
-    send_raw_via(PORTS.1, &ion, &app.support, mail(&ion, "După repornire").as_bytes()).await;
-    let both = wait_until(Duration::from_secs(60), || async { app.tickets_of(&ion).await.len() == 2 }).await;
+    send_raw_via(
+        PORTS.1,
+        &ion,
+        &app.support,
+        mail(&ion, "După repornire").as_bytes(),
+    )
+    .await;
+    let both = wait_until(Duration::from_secs(60), || async {
+        app.tickets_of(&ion).await.len() == 2
+    })
+    .await;
     let _ = Command::new(script("stop.sh")).arg(RUN_DIR).output();
-    assert!(both, "the mail after the restart became a ticket: {:?}", app.tickets_of(&ion).await);
+    assert!(
+        both,
+        "the mail after the restart became a ticket: {:?}",
+        app.tickets_of(&ion).await
+    );
     app.stop().await;
 }

@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -37,7 +37,12 @@ pub fn start_stack(run_dir: &str, ports: (u16, u16, u16), extra: &[(&str, String
         .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("running scripts/mailstack/start.sh");
-    assert!(out.status.success(), "mail stack did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mail stack did not start: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Starts the mail stack once for the whole test binary (start.sh stops a stale one).
@@ -49,7 +54,11 @@ pub fn mail_stack() {
 /// Where the mail stack keeps the mailbox of `address` (a Maildir).
 pub fn maildir(address: &str) -> PathBuf {
     let (user, domain) = address.split_once('@').expect("an address");
-    Path::new(RUN_DIR).join("mail").join(domain.to_lowercase()).join(user.to_lowercase()).join("Maildir")
+    Path::new(RUN_DIR)
+        .join("mail")
+        .join(domain.to_lowercase())
+        .join(user.to_lowercase())
+        .join("Maildir")
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(1);
@@ -143,8 +152,14 @@ pub const AUTHSERV_ID: &str = "mx.example.test";
 /// The `Authentication-Results` value our receiving server stamps on mail from `from`
 /// with this `result` (pass, fail, none) for DKIM, SPF and DMARC alike.
 pub fn auth_results(from: &str, result: &str) -> String {
-    let domain = from.rsplit('@').next().unwrap_or(from).trim_end_matches('>');
-    format!("{AUTHSERV_ID}; dkim={result} header.d={domain}; spf={result} smtp.mailfrom={domain}; dmarc={result} header.from={domain}")
+    let domain = from
+        .rsplit('@')
+        .next()
+        .unwrap_or(from)
+        .trim_end_matches('>');
+    format!(
+        "{AUTHSERV_ID}; dkim={result} header.d={domain}; spf={result} smtp.mailfrom={domain}; dmarc={result} header.from={domain}"
+    )
 }
 
 impl TestApp {
@@ -154,7 +169,10 @@ impl TestApp {
 
     pub async fn spawn_with(opts: Options) -> TestApp {
         mail_stack();
-        let support = opts.support.clone().unwrap_or_else(|| format!("{}@example.test", unique("support")));
+        let support = opts
+            .support
+            .clone()
+            .unwrap_or_else(|| format!("{}@example.test", unique("support")));
         let (dir, db_dir) = match &opts.db_dir {
             Some(d) => (None, d.clone()),
             None => {
@@ -164,15 +182,30 @@ impl TestApp {
             }
         };
         let db_path = db_dir.join("helpdesk.db");
-        let app = Application::build(config(&support, &db_path, &opts)).await.expect("application builds");
+        let app = Application::build(config(&support, &db_path, &opts))
+            .await
+            .expect("application builds");
         let ctx = app.ctx().clone();
         let base = ctx.config.web.base_url.clone();
         let token = agent_token(&ctx).await;
         let stop = CancellationToken::new();
         let task = tokio::spawn(app.run_until_stopped(stop.clone()));
-        let t = TestApp { ctx, base, support, token, db_path, stop, task: Some(task), _dir: dir, http: reqwest::Client::new() };
+        let t = TestApp {
+            ctx,
+            base,
+            support,
+            token,
+            db_path,
+            stop,
+            task: Some(task),
+            _dir: dir,
+            http: reqwest::Client::new(),
+        };
         if opts.wait_for_login {
-            let ok = wait_until(Duration::from_secs(10), || async { t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1 }).await;
+            let ok = wait_until(Duration::from_secs(10), || async {
+                t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1
+            })
+            .await;
             assert!(ok, "the poller did not log in to the mailbox");
         }
         t
@@ -182,26 +215,37 @@ impl TestApp {
     pub async fn stop(mut self) -> (Option<tempfile::TempDir>, String) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
-            task.await.expect("app task").expect("app ran without error");
+            task.await
+                .expect("app task")
+                .expect("app ran without error");
         }
         (self._dir.take(), self.support.clone())
     }
 
     pub async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let url = format!("{}/api/v1{path}", self.base);
-        let mut req = self.http.request(method.parse().unwrap(), url).bearer_auth(&self.token);
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), url)
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.expect("API answers");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, url: &str) -> (u16, String) {
         let resp = self.http.get(url).send().await.expect("server answers");
-        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
     }
 
     pub async fn post_form(&self, url: &str, body: &str) -> (u16, String) {
@@ -213,11 +257,16 @@ impl TestApp {
             .send()
             .await
             .expect("server answers");
-        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
     }
 
     pub async fn tickets_of(&self, requester: &str) -> Vec<Value> {
-        let (s, v) = self.api("GET", &format!("/tickets?requester={requester}"), None).await;
+        let (s, v) = self
+            .api("GET", &format!("/tickets?requester={requester}"), None)
+            .await;
         assert_eq!(s, 200, "{v}");
         v["tickets"].as_array().cloned().unwrap_or_default()
     }
@@ -229,22 +278,41 @@ impl TestApp {
     }
 
     pub async fn status_of(&self, key: &str) -> String {
-        self.ticket(key).await["status"].as_str().unwrap_or_default().to_string()
+        self.ticket(key).await["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Waits for the requester's n-th ticket to appear; returns the tickets.
     pub async fn wait_tickets(&self, requester: &str, n: usize) -> Vec<Value> {
-        let ok = wait_until(Duration::from_secs(40), || async { self.tickets_of(requester).await.len() >= n }).await;
+        let ok = wait_until(Duration::from_secs(40), || async {
+            self.tickets_of(requester).await.len() >= n
+        })
+        .await;
         assert!(ok, "{requester} did not get {n} ticket(s)");
         self.tickets_of(requester).await
     }
 
     pub async fn wait_status(&self, key: &str, status: &str) {
-        let ok = wait_until(Duration::from_secs(40), || async { self.status_of(key).await == status }).await;
-        assert!(ok, "{key} did not reach {status} (is {})", self.status_of(key).await);
+        let ok = wait_until(Duration::from_secs(40), || async {
+            self.status_of(key).await == status
+        })
+        .await;
+        assert!(
+            ok,
+            "{key} did not reach {status} (is {})",
+            self.status_of(key).await
+        );
     }
 
-    pub async fn send(&self, from: &str, subject: &str, body: &str, headers: &[(&str, &str)]) -> String {
+    pub async fn send(
+        &self,
+        from: &str,
+        subject: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> String {
         send_mail(from, &self.support, subject, body, headers).await
     }
 }
@@ -261,7 +329,14 @@ async fn agent_token(ctx: &Ctx) -> String {
     let password_hash = accounts::hash_password(&password).unwrap();
     ctx.db
         .write(move |c| {
-            let agent = db::agents::upsert(c, "agent@example.test", "Ana Agent", &password_hash, "admin", chrono::Utc::now())?;
+            let agent = db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana Agent",
+                &password_hash,
+                "admin",
+                chrono::Utc::now(),
+            )?;
             db::agents::insert_token(c, agent.id, &hash, chrono::Utc::now())
         })
         .await
@@ -289,7 +364,13 @@ where
 
 /// A plain customer mail (UTF-8, quoted-printable by lettre) sent over real SMTP;
 /// returns its Message-ID (without brackets).
-pub async fn send_mail(from: &str, to: &str, subject: &str, body: &str, headers: &[(&str, &str)]) -> String {
+pub async fn send_mail(
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> String {
     let domain = from.rsplit('@').next().unwrap().trim_end_matches('>');
     let id = format!("{}@{domain}", unique("m"));
     let mut raw = format!(
@@ -303,7 +384,11 @@ pub async fn send_mail(from: &str, to: &str, subject: &str, body: &str, headers:
     raw.push_str("\r\n");
     raw.push_str(&body.replace('\n', "\r\n"));
     raw.push_str("\r\n");
-    let envelope = from.rsplit('<').next().unwrap_or(from).trim_end_matches('>');
+    let envelope = from
+        .rsplit('<')
+        .next()
+        .unwrap_or(from)
+        .trim_end_matches('>');
     send_raw(envelope, to, raw.as_bytes()).await;
     id
 }
@@ -312,7 +397,10 @@ fn encode_header(s: &str) -> String {
     if s.is_ascii() {
         s.to_string()
     } else {
-        format!("=?utf-8?b?{}?=", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s))
+        format!(
+            "=?utf-8?b?{}?=",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s)
+        )
     }
 }
 
@@ -328,7 +416,9 @@ pub async fn send_raw_via(port: u16, from: &str, to: &str, raw: &[u8]) {
         ..Default::default()
     };
     let smtp = helpdesk::mail::transport::smtp(&cfg).unwrap();
-    helpdesk::mail::transport::send_raw(&smtp, from, to, raw).await.expect("SMTP accepts the test mail");
+    helpdesk::mail::transport::send_raw(&smtp, from, to, raw)
+        .await
+        .expect("SMTP accepts the test mail");
 }
 
 /// A logged-in IMAP session of a test user. A busy machine (every test polls mailboxes at
@@ -368,9 +458,17 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
     let mbox = s.examine("INBOX").await.expect("EXAMINE");
     let mut out = Vec::new();
     if mbox.exists > 0 {
-        let fetched: Vec<_> = s.fetch("1:*", "(UID BODY.PEEK[])").await.unwrap().try_collect().await.unwrap();
-        let mut items: Vec<(u32, Vec<u8>)> =
-            fetched.iter().filter_map(|f| Some((f.uid?, f.body()?.to_vec()))).collect();
+        let fetched: Vec<_> = s
+            .fetch("1:*", "(UID BODY.PEEK[])")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let mut items: Vec<(u32, Vec<u8>)> = fetched
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+            .collect();
         items.sort_by_key(|(uid, _)| *uid);
         for (_, raw) in items {
             let p = parse::parse(&raw).expect("our mail parses");
@@ -384,30 +482,55 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
 /// How many messages a folder of the user's holds, and how many of them are \Seen.
 pub async fn folder_counts(user: &str, folder: &str) -> (usize, usize) {
     let mut s = imap_login(user).await;
-    let Ok(mbox) = s.examine(folder).await else { return (0, 0) };
-    let seen = if mbox.exists > 0 { s.search("SEEN").await.unwrap().len() } else { 0 };
+    let Ok(mbox) = s.examine(folder).await else {
+        return (0, 0);
+    };
+    let seen = if mbox.exists > 0 {
+        s.search("SEEN").await.unwrap().len()
+    } else {
+        0
+    };
     let _ = s.logout().await;
     (mbox.exists as usize, seen)
 }
 
 /// Waits until the user's mailbox holds a message matching `pred`; returns the matches.
-pub async fn wait_mail(user: &str, pred: impl Fn(&ParsedEmail) -> bool) -> Vec<(Vec<u8>, ParsedEmail)> {
+pub async fn wait_mail(
+    user: &str,
+    pred: impl Fn(&ParsedEmail) -> bool,
+) -> Vec<(Vec<u8>, ParsedEmail)> {
     let end = tokio::time::Instant::now() + Duration::from_secs(40);
     loop {
-        let found: Vec<_> = mailbox(user).await.into_iter().filter(|(_, p)| pred(p)).collect();
+        let found: Vec<_> = mailbox(user)
+            .await
+            .into_iter()
+            .filter(|(_, p)| pred(p))
+            .collect();
         if !found.is_empty() {
             return found;
         }
-        assert!(tokio::time::Instant::now() < end, "no matching mail arrived for {user}");
+        assert!(
+            tokio::time::Instant::now() < end,
+            "no matching mail arrived for {user}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 pub fn header(raw: &[u8], name: &str) -> Option<String> {
     let head = String::from_utf8_lossy(raw);
-    let head = head.split("\r\n\r\n").next().unwrap_or("").replace("\r\n ", " ").replace("\r\n\t", " ");
+    let head = head
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
     head.lines()
-        .find(|l| l.len() > name.len() && l[..name.len()].eq_ignore_ascii_case(name) && l.as_bytes()[name.len()] == b':')
+        .find(|l| {
+            l.len() > name.len()
+                && l[..name.len()].eq_ignore_ascii_case(name)
+                && l.as_bytes()[name.len()] == b':'
+        })
         .map(|l| l[name.len() + 1..].trim().to_string())
 }
 
@@ -431,7 +554,10 @@ impl Switch {
                 }
                 let mut rx = rx.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { return };
+                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await
+                    else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
                         _ = rx.wait_for(|up| !*up) => {}
@@ -462,17 +588,37 @@ pub async fn browser_walk(script: &str, shots: &str, env: Vec<(&str, String)>) -
     let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let script = script.to_string();
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(&script).current_dir(&dir).envs(env).env("SHOTS", &shots).output()
+        std::process::Command::new("node")
+            .arg(&script)
+            .current_dir(&dir)
+            .envs(env)
+            .env("SHOTS", &shots)
+            .output()
     })
     .await
     .unwrap()
     .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = stdout.lines().rev().find_map(|l| serde_json::from_str(l).ok()).unwrap_or_else(|| {
-        panic!("the browser walk printed no report:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr))
-    });
-    let failed: Vec<&Value> = report["steps"].as_array().unwrap().iter().filter(|s| s["ok"] != true).collect();
-    assert!(failed.is_empty() && out.status.success(), "browser steps failed: {failed:#?}");
+    let report: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the browser walk printed no report:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let failed: Vec<&Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ok"] != true)
+        .collect();
+    assert!(
+        failed.is_empty() && out.status.success(),
+        "browser steps failed: {failed:#?}"
+    );
     report
 }
 
@@ -502,12 +648,19 @@ impl Browser {
             .default_headers(headers)
             .build()
             .unwrap();
-        Browser { http, base: base.to_string() }
+        Browser {
+            http,
+            base: base.to_string(),
+        }
     }
 
     /// A path of the site, or a whole link (from a mail) as it is.
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) }
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -519,24 +672,44 @@ impl Browser {
     pub async fn csrf(&self, path: &str) -> String {
         let (_, page) = self.get(path).await;
         let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).unwrap();
-        re.captures(&page).unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1].to_string()
+        re.captures(&page)
+            .unwrap_or_else(|| panic!("no form on {path}:\n{page}"))[1]
+            .to_string()
     }
 
     /// Posts a form; returns the status, where it redirects to, and the body.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self.http.post(self.url(path)).form(form).send().await.unwrap();
-        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let r = self
+            .http
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let to = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
         (r.status().as_u16(), to, r.text().await.unwrap())
     }
 
     /// Posts a form with extra headers; returns the status, the `Retry-After` and the body.
-    pub async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> (u16, Option<u64>, String) {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> (u16, Option<u64>, String) {
         let mut req = self.http.post(self.url(path)).form(form);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let r = req.send().await.unwrap();
-        let retry = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse().ok());
         (r.status().as_u16(), retry, r.text().await.unwrap())
     }
 }

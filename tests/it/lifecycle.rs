@@ -13,7 +13,12 @@ async fn settled(user: &str) -> usize {
     while quiet < 20 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let n = mailbox(user).await.len();
-        if n == last { quiet += 1 } else { last = n; quiet = 0 }
+        if n == last {
+            quiet += 1
+        } else {
+            last = n;
+            quiet = 0
+        }
     }
     last
 }
@@ -23,91 +28,192 @@ async fn full_life_cycle_with_mail_at_every_step_and_the_opt_out() {
     let app = TestApp::spawn().await;
     let c = format!("{}@customer.test", unique("life"));
     let partner = format!("{}@partner.test", unique("p"));
-    app.send(&c, "Imprimanta face zgomot", "Se aude un scârțâit.", &[]).await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"].as_str().unwrap().to_string();
+    app.send(&c, "Imprimanta face zgomot", "Se aude un scârțâit.", &[])
+        .await;
+    let key = app.wait_tickets(&c, 1).await[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
 
     // Assign: in_progress, with a status mail that can be silenced.
-    let (s, v) = app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
+    let (s, v) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/assign"),
+            Some(json!({"agent_email": "agent@example.test"})),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "in_progress");
     assert_eq!(v["assignee"], "agent@example.test");
     let st = wait_mail(&c, |m| m.text.contains("În lucru")).await;
     let (raw, m) = &st[0];
     assert!(m.text.contains("Nu doresc să primesc notificări"));
-    assert_eq!(header(raw, "List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+    assert_eq!(
+        header(raw, "List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
     let unsub = header(raw, "List-Unsubscribe").unwrap();
     let unsub = unsub.trim_matches(['<', '>']).to_string();
     assert!(unsub.starts_with(&app.base));
 
     // Ask the customer: waiting_for_customer, the question arrives, the answer resumes.
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/request-info"), Some(json!({"message": "Ce model aveți?"}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/request-info"),
+            Some(json!({"message": "Ce model aveți?"})),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(app.status_of(&key).await, "waiting_for_customer");
     let ask = wait_mail(&c, |m| m.text.contains("Ce model aveți?")).await;
     let ask_id = ask[0].1.message_id.clone().unwrap();
-    assert!(header(&ask[0].0, "Auto-Submitted").is_none(), "an agent's question is not automatic mail");
-    app.send(&c, &format!("Re: {}", ask[0].1.subject), "HP LaserJet 4250", &[("In-Reply-To", &format!("<{ask_id}>"))]).await;
+    assert!(
+        header(&ask[0].0, "Auto-Submitted").is_none(),
+        "an agent's question is not automatic mail"
+    );
+    app.send(
+        &c,
+        &format!("Re: {}", ask[0].1.subject),
+        "HP LaserJet 4250",
+        &[("In-Reply-To", &format!("<{ask_id}>"))],
+    )
+    .await;
     app.wait_status(&key, "in_progress").await;
 
     // Opt out with the one-click POST (no login), after the status mail has landed.
     let before = settled(&c).await;
     let (s, page) = app.post_form(&unsub, "List-Unsubscribe=One-Click").await;
     assert_eq!(s, 200, "{page}");
-    assert!(page.contains("cererile de informații"), "the page says what still arrives");
+    assert!(
+        page.contains("cererile de informații"),
+        "the page says what still arrives"
+    );
     let (s, page) = app.get(&unsub).await;
     assert_eq!(s, 200);
-    assert!(page.contains("Nu doresc să primesc notificări"), "GET shows a confirm page");
+    assert!(
+        page.contains("Nu doresc să primesc notificări"),
+        "GET shows a confirm page"
+    );
     let (s, page) = app.get(&format!("{unsub}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(page.contains("I don&#x27;t want notifications"), "{page}");
-    let (s, _) = app.get(&unsub.replace("/unsubscribe/", "/unsubscribe/9")).await;
+    let (s, _) = app
+        .get(&unsub.replace("/unsubscribe/", "/unsubscribe/9"))
+        .await;
     assert_eq!(s, 404, "a forged link is refused");
     assert_eq!(app.ticket(&key).await["status_mail"], false);
 
     // Ask a partner: the partner gets a mail with its own reply path; the answer resumes.
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/third-party"), Some(json!({"partner_email": partner, "message": "Aveți piese HP 4250?"}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/third-party"),
+            Some(json!({"partner_email": partner, "message": "Aveți piese HP 4250?"})),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(app.status_of(&key).await, "waiting_for_third_party");
     let pq = wait_mail(&partner, |m| m.text.contains("Aveți piese HP 4250?")).await;
     assert!(pq[0].1.subject.contains(&format!("[{key}]")));
     let pid = pq[0].1.message_id.clone().unwrap();
-    app.send(&partner, &format!("Re: {}", pq[0].1.subject), "Da, avem în stoc.", &[("In-Reply-To", &format!("<{pid}>"))]).await;
+    app.send(
+        &partner,
+        &format!("Re: {}", pq[0].1.subject),
+        "Da, avem în stoc.",
+        &[("In-Reply-To", &format!("<{pid}>"))],
+    )
+    .await;
     app.wait_status(&key, "in_progress").await;
     let t = app.ticket(&key).await;
-    let partner_msg = t["messages"].as_array().unwrap().iter().find(|m| m["kind"] == "partner").expect("partner message stored");
+    let partner_msg = t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "partner")
+        .expect("partner message stored");
     assert_eq!(partner_msg["body"], "Da, avem în stoc.");
 
     // A public reply and an internal note.
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/comments"), Some(json!({"body": "Comandăm piesa.", "internal": false}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/comments"),
+            Some(json!({"body": "Comandăm piesa.", "internal": false})),
+        )
+        .await;
     assert_eq!(s, 200);
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/comments"), Some(json!({"body": "cost intern 200 lei", "internal": true}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/comments"),
+            Some(json!({"body": "cost intern 200 lei", "internal": true})),
+        )
+        .await;
     assert_eq!(s, 200);
 
     // Resolve: the resolution arrives despite the opt-out.
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/resolve"), Some(json!({"resolution": "Am înlocuit cuptorul."}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/resolve"),
+            Some(json!({"resolution": "Am înlocuit cuptorul."})),
+        )
+        .await;
     assert_eq!(s, 200);
     wait_mail(&c, |m| m.text.contains("Am înlocuit cuptorul.")).await;
-    let (s, v) = app.api("POST", &format!("/tickets/{key}/close"), None).await;
+    let (s, v) = app
+        .api("POST", &format!("/tickets/{key}/close"), None)
+        .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("closed")));
 
     // Exactly what the opted-out customer got after opting out: the reply and the resolution.
-    let after: Vec<String> = mailbox(&c).await[before..].iter().map(|(_, m)| m.text.clone()).collect();
+    let after: Vec<String> = mailbox(&c).await[before..]
+        .iter()
+        .map(|(_, m)| m.text.clone())
+        .collect();
     assert_eq!(after.len(), 2, "{after:#?}");
     assert!(after[0].contains("Comandăm piesa."));
     assert!(after[1].contains("Am înlocuit cuptorul."));
-    assert!(after.iter().all(|t| !t.contains("cost intern")), "internal notes never reach the customer");
+    assert!(
+        after.iter().all(|t| !t.contains("cost intern")),
+        "internal notes never reach the customer"
+    );
 
     // History has every status, in order.
     let t = app.ticket(&key).await;
-    let statuses: Vec<&str> = t["history"].as_array().unwrap().iter().map(|h| h["to"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["waiting_for_support", "in_progress", "waiting_for_customer", "in_progress",
-        "waiting_for_third_party", "in_progress", "resolved", "closed"]);
+    let statuses: Vec<&str> = t["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "waiting_for_support",
+            "in_progress",
+            "waiting_for_customer",
+            "in_progress",
+            "waiting_for_third_party",
+            "in_progress",
+            "resolved",
+            "closed"
+        ]
+    );
     assert_eq!(t["sla"]["assignment"]["stopped"], true);
     assert_eq!(t["sla"]["resolution"]["stopped"], true);
 
     // Closed is final: a refused action says why.
-    let (s, v) = app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
+    let (s, v) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/assign"),
+            Some(json!({"agent_email": "agent@example.test"})),
+        )
+        .await;
     assert_eq!(s, 409);
     assert!(v["error"].as_str().unwrap().contains("closed"));
 }
@@ -117,10 +223,21 @@ async fn a_reply_to_a_closed_ticket_opens_a_new_linked_one() {
     let app = TestApp::spawn().await;
     let c = format!("{}@customer.test", unique("closed"));
     app.send(&c, "Laptopul nu pornește", "Nimic.", &[]).await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"].as_str().unwrap().to_string();
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/close"), None).await;
+    let key = app.wait_tickets(&c, 1).await[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = app
+        .api("POST", &format!("/tickets/{key}/close"), None)
+        .await;
     assert_eq!(s, 200);
-    app.send(&c, &format!("Re: [{key}] iar nu merge"), "S-a stricat din nou.", &[]).await;
+    app.send(
+        &c,
+        &format!("Re: [{key}] iar nu merge"),
+        "S-a stricat din nou.",
+        &[],
+    )
+    .await;
     let all = app.wait_tickets(&c, 2).await;
     let new = all.iter().find(|t| t["key"] != key).unwrap();
     assert_eq!(new["linked_from"], key.as_str());
@@ -128,21 +245,45 @@ async fn a_reply_to_a_closed_ticket_opens_a_new_linked_one() {
     assert_eq!(app.status_of(&key).await, "closed");
     let new_key = new["key"].as_str().unwrap().to_string();
     let notice = wait_mail(&c, |m| m.subject.contains(&format!("[{new_key}]"))).await;
-    assert!(notice[0].1.text.contains(&key), "the customer is told which closed request it continues");
+    assert!(
+        notice[0].1.text.contains(&key),
+        "the customer is told which closed request it continues"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reply_to_a_resolved_ticket_reopens_it() {
     let app = TestApp::spawn().await;
     let c = format!("{}@customer.test", unique("reopen"));
-    app.send(&c, "Parola uitată", "Nu mă pot conecta.", &[]).await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"].as_str().unwrap().to_string();
-    app.api("POST", &format!("/tickets/{key}/assign"), Some(json!({"agent_email": "agent@example.test"}))).await;
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/resolve"), Some(json!({"resolution": "Am resetat parola."}))).await;
+    app.send(&c, "Parola uitată", "Nu mă pot conecta.", &[])
+        .await;
+    let key = app.wait_tickets(&c, 1).await[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.api(
+        "POST",
+        &format!("/tickets/{key}/assign"),
+        Some(json!({"agent_email": "agent@example.test"})),
+    )
+    .await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/resolve"),
+            Some(json!({"resolution": "Am resetat parola."})),
+        )
+        .await;
     assert_eq!(s, 200);
     let res = wait_mail(&c, |m| m.text.contains("Am resetat parola.")).await;
     let id = res[0].1.message_id.clone().unwrap();
-    app.send(&c, "Re: parola", "Tot nu merge.", &[("In-Reply-To", &format!("<{id}>"))]).await;
+    app.send(
+        &c,
+        "Re: parola",
+        "Tot nu merge.",
+        &[("In-Reply-To", &format!("<{id}>"))],
+    )
+    .await;
     app.wait_status(&key, "in_progress").await;
     assert_eq!(app.tickets_of(&c).await.len(), 1);
 }
@@ -163,15 +304,27 @@ async fn phone_intake_and_bad_requests() {
     wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
 
     for (body, needle) in [
-        (json!({"requester_email": "not-an-address", "subject": "x"}), "requester_email"),
+        (
+            json!({"requester_email": "not-an-address", "subject": "x"}),
+            "requester_email",
+        ),
         (json!({"requester_email": c, "subject": "  "}), "subject"),
-        (json!({"requester_email": c, "subject": "x", "channel": "fax"}), "channel"),
+        (
+            json!({"requester_email": c, "subject": "x", "channel": "fax"}),
+            "channel",
+        ),
     ] {
         let (s, v) = app.api("POST", "/tickets", Some(body)).await;
         assert_eq!(s, 400, "{v}");
         assert!(v["error"].as_str().unwrap().contains(needle), "{v}");
     }
-    let (s, _) = app.api("POST", &format!("/tickets/{key}/request-info"), Some(json!({"message": ""}))).await;
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/tickets/{key}/request-info"),
+            Some(json!({"message": ""})),
+        )
+        .await;
     assert_eq!(s, 400);
     let (s, _) = app.api("GET", "/tickets/HD-999999", None).await;
     assert_eq!(s, 404);
@@ -185,9 +338,16 @@ async fn phone_intake_and_bad_requests() {
     ] {
         let (s, v) = app.api(method, path, None).await;
         assert_eq!(s, want, "{method} {path}: {v}");
-        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{method} {path}: {v}");
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{method} {path}: {v}"
+        );
     }
-    let resp = reqwest::Client::new().get(format!("{}/api/v1/tickets", app.base)).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/v1/tickets", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
     let (s, metrics) = app.get(&format!("{}/metrics", app.base)).await;
     assert_eq!(s, 200);

@@ -20,11 +20,26 @@ fn schemathesis() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_api_keeps_to_its_own_openapi_document() {
     // Mail the generated requests cause goes nowhere: port 9 refuses it, and it waits.
-    let app = TestApp::spawn_with(Options { smtp_port: 9, ..Default::default() }).await;
-    let (doc, base, token) = (format!("{}/api/v1/openapi.json", app.base), format!("{}/api/v1", app.base), app.token.clone());
+    let app = TestApp::spawn_with(Options {
+        smtp_port: 9,
+        ..Default::default()
+    })
+    .await;
+    let (doc, base, token) = (
+        format!("{}/api/v1/openapi.json", app.base),
+        format!("{}/api/v1", app.base),
+        app.token.clone(),
+    );
     let run = move |seed: &str| {
         Command::new(schemathesis())
-            .args(["run", &doc, "--url", &base, "-H", &format!("Authorization: Bearer {token}")])
+            .args([
+                "run",
+                &doc,
+                "--url",
+                &base,
+                "-H",
+                &format!("Authorization: Bearer {token}"),
+            ])
             // One worker: schemathesis' own code generation is not thread-safe on every Python.
             .args(["--max-examples", "30", "--workers", "1", "--seed", seed])
             .args(["--checks", "not_a_server_error,response_schema_conformance"])
@@ -39,9 +54,20 @@ async fn the_api_keeps_to_its_own_openapi_document() {
     for seed in ["20261205", "20261206"] {
         let run = run.clone();
         let seed = seed.to_string();
-        let out = tokio::task::spawn_blocking(move || run(&seed)).await.unwrap();
-        let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-        let tail: String = said.lines().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        let out = tokio::task::spawn_blocking(move || run(&seed))
+            .await
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        let tail: String = said
+            .lines()
+            .rev()
+            .take(80)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(out.status.success(), "schemathesis found problems:\n{tail}");
         assert!(said.contains(" passed"), "{tail}");
         match said.find("Schema validation mismatch:") {
@@ -49,6 +75,10 @@ async fn the_api_keeps_to_its_own_openapi_document() {
             None => break,
         }
     }
-    assert!(mismatch.len() < 2, "the document allows what the API refuses, on both seeds:\n{}", mismatch.join("\n---\n"));
+    assert!(
+        mismatch.len() < 2,
+        "the document allows what the API refuses, on both seeds:\n{}",
+        mismatch.join("\n---\n")
+    );
     app.stop().await;
 }

@@ -3,14 +3,18 @@
 
 use std::time::Duration;
 
-use crate::helpers::{IMAP_PORT, Options, Switch, TestApp, config, folder_counts, send_mail, unique, wait_until};
+use crate::helpers::{
+    IMAP_PORT, Options, Switch, TestApp, config, folder_counts, send_mail, unique, wait_until,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_mid_stream_loses_and_doubles_nothing() {
     let app = TestApp::spawn().await;
     let dir = app.db_path.parent().unwrap().to_path_buf();
     let support = app.support.clone();
-    let people: Vec<String> = (0..12).map(|_| format!("{}@customer.test", unique("rs"))).collect();
+    let people: Vec<String> = (0..12)
+        .map(|_| format!("{}@customer.test", unique("rs")))
+        .collect();
     for p in &people[..6] {
         app.send(p, "Înainte de oprire", "x", &[]).await;
     }
@@ -20,15 +24,27 @@ async fn restart_mid_stream_loses_and_doubles_nothing() {
     for p in &people[6..] {
         send_mail(p, &support, "În timpul opririi", "x", &[]).await;
     }
-    let app = TestApp::spawn_with(Options { support: Some(support.clone()), db_dir: Some(dir.clone()), ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        support: Some(support.clone()),
+        db_dir: Some(dir.clone()),
+        ..Default::default()
+    })
+    .await;
     for p in &people {
         app.wait_tickets(p, 1).await;
     }
     // Every message in the mailbox is processed (flagged) by now: nothing more can come.
-    let all_seen = wait_until(Duration::from_secs(20), || async { folder_counts(&support, "INBOX").await == (12, 12) }).await;
+    let all_seen = wait_until(Duration::from_secs(20), || async {
+        folder_counts(&support, "INBOX").await == (12, 12)
+    })
+    .await;
     assert!(all_seen, "all twelve messages were processed");
     for p in &people {
-        assert_eq!(app.tickets_of(p).await.len(), 1, "{p} has exactly one ticket");
+        assert_eq!(
+            app.tickets_of(p).await.len(),
+            1,
+            "{p} has exactly one ticket"
+        );
     }
     let (s, v) = app.api("GET", "/tickets?limit=1000", None).await;
     assert_eq!(s, 200);
@@ -41,7 +57,9 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
     let app = TestApp::spawn().await;
     let dir = app.db_path.parent().unwrap().to_path_buf();
     let support = app.support.clone();
-    let people: Vec<String> = (0..3).map(|_| format!("{}@customer.test", unique("uv"))).collect();
+    let people: Vec<String> = (0..3)
+        .map(|_| format!("{}@customer.test", unique("uv")))
+        .collect();
     for p in &people {
         app.send(p, "Cerere", "x", &[]).await;
     }
@@ -51,18 +69,33 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
     let (tmp, _) = app.stop().await;
     // As if the server had rebuilt the mailbox: the saved UIDVALIDITY no longer matches.
     {
-        let db = helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).unwrap();
-        db.write(|c| c.execute("UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0", []))
-            .await
-            .unwrap();
+        let db =
+            helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).unwrap();
+        db.write(|c| {
+            c.execute(
+                "UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0",
+                [],
+            )
+        })
+        .await
+        .unwrap();
         db.close().await;
     }
     let late = format!("{}@customer.test", unique("uv"));
     send_mail(&late, &support, "După schimbare", "x", &[]).await;
-    let app = TestApp::spawn_with(Options { support: Some(support), db_dir: Some(dir), ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        support: Some(support),
+        db_dir: Some(dir),
+        ..Default::default()
+    })
+    .await;
     app.wait_tickets(&late, 1).await;
     let ok = wait_until(Duration::from_secs(20), || async {
-        app.ctx.metrics.duplicates.load(std::sync::atomic::Ordering::Relaxed) >= 3
+        app.ctx
+            .metrics
+            .duplicates
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 3
     })
     .await;
     assert!(ok, "the rescan met the three old messages as duplicates");
@@ -74,7 +107,11 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn polling_without_idle_also_works() {
-    let app = TestApp::spawn_with(Options { idle: false, ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        idle: false,
+        ..Default::default()
+    })
+    .await;
     let c = format!("{}@customer.test", unique("poll"));
     app.send(&c, "Fără IDLE", "x", &[]).await;
     app.wait_tickets(&c, 1).await;
@@ -86,15 +123,23 @@ async fn processed_mail_is_flagged_seen_or_moved_to_the_configured_folder() {
     let c = format!("{}@customer.test", unique("seen"));
     app.send(&c, "Marcat citit", "x", &[]).await;
     app.wait_tickets(&c, 1).await;
-    let ok = wait_until(Duration::from_secs(10), || async { folder_counts(&app.support, "INBOX").await == (1, 1) }).await;
+    let ok = wait_until(Duration::from_secs(10), || async {
+        folder_counts(&app.support, "INBOX").await == (1, 1)
+    })
+    .await;
     assert!(ok, "the message stays in INBOX, flagged \\Seen");
 
-    let app = TestApp::spawn_with(Options { processed_folder: "Procesate".into(), ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        processed_folder: "Procesate".into(),
+        ..Default::default()
+    })
+    .await;
     let c = format!("{}@customer.test", unique("moved"));
     app.send(&c, "Mutat", "x", &[]).await;
     app.wait_tickets(&c, 1).await;
     let ok = wait_until(Duration::from_secs(10), || async {
-        folder_counts(&app.support, "INBOX").await.0 == 0 && folder_counts(&app.support, "Procesate").await.0 == 1
+        folder_counts(&app.support, "INBOX").await.0 == 0
+            && folder_counts(&app.support, "Procesate").await.0 == 1
     })
     .await;
     assert!(ok, "the message moved to the processed folder");
@@ -103,14 +148,22 @@ async fn processed_mail_is_flagged_seen_or_moved_to_the_configured_folder() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_poller_reconnects_after_the_mail_server_goes_away() {
     let switch = Switch::start(IMAP_PORT, true).await;
-    let app = TestApp::spawn_with(Options { imap_port: switch.port, ..Default::default() }).await;
+    let app = TestApp::spawn_with(Options {
+        imap_port: switch.port,
+        ..Default::default()
+    })
+    .await;
     let before = format!("{}@customer.test", unique("up"));
     app.send(&before, "Înainte de cădere", "x", &[]).await;
     app.wait_tickets(&before, 1).await;
 
     switch.set_up(false);
     let lost = wait_until(Duration::from_secs(10), || async {
-        app.ctx.metrics.imap_connected.load(std::sync::atomic::Ordering::Relaxed) == 0
+        app.ctx
+            .metrics
+            .imap_connected
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 0
     })
     .await;
     assert!(lost, "the poller noticed the connection was cut");
@@ -118,20 +171,40 @@ async fn the_poller_reconnects_after_the_mail_server_goes_away() {
     app.send(&during, "În timpul căderii", "x", &[]).await;
     switch.set_up(true);
     app.wait_tickets(&during, 1).await;
-    assert_eq!(app.ctx.metrics.imap_connected.load(std::sync::atomic::Ordering::Relaxed), 1);
-    assert_eq!(app.tickets_of(&before).await.len(), 1, "nothing processed twice after the reconnect");
+    assert_eq!(
+        app.ctx
+            .metrics
+            .imap_connected
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_eq!(
+        app.tickets_of(&before).await.len(),
+        1,
+        "nothing processed twice after the reconnect"
+    );
 }
 
 #[tokio::test]
 async fn a_second_daemon_on_the_same_database_is_refused_until_the_first_stops() {
     let app = TestApp::spawn().await;
     let cfg = config(&app.support, &app.db_path, &Options::default());
-    let second = helpdesk::app::Application::build(cfg.clone()).await.err().expect("a second serve is refused");
+    let second = helpdesk::app::Application::build(cfg.clone())
+        .await
+        .err()
+        .expect("a second serve is refused");
     let said = format!("{second:#}");
-    assert!(said.contains("another `helpdesk serve` is already running"), "{said}");
+    assert!(
+        said.contains("another `helpdesk serve` is already running"),
+        "{said}"
+    );
     // Commands beside it still open the database.
     assert!(helpdesk::db::Db::connect(&cfg.database.url).is_ok());
     let (_kept, _) = app.stop().await;
     let again = helpdesk::app::Application::build(cfg).await;
-    assert!(again.is_ok(), "once it stopped, another may serve: {:#}", again.err().unwrap());
+    assert!(
+        again.is_ok(),
+        "once it stopped, another may serve: {:#}",
+        again.err().unwrap()
+    );
 }

@@ -18,8 +18,16 @@ const RUN_DIR: &str = "/tmp/hd-it-mail-tls";
 const CERT_DIR: &str = "/tmp/hd-it-tls-certs";
 
 fn openssl(args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(CERT_DIR).output().expect("openssl is installed");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(CERT_DIR)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A CA and a server certificate for 127.0.0.1, then a mail stack that uses it. Once.
@@ -58,10 +66,17 @@ async fn mail_flows_over(imap_port: u16, imap_tls: Tls) {
     };
     let app = TestApp::spawn_with(opts).await;
     let c = format!("{}@customer.test", unique("tls"));
-    let raw = format!("From: {c}\r\nTo: {}\r\nSubject: Prin TLS\r\nMessage-ID: <{}@customer.test>\r\n\r\nsalut\r\n", app.support, unique("t"));
+    let raw = format!(
+        "From: {c}\r\nTo: {}\r\nSubject: Prin TLS\r\nMessage-ID: <{}@customer.test>\r\n\r\nsalut\r\n",
+        app.support,
+        unique("t")
+    );
     send_raw_via(SMTP_PORT, &c, &app.support, raw.as_bytes()).await;
     app.wait_tickets(&c, 1).await;
-    let sent = wait_until(Duration::from_secs(20), || async { app.ctx.metrics.outbox_sent.load(Ordering::Relaxed) >= 2 }).await;
+    let sent = wait_until(Duration::from_secs(20), || async {
+        app.ctx.metrics.outbox_sent.load(Ordering::Relaxed) >= 2
+    })
+    .await;
     let errors: Vec<String> = app
         .ctx
         .db
@@ -72,7 +87,10 @@ async fn mail_flows_over(imap_port: u16, imap_tls: Tls) {
         })
         .await
         .unwrap();
-    assert!(sent, "confirmation and invitation went out over SMTP with STARTTLS: {errors:?}");
+    assert!(
+        sent,
+        "confirmation and invitation went out over SMTP with STARTTLS: {errors:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -88,8 +106,19 @@ async fn imap_over_implicit_tls() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_untrusted_certificate_is_refused() {
     tls_stack();
-    let opts = Options { imap_port: IMAPS_PORT, imap_tls: Tls::Tls, wait_for_login: false, ..Default::default() };
+    let opts = Options {
+        imap_port: IMAPS_PORT,
+        imap_tls: Tls::Tls,
+        wait_for_login: false,
+        ..Default::default()
+    };
     let app = TestApp::spawn_with(opts).await;
-    let logged_in = wait_until(Duration::from_secs(3), || async { app.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1 }).await;
-    assert!(!logged_in, "a certificate from an unknown CA must not be accepted");
+    let logged_in = wait_until(Duration::from_secs(3), || async {
+        app.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    assert!(
+        !logged_in,
+        "a certificate from an unknown CA must not be accepted"
+    );
 }

@@ -67,7 +67,9 @@ pub(super) static ORIGINAL_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
 /// header block, `-----"Helpdesk" <support@example.test> wrote: -----`, and Zoho Mail,
 /// `---- On Tue, 03 Mar 2026 10:00:00 +0200 Helpdesk <…> wrote ----`.
 pub(super) static DASHED_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*-{3,}.*\S\s+(?:wrote|a\s+scris|schrieb|a\s+[ée]crit|ha\s+scritto|escribi[óo])\s*:?\s*-{3,}\s*$")
+    re(
+        r"(?i)^\s*-{3,}.*\S\s+(?:wrote|a\s+scris|schrieb|a\s+[ée]crit|ha\s+scritto|escribi[óo])\s*:?\s*-{3,}\s*$",
+    )
 });
 
 /// Apple Mail's forwarded-message marker.

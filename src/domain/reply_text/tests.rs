@@ -72,7 +72,8 @@ fn romanian_gmail_attribution_with_diacritics() {
 
 #[test]
 fn romanian_pe_attribution_wrapped() {
-    let text = "Mulțumesc!\n\nPe 03.03.2026 10:00, Suport Tehnic\na scris:\n> Problema a fost rezolvată.";
+    let text =
+        "Mulțumesc!\n\nPe 03.03.2026 10:00, Suport Tehnic\na scris:\n> Problema a fost rezolvată.";
     let parts = split_reply(text);
     assert_eq!(parts.new_text, "Mulțumesc!");
     assert!(parts.quoted.starts_with("Pe 03.03.2026 10:00"));
@@ -85,7 +86,8 @@ fn german_and_french_attributions() {
     assert_eq!(parts.new_text, "Danke.");
     assert!(parts.quoted.starts_with("Am Mo."));
 
-    let french = "Merci.\n\nLe lun. 3 mars 2026 à 10:00, Ion Popescu <ion@x.ro> a écrit :\n> Redémarrez.";
+    let french =
+        "Merci.\n\nLe lun. 3 mars 2026 à 10:00, Ion Popescu <ion@x.ro> a écrit :\n> Redémarrez.";
     let parts = split_reply(french);
     assert_eq!(parts.new_text, "Merci.");
     assert!(parts.quoted.starts_with("Le lun."));
@@ -124,8 +126,7 @@ fn outlook_original_message_separators() {
         "-----Mesaj original-----",
         "-----Ursprüngliche Nachricht-----",
     ] {
-        let text =
-            format!("Răspunsul meu.\n\n{separator}\nFrom: a@b.ro\nSent: luni\n\nText vechi");
+        let text = format!("Răspunsul meu.\n\n{separator}\nFrom: a@b.ro\nSent: luni\n\nText vechi");
         let parts = split_reply(&text);
         assert_eq!(parts.new_text, "Răspunsul meu.", "{separator}");
         assert!(parts.quoted.starts_with(separator), "{separator}");
@@ -327,7 +328,10 @@ fn attributions_between_dashes() {
     let text = "Merge acum.\n\n---- On Tue, 03 Mar 2026 10:00:00 +0200 Helpdesk <support@example.test> wrote ----\n\nBuna ziua\n";
     assert_eq!(split_reply(text).new_text, "Merge acum.");
     // Dashes around other words are text.
-    assert_eq!(split_reply("Pași:\n----- nota: -----\nrepornire").quoted, "");
+    assert_eq!(
+        split_reply("Pași:\n----- nota: -----\nrepornire").quoted,
+        ""
+    );
 }
 
 #[test]
@@ -338,7 +342,11 @@ fn yahoo_puts_the_quoted_text_on_the_attribution_line() {
     let p = split_reply(text);
     assert_eq!(p.new_text, "Multumesc, merge.");
     assert_eq!(p.signature, "Trimis de pe Yahoo Mail pe Android");
-    assert!(p.quoted.starts_with("  Pe mar., 3 mar. 2026") && p.quoted.contains("Am primit solicitarea."), "{p:?}");
+    assert!(
+        p.quoted.starts_with("  Pe mar., 3 mar. 2026")
+            && p.quoted.contains("Am primit solicitarea."),
+        "{p:?}"
+    );
     let text = "Works now.\n\n  On Tuesday, March 3, 2026, 10:00, Helpdesk <support@example.test> wrote:   We received your request.\n";
     assert_eq!(split_reply(text).new_text, "Works now.");
     // A sentence that only mentions writing is text.

@@ -71,7 +71,17 @@ pub(super) fn mailbox(name: Option<&str>, address: &str) -> Option<Mailbox> {
         _ => address,
     };
     let address = EmailAddress::parse(address).ok()?;
-    let name = name.or(name_before).map(|n| n.trim().trim_matches('"').trim()).unwrap_or("");
-    let name = if name.eq_ignore_ascii_case(address.as_str()) { "" } else { name };
-    Some(Mailbox { address, name: name.to_string() })
+    let name = name
+        .or(name_before)
+        .map(|n| n.trim().trim_matches('"').trim())
+        .unwrap_or("");
+    let name = if name.eq_ignore_ascii_case(address.as_str()) {
+        ""
+    } else {
+        name
+    };
+    Some(Mailbox {
+        address,
+        name: name.to_string(),
+    })
 }

@@ -9,8 +9,18 @@ use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 /// of it, a log shown inline after it) is a file, and joins the attachments in MIME order.
 pub(super) fn sort_parts(msg: &mut Message<'_>) {
     let whole = msg.parts.len() == 1;
-    let body = |i: &u32| msg.parts.get(*i as usize).is_some_and(|p| is_body(p, whole));
-    let files: Vec<u32> = msg.text_body.iter().chain(&msg.html_body).filter(|i| !body(i)).copied().collect();
+    let body = |i: &u32| {
+        msg.parts
+            .get(*i as usize)
+            .is_some_and(|p| is_body(p, whole))
+    };
+    let files: Vec<u32> = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .filter(|i| !body(i))
+        .copied()
+        .collect();
     if files.is_empty() {
         return;
     }
@@ -32,9 +42,13 @@ fn is_body(part: &MessagePart<'_>, whole: bool) -> bool {
     }
     let text = part.content_type().is_none_or(|ct| {
         ct.ctype().eq_ignore_ascii_case("text")
-            && ct.subtype().is_none_or(|s| s.eq_ignore_ascii_case("plain") || s.eq_ignore_ascii_case("html"))
+            && ct
+                .subtype()
+                .is_none_or(|s| s.eq_ignore_ascii_case("plain") || s.eq_ignore_ascii_case("html"))
     });
-    let attached = part.content_disposition().is_some_and(|d| d.is_attachment());
+    let attached = part
+        .content_disposition()
+        .is_some_and(|d| d.is_attachment());
     text && !attached && (whole || part.attachment_name().is_none())
 }
 
@@ -46,20 +60,28 @@ fn is_body(part: &MessagePart<'_>, whole: bool) -> bool {
 /// anything (an encrypted S/MIME mail is one `smime.p7m`, a photo is bytes), and a stray
 /// bell in a pasted log is fine.
 pub(super) fn holds_binary(msg: &Message<'_>) -> bool {
-    let body_parts = msg.text_body.iter().chain(&msg.html_body).filter_map(|i| msg.parts.get(*i as usize));
+    let body_parts = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .filter_map(|i| msg.parts.get(*i as usize));
     let root = msg.root_part();
     let root_as_text = !root.is_multipart()
         && root.attachment_name().is_none()
-        && root.content_type().is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
-    body_parts.chain(std::iter::once(root).filter(|_| root_as_text)).any(|part| {
-        let text = String::from_utf8_lossy(part.contents());
-        let (mut controls, mut total) = (0usize, 0usize);
-        for c in text.chars() {
-            total += 1;
-            controls += usize::from(is_control(c));
-        }
-        controls >= 3 && controls * 20 >= total
-    })
+        && root
+            .content_type()
+            .is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+    body_parts
+        .chain(std::iter::once(root).filter(|_| root_as_text))
+        .any(|part| {
+            let text = String::from_utf8_lossy(part.contents());
+            let (mut controls, mut total) = (0usize, 0usize);
+            for c in text.chars() {
+                total += 1;
+                controls += usize::from(is_control(c));
+            }
+            controls >= 3 && controls * 20 >= total
+        })
 }
 
 fn is_control(c: char) -> bool {

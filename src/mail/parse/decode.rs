@@ -12,10 +12,21 @@ use crate::mail::{charset, flowed, html_text, transfer};
 /// The text of the parts shown as the body, one after the other (HTML ones as text).
 pub(super) fn body_text(msg: &Message<'_>) -> String {
     let mut text = String::new();
-    for part in msg.text_body.iter().filter_map(|i| msg.parts.get(*i as usize)) {
+    for part in msg
+        .text_body
+        .iter()
+        .filter_map(|i| msg.parts.get(*i as usize))
+    {
         let t: Cow<str> = match &part.body {
-            PartType::Text(t) => match part.content_type().filter(|ct| ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"))) {
-                Some(ct) => Cow::Owned(flowed::unflow(t, ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes")))),
+            PartType::Text(t) => match part.content_type().filter(|ct| {
+                ct.attribute("format")
+                    .is_some_and(|f| f.eq_ignore_ascii_case("flowed"))
+            }) {
+                Some(ct) => Cow::Owned(flowed::unflow(
+                    t,
+                    ct.attribute("delsp")
+                        .is_some_and(|d| d.eq_ignore_ascii_case("yes")),
+                )),
                 None => Cow::Borrowed(t.as_ref()),
             },
             PartType::Html(h) => Cow::Owned(html_text::to_text(h)),
@@ -66,16 +77,28 @@ fn header_block_end(raw: &[u8]) -> usize {
 /// [`transfer::base64_is_irregular`]). Decoded again from their bytes; text that a gateway
 /// appended after the base64 lines is kept after the text.
 pub(super) fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
-    let indexes: Vec<usize> = msg.text_body.iter().chain(&msg.html_body).map(|i| *i as usize).collect();
+    let indexes: Vec<usize> = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .map(|i| *i as usize)
+        .collect();
     for i in indexes {
-        let Some(part) = msg.parts.get(i) else { continue };
+        let Some(part) = msg.parts.get(i) else {
+            continue;
+        };
         let (text, html) = match &part.body {
             PartType::Text(t) => (t, false),
             PartType::Html(t) => (t, true),
             _ => continue,
         };
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
-        let Some(body) = msg.raw_message().get(part.offset_body as usize..part.offset_end as usize) else { continue };
+        let Some(body) = msg
+            .raw_message()
+            .get(part.offset_body as usize..part.offset_end as usize)
+        else {
+            continue;
+        };
         let base64 = says_base64(part);
         let irregular = base64 && transfer::base64_is_irregular(body);
         if !irregular && !charset::misread(label, text) {
@@ -96,7 +119,11 @@ pub(super) fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
             fixed.push_str(&charset::decode_guessing(trailer, tld));
         }
         if let Some(part) = msg.parts.get_mut(i) {
-            part.body = if html { PartType::Html(Cow::Owned(fixed)) } else { PartType::Text(Cow::Owned(fixed)) };
+            part.body = if html {
+                PartType::Html(Cow::Owned(fixed))
+            } else {
+                PartType::Text(Cow::Owned(fixed))
+            };
         }
     }
 }
@@ -104,6 +131,8 @@ pub(super) fn redecode_bodies(msg: &mut Message<'_>, tld: Option<&str>) {
 /// Whether the part says it is in base64 (the parser counts a body it failed to decode
 /// as not encoded).
 pub(super) fn says_base64(part: &MessagePart<'_>) -> bool {
-    part.encoding == Encoding::Base64 || part.content_transfer_encoding().is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
+    part.encoding == Encoding::Base64
+        || part
+            .content_transfer_encoding()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
 }
-

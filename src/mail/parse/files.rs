@@ -10,7 +10,11 @@ use crate::domain::file_name::{self, FileName};
 use crate::mail::{charset, tnef, transfer, uuencode};
 
 /// The mail's files, and its text without the uuencoded ones pasted into it.
-pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (String, Vec<Attachment>) {
+pub(super) fn attachments(
+    msg: &Message<'_>,
+    text: &str,
+    tld: Option<&str>,
+) -> (String, Vec<Attachment>) {
     let mut attachments = msg
         .attachments()
         .enumerate()
@@ -18,14 +22,20 @@ pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (
             // A part in uuencode (an encoding older than MIME, which the parser leaves as is).
             let uuencoded = part
                 .content_transfer_encoding()
-                .filter(|e| ["x-uuencode", "uuencode", "x-uue"].iter().any(|u| e.trim().eq_ignore_ascii_case(u)))
+                .filter(|e| {
+                    ["x-uuencode", "uuencode", "x-uue"]
+                        .iter()
+                        .any(|u| e.trim().eq_ignore_ascii_case(u))
+                })
                 .and_then(|_| uuencode::decode_part(part.contents()));
             let declared = part.content_type().map(|ct| match ct.subtype() {
                 Some(sub) => format!("{}/{}", ct.ctype(), sub),
                 None => ct.ctype().to_string(),
             });
             let content_type = match (declared, &uuencoded) {
-                (Some(ct), _) if !ct.eq_ignore_ascii_case("application/octet-stream") => ct.to_ascii_lowercase(),
+                (Some(ct), _) if !ct.eq_ignore_ascii_case("application/octet-stream") => {
+                    ct.to_ascii_lowercase()
+                }
                 (_, Some(file)) => file_name::content_type_of(&file.name).to_string(),
                 _ => "application/octet-stream".into(),
             };
@@ -40,9 +50,17 @@ pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (
                     .map(|subject| format!("{}.eml", subject.replace(['/', '\\'], "-"))),
                 _ => None,
             };
-            let name = part.attachment_name().or(forwarded.as_deref()).or(uuencoded.as_ref().map(|f| f.name.as_str())).unwrap_or("");
-            let name = if name.contains('\u{fffd}') { name_in_code_page(msg, part, tld).map(Cow::Owned) } else { None }
-                .unwrap_or(Cow::Borrowed(name));
+            let name = part
+                .attachment_name()
+                .or(forwarded.as_deref())
+                .or(uuencoded.as_ref().map(|f| f.name.as_str()))
+                .unwrap_or("");
+            let name = if name.contains('\u{fffd}') {
+                name_in_code_page(msg, part, tld).map(Cow::Owned)
+            } else {
+                None
+            }
+            .unwrap_or(Cow::Borrowed(name));
             let filename = FileName::sanitize(&name, &fallback).to_string();
             let content_id = part.content_id().and_then(clean_id);
             let inline = part.content_disposition().is_some_and(|d| d.is_inline())
@@ -51,7 +69,13 @@ pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (
                 Some(file) => file.content,
                 None => attachment_bytes(msg.raw_message(), part),
             };
-            Attachment { filename, content_type, content, content_id, inline }
+            Attachment {
+                filename,
+                content_type,
+                content,
+                content_id,
+                inline,
+            }
         })
         .flat_map(unpack_winmail)
         .collect::<Vec<_>>();
@@ -69,12 +93,21 @@ pub(super) fn attachments(msg: &Message<'_>, text: &str, tld: Option<&str>) -> (
 /// `winmail.dat` gives way to the files inside it; one that holds none (or is not TNEF)
 /// stays as it came.
 fn unpack_winmail(a: Attachment) -> Vec<Attachment> {
-    let is_tnef = a.content_type == "application/ms-tnef" || a.filename.eq_ignore_ascii_case("winmail.dat");
-    let inside = if is_tnef { tnef::unpack(&a.content) } else { vec![] };
+    let is_tnef =
+        a.content_type == "application/ms-tnef" || a.filename.eq_ignore_ascii_case("winmail.dat");
+    let inside = if is_tnef {
+        tnef::unpack(&a.content)
+    } else {
+        vec![]
+    };
     if inside.is_empty() {
         return vec![a];
     }
-    inside.into_iter().enumerate().map(|(i, p)| loose_file(i, &p.filename, p.content_type, p.content)).collect()
+    inside
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| loose_file(i, &p.filename, p.content_type, p.content))
+        .collect()
 }
 
 /// A file that came without MIME headers of its own (inside a `winmail.dat`, uuencoded):
@@ -91,7 +124,9 @@ fn loose_file(index: usize, name: &str, content_type: &str, content: Vec<u8>) ->
 
 /// An attachment's bytes: the parser's, but for an irregular base64 it misread.
 fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
-    let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
+    let body = raw
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
     if decode::says_base64(part) && transfer::base64_misread(body, part.contents().len()) {
         transfer::base64_lenient(body).bytes
     } else {
@@ -101,10 +136,19 @@ fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
 
 /// An attachment's name written in some 8-bit code page: its Content-Type and
 /// Content-Disposition lines transcoded, and read again.
-fn name_in_code_page(msg: &Message<'_>, part: &MessagePart<'_>, tld: Option<&str>) -> Option<String> {
+fn name_in_code_page(
+    msg: &Message<'_>,
+    part: &MessagePart<'_>,
+    tld: Option<&str>,
+) -> Option<String> {
     let raw = msg.raw_message();
     let mut head = Vec::new();
-    for h in part.headers.iter().filter(|h| matches!(h.name, HeaderName::ContentType | HeaderName::ContentDisposition)) {
+    for h in part.headers.iter().filter(|h| {
+        matches!(
+            h.name,
+            HeaderName::ContentType | HeaderName::ContentDisposition
+        )
+    }) {
         let value = raw.get(h.offset_start as usize..h.offset_end as usize)?;
         head.extend_from_slice(h.name.as_str().as_bytes());
         head.extend_from_slice(b":");
@@ -155,4 +199,3 @@ fn default_name(index: usize, content_type: &str) -> String {
     };
     format!("attachment-{}.{ext}", index + 1)
 }
-

@@ -29,9 +29,15 @@ pub struct Keep {
 
 /// The hash to store for `password`, and whether saving it changes an existing agent's
 /// password or role (`old`: their role and hash today). The same password keeps its hash.
-pub fn hash_for(old: Option<(&str, &str)>, password: &Password, role: &str) -> anyhow::Result<(String, bool)> {
+pub fn hash_for(
+    old: Option<(&str, &str)>,
+    password: &Password,
+    role: &str,
+) -> anyhow::Result<(String, bool)> {
     match old {
-        Some((old_role, old_hash)) if verify_password(old_hash, password.expose()) => Ok((old_hash.to_string(), old_role != role)),
+        Some((old_role, old_hash)) if verify_password(old_hash, password.expose()) => {
+            Ok((old_hash.to_string(), old_role != role))
+        }
         Some(_) => Ok((hash_password(password)?, true)),
         None => Ok((hash_password(password)?, false)),
     }
@@ -40,18 +46,35 @@ pub fn hash_for(old: Option<(&str, &str)>, password: &Password, role: &str) -> a
 /// Creates or updates an agent (enabling a disabled one again). A new password or role
 /// ends the agent's sessions and API tokens, except those named in `keep`. `by` is the
 /// admin asking, who cannot change their own role (nor so leave the team without admins).
-pub async fn save_agent(ctx: &Ctx, new: NewAgent, keep: Keep, by: Option<&Agent>, now: DateTime<Utc>) -> Result<Agent, ServiceError> {
+pub async fn save_agent(
+    ctx: &Ctx,
+    new: NewAgent,
+    keep: Keep,
+    by: Option<&Agent>,
+    now: DateTime<Utc>,
+) -> Result<Agent, ServiceError> {
     if by.is_some_and(|a| a.email.eq_ignore_ascii_case(new.email.as_str()) && a.role != new.role) {
-        return Err(ServiceError::Invalid("an admin cannot change their own role".into()));
+        return Err(ServiceError::Invalid(
+            "an admin cannot change their own role".into(),
+        ));
     }
     let email = new.email.to_string();
     let address = email.clone();
-    let old = ctx.db.read(move |c| db::agents::credentials(c, &address)).await?;
+    let old = ctx
+        .db
+        .read(move |c| db::agents::credentials(c, &address))
+        .await?;
     let role = new.role;
     let password = new.password;
-    let (hash, changed) = blocking(move || hash_for(old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())), &password, role))
-        .await?
-        .map_err(ServiceError::Internal)?;
+    let (hash, changed) = blocking(move || {
+        hash_for(
+            old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())),
+            &password,
+            role,
+        )
+    })
+    .await?
+    .map_err(ServiceError::Internal)?;
     let name = new.name;
     let keep_session = keep.session.as_deref().map(links::hash_token);
     let keep_token = keep.token.as_deref().map(links::hash_token);
@@ -60,7 +83,12 @@ pub async fn save_agent(ctx: &Ctx, new: NewAgent, keep: Keep, by: Option<&Agent>
         .write(move |c| {
             let agent = db::agents::upsert(c, &email, &name, &hash, role, now)?;
             if changed {
-                db::agents::end_access(c, agent.id, keep_session.as_deref(), keep_token.as_deref())?;
+                db::agents::end_access(
+                    c,
+                    agent.id,
+                    keep_session.as_deref(),
+                    keep_token.as_deref(),
+                )?;
             }
             Ok::<_, rusqlite::Error>(agent)
         })
@@ -70,12 +98,23 @@ pub async fn save_agent(ctx: &Ctx, new: NewAgent, keep: Keep, by: Option<&Agent>
 
 /// Disables the agent with this address: their sessions and API tokens end at once and
 /// they cannot sign in. `by` is the admin asking, who cannot disable themselves.
-pub async fn disable_agent(ctx: &Ctx, email: &str, by: Option<&Agent>, now: DateTime<Utc>) -> Result<Agent, ServiceError> {
-    let address = EmailAddress::parse(email.trim()).map_err(|_| ServiceError::Invalid(format!("{email:?} is not an email address")))?;
+pub async fn disable_agent(
+    ctx: &Ctx,
+    email: &str,
+    by: Option<&Agent>,
+    now: DateTime<Utc>,
+) -> Result<Agent, ServiceError> {
+    let address = EmailAddress::parse(email.trim())
+        .map_err(|_| ServiceError::Invalid(format!("{email:?} is not an email address")))?;
     if by.is_some_and(|a| a.email.eq_ignore_ascii_case(address.as_str())) {
-        return Err(ServiceError::Invalid("an admin cannot disable themselves".into()));
+        return Err(ServiceError::Invalid(
+            "an admin cannot disable themselves".into(),
+        ));
     }
-    let found = ctx.db.write(move |c| db::agents::disable(c, address.as_str(), now)).await?;
+    let found = ctx
+        .db
+        .write(move |c| db::agents::disable(c, address.as_str(), now))
+        .await?;
     found.ok_or_else(|| ServiceError::NotFound(format!("agent {}", email.trim())))
 }
 
@@ -88,8 +127,14 @@ mod tests {
         let p = Password::parse("Parola2025ok").unwrap();
         let (hash, changed) = hash_for(None, &p, "agent").unwrap();
         assert!(!changed, "a new agent changes nothing");
-        assert_eq!(hash_for(Some(("agent", &hash)), &p, "agent").unwrap(), (hash.clone(), false));
-        assert!(hash_for(Some(("agent", &hash)), &p, "admin").unwrap().1, "a new role");
+        assert_eq!(
+            hash_for(Some(("agent", &hash)), &p, "agent").unwrap(),
+            (hash.clone(), false)
+        );
+        assert!(
+            hash_for(Some(("agent", &hash)), &p, "admin").unwrap().1,
+            "a new role"
+        );
         let other = Password::parse("Alta2025parola").unwrap();
         let (new_hash, changed) = hash_for(Some(("agent", &hash)), &other, "agent").unwrap();
         assert!(changed && new_hash != hash && verify_password(&new_hash, "Alta2025parola"));

@@ -22,7 +22,11 @@ static SPARE_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 /// Runs `f` with `blocks` blocks of working memory, taken from the spares and given back.
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let mut memory = SPARE_MEMORY.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
+    let mut memory = SPARE_MEMORY
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_default();
     if memory.len() < blocks {
         memory.resize(blocks, Block::default());
     }
@@ -36,7 +40,9 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
 
 /// The argon2 output of `password` with `argon` and this salt, into `out`.
 fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
-    with_memory(argon.params().block_count(), |memory| argon.hash_password_into_with_memory(password, salt, out, memory))
+    with_memory(argon.params().block_count(), |memory| {
+        argon.hash_password_into_with_memory(password, salt, out, memory)
+    })
 }
 
 pub fn hash_password(password: &Password) -> anyhow::Result<String> {
@@ -60,16 +66,28 @@ pub fn hash_password(password: &Password) -> anyhow::Result<String> {
 /// False for a wrong password and for a hash that cannot be read. Reads the algorithm,
 /// version and costs from the hash, as argon2's own check does.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    let Ok(h) = PasswordHash::new(hash) else { return false };
-    let (Some(salt), Some(expected)) = (h.salt, h.hash) else { return false };
-    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(h.algorithm), Params::try_from(&h)) else { return false };
-    let Ok(version) = h.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(h.algorithm), Params::try_from(&h))
+    else {
+        return false;
+    };
+    let Ok(version) = h.version.map_or(Ok(Version::default()), Version::try_from) else {
+        return false;
+    };
     let argon = Argon2::new(algorithm, version, params);
     let mut salt_bytes = [0u8; 64];
-    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
     let mut out = vec![0u8; expected.len()];
     // `Output` compares in constant time.
-    compute(&argon, password.as_bytes(), salt_bytes, &mut out).is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
+    compute(&argon, password.as_bytes(), salt_bytes, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// A hash of a password nobody has, verified when the address is unknown so that a
@@ -77,7 +95,8 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 pub(super) fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| {
-        let p = Password::parse(&links::new_token()).unwrap_or_else(|_| unreachable!("a token has 43 characters"));
+        let p = Password::parse(&links::new_token())
+            .unwrap_or_else(|_| unreachable!("a token has 43 characters"));
         hash_password(&p).unwrap_or_default()
     })
 }
@@ -89,13 +108,22 @@ pub struct HashGate {
 
 impl HashGate {
     pub const fn new(permits: usize) -> Self {
-        HashGate { permits: tokio::sync::Semaphore::const_new(permits) }
+        HashGate {
+            permits: tokio::sync::Semaphore::const_new(permits),
+        }
     }
 
     /// Runs `f` once a permit is free; the permit is held until `f` returns, even when
     /// the caller stops waiting.
-    pub async fn run<T: Send + 'static>(&'static self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
-        let permit = self.permits.acquire().await.map_err(|e| ServiceError::Internal(e.into()))?;
+    pub async fn run<T: Send + 'static>(
+        &'static self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             f()
@@ -106,14 +134,18 @@ impl HashGate {
 }
 
 /// Runs `f` under the process's one gate: twice the cores.
-pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
     static GATE: OnceLock<HashGate> = OnceLock::new();
     GATE.get_or_init(|| HashGate::new(permits())).run(f).await
 }
 
 /// Hashes a password under the gate.
 pub async fn hash_gated(password: Password) -> Result<String, ServiceError> {
-    blocking(move || hash_password(&password)).await?.map_err(ServiceError::Internal)
+    blocking(move || hash_password(&password))
+        .await?
+        .map_err(ServiceError::Internal)
 }
 
 #[cfg(test)]
@@ -150,21 +182,39 @@ mod tests {
         for t in tasks {
             t.await.unwrap().unwrap();
         }
-        assert_eq!(PEAK.load(Ordering::SeqCst), 3, "24 waited in line, 3 at a time");
+        assert_eq!(
+            PEAK.load(Ordering::SeqCst),
+            3,
+            "24 waited in line, 3 at a time"
+        );
     }
 
     #[test]
     fn hashes_made_by_argon2_itself_still_verify() {
         use argon2::password_hash::PasswordHasher;
-        let theirs = Argon2::default().hash_password(b"Parola2025ok", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let theirs = Argon2::default()
+            .hash_password(b"Parola2025ok", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
         assert!(verify_password(&theirs, "Parola2025ok"));
         assert!(!verify_password(&theirs, "Parola2025oK"));
         let ours = hash_password(&Password::parse("Parola2025ok").unwrap()).unwrap();
         use argon2::password_hash::PasswordVerifier;
-        assert!(Argon2::default().verify_password(b"Parola2025ok", &PasswordHash::new(&ours).unwrap()).is_ok());
+        assert!(
+            Argon2::default()
+                .verify_password(b"Parola2025ok", &PasswordHash::new(&ours).unwrap())
+                .is_ok()
+        );
         // Other costs (an older configuration) are read from the hash.
-        let cheap = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap());
-        let old = cheap.hash_password(b"Parola2025ok", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let cheap = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let old = cheap
+            .hash_password(b"Parola2025ok", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
         assert!(verify_password(&old, "Parola2025ok"));
     }
 }

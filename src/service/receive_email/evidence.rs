@@ -12,10 +12,20 @@ use crate::service::{Ctx, ServiceError, links};
 /// Looks up the tickets the mail may belong to, and the author's place on them. The author
 /// is the From address (`Reply-To` never decides who speaks); one of our Message-IDs counts
 /// only for the address we sent it to; the team's powers need `auth` = pass.
-pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderAuth) -> Result<Evidence, ServiceError> {
+pub(super) fn gather(
+    conn: &Conn,
+    ctx: &Ctx,
+    mail: &ParsedEmail,
+    auth: SenderAuth,
+) -> Result<Evidence, ServiceError> {
     let sender = mail.from.address.as_str();
     let secret = &ctx.config.helpdesk.secret;
-    let ours: Vec<String> = mail.references.iter().filter(|id| links::may_be_sent_to(secret, id, sender)).cloned().collect();
+    let ours: Vec<String> = mail
+        .references
+        .iter()
+        .filter(|id| links::may_be_sent_to(secret, id, sender))
+        .cloned()
+        .collect();
     let by_reference = match db::outbox::find_sent_to(conn, &ours, sender)? {
         // An answer to the team's alert is the team's: it needs their powers.
         Some((_, Some(Role::Staff))) if auth != SenderAuth::Pass => None,
@@ -28,16 +38,31 @@ pub(super) fn gather(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderAut
     };
     // Looked up only when neither of the above threads the mail.
     let by_earlier_mail = match (by_reference, by_token) {
-        (Some(_), _) | (None, Some(Candidate { sender_role: Some(_), .. })) => None,
+        (Some(_), _)
+        | (
+            None,
+            Some(Candidate {
+                sender_role: Some(_),
+                ..
+            }),
+        ) => None,
         _ => {
-            let keys: Vec<String> = mail.references.iter().map(|id| message_id_key(id)).collect();
+            let keys: Vec<String> = mail
+                .references
+                .iter()
+                .map(|id| message_id_key(id))
+                .collect();
             match db::inbound::ticket_of_received(conn, &keys)? {
                 Some(id) => candidate(conn, TicketId(id), sender, None, auth)?,
                 None => None,
             }
         }
     };
-    Ok(Evidence { by_reference, by_token, by_earlier_mail })
+    Ok(Evidence {
+        by_reference,
+        by_token,
+        by_earlier_mail,
+    })
 }
 
 /// The ticket `id` names, or the one it was merged into (mail about a merged ticket
@@ -52,11 +77,18 @@ fn candidate(
     addressee_role: Option<Role>,
     auth: SenderAuth,
 ) -> Result<Option<Candidate>, ServiceError> {
-    let Some(mut t) = db::tickets::get(conn, id.0)? else { return Ok(None) };
+    let Some(mut t) = db::tickets::get(conn, id.0)? else {
+        return Ok(None);
+    };
     // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
     // its target may be merged on later); the bound only guards against a loop.
     for _ in 0..16 {
-        match t.merged_into_id.map(|into| db::tickets::get(conn, into)).transpose()?.flatten() {
+        match t
+            .merged_into_id
+            .map(|into| db::tickets::get(conn, into))
+            .transpose()?
+            .flatten()
+        {
             Some(target) => t = target,
             None => break,
         }
@@ -76,6 +108,10 @@ fn candidate(
         Some(role) if t.id != id.0 && role != Role::Staff => Some(Role::Cc),
         role => role,
     };
-    Ok(Some(Candidate { ticket: TicketId(t.id), status: t.status, sender_role, addressee_role }))
+    Ok(Some(Candidate {
+        ticket: TicketId(t.id),
+        status: t.status,
+        sender_role,
+        addressee_role,
+    }))
 }
-

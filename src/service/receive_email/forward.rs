@@ -28,7 +28,12 @@ pub(super) struct Forward {
 }
 
 /// Only mail our servers vouch for (`auth` = pass) can speak for a customer.
-pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderAuth) -> Result<Option<Forward>, ServiceError> {
+pub(super) fn by_agent(
+    conn: &Conn,
+    ctx: &Ctx,
+    mail: &ParsedEmail,
+    auth: SenderAuth,
+) -> Result<Option<Forward>, ServiceError> {
     let sender = &mail.from.address;
     if auth != SenderAuth::Pass
         || inbound::forwarded_subject(&mail.subject).is_none()
@@ -38,7 +43,12 @@ pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderA
     }
     let forward = match (reply_text::forwarded(&mail.text), &mail.attached_mail) {
         (Some(inline), _) => match EmailAddress::parse(&inline.address) {
-            Ok(customer) => Forward { customer, name: inline.name, request: inline.body, note: inline.note },
+            Ok(customer) => Forward {
+                customer,
+                name: inline.name,
+                request: inline.body,
+                note: inline.note,
+            },
             Err(_) => return Ok(None),
         },
         (None, Some(attached)) => Forward {
@@ -50,7 +60,10 @@ pub(super) fn by_agent(conn: &Conn, ctx: &Ctx, mail: &ParsedEmail, auth: SenderA
         (None, None) => return Ok(None),
     };
     let customer = forward.customer.as_str();
-    if forward.customer == *sender || forward.customer == ctx.support || db::agents::find_by_email(conn, customer)?.is_some() {
+    if forward.customer == *sender
+        || forward.customer == ctx.support
+        || db::agents::find_by_email(conn, customer)?.is_some()
+    {
         return Ok(None);
     }
     Ok(Some(forward))
@@ -70,10 +83,19 @@ pub(super) fn open(
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ServiceError> {
     let agent = mail.from.address.as_str();
-    let subject = ctx.token.strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
-    let body = Body { parts: split_reply(&forward.request), full_text: forward.request.clone(), html: None };
-    let (customers, agents): (Vec<_>, Vec<_>) =
-        mail.attachments.iter().cloned().partition(|a| a.content_type.eq_ignore_ascii_case("message/rfc822"));
+    let subject = ctx
+        .token
+        .strip(inbound::forwarded_subject(&mail.subject).unwrap_or(&mail.subject));
+    let body = Body {
+        parts: split_reply(&forward.request),
+        full_text: forward.request.clone(),
+        html: None,
+    };
+    let (customers, agents): (Vec<_>, Vec<_>) = mail
+        .attachments
+        .iter()
+        .cloned()
+        .partition(|a| a.content_type.eq_ignore_ascii_case("message/rfc822"));
     let t = NewTicket {
         requester: &forward.customer,
         requester_name: &forward.name,
@@ -90,9 +112,21 @@ pub(super) fn open(
     };
     let ticket = tickets::open(conn, ctx, t, now)?;
     if !forward.note.is_empty() || !agents.is_empty() || mail.html.is_some() {
-        let note = Body { html: mail.html.clone(), ..Body::typed(&forward.note) };
-        let entry = Entry { subject: &subject, attachments: &agents, ..Entry::note(agent, &note) };
+        let note = Body {
+            html: mail.html.clone(),
+            ..Body::typed(&forward.note)
+        };
+        let entry = Entry {
+            subject: &subject,
+            attachments: &agents,
+            ..Entry::note(agent, &note)
+        };
         tickets::store_message(conn, ticket.id, &entry, now)?;
     }
-    Ok((ticket.id, Outcome::Created { key: ctx.key(ticket.id).to_string() }))
+    Ok((
+        ticket.id,
+        Outcome::Created {
+            key: ctx.key(ticket.id).to_string(),
+        },
+    ))
 }

@@ -14,7 +14,9 @@ use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody, bearer};
 
 pub async fn partners(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
-    Ok(Json(json!({ "partners": ctx.db.read(db::partners::all).await? })))
+    Ok(Json(
+        json!({ "partners": ctx.db.read(db::partners::all).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -25,28 +27,56 @@ pub struct PartnerBody {
 }
 
 fn require_admin(agent: &db::agents::Agent) -> Result<(), WebError> {
-    if agent.role == "admin" { Ok(()) } else { Err(WebError::NotAdmin) }
+    if agent.role == "admin" {
+        Ok(())
+    } else {
+        Err(WebError::NotAdmin)
+    }
 }
 
-pub async fn partner_add(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, JsonBody(b): JsonBody<PartnerBody>) -> Result<(StatusCode, Json<Value>), WebError> {
+pub async fn partner_add(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    JsonBody(b): JsonBody<PartnerBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
     require_admin(&agent)?;
-    let email = EmailAddress::parse(b.email.trim()).map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
-    let name = if b.name.trim().is_empty() { email.to_string() } else { b.name.trim().to_string() };
+    let email = EmailAddress::parse(b.email.trim())
+        .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let name = if b.name.trim().is_empty() {
+        email.to_string()
+    } else {
+        b.name.trim().to_string()
+    };
     let now = ctx.now();
     let (n, e) = (name.clone(), email.to_string());
-    ctx.db.write(move |c| db::partners::upsert(c, &n, &e, now)).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "email": email.to_string() }))))
+    ctx.db
+        .write(move |c| db::partners::upsert(c, &n, &e, now))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": name, "email": email.to_string() })),
+    ))
 }
 
-pub async fn partner_delete(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, WebError> {
+pub async fn partner_delete(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, WebError> {
     require_admin(&agent)?;
-    if ctx.db.write(move |c| db::partners::delete(c, id)).await? { Ok(StatusCode::NO_CONTENT) } else { Err(WebError::NotFound(format!("partner {id}"))) }
+    if ctx.db.write(move |c| db::partners::delete(c, id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(WebError::NotFound(format!("partner {id}")))
+    }
 }
 
 /// Every agent, disabled ones too, with their API tokens (when made, when they expire,
 /// when last used; never the token).
 pub async fn agents(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
-    Ok(Json(json!({ "agents": ctx.db.read(db::agents::roster).await? })))
+    Ok(Json(
+        json!({ "agents": ctx.db.read(db::agents::roster).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -68,27 +98,57 @@ pub async fn agent_add(
     JsonBody(b): JsonBody<AgentBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     require_admin(&agent)?;
-    let email = EmailAddress::parse(b.email.trim()).map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let email = EmailAddress::parse(b.email.trim())
+        .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
     let name = b.name.trim().to_string();
     if name.is_empty() {
         return Err(WebError::BadRequest("name must not be empty".into()));
     }
-    let password = crate::domain::password::Password::parse(&b.password).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let password = crate::domain::password::Password::parse(&b.password)
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let role = match b.role.as_str() {
         "" | "agent" => "agent",
         "admin" => "admin",
-        other => return Err(WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))),
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "role must be agent or admin, not {other:?}"
+            )));
+        }
     };
-    let keep = accounts::Keep { session: None, token: bearer(&headers).map(str::to_string) };
-    let saved = accounts::save_agent(&ctx, accounts::NewAgent { email, name, password, role }, keep, Some(&agent), ctx.now()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "email": saved.email, "name": saved.name, "role": saved.role }))))
+    let keep = accounts::Keep {
+        session: None,
+        token: bearer(&headers).map(str::to_string),
+    };
+    let saved = accounts::save_agent(
+        &ctx,
+        accounts::NewAgent {
+            email,
+            name,
+            password,
+            role,
+        },
+        keep,
+        Some(&agent),
+        ctx.now(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "email": saved.email, "name": saved.name, "role": saved.role })),
+    ))
 }
 
 /// Disables an agent (admins): their sessions and tokens end at once, they cannot sign in.
-pub async fn agent_disable(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiPath(email): ApiPath<String>) -> Result<Json<Value>, WebError> {
+pub async fn agent_disable(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(email): ApiPath<String>,
+) -> Result<Json<Value>, WebError> {
     require_admin(&agent)?;
     let disabled = accounts::disable_agent(&ctx, &email, Some(&agent), ctx.now()).await?;
-    Ok(Json(json!({ "email": disabled.email, "name": disabled.name, "role": disabled.role, "disabled": true })))
+    Ok(Json(
+        json!({ "email": disabled.email, "name": disabled.name, "role": disabled.role, "disabled": true }),
+    ))
 }
 
 /// The SLA goals and calendar in force (set in helpdesk.toml).
@@ -112,7 +172,10 @@ pub async fn openapi() -> Response {
     match crate::templates::asset("api/openapi.json") {
         Some(doc) => {
             let mut r = doc.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             r
         }
         None => WebError::NotFound("document".into()).into_response(),
@@ -123,13 +186,18 @@ pub async fn openapi() -> Response {
 mod tests {
     #[test]
     fn the_openapi_document_describes_every_route() {
-        let doc: serde_json::Value = serde_json::from_str(crate::templates::asset("api/openapi.json").unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(crate::templates::asset("api/openapi.json").unwrap()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let routes = regex::Regex::new(r#"\.route\("([^"]+)""#).unwrap();
         let source = include_str!("mod.rs");
         let mut n = 0;
         for r in routes.captures_iter(source) {
-            assert!(doc["paths"].get(&r[1]).is_some(), "{} is not in openapi.json", &r[1]);
+            assert!(
+                doc["paths"].get(&r[1]).is_some(),
+                "{} is not in openapi.json",
+                &r[1]
+            );
             n += 1;
         }
         assert!(n >= 19, "found only {n} routes");

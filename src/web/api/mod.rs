@@ -25,7 +25,10 @@ pub fn routes() -> Router<Ctx> {
         .route("/tickets/{key}/merge", post(tickets::merge))
         .route("/queue", get(tickets::queue))
         .route("/partners", get(admin::partners).post(admin::partner_add))
-        .route("/partners/{id}", axum::routing::delete(admin::partner_delete))
+        .route(
+            "/partners/{id}",
+            axum::routing::delete(admin::partner_delete),
+        )
         .route("/agents", get(admin::agents).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", get(admin::sla_settings).put(admin::sla_replace))

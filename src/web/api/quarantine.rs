@@ -10,26 +10,50 @@ use crate::service::{Ctx, receive_email};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath};
 
-pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<serde_json::Value>, WebError> {
+pub async fn list(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+) -> Result<Json<serde_json::Value>, WebError> {
     let items = ctx.db.read(db::inbound::list_quarantine).await?;
     Ok(Json(serde_json::json!({ "quarantine": items })))
 }
 
-pub async fn raw(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<impl IntoResponse, WebError> {
-    let raw = ctx.db.read(move |c| db::inbound::quarantine_source(c, id)).await?;
+pub async fn raw(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<impl IntoResponse, WebError> {
+    let raw = ctx
+        .db
+        .read(move |c| db::inbound::quarantine_source(c, id))
+        .await?;
     let raw = raw.ok_or_else(|| WebError::NotFound(format!("quarantined message {id}")))?;
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw))
 }
 
-pub async fn replay(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<Json<serde_json::Value>, WebError> {
+pub async fn replay(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<serde_json::Value>, WebError> {
     let outcome = receive_email::replay(&ctx, id, ctx.now()).await?;
-    Ok(Json(serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() })))
+    Ok(Json(
+        serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() }),
+    ))
 }
 
 /// Takes an entry out of quarantine without processing it (the source stays stored).
-pub async fn discard(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, WebError> {
+pub async fn discard(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, WebError> {
     let now = ctx.now();
-    if ctx.db.write(move |c| db::inbound::discard(c, id, now)).await? {
+    if ctx
+        .db
+        .write(move |c| db::inbound::discard(c, id, now))
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(WebError::NotFound(format!("quarantined message {id}")))

@@ -42,35 +42,62 @@ pub struct ListQuery {
     before: Option<i64>,
 }
 
-pub async fn list(_: ApiAgent, State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListQuery>) -> Result<Json<Value>, WebError> {
+pub async fn list(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, WebError> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(Status::parse(s).ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?),
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?,
+        ),
         None => None,
     };
     let filter = db::tickets::Filter {
         status,
-        requester: q.requester.filter(|r| !r.is_empty()).map(|r| r.trim().to_lowercase()),
+        requester: q
+            .requester
+            .filter(|r| !r.is_empty())
+            .map(|r| r.trim().to_lowercase()),
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         before_id: q.before,
     };
     let limit = filter.limit;
     let rows = ctx.db.read(move |c| db::tickets::list(c, &filter)).await?;
-    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|t| t.id)).flatten();
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|t| t.id))
+        .flatten();
     Ok(Json(json!({
         "tickets": rows.iter().map(|t| summary(&ctx, t)).collect::<Vec<_>>(),
         "next_before": next,
     })))
 }
 
-pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>) -> Result<Json<Value>, WebError> {
+pub async fn show(
+    _: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Value>, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
     let found = ctx
         .db
         .read(move |c| {
-            let Some(t) = db::tickets::get(c, id)? else { return Ok::<_, WebError>(None) };
-            let (messages, participants) = (db::messages::for_ticket(c, id)?, db::tickets::participants(c, id)?);
-            Ok(Some((t, messages, participants, db::tickets::history(c, id)?, db::sla::events(c, id)?)))
+            let Some(t) = db::tickets::get(c, id)? else {
+                return Ok::<_, WebError>(None);
+            };
+            let (messages, participants) = (
+                db::messages::for_ticket(c, id)?,
+                db::tickets::participants(c, id)?,
+            );
+            Ok(Some((
+                t,
+                messages,
+                participants,
+                db::tickets::history(c, id)?,
+                db::sla::events(c, id)?,
+            )))
         })
         .await?;
     let (t, messages, participants, history, sla_events) = found.ok_or_else(not_found)?;
@@ -79,7 +106,12 @@ pub async fn show(_: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<Str
     let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
     let mut v = summary(&ctx, &t);
     v["messages"] = json!(messages);
-    v["participants"] = json!(participants.iter().map(|(a, r)| json!({"address": a, "role": r})).collect::<Vec<_>>());
+    v["participants"] = json!(
+        participants
+            .iter()
+            .map(|(a, r)| json!({"address": a, "role": r}))
+            .collect::<Vec<_>>()
+    );
     v["history"] = json!(history);
     let sla = ctx.sla();
     let reading = sla.reading(now);
@@ -112,11 +144,13 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     let channel = match b.channel.as_deref() {
         None => Channel::Phone,
-        Some(c) => Channel::parse(c).ok_or_else(|| WebError::BadRequest(format!("unknown channel {c:?}")))?,
+        Some(c) => Channel::parse(c)
+            .ok_or_else(|| WebError::BadRequest(format!("unknown channel {c:?}")))?,
     };
     let priority = match b.priority.as_deref() {
         None => Priority::Normal,
-        Some(p) => Priority::parse(p).ok_or_else(|| WebError::BadRequest(format!("unknown priority {p:?}")))?,
+        Some(p) => Priority::parse(p)
+            .ok_or_else(|| WebError::BadRequest(format!("unknown priority {p:?}")))?,
     };
     let intake = Intake {
         requester_email: b.requester_email,
@@ -131,7 +165,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(summary(&ctx, &t))))
 }
 
-async fn act(ctx: Ctx, agent: ApiAgent, key: String, cmd: Command) -> Result<Json<Value>, WebError> {
+async fn act(
+    ctx: Ctx,
+    agent: ApiAgent,
+    key: String,
+    cmd: Command,
+) -> Result<Json<Value>, WebError> {
     let t = agent_actions::act(&ctx, &agent.0, &key, cmd, ctx.now()).await?;
     Ok(Json(summary(&ctx, &t)))
 }
@@ -141,8 +180,21 @@ pub struct AssignBody {
     agent_email: String,
 }
 
-pub async fn assign(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<AssignBody>) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::Assign { agent_email: b.agent_email }).await
+pub async fn assign(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<AssignBody>,
+) -> Result<Json<Value>, WebError> {
+    act(
+        ctx,
+        a,
+        key,
+        Command::Assign {
+            agent_email: b.agent_email,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -152,8 +204,22 @@ pub struct CommentBody {
     internal: bool,
 }
 
-pub async fn comment(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<CommentBody>) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::Comment { body: b.body, internal: b.internal }).await
+pub async fn comment(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<CommentBody>,
+) -> Result<Json<Value>, WebError> {
+    act(
+        ctx,
+        a,
+        key,
+        Command::Comment {
+            body: b.body,
+            internal: b.internal,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -161,7 +227,12 @@ pub struct MessageBody {
     message: String,
 }
 
-pub async fn request_info(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<MessageBody>) -> Result<Json<Value>, WebError> {
+pub async fn request_info(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<MessageBody>,
+) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::RequestInfo { message: b.message }).await
 }
 
@@ -171,8 +242,22 @@ pub struct ThirdPartyBody {
     message: String,
 }
 
-pub async fn third_party(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<ThirdPartyBody>) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::ThirdParty { partner_email: b.partner_email, message: b.message }).await
+pub async fn third_party(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<ThirdPartyBody>,
+) -> Result<Json<Value>, WebError> {
+    act(
+        ctx,
+        a,
+        key,
+        Command::ThirdParty {
+            partner_email: b.partner_email,
+            message: b.message,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -180,11 +265,28 @@ pub struct ResolveBody {
     resolution: String,
 }
 
-pub async fn resolve(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<ResolveBody>) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::Resolve { resolution: b.resolution }).await
+pub async fn resolve(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<ResolveBody>,
+) -> Result<Json<Value>, WebError> {
+    act(
+        ctx,
+        a,
+        key,
+        Command::Resolve {
+            resolution: b.resolution,
+        },
+    )
+    .await
 }
 
-pub async fn close(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>) -> Result<Json<Value>, WebError> {
+pub async fn close(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Close).await
 }
 
@@ -193,8 +295,14 @@ pub struct PriorityBody {
     priority: String,
 }
 
-pub async fn priority(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<PriorityBody>) -> Result<Json<Value>, WebError> {
-    let priority = Priority::parse(&b.priority).ok_or_else(|| WebError::BadRequest(format!("unknown priority {:?}", b.priority)))?;
+pub async fn priority(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<PriorityBody>,
+) -> Result<Json<Value>, WebError> {
+    let priority = Priority::parse(&b.priority)
+        .ok_or_else(|| WebError::BadRequest(format!("unknown priority {:?}", b.priority)))?;
     act(ctx, a, key, Command::SetPriority { priority }).await
 }
 
@@ -203,7 +311,12 @@ pub struct MergeBody {
     into: String,
 }
 
-pub async fn merge(a: ApiAgent, State(ctx): State<Ctx>, ApiPath(key): ApiPath<String>, JsonBody(b): JsonBody<MergeBody>) -> Result<Json<Value>, WebError> {
+pub async fn merge(
+    a: ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiPath(key): ApiPath<String>,
+    JsonBody(b): JsonBody<MergeBody>,
+) -> Result<Json<Value>, WebError> {
     act(ctx, a, key, Command::Merge { into: b.into }).await
 }
 
@@ -220,9 +333,16 @@ pub struct QueueQuery {
 
 /// The console's queue: open tickets, unassigned first, then by SLA due time, each with
 /// both clocks.
-pub async fn queue(ApiAgent(agent): ApiAgent, State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<QueueQuery>) -> Result<Json<Value>, WebError> {
+pub async fn queue(
+    ApiAgent(agent): ApiAgent,
+    State(ctx): State<Ctx>,
+    ApiQuery(q): ApiQuery<QueueQuery>,
+) -> Result<Json<Value>, WebError> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(Status::parse(s).ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?),
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?,
+        ),
         None => None,
     };
     let text = q.q.trim().to_string();

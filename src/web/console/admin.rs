@@ -36,19 +36,40 @@ pub struct IntakeForm {
     priority: String,
 }
 
-pub async fn intake_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+pub async fn intake_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<FindQuery>,
+) -> Response {
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/intake");
     }
-    intake_form(&ctx, &v, StatusCode::OK, &q.find, IntakeForm::default(), None).await
+    intake_form(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        &q.find,
+        IntakeForm::default(),
+        None,
+    )
+    .await
 }
 
-async fn intake_form(ctx: &Ctx, v: &Visitor, status: StatusCode, find: &str, f: IntakeForm, error: Option<String>) -> Response {
+async fn intake_form(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    find: &str,
+    f: IntakeForm,
+    error: Option<String>,
+) -> Response {
     let term = find.trim().to_string();
     let found = if term.is_empty() {
         Ok(vec![])
     } else {
-        ctx.db.read(move |c| db::customers::search(c, &term, 20)).await
+        ctx.db
+            .read(move |c| db::customers::search(c, &term, 20))
+            .await
     };
     let found = match found {
         Ok(found) => found,
@@ -64,13 +85,27 @@ async fn intake_form(ctx: &Ctx, v: &Visitor, status: StatusCode, find: &str, f: 
     render(ctx, v, status, "console/intake.html", vars)
 }
 
-pub async fn intake(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<IntakeForm>) -> Response {
-    let Some(agent) = &v.agent else { return to_sign_in(&v, "/console/intake") };
+pub async fn intake(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<IntakeForm>,
+) -> Response {
+    let Some(agent) = &v.agent else {
+        return to_sign_in(&v, "/console/intake");
+    };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    let Some(priority) = Priority::parse(if f.priority.is_empty() { "normal" } else { &f.priority }) else {
-        return error_page(&ctx, &v, WebError::BadRequest(format!("unknown priority {:?}", f.priority)));
+    let Some(priority) = Priority::parse(if f.priority.is_empty() {
+        "normal"
+    } else {
+        &f.priority
+    }) else {
+        return error_page(
+            &ctx,
+            &v,
+            WebError::BadRequest(format!("unknown priority {:?}", f.priority)),
+        );
     };
     let intake = Intake {
         requester_email: f.email.clone(),
@@ -82,20 +117,36 @@ pub async fn intake(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<In
         priority,
     };
     match agent_actions::open_for_customer(&ctx, agent, intake, ctx.now()).await {
-        Ok(t) => v.finish(Redirect::to(&format!("/console/tickets/{}?done=intake", ctx.key(t.id))).into_response()),
-        Err(ServiceError::Invalid(m)) => intake_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, "", f, Some(m)).await,
+        Ok(t) => v.finish(
+            Redirect::to(&format!("/console/tickets/{}?done=intake", ctx.key(t.id)))
+                .into_response(),
+        ),
+        Err(ServiceError::Invalid(m)) => {
+            intake_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, "", f, Some(m)).await
+        }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
-pub async fn partners_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+pub async fn partners_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<FindQuery>,
+) -> Response {
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/partners");
     }
     match ctx.db.read(db::partners::all).await {
         Ok(partners) => {
-            let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
-            render(&ctx, &v, StatusCode::OK, "console/partners.html", json!({ "partners": partners, "flash": flash }))
+            let flash =
+                (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+            render(
+                &ctx,
+                &v,
+                StatusCode::OK,
+                "console/partners.html",
+                json!({ "partners": partners, "flash": flash }),
+            )
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
@@ -109,7 +160,11 @@ pub struct PartnerForm {
     email: String,
 }
 
-pub async fn partner_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<PartnerForm>) -> Response {
+pub async fn partner_add(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<PartnerForm>,
+) -> Response {
     if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
         return refusal;
     }
@@ -117,17 +172,34 @@ pub async fn partner_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageFo
         return error_page(&ctx, &v, e);
     }
     let Ok(email) = EmailAddress::parse(f.email.trim()) else {
-        return error_page(&ctx, &v, WebError::BadRequest(format!("{:?} is not an email address", f.email)));
+        return error_page(
+            &ctx,
+            &v,
+            WebError::BadRequest(format!("{:?} is not an email address", f.email)),
+        );
     };
-    let name = if f.name.trim().is_empty() { email.to_string() } else { f.name.trim().to_string() };
+    let name = if f.name.trim().is_empty() {
+        email.to_string()
+    } else {
+        f.name.trim().to_string()
+    };
     let now = ctx.now();
-    match ctx.db.write(move |c| db::partners::upsert(c, &name, email.as_str(), now)).await {
+    match ctx
+        .db
+        .write(move |c| db::partners::upsert(c, &name, email.as_str(), now))
+        .await
+    {
         Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
-pub async fn partner_delete(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>, PageForm(f): PageForm<CsrfForm>) -> Response {
+pub async fn partner_delete(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
     if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
         return refusal;
     }
@@ -141,14 +213,31 @@ pub async fn partner_delete(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i
     }
 }
 
-pub async fn agents_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+pub async fn agents_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<FindQuery>,
+) -> Response {
     if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
-    agents_list(&ctx, &v, StatusCode::OK, (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[])), None).await
+    agents_list(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[])),
+        None,
+    )
+    .await
 }
 
-async fn agents_list(ctx: &Ctx, v: &Visitor, status: StatusCode, flash: Option<String>, error: Option<String>) -> Response {
+async fn agents_list(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    flash: Option<String>,
+    error: Option<String>,
+) -> Response {
     match ctx.db.read(db::agents::roster).await {
         Ok(agents) => {
             let sla = ctx.sla();
@@ -193,7 +282,11 @@ pub struct AgentForm {
     role: String,
 }
 
-pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<AgentForm>) -> Response {
+pub async fn agent_add(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<AgentForm>,
+) -> Response {
     if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
@@ -201,7 +294,9 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
         return error_page(&ctx, &v, e);
     }
     let refuse = |m: String| agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m));
-    let Ok(email) = EmailAddress::parse(f.email.trim()) else { return refuse(format!("{:?} is not an email address", f.email)).await };
+    let Ok(email) = EmailAddress::parse(f.email.trim()) else {
+        return refuse(format!("{:?} is not an email address", f.email)).await;
+    };
     if f.name.trim().is_empty() {
         return refuse("the name must not be empty".into()).await;
     }
@@ -211,8 +306,16 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
     };
     let role = if f.role == "admin" { "admin" } else { "agent" };
     // An admin changing their own password stays signed in here; their other sessions end.
-    let keep = accounts::Keep { session: v.agent_session.clone(), token: None };
-    let agent = accounts::NewAgent { email, name: f.name.trim().to_string(), password, role };
+    let keep = accounts::Keep {
+        session: v.agent_session.clone(),
+        token: None,
+    };
+    let agent = accounts::NewAgent {
+        email,
+        name: f.name.trim().to_string(),
+        password,
+        role,
+    };
     match accounts::save_agent(&ctx, agent, keep, v.agent.as_ref(), ctx.now()).await {
         Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
@@ -220,7 +323,12 @@ pub async fn agent_add(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm
 }
 
 /// Disables an agent (admins): their sessions and API tokens end at once.
-pub async fn agent_disable(State(ctx): State<Ctx>, v: Visitor, Path(email): Path<String>, PageForm(f): PageForm<CsrfForm>) -> Response {
+pub async fn agent_disable(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(email): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
     let by = match admin(&ctx, &v, "/console/agents") {
         Ok(agent) => agent,
         Err(refusal) => return refusal,
@@ -230,12 +338,18 @@ pub async fn agent_disable(State(ctx): State<Ctx>, v: Visitor, Path(email): Path
     }
     match accounts::disable_agent(&ctx, &email, Some(by), ctx.now()).await {
         Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
-        Err(ServiceError::Invalid(m)) => agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
+        Err(ServiceError::Invalid(m)) => {
+            agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
+        }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
-pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<FindQuery>) -> Response {
+pub async fn quarantine_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<FindQuery>,
+) -> Response {
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/quarantine");
     }
@@ -247,8 +361,15 @@ pub async fn quarantine_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query
                 .iter()
                 .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview }))
                 .collect();
-            let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
-            render(&ctx, &v, StatusCode::OK, "console/quarantine.html", json!({ "items": items, "flash": flash }))
+            let flash =
+                (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+            render(
+                &ctx,
+                &v,
+                StatusCode::OK,
+                "console/quarantine.html",
+                json!({ "items": items, "flash": flash }),
+            )
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
@@ -259,10 +380,17 @@ pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/quarantine");
     }
-    match ctx.db.read(move |c| db::inbound::quarantine_source(c, id)).await {
+    match ctx
+        .db
+        .read(move |c| db::inbound::quarantine_source(c, id))
+        .await
+    {
         Ok(Some(raw)) => {
             let mut r = raw.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             r
         }
         Ok(None) => error_page(&ctx, &v, WebError::NotFound("quarantined message".into())),
@@ -285,7 +413,11 @@ pub async fn quarantine_act(
     let now = ctx.now();
     let done = match action.as_str() {
         "replay" => receive_email::replay(&ctx, id, now).await.map(|_| ()),
-        "discard" => match ctx.db.write(move |c| db::inbound::discard(c, id, now)).await {
+        "discard" => match ctx
+            .db
+            .write(move |c| db::inbound::discard(c, id, now))
+            .await
+        {
             Ok(true) => Ok(()),
             Ok(false) => Err(ServiceError::NotFound(format!("quarantined message {id}"))),
             Err(e) => Err(e.into()),
@@ -326,7 +458,11 @@ pub struct SlaForm {
 impl SlaForm {
     /// The settings in force with this form's values over them; the error names the field.
     fn apply(self, mut c: crate::config::SlaConfig) -> Result<crate::config::SlaConfig, String> {
-        let number = |name: &str, text: &str| text.trim().parse::<i64>().map_err(|_| format!("{name}: {text:?} is not a whole number"));
+        let number = |name: &str, text: &str| {
+            text.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{name}: {text:?} is not a whole number"))
+        };
         c.assign_minutes = number("assign_minutes", &self.assign_minutes)?;
         c.resolve_hours.urgent = number("urgent", &self.urgent)?;
         c.resolve_hours.high = number("high", &self.high)?;
@@ -338,17 +474,29 @@ impl SlaForm {
         let cal = &mut c.calendar;
         cal.mode = self.mode;
         cal.time_zone = self.time_zone.trim().to_string();
-        (cal.mon, cal.tue, cal.wed, cal.thu, cal.fri, cal.sat, cal.sun) =
-            (self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun);
+        (
+            cal.mon, cal.tue, cal.wed, cal.thu, cal.fri, cal.sat, cal.sun,
+        ) = (
+            self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun,
+        );
         cal.holidays = self.holidays;
-        cal.extra_holidays =
-            self.extra_holidays.split([',', ' ', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect();
+        cal.extra_holidays = self
+            .extra_holidays
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
         Ok(c)
     }
 }
 
 /// Admins change the SLA goals and the calendar; every open ticket's clock follows.
-pub async fn sla_save(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<SlaForm>) -> Response {
+pub async fn sla_save(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<SlaForm>,
+) -> Response {
     if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
@@ -357,11 +505,15 @@ pub async fn sla_save(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<
     }
     let config = match f.apply(ctx.sla().config.clone()) {
         Ok(c) => c,
-        Err(m) => return agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
+        Err(m) => {
+            return agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await;
+        }
     };
     match sla_settings::save(&ctx, config, ctx.now()).await {
         Ok(()) => v.finish(Redirect::to("/console/agents?done=1#sla").into_response()),
-        Err(ServiceError::Invalid(m)) => agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await,
+        Err(ServiceError::Invalid(m)) => {
+            agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
+        }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }

@@ -30,7 +30,10 @@ pub fn routes() -> Router<Ctx> {
         .route("/tickets/{key}/actions/{action}", post(ticket::act))
         .route("/tickets/{key}/attachments/{id}", get(ticket::download))
         .route("/intake", get(admin::intake_page).post(admin::intake))
-        .route("/partners", get(admin::partners_page).post(admin::partner_add))
+        .route(
+            "/partners",
+            get(admin::partners_page).post(admin::partner_add),
+        )
         .route("/partners/{id}/delete", post(admin::partner_delete))
         .route("/agents", get(admin::agents_page).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))
@@ -50,15 +53,29 @@ fn to_sign_in(v: &Visitor, here: &str) -> Response {
 /// An admin, or a refusal page.
 #[allow(clippy::result_large_err)]
 fn admin<'a>(ctx: &Ctx, v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
-    let Some(agent) = &v.agent else { return Err(to_sign_in(v, here)) };
+    let Some(agent) = &v.agent else {
+        return Err(to_sign_in(v, here));
+    };
     if agent.role != "admin" {
         let tx = ctx.templates.texts(v.lang);
-        return Err(notice(ctx, v, StatusCode::FORBIDDEN, &pages::say(tx, "c_admin_only_title", &[]), &[pages::say(tx, "c_admin_only", &[])]));
+        return Err(notice(
+            ctx,
+            v,
+            StatusCode::FORBIDDEN,
+            &pages::say(tx, "c_admin_only_title", &[]),
+            &[pages::say(tx, "c_admin_only", &[])],
+        ));
     }
     Ok(agent)
 }
 
-fn notice(ctx: &Ctx, v: &Visitor, status: StatusCode, heading: &str, paragraphs: &[String]) -> Response {
+fn notice(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[String],
+) -> Response {
     pages::notice(ctx, v, Area::Console, status, heading, paragraphs)
 }
 
@@ -76,23 +93,64 @@ fn span(tx: &Texts, seconds: i64) -> String {
     let text = match hours {
         0 => format!("{m} {}", unit("c_min")),
         1..48 => format!("{hours} {} {m} {}", unit("c_hours"), unit("c_min")),
-        _ => format!("{} {} {} {}", hours / 24, unit("c_days"), hours % 24, unit("c_hours")),
+        _ => format!(
+            "{} {} {} {}",
+            hours / 24,
+            unit("c_days"),
+            hours % 24,
+            unit("c_hours")
+        ),
     };
-    if seconds < 0 { format!("−{text}") } else { text }
+    if seconds < 0 {
+        format!("−{text}")
+    } else {
+        text
+    }
 }
 
 /// A clock for a page: its text and the class that colours it.
 fn clock_json(tx: &Texts, c: &ClockView) -> serde_json::Value {
     let (class, text) = if c.stopped {
-        ("stopped", pages::say(tx, "c_clock_met", &[("time", &span(tx, c.elapsed_seconds))]))
+        (
+            "stopped",
+            pages::say(tx, "c_clock_met", &[("time", &span(tx, c.elapsed_seconds))]),
+        )
     } else if c.breached {
-        ("breach", pages::say(tx, "c_clock_breached", &[("time", &span(tx, -c.remaining_seconds))]))
+        (
+            "breach",
+            pages::say(
+                tx,
+                "c_clock_breached",
+                &[("time", &span(tx, -c.remaining_seconds))],
+            ),
+        )
     } else if c.paused {
-        ("paused", pages::say(tx, "c_clock_paused", &[("time", &span(tx, c.remaining_seconds))]))
+        (
+            "paused",
+            pages::say(
+                tx,
+                "c_clock_paused",
+                &[("time", &span(tx, c.remaining_seconds))],
+            ),
+        )
     } else if c.warning {
-        ("warning", pages::say(tx, "c_clock_left", &[("time", &span(tx, c.remaining_seconds))]))
+        (
+            "warning",
+            pages::say(
+                tx,
+                "c_clock_left",
+                &[("time", &span(tx, c.remaining_seconds))],
+            ),
+        )
     } else {
-        ("ok", pages::say(tx, "c_clock_left", &[("time", &span(tx, c.remaining_seconds))]))
+        (
+            "ok",
+            pages::say(
+                tx,
+                "c_clock_left",
+                &[("time", &span(tx, c.remaining_seconds))],
+            ),
+        )
     };
     serde_json::json!({ "class": class, "text": text, "remaining": c.remaining_seconds })
 }

@@ -35,7 +35,9 @@ impl QueueQuery {
             unassigned: self.view == "unassigned",
             status: Status::parse(&self.status),
             breached_at: (self.view == "breached").then(|| ctx.now()),
-            id: ctx.parse_key(&text.to_ascii_uppercase()).or_else(|| text.parse().ok()),
+            id: ctx
+                .parse_key(&text.to_ascii_uppercase())
+                .or_else(|| text.parse().ok()),
             text: (!text.is_empty()).then_some(text),
             limit: PAGE,
             offset: (self.page.unwrap_or(1).max(1) - 1) * PAGE,
@@ -44,19 +46,38 @@ impl QueueQuery {
 
     /// The queue's address with these filters (page 1 is left out).
     fn url(&self, path: &str, page: i64) -> String {
-        let page = if page > 1 { page.to_string() } else { String::new() };
-        let pairs = [("view", self.view.as_str()), ("status", &self.status), ("q", &self.q), ("page", &page)];
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
+        let pairs = [
+            ("view", self.view.as_str()),
+            ("status", &self.status),
+            ("q", &self.q),
+            ("page", &page),
+        ];
         let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         if kept.is_empty() {
             return path.to_string();
         }
-        format!("{path}?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
     }
 }
 
-async fn rows_json(ctx: &Ctx, v: &Visitor, agent: &Agent, q: &QueueQuery) -> Result<(Vec<Value>, i64), Response> {
+async fn rows_json(
+    ctx: &Ctx,
+    v: &Visitor,
+    agent: &Agent,
+    q: &QueueQuery,
+) -> Result<(Vec<Value>, i64), Response> {
     let now = ctx.now();
-    let (items, total) = queue::page(ctx, q.filter(ctx, agent), now).await.map_err(|e| error_page(ctx, v, e.into()))?;
+    let (items, total) = queue::page(ctx, q.filter(ctx, agent), now)
+        .await
+        .map_err(|e| error_page(ctx, v, e.into()))?;
     let tx = ctx.templates.texts(v.lang);
     let sla = ctx.sla();
     let tz = &sla.config.calendar.time_zone;
@@ -78,7 +99,9 @@ async fn rows_json(ctx: &Ctx, v: &Visitor, agent: &Agent, q: &QueueQuery) -> Res
 }
 
 pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
-    let Some(agent) = &v.agent else { return to_sign_in(&v, &q.url("/console", q.page.unwrap_or(1))) };
+    let Some(agent) = &v.agent else {
+        return to_sign_in(&v, &q.url("/console", q.page.unwrap_or(1)));
+    };
     let (rows, total) = match rows_json(&ctx, &v, agent, &q).await {
         Ok(found) => found,
         Err(page) => return page,
@@ -100,9 +123,17 @@ pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery
 
 /// Only the table's rows, for the page's live refresh.
 pub async fn rows(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
-    let Some(agent) = &v.agent else { return to_sign_in(&v, "/console") };
+    let Some(agent) = &v.agent else {
+        return to_sign_in(&v, "/console");
+    };
     match rows_json(&ctx, &v, agent, &q).await {
-        Ok((rows, _)) => render(&ctx, &v, StatusCode::OK, "console/queue_rows.html", json!({ "rows": rows })),
+        Ok((rows, _)) => render(
+            &ctx,
+            &v,
+            StatusCode::OK,
+            "console/queue_rows.html",
+            json!({ "rows": rows }),
+        ),
         Err(page) => page,
     }
 }

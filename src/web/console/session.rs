@@ -20,16 +20,36 @@ fn safe_next(next: &str) -> &str {
     sign_in::safe_next(next, "/console", "/console")
 }
 
-pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<sign_in::LoginQuery>) -> Response {
+pub async fn login_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<sign_in::LoginQuery>,
+) -> Response {
     if v.agent.is_some() {
         return v.finish(Redirect::to(safe_next(&q.next)).into_response());
     }
-    let flash = q.signed_out.map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
+    let flash = q
+        .signed_out
+        .map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
     form(&ctx, &v, StatusCode::OK, &q.next, "", None, flash)
 }
 
-fn form(ctx: &Ctx, v: &Visitor, status: StatusCode, next: &str, email: &str, error: Option<String>, flash: Option<String>) -> Response {
-    render(ctx, v, status, "console/login.html", json!({ "next": next, "email": email, "error": error, "flash": flash }))
+fn form(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    flash: Option<String>,
+) -> Response {
+    render(
+        ctx,
+        v,
+        status,
+        "console/login.html",
+        json!({ "next": next, "email": email, "error": error, "flash": flash }),
+    )
 }
 
 pub async fn login(
@@ -45,7 +65,15 @@ pub async fn login(
     let attempt = sign_in::Attempt::new(&limits, "console", &f.email, v.ip);
     if let Err(wait) = attempt.begin() {
         let text = sign_in::throttled_text(tx, wait);
-        let r = form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
+        let r = form(
+            &ctx,
+            &v,
+            StatusCode::TOO_MANY_REQUESTS,
+            &f.next,
+            &f.email,
+            Some(text),
+            None,
+        );
         return sign_in::retry_after(r, wait);
     }
     match accounts::agent_sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
@@ -53,9 +81,15 @@ pub async fn login(
             attempt.succeeded();
             sign_in::signed_in(&ctx, &v, AGENT_SESSION_COOKIE, token, safe_next(&f.next))
         }
-        Ok(None) => {
-            form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(say(tx, "login_failed", &[])), None)
-        }
+        Ok(None) => form(
+            &ctx,
+            &v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &f.next,
+            &f.email,
+            Some(say(tx, "login_failed", &[])),
+            None,
+        ),
         Err(e) => {
             attempt.abandoned();
             error_page(&ctx, &v, e.into())
@@ -63,11 +97,23 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<CsrfForm>) -> Response {
+pub async fn logout(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    match sign_in::signed_out(&ctx, &v, AGENT_SESSION_COOKIE, v.agent_session.as_deref(), "/console/login?signed_out=1").await {
+    match sign_in::signed_out(
+        &ctx,
+        &v,
+        AGENT_SESSION_COOKIE,
+        v.agent_session.as_deref(),
+        "/console/login?signed_out=1",
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => error_page(&ctx, &v, e.into()),
     }

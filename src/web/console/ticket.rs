@@ -35,26 +35,59 @@ struct Feedback {
     text: String,
 }
 
-pub async fn page(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, Query(q): Query<DoneQuery>) -> Response {
+pub async fn page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     if v.agent.is_none() {
         return to_sign_in(&v, &format!("/console/tickets/{key}"));
     }
     let tx = ctx.templates.texts(v.lang);
     let flash = (!q.done.is_empty()).then(|| say(tx, "c_done", &[]));
-    ticket_page(&ctx, &v, &key, StatusCode::OK, Feedback { flash, ..Default::default() }).await
+    ticket_page(
+        &ctx,
+        &v,
+        &key,
+        StatusCode::OK,
+        Feedback {
+            flash,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
-async fn ticket_page(ctx: &Ctx, v: &Visitor, key: &str, status: StatusCode, fb: Feedback) -> Response {
-    let Some(id) = ctx.parse_key(key) else { return error_page(ctx, v, WebError::NotFound("ticket".into())) };
+async fn ticket_page(
+    ctx: &Ctx,
+    v: &Visitor,
+    key: &str,
+    status: StatusCode,
+    fb: Feedback,
+) -> Response {
+    let Some(id) = ctx.parse_key(key) else {
+        return error_page(ctx, v, WebError::NotFound("ticket".into()));
+    };
     let found = ctx
         .db
         .read(move |c| {
-            let Some(t) = db::tickets::get(c, id)? else { return Ok::<_, anyhow::Error>(None) };
+            let Some(t) = db::tickets::get(c, id)? else {
+                return Ok::<_, anyhow::Error>(None);
+            };
             let messages = db::messages::for_ticket(c, id)?;
             let participants = db::tickets::participants(c, id)?;
             let history = db::tickets::history(c, id)?;
             let events = db::sla::events(c, id)?;
-            Ok(Some((t, messages, participants, history, events, db::agents::all(c)?, db::partners::all(c)?)))
+            Ok(Some((
+                t,
+                messages,
+                participants,
+                history,
+                events,
+                db::agents::all(c)?,
+                db::partners::all(c)?,
+            )))
         })
         .await;
     let (t, messages, participants, history, events, agents, partners) = match found {
@@ -134,18 +167,34 @@ pub struct ActionForm {
 fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, String> {
     let text = f.body.clone();
     Ok(match action {
-        "take" => Command::Assign { agent_email: agent.email.clone() },
-        "assign" => Command::Assign { agent_email: f.agent_email.clone() },
-        "reply" => Command::Comment { body: text, internal: false },
-        "note" => Command::Comment { body: text, internal: true },
+        "take" => Command::Assign {
+            agent_email: agent.email.clone(),
+        },
+        "assign" => Command::Assign {
+            agent_email: f.agent_email.clone(),
+        },
+        "reply" => Command::Comment {
+            body: text,
+            internal: false,
+        },
+        "note" => Command::Comment {
+            body: text,
+            internal: true,
+        },
         "request-info" => Command::RequestInfo { message: text },
-        "third-party" => Command::ThirdParty { partner_email: f.partner_email.clone(), message: text },
+        "third-party" => Command::ThirdParty {
+            partner_email: f.partner_email.clone(),
+            message: text,
+        },
         "resolve" => Command::Resolve { resolution: text },
         "close" => Command::Close,
         "priority" => Command::SetPriority {
-            priority: Priority::parse(&f.priority).ok_or_else(|| format!("unknown priority {:?}", f.priority))?,
+            priority: Priority::parse(&f.priority)
+                .ok_or_else(|| format!("unknown priority {:?}", f.priority))?,
         },
-        "merge" => Command::Merge { into: f.into.clone() },
+        "merge" => Command::Merge {
+            into: f.into.clone(),
+        },
         other => return Err(format!("unknown action {other:?}")),
     })
 }
@@ -156,7 +205,9 @@ pub async fn act(
     Path((key, action)): Path<(String, String)>,
     PageForm(f): PageForm<ActionForm>,
 ) -> Response {
-    let Some(agent) = &v.agent else { return to_sign_in(&v, &format!("/console/tickets/{key}")) };
+    let Some(agent) = &v.agent else {
+        return to_sign_in(&v, &format!("/console/tickets/{key}"));
+    };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
@@ -165,32 +216,55 @@ pub async fn act(
         Err(m) => return error_page(&ctx, &v, WebError::BadRequest(m)),
     };
     match agent_actions::act(&ctx, agent, &key, cmd, ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response()),
+        Ok(_) => {
+            v.finish(Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response())
+        }
         Err(ServiceError::NotFound(what)) => error_page(&ctx, &v, WebError::NotFound(what)),
         Err(e @ (ServiceError::Refused(_) | ServiceError::Invalid(_))) => {
-            let status = if matches!(e, ServiceError::Refused(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-            let fb = Feedback { error: Some(e.to_string()), action, text: f.body, ..Default::default() };
+            let status = if matches!(e, ServiceError::Refused(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let fb = Feedback {
+                error: Some(e.to_string()),
+                action,
+                text: f.body,
+                ..Default::default()
+            };
             ticket_page(&ctx, &v, &key, status, fb).await
         }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
-pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path<(String, i64)>) -> Response {
+pub async fn download(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path((key, att)): Path<(String, i64)>,
+) -> Response {
     if v.agent.is_none() {
         return to_sign_in(&v, &format!("/console/tickets/{key}"));
     }
-    let Some(id) = ctx.parse_key(&key) else { return error_page(&ctx, &v, WebError::NotFound("ticket".into())) };
-    let file = match ctx.db.read(move |c| db::messages::download(c, id, att, false)).await {
+    let Some(id) = ctx.parse_key(&key) else {
+        return error_page(&ctx, &v, WebError::NotFound("ticket".into()));
+    };
+    let file = match ctx
+        .db
+        .read(move |c| db::messages::download(c, id, att, false))
+        .await
+    {
         Ok(Some(file)) => file,
         Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
         Err(e) => return error_page(&ctx, &v, e.into()),
     };
     let mut r = Response::new(Body::from(file.content));
-    let content_type =
-        HeaderValue::from_str(&file.content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let content_type = HeaderValue::from_str(&file.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     r.headers_mut().insert(header::CONTENT_TYPE, content_type);
-    if let Ok(value) = HeaderValue::from_str(&crate::web::pages::content_disposition(&file.filename)) {
+    if let Ok(value) =
+        HeaderValue::from_str(&crate::web::pages::content_disposition(&file.filename))
+    {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     r

@@ -22,7 +22,11 @@ use crate::web::sign_in;
 use crate::web::throttle::{self, Throttle};
 
 pub async fn home(v: Visitor) -> Response {
-    let to = if v.customer.is_some() { "/portal/requests" } else { "/portal/login" };
+    let to = if v.customer.is_some() {
+        "/portal/requests"
+    } else {
+        "/portal/login"
+    };
     v.finish(Redirect::to(to).into_response())
 }
 
@@ -31,11 +35,17 @@ fn safe_next(next: &str) -> &str {
     sign_in::safe_next(next, "/portal", "/portal/requests")
 }
 
-pub async fn login_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<sign_in::LoginQuery>) -> Response {
+pub async fn login_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<sign_in::LoginQuery>,
+) -> Response {
     if v.customer.is_some() {
         return v.finish(Redirect::to(safe_next(&q.next)).into_response());
     }
-    let flash = q.signed_out.map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
+    let flash = q
+        .signed_out
+        .map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
     login_form(&ctx, &v, StatusCode::OK, &q.next, "", None, flash)
 }
 
@@ -48,7 +58,13 @@ fn login_form(
     error: Option<String>,
     flash: Option<String>,
 ) -> Response {
-    render(ctx, v, status, "portal/login.html", json!({ "next": next, "email": email, "error": error, "flash": flash }))
+    render(
+        ctx,
+        v,
+        status,
+        "portal/login.html",
+        json!({ "next": next, "email": email, "error": error, "flash": flash }),
+    )
 }
 
 pub async fn login(
@@ -64,7 +80,15 @@ pub async fn login(
     let attempt = sign_in::Attempt::new(&limits, "portal", &f.email, v.ip);
     if let Err(wait) = attempt.begin() {
         let text = sign_in::throttled_text(tx, wait);
-        let r = login_form(&ctx, &v, StatusCode::TOO_MANY_REQUESTS, &f.next, &f.email, Some(text), None);
+        let r = login_form(
+            &ctx,
+            &v,
+            StatusCode::TOO_MANY_REQUESTS,
+            &f.next,
+            &f.email,
+            Some(text),
+            None,
+        );
         return sign_in::retry_after(r, wait);
     }
     match accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
@@ -74,7 +98,15 @@ pub async fn login(
         }
         Ok(None) => {
             let text = say(tx, "login_failed", &[]);
-            login_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, &f.next, &f.email, Some(text), None)
+            login_form(
+                &ctx,
+                &v,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &f.next,
+                &f.email,
+                Some(text),
+                None,
+            )
         }
         Err(e) => {
             attempt.abandoned();
@@ -83,18 +115,36 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<CsrfForm>) -> Response {
+pub async fn logout(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<CsrfForm>,
+) -> Response {
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    match sign_in::signed_out(&ctx, &v, SESSION_COOKIE, v.session.as_deref(), "/portal/login?signed_out=1").await {
+    match sign_in::signed_out(
+        &ctx,
+        &v,
+        SESSION_COOKIE,
+        v.session.as_deref(),
+        "/portal/login?signed_out=1",
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
 pub async fn forgot_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
-    render(&ctx, &v, StatusCode::OK, "portal/forgot.html", json!({ "email": "" }))
+    render(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        "portal/forgot.html",
+        json!({ "email": "" }),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -107,8 +157,13 @@ pub struct ForgotForm {
 /// Counts one password mail for the account and the address; refuses past the limits.
 fn mail_allowed(limits: &Throttle, v: &Visitor, account: &str) -> Result<(), WebError> {
     let now = Instant::now();
-    let (account, ip) = (format!("mail:account:{}", accounts::typed_address(account)), format!("mail:ip:{}", v.ip));
-    let wait = limits.wait(&account, throttle::MAIL_PER_ACCOUNT, now).or(limits.wait(&ip, throttle::MAIL_PER_IP, now));
+    let (account, ip) = (
+        format!("mail:account:{}", accounts::typed_address(account)),
+        format!("mail:ip:{}", v.ip),
+    );
+    let wait = limits
+        .wait(&account, throttle::MAIL_PER_ACCOUNT, now)
+        .or(limits.wait(&ip, throttle::MAIL_PER_IP, now));
     if let Some(wait) = wait {
         return Err(WebError::TooManyRequests(wait.as_secs()));
     }
@@ -123,15 +178,28 @@ pub async fn forgot(
     v: Visitor,
     PageForm(f): PageForm<ForgotForm>,
 ) -> Response {
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf).and_then(|()| mail_allowed(&limits, &v, &f.email)) {
+    if let Err(e) = v
+        .check_csrf(&ctx, &f.csrf)
+        .and_then(|()| mail_allowed(&limits, &v, &f.email))
+    {
         return error_page(&ctx, &v, e);
     }
     if let Err(e) = accounts::request_reset(&ctx, &f.email, ctx.now()).await {
         return error_page(&ctx, &v, e.into());
     }
     let tx = ctx.templates.texts(v.lang);
-    let text = say(tx, "forgot_sent", &[("hours", &ctx.config.portal.reset_ttl_hours)]);
-    notice(&ctx, &v, StatusCode::OK, &say(tx, "forgot_title", &[]), &[text])
+    let text = say(
+        tx,
+        "forgot_sent",
+        &[("hours", &ctx.config.portal.reset_ttl_hours)],
+    );
+    notice(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        &say(tx, "forgot_title", &[]),
+        &[text],
+    )
 }
 
 fn link_path(link: PortalLink, token: &str) -> String {
@@ -140,10 +208,17 @@ fn link_path(link: PortalLink, token: &str) -> String {
 
 /// The Conectare page behind a one-time link: the username shown, the password asked;
 /// a spent link explains itself and offers a new one.
-pub async fn link_page(State(ctx): State<Ctx>, Extension(link): Extension<PortalLink>, v: Visitor, Path(token): Path<String>) -> Response {
+pub async fn link_page(
+    State(ctx): State<Ctx>,
+    Extension(link): Extension<PortalLink>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Response {
     let (ctx, v, token) = (&ctx, &v, token.as_str());
     match accounts::link_target(ctx, link, token, ctx.now()).await {
-        Ok(Some(t)) if t.valid => password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None),
+        Ok(Some(t)) if t.valid => {
+            password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None)
+        }
         Ok(Some(_)) => spent_page(ctx, v, link, token),
         Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
         Err(e) => error_page(ctx, v, e.into()),
@@ -159,14 +234,24 @@ fn password_form(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
-    let intro = if link == PortalLink::Invite { "set_password_intro" } else { "reset_password_intro" };
+    let intro = if link == PortalLink::Invite {
+        "set_password_intro"
+    } else {
+        "reset_password_intro"
+    };
     let vars = json!({ "email": email, "action": link_path(link, token), "intro_key": intro, "error": error });
     render(ctx, v, status, "portal/set_password.html", vars)
 }
 
 fn spent_page(ctx: &Ctx, v: &Visitor, link: PortalLink, token: &str) -> Response {
     let action = format!("{}/renew", link_path(link, token));
-    render(ctx, v, StatusCode::GONE, "portal/link_spent.html", json!({ "action": action }))
+    render(
+        ctx,
+        v,
+        StatusCode::GONE,
+        "portal/link_spent.html",
+        json!({ "action": action }),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -194,17 +279,34 @@ pub async fn set_password(
     let confirm = f.confirm.as_deref().unwrap_or(&f.password);
     let tx = ctx.templates.texts(v.lang);
     let refused = |key: &str| say(tx, key, &[]);
-    let error = match accounts::set_password(ctx, link, token, &f.password, confirm, ctx.now()).await {
-        Ok(session) => return sign_in::signed_in(ctx, v, SESSION_COOKIE, session.token, "/portal/requests?welcome=1"),
-        Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
-        Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
-        Err(SetPasswordError::Weak(WeakPassword::TooLong)) => refused("pw_too_long"),
-        Err(SetPasswordError::Mismatch) => refused("pw_mismatch"),
-        Err(SetPasswordError::Spent) => return spent_page(ctx, v, link, token),
-        Err(SetPasswordError::Service(e)) => return error_page(ctx, v, e.into()),
-    };
+    let error =
+        match accounts::set_password(ctx, link, token, &f.password, confirm, ctx.now()).await {
+            Ok(session) => {
+                return sign_in::signed_in(
+                    ctx,
+                    v,
+                    SESSION_COOKIE,
+                    session.token,
+                    "/portal/requests?welcome=1",
+                );
+            }
+            Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
+            Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
+            Err(SetPasswordError::Weak(WeakPassword::TooLong)) => refused("pw_too_long"),
+            Err(SetPasswordError::Mismatch) => refused("pw_mismatch"),
+            Err(SetPasswordError::Spent) => return spent_page(ctx, v, link, token),
+            Err(SetPasswordError::Service(e)) => return error_page(ctx, v, e.into()),
+        };
     match accounts::link_target(ctx, link, token, ctx.now()).await {
-        Ok(Some(t)) => password_form(ctx, v, link, token, &t.customer.email, StatusCode::UNPROCESSABLE_ENTITY, Some(error)),
+        Ok(Some(t)) => password_form(
+            ctx,
+            v,
+            link,
+            token,
+            &t.customer.email,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(error),
+        ),
         Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
         Err(e) => error_page(ctx, v, e.into()),
     }
@@ -234,7 +336,13 @@ pub async fn renew(
     match accounts::renew_link(ctx, link, token, ctx.now()).await {
         Ok(email) => {
             let tx = ctx.templates.texts(v.lang);
-            notice(ctx, v, StatusCode::OK, &say(tx, "login_title", &[]), &[say(tx, "link_renewed", &[("email", &email)])])
+            notice(
+                ctx,
+                v,
+                StatusCode::OK,
+                &say(tx, "login_title", &[]),
+                &[say(tx, "link_renewed", &[("email", &email)])],
+            )
         }
         Err(e) => error_page(ctx, v, e.into()),
     }
@@ -246,10 +354,18 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn preferences_page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<SavedQuery>) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/preferences") };
+pub async fn preferences_page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, "/portal/preferences");
+    };
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
-    let flash = q.saved.map(|_| say(ctx.templates.texts(v.lang), "preferences_saved", &[]));
+    let flash = q
+        .saved
+        .map(|_| say(ctx.templates.texts(v.lang), "preferences_saved", &[]));
     let vars = json!({ "zones": zones, "time_zone": customer.time_zone, "flash": flash });
     render(&ctx, &v, StatusCode::OK, "portal/preferences.html", vars)
 }
@@ -262,8 +378,14 @@ pub struct PreferencesForm {
     csrf: String,
 }
 
-pub async fn preferences(State(ctx): State<Ctx>, v: Visitor, PageForm(f): PageForm<PreferencesForm>) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/preferences") };
+pub async fn preferences(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    PageForm(f): PageForm<PreferencesForm>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, "/portal/preferences");
+    };
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }

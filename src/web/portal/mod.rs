@@ -6,11 +6,11 @@ mod account;
 mod requests;
 mod unsubscribe;
 
-use axum::{Extension, Router};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
 use super::body_limit;
 use super::error::WebError;
@@ -28,16 +28,30 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/forgot", get(account::forgot_page).post(account::forgot))
         .nest("/invite", link_routes(PortalLink::Invite))
         .nest("/reset", link_routes(PortalLink::Reset))
-        .route("/preferences", get(account::preferences_page).post(account::preferences))
+        .route(
+            "/preferences",
+            get(account::preferences_page).post(account::preferences),
+        )
         .route("/requests", get(requests::list))
         .route("/requests/new", get(requests::new_page))
         .route("/requests/{key}", get(requests::view))
         .route("/requests/{key}/comments", post(requests::comment))
         .route("/requests/{key}/attachments/{id}", get(requests::download))
-        .route("/requests/{key}/notifications", post(requests::notifications))
-        .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::opt_out));
+        .route(
+            "/requests/{key}/notifications",
+            post(requests::notifications),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::page).post(unsubscribe::opt_out),
+        );
     // Uploads may carry the configured number of files of the configured size, plus the form.
-    let upload_limit = ctx.config.portal.max_attachment_bytes().saturating_mul(ctx.config.portal.max_attachments) + (1 << 20);
+    let upload_limit = ctx
+        .config
+        .portal
+        .max_attachment_bytes()
+        .saturating_mul(ctx.config.portal.max_attachments)
+        + (1 << 20);
     let files = Router::new()
         .route("/requests/new", post(requests::create))
         .route("/requests/{key}/attachments", post(requests::attach))
@@ -49,13 +63,22 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
 /// `Extension`.
 fn link_routes(link: PortalLink) -> Router<Ctx> {
     Router::new()
-        .route("/{token}", get(account::link_page).post(account::set_password))
+        .route(
+            "/{token}",
+            get(account::link_page).post(account::set_password),
+        )
         .route("/{token}/renew", post(account::renew))
         .layer(Extension(link))
 }
 
 /// A short page with a heading and a few paragraphs, in the portal's layout.
-fn notice(ctx: &Ctx, v: &Visitor, status: StatusCode, heading: &str, paragraphs: &[String]) -> Response {
+fn notice(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[String],
+) -> Response {
     pages::notice(ctx, v, Area::Portal, status, heading, paragraphs)
 }
 
@@ -70,8 +93,10 @@ fn to_sign_in(v: &Visitor, here: &str) -> Response {
     pages::to_sign_in(v, Area::Portal, here)
 }
 
-
 /// The visitor's time zone: the customer's, else the helpdesk's.
 fn time_zone<'a>(ctx: &'a Ctx, v: &'a Visitor) -> &'a str {
-    v.customer.as_ref().map(|c| c.time_zone.as_str()).unwrap_or(&ctx.config.helpdesk.time_zone)
+    v.customer
+        .as_ref()
+        .map(|c| c.time_zone.as_str())
+        .unwrap_or(&ctx.config.helpdesk.time_zone)
 }

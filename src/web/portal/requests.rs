@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PageForm, error_page, local_time, render, say, time_zone, to_sign_in};
-use crate::web::pages;
 use crate::db::{self, customers::Customer, messages::MessageView, portal::RequestQuery};
 use crate::domain::ticket::Status;
 use crate::service::customer_actions::{self, Upload};
@@ -21,6 +20,7 @@ use crate::templates::Texts;
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
 use crate::web::html;
+use crate::web::pages;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -33,13 +33,21 @@ pub struct ListQuery {
 
 fn list_url(status: &str, q: &str, page: i64) -> String {
     let pairs = [("status", status), ("q", q), ("page", &page.to_string())];
-    let query = serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default();
+    let query = serde_urlencoded::to_string(
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
     format!("/portal/requests?{query}")
 }
 
 pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>) -> Response {
     let here = list_url(&q.status, &q.q, q.page.unwrap_or(1));
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &here) };
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &here);
+    };
     let tx = ctx.templates.texts(v.lang);
     let status = Status::parse(&q.status);
     let text: String = q.q.trim().chars().take(200).collect();
@@ -48,7 +56,9 @@ pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>
     let query = RequestQuery {
         address: customer.email.clone(),
         status,
-        id: ctx.parse_key(&text.to_ascii_uppercase()).or_else(|| text.parse().ok()),
+        id: ctx
+            .parse_key(&text.to_ascii_uppercase())
+            .or_else(|| text.parse().ok()),
         text: (!text.is_empty()).then(|| text.clone()),
         limit: size,
         offset: (page - 1).saturating_mul(size),
@@ -98,21 +108,46 @@ struct Feedback {
 }
 
 fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
-    ctx.parse_key(key).ok_or_else(|| WebError::NotFound("request".into()))
+    ctx.parse_key(key)
+        .ok_or_else(|| WebError::NotFound("request".into()))
 }
 
-pub async fn view(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, Query(q): Query<ViewQuery>) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
+pub async fn view(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(key): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
     let tx = ctx.templates.texts(v.lang);
     let flash = match q.done.as_str() {
         "comment" => Some(say(tx, "comment_added", &[])),
         "attach" => Some(say(tx, "attach_added", &[])),
         "notifications" => Some(say(tx, "notifications_saved", &[])),
-        "created" => Some(say(tx, "request_created", &[("key", &key.to_ascii_uppercase())])),
+        "created" => Some(say(
+            tx,
+            "request_created",
+            &[("key", &key.to_ascii_uppercase())],
+        )),
         _ => None,
     };
     match ticket_id(&ctx, &key) {
-        Ok(id) => request_page(&ctx, &v, customer, id, StatusCode::OK, Feedback { flash, ..Default::default() }).await,
+        Ok(id) => {
+            request_page(
+                &ctx,
+                &v,
+                customer,
+                id,
+                StatusCode::OK,
+                Feedback {
+                    flash,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
         Err(e) => error_page(&ctx, &v, e),
     }
 }
@@ -123,13 +158,23 @@ fn is_public(m: &MessageView) -> bool {
     !m.internal && (m.kind == "customer" || m.kind == "agent")
 }
 
-async fn request_page(ctx: &Ctx, v: &Visitor, customer: &Customer, id: i64, status: StatusCode, fb: Feedback) -> Response {
+async fn request_page(
+    ctx: &Ctx,
+    v: &Visitor,
+    customer: &Customer,
+    id: i64,
+    status: StatusCode,
+    fb: Feedback,
+) -> Response {
     let (c2, who) = (ctx.clone(), customer.clone());
     let found = ctx
         .db
         .read(move |conn| {
             let ticket = customer_actions::visible_ticket(conn, &c2, &who, id)?;
-            let messages: Vec<MessageView> = db::messages::for_ticket(conn, id)?.into_iter().filter(is_public).collect();
+            let messages: Vec<MessageView> = db::messages::for_ticket(conn, id)?
+                .into_iter()
+                .filter(is_public)
+                .collect();
             let mut agents = HashMap::new();
             for m in messages.iter().filter(|m| m.kind == "agent") {
                 if !agents.contains_key(&m.author) {
@@ -147,8 +192,10 @@ async fn request_page(ctx: &Ctx, v: &Visitor, customer: &Customer, id: i64, stat
     let tx = ctx.templates.texts(v.lang);
     let key = ctx.key(id).to_string();
     let tz = time_zone(ctx, v);
-    let messages: Vec<Value> =
-        messages.iter().map(|m| message_json(tx, v.lang, tz, &key, customer, &agents, m)).collect();
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|m| message_json(tx, v.lang, tz, &key, customer, &agents, m))
+        .collect();
     let p = &ctx.config.portal;
     let vars = json!({
         "key": key, "subject": ticket.subject, "status": ticket.status.as_str(),
@@ -188,8 +235,11 @@ fn message_json(
         m.author.clone()
     };
     let url = |id: i64| format!("/portal/requests/{key}/attachments/{id}");
-    let inline: HashMap<String, String> =
-        m.attachments.iter().filter_map(|a| Some((a.content_id.clone()?, url(a.id)))).collect();
+    let inline: HashMap<String, String> = m
+        .attachments
+        .iter()
+        .filter_map(|a| Some((a.content_id.clone()?, url(a.id))))
+        .collect();
     let attachments: Vec<Value> = m
         .attachments
         .iter()
@@ -209,21 +259,41 @@ pub struct CommentForm {
     csrf: String,
 }
 
-pub async fn comment(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, PageForm(f): PageForm<CommentForm>) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
-    let id = match v.check_csrf(&ctx, &f.csrf).and_then(|()| ticket_id(&ctx, &key)) {
+pub async fn comment(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(key): Path<String>,
+    PageForm(f): PageForm<CommentForm>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
+    let id = match v
+        .check_csrf(&ctx, &f.csrf)
+        .and_then(|()| ticket_id(&ctx, &key))
+    {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
     };
     let tx = ctx.templates.texts(v.lang);
     if f.body.trim().is_empty() {
-        let fb = Feedback { comment_error: Some(say(tx, "comment_empty", &[])), ..Default::default() };
+        let fb = Feedback {
+            comment_error: Some(say(tx, "comment_empty", &[])),
+            ..Default::default()
+        };
         return request_page(&ctx, &v, customer, id, StatusCode::UNPROCESSABLE_ENTITY, fb).await;
     }
     match customer_actions::contribute(&ctx, customer, id, &f.body, vec![], ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to(&format!("/portal/requests/{key}?done=comment#conversation")).into_response()),
+        Ok(_) => v.finish(
+            Redirect::to(&format!("/portal/requests/{key}?done=comment#conversation"))
+                .into_response(),
+        ),
         Err(ServiceError::Refused(_)) => {
-            let fb = Feedback { comment: f.body, comment_error: Some(say(tx, "closed_no_comments", &[])), ..Default::default() };
+            let fb = Feedback {
+                comment: f.body,
+                comment_error: Some(say(tx, "closed_no_comments", &[])),
+                ..Default::default()
+            };
             request_page(&ctx, &v, customer, id, StatusCode::CONFLICT, fb).await
         }
         Err(e) => error_page(&ctx, &v, e.into()),
@@ -241,7 +311,11 @@ fn read_problem(tx: &Texts, ctx: &Ctx, problem: UploadProblem) -> String {
     let p = &ctx.config.portal;
     match problem {
         UploadProblem::TooMany => say(tx, "attach_too_many", &[("count", &p.max_attachments)]),
-        UploadProblem::TooLarge(name) => say(tx, "attach_too_large", &[("name", &name), ("mb", &p.max_attachment_mb)]),
+        UploadProblem::TooLarge(name) => say(
+            tx,
+            "attach_too_large",
+            &[("name", &name), ("mb", &p.max_attachment_mb)],
+        ),
         UploadProblem::Unreadable => say(tx, "attach_body_too_large", &[]),
     }
 }
@@ -254,16 +328,29 @@ enum UploadProblem {
 }
 
 async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadProblem> {
-    let (max_files, max_bytes) = (ctx.config.portal.max_attachments, ctx.config.portal.max_attachment_bytes());
-    let mut form = UploadForm { fields: HashMap::new(), files: Vec::new() };
-    while let Some(mut field) = mp.next_field().await.map_err(|_| UploadProblem::Unreadable)? {
+    let (max_files, max_bytes) = (
+        ctx.config.portal.max_attachments,
+        ctx.config.portal.max_attachment_bytes(),
+    );
+    let mut form = UploadForm {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|_| UploadProblem::Unreadable)?
+    {
         let name = field.name().unwrap_or("").to_string();
         let Some(filename) = field.file_name().map(str::to_string) else {
             let text = field.text().await.map_err(|_| UploadProblem::Unreadable)?;
             form.fields.insert(name, text);
             continue;
         };
-        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let content_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_string();
         let mut content = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(|_| UploadProblem::Unreadable)? {
             if content.len() + chunk.len() > max_bytes {
@@ -278,41 +365,79 @@ async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadP
         if form.files.len() == max_files {
             return Err(UploadProblem::TooMany);
         }
-        form.files.push(Upload { filename, content_type, content });
+        form.files.push(Upload {
+            filename,
+            content_type,
+            content,
+        });
     }
     Ok(form)
 }
 
-pub async fn attach(State(ctx): State<Ctx>, v: Visitor, Path(key): Path<String>, mp: Multipart) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
+pub async fn attach(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(key): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
     let id = match ticket_id(&ctx, &key) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
     };
     let tx = ctx.templates.texts(v.lang);
     let refuse = |text: String, status: StatusCode| {
-        let fb = Feedback { attach_error: Some(text), ..Default::default() };
+        let fb = Feedback {
+            attach_error: Some(text),
+            ..Default::default()
+        };
         request_page(&ctx, &v, customer, id, status, fb)
     };
     let form = match read_upload(&ctx, mp).await {
         Ok(form) => form,
-        Err(problem) => return refuse(read_problem(tx, &ctx, problem), StatusCode::PAYLOAD_TOO_LARGE).await,
+        Err(problem) => {
+            return refuse(
+                read_problem(tx, &ctx, problem),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
+        }
     };
-    if let Err(e) = v.check_csrf(&ctx, form.fields.get("csrf").map(String::as_str).unwrap_or("")) {
+    if let Err(e) = v.check_csrf(
+        &ctx,
+        form.fields.get("csrf").map(String::as_str).unwrap_or(""),
+    ) {
         return error_page(&ctx, &v, e);
     }
     if form.files.is_empty() {
-        return refuse(say(tx, "attach_empty", &[]), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse(
+            say(tx, "attach_empty", &[]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     match customer_actions::contribute(&ctx, customer, id, "", form.files, ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation")).into_response()),
-        Err(ServiceError::Refused(_)) => refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await,
+        Ok(_) => v.finish(
+            Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation"))
+                .into_response(),
+        ),
+        Err(ServiceError::Refused(_)) => {
+            refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await
+        }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
 
-pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path<(String, i64)>) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
+pub async fn download(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path((key, att)): Path<(String, i64)>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
     let id = match ticket_id(&ctx, &key) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
@@ -338,7 +463,10 @@ pub async fn download(State(ctx): State<Ctx>, v: Visitor, Path((key, att)): Path
     if let Ok(value) = HeaderValue::from_str(&pages::content_disposition(&file.filename)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     r
 }
 
@@ -355,13 +483,23 @@ pub async fn notifications(
     Path(key): Path<String>,
     PageForm(f): PageForm<NotificationsForm>,
 ) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, &format!("/portal/requests/{key}")) };
-    let id = match v.check_csrf(&ctx, &f.csrf).and_then(|()| ticket_id(&ctx, &key)) {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
+    let id = match v
+        .check_csrf(&ctx, &f.csrf)
+        .and_then(|()| ticket_id(&ctx, &key))
+    {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
     };
     match customer_actions::set_status_mail(&ctx, customer, id, f.on == "1").await {
-        Ok(()) => v.finish(Redirect::to(&format!("/portal/requests/{key}?done=notifications#notifications")).into_response()),
+        Ok(()) => v.finish(
+            Redirect::to(&format!(
+                "/portal/requests/{key}?done=notifications#notifications"
+            ))
+            .into_response(),
+        ),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
@@ -373,7 +511,14 @@ pub async fn new_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
     new_form(&ctx, &v, StatusCode::OK, "", "", None)
 }
 
-fn new_form(ctx: &Ctx, v: &Visitor, status: StatusCode, subject: &str, description: &str, error: Option<String>) -> Response {
+fn new_form(
+    ctx: &Ctx,
+    v: &Visitor,
+    status: StatusCode,
+    subject: &str,
+    description: &str,
+    error: Option<String>,
+) -> Response {
     let p = &ctx.config.portal;
     let tx = ctx.templates.texts(v.lang);
     let vars = json!({
@@ -385,12 +530,21 @@ fn new_form(ctx: &Ctx, v: &Visitor, status: StatusCode, subject: &str, descripti
 }
 
 pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Response {
-    let Some(customer) = &v.customer else { return to_sign_in(&v, "/portal/requests/new") };
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, "/portal/requests/new");
+    };
     let tx = ctx.templates.texts(v.lang);
     let form = match read_upload(&ctx, mp).await {
         Ok(form) => form,
         Err(problem) => {
-            return new_form(&ctx, &v, StatusCode::PAYLOAD_TOO_LARGE, "", "", Some(read_problem(tx, &ctx, problem)));
+            return new_form(
+                &ctx,
+                &v,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "",
+                "",
+                Some(read_problem(tx, &ctx, problem)),
+            );
         }
     };
     let field = |name: &str| form.fields.get(name).map(String::as_str).unwrap_or("");
@@ -406,9 +560,25 @@ pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Respon
         None
     };
     if let Some(missing) = missing {
-        return new_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, subject, description, Some(say(tx, missing, &[])));
+        return new_form(
+            &ctx,
+            &v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            subject,
+            description,
+            Some(say(tx, missing, &[])),
+        );
     }
-    match customer_actions::open_request(&ctx, customer, subject, description, form.files, ctx.now()).await {
+    match customer_actions::open_request(
+        &ctx,
+        customer,
+        subject,
+        description,
+        form.files,
+        ctx.now(),
+    )
+    .await
+    {
         Ok(ticket) => {
             let key = ctx.key(ticket.id).to_string();
             v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response())

@@ -24,7 +24,12 @@ pub async fn opt_out(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<Strin
     respond(&ctx, v, done, true)
 }
 
-fn respond(ctx: &Ctx, mut v: Visitor, target: Result<OptOut, ServiceError>, done: bool) -> Response {
+fn respond(
+    ctx: &Ctx,
+    mut v: Visitor,
+    target: Result<OptOut, ServiceError>,
+    done: bool,
+) -> Response {
     let t = match target {
         Ok(t) => t,
         Err(e) => return error_page(ctx, &v, WebError::from(e)),
