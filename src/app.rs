@@ -8,8 +8,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::mail::{imap_poller, outbox_worker};
-use crate::service::{Ctx, sla_sweep};
+use crate::drivers::{imap_poller, outbox_sender, sla_sweeper};
+use crate::service::Ctx;
 use crate::web;
 
 pub struct Application {
@@ -66,8 +66,8 @@ impl Application {
                  (notes by the ticket key, forwards for a customer, answers to alerts); see docs/sender-authentication.md"
             );
         }
-        tasks.spawn(outbox_worker::run(ctx.clone(), shutdown.clone()));
-        tasks.spawn(sla_sweep::run(ctx.clone(), shutdown.clone()));
+        tasks.spawn(outbox_sender::run(ctx.clone(), shutdown.clone()));
+        tasks.spawn(sla_sweeper::run(ctx.clone(), shutdown.clone()));
         let app = web::router(ctx.clone());
         let stop = shutdown.clone();
         tracing::info!(addr = %listener.local_addr()?, "web server listening");

@@ -12,7 +12,9 @@ pub mod config;
 pub mod db;
 /// The pure core: life cycle, threading, classification, SLA clocks.
 pub mod domain;
-/// Mail adapters: parse, compose, IMAP poller, SMTP outbox worker.
+/// The loops that call use cases: mailbox poller, outbox sender, SLA sweeper.
+pub mod drivers;
+/// Mail adapters the use cases call: parse, compose, SMTP transport, the IMAP client.
 pub mod mail;
 /// Use cases, one transaction each.
 pub mod service;

@@ -1,4 +1,4 @@
-//! Mail adapters: parsing, composing, the IMAP poller and the SMTP outbox worker.
+//! Mail adapters the use cases call: parsing, composing, SMTP transport and the IMAP client.
 //! The only place that imports mail crates.
 
 pub mod bounce;
@@ -6,8 +6,7 @@ pub mod charset;
 pub mod compose;
 pub mod flowed;
 pub mod html_text;
-pub mod imap_poller;
-pub mod outbox_worker;
+pub mod imap;
 pub mod parse;
 pub mod tnef;
 pub mod transfer;

@@ -3,11 +3,13 @@
 
 pub mod accounts;
 pub mod agent_actions;
+pub mod checkpoint;
 pub mod customer_actions;
 pub mod lifecycle;
 pub mod links;
 pub mod mail_cap;
 pub mod notify;
+pub mod outbox;
 pub mod queue;
 pub mod receive_email;
 pub mod sla_settings;

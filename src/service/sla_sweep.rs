@@ -3,7 +3,6 @@
 //! tickets resolved longer ago than `auto_close_days`.
 
 use chrono::{DateTime, Duration, Utc};
-use tokio_util::sync::CancellationToken;
 
 use super::lifecycle;
 use super::notify::{self, Extras, SlaAlert};
@@ -190,18 +189,4 @@ fn due_text(sla: &Sla, view: &ClockView, now: DateTime<Utc>) -> String {
         .unwrap_or(chrono_tz::Europe::Bucharest);
     let at = view.due_at.unwrap_or(now).with_timezone(&tz);
     format!("{} ({tz})", at.format("%d.%m.%Y %H:%M"))
-}
-
-/// Sweeps every `sweep_interval_secs` until `shutdown`.
-pub async fn run(ctx: Ctx, shutdown: CancellationToken) -> anyhow::Result<()> {
-    loop {
-        let every = std::time::Duration::from_secs(ctx.sla().config.sweep_interval_secs);
-        if let Err(e) = sweep(&ctx, ctx.now()).await {
-            tracing::error!(error = %e, "SLA sweep failed; trying again at the next tick");
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
 }

@@ -1,13 +1,14 @@
-//! The sender: delivers due outbox mail over SMTP, retries with backoff, marks each row.
+//! Delivering the outbox: due mail goes out over SMTP, a failure is retried with backoff,
+//! every row is marked, and a mail given up is noted on its ticket.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::transport::{self, SendError, Smtp};
+use super::tickets::{self, Undelivered};
+use super::{Ctx, ServiceError, notify};
 use crate::db;
-use crate::service::tickets::{self, Undelivered};
-use crate::service::{Ctx, ServiceError, notify};
+use crate::mail::transport::{self, SendError, Smtp};
 use crate::telemetry::Metrics;
 
 /// A mail that could not be delivered for this long is given up (and counted as failed).
@@ -19,33 +20,8 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(secs)
 }
 
-/// Runs until `stop`; a mail being sent when it fires is finished and marked first.
-pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
-    let smtp = transport::smtp(&ctx.config.smtp)?;
-    tracing::info!(host = %ctx.config.smtp.host, port = ctx.config.smtp.port, "outbox sender started");
-    while !stop.is_cancelled() {
-        let sent_any = match deliver_due(&ctx, &smtp, &stop).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "outbox: database error");
-                false
-            }
-        };
-        if sent_any {
-            continue;
-        }
-        let wait = until_next_due(&ctx).await;
-        tokio::select! {
-            _ = stop.cancelled() => break,
-            _ = ctx.outbox_wakeup.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
-    tracing::info!("outbox sender stopped");
-    Ok(())
-}
-
-async fn until_next_due(ctx: &Ctx) -> Duration {
+/// How long the sender may sleep before the next row falls due (at most 30 s).
+pub async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
     match ctx.db.read(db::outbox::next_due).await {
         Ok(Some(at)) => db::parse_ts(&at)
@@ -60,7 +36,13 @@ async fn until_next_due(ctx: &Ctx) -> Duration {
     }
 }
 
-async fn deliver_due(ctx: &Ctx, smtp: &Smtp, stop: &CancellationToken) -> anyhow::Result<usize> {
+/// Sends what is due (at most 50 rows); returns how many were sent. A transient failure
+/// ends the round: the server is likely down.
+pub async fn deliver_due(
+    ctx: &Ctx,
+    smtp: &Smtp,
+    stop: &CancellationToken,
+) -> anyhow::Result<usize> {
     let now = ctx.now();
     let due = ctx.db.read(move |c| db::outbox::due(c, now, 50)).await?;
     let mut sent = 0;

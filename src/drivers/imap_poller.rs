@@ -2,34 +2,25 @@
 //! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Debug;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
-use chrono::{DateTime, FixedOffset, Utc};
-use futures::TryStreamExt;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{self, pki_types::ServerName};
+use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ImapConfig, Tls};
-use crate::db;
-use crate::service::Ctx;
+use crate::mail::imap::{
+    COMMAND_TIMEOUT, ImapSession, connect, fetch, fetch_header, mark_processed, sizes, timed,
+};
 use crate::service::receive_email::{self, receive_batch};
+use crate::service::{Ctx, checkpoint};
 
 /// Messages fetched and committed together (one fsync), then flagged together: at most
 /// this many, and at most `BATCH_BYTES` of them unless a single message is larger.
 const BATCH: usize = 50;
 const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
-/// A command the server does not answer within this time counts as a lost connection.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// How many times a lone FETCH of one message may fail (each on a connection of its own,
 /// with backoff between) before it is recorded as unfetchable and passed by.
 const FETCH_ATTEMPTS: u32 = 3;
@@ -44,27 +35,6 @@ struct Refusals {
     /// How often a lone FETCH of a message failed.
     attempts: HashMap<(u32, u32), u32>,
 }
-
-/// Runs one IMAP exchange with a deadline.
-async fn timed<T, E>(
-    what: &str,
-    fut: impl std::future::Future<Output = Result<T, E>>,
-) -> anyhow::Result<T>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    match tokio::time::timeout(COMMAND_TIMEOUT, fut).await {
-        Ok(result) => result.with_context(|| what.to_string()),
-        Err(_) => Err(anyhow!(
-            "{what}: no answer within {} s",
-            COMMAND_TIMEOUT.as_secs()
-        )),
-    }
-}
-
-pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
-type ImapSession = Session<Box<dyn Stream>>;
 
 /// Runs until `stop`. Connection errors are logged and retried with backoff.
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
@@ -148,70 +118,6 @@ async fn watch(
     }
 }
 
-async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
-    let addr = (cfg.host.as_str(), cfg.port);
-    let tcp = tokio::time::timeout(Duration::from_secs(20), TcpStream::connect(addr))
-        .await
-        .context("connect timed out")?
-        .with_context(|| format!("connecting to {}:{}", cfg.host, cfg.port))?;
-    let stream: Box<dyn Stream> = match cfg.tls {
-        Tls::None => Box::new(tcp),
-        Tls::Tls => Box::new(tls(cfg, tcp).await?),
-        Tls::Starttls => {
-            let mut client = async_imap::Client::new(tcp);
-            client
-                .read_response()
-                .await
-                .ok_or_else(|| anyhow!("no IMAP greeting"))??;
-            client
-                .run_command_and_check_ok("STARTTLS", None)
-                .await
-                .context("STARTTLS")?;
-            Box::new(tls(cfg, client.into_inner()).await?)
-        }
-    };
-    let mut client = async_imap::Client::new(stream);
-    if cfg.tls != Tls::Starttls {
-        client
-            .read_response()
-            .await
-            .ok_or_else(|| anyhow!("no IMAP greeting"))??;
-    }
-    client
-        .login(&cfg.username, &cfg.password)
-        .await
-        .map_err(|(e, _)| anyhow!(e).context("IMAP login"))
-}
-
-async fn tls(
-    cfg: &ImapConfig,
-    tcp: TcpStream,
-) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let host = cfg.host.as_str();
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if !cfg.tls_ca_file.is_empty() {
-        use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
-        for cert in CertificateDer::pem_file_iter(&cfg.tls_ca_file)
-            .with_context(|| format!("reading {}", cfg.tls_ca_file))?
-        {
-            roots.add(cert.with_context(|| format!("a certificate in {}", cfg.tls_ca_file))?)?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = ServerName::try_from(host.to_string()).context("IMAP host name")?;
-    TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .context("TLS handshake")
-}
-
 /// Fetches everything above the checkpoint, batch by batch: receive (commit), then flag
 /// or move, then advance the checkpoint. A crash in between re-fetches; receive() makes
 /// that a no-op. A new UIDVALIDITY restarts from UID 1 for the same reason.
@@ -235,7 +141,7 @@ async fn sync(
     .await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
     let name = cfg.mailbox.clone();
-    let saved = ctx.db.read(move |c| db::imap::checkpoint(c, &name)).await?;
+    let saved = checkpoint::load(ctx, name).await?;
     let last_uid = match saved {
         Some((v, uid)) if v == validity => uid,
         Some((v, _)) => {
@@ -301,9 +207,7 @@ async fn sync(
                 ctx.now(),
             )
             .await?;
-            ctx.db
-                .write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid))
-                .await?;
+            checkpoint::save(ctx, mailbox, validity, uid).await?;
             continue;
         }
         let mut by_uid = match fetch(session, chunk).await {
@@ -331,9 +235,7 @@ async fn sync(
                     .await?;
                     refusals.attempts.remove(&(validity, uid));
                     refusals.suspects.remove(&(validity, uid));
-                    ctx.db
-                        .write(move |c| db::imap::save_checkpoint(c, &mailbox, validity, uid))
-                        .await?;
+                    checkpoint::save(ctx, mailbox, validity, uid).await?;
                     continue;
                 }
                 _ => {
@@ -382,109 +284,9 @@ async fn sync(
             }
         }
         let (name, upto) = (cfg.mailbox.clone(), *chunk.last().unwrap_or(&last_uid));
-        ctx.db
-            .write(move |c| db::imap::save_checkpoint(c, &name, validity, upto))
-            .await?;
+        checkpoint::save(ctx, name, validity, upto).await?;
     }
     Ok(())
-}
-
-/// The raw bytes and arrival time of each message of `uids`, but for those expunged
-/// meanwhile (by another client). A message the server did not hand over while it is
-/// still there is an error, whatever the server said (a refusal, a dropped connection, or
-/// nothing at all): passing it by as "vanished" would lose it.
-async fn fetch(
-    session: &mut ImapSession,
-    uids: &[u32],
-) -> anyhow::Result<HashMap<u32, (Vec<u8>, Option<DateTime<FixedOffset>>)>> {
-    let set = uids
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let fetched: Vec<_> = timed("UID FETCH", async {
-        session
-            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
-            .await?
-            .try_collect()
-            .await
-    })
-    .await?;
-    let mut by_uid = HashMap::new();
-    for f in &fetched {
-        if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-            by_uid.insert(uid, (body.to_vec(), f.internal_date()));
-        }
-    }
-    let missing: Vec<String> = uids
-        .iter()
-        .filter(|u| !by_uid.contains_key(u))
-        .map(u32::to_string)
-        .collect();
-    if !missing.is_empty() {
-        let still_there = timed(
-            "UID SEARCH",
-            session.uid_search(format!("UID {}", missing.join(","))),
-        )
-        .await?;
-        if !still_there.is_empty() {
-            let mut uids: Vec<u32> = still_there.into_iter().collect();
-            uids.sort_unstable();
-            anyhow::bail!(
-                "the server did not hand over UIDs {uids:?}, which are still in the mailbox"
-            );
-        }
-        tracing::warn!(
-            asked = uids.len(),
-            got = by_uid.len(),
-            "mailbox: some messages were expunged before they were fetched"
-        );
-    }
-    Ok(by_uid)
-}
-
-/// The header block of one message, without its body.
-async fn fetch_header(session: &mut ImapSession, uid: u32) -> anyhow::Result<Vec<u8>> {
-    let fetched: Vec<_> = timed("UID FETCH header", async {
-        session
-            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
-            .await?
-            .try_collect()
-            .await
-    })
-    .await?;
-    Ok(fetched
-        .iter()
-        .find(|f| f.uid == Some(uid))
-        .and_then(|f| f.header())
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default())
-}
-
-/// Each message's size (RFC822.SIZE), asked before any body is fetched.
-async fn sizes(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<HashMap<u32, u64>> {
-    let mut sizes = HashMap::new();
-    for part in uids.chunks(1000) {
-        let set = part
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let fetched: Vec<_> = timed("UID FETCH size", async {
-            session
-                .uid_fetch(&set, "(UID RFC822.SIZE)")
-                .await?
-                .try_collect()
-                .await
-        })
-        .await?;
-        for f in &fetched {
-            if let (Some(uid), Some(size)) = (f.uid, f.size) {
-                sizes.insert(uid, u64::from(size));
-            }
-        }
-    }
-    Ok(sizes)
 }
 
 /// Groups the UIDs into batches bounded in count and in bytes, so that a run of large
@@ -509,49 +311,6 @@ fn group(uids: &[u32], size: impl Fn(u32) -> u64, max: u64) -> Vec<Vec<u32>> {
         }
     }
     out
-}
-
-async fn mark_processed(
-    session: &mut ImapSession,
-    set: &str,
-    folder: &str,
-    can_move: bool,
-) -> anyhow::Result<()> {
-    if folder.is_empty() {
-        let _: Vec<_> = timed("UID STORE \\Seen", async {
-            session
-                .uid_store(set, "+FLAGS.SILENT (\\Seen)")
-                .await?
-                .try_collect()
-                .await
-        })
-        .await?;
-    } else if can_move {
-        timed(
-            &format!("UID MOVE to {folder}"),
-            session.uid_mv(set, folder),
-        )
-        .await?;
-    } else {
-        timed(
-            &format!("UID COPY to {folder}"),
-            session.uid_copy(set, folder),
-        )
-        .await?;
-        let _: Vec<_> = timed("UID STORE \\Deleted", async {
-            session
-                .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
-                .await?
-                .try_collect()
-                .await
-        })
-        .await?;
-        let _: Vec<_> = timed("UID EXPUNGE", async {
-            session.uid_expunge(set).await?.try_collect().await
-        })
-        .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

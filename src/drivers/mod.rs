@@ -1,0 +1,6 @@
+//! The loops that drive the use cases, above the service layer: the mailbox poller, the
+//! outbox sender and the SLA sweeper. Each runs until its shutdown token fires.
+
+pub mod imap_poller;
+pub mod outbox_sender;
+pub mod sla_sweeper;

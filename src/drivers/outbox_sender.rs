@@ -1,0 +1,34 @@
+//! The outbox sender: wakes when a commit queued mail (or when the next retry falls due)
+//! and has the service deliver what is due.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::mail::transport;
+use crate::service::Ctx;
+use crate::service::outbox::{deliver_due, until_next_due};
+
+/// Runs until `stop`; a mail being sent when it fires is finished and marked first.
+pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+    let smtp = transport::smtp(&ctx.config.smtp)?;
+    tracing::info!(host = %ctx.config.smtp.host, port = ctx.config.smtp.port, "outbox sender started");
+    while !stop.is_cancelled() {
+        let sent_any = match deliver_due(&ctx, &smtp, &stop).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "outbox: database error");
+                false
+            }
+        };
+        if sent_any {
+            continue;
+        }
+        let wait = until_next_due(&ctx).await;
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = ctx.outbox_wakeup.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    tracing::info!("outbox sender stopped");
+    Ok(())
+}
