@@ -222,7 +222,7 @@ pub async fn agent_add(
             if changed {
                 db::agents::end_access(c, agent.id, None, None)?;
             }
-            Ok::<_, rusqlite::Error>(agent)
+            Ok::<_, db::SqlError>(agent)
         })
         .await?;
     db.close().await;
@@ -276,7 +276,7 @@ pub async fn agent_tokens(config: &Config, email: &str) -> anyhow::Result<()> {
                 .into_iter()
                 .find(|a| a.email.eq_ignore_ascii_case(&address))
             else {
-                return Ok::<_, rusqlite::Error>(None);
+                return Ok::<_, db::SqlError>(None);
             };
             Ok(Some(agent))
         })

@@ -32,6 +32,10 @@ use rusqlite::functions::FunctionFlags;
 
 use crate::domain::search_text;
 
+/// What a statement can fail with; the rest of the code names it through here, so the
+/// database crate stays inside `db`.
+pub use rusqlite::Error as SqlError;
+
 /// Why a database call did not run to its end.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -305,6 +309,11 @@ pub fn savepoint<T, E: From<rusqlite::Error>>(
 
 /// A list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement
 /// (one cached plan) whatever the list's length.
+/// The database answers a query.
+pub fn ping(conn: &Conn) -> rusqlite::Result<()> {
+    conn.query_row("SELECT 1", [], |_| Ok(()))
+}
+
 pub fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }

@@ -110,10 +110,9 @@ pub async fn set_password(
             db::customers::use_portal_tokens(c, t.customer_id, now)?;
             db::sessions::insert_for_customer(c, t.customer_id, &session_hash, expires, now)?;
             db::sessions::delete_other_customer_sessions(c, t.customer_id, &session_hash)?;
-            Ok::<_, rusqlite::Error>(Some(db::customers::get(c, t.customer_id)?))
+            Ok::<_, ServiceError>(Some(db::customers::get(c, t.customer_id)?))
         })
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .ok_or(SetPasswordError::Spent)?;
     Ok(NewSession {
         token: session,
@@ -216,6 +215,35 @@ pub async fn agent_sign_in(
     };
     let token = open_session(ctx, Holder::Agent(agent.id), now).await?;
     Ok(Some((token, agent)))
+}
+
+/// The enabled agent whose API token this is, while it has not expired. Its last use is
+/// noted, at most once a minute.
+pub async fn agent_by_token(
+    ctx: &Ctx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Agent>, ServiceError> {
+    let hash = links::hash_token(token);
+    let Some(holder) = ctx
+        .db
+        .read(move |c| db::agents::find_by_token(c, &hash, now))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stale = holder
+        .last_used_at
+        .as_deref()
+        .and_then(|t| db::parse_ts(t).ok())
+        .is_none_or(|t| now - t >= Duration::minutes(1));
+    if stale {
+        let id = holder.token_id;
+        ctx.db
+            .write(move |c| db::agents::touch_token(c, id, now))
+            .await?;
+    }
+    Ok(Some(holder.agent))
 }
 
 /// The agent a console session cookie belongs to, while the session lasts.

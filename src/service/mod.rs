@@ -2,6 +2,7 @@
 //! database and queues the outbox.
 
 pub mod accounts;
+pub mod admin;
 pub mod agent_actions;
 pub mod checkpoint;
 pub mod customer_actions;
@@ -10,6 +11,7 @@ pub mod links;
 pub mod mail_cap;
 pub mod notify;
 pub mod outbox;
+pub mod queries;
 pub mod queue;
 pub mod receive_email;
 pub mod sla_settings;
@@ -182,12 +184,14 @@ pub enum ServiceError {
     Refused(#[from] crate::domain::ticket::Refusal),
     #[error("{0}")]
     Invalid(String),
+    #[error("only an admin may do this")]
+    NotAdmin,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::SqlError> for ServiceError {
+    fn from(e: crate::db::SqlError) -> Self {
         ServiceError::Internal(e.into())
     }
 }

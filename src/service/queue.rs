@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Ctx, ServiceError};
-use crate::db::{self, queue::QueueFilter, queue::QueueRow};
+use crate::db;
+pub use crate::db::queue::{QueueFilter, QueueRow};
 use crate::domain::sla::ClockView;
 
 /// One row of the queue and its clocks.

@@ -225,7 +225,7 @@ async fn record_unfetched(
                 return Ok(false);
             };
             db::inbound::quarantine(conn, raw_id, &reason, now)?;
-            Ok::<_, rusqlite::Error>(true)
+            Ok::<_, ServiceError>(true)
         })
         .await?;
     if recorded {

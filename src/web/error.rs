@@ -91,6 +91,7 @@ impl From<ServiceError> for WebError {
             ServiceError::NotFound(what) => WebError::NotFound(what),
             ServiceError::Refused(r) => WebError::Conflict(r.to_string()),
             ServiceError::Invalid(m) => WebError::BadRequest(m),
+            ServiceError::NotAdmin => WebError::NotAdmin,
             ServiceError::Internal(e) => WebError::Internal(e),
         }
     }
@@ -116,18 +117,6 @@ bad_request_from!(
     axum::extract::rejection::QueryRejection,
     axum::extract::rejection::JsonRejection
 );
-
-impl From<crate::db::DbError> for WebError {
-    fn from(e: crate::db::DbError) -> Self {
-        WebError::Internal(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for WebError {
-    fn from(e: rusqlite::Error) -> Self {
-        WebError::Internal(e.into())
-    }
-}
 
 impl From<anyhow::Error> for WebError {
     fn from(e: anyhow::Error) -> Self {

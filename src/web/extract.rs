@@ -12,7 +12,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::client_ip::ClientIp;
 use super::error::WebError;
-use crate::db::{self, agents::Agent, customers::Customer};
+use crate::service::queries::{Agent, Customer};
 use crate::service::{Ctx, accounts, links};
 
 /// The agent whose `Authorization: Bearer <token>` came with the request: an enabled
@@ -34,24 +34,10 @@ impl FromRequestParts<Ctx> for ApiAgent {
 
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(WebError::Unauthorized)?;
-        let (hash, now) = (links::hash_token(token), ctx.now());
-        let holder = ctx
-            .db
-            .read(move |c| db::agents::find_by_token(c, &hash, now))
+        let agent = accounts::agent_by_token(ctx, token, ctx.now())
             .await?
             .ok_or(WebError::Unauthorized)?;
-        let stale = holder
-            .last_used_at
-            .as_deref()
-            .and_then(|t| db::parse_ts(t).ok())
-            .is_none_or(|t| now - t >= chrono::Duration::minutes(1));
-        if stale {
-            let id = holder.token_id;
-            ctx.db
-                .write(move |c| db::agents::touch_token(c, id, now))
-                .await?;
-        }
-        Ok(ApiAgent(holder.agent))
+        Ok(ApiAgent(agent))
     }
 }
 

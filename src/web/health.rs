@@ -13,8 +13,8 @@ use axum::routing::get;
 use super::client_ip::ClientIp;
 use super::error::WebError;
 use super::extract::{bearer, constant_time_eq};
-use crate::db;
 use crate::service::Ctx;
+use crate::service::queries::health;
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
@@ -23,9 +23,7 @@ pub fn routes() -> Router<Ctx> {
 }
 
 async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
-    ctx.db
-        .read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
-        .await?;
+    health::ping(&ctx).await?;
     Ok("ok\n")
 }
 
@@ -48,16 +46,12 @@ async fn metrics(
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return Ok(r);
     }
-    let ((pending, failed), quarantined, breached) = ctx
-        .db
-        .read(|c| {
-            Ok::<_, rusqlite::Error>((
-                db::outbox::backlog(c)?,
-                db::inbound::quarantine_count(c)?,
-                db::sla::open_breached(c)?,
-            ))
-        })
-        .await?;
+    let health::Gauges {
+        outbox_pending: pending,
+        outbox_given_up: failed,
+        quarantined,
+        breached,
+    } = health::gauges(&ctx).await?;
     let gauges = [
         (
             "helpdesk_outbox_pending",

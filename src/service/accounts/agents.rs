@@ -90,7 +90,7 @@ pub async fn save_agent(
                     keep_token.as_deref(),
                 )?;
             }
-            Ok::<_, rusqlite::Error>(agent)
+            Ok::<_, ServiceError>(agent)
         })
         .await?;
     Ok(agent)

@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::db;
 use crate::domain::email_address::EmailAddress;
-use crate::service::{Ctx, accounts};
+use crate::service::{Ctx, accounts, admin, queries};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody, bearer};
 
 pub async fn partners(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
     Ok(Json(
-        json!({ "partners": ctx.db.read(db::partners::all).await? }),
+        json!({ "partners": queries::admin::partners(&ctx).await? }),
     ))
 }
 
@@ -26,32 +25,15 @@ pub struct PartnerBody {
     name: String,
 }
 
-fn require_admin(agent: &db::agents::Agent) -> Result<(), WebError> {
-    if agent.role == "admin" {
-        Ok(())
-    } else {
-        Err(WebError::NotAdmin)
-    }
-}
-
 pub async fn partner_add(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
     JsonBody(b): JsonBody<PartnerBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
-    require_admin(&agent)?;
+    admin::require_admin(&agent)?;
     let email = EmailAddress::parse(b.email.trim())
         .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
-    let name = if b.name.trim().is_empty() {
-        email.to_string()
-    } else {
-        b.name.trim().to_string()
-    };
-    let now = ctx.now();
-    let (n, e) = (name.clone(), email.to_string());
-    ctx.db
-        .write(move |c| db::partners::upsert(c, &n, &e, now))
-        .await?;
+    let name = admin::save_partner(&ctx, &agent, &b.name, &email, ctx.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "name": name, "email": email.to_string() })),
@@ -63,19 +45,15 @@ pub async fn partner_delete(
     State(ctx): State<Ctx>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, WebError> {
-    require_admin(&agent)?;
-    if ctx.db.write(move |c| db::partners::delete(c, id)).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(WebError::NotFound(format!("partner {id}")))
-    }
+    admin::delete_partner(&ctx, &agent, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every agent, disabled ones too, with their API tokens (when made, when they expire,
 /// when last used; never the token).
 pub async fn agents(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Value>, WebError> {
     Ok(Json(
-        json!({ "agents": ctx.db.read(db::agents::roster).await? }),
+        json!({ "agents": queries::admin::roster(&ctx).await? }),
     ))
 }
 
@@ -97,7 +75,7 @@ pub async fn agent_add(
     headers: HeaderMap,
     JsonBody(b): JsonBody<AgentBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
-    require_admin(&agent)?;
+    admin::require_admin(&agent)?;
     let email = EmailAddress::parse(b.email.trim())
         .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
     let name = b.name.trim().to_string();
@@ -144,7 +122,7 @@ pub async fn agent_disable(
     State(ctx): State<Ctx>,
     ApiPath(email): ApiPath<String>,
 ) -> Result<Json<Value>, WebError> {
-    require_admin(&agent)?;
+    admin::require_admin(&agent)?;
     let disabled = accounts::disable_agent(&ctx, &email, Some(&agent), ctx.now()).await?;
     Ok(Json(
         json!({ "email": disabled.email, "name": disabled.name, "role": disabled.role, "disabled": true }),
@@ -162,7 +140,7 @@ pub async fn sla_replace(
     State(ctx): State<Ctx>,
     JsonBody(config): JsonBody<crate::config::SlaConfig>,
 ) -> Result<Json<Value>, WebError> {
-    require_admin(&agent)?;
+    admin::require_admin(&agent)?;
     crate::service::sla_settings::save(&ctx, config, ctx.now()).await?;
     Ok(Json(json!(ctx.sla().config)))
 }

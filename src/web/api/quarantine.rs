@@ -5,8 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
-use crate::db;
-use crate::service::{Ctx, receive_email};
+use crate::service::{Ctx, admin, queries, receive_email};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath};
 
@@ -14,7 +13,7 @@ pub async fn list(
     _: ApiAgent,
     State(ctx): State<Ctx>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let items = ctx.db.read(db::inbound::list_quarantine).await?;
+    let items = queries::admin::quarantine(&ctx).await?;
     Ok(Json(serde_json::json!({ "quarantine": items })))
 }
 
@@ -23,11 +22,7 @@ pub async fn raw(
     State(ctx): State<Ctx>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, WebError> {
-    let raw = ctx
-        .db
-        .read(move |c| db::inbound::quarantine_source(c, id))
-        .await?;
-    let raw = raw.ok_or_else(|| WebError::NotFound(format!("quarantined message {id}")))?;
+    let raw = queries::admin::quarantine_source(&ctx, id).await?;
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw))
 }
 
@@ -48,14 +43,6 @@ pub async fn discard(
     State(ctx): State<Ctx>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, WebError> {
-    let now = ctx.now();
-    if ctx
-        .db
-        .write(move |c| db::inbound::discard(c, id, now))
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(WebError::NotFound(format!("quarantined message {id}")))
-    }
+    admin::discard_quarantined(&ctx, id, ctx.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

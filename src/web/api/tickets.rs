@@ -7,10 +7,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::db::{self, tickets::TicketRow};
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
 use crate::service::agent_actions::{self, Command, Intake};
+use crate::service::queries;
+use crate::service::queries::tickets::{Filter, TicketRow};
+use crate::service::queue::QueueFilter;
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, ApiQuery, JsonBody};
 
@@ -54,7 +56,7 @@ pub async fn list(
         ),
         None => None,
     };
-    let filter = db::tickets::Filter {
+    let filter = Filter {
         status,
         requester: q
             .requester
@@ -64,7 +66,7 @@ pub async fn list(
         before_id: q.before,
     };
     let limit = filter.limit;
-    let rows = ctx.db.read(move |c| db::tickets::list(c, &filter)).await?;
+    let rows = queries::tickets::list(&ctx, filter).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|t| t.id))
         .flatten();
@@ -81,44 +83,22 @@ pub async fn show(
 ) -> Result<Json<Value>, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
-    let found = ctx
-        .db
-        .read(move |c| {
-            let Some(t) = db::tickets::get(c, id)? else {
-                return Ok::<_, WebError>(None);
-            };
-            let (messages, participants) = (
-                db::messages::for_ticket(c, id)?,
-                db::tickets::participants(c, id)?,
-            );
-            Ok(Some((
-                t,
-                messages,
-                participants,
-                db::tickets::history(c, id)?,
-                db::sla::events(c, id)?,
-            )))
-        })
-        .await?;
-    let (t, messages, participants, history, sla_events) = found.ok_or_else(not_found)?;
-    let entered = db::tickets::entered(&history);
-    let now = ctx.now();
-    let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-    let mut v = summary(&ctx, &t);
-    v["messages"] = json!(messages);
+    let d = queries::tickets::detail(&ctx, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut v = summary(&ctx, &d.ticket);
+    v["messages"] = json!(d.messages);
     v["participants"] = json!(
-        participants
+        d.participants
             .iter()
             .map(|(a, r)| json!({"address": a, "role": r}))
             .collect::<Vec<_>>()
     );
-    v["history"] = json!(history);
-    let sla = ctx.sla();
-    let reading = sla.reading(now);
+    v["history"] = json!(d.history);
     v["sla"] = json!({
-        "assignment": reading.assignment(&entered, assigned_at, sla.assign_goal()),
-        "resolution": reading.resolution(&entered, sla.resolve_goal(t.priority)),
-        "events": sla_events,
+        "assignment": d.assignment,
+        "resolution": d.resolution,
+        "events": d.sla_events,
     });
     Ok(Json(v))
 }
@@ -346,7 +326,7 @@ pub async fn queue(
         None => None,
     };
     let text = q.q.trim().to_string();
-    let filter = db::queue::QueueFilter {
+    let filter = QueueFilter {
         assignee: (q.view == "mine").then_some(agent.id),
         unassigned: q.view == "unassigned",
         status,

@@ -6,13 +6,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{admin, error_page, to_sign_in};
-use crate::db;
+use super::{admin as require_admin, error_page, to_sign_in};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::domain::ticket::{Channel, Priority};
 use crate::service::agent_actions::{self, Intake};
-use crate::service::{Ctx, ServiceError, accounts, receive_email, sla_settings};
+use crate::service::{Ctx, ServiceError, accounts, admin, queries, receive_email, sla_settings};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
 use crate::web::pages::{CsrfForm, PageForm, local_time, render, say, url_encode};
@@ -67,9 +66,7 @@ async fn intake_form(
     let found = if term.is_empty() {
         Ok(vec![])
     } else {
-        ctx.db
-            .read(move |c| db::customers::search(c, &term, 20))
-            .await
+        queries::admin::find_customers(ctx, term, 20).await
     };
     let found = match found {
         Ok(found) => found,
@@ -136,7 +133,7 @@ pub async fn partners_page(
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/partners");
     }
-    match ctx.db.read(db::partners::all).await {
+    match queries::admin::partners(&ctx).await {
         Ok(partners) => {
             let flash =
                 (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
@@ -165,7 +162,7 @@ pub async fn partner_add(
     v: Visitor,
     PageForm(f): PageForm<PartnerForm>,
 ) -> Response {
-    if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
+    if let Err(refusal) = require_admin(&ctx, &v, "/console/partners") {
         return refusal;
     }
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
@@ -178,18 +175,11 @@ pub async fn partner_add(
             WebError::BadRequest(format!("{:?} is not an email address", f.email)),
         );
     };
-    let name = if f.name.trim().is_empty() {
-        email.to_string()
-    } else {
-        f.name.trim().to_string()
+    let Some(by) = &v.agent else {
+        return to_sign_in(&v, "/console/partners");
     };
-    let now = ctx.now();
-    match ctx
-        .db
-        .write(move |c| db::partners::upsert(c, &name, email.as_str(), now))
-        .await
-    {
-        Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
+    match admin::save_partner(&ctx, by, &f.name, &email, ctx.now()).await {
+        Ok(_) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
@@ -200,15 +190,17 @@ pub async fn partner_delete(
     Path(id): Path<i64>,
     PageForm(f): PageForm<CsrfForm>,
 ) -> Response {
-    if let Err(refusal) = admin(&ctx, &v, "/console/partners") {
+    if let Err(refusal) = require_admin(&ctx, &v, "/console/partners") {
         return refusal;
     }
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
         return error_page(&ctx, &v, e);
     }
-    match ctx.db.write(move |c| db::partners::delete(c, id)).await {
-        Ok(true) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
-        Ok(false) => error_page(&ctx, &v, WebError::NotFound("partner".into())),
+    let Some(by) = &v.agent else {
+        return to_sign_in(&v, "/console/partners");
+    };
+    match admin::delete_partner(&ctx, by, id).await {
+        Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
@@ -218,7 +210,7 @@ pub async fn agents_page(
     v: Visitor,
     Query(q): Query<FindQuery>,
 ) -> Response {
-    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
     agents_list(
@@ -238,7 +230,7 @@ async fn agents_list(
     flash: Option<String>,
     error: Option<String>,
 ) -> Response {
-    match ctx.db.read(db::agents::roster).await {
+    match queries::admin::roster(ctx).await {
         Ok(agents) => {
             let sla = ctx.sla();
             let tz = sla.config.calendar.time_zone.clone();
@@ -287,7 +279,7 @@ pub async fn agent_add(
     v: Visitor,
     PageForm(f): PageForm<AgentForm>,
 ) -> Response {
-    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
@@ -329,7 +321,7 @@ pub async fn agent_disable(
     Path(email): Path<String>,
     PageForm(f): PageForm<CsrfForm>,
 ) -> Response {
-    let by = match admin(&ctx, &v, "/console/agents") {
+    let by = match require_admin(&ctx, &v, "/console/agents") {
         Ok(agent) => agent,
         Err(refusal) => return refusal,
     };
@@ -353,7 +345,7 @@ pub async fn quarantine_page(
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/quarantine");
     }
-    match ctx.db.read(db::inbound::list_quarantine).await {
+    match queries::admin::quarantine(&ctx).await {
         Ok(items) => {
             let sla = ctx.sla();
             let tz = &sla.config.calendar.time_zone;
@@ -380,12 +372,8 @@ pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i
     if v.agent.is_none() {
         return to_sign_in(&v, "/console/quarantine");
     }
-    match ctx
-        .db
-        .read(move |c| db::inbound::quarantine_source(c, id))
-        .await
-    {
-        Ok(Some(raw)) => {
+    match queries::admin::quarantine_source(&ctx, id).await {
+        Ok(raw) => {
             let mut r = raw.into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -393,7 +381,6 @@ pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i
             );
             r
         }
-        Ok(None) => error_page(&ctx, &v, WebError::NotFound("quarantined message".into())),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }
@@ -413,15 +400,7 @@ pub async fn quarantine_act(
     let now = ctx.now();
     let done = match action.as_str() {
         "replay" => receive_email::replay(&ctx, id, now).await.map(|_| ()),
-        "discard" => match ctx
-            .db
-            .write(move |c| db::inbound::discard(c, id, now))
-            .await
-        {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(ServiceError::NotFound(format!("quarantined message {id}"))),
-            Err(e) => Err(e.into()),
-        },
+        "discard" => admin::discard_quarantined(&ctx, id, now).await,
         other => Err(ServiceError::Invalid(format!("unknown action {other:?}"))),
     };
     match done {
@@ -497,7 +476,7 @@ pub async fn sla_save(
     v: Visitor,
     PageForm(f): PageForm<SlaForm>,
 ) -> Response {
-    if let Err(refusal) = admin(&ctx, &v, "/console/agents") {
+    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
         return refusal;
     }
     if let Err(e) = v.check_csrf(&ctx, &f.csrf) {

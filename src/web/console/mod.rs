@@ -15,9 +15,9 @@ use axum::routing::{get, post};
 use super::error::WebError;
 use super::extract::Visitor;
 use super::pages::{self, Area};
-use crate::db::agents::Agent;
 use crate::domain::sla::ClockView;
 use crate::service::Ctx;
+use crate::service::queries::Agent;
 use crate::templates::Texts;
 
 pub fn routes() -> Router<Ctx> {

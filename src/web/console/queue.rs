@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{clock_json, error_page, to_sign_in};
-use crate::db::agents::Agent;
-use crate::db::queue::QueueFilter;
 use crate::domain::ticket::Status;
+use crate::service::queries::Agent;
+use crate::service::queue::QueueFilter;
 use crate::service::{Ctx, queue};
 use crate::web::extract::Visitor;
 use crate::web::pages::{local_time, render, say};

@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{clock_json, error_page, to_sign_in};
-use crate::db::{self, agents::Agent};
 use crate::domain::ticket::{Priority, Status};
 use crate::service::agent_actions::{self, Command};
+use crate::service::queries::tickets::TicketDetail;
+use crate::service::queries::{self, Agent};
 use crate::service::{Ctx, ServiceError};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
@@ -69,42 +70,30 @@ async fn ticket_page(
     let Some(id) = ctx.parse_key(key) else {
         return error_page(ctx, v, WebError::NotFound("ticket".into()));
     };
-    let found = ctx
-        .db
-        .read(move |c| {
-            let Some(t) = db::tickets::get(c, id)? else {
-                return Ok::<_, anyhow::Error>(None);
-            };
-            let messages = db::messages::for_ticket(c, id)?;
-            let participants = db::tickets::participants(c, id)?;
-            let history = db::tickets::history(c, id)?;
-            let events = db::sla::events(c, id)?;
-            Ok(Some((
-                t,
-                messages,
-                participants,
-                history,
-                events,
-                db::agents::all(c)?,
-                db::partners::all(c)?,
-            )))
-        })
-        .await;
-    let (t, messages, participants, history, events, agents, partners) = match found {
+    let found = async {
+        let detail = queries::tickets::detail(ctx, id).await?;
+        let agents = queries::admin::agents(ctx).await?;
+        let partners = queries::admin::partners(ctx).await?;
+        Ok::<_, ServiceError>(detail.map(|d| (d, agents, partners)))
+    };
+    let (detail, agents, partners) = match found.await {
         Ok(Some(found)) => found,
         Ok(None) => return error_page(ctx, v, WebError::NotFound("ticket".into())),
         Err(e) => return error_page(ctx, v, e.into()),
     };
+    let TicketDetail {
+        ticket: t,
+        messages,
+        participants,
+        history,
+        assignment,
+        resolution,
+        sla_events: events,
+    } = detail;
     let tx = ctx.templates.texts(v.lang);
     let sla = ctx.sla();
     let tz = &sla.config.calendar.time_zone;
     let key = ctx.key(id).to_string();
-    let now = ctx.now();
-    let entered = db::tickets::entered(&history);
-    let reading = sla.reading(now);
-    let assigned_at = t.assigned_at.as_deref().and_then(|a| db::parse_ts(a).ok());
-    let assignment = reading.assignment(&entered, assigned_at, sla.assign_goal());
-    let resolution = reading.resolution(&entered, sla.resolve_goal(t.priority));
     let url = |a: i64| format!("/console/tickets/{key}/attachments/{a}");
     let messages: Vec<Value> = messages
         .iter()
@@ -249,11 +238,7 @@ pub async fn download(
     let Some(id) = ctx.parse_key(&key) else {
         return error_page(&ctx, &v, WebError::NotFound("ticket".into()));
     };
-    let file = match ctx
-        .db
-        .read(move |c| db::messages::download(c, id, att, false))
-        .await
-    {
+    let file = match queries::tickets::download(&ctx, id, att).await {
         Ok(Some(file)) => file,
         Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
         Err(e) => return error_page(&ctx, &v, e.into()),

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PageForm, error_page, local_time, render, say, time_zone, to_sign_in};
-use crate::db::{self, customers::Customer, messages::MessageView, portal::RequestQuery};
 use crate::domain::ticket::Status;
 use crate::service::customer_actions::{self, Upload};
+use crate::service::queries::portal::{self, PortalRequest, RequestQuery};
+use crate::service::queries::{Customer, MessageView};
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
 use crate::web::error::WebError;
@@ -63,7 +64,7 @@ pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>
         limit: size,
         offset: (page - 1).saturating_mul(size),
     };
-    let (rows, total) = match ctx.db.read(move |c| db::portal::requests(c, &query)).await {
+    let (rows, total) = match portal::requests(&ctx, query).await {
         Ok(found) => found,
         Err(e) => return error_page(&ctx, &v, WebError::from(e)),
     };
@@ -152,12 +153,6 @@ pub async fn view(
     }
 }
 
-/// Messages the customer sees: their side and the agents' public answers, never
-/// internal notes or the conversation with partners.
-fn is_public(m: &MessageView) -> bool {
-    !m.internal && (m.kind == "customer" || m.kind == "agent")
-}
-
 async fn request_page(
     ctx: &Ctx,
     v: &Visitor,
@@ -166,26 +161,11 @@ async fn request_page(
     status: StatusCode,
     fb: Feedback,
 ) -> Response {
-    let (c2, who) = (ctx.clone(), customer.clone());
-    let found = ctx
-        .db
-        .read(move |conn| {
-            let ticket = customer_actions::visible_ticket(conn, &c2, &who, id)?;
-            let messages: Vec<MessageView> = db::messages::for_ticket(conn, id)?
-                .into_iter()
-                .filter(is_public)
-                .collect();
-            let mut agents = HashMap::new();
-            for m in messages.iter().filter(|m| m.kind == "agent") {
-                if !agents.contains_key(&m.author) {
-                    let name = db::agents::name_of(conn, &m.author)?.unwrap_or_default();
-                    agents.insert(m.author.clone(), name);
-                }
-            }
-            Ok::<_, ServiceError>((ticket, messages, agents))
-        })
-        .await;
-    let (ticket, messages, agents) = match found {
+    let PortalRequest {
+        ticket,
+        messages,
+        agent_names: agents,
+    } = match portal::request(ctx, customer, id).await {
         Ok(found) => found,
         Err(e) => return error_page(ctx, v, e.into()),
     };
@@ -442,15 +422,7 @@ pub async fn download(
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &v, e),
     };
-    let (c2, who) = (ctx.clone(), customer.clone());
-    let found = ctx
-        .db
-        .read(move |conn| {
-            customer_actions::visible_ticket(conn, &c2, &who, id)?;
-            Ok::<_, ServiceError>(db::messages::download(conn, id, att, true)?)
-        })
-        .await;
-    let file = match found {
+    let file = match portal::download(&ctx, customer, id, att).await {
         Ok(Some(file)) => file,
         Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
         Err(e) => return error_page(&ctx, &v, e.into()),

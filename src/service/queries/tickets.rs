@@ -1,0 +1,82 @@
+//! A ticket as agents see it (the API and the console share it), the ticket list, and the
+//! files of a ticket.
+
+use crate::db::{self, tickets::HistoryEntry};
+use crate::domain::sla::ClockView;
+use crate::service::{Ctx, ServiceError};
+
+use super::{Download, MessageView};
+pub use crate::db::sla::SlaEvent;
+pub use crate::db::tickets::{Filter, TicketRow};
+
+/// Everything an agent sees of one ticket: every message (internal notes and the talk
+/// with partners included), who takes part, the status history, and both SLA clocks with
+/// their events.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: TicketRow,
+    pub messages: Vec<MessageView>,
+    /// (address, role) of every participant.
+    pub participants: Vec<(String, String)>,
+    pub history: Vec<HistoryEntry>,
+    pub assignment: ClockView,
+    pub resolution: ClockView,
+    pub sla_events: Vec<SlaEvent>,
+}
+
+/// The ticket `id` for an agent, or `None` when there is none.
+pub async fn detail(ctx: &Ctx, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
+    let found = ctx
+        .db
+        .read(move |c| {
+            let Some(t) = db::tickets::get(c, id)? else {
+                return Ok::<_, ServiceError>(None);
+            };
+            Ok(Some((
+                t,
+                db::messages::for_ticket(c, id)?,
+                db::tickets::participants(c, id)?,
+                db::tickets::history(c, id)?,
+                db::sla::events(c, id)?,
+            )))
+        })
+        .await?;
+    let Some((ticket, messages, participants, history, sla_events)) = found else {
+        return Ok(None);
+    };
+    let entered = db::tickets::entered(&history);
+    let assigned_at = ticket
+        .assigned_at
+        .as_deref()
+        .and_then(|a| db::parse_ts(a).ok());
+    let sla = ctx.sla();
+    let reading = sla.reading(ctx.now());
+    let assignment = reading.assignment(&entered, assigned_at, sla.assign_goal());
+    let resolution = reading.resolution(&entered, sla.resolve_goal(ticket.priority));
+    Ok(Some(TicketDetail {
+        ticket,
+        messages,
+        participants,
+        history,
+        assignment,
+        resolution,
+        sla_events,
+    }))
+}
+
+/// Tickets by the filter, newest first.
+pub async fn list(ctx: &Ctx, filter: Filter) -> Result<Vec<TicketRow>, ServiceError> {
+    Ok(ctx.db.read(move |c| db::tickets::list(c, &filter)).await?)
+}
+
+/// A file of any message of the ticket (agents see internal notes' files too).
+pub async fn download(
+    ctx: &Ctx,
+    id: i64,
+    attachment: i64,
+) -> Result<Option<Download>, ServiceError> {
+    Ok(ctx
+        .db
+        .read(move |c| db::messages::download(c, id, attachment, false))
+        .await?)
+}
