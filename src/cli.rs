@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md's contract): serve, migrate, import, agent add/token/tokens/disable, send-test.
+//! The command line: serve, migrate, import, agent add/token/tokens/disable, send-test.
 
 use std::path::PathBuf;
 

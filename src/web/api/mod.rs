@@ -1,4 +1,4 @@
-//! JSON API v1 (DESIGN.md's contract, extended): tickets, agent actions, phone intake,
+//! JSON API v1: tickets, agent actions, phone intake,
 //! the queue, partners, quarantine, SLA settings, and the OpenAPI document.
 
 mod admin;
