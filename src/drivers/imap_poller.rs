@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::mail::imap::{
     COMMAND_TIMEOUT, ImapSession, connect, fetch, fetch_header, mark_processed, sizes, timed,
 };
-use crate::service::receive_email::{self, receive_batch};
+use crate::service::receive_email::{self, ServerCopy, receive_batch};
 use crate::service::{Ctx, checkpoint};
 
 /// Messages fetched and committed together (one fsync), then flagged together: at most
@@ -196,11 +196,14 @@ async fn sync(
                 "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by"
             );
             let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
+            let at = ServerCopy {
+                mailbox: &mailbox,
+                uid_validity: validity,
+                uid,
+            };
             receive_email::record_oversize(
                 ctx,
-                &mailbox,
-                validity,
-                uid,
+                at,
                 size(uid),
                 cfg.max_message_mb,
                 headers,
@@ -224,15 +227,12 @@ async fn sync(
                     let reason = format!("{e:#}");
                     tracing::error!(uid, %reason, "mailbox: the server will not hand this message over; recorded in quarantine, passed by");
                     let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
-                    receive_email::record_unfetchable(
-                        ctx,
-                        &mailbox,
-                        validity,
+                    let at = ServerCopy {
+                        mailbox: &mailbox,
+                        uid_validity: validity,
                         uid,
-                        &reason,
-                        ctx.now(),
-                    )
-                    .await?;
+                    };
+                    receive_email::record_unfetchable(ctx, at, &reason, ctx.now()).await?;
                     refusals.attempts.remove(&(validity, uid));
                     refusals.suspects.remove(&(validity, uid));
                     checkpoint::save(ctx, mailbox, validity, uid).await?;

@@ -2,7 +2,6 @@
 //! classify, thread, decide, store and queue effects in one transaction.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::lifecycle;
 use super::notify::Extras;
@@ -19,6 +18,11 @@ use crate::telemetry::Metrics;
 
 mod evidence;
 mod forward;
+mod incoming;
+mod quarantine;
+
+use incoming::Incoming;
+pub use quarantine::{ServerCopy, record_oversize, record_unfetchable, replay};
 
 /// What became of one inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,63 +54,6 @@ impl std::fmt::Display for Outcome {
             Outcome::Ignored { kind } => write!(f, "ignored ({kind})"),
             Outcome::Quarantined { reason } => write!(f, "quarantined ({reason})"),
             Outcome::Duplicate => f.write_str("duplicate (already received)"),
-        }
-    }
-}
-
-/// The de-duplication key: the Message-ID, or a hash of the bytes when there is none.
-/// The full parse already read the Message-ID; only mail it refused is read again for it.
-fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, parse::ParseError>) -> String {
-    let id = match parsed {
-        Ok(mail) => mail.message_id.clone(),
-        Err(_) => parse::message_id(raw),
-    };
-    match id {
-        Some(id) => message_id_key(&id),
-        None => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
-    }
-}
-
-/// The de-duplication key of a mail with this Message-ID.
-fn message_id_key(id: &str) -> String {
-    format!("mid:{id}")
-}
-
-/// What the message says, hashed: who, about what, the text and the attachments. A
-/// re-delivery (other `Received` lines, same content) has the same one. The date is left
-/// out: a mail that came without one gets it from the first server that takes it, so two
-/// deliveries of it differ there. `v2:` marks this recipe (the first one hashed the date
-/// too; see `db::inbound::insert_raw`).
-fn fingerprint(mail: &ParsedEmail) -> String {
-    let mut h = Sha256::new();
-    for part in [mail.from.address.as_str(), &mail.subject, &mail.text] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for a in &mail.attachments {
-        h.update(a.filename.as_bytes());
-        h.update((a.content.len() as u64).to_le_bytes());
-    }
-    format!("v2:{}", hex::encode(&h.finalize()[..16]))
-}
-
-/// A message on its way in: the bytes, their de-duplication key, fingerprint and parse
-/// result, prepared outside the database writer.
-struct Incoming {
-    raw: Vec<u8>,
-    dedup_key: String,
-    fingerprint: Option<String>,
-    parsed: Result<ParsedEmail, parse::ParseError>,
-}
-
-impl Incoming {
-    fn new(raw: Vec<u8>) -> Self {
-        let parsed = parse::parse(&raw);
-        Self {
-            dedup_key: dedup_key(&raw, &parsed),
-            fingerprint: parsed.as_ref().ok().map(fingerprint),
-            parsed,
-            raw,
         }
     }
 }
@@ -162,110 +109,6 @@ pub async fn receive_batch(
         ctx.outbox_wakeup.notify_one();
     }
     Ok(outcomes)
-}
-
-/// A message the mail server would not hand over, however often asked (its FETCH was
-/// refused): recorded in quarantine with the server's answer and where the message
-/// still lies, so that agents see it while the mail behind it goes on. Nothing was
-/// fetched, so the entry holds no bytes and cannot be replayed; once the server's store is
-/// mended, the message can be exported and given to `helpdesk import`.
-pub async fn record_unfetchable(
-    ctx: &Ctx,
-    mailbox: &str,
-    uid_validity: u32,
-    uid: u32,
-    error: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
-    let reason = format!(
-        "the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}"
-    );
-    record_unfetched(ctx, key, Vec::new(), reason, now).await
-}
-
-/// A message larger than `[imap] max_message_mb`: only its header block was fetched. It is
-/// recorded in quarantine with its size and headers, and stays on the server unflagged;
-/// the entry cannot be replayed (there is no body), but the message can be taken from the
-/// server and given to `helpdesk import` once the limit is raised.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_oversize(
-    ctx: &Ctx,
-    mailbox: &str,
-    uid_validity: u32,
-    uid: u32,
-    size: u64,
-    max_mb: u64,
-    headers: Vec<u8>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let key = format!("{OVERSIZE}{mailbox}:{uid_validity}:{uid}");
-    let mib = size as f64 / (1024.0 * 1024.0);
-    let reason = format!(
-        "too large: {mib:.1} MiB, over [imap] max_message_mb = {max_mb}; only its headers were read, and it was left on the \
-         mail server unflagged (UID {uid} in {mailbox})"
-    );
-    record_unfetched(ctx, key, headers, reason, now).await
-}
-
-/// The key prefix of the quarantine entries of messages over the size limit.
-const OVERSIZE: &str = "oversize:";
-
-async fn record_unfetched(
-    ctx: &Ctx,
-    key: String,
-    headers: Vec<u8>,
-    reason: String,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let recorded = ctx
-        .db
-        .write(move |conn| {
-            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else {
-                return Ok(false);
-            };
-            db::inbound::quarantine(conn, raw_id, &reason, now)?;
-            Ok::<_, ServiceError>(true)
-        })
-        .await?;
-    if recorded {
-        count(
-            ctx,
-            &Outcome::Quarantined {
-                reason: String::new(),
-            },
-        );
-    }
-    Ok(())
-}
-
-/// Processes a quarantined message again (after a fix), from its stored raw bytes. Only
-/// entries still in quarantine can be replayed: a processed message never runs twice.
-pub async fn replay(
-    ctx: &Ctx,
-    quarantine_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Outcome, ServiceError> {
-    let c = ctx.clone();
-    let outcome = ctx
-        .db
-        .write(move |conn| {
-            let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
-            let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
-            let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
-            if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
-                return Err(ServiceError::Invalid("this message was never fetched whole from the mail server: there is nothing to replay".into()));
-            }
-            let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
-            if !matches!(outcome, Outcome::Quarantined { .. }) {
-                db::inbound::release(conn, raw_id, now)?;
-            }
-            Ok::<_, ServiceError>(outcome)
-        })
-        .await?;
-    count(ctx, &outcome);
-    ctx.outbox_wakeup.notify_one();
-    Ok(outcome)
 }
 
 fn count(ctx: &Ctx, o: &Outcome) {

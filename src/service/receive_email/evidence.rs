@@ -1,7 +1,7 @@
 //! What `receive()` knows before it threads a mail: the tickets its references, its
 //! subject token and its earlier mail point to, and the sender's place on each.
 
-use super::message_id_key;
+use super::incoming::message_id_key;
 use crate::db::{self, Conn};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{Candidate, Evidence, Role};

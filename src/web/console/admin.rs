@@ -1,7 +1,7 @@
-//! Phone intake, partners, agents and SLA settings (admins manage these) and the quarantine.
+//! What admins manage in the console: partners, agents and the SLA settings.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -9,9 +9,7 @@ use serde_json::json;
 use super::{admin as require_admin, error_page, to_sign_in};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
-use crate::domain::ticket::{Channel, Priority};
-use crate::service::agent_actions::{self, Intake};
-use crate::service::{Ctx, ServiceError, accounts, admin, queries, receive_email, sla_settings};
+use crate::service::{Ctx, ServiceError, accounts, admin, queries, sla_settings};
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
 use crate::web::pages::{CsrfForm, PageForm, local_time, render, say, url_encode};
@@ -19,110 +17,8 @@ use crate::web::pages::{CsrfForm, PageForm, local_time, render, say, url_encode}
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct FindQuery {
-    find: String,
-    done: String,
-}
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub struct IntakeForm {
-    csrf: String,
-    email: String,
-    name: String,
-    phone: String,
-    subject: String,
-    description: String,
-    priority: String,
-}
-
-pub async fn intake_page(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    Query(q): Query<FindQuery>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/intake");
-    }
-    intake_form(
-        &ctx,
-        &v,
-        StatusCode::OK,
-        &q.find,
-        IntakeForm::default(),
-        None,
-    )
-    .await
-}
-
-async fn intake_form(
-    ctx: &Ctx,
-    v: &Visitor,
-    status: StatusCode,
-    find: &str,
-    f: IntakeForm,
-    error: Option<String>,
-) -> Response {
-    let term = find.trim().to_string();
-    let found = if term.is_empty() {
-        Ok(vec![])
-    } else {
-        queries::admin::find_customers(ctx, term, 20).await
-    };
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => return error_page(ctx, v, e.into()),
-    };
-    let vars = json!({
-        "find": find, "found": found.iter().map(|c| json!({ "email": c.email, "name": c.name, "phone": c.phone })).collect::<Vec<_>>(),
-        "searched": !find.trim().is_empty(),
-        "email": f.email, "name": f.name, "phone": f.phone, "subject": f.subject, "description": f.description,
-        "priority": if f.priority.is_empty() { "normal".to_string() } else { f.priority },
-        "priorities": ["low", "normal", "high", "urgent"], "error": error,
-    });
-    render(ctx, v, status, "console/intake.html", vars)
-}
-
-pub async fn intake(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    PageForm(f): PageForm<IntakeForm>,
-) -> Response {
-    let Some(agent) = &v.agent else {
-        return to_sign_in(&v, "/console/intake");
-    };
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let Some(priority) = Priority::parse(if f.priority.is_empty() {
-        "normal"
-    } else {
-        &f.priority
-    }) else {
-        return error_page(
-            &ctx,
-            &v,
-            WebError::BadRequest(format!("unknown priority {:?}", f.priority)),
-        );
-    };
-    let intake = Intake {
-        requester_email: f.email.clone(),
-        requester_name: f.name.clone(),
-        requester_phone: f.phone.clone(),
-        subject: f.subject.clone(),
-        description: f.description.clone(),
-        channel: Channel::Phone,
-        priority,
-    };
-    match agent_actions::open_for_customer(&ctx, agent, intake, ctx.now()).await {
-        Ok(t) => v.finish(
-            Redirect::to(&format!("/console/tickets/{}?done=intake", ctx.key(t.id)))
-                .into_response(),
-        ),
-        Err(ServiceError::Invalid(m)) => {
-            intake_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, "", f, Some(m)).await
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    pub(super) find: String,
+    pub(super) done: String,
 }
 
 pub async fn partners_page(
@@ -333,78 +229,6 @@ pub async fn agent_disable(
         Err(ServiceError::Invalid(m)) => {
             agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-pub async fn quarantine_page(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    Query(q): Query<FindQuery>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/quarantine");
-    }
-    match queries::admin::quarantine(&ctx).await {
-        Ok(items) => {
-            let sla = ctx.sla();
-            let tz = &sla.config.calendar.time_zone;
-            let items: Vec<_> = items
-                .iter()
-                .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview }))
-                .collect();
-            let flash =
-                (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
-            render(
-                &ctx,
-                &v,
-                StatusCode::OK,
-                "console/quarantine.html",
-                json!({ "items": items, "flash": flash }),
-            )
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-/// The raw source, as plain text to read in the browser.
-pub async fn quarantine_raw(State(ctx): State<Ctx>, v: Visitor, Path(id): Path<i64>) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/quarantine");
-    }
-    match queries::admin::quarantine_source(&ctx, id).await {
-        Ok(raw) => {
-            let mut r = raw.into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            r
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-pub async fn quarantine_act(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    Path((id, action)): Path<(i64, String)>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/quarantine");
-    }
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let now = ctx.now();
-    let done = match action.as_str() {
-        "replay" => receive_email::replay(&ctx, id, now).await.map(|_| ()),
-        "discard" => admin::discard_quarantined(&ctx, id, now).await,
-        other => Err(ServiceError::Invalid(format!("unknown action {other:?}"))),
-    };
-    match done {
-        Ok(()) => v.finish(Redirect::to("/console/quarantine?done=1").into_response()),
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }

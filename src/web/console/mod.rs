@@ -3,6 +3,8 @@
 //! portal, sharing its sessions, CSRF and words.
 
 mod admin;
+mod intake;
+mod quarantine;
 mod queue;
 mod session;
 mod ticket;
@@ -29,7 +31,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/tickets/{key}", get(ticket::page))
         .route("/tickets/{key}/actions/{action}", post(ticket::act))
         .route("/tickets/{key}/attachments/{id}", get(ticket::download))
-        .route("/intake", get(admin::intake_page).post(admin::intake))
+        .route("/intake", get(intake::intake_page).post(intake::intake))
         .route(
             "/partners",
             get(admin::partners_page).post(admin::partner_add),
@@ -38,9 +40,12 @@ pub fn routes() -> Router<Ctx> {
         .route("/agents", get(admin::agents_page).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", post(admin::sla_save))
-        .route("/quarantine", get(admin::quarantine_page))
-        .route("/quarantine/{id}/raw", get(admin::quarantine_raw))
-        .route("/quarantine/{id}/{action}", post(admin::quarantine_act));
+        .route("/quarantine", get(quarantine::quarantine_page))
+        .route("/quarantine/{id}/raw", get(quarantine::quarantine_raw))
+        .route(
+            "/quarantine/{id}/{action}",
+            post(quarantine::quarantine_act),
+        );
     pages::secured(router)
 }
 

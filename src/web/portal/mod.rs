@@ -3,6 +3,8 @@
 //! opt-out link from mail in `unsubscribe`.
 
 mod account;
+mod files;
+mod new_request;
 mod requests;
 mod unsubscribe;
 
@@ -33,10 +35,10 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
             get(account::preferences_page).post(account::preferences),
         )
         .route("/requests", get(requests::list))
-        .route("/requests/new", get(requests::new_page))
+        .route("/requests/new", get(new_request::new_page))
         .route("/requests/{key}", get(requests::view))
         .route("/requests/{key}/comments", post(requests::comment))
-        .route("/requests/{key}/attachments/{id}", get(requests::download))
+        .route("/requests/{key}/attachments/{id}", get(files::download))
         .route(
             "/requests/{key}/notifications",
             post(requests::notifications),
@@ -53,8 +55,8 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .saturating_mul(ctx.config.portal.max_attachments)
         + (1 << 20);
     let files = Router::new()
-        .route("/requests/new", post(requests::create))
-        .route("/requests/{key}/attachments", post(requests::attach))
+        .route("/requests/new", post(new_request::create))
+        .route("/requests/{key}/attachments", post(files::attach))
         .layer(DefaultBodyLimit::max(upload_limit));
     pages::secured(body_limit::cap(forms, body_limit::FORM_BYTES).merge(files))
 }

@@ -1,19 +1,17 @@
 //! Solicitări: the customer's requests, one request with its conversation, adding a
-//! comment or files (Răsfoire + Adăugare, or dropped on the page), a new request, the
-//! downloads, and the request's status mail switch.
+//! comment, and the request's status mail switch.
 
 use std::collections::HashMap;
 
-use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PageForm, error_page, local_time, render, say, time_zone, to_sign_in};
 use crate::domain::ticket::Status;
-use crate::service::customer_actions::{self, Upload};
+use crate::service::customer_actions;
 use crate::service::queries::portal::{self, PortalRequest, RequestQuery};
 use crate::service::queries::{Customer, MessageView};
 use crate::service::{Ctx, ServiceError};
@@ -21,7 +19,6 @@ use crate::templates::Texts;
 use crate::web::error::WebError;
 use crate::web::extract::Visitor;
 use crate::web::html;
-use crate::web::pages;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -101,14 +98,14 @@ pub struct ViewQuery {
 /// What the request page shows besides the request: a message after an action, an
 /// error with the text the customer typed (so nothing is lost).
 #[derive(Default)]
-struct Feedback {
-    flash: Option<String>,
-    comment: String,
-    comment_error: Option<String>,
-    attach_error: Option<String>,
+pub(super) struct Feedback {
+    pub(super) flash: Option<String>,
+    pub(super) comment: String,
+    pub(super) comment_error: Option<String>,
+    pub(super) attach_error: Option<String>,
 }
 
-fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
+pub(super) fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
     ctx.parse_key(key)
         .ok_or_else(|| WebError::NotFound("request".into()))
 }
@@ -153,7 +150,7 @@ pub async fn view(
     }
 }
 
-async fn request_page(
+pub(super) async fn request_page(
     ctx: &Ctx,
     v: &Visitor,
     customer: &Customer,
@@ -280,168 +277,6 @@ pub async fn comment(
     }
 }
 
-/// A multipart form read with the configured limits: its text fields and its files.
-struct UploadForm {
-    fields: HashMap<String, String>,
-    files: Vec<Upload>,
-}
-
-/// Why an upload was refused, in the customer's words.
-fn read_problem(tx: &Texts, ctx: &Ctx, problem: UploadProblem) -> String {
-    let p = &ctx.config.portal;
-    match problem {
-        UploadProblem::TooMany => say(tx, "attach_too_many", &[("count", &p.max_attachments)]),
-        UploadProblem::TooLarge(name) => say(
-            tx,
-            "attach_too_large",
-            &[("name", &name), ("mb", &p.max_attachment_mb)],
-        ),
-        UploadProblem::Unreadable => say(tx, "attach_body_too_large", &[]),
-    }
-}
-
-enum UploadProblem {
-    TooMany,
-    TooLarge(String),
-    /// The body broke off or went over the total limit.
-    Unreadable,
-}
-
-async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadProblem> {
-    let (max_files, max_bytes) = (
-        ctx.config.portal.max_attachments,
-        ctx.config.portal.max_attachment_bytes(),
-    );
-    let mut form = UploadForm {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
-    while let Some(mut field) = mp
-        .next_field()
-        .await
-        .map_err(|_| UploadProblem::Unreadable)?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        let Some(filename) = field.file_name().map(str::to_string) else {
-            let text = field.text().await.map_err(|_| UploadProblem::Unreadable)?;
-            form.fields.insert(name, text);
-            continue;
-        };
-        let content_type = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        let mut content = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| UploadProblem::Unreadable)? {
-            if content.len() + chunk.len() > max_bytes {
-                return Err(UploadProblem::TooLarge(filename));
-            }
-            content.extend_from_slice(&chunk);
-        }
-        // A file input left empty still sends a part, with no name and no bytes.
-        if filename.is_empty() && content.is_empty() {
-            continue;
-        }
-        if form.files.len() == max_files {
-            return Err(UploadProblem::TooMany);
-        }
-        form.files.push(Upload {
-            filename,
-            content_type,
-            content,
-        });
-    }
-    Ok(form)
-}
-
-pub async fn attach(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    Path(key): Path<String>,
-    mp: Multipart,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match ticket_id(&ctx, &key) {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
-    let tx = ctx.templates.texts(v.lang);
-    let refuse = |text: String, status: StatusCode| {
-        let fb = Feedback {
-            attach_error: Some(text),
-            ..Default::default()
-        };
-        request_page(&ctx, &v, customer, id, status, fb)
-    };
-    let form = match read_upload(&ctx, mp).await {
-        Ok(form) => form,
-        Err(problem) => {
-            return refuse(
-                read_problem(tx, &ctx, problem),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            )
-            .await;
-        }
-    };
-    if let Err(e) = v.check_csrf(
-        &ctx,
-        form.fields.get("csrf").map(String::as_str).unwrap_or(""),
-    ) {
-        return error_page(&ctx, &v, e);
-    }
-    if form.files.is_empty() {
-        return refuse(
-            say(tx, "attach_empty", &[]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match customer_actions::contribute(&ctx, customer, id, "", form.files, ctx.now()).await {
-        Ok(_) => v.finish(
-            Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation"))
-                .into_response(),
-        ),
-        Err(ServiceError::Refused(_)) => {
-            refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-pub async fn download(
-    State(ctx): State<Ctx>,
-    v: Visitor,
-    Path((key, att)): Path<(String, i64)>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match ticket_id(&ctx, &key) {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
-    let file = match portal::download(&ctx, customer, id, att).await {
-        Ok(Some(file)) => file,
-        Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
-        Err(e) => return error_page(&ctx, &v, e.into()),
-    };
-    let mut r = Response::new(Body::from(file.content));
-    let headers = r.headers_mut();
-    let content_type = HeaderValue::from_str(&file.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, content_type);
-    if let Ok(value) = HeaderValue::from_str(&pages::content_disposition(&file.filename)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    r
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NotificationsForm {
@@ -472,89 +307,6 @@ pub async fn notifications(
             ))
             .into_response(),
         ),
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
-}
-
-pub async fn new_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
-    if v.customer.is_none() {
-        return to_sign_in(&v, "/portal/requests/new");
-    }
-    new_form(&ctx, &v, StatusCode::OK, "", "", None)
-}
-
-fn new_form(
-    ctx: &Ctx,
-    v: &Visitor,
-    status: StatusCode,
-    subject: &str,
-    description: &str,
-    error: Option<String>,
-) -> Response {
-    let p = &ctx.config.portal;
-    let tx = ctx.templates.texts(v.lang);
-    let vars = json!({
-        "subject": subject, "description": description, "error": error,
-        "attach_limits": say(tx, "attach_limits", &[("count", &p.max_attachments), ("mb", &p.max_attachment_mb)]),
-        "max_files": p.max_attachments, "max_bytes": p.max_attachment_bytes(),
-    });
-    render(ctx, v, status, "portal/new_request.html", vars)
-}
-
-pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, "/portal/requests/new");
-    };
-    let tx = ctx.templates.texts(v.lang);
-    let form = match read_upload(&ctx, mp).await {
-        Ok(form) => form,
-        Err(problem) => {
-            return new_form(
-                &ctx,
-                &v,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "",
-                "",
-                Some(read_problem(tx, &ctx, problem)),
-            );
-        }
-    };
-    let field = |name: &str| form.fields.get(name).map(String::as_str).unwrap_or("");
-    if let Err(e) = v.check_csrf(&ctx, field("csrf")) {
-        return error_page(&ctx, &v, e);
-    }
-    let (subject, description) = (field("subject"), field("description"));
-    let missing = if subject.trim().is_empty() {
-        Some("subject_empty")
-    } else if description.trim().is_empty() {
-        Some("description_empty")
-    } else {
-        None
-    };
-    if let Some(missing) = missing {
-        return new_form(
-            &ctx,
-            &v,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            subject,
-            description,
-            Some(say(tx, missing, &[])),
-        );
-    }
-    match customer_actions::open_request(
-        &ctx,
-        customer,
-        subject,
-        description,
-        form.files,
-        ctx.now(),
-    )
-    .await
-    {
-        Ok(ticket) => {
-            let key = ctx.key(ticket.id).to_string();
-            v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response())
-        }
         Err(e) => error_page(&ctx, &v, e.into()),
     }
 }

@@ -1,0 +1,125 @@
+//! The quarantine's way in besides a mail that fails to parse: a message the server will
+//! not hand over, one over the size limit, and replaying an entry after a fix.
+
+use chrono::{DateTime, Utc};
+
+use super::{Incoming, Outcome, count, receive_one};
+use crate::db;
+use crate::service::{Ctx, ServiceError};
+
+/// Where a message lies on the mail server: its mailbox, UIDVALIDITY and UID.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerCopy<'a> {
+    pub mailbox: &'a str,
+    pub uid_validity: u32,
+    pub uid: u32,
+}
+
+/// A message the mail server would not hand over, however often asked (its FETCH was
+/// refused): recorded in quarantine with the server's answer and where the message
+/// still lies, so that agents see it while the mail behind it goes on. Nothing was
+/// fetched, so the entry holds no bytes and cannot be replayed; once the server's store is
+/// mended, the message can be exported and given to `helpdesk import`.
+pub async fn record_unfetchable(
+    ctx: &Ctx,
+    at: ServerCopy<'_>,
+    error: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let ServerCopy {
+        mailbox,
+        uid_validity,
+        uid,
+    } = at;
+    let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
+    let reason = format!(
+        "the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}"
+    );
+    record_unfetched(ctx, key, Vec::new(), reason, now).await
+}
+
+/// A message larger than `[imap] max_message_mb`: only its header block was fetched. It is
+/// recorded in quarantine with its size and headers, and stays on the server unflagged;
+/// the entry cannot be replayed (there is no body), but the message can be taken from the
+/// server and given to `helpdesk import` once the limit is raised.
+pub async fn record_oversize(
+    ctx: &Ctx,
+    at: ServerCopy<'_>,
+    size: u64,
+    max_mb: u64,
+    headers: Vec<u8>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let ServerCopy {
+        mailbox,
+        uid_validity,
+        uid,
+    } = at;
+    let key = format!("{OVERSIZE}{mailbox}:{uid_validity}:{uid}");
+    let mib = size as f64 / (1024.0 * 1024.0);
+    let reason = format!(
+        "too large: {mib:.1} MiB, over [imap] max_message_mb = {max_mb}; only its headers were read, and it was left on the \
+         mail server unflagged (UID {uid} in {mailbox})"
+    );
+    record_unfetched(ctx, key, headers, reason, now).await
+}
+
+/// The key prefix of the quarantine entries of messages over the size limit.
+const OVERSIZE: &str = "oversize:";
+
+async fn record_unfetched(
+    ctx: &Ctx,
+    key: String,
+    headers: Vec<u8>,
+    reason: String,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let recorded = ctx
+        .db
+        .write(move |conn| {
+            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else {
+                return Ok(false);
+            };
+            db::inbound::quarantine(conn, raw_id, &reason, now)?;
+            Ok::<_, ServiceError>(true)
+        })
+        .await?;
+    if recorded {
+        count(
+            ctx,
+            &Outcome::Quarantined {
+                reason: String::new(),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Processes a quarantined message again (after a fix), from its stored raw bytes. Only
+/// entries still in quarantine can be replayed: a processed message never runs twice.
+pub async fn replay(
+    ctx: &Ctx,
+    quarantine_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ServiceError> {
+    let c = ctx.clone();
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
+            let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
+            let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
+            if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
+                return Err(ServiceError::Invalid("this message was never fetched whole from the mail server: there is nothing to replay".into()));
+            }
+            let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
+            if !matches!(outcome, Outcome::Quarantined { .. }) {
+                db::inbound::release(conn, raw_id, now)?;
+            }
+            Ok::<_, ServiceError>(outcome)
+        })
+        .await?;
+    count(ctx, &outcome);
+    ctx.outbox_wakeup.notify_one();
+    Ok(outcome)
+}

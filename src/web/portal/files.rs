@@ -1,0 +1,181 @@
+//! Files on a request: reading a multipart upload within the portal's limits, adding
+//! files to a request (Răsfoire + Adăugare, or dropped on the page), and downloading one.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::requests::{Feedback, request_page, ticket_id};
+use super::{error_page, say, to_sign_in};
+use crate::service::customer_actions::{self, Upload};
+use crate::service::queries::portal;
+use crate::service::{Ctx, ServiceError};
+use crate::templates::Texts;
+use crate::web::error::WebError;
+use crate::web::extract::Visitor;
+use crate::web::pages;
+
+/// A multipart form read with the configured limits: its text fields and its files.
+pub(super) struct UploadForm {
+    pub(super) fields: HashMap<String, String>,
+    pub(super) files: Vec<Upload>,
+}
+
+/// Why an upload was refused, in the customer's words.
+pub(super) fn read_problem(tx: &Texts, ctx: &Ctx, problem: UploadProblem) -> String {
+    let p = &ctx.config.portal;
+    match problem {
+        UploadProblem::TooMany => say(tx, "attach_too_many", &[("count", &p.max_attachments)]),
+        UploadProblem::TooLarge(name) => say(
+            tx,
+            "attach_too_large",
+            &[("name", &name), ("mb", &p.max_attachment_mb)],
+        ),
+        UploadProblem::Unreadable => say(tx, "attach_body_too_large", &[]),
+    }
+}
+
+pub(super) enum UploadProblem {
+    TooMany,
+    TooLarge(String),
+    /// The body broke off or went over the total limit.
+    Unreadable,
+}
+
+pub(super) async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadProblem> {
+    let (max_files, max_bytes) = (
+        ctx.config.portal.max_attachments,
+        ctx.config.portal.max_attachment_bytes(),
+    );
+    let mut form = UploadForm {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|_| UploadProblem::Unreadable)?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let Some(filename) = field.file_name().map(str::to_string) else {
+            let text = field.text().await.map_err(|_| UploadProblem::Unreadable)?;
+            form.fields.insert(name, text);
+            continue;
+        };
+        let content_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let mut content = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| UploadProblem::Unreadable)? {
+            if content.len() + chunk.len() > max_bytes {
+                return Err(UploadProblem::TooLarge(filename));
+            }
+            content.extend_from_slice(&chunk);
+        }
+        // A file input left empty still sends a part, with no name and no bytes.
+        if filename.is_empty() && content.is_empty() {
+            continue;
+        }
+        if form.files.len() == max_files {
+            return Err(UploadProblem::TooMany);
+        }
+        form.files.push(Upload {
+            filename,
+            content_type,
+            content,
+        });
+    }
+    Ok(form)
+}
+
+pub async fn attach(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(key): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
+    let id = match ticket_id(&ctx, &key) {
+        Ok(id) => id,
+        Err(e) => return error_page(&ctx, &v, e),
+    };
+    let tx = ctx.templates.texts(v.lang);
+    let refuse = |text: String, status: StatusCode| {
+        let fb = Feedback {
+            attach_error: Some(text),
+            ..Default::default()
+        };
+        request_page(&ctx, &v, customer, id, status, fb)
+    };
+    let form = match read_upload(&ctx, mp).await {
+        Ok(form) => form,
+        Err(problem) => {
+            return refuse(
+                read_problem(tx, &ctx, problem),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
+        }
+    };
+    if let Err(e) = v.check_csrf(
+        &ctx,
+        form.fields.get("csrf").map(String::as_str).unwrap_or(""),
+    ) {
+        return error_page(&ctx, &v, e);
+    }
+    if form.files.is_empty() {
+        return refuse(
+            say(tx, "attach_empty", &[]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match customer_actions::contribute(&ctx, customer, id, "", form.files, ctx.now()).await {
+        Ok(_) => v.finish(
+            Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation"))
+                .into_response(),
+        ),
+        Err(ServiceError::Refused(_)) => {
+            refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await
+        }
+        Err(e) => error_page(&ctx, &v, e.into()),
+    }
+}
+
+pub async fn download(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path((key, att)): Path<(String, i64)>,
+) -> Response {
+    let Some(customer) = &v.customer else {
+        return to_sign_in(&v, &format!("/portal/requests/{key}"));
+    };
+    let id = match ticket_id(&ctx, &key) {
+        Ok(id) => id,
+        Err(e) => return error_page(&ctx, &v, e),
+    };
+    let file = match portal::download(&ctx, customer, id, att).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
+        Err(e) => return error_page(&ctx, &v, e.into()),
+    };
+    let mut r = Response::new(Body::from(file.content));
+    let headers = r.headers_mut();
+    let content_type = HeaderValue::from_str(&file.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    if let Ok(value) = HeaderValue::from_str(&pages::content_disposition(&file.filename)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    r
+}
