@@ -4,16 +4,19 @@
 
 use std::net::IpAddr;
 
-use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::de::DeserializeOwned;
 
 use super::client_ip::ClientIp;
 use super::error::WebError;
+use super::page_error::PageError;
+use super::pages::{CsrfForm, PageForm};
 use crate::service::queries::{Agent, Customer};
-use crate::service::{Ctx, accounts, links};
+use crate::service::{self, Ctx, accounts, links};
 
 /// The agent whose `Authorization: Bearer <token>` came with the request: an enabled
 /// agent's token that has not expired. Its last use is noted (at most once a minute).
@@ -66,6 +69,7 @@ pub struct JsonBody<T>(pub T);
 /// token leaked from one session is worthless in the next. Besides, a form from another
 /// site (`Origin`, `Sec-Fetch-Site: cross-site`) is refused, and so is a signed-in
 /// browser's form that names no origin at all.
+#[derive(Clone)]
 pub struct Visitor {
     pub customer: Option<Customer>,
     /// The agent signed in to the console (a cookie of its own).
@@ -123,6 +127,10 @@ impl FromRequestParts<Ctx> for Visitor {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        // Read once per request, whoever asks first (a page, a form check, a handler).
+        if let Some(v) = parts.extensions.get::<Visitor>() {
+            return Ok(v.clone());
+        }
         let jar = CookieJar::from_headers(&parts.headers);
         let now = ctx.now();
         let session = jar
@@ -192,7 +200,7 @@ impl FromRequestParts<Ctx> for Visitor {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, ctx)
             .await
             .unwrap_or_else(|never| match never {});
-        Ok(Visitor {
+        let v = Visitor {
             customer,
             agent,
             agent_session,
@@ -206,7 +214,9 @@ impl FromRequestParts<Ctx> for Visitor {
             bound_to,
             source,
             secure: ctx.config.web.base_url.starts_with("https://"),
-        })
+        };
+        parts.extensions.insert(v.clone());
+        Ok(v)
     }
 }
 
@@ -304,4 +314,74 @@ fn same_origin(origin: &str, base_url: &str, headers: &HeaderMap) -> bool {
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The customer signed in to the portal; anyone else is sent to sign in and back.
+pub struct CurrentCustomer(pub Customer);
+
+impl FromRequestParts<Ctx> for CurrentCustomer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let v = Visitor::from_request_parts(parts, ctx).await?;
+        v.customer.map(CurrentCustomer).ok_or(PageError::SignIn)
+    }
+}
+
+/// The agent signed in to the console; anyone else is sent to sign in and back.
+pub struct CurrentAgent(pub Agent);
+
+impl FromRequestParts<Ctx> for CurrentAgent {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let v = Visitor::from_request_parts(parts, ctx).await?;
+        v.agent.map(CurrentAgent).ok_or(PageError::SignIn)
+    }
+}
+
+/// An admin signed in to the console; another agent gets the "admins only" page.
+pub struct Admin(pub Agent);
+
+impl FromRequestParts<Ctx> for Admin {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let CurrentAgent(agent) = CurrentAgent::from_request_parts(parts, ctx).await?;
+        service::admin::require_admin(&agent)?;
+        Ok(Admin(agent))
+    }
+}
+
+/// A page's form with the CSRF token it carries.
+pub trait CarriesCsrf {
+    fn csrf(&self) -> &str;
+}
+
+impl CarriesCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A page's form, read and checked: it came from our own page in this browser and
+/// session (see `Visitor`). Take it after `CurrentCustomer`/`CurrentAgent`, so that an
+/// ended session leads to the sign-in rather than to a refusal.
+pub struct Csrf<T>(pub T);
+
+impl<T> FromRequest<Ctx> for Csrf<T>
+where
+    T: DeserializeOwned + CarriesCsrf + Send,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let v = Visitor::from_request_parts(&mut parts, ctx).await?;
+        let PageForm(form) = PageForm::<T>::from_request(Request::from_parts(parts, body), ctx)
+            .await
+            .map_err(PageError::Ready)?;
+        v.check_csrf(ctx, form.csrf())?;
+        Ok(Csrf(form))
+    }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod html;
+pub mod page_error;
 pub mod pages;
 pub mod portal;
 pub mod sign_in;
@@ -28,7 +29,7 @@ pub fn router(ctx: Ctx) -> Router {
     let capped = Router::new()
         .merge(health::routes())
         .nest("/api/v1", api::routes())
-        .nest("/console", console::routes())
+        .nest("/console", console::routes(&ctx))
         .route("/static/{name}", get(asset));
     body_limit::cap(capped, body_limit::FORM_BYTES)
         .nest("/portal", portal::routes(&ctx))

@@ -46,6 +46,14 @@ impl Area {
         }
     }
 
+    /// The area's first page.
+    pub fn home(self) -> &'static str {
+        match self {
+            Area::Portal => "/portal",
+            Area::Console => "/console",
+        }
+    }
+
     fn login_path(self) -> &'static str {
         match self {
             Area::Portal => "/portal/login",
@@ -147,9 +155,9 @@ pub fn notice(
 }
 
 /// An error as a page in the visitor's language; never a bare 500 for bad input.
-pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: WebError) -> Response {
+pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: &WebError) -> Response {
     let tx = ctx.templates.texts(v.lang);
-    let (status, title, text) = match &e {
+    let (status, title, text) = match e {
         WebError::NotFound(_) => (
             StatusCode::NOT_FOUND,
             "not_found_title",

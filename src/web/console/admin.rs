@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{admin as require_admin, error_page, to_sign_in};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::service::{Ctx, ServiceError, accounts, admin, queries, sla_settings};
 use crate::web::error::WebError;
-use crate::web::extract::Visitor;
-use crate::web::pages::{CsrfForm, PageForm, local_time, render, say, url_encode};
+use crate::web::extract::{Admin, CarriesCsrf, Csrf, CurrentAgent, Visitor};
+use crate::web::page_error::PageError;
+use crate::web::pages::{CsrfForm, local_time, render, say, url_encode};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -23,26 +23,19 @@ pub struct FindQuery {
 
 pub async fn partners_page(
     State(ctx): State<Ctx>,
+    _: CurrentAgent,
     v: Visitor,
     Query(q): Query<FindQuery>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/partners");
-    }
-    match queries::admin::partners(&ctx).await {
-        Ok(partners) => {
-            let flash =
-                (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
-            render(
-                &ctx,
-                &v,
-                StatusCode::OK,
-                "console/partners.html",
-                json!({ "partners": partners, "flash": flash }),
-            )
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+) -> Result<Response, PageError> {
+    let partners = queries::admin::partners(&ctx).await?;
+    let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+    Ok(render(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        "console/partners.html",
+        json!({ "partners": partners, "flash": flash }),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -55,68 +48,35 @@ pub struct PartnerForm {
 
 pub async fn partner_add(
     State(ctx): State<Ctx>,
+    Admin(by): Admin,
     v: Visitor,
-    PageForm(f): PageForm<PartnerForm>,
-) -> Response {
-    if let Err(refusal) = require_admin(&ctx, &v, "/console/partners") {
-        return refusal;
-    }
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let Ok(email) = EmailAddress::parse(f.email.trim()) else {
-        return error_page(
-            &ctx,
-            &v,
-            WebError::BadRequest(format!("{:?} is not an email address", f.email)),
-        );
-    };
-    let Some(by) = &v.agent else {
-        return to_sign_in(&v, "/console/partners");
-    };
-    match admin::save_partner(&ctx, by, &f.name, &email, ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    Csrf(f): Csrf<PartnerForm>,
+) -> Result<Response, PageError> {
+    let email = EmailAddress::parse(f.email.trim())
+        .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", f.email)))?;
+    admin::save_partner(&ctx, &by, &f.name, &email, ctx.now()).await?;
+    Ok(v.finish(Redirect::to("/console/partners?done=1").into_response()))
 }
 
 pub async fn partner_delete(
     State(ctx): State<Ctx>,
+    Admin(by): Admin,
     v: Visitor,
     Path(id): Path<i64>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    if let Err(refusal) = require_admin(&ctx, &v, "/console/partners") {
-        return refusal;
-    }
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let Some(by) = &v.agent else {
-        return to_sign_in(&v, "/console/partners");
-    };
-    match admin::delete_partner(&ctx, by, id).await {
-        Ok(()) => v.finish(Redirect::to("/console/partners?done=1").into_response()),
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    _: Csrf<CsrfForm>,
+) -> Result<Response, PageError> {
+    admin::delete_partner(&ctx, &by, id).await?;
+    Ok(v.finish(Redirect::to("/console/partners?done=1").into_response()))
 }
 
 pub async fn agents_page(
     State(ctx): State<Ctx>,
+    _: Admin,
     v: Visitor,
     Query(q): Query<FindQuery>,
-) -> Response {
-    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
-        return refusal;
-    }
-    agents_list(
-        &ctx,
-        &v,
-        StatusCode::OK,
-        (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[])),
-        None,
-    )
-    .await
+) -> Result<Response, PageError> {
+    let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
+    agents_list(&ctx, &v, StatusCode::OK, flash, None).await
 }
 
 async fn agents_list(
@@ -125,39 +85,40 @@ async fn agents_list(
     status: StatusCode,
     flash: Option<String>,
     error: Option<String>,
-) -> Response {
-    match queries::admin::roster(ctx).await {
-        Ok(agents) => {
-            let sla = ctx.sla();
-            let tz = sla.config.calendar.time_zone.clone();
-            let when = |t: &Option<String>| t.as_deref().map(|t| local_time(t, &tz, v.lang));
-            let agents: Vec<_> = agents
-                .iter()
-                .map(|a| {
-                    let last_used = a.tokens.iter().filter_map(|t| t.last_used_at.clone()).max();
-                    json!({
-                        "email": a.email, "name": a.name, "role": a.role, "disabled": when(&a.disabled_at),
-                        "disable_path": format!("/console/agents/{}/disable", url_encode(&a.email)),
-                        "tokens": a.tokens.len(), "last_used": when(&last_used),
-                        "expires": when(&a.tokens.iter().filter_map(|t| t.expires_at.clone()).max()),
-                    })
-                })
-                .collect();
-            let c = &sla.config.calendar;
-            let days = [&c.mon, &c.tue, &c.wed, &c.thu, &c.fri, &c.sat, &c.sun];
-            let weekdays: Vec<_> = crate::domain::business_hours::WEEKDAYS
-                .iter()
-                .zip(days)
-                .map(|((key, _), window)| json!({ "key": key, "window": window }))
-                .collect();
-            let vars = json!({
-                "agents": agents, "flash": flash, "error": error, "sla": sla.config, "weekdays": weekdays,
-                "extra_holidays": c.extra_holidays.join(", "),
-            });
-            render(ctx, v, status, "console/agents.html", vars)
-        }
-        Err(e) => error_page(ctx, v, e.into()),
-    }
+) -> Result<Response, PageError> {
+    let agents = queries::admin::roster(ctx).await?;
+    let sla = ctx.sla();
+    let tz = sla.config.calendar.time_zone.clone();
+    let when = |t: &Option<String>| t.as_deref().map(|t| local_time(t, &tz, v.lang));
+    let agents: Vec<_> = agents
+        .iter()
+        .map(|a| {
+            let last_used = a.tokens.iter().filter_map(|t| t.last_used_at.clone()).max();
+            json!({
+                "email": a.email, "name": a.name, "role": a.role, "disabled": when(&a.disabled_at),
+                "disable_path": format!("/console/agents/{}/disable", url_encode(&a.email)),
+                "tokens": a.tokens.len(), "last_used": when(&last_used),
+                "expires": when(&a.tokens.iter().filter_map(|t| t.expires_at.clone()).max()),
+            })
+        })
+        .collect();
+    let c = &sla.config.calendar;
+    let days = [&c.mon, &c.tue, &c.wed, &c.thu, &c.fri, &c.sat, &c.sun];
+    let weekdays: Vec<_> = crate::domain::business_hours::WEEKDAYS
+        .iter()
+        .zip(days)
+        .map(|((key, _), window)| json!({ "key": key, "window": window }))
+        .collect();
+    let vars = json!({
+        "agents": agents, "flash": flash, "error": error, "sla": sla.config, "weekdays": weekdays,
+        "extra_holidays": c.extra_holidays.join(", "),
+    });
+    Ok(render(ctx, v, status, "console/agents.html", vars))
+}
+
+/// The agents' page again, with what was refused and why.
+async fn refused(ctx: &Ctx, v: &Visitor, why: String) -> Result<Response, PageError> {
+    agents_list(ctx, v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(why)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -172,25 +133,19 @@ pub struct AgentForm {
 
 pub async fn agent_add(
     State(ctx): State<Ctx>,
+    Admin(by): Admin,
     v: Visitor,
-    PageForm(f): PageForm<AgentForm>,
-) -> Response {
-    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
-        return refusal;
-    }
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let refuse = |m: String| agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m));
+    Csrf(f): Csrf<AgentForm>,
+) -> Result<Response, PageError> {
     let Ok(email) = EmailAddress::parse(f.email.trim()) else {
-        return refuse(format!("{:?} is not an email address", f.email)).await;
+        return refused(&ctx, &v, format!("{:?} is not an email address", f.email)).await;
     };
     if f.name.trim().is_empty() {
-        return refuse("the name must not be empty".into()).await;
+        return refused(&ctx, &v, "the name must not be empty".into()).await;
     }
     let password = match Password::parse(&f.password) {
         Ok(p) => p,
-        Err(e) => return refuse(e.to_string()).await,
+        Err(e) => return refused(&ctx, &v, e.to_string()).await,
     };
     let role = if f.role == "admin" { "admin" } else { "agent" };
     // An admin changing their own password stays signed in here; their other sessions end.
@@ -204,32 +159,22 @@ pub async fn agent_add(
         password,
         role,
     };
-    match accounts::save_agent(&ctx, agent, keep, v.agent.as_ref(), ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    accounts::save_agent(&ctx, agent, keep, Some(&by), ctx.now()).await?;
+    Ok(v.finish(Redirect::to("/console/agents?done=1").into_response()))
 }
 
 /// Disables an agent (admins): their sessions and API tokens end at once.
 pub async fn agent_disable(
     State(ctx): State<Ctx>,
+    Admin(by): Admin,
     v: Visitor,
     Path(email): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    let by = match require_admin(&ctx, &v, "/console/agents") {
-        Ok(agent) => agent,
-        Err(refusal) => return refusal,
-    };
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    match accounts::disable_agent(&ctx, &email, Some(by), ctx.now()).await {
-        Ok(_) => v.finish(Redirect::to("/console/agents?done=1").into_response()),
-        Err(ServiceError::Invalid(m)) => {
-            agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
+    _: Csrf<CsrfForm>,
+) -> Result<Response, PageError> {
+    match accounts::disable_agent(&ctx, &email, Some(&by), ctx.now()).await {
+        Ok(_) => Ok(v.finish(Redirect::to("/console/agents?done=1").into_response())),
+        Err(ServiceError::Invalid(m)) => refused(&ctx, &v, m).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -294,29 +239,38 @@ impl SlaForm {
     }
 }
 
+impl CarriesCsrf for SlaForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CarriesCsrf for PartnerForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CarriesCsrf for AgentForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// Admins change the SLA goals and the calendar; every open ticket's clock follows.
 pub async fn sla_save(
     State(ctx): State<Ctx>,
+    _: Admin,
     v: Visitor,
-    PageForm(f): PageForm<SlaForm>,
-) -> Response {
-    if let Err(refusal) = require_admin(&ctx, &v, "/console/agents") {
-        return refusal;
-    }
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
+    Csrf(f): Csrf<SlaForm>,
+) -> Result<Response, PageError> {
     let config = match f.apply(ctx.sla().config.clone()) {
         Ok(c) => c,
-        Err(m) => {
-            return agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await;
-        }
+        Err(m) => return refused(&ctx, &v, m).await,
     };
     match sla_settings::save(&ctx, config, ctx.now()).await {
-        Ok(()) => v.finish(Redirect::to("/console/agents?done=1#sla").into_response()),
-        Err(ServiceError::Invalid(m)) => {
-            agents_list(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Ok(()) => Ok(v.finish(Redirect::to("/console/agents?done=1#sla").into_response())),
+        Err(ServiceError::Invalid(m)) => refused(&ctx, &v, m).await,
+        Err(e) => Err(e.into()),
     }
 }

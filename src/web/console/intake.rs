@@ -8,13 +8,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::admin::FindQuery;
-use super::{error_page, to_sign_in};
 use crate::domain::ticket::{Channel, Priority};
 use crate::service::agent_actions::{self, Intake};
 use crate::service::{Ctx, ServiceError, queries};
 use crate::web::error::WebError;
-use crate::web::extract::Visitor;
-use crate::web::pages::{PageForm, render};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent, Visitor};
+use crate::web::page_error::PageError;
+use crate::web::pages::render;
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -28,23 +28,20 @@ pub struct IntakeForm {
     priority: String,
 }
 
+impl CarriesCsrf for IntakeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn intake_page(
     State(ctx): State<Ctx>,
+    _: CurrentAgent,
     v: Visitor,
     Query(q): Query<FindQuery>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, "/console/intake");
-    }
-    intake_form(
-        &ctx,
-        &v,
-        StatusCode::OK,
-        &q.find,
-        IntakeForm::default(),
-        None,
-    )
-    .await
+) -> Result<Response, PageError> {
+    let form = IntakeForm::default();
+    intake_form(&ctx, &v, StatusCode::OK, &q.find, form, None).await
 }
 
 async fn intake_form(
@@ -54,16 +51,12 @@ async fn intake_form(
     find: &str,
     f: IntakeForm,
     error: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let term = find.trim().to_string();
     let found = if term.is_empty() {
-        Ok(vec![])
+        vec![]
     } else {
-        queries::admin::find_customers(ctx, term, 20).await
-    };
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => return error_page(ctx, v, e.into()),
+        queries::admin::find_customers(ctx, term, 20).await?
     };
     let vars = json!({
         "find": find, "found": found.iter().map(|c| json!({ "email": c.email, "name": c.name, "phone": c.phone })).collect::<Vec<_>>(),
@@ -72,30 +65,19 @@ async fn intake_form(
         "priority": if f.priority.is_empty() { "normal".to_string() } else { f.priority },
         "priorities": ["low", "normal", "high", "urgent"], "error": error,
     });
-    render(ctx, v, status, "console/intake.html", vars)
+    Ok(render(ctx, v, status, "console/intake.html", vars))
 }
 
 pub async fn intake(
     State(ctx): State<Ctx>,
+    CurrentAgent(agent): CurrentAgent,
     v: Visitor,
-    PageForm(f): PageForm<IntakeForm>,
-) -> Response {
-    let Some(agent) = &v.agent else {
-        return to_sign_in(&v, "/console/intake");
-    };
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let Some(priority) = Priority::parse(if f.priority.is_empty() {
-        "normal"
-    } else {
-        &f.priority
-    }) else {
-        return error_page(
-            &ctx,
-            &v,
-            WebError::BadRequest(format!("unknown priority {:?}", f.priority)),
-        );
+    Csrf(f): Csrf<IntakeForm>,
+) -> Result<Response, PageError> {
+    let priority = match f.priority.as_str() {
+        "" => Priority::Normal,
+        p => Priority::parse(p)
+            .ok_or_else(|| WebError::BadRequest(format!("unknown priority {p:?}")))?,
     };
     let intake = Intake {
         requester_email: f.email.clone(),
@@ -106,14 +88,14 @@ pub async fn intake(
         channel: Channel::Phone,
         priority,
     };
-    match agent_actions::open_for_customer(&ctx, agent, intake, ctx.now()).await {
-        Ok(t) => v.finish(
+    match agent_actions::open_for_customer(&ctx, &agent, intake, ctx.now()).await {
+        Ok(t) => Ok(v.finish(
             Redirect::to(&format!("/console/tickets/{}?done=intake", ctx.key(t.id)))
                 .into_response(),
-        ),
+        )),
         Err(ServiceError::Invalid(m)) => {
             intake_form(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, "", f, Some(m)).await
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => Err(e.into()),
     }
 }

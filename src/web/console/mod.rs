@@ -10,19 +10,19 @@ mod session;
 mod ticket;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::error::WebError;
 use super::extract::Visitor;
+use super::page_error;
 use super::pages::{self, Area};
 use crate::domain::sla::ClockView;
 use crate::service::Ctx;
-use crate::service::queries::Agent;
 use crate::templates::Texts;
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes(ctx: &Ctx) -> Router<Ctx> {
     let router = Router::new()
         .route("/", get(queue::page))
         .route("/queue/rows", get(queue::rows))
@@ -45,7 +45,8 @@ pub fn routes() -> Router<Ctx> {
         .route(
             "/quarantine/{id}/{action}",
             post(quarantine::quarantine_act),
-        );
+        )
+        .layer(from_fn_with_state(ctx.clone(), page_error::console_pages));
     pages::secured(router)
 }
 
@@ -55,37 +56,8 @@ fn to_sign_in(v: &Visitor, here: &str) -> Response {
     pages::to_sign_in(v, Area::Console, here)
 }
 
-/// An admin, or a refusal page.
-#[allow(clippy::result_large_err)]
-fn admin<'a>(ctx: &Ctx, v: &'a Visitor, here: &str) -> Result<&'a Agent, Response> {
-    let Some(agent) = &v.agent else {
-        return Err(to_sign_in(v, here));
-    };
-    if agent.role != "admin" {
-        let tx = ctx.templates.texts(v.lang);
-        return Err(notice(
-            ctx,
-            v,
-            StatusCode::FORBIDDEN,
-            &pages::say(tx, "c_admin_only_title", &[]),
-            &[pages::say(tx, "c_admin_only", &[])],
-        ));
-    }
-    Ok(agent)
-}
-
-fn notice(
-    ctx: &Ctx,
-    v: &Visitor,
-    status: StatusCode,
-    heading: &str,
-    paragraphs: &[String],
-) -> Response {
-    pages::notice(ctx, v, Area::Console, status, heading, paragraphs)
-}
-
 fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
-    pages::error_page(ctx, v, Area::Console, e)
+    pages::error_page(ctx, v, Area::Console, &e)
 }
 
 /// A working-time span as agents read it: `45 min`, `3 h 20 min`, `24 h 0 min`, and in

@@ -10,16 +10,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{clock_json, error_page, to_sign_in};
+use super::clock_json;
 use crate::domain::ticket::{Priority, Status};
 use crate::service::agent_actions::{self, Command};
 use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
 use crate::service::{Ctx, ServiceError};
 use crate::web::error::WebError;
-use crate::web::extract::Visitor;
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent, Visitor};
 use crate::web::html;
-use crate::web::pages::{PageForm, local_time, render, say};
+use crate::web::page_error::PageError;
+use crate::web::pages::{local_time, render, say};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -38,13 +39,11 @@ struct Feedback {
 
 pub async fn page(
     State(ctx): State<Ctx>,
+    _: CurrentAgent,
     v: Visitor,
     Path(key): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, &format!("/console/tickets/{key}"));
-    }
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let flash = (!q.done.is_empty()).then(|| say(tx, "c_done", &[]));
     ticket_page(
@@ -66,21 +65,14 @@ async fn ticket_page(
     key: &str,
     status: StatusCode,
     fb: Feedback,
-) -> Response {
-    let Some(id) = ctx.parse_key(key) else {
-        return error_page(ctx, v, WebError::NotFound("ticket".into()));
-    };
-    let found = async {
-        let detail = queries::tickets::detail(ctx, id).await?;
-        let agents = queries::admin::agents(ctx).await?;
-        let partners = queries::admin::partners(ctx).await?;
-        Ok::<_, ServiceError>(detail.map(|d| (d, agents, partners)))
-    };
-    let (detail, agents, partners) = match found.await {
-        Ok(Some(found)) => found,
-        Ok(None) => return error_page(ctx, v, WebError::NotFound("ticket".into())),
-        Err(e) => return error_page(ctx, v, e.into()),
-    };
+) -> Result<Response, PageError> {
+    let not_found = || WebError::NotFound("ticket".into());
+    let id = ctx.parse_key(key).ok_or_else(not_found)?;
+    let detail = queries::tickets::detail(ctx, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let agents = queries::admin::agents(ctx).await?;
+    let partners = queries::admin::partners(ctx).await?;
     let TicketDetail {
         ticket: t,
         messages,
@@ -139,7 +131,7 @@ async fn ticket_page(
         "partners": partners,
         "flash": fb.flash, "error": fb.error, "failed_action": fb.action, "typed": fb.text,
     });
-    render(ctx, v, status, "console/ticket.html", vars)
+    Ok(render(ctx, v, status, "console/ticket.html", vars))
 }
 
 #[derive(Deserialize, Default)]
@@ -188,27 +180,24 @@ fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, Strin
     })
 }
 
+impl CarriesCsrf for ActionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn act(
     State(ctx): State<Ctx>,
+    CurrentAgent(agent): CurrentAgent,
     v: Visitor,
     Path((key, action)): Path<(String, String)>,
-    PageForm(f): PageForm<ActionForm>,
-) -> Response {
-    let Some(agent) = &v.agent else {
-        return to_sign_in(&v, &format!("/console/tickets/{key}"));
-    };
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    let cmd = match command(agent, &action, &f) {
-        Ok(cmd) => cmd,
-        Err(m) => return error_page(&ctx, &v, WebError::BadRequest(m)),
-    };
-    match agent_actions::act(&ctx, agent, &key, cmd, ctx.now()).await {
-        Ok(_) => {
-            v.finish(Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response())
-        }
-        Err(ServiceError::NotFound(what)) => error_page(&ctx, &v, WebError::NotFound(what)),
+    Csrf(f): Csrf<ActionForm>,
+) -> Result<Response, PageError> {
+    let cmd = command(&agent, &action, &f).map_err(WebError::BadRequest)?;
+    match agent_actions::act(&ctx, &agent, &key, cmd, ctx.now()).await {
+        Ok(_) => Ok(v.finish(
+            Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response(),
+        )),
         Err(e @ (ServiceError::Refused(_) | ServiceError::Invalid(_))) => {
             let status = if matches!(e, ServiceError::Refused(_)) {
                 StatusCode::CONFLICT
@@ -223,26 +212,21 @@ pub async fn act(
             };
             ticket_page(&ctx, &v, &key, status, fb).await
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn download(
     State(ctx): State<Ctx>,
-    v: Visitor,
+    _: CurrentAgent,
     Path((key, att)): Path<(String, i64)>,
-) -> Response {
-    if v.agent.is_none() {
-        return to_sign_in(&v, &format!("/console/tickets/{key}"));
-    }
-    let Some(id) = ctx.parse_key(&key) else {
-        return error_page(&ctx, &v, WebError::NotFound("ticket".into()));
-    };
-    let file = match queries::tickets::download(&ctx, id, att).await {
-        Ok(Some(file)) => file,
-        Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
-        Err(e) => return error_page(&ctx, &v, e.into()),
-    };
+) -> Result<Response, PageError> {
+    let id = ctx
+        .parse_key(&key)
+        .ok_or_else(|| WebError::NotFound("ticket".into()))?;
+    let file = queries::tickets::download(&ctx, id, att)
+        .await?
+        .ok_or_else(|| WebError::NotFound("attachment".into()))?;
     let mut r = Response::new(Body::from(file.content));
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
@@ -252,5 +236,5 @@ pub async fn download(
     {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
-    r
+    Ok(r)
 }

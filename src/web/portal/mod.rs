@@ -10,6 +10,7 @@ mod unsubscribe;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -17,6 +18,7 @@ use axum::{Extension, Router};
 use super::body_limit;
 use super::error::WebError;
 use super::extract::Visitor;
+use super::page_error;
 use super::pages::{self, Area};
 pub(super) use super::pages::{PageForm, local_time, render, say};
 use crate::service::Ctx;
@@ -58,7 +60,10 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/requests/new", post(new_request::create))
         .route("/requests/{key}/attachments", post(files::attach))
         .layer(DefaultBodyLimit::max(upload_limit));
-    pages::secured(body_limit::cap(forms, body_limit::FORM_BYTES).merge(files))
+    let pages_of_portal = body_limit::cap(forms, body_limit::FORM_BYTES)
+        .merge(files)
+        .layer(from_fn_with_state(ctx.clone(), page_error::portal_pages));
+    pages::secured(pages_of_portal)
 }
 
 /// The pages behind a one-time link of one kind; the handlers learn the kind from the
@@ -86,7 +91,7 @@ fn notice(
 
 /// An error as a portal page in the visitor's language.
 fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
-    pages::error_page(ctx, v, Area::Portal, e)
+    pages::error_page(ctx, v, Area::Portal, &e)
 }
 
 /// For a visitor who is not signed in: a redirect to Conectare that comes back to `here`.
