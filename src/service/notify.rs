@@ -63,8 +63,16 @@ struct Addressee<'a> {
     role: Option<Role>,
 }
 
+/// A mail ready to queue: about which ticket (if any), to whom, from which template, and
+/// with which variables.
+struct Draft<'a> {
+    ticket_id: Option<i64>,
+    to: Addressee<'a>,
+    template: Template,
+    vars: MailVars,
+}
+
 /// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
-#[allow(clippy::too_many_arguments)]
 pub fn queue(
     conn: &Conn,
     ctx: &Ctx,
@@ -117,16 +125,13 @@ pub fn queue(
         old_key: extras.old_key.clone(),
         ..Default::default()
     };
-    enqueue(
-        conn,
-        ctx,
-        Some(ticket.id),
-        &to,
-        notify.template,
-        &vars,
-        cause,
-        now,
-    )
+    let draft = Draft {
+        ticket_id: Some(ticket.id),
+        to,
+        template: notify.template,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, cause, now)
 }
 
 /// The one-time portal links mailed to customers.
@@ -220,7 +225,13 @@ pub fn queue_portal_link(
         lang: &customer.locale,
         role: Some(Role::Requester),
     };
-    enqueue(conn, ctx, ticket_id, &to, template, &vars, cause, now)
+    let draft = Draft {
+        ticket_id,
+        to,
+        template,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, cause, now)
 }
 
 /// An SLA warning or breach, to the ticket's agent or the team address.
@@ -254,16 +265,13 @@ pub fn queue_sla_alert(
         lang: &lang,
         role: Some(Role::Staff),
     };
-    enqueue(
-        conn,
-        ctx,
-        Some(ticket.id),
-        &to,
-        Template::SlaAlert,
-        &vars,
-        Cause::Person,
-        now,
-    )
+    let draft = Draft {
+        ticket_id: Some(ticket.id),
+        to,
+        template: Template::SlaAlert,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, Cause::Person, now)
 }
 
 /// What an SLA alert says.
@@ -275,17 +283,20 @@ pub struct SlaAlert {
     pub due_at: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn enqueue(
     conn: &Conn,
     ctx: &Ctx,
-    ticket_id: Option<i64>,
-    to: &Addressee<'_>,
-    template: Template,
-    vars: &MailVars,
+    draft: &Draft<'_>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    let Draft {
+        ticket_id,
+        to,
+        template,
+        vars,
+    } = draft;
+    let (ticket_id, template) = (*ticket_id, *template);
     if notification::loop_limited(template, cause) {
         let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
