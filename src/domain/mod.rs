@@ -12,3 +12,4 @@ pub mod search_text;
 pub mod sender_auth;
 pub mod sla;
 pub mod ticket;
+mod vocabulary;

@@ -1,6 +1,6 @@
 //! Which mail an event causes, to whom, and whether an opt-out silences it.
 
-use super::ticket::{Event, Status};
+use super::vocabulary::{Event, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Template {
@@ -141,62 +141,6 @@ pub fn for_transition(event: Event, from: Status, to: Status) -> Vec<Notify> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ticket::{TicketState, transition};
-
-    fn mail(status: Status, event: Event) -> Vec<Notify> {
-        transition(
-            TicketState {
-                status,
-                assignee: Some(1),
-            },
-            event,
-        )
-        .unwrap()
-        .notify
-    }
-
-    #[test]
-    fn opted_out_customer_still_gets_questions_and_the_resolution() {
-        let ask = mail(Status::InProgress, Event::RequestInfo);
-        assert_eq!(ask.len(), 1);
-        assert!(ask[0].is_sent(true));
-        let resolved = mail(Status::InProgress, Event::Resolve);
-        assert_eq!(resolved[0].template, Template::Resolved);
-        assert!(resolved[0].is_sent(true));
-        let reply = mail(Status::InProgress, Event::AgentReplied);
-        assert!(reply[0].is_sent(true));
-    }
-
-    #[test]
-    fn status_mail_is_silenced_by_the_opt_out() {
-        let back = mail(Status::WaitingForCustomer, Event::CustomerReplied);
-        assert_eq!(
-            back,
-            vec![Notify {
-                to: Recipient::Requester,
-                template: Template::StatusChanged,
-                always: false
-            }]
-        );
-        assert!(back[0].is_sent(false));
-        assert!(!back[0].is_sent(true));
-    }
-
-    #[test]
-    fn partner_gets_the_question_and_customer_the_status() {
-        let m = mail(Status::InProgress, Event::AskThirdParty);
-        assert_eq!(m[0].to, Recipient::Partner);
-        assert!(m[0].is_sent(true));
-        assert_eq!(m[1].template, Template::StatusChanged);
-        assert!(!m[1].is_sent(true));
-    }
-
-    #[test]
-    fn no_mail_without_a_change() {
-        assert!(mail(Status::InProgress, Event::CustomerReplied).is_empty());
-        assert!(mail(Status::InProgress, Event::Assign { agent_id: 2 }).is_empty());
-        assert!(mail(Status::InProgress, Event::InternalNote).is_empty());
-    }
 
     #[test]
     fn loop_protection_only_limits_automatic_answers_to_mail() {

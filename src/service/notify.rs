@@ -1,16 +1,20 @@
 //! Turns a `Notify` decision into a composed mail in the outbox, in the caller's transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
-use crate::mail::compose::{self, Envelope, Outgoing};
+use crate::mail::compose::Envelope;
 use crate::telemetry::Metrics;
-use crate::templates::Templates;
+
+mod letter;
+
+use letter::trim_references;
+pub use letter::{Letter, compose_letter};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -59,8 +63,16 @@ struct Addressee<'a> {
     role: Option<Role>,
 }
 
+/// A mail ready to queue: about which ticket (if any), to whom, from which template, and
+/// with which variables.
+struct Draft<'a> {
+    ticket_id: Option<i64>,
+    to: Addressee<'a>,
+    template: Template,
+    vars: MailVars,
+}
+
 /// Queues the mail unless the opt-out or loop protection holds it back; true when queued.
-#[allow(clippy::too_many_arguments)]
 pub fn queue(
     conn: &Conn,
     ctx: &Ctx,
@@ -113,16 +125,13 @@ pub fn queue(
         old_key: extras.old_key.clone(),
         ..Default::default()
     };
-    enqueue(
-        conn,
-        ctx,
-        Some(ticket.id),
-        &to,
-        notify.template,
-        &vars,
-        cause,
-        now,
-    )
+    let draft = Draft {
+        ticket_id: Some(ticket.id),
+        to,
+        template: notify.template,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, cause, now)
 }
 
 /// The one-time portal links mailed to customers.
@@ -216,7 +225,13 @@ pub fn queue_portal_link(
         lang: &customer.locale,
         role: Some(Role::Requester),
     };
-    enqueue(conn, ctx, ticket_id, &to, template, &vars, cause, now)
+    let draft = Draft {
+        ticket_id,
+        to,
+        template,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, cause, now)
 }
 
 /// An SLA warning or breach, to the ticket's agent or the team address.
@@ -250,16 +265,13 @@ pub fn queue_sla_alert(
         lang: &lang,
         role: Some(Role::Staff),
     };
-    enqueue(
-        conn,
-        ctx,
-        Some(ticket.id),
-        &to,
-        Template::SlaAlert,
-        &vars,
-        Cause::Person,
-        now,
-    )
+    let draft = Draft {
+        ticket_id: Some(ticket.id),
+        to,
+        template: Template::SlaAlert,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, Cause::Person, now)
 }
 
 /// What an SLA alert says.
@@ -271,17 +283,20 @@ pub struct SlaAlert {
     pub due_at: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn enqueue(
     conn: &Conn,
     ctx: &Ctx,
-    ticket_id: Option<i64>,
-    to: &Addressee<'_>,
-    template: Template,
-    vars: &MailVars,
+    draft: &Draft<'_>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    let Draft {
+        ticket_id,
+        to,
+        template,
+        vars,
+    } = draft;
+    let (ticket_id, template) = (*ticket_id, *template);
     if notification::loop_limited(template, cause) {
         let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
@@ -363,96 +378,5 @@ fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Value> {
     Ok(value)
 }
 
-/// A mail decided but not yet composed: everything the sender needs to render the
-/// template and build the message, fixed when the mail was queued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Letter {
-    pub template: String,
-    pub lang: String,
-    /// `[HD-42] ` for ticket mail.
-    pub subject_prefix: String,
-    #[serde(flatten)]
-    pub envelope: Envelope,
-    pub vars: serde_json::Value,
-}
-
-/// Renders and composes a queued letter into the bytes that go over SMTP.
-pub fn compose_letter(templates: &Templates, letter: &str) -> anyhow::Result<Vec<u8>> {
-    let l: Letter = serde_json::from_str(letter)?;
-    let rendered = templates.mail(&l.template, &l.lang, &l.vars)?;
-    compose::compose(&Outgoing {
-        envelope: l.envelope,
-        subject: format!("{}{}", l.subject_prefix, rendered.subject),
-        text: rendered.text,
-        html: rendered.html,
-    })
-}
-
-/// Keeps the first Message-ID of a thread and the newest ones (RFC 5322 §3.6.4 allows trimming).
-fn trim_references(mut ids: Vec<String>) -> Vec<String> {
-    const KEEP: usize = 10;
-    if ids.len() > KEEP {
-        let first = ids[0].clone();
-        ids.drain(..ids.len() - (KEEP - 1));
-        ids.insert(0, first);
-    }
-    ids
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_letter_composes_into_the_mail_it_describes() {
-        let letter = Letter {
-            template: "status_changed".into(),
-            lang: "ro".into(),
-            subject_prefix: "[HD-7] ".into(),
-            envelope: Envelope {
-                from: "Helpdesk <support@example.test>".into(),
-                to: "ion@client.ro".into(),
-                to_name: "Ion".into(),
-                message_id: "m1@example.test".into(),
-                references: vec!["c1@client.ro".into()],
-                automatic: true,
-                unsubscribe_url: Some("http://h.test/portal/unsubscribe/7.ab".into()),
-                loop_address: "support@example.test".into(),
-            },
-            vars: serde_json::to_value(MailVars {
-                lang: "ro".into(),
-                helpdesk_name: "Helpdesk".into(),
-                key: "HD-7".into(),
-                subject: "Imprimanta".into(),
-                customer_name: "Ion".into(),
-                view_url: "http://h.test/portal/requests/HD-7".into(),
-                unsubscribe_url: "http://h.test/portal/unsubscribe/7.ab".into(),
-                status_label: "În lucru".into(),
-                ..Default::default()
-            })
-            .unwrap(),
-        };
-        let raw =
-            compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
-        let mail = crate::mail::parse::parse(&raw).unwrap();
-        assert!(mail.subject.starts_with("[HD-7] "), "{}", mail.subject);
-        assert!(mail.text.contains("În lucru"));
-        assert!(mail.text.contains("Nu doresc să primesc notificări"));
-        assert!(mail.text.contains("http://h.test/portal/requests/HD-7"));
-        assert_eq!(mail.references, vec!["c1@client.ro".to_string()]);
-        assert!(
-            String::from_utf8_lossy(&raw)
-                .contains("List-Unsubscribe: <http://h.test/portal/unsubscribe/7.ab>")
-        );
-    }
-
-    #[test]
-    fn references_keep_the_root_and_the_newest() {
-        let ids: Vec<String> = (0..25).map(|i| i.to_string()).collect();
-        let t = trim_references(ids);
-        assert_eq!(t.len(), 10);
-        assert_eq!(t[0], "0");
-        assert_eq!(t[9], "24");
-        assert_eq!(t[1], "16");
-    }
-}
+mod tests;

@@ -4,8 +4,9 @@
 //! message:", Outlook's line of underscores or bare `From:`/`Sent:` block, their
 //! translations).
 
+use super::lines::{is_blank, join_trimmed, normalize_newlines};
 use super::patterns::*;
-use super::{is_blank, is_separator_at, join_trimmed, normalize_newlines};
+use super::quotes::is_separator_at;
 
 /// The message a forward carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
