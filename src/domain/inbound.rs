@@ -217,7 +217,7 @@ pub enum Threading {
     NewLinked { closed: TicketId },
 }
 
-/// DESIGN.md's order: our Message-IDs first, then the token when the sender is a
+/// The order: our Message-IDs first, then the token when the sender is a
 /// participant. Only mail that both leave out may go on to a ticket holding an earlier
 /// inbound mail it names, again only when the sender takes part in that ticket (the
 /// Message-IDs of inbound mail are not secret). A stranger never adds to someone else's

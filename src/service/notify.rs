@@ -321,7 +321,7 @@ fn enqueue(
         }
     }
     let lang = if to.lang == "en" { "en" } else { "ro" };
-    // Every mail about a ticket names it and joins its thread (DESIGN.md), the invitation
+    // Every mail about a ticket names it and joins its thread, the invitation
     // that a ticket caused included.
     let references = match ticket_id {
         Some(id) => db::messages::thread_ids(conn, id, to.address)?,
