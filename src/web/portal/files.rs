@@ -9,13 +9,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::requests::{Feedback, request_page, ticket_id};
-use super::{error_page, say, to_sign_in};
+use super::say;
 use crate::service::customer_actions::{self, Upload};
 use crate::service::queries::portal;
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
 use crate::web::error::WebError;
-use crate::web::extract::Visitor;
+use crate::web::extract::{CurrentCustomer, Visitor};
+use crate::web::page_error::PageError;
 use crate::web::pages;
 
 /// A multipart form read with the configured limits: its text fields and its files.
@@ -94,17 +95,13 @@ pub(super) async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadFo
 
 pub async fn attach(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
     Path(key): Path<String>,
     mp: Multipart,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match ticket_id(&ctx, &key) {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
+) -> Result<Response, PageError> {
+    let customer = &customer;
+    let id = ticket_id(&ctx, &key)?;
     let tx = ctx.templates.texts(v.lang);
     let refuse = |text: String, status: StatusCode| {
         let fb = Feedback {
@@ -123,12 +120,9 @@ pub async fn attach(
             .await;
         }
     };
-    if let Err(e) = v.check_csrf(
-        &ctx,
-        form.fields.get("csrf").map(String::as_str).unwrap_or(""),
-    ) {
-        return error_page(&ctx, &v, e);
-    }
+    // The token is a field of the multipart form, read with the files.
+    let token = form.fields.get("csrf").map(String::as_str).unwrap_or("");
+    v.check_csrf(&ctx, token)?;
     if form.files.is_empty() {
         return refuse(
             say(tx, "attach_empty", &[]),
@@ -137,34 +131,26 @@ pub async fn attach(
         .await;
     }
     match customer_actions::contribute(&ctx, customer, id, "", form.files, ctx.now()).await {
-        Ok(_) => v.finish(
+        Ok(_) => Ok(v.finish(
             Redirect::to(&format!("/portal/requests/{key}?done=attach#conversation"))
                 .into_response(),
-        ),
+        )),
         Err(ServiceError::Refused(_)) => {
             refuse(say(tx, "closed_no_comments", &[]), StatusCode::CONFLICT).await
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn download(
     State(ctx): State<Ctx>,
-    v: Visitor,
+    CurrentCustomer(customer): CurrentCustomer,
     Path((key, att)): Path<(String, i64)>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match ticket_id(&ctx, &key) {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
-    let file = match portal::download(&ctx, customer, id, att).await {
-        Ok(Some(file)) => file,
-        Ok(None) => return error_page(&ctx, &v, WebError::NotFound("attachment".into())),
-        Err(e) => return error_page(&ctx, &v, e.into()),
-    };
+) -> Result<Response, PageError> {
+    let id = ticket_id(&ctx, &key)?;
+    let file = portal::download(&ctx, &customer, id, att)
+        .await?
+        .ok_or_else(|| WebError::NotFound("attachment".into()))?;
     let mut r = Response::new(Body::from(file.content));
     let headers = r.headers_mut();
     let content_type = HeaderValue::from_str(&file.content_type)
@@ -177,5 +163,5 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    r
+    Ok(r)
 }

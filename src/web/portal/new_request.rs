@@ -6,16 +6,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use super::files::{read_problem, read_upload};
-use super::{error_page, render, say, to_sign_in};
+use super::{render, say};
 use crate::service::Ctx;
 use crate::service::customer_actions;
-use crate::web::extract::Visitor;
+use crate::web::extract::{CurrentCustomer, Visitor};
+use crate::web::page_error::PageError;
 
-pub async fn new_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
-    if v.customer.is_none() {
-        return to_sign_in(&v, "/portal/requests/new");
-    }
-    new_form(&ctx, &v, StatusCode::OK, "", "", None)
+pub async fn new_page(
+    State(ctx): State<Ctx>,
+    _: CurrentCustomer,
+    v: Visitor,
+) -> Result<Response, PageError> {
+    Ok(new_form(&ctx, &v, StatusCode::OK, "", "", None))
 }
 
 fn new_form(
@@ -36,28 +38,24 @@ fn new_form(
     render(ctx, v, status, "portal/new_request.html", vars)
 }
 
-pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, "/portal/requests/new");
-    };
+pub async fn create(
+    State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
+    v: Visitor,
+    mp: Multipart,
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let form = match read_upload(&ctx, mp).await {
         Ok(form) => form,
         Err(problem) => {
-            return new_form(
-                &ctx,
-                &v,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "",
-                "",
-                Some(read_problem(tx, &ctx, problem)),
-            );
+            let why = read_problem(tx, &ctx, problem);
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return Ok(new_form(&ctx, &v, status, "", "", Some(why)));
         }
     };
     let field = |name: &str| form.fields.get(name).map(String::as_str).unwrap_or("");
-    if let Err(e) = v.check_csrf(&ctx, field("csrf")) {
-        return error_page(&ctx, &v, e);
-    }
+    // The token is a field of the multipart form, read with the files.
+    v.check_csrf(&ctx, field("csrf"))?;
     let (subject, description) = (field("subject"), field("description"));
     let missing = if subject.trim().is_empty() {
         Some("subject_empty")
@@ -67,29 +65,13 @@ pub async fn create(State(ctx): State<Ctx>, v: Visitor, mp: Multipart) -> Respon
         None
     };
     if let Some(missing) = missing {
-        return new_form(
-            &ctx,
-            &v,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            subject,
-            description,
-            Some(say(tx, missing, &[])),
-        );
+        let (why, status) = (say(tx, missing, &[]), StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok(new_form(&ctx, &v, status, subject, description, Some(why)));
     }
-    match customer_actions::open_request(
-        &ctx,
-        customer,
-        subject,
-        description,
-        form.files,
-        ctx.now(),
-    )
-    .await
-    {
-        Ok(ticket) => {
-            let key = ctx.key(ticket.id).to_string();
-            v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response())
-        }
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    let now = ctx.now();
+    let ticket =
+        customer_actions::open_request(&ctx, &customer, subject, description, form.files, now)
+            .await?;
+    let key = ctx.key(ticket.id).to_string();
+    Ok(v.finish(Redirect::to(&format!("/portal/requests/{key}?done=created")).into_response()))
 }

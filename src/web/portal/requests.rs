@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PageForm, error_page, local_time, render, say, time_zone, to_sign_in};
+use super::{local_time, render, say, time_zone};
 use crate::domain::ticket::Status;
 use crate::service::customer_actions;
 use crate::service::queries::portal::{self, PortalRequest, RequestQuery};
@@ -17,8 +17,9 @@ use crate::service::queries::{Customer, MessageView};
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
 use crate::web::error::WebError;
-use crate::web::extract::Visitor;
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer, Visitor};
 use crate::web::html;
+use crate::web::page_error::PageError;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -41,11 +42,12 @@ fn list_url(status: &str, q: &str, page: i64) -> String {
     format!("/portal/requests?{query}")
 }
 
-pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>) -> Response {
-    let here = list_url(&q.status, &q.q, q.page.unwrap_or(1));
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &here);
-    };
+pub async fn list(
+    State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
+    v: Visitor,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let status = Status::parse(&q.status);
     let text: String = q.q.trim().chars().take(200).collect();
@@ -61,10 +63,7 @@ pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>
         limit: size,
         offset: (page - 1).saturating_mul(size),
     };
-    let (rows, total) = match portal::requests(&ctx, query).await {
-        Ok(found) => found,
-        Err(e) => return error_page(&ctx, &v, WebError::from(e)),
-    };
+    let (rows, total) = portal::requests(&ctx, query).await?;
     let tz = time_zone(&ctx, &v);
     let rows: Vec<Value> = rows
         .iter()
@@ -86,7 +85,13 @@ pub async fn list(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<ListQuery>
         "statuses": Status::ALL.iter().map(|s| json!({ "code": s.as_str(), "label": s.label(v.lang) })).collect::<Vec<_>>(),
         "status": status_code, "q": text, "filtered": status.is_some() || !text.is_empty(), "flash": flash,
     });
-    render(&ctx, &v, StatusCode::OK, "portal/requests.html", vars)
+    Ok(render(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        "portal/requests.html",
+        vars,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -112,13 +117,11 @@ pub(super) fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
 
 pub async fn view(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
     Path(key): Path<String>,
     Query(q): Query<ViewQuery>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let flash = match q.done.as_str() {
         "comment" => Some(say(tx, "comment_added", &[])),
@@ -131,23 +134,12 @@ pub async fn view(
         )),
         _ => None,
     };
-    match ticket_id(&ctx, &key) {
-        Ok(id) => {
-            request_page(
-                &ctx,
-                &v,
-                customer,
-                id,
-                StatusCode::OK,
-                Feedback {
-                    flash,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => error_page(&ctx, &v, e),
-    }
+    let id = ticket_id(&ctx, &key)?;
+    let fb = Feedback {
+        flash,
+        ..Default::default()
+    };
+    request_page(&ctx, &v, &customer, id, StatusCode::OK, fb).await
 }
 
 pub(super) async fn request_page(
@@ -157,15 +149,12 @@ pub(super) async fn request_page(
     id: i64,
     status: StatusCode,
     fb: Feedback,
-) -> Response {
+) -> Result<Response, PageError> {
     let PortalRequest {
         ticket,
         messages,
         agent_names: agents,
-    } = match portal::request(ctx, customer, id).await {
-        Ok(found) => found,
-        Err(e) => return error_page(ctx, v, e.into()),
-    };
+    } = portal::request(ctx, customer, id).await?;
     let tx = ctx.templates.texts(v.lang);
     let key = ctx.key(id).to_string();
     let tz = time_zone(ctx, v);
@@ -188,7 +177,7 @@ pub(super) async fn request_page(
         "max_files": p.max_attachments, "max_bytes": p.max_attachment_bytes(),
         "flash": fb.flash, "comment": fb.comment, "comment_error": fb.comment_error, "attach_error": fb.attach_error,
     });
-    render(ctx, v, status, "portal/request.html", vars)
+    Ok(render(ctx, v, status, "portal/request.html", vars))
 }
 
 fn message_json(
@@ -236,22 +225,21 @@ pub struct CommentForm {
     csrf: String,
 }
 
+impl CarriesCsrf for CommentForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn comment(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
     Path(key): Path<String>,
-    PageForm(f): PageForm<CommentForm>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match v
-        .check_csrf(&ctx, &f.csrf)
-        .and_then(|()| ticket_id(&ctx, &key))
-    {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
+    Csrf(f): Csrf<CommentForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&ctx, &key)?;
+    let customer = &customer;
     let tx = ctx.templates.texts(v.lang);
     if f.body.trim().is_empty() {
         let fb = Feedback {
@@ -261,10 +249,10 @@ pub async fn comment(
         return request_page(&ctx, &v, customer, id, StatusCode::UNPROCESSABLE_ENTITY, fb).await;
     }
     match customer_actions::contribute(&ctx, customer, id, &f.body, vec![], ctx.now()).await {
-        Ok(_) => v.finish(
+        Ok(_) => Ok(v.finish(
             Redirect::to(&format!("/portal/requests/{key}?done=comment#conversation"))
                 .into_response(),
-        ),
+        )),
         Err(ServiceError::Refused(_)) => {
             let fb = Feedback {
                 comment: f.body,
@@ -273,7 +261,7 @@ pub async fn comment(
             };
             request_page(&ctx, &v, customer, id, StatusCode::CONFLICT, fb).await
         }
-        Err(e) => error_page(&ctx, &v, e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -284,29 +272,21 @@ pub struct NotificationsForm {
     csrf: String,
 }
 
+impl CarriesCsrf for NotificationsForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn notifications(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
     Path(key): Path<String>,
-    PageForm(f): PageForm<NotificationsForm>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, &format!("/portal/requests/{key}"));
-    };
-    let id = match v
-        .check_csrf(&ctx, &f.csrf)
-        .and_then(|()| ticket_id(&ctx, &key))
-    {
-        Ok(id) => id,
-        Err(e) => return error_page(&ctx, &v, e),
-    };
-    match customer_actions::set_status_mail(&ctx, customer, id, f.on == "1").await {
-        Ok(()) => v.finish(
-            Redirect::to(&format!(
-                "/portal/requests/{key}?done=notifications#notifications"
-            ))
-            .into_response(),
-        ),
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    Csrf(f): Csrf<NotificationsForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&ctx, &key)?;
+    customer_actions::set_status_mail(&ctx, &customer, id, f.on == "1").await?;
+    let done = format!("/portal/requests/{key}?done=notifications#notifications");
+    Ok(v.finish(Redirect::to(&done).into_response()))
 }
