@@ -148,6 +148,12 @@ pub async fn signed_out(
     ))
 }
 
+impl super::extract::CarriesCsrf for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -14,7 +14,6 @@ use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::error::WebError;
 use super::extract::Visitor;
 use super::page_error;
 use super::pages::{self, Area};
@@ -51,13 +50,9 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
 }
 
 /// For a visitor who is not signed in: a redirect to the console's sign-in that comes
-/// back to `here`. Handlers start `let Some(agent) = &v.agent else { return to_sign_in(&v, here) };`.
+/// back to `here` (pages take `CurrentAgent` instead, which does this for them).
 fn to_sign_in(v: &Visitor, here: &str) -> Response {
     pages::to_sign_in(v, Area::Console, here)
-}
-
-fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
-    pages::error_page(ctx, v, Area::Console, &e)
 }
 
 /// A working-time span as agents read it: `45 min`, `3 h 20 min`, `24 h 0 min`, and in

@@ -7,12 +7,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{clock_json, error_page, to_sign_in};
+use super::{clock_json, to_sign_in};
 use crate::domain::ticket::Status;
 use crate::service::queries::Agent;
 use crate::service::queue::QueueFilter;
 use crate::service::{Ctx, queue};
-use crate::web::extract::Visitor;
+use crate::web::extract::{CurrentAgent, Visitor};
+use crate::web::page_error::PageError;
 use crate::web::pages::{local_time, render, say};
 
 const PAGE: i64 = 50;
@@ -73,11 +74,9 @@ async fn rows_json(
     v: &Visitor,
     agent: &Agent,
     q: &QueueQuery,
-) -> Result<(Vec<Value>, i64), Response> {
+) -> Result<(Vec<Value>, i64), PageError> {
     let now = ctx.now();
-    let (items, total) = queue::page(ctx, q.filter(ctx, agent), now)
-        .await
-        .map_err(|e| error_page(ctx, v, e.into()))?;
+    let (items, total) = queue::page(ctx, q.filter(ctx, agent), now).await?;
     let tx = ctx.templates.texts(v.lang);
     let sla = ctx.sla();
     let tz = &sla.config.calendar.time_zone;
@@ -98,14 +97,13 @@ async fn rows_json(
     Ok((rows, total))
 }
 
-pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
-    let Some(agent) = &v.agent else {
-        return to_sign_in(&v, &q.url("/console", q.page.unwrap_or(1)));
-    };
-    let (rows, total) = match rows_json(&ctx, &v, agent, &q).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
+pub async fn page(
+    State(ctx): State<Ctx>,
+    CurrentAgent(agent): CurrentAgent,
+    v: Visitor,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    let (rows, total) = rows_json(&ctx, &v, &agent, &q).await?;
     let tx = ctx.templates.texts(v.lang);
     let page = q.page.unwrap_or(1).max(1);
     let pages = ((total + PAGE - 1) / PAGE).max(1);
@@ -118,22 +116,26 @@ pub async fn page(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery
         "next_url": (page < pages).then(|| q.url("/console", page + 1)),
         "rows_url": q.url("/console/queue/rows", page),
     });
-    render(&ctx, &v, StatusCode::OK, "console/queue.html", vars)
+    Ok(render(&ctx, &v, StatusCode::OK, "console/queue.html", vars))
 }
 
-/// Only the table's rows, for the page's live refresh.
-pub async fn rows(State(ctx): State<Ctx>, v: Visitor, Query(q): Query<QueueQuery>) -> Response {
+/// Only the table's rows, for the page's live refresh. When the session has ended, the
+/// refresh is sent to the queue's sign-in (not to a page of bare rows).
+pub async fn rows(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
     let Some(agent) = &v.agent else {
-        return to_sign_in(&v, "/console");
+        return Ok(to_sign_in(&v, "/console"));
     };
-    match rows_json(&ctx, &v, agent, &q).await {
-        Ok((rows, _)) => render(
-            &ctx,
-            &v,
-            StatusCode::OK,
-            "console/queue_rows.html",
-            json!({ "rows": rows }),
-        ),
-        Err(page) => page,
-    }
+    let (rows, _) = rows_json(&ctx, &v, agent, &q).await?;
+    let vars = json!({ "rows": rows });
+    Ok(render(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        "console/queue_rows.html",
+        vars,
+    ))
 }

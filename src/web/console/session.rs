@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::error_page;
 use crate::service::{Ctx, accounts};
-use crate::web::extract::{AGENT_SESSION_COOKIE, Visitor};
-use crate::web::pages::{CsrfForm, PageForm, render, say};
+use crate::web::extract::{AGENT_SESSION_COOKIE, Csrf, Visitor};
+use crate::web::page_error::PageError;
+use crate::web::pages::{CsrfForm, render, say};
 use crate::web::sign_in;
 use crate::web::throttle::Throttle;
 
@@ -56,11 +56,8 @@ pub async fn login(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<Arc<Throttle>>,
     v: Visitor,
-    PageForm(f): PageForm<sign_in::LoginForm>,
-) -> Response {
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
+    Csrf(f): Csrf<sign_in::LoginForm>,
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let attempt = sign_in::Attempt::new(&limits, "console", &f.email, v.ip);
     if let Err(wait) = attempt.begin() {
@@ -74,25 +71,30 @@ pub async fn login(
             Some(text),
             None,
         );
-        return sign_in::retry_after(r, wait);
+        return Ok(sign_in::retry_after(r, wait));
     }
     match accounts::agent_sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
         Ok(Some((token, _))) => {
             attempt.succeeded();
-            sign_in::signed_in(&ctx, &v, AGENT_SESSION_COOKIE, token, safe_next(&f.next))
+            let next = safe_next(&f.next);
+            Ok(sign_in::signed_in(
+                &ctx,
+                &v,
+                AGENT_SESSION_COOKIE,
+                token,
+                next,
+            ))
         }
-        Ok(None) => form(
-            &ctx,
-            &v,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &f.next,
-            &f.email,
-            Some(say(tx, "login_failed", &[])),
-            None,
-        ),
+        Ok(None) => {
+            let (status, text) = (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                say(tx, "login_failed", &[]),
+            );
+            Ok(form(&ctx, &v, status, &f.next, &f.email, Some(text), None))
+        }
         Err(e) => {
             attempt.abandoned();
-            error_page(&ctx, &v, e.into())
+            Err(e.into())
         }
     }
 }
@@ -100,21 +102,9 @@ pub async fn login(
 pub async fn logout(
     State(ctx): State<Ctx>,
     v: Visitor,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    match sign_in::signed_out(
-        &ctx,
-        &v,
-        AGENT_SESSION_COOKIE,
-        v.agent_session.as_deref(),
-        "/console/login?signed_out=1",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    _: Csrf<CsrfForm>,
+) -> Result<Response, PageError> {
+    let session = v.agent_session.as_deref();
+    let to = "/console/login?signed_out=1";
+    Ok(sign_in::signed_out(&ctx, &v, AGENT_SESSION_COOKIE, session, to).await?)
 }

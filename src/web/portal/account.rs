@@ -11,13 +11,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::CsrfForm;
-use super::{PageForm, error_page, notice, render, say, to_sign_in};
+use super::{notice, render, say};
 use crate::domain::password::WeakPassword;
+use crate::service::Ctx;
 use crate::service::accounts::{self, SetPasswordError};
 use crate::service::notify::PortalLink;
-use crate::service::{Ctx, ServiceError};
 use crate::web::error::WebError;
-use crate::web::extract::{SESSION_COOKIE, Visitor};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer, SESSION_COOKIE, Visitor};
+use crate::web::page_error::PageError;
 use crate::web::sign_in;
 use crate::web::throttle::{self, Throttle};
 
@@ -71,11 +72,8 @@ pub async fn login(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<std::sync::Arc<Throttle>>,
     v: Visitor,
-    PageForm(f): PageForm<sign_in::LoginForm>,
-) -> Response {
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
+    Csrf(f): Csrf<sign_in::LoginForm>,
+) -> Result<Response, PageError> {
     let tx = ctx.templates.texts(v.lang);
     let attempt = sign_in::Attempt::new(&limits, "portal", &f.email, v.ip);
     if let Err(wait) = attempt.begin() {
@@ -89,28 +87,36 @@ pub async fn login(
             Some(text),
             None,
         );
-        return sign_in::retry_after(r, wait);
+        return Ok(sign_in::retry_after(r, wait));
     }
     match accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
         Ok(Some(session)) => {
             attempt.succeeded();
-            sign_in::signed_in(&ctx, &v, SESSION_COOKIE, session.token, safe_next(&f.next))
+            let next = safe_next(&f.next);
+            Ok(sign_in::signed_in(
+                &ctx,
+                &v,
+                SESSION_COOKIE,
+                session.token,
+                next,
+            ))
         }
         Ok(None) => {
             let text = say(tx, "login_failed", &[]);
-            login_form(
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(login_form(
                 &ctx,
                 &v,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 &f.next,
                 &f.email,
                 Some(text),
                 None,
-            )
+            ))
         }
         Err(e) => {
             attempt.abandoned();
-            error_page(&ctx, &v, e.into())
+            Err(e.into())
         }
     }
 }
@@ -118,23 +124,11 @@ pub async fn login(
 pub async fn logout(
     State(ctx): State<Ctx>,
     v: Visitor,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
-    }
-    match sign_in::signed_out(
-        &ctx,
-        &v,
-        SESSION_COOKIE,
-        v.session.as_deref(),
-        "/portal/login?signed_out=1",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => error_page(&ctx, &v, e.into()),
-    }
+    _: Csrf<CsrfForm>,
+) -> Result<Response, PageError> {
+    let session = v.session.as_deref();
+    let to = "/portal/login?signed_out=1";
+    Ok(sign_in::signed_out(&ctx, &v, SESSION_COOKIE, session, to).await?)
 }
 
 pub async fn forgot_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
@@ -176,30 +170,18 @@ pub async fn forgot(
     State(ctx): State<Ctx>,
     Extension(limits): Extension<std::sync::Arc<Throttle>>,
     v: Visitor,
-    PageForm(f): PageForm<ForgotForm>,
-) -> Response {
-    if let Err(e) = v
-        .check_csrf(&ctx, &f.csrf)
-        .and_then(|()| mail_allowed(&limits, &v, &f.email))
-    {
-        return error_page(&ctx, &v, e);
-    }
-    if let Err(e) = accounts::request_reset(&ctx, &f.email, ctx.now()).await {
-        return error_page(&ctx, &v, e.into());
-    }
+    Csrf(f): Csrf<ForgotForm>,
+) -> Result<Response, PageError> {
+    mail_allowed(&limits, &v, &f.email)?;
+    accounts::request_reset(&ctx, &f.email, ctx.now()).await?;
     let tx = ctx.templates.texts(v.lang);
     let text = say(
         tx,
         "forgot_sent",
         &[("hours", &ctx.config.portal.reset_ttl_hours)],
     );
-    notice(
-        &ctx,
-        &v,
-        StatusCode::OK,
-        &say(tx, "forgot_title", &[]),
-        &[text],
-    )
+    let title = say(tx, "forgot_title", &[]);
+    Ok(notice(&ctx, &v, StatusCode::OK, &title, &[text]))
 }
 
 fn link_path(link: PortalLink, token: &str) -> String {
@@ -213,16 +195,16 @@ pub async fn link_page(
     Extension(link): Extension<PortalLink>,
     v: Visitor,
     Path(token): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (ctx, v, token) = (&ctx, &v, token.as_str());
-    match accounts::link_target(ctx, link, token, ctx.now()).await {
-        Ok(Some(t)) if t.valid => {
-            password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None)
-        }
-        Ok(Some(_)) => spent_page(ctx, v, link, token),
-        Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
-        Err(e) => error_page(ctx, v, e.into()),
-    }
+    let t = accounts::link_target(ctx, link, token, ctx.now())
+        .await?
+        .ok_or_else(|| WebError::NotFound("link".into()))?;
+    Ok(if t.valid {
+        password_form(ctx, v, link, token, &t.customer.email, StatusCode::OK, None)
+    } else {
+        spent_page(ctx, v, link, token)
+    })
 }
 
 fn password_form(
@@ -269,12 +251,9 @@ pub async fn set_password(
     Extension(link): Extension<PortalLink>,
     v: Visitor,
     Path(token): Path<String>,
-    PageForm(f): PageForm<PasswordForm>,
-) -> Response {
+    Csrf(f): Csrf<PasswordForm>,
+) -> Result<Response, PageError> {
     let (ctx, v, token) = (&ctx, &v, token.as_str());
-    if let Err(e) = v.check_csrf(ctx, &f.csrf) {
-        return error_page(ctx, v, e);
-    }
     // Without a confirmation field (a page of another design), the password stands alone.
     let confirm = f.confirm.as_deref().unwrap_or(&f.password);
     let tx = ctx.templates.texts(v.lang);
@@ -282,34 +261,35 @@ pub async fn set_password(
     let error =
         match accounts::set_password(ctx, link, token, &f.password, confirm, ctx.now()).await {
             Ok(session) => {
-                return sign_in::signed_in(
+                let to = "/portal/requests?welcome=1";
+                return Ok(sign_in::signed_in(
                     ctx,
                     v,
                     SESSION_COOKIE,
                     session.token,
-                    "/portal/requests?welcome=1",
-                );
+                    to,
+                ));
             }
             Err(SetPasswordError::Weak(WeakPassword::TooShort)) => refused("pw_too_short"),
             Err(SetPasswordError::Weak(WeakPassword::TooFewDigits)) => refused("pw_too_few_digits"),
             Err(SetPasswordError::Weak(WeakPassword::TooLong)) => refused("pw_too_long"),
             Err(SetPasswordError::Mismatch) => refused("pw_mismatch"),
-            Err(SetPasswordError::Spent) => return spent_page(ctx, v, link, token),
-            Err(SetPasswordError::Service(e)) => return error_page(ctx, v, e.into()),
+            Err(SetPasswordError::Spent) => return Ok(spent_page(ctx, v, link, token)),
+            Err(SetPasswordError::Service(e)) => return Err(e.into()),
         };
-    match accounts::link_target(ctx, link, token, ctx.now()).await {
-        Ok(Some(t)) => password_form(
-            ctx,
-            v,
-            link,
-            token,
-            &t.customer.email,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(error),
-        ),
-        Ok(None) => error_page(ctx, v, WebError::NotFound("link".into())),
-        Err(e) => error_page(ctx, v, e.into()),
-    }
+    let t = accounts::link_target(ctx, link, token, ctx.now())
+        .await?
+        .ok_or_else(|| WebError::NotFound("link".into()))?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(password_form(
+        ctx,
+        v,
+        link,
+        token,
+        &t.customer.email,
+        status,
+        Some(error),
+    ))
 }
 
 /// A new link mailed in place of a spent one (throttled like every mail a visitor asks for).
@@ -319,33 +299,20 @@ pub async fn renew(
     Extension(link): Extension<PortalLink>,
     v: Visitor,
     Path(token): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Response {
+    _: Csrf<CsrfForm>,
+) -> Result<Response, PageError> {
     let (ctx, v, token) = (&ctx, &v, token.as_str());
-    if let Err(e) = v.check_csrf(ctx, &f.csrf) {
-        return error_page(ctx, v, e);
-    }
-    let target = match accounts::link_target(ctx, link, token, ctx.now()).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return error_page(ctx, v, WebError::NotFound("link".into())),
-        Err(e) => return error_page(ctx, v, e.into()),
-    };
-    if let Err(e) = mail_allowed(&limits, v, &target.customer.email) {
-        return error_page(ctx, v, e);
-    }
-    match accounts::renew_link(ctx, link, token, ctx.now()).await {
-        Ok(email) => {
-            let tx = ctx.templates.texts(v.lang);
-            notice(
-                ctx,
-                v,
-                StatusCode::OK,
-                &say(tx, "login_title", &[]),
-                &[say(tx, "link_renewed", &[("email", &email)])],
-            )
-        }
-        Err(e) => error_page(ctx, v, e.into()),
-    }
+    let target = accounts::link_target(ctx, link, token, ctx.now())
+        .await?
+        .ok_or_else(|| WebError::NotFound("link".into()))?;
+    mail_allowed(&limits, v, &target.customer.email)?;
+    let email = accounts::renew_link(ctx, link, token, ctx.now()).await?;
+    let tx = ctx.templates.texts(v.lang);
+    let (title, text) = (
+        say(tx, "login_title", &[]),
+        say(tx, "link_renewed", &[("email", &email)]),
+    );
+    Ok(notice(ctx, v, StatusCode::OK, &title, &[text]))
 }
 
 #[derive(Deserialize, Default)]
@@ -356,18 +323,22 @@ pub struct SavedQuery {
 
 pub async fn preferences_page(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
     Query(q): Query<SavedQuery>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, "/portal/preferences");
-    };
+) -> Result<Response, PageError> {
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     let flash = q
         .saved
         .map(|_| say(ctx.templates.texts(v.lang), "preferences_saved", &[]));
     let vars = json!({ "zones": zones, "time_zone": customer.time_zone, "flash": flash });
-    render(&ctx, &v, StatusCode::OK, "portal/preferences.html", vars)
+    Ok(render(
+        &ctx,
+        &v,
+        StatusCode::OK,
+        "portal/preferences.html",
+        vars,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -380,18 +351,28 @@ pub struct PreferencesForm {
 
 pub async fn preferences(
     State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
     v: Visitor,
-    PageForm(f): PageForm<PreferencesForm>,
-) -> Response {
-    let Some(customer) = &v.customer else {
-        return to_sign_in(&v, "/portal/preferences");
-    };
-    if let Err(e) = v.check_csrf(&ctx, &f.csrf) {
-        return error_page(&ctx, &v, e);
+    Csrf(f): Csrf<PreferencesForm>,
+) -> Result<Response, PageError> {
+    accounts::set_preferences(&ctx, customer.id, &f.lang, &f.time_zone).await?;
+    Ok(v.finish(Redirect::to("/portal/preferences?saved=1").into_response()))
+}
+
+impl CarriesCsrf for ForgotForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
-    match accounts::set_preferences(&ctx, customer.id, &f.lang, &f.time_zone).await {
-        Ok(()) => v.finish(Redirect::to("/portal/preferences?saved=1").into_response()),
-        Err(ServiceError::Invalid(m)) => error_page(&ctx, &v, WebError::BadRequest(m)),
-        Err(e) => error_page(&ctx, &v, e.into()),
+}
+
+impl CarriesCsrf for PasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CarriesCsrf for PreferencesForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }

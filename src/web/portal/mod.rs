@@ -16,11 +16,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 
 use super::body_limit;
-use super::error::WebError;
 use super::extract::Visitor;
 use super::page_error;
 use super::pages::{self, Area};
-pub(super) use super::pages::{PageForm, local_time, render, say};
+pub(super) use super::pages::{local_time, render, say};
 use crate::service::Ctx;
 use crate::service::notify::PortalLink;
 
@@ -87,17 +86,6 @@ fn notice(
     paragraphs: &[String],
 ) -> Response {
     pages::notice(ctx, v, Area::Portal, status, heading, paragraphs)
-}
-
-/// An error as a portal page in the visitor's language.
-fn error_page(ctx: &Ctx, v: &Visitor, e: WebError) -> Response {
-    pages::error_page(ctx, v, Area::Portal, &e)
-}
-
-/// For a visitor who is not signed in: a redirect to Conectare that comes back to `here`.
-/// Handlers start `let Some(customer) = &v.customer else { return to_sign_in(&v, here) };`.
-fn to_sign_in(v: &Visitor, here: &str) -> Response {
-    pages::to_sign_in(v, Area::Portal, here)
 }
 
 /// The visitor's time zone: the customer's, else the helpdesk's.

@@ -6,34 +6,33 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{error_page, render, say};
+use super::{render, say};
+use crate::service::Ctx;
 use crate::service::customer_actions::{self, OptOut};
-use crate::service::{Ctx, ServiceError};
-use crate::web::error::WebError;
 use crate::web::extract::Visitor;
+use crate::web::page_error::PageError;
 
-pub async fn page(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
-    let target = customer_actions::unsubscribe_target(&ctx, &token).await;
-    respond(&ctx, v, target, false)
+pub async fn page(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let target = customer_actions::unsubscribe_target(&ctx, &token).await?;
+    Ok(respond(&ctx, v, target, false))
 }
 
 /// Needs no CSRF token: the signed link is the proof, and a mail client posts it
 /// without any page (RFC 8058).
-pub async fn opt_out(State(ctx): State<Ctx>, v: Visitor, Path(token): Path<String>) -> Response {
-    let done = customer_actions::unsubscribe(&ctx, &token).await;
-    respond(&ctx, v, done, true)
+pub async fn opt_out(
+    State(ctx): State<Ctx>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let target = customer_actions::unsubscribe(&ctx, &token).await?;
+    Ok(respond(&ctx, v, target, true))
 }
 
-fn respond(
-    ctx: &Ctx,
-    mut v: Visitor,
-    target: Result<OptOut, ServiceError>,
-    done: bool,
-) -> Response {
-    let t = match target {
-        Ok(t) => t,
-        Err(e) => return error_page(ctx, &v, WebError::from(e)),
-    };
+fn respond(ctx: &Ctx, mut v: Visitor, t: OptOut, done: bool) -> Response {
     // The requester's language, unless the visitor chose one.
     if v.customer.is_none() && !v.lang_chosen() {
         v.lang = if t.locale == "en" { "en" } else { "ro" };
