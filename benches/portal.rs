@@ -22,6 +22,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use helpdesk::app::Application;
 use helpdesk::config::Config;
 use helpdesk::db::{self, Db, portal::RequestQuery, ts};
+use helpdesk::domain::message_kind::MessageKind;
 use helpdesk::domain::password::Password;
 use helpdesk::domain::ticket::Status;
 use rusqlite::{Connection, params};
@@ -598,7 +599,7 @@ fn scenarios(
             db::tickets::get(conn, id)?.context("no ticket")?;
             for m in db::messages::for_ticket(conn, id)?
                 .iter()
-                .filter(|m| m.kind == "agent")
+                .filter(|m| m.kind == MessageKind::Agent)
             {
                 db::agents::find_by_email(conn, &m.author)?;
             }

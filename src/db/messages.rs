@@ -6,12 +6,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Conn, ts};
+use crate::domain::message_kind::MessageKind;
 use crate::domain::sender_auth::SenderAuth;
 
 pub struct NewMessage<'a> {
     pub ticket_id: i64,
-    /// customer, partner, agent, note, system
-    pub kind: &'a str,
+    pub kind: MessageKind,
     pub author: &'a str,
     pub internal: bool,
     pub subject: &'a str,
@@ -33,7 +33,7 @@ pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::
     )?
     .execute(params![
         m.ticket_id,
-        m.kind,
+        m.kind.as_str(),
         m.author,
         m.internal,
         m.subject,
@@ -89,7 +89,7 @@ pub struct AttachmentView {
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageView {
     pub id: i64,
-    pub kind: String,
+    pub kind: MessageKind,
     pub author: String,
     pub internal: bool,
     pub subject: String,
@@ -138,7 +138,10 @@ pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageVi
         atts = rest;
         Ok(MessageView {
             id,
-            kind: r.get(1)?,
+            kind: {
+                let kind: String = r.get(1)?;
+                super::known(MessageKind::parse(&kind), 1, kind)?
+            },
             author: r.get(2)?,
             internal: r.get(3)?,
             subject: r.get(4)?,

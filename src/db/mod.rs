@@ -309,6 +309,18 @@ pub fn savepoint<T, E: From<rusqlite::Error>>(
 
 /// A list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement
 /// (one cached plan) whatever the list's length.
+/// A column's text read as one of the values it may hold, else a conversion error that
+/// names the column and the text.
+pub(crate) fn known<T>(v: Option<T>, col: usize, text: String) -> rusqlite::Result<T> {
+    v.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unknown value {text:?}").into(),
+        )
+    })
+}
+
 /// The database answers a query.
 pub fn ping(conn: &Conn) -> rusqlite::Result<()> {
     conn.query_row("SELECT 1", [], |_| Ok(()))

@@ -1,7 +1,6 @@
 //! Tickets, their participants and their status history.
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, parse_ts, ts};
@@ -47,24 +46,15 @@ const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
-    fn known<T>(v: Option<T>, col: usize, text: String) -> rusqlite::Result<T> {
-        v.ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                col,
-                Type::Text,
-                format!("unknown value {text:?}").into(),
-            )
-        })
-    }
     let status: String = r.get("status")?;
     let priority: String = r.get("priority")?;
     let channel: String = r.get("channel")?;
     Ok(TicketRow {
         id: r.get("id")?,
         subject: r.get("subject")?,
-        status: known(Status::parse(&status), 2, status)?,
-        priority: known(Priority::parse(&priority), 3, priority)?,
-        channel: known(Channel::parse(&channel), 4, channel)?,
+        status: super::known(Status::parse(&status), 2, status)?,
+        priority: super::known(Priority::parse(&priority), 3, priority)?,
+        channel: super::known(Channel::parse(&channel), 4, channel)?,
         requester_id: r.get("requester_id")?,
         requester_email: r.get("requester_email")?,
         requester_name: r.get("requester_name")?,

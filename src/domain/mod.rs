@@ -5,6 +5,7 @@ pub mod email_address;
 pub mod file_name;
 pub mod ids;
 pub mod inbound;
+pub mod message_kind;
 pub mod notification;
 pub mod password;
 pub mod reply_text;

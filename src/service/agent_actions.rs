@@ -10,6 +10,7 @@ use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
+use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Channel, Event, Priority};
 
@@ -85,7 +86,7 @@ fn act_in(
         agent_name: agent.name.clone(),
         ..Default::default()
     };
-    let (event, note): (Event, Option<(&str, String)>) = match cmd {
+    let (event, note): (Event, Option<(MessageKind, String)>) = match cmd {
         Command::Assign { agent_email } => {
             let assignee = db::agents::find_by_email(conn, agent_email.trim())?
                 .ok_or_else(|| ServiceError::NotFound(format!("agent {agent_email:?}")))?;
@@ -100,15 +101,15 @@ fn act_in(
             let body = required(&body, "body")?;
             extras.message = body.clone();
             if internal {
-                (Event::InternalNote, Some(("note", body)))
+                (Event::InternalNote, Some((MessageKind::Note, body)))
             } else {
-                (Event::AgentReplied, Some(("agent", body)))
+                (Event::AgentReplied, Some((MessageKind::Agent, body)))
             }
         }
         Command::RequestInfo { message } => {
             let message = required(&message, "message")?;
             extras.message = message.clone();
-            (Event::RequestInfo, Some(("agent", message)))
+            (Event::RequestInfo, Some((MessageKind::Agent, message)))
         }
         Command::ThirdParty {
             partner_email,
@@ -129,13 +130,13 @@ fn act_in(
             extras.partner = Some(partner);
             (
                 Event::AskThirdParty,
-                Some(("note", format!("→ {partner_email}: {message}"))),
+                Some((MessageKind::Note, format!("→ {partner_email}: {message}"))),
             )
         }
         Command::Resolve { resolution } => {
             let resolution = required(&resolution, "resolution")?;
             extras.resolution = resolution.clone();
-            (Event::Resolve, Some(("agent", resolution)))
+            (Event::Resolve, Some((MessageKind::Agent, resolution)))
         }
         Command::Close => (Event::Close, None),
         // Not life-cycle events: no transition, no mail.

@@ -10,6 +10,7 @@ use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
+use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Channel, Event, Priority};
 use crate::mail::parse::Attachment;
@@ -157,7 +158,7 @@ pub async fn contribute(
             let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
             let body = Body::typed(&text);
             let entry = Entry {
-                kind: "customer",
+                kind: MessageKind::Customer,
                 attachments: &attachments,
                 ..Entry::note(&customer.email, &body)
             };

@@ -9,6 +9,7 @@ use super::tickets::{self, Body, Entry, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::inbound::{self, Kind, Role, Threading};
+use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
 use crate::domain::sender_auth::{self, SenderAuth};
@@ -364,9 +365,9 @@ fn add_reply(
     // The team's mail (an answer to an SLA alert, an agent writing with the token) is an
     // internal note: it moves no status and tells no customer.
     let kind = match role {
-        Role::Partner => "partner",
-        Role::Staff => "note",
-        Role::Requester | Role::Cc => "customer",
+        Role::Partner => MessageKind::Partner,
+        Role::Staff => MessageKind::Note,
+        Role::Requester | Role::Cc => MessageKind::Customer,
     };
     let entry = Entry {
         kind,

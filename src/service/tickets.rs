@@ -10,6 +10,7 @@ use crate::db::{
 };
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
+use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::{self, Cause};
 use crate::domain::reply_text::ReplyParts;
 use crate::domain::sender_auth::SenderAuth;
@@ -53,7 +54,7 @@ pub struct Origin<'a> {
 /// One message to store on a ticket.
 pub struct Entry<'a> {
     /// customer, partner, agent, note, system
-    pub kind: &'a str,
+    pub kind: MessageKind,
     pub author: &'a str,
     pub subject: &'a str,
     pub body: &'a Body,
@@ -65,7 +66,7 @@ impl<'a> Entry<'a> {
     /// An internal note with no files.
     pub fn note(author: &'a str, body: &'a Body) -> Self {
         Self {
-            kind: "note",
+            kind: MessageKind::Note,
             author,
             subject: "",
             body,
@@ -145,7 +146,7 @@ pub fn open(
         db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
     }
     let entry = Entry {
-        kind: "customer",
+        kind: MessageKind::Customer,
         author: t.requester.as_str(),
         subject,
         body: t.body,
@@ -252,7 +253,7 @@ pub fn store_message(
         ticket_id,
         kind: e.kind,
         author: e.author,
-        internal: e.kind == "note",
+        internal: e.kind.is_internal(),
         subject: e.subject,
         body: &e.body.parts.new_text,
         quoted: &e.body.parts.quoted,

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use helpdesk::db::{self, Db, messages::MessageView};
+use helpdesk::domain::message_kind::MessageKind;
 use helpdesk::domain::sender_auth::SenderAuth;
 use helpdesk::service::Ctx;
 use helpdesk::service::agent_actions::{self, Command};
@@ -208,7 +209,7 @@ async fn forged_mail_never_speaks_on_a_ticket() {
         receive(&ctx, reply, Utc::now()).await.unwrap(),
         Outcome::Threaded { key: key.clone() }
     );
-    let kinds: Vec<(String, bool, Option<SenderAuth>)> = messages(&ctx, &key)
+    let kinds: Vec<(MessageKind, bool, Option<SenderAuth>)> = messages(&ctx, &key)
         .await
         .into_iter()
         .map(|m| (m.kind, m.internal, m.sender_auth))
@@ -216,8 +217,8 @@ async fn forged_mail_never_speaks_on_a_ticket() {
     assert_eq!(
         kinds[kinds.len() - 2..],
         [
-            ("note".into(), true, Some(SenderAuth::Pass)),
-            ("customer".into(), false, Some(SenderAuth::Pass))
+            (MessageKind::Note, true, Some(SenderAuth::Pass)),
+            (MessageKind::Customer, false, Some(SenderAuth::Pass))
         ]
     );
     // A customer's mail that nothing vouches for either way (most of the world) still threads.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{Customer, Download, MessageView};
 use crate::db;
+use crate::domain::message_kind::MessageKind;
 use crate::service::customer_actions::visible_ticket;
 use crate::service::{Ctx, ServiceError};
 
@@ -24,7 +25,7 @@ pub struct PortalRequest {
 /// Messages a customer sees: their side and the agents' public answers, never internal
 /// notes or the conversation with partners.
 fn is_public(m: &MessageView) -> bool {
-    !m.internal && (m.kind == "customer" || m.kind == "agent")
+    !m.internal && m.kind.is_conversation()
 }
 
 /// A page of the customer's requests and how many match in all.
@@ -53,7 +54,7 @@ pub async fn request(
                 .filter(is_public)
                 .collect();
             let mut agent_names = HashMap::new();
-            for m in messages.iter().filter(|m| m.kind == "agent") {
+            for m in messages.iter().filter(|m| m.kind == MessageKind::Agent) {
                 if !agent_names.contains_key(&m.author) {
                     let name = db::agents::name_of(conn, &m.author)?.unwrap_or_default();
                     agent_names.insert(m.author.clone(), name);

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{local_time, render, say, time_zone};
+use crate::domain::message_kind::MessageKind;
 use crate::domain::ticket::Status;
 use crate::service::customer_actions;
 use crate::service::queries::portal::{self, PortalRequest, RequestQuery};
@@ -191,7 +192,7 @@ fn message_json(
 ) -> Value {
     let author = if m.author.eq_ignore_ascii_case(&customer.email) {
         say(tx, "author_you", &[])
-    } else if m.kind == "agent" {
+    } else if m.kind == MessageKind::Agent {
         let support = say(tx, "author_support", &[]);
         match agents.get(&m.author).filter(|n| !n.is_empty()) {
             Some(name) => format!("{name} ({support})"),
@@ -212,7 +213,7 @@ fn message_json(
         .map(|a| json!({ "name": a.filename, "url": url(a.id), "size": say(tx, "size_kb", &[("n", &((a.size + 1023) / 1024))]) }))
         .collect();
     json!({
-        "id": m.id, "mine": m.author.eq_ignore_ascii_case(&customer.email), "from_support": m.kind == "agent",
+        "id": m.id, "mine": m.author.eq_ignore_ascii_case(&customer.email), "from_support": m.kind == MessageKind::Agent,
         "author": author, "at": local_time(&m.created_at, tz, lang), "body": m.body, "quoted": m.quoted,
         "html": m.html.as_deref().map(|h| html::sanitize(h, inline)), "attachments": attachments,
     })
