@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::mail::{compose, transport};
@@ -205,13 +206,17 @@ pub async fn agent_add(
         .context("reading the password from stdin")?;
     let password =
         Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let role = if admin { "admin" } else { "agent" };
+    let role = if admin {
+        AgentRole::Admin
+    } else {
+        AgentRole::Agent
+    };
     let address = email.to_string();
     let old = db
         .read(move |c| db::agents::credentials(c, &address))
         .await?;
     let (hash, changed) = accounts::hash_for(
-        old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())),
+        old.as_ref().map(|(a, h)| (a.role, h.as_str())),
         &password,
         role,
     )?;

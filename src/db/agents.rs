@@ -6,13 +6,19 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Conn, ts};
+use crate::domain::agent_role::AgentRole;
 
 #[derive(Debug, Clone)]
 pub struct Agent {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: AgentRole,
+}
+
+/// The role column's text as a role.
+fn role_of(text: String) -> rusqlite::Result<AgentRole> {
+    super::known(AgentRole::parse(&text), 3, text)
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
@@ -20,7 +26,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
         id: r.get("id")?,
         email: r.get("email")?,
         name: r.get("name")?,
-        role: r.get("role")?,
+        role: role_of(r.get("role")?)?,
     })
 }
 
@@ -31,7 +37,7 @@ pub fn upsert(
     email: &str,
     name: &str,
     password_hash: &str,
-    role: &str,
+    role: AgentRole,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Agent> {
     conn.prepare_cached(
@@ -40,7 +46,7 @@ pub fn upsert(
              disabled_at = NULL
          RETURNING id, email, name, role",
     )?
-    .query_row(params![email, name, password_hash, role, ts(now)], from_row)
+    .query_row(params![email, name, password_hash, role.as_str(), ts(now)], from_row)
 }
 
 /// The enabled agent with this address.
@@ -163,7 +169,7 @@ pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
 pub struct Listed {
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: AgentRole,
     pub disabled_at: Option<String>,
     pub tokens: Vec<TokenInfo>,
 }
@@ -178,7 +184,7 @@ pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
             let listed = Listed {
                 email: r.get(1)?,
                 name: r.get(2)?,
-                role: r.get(3)?,
+                role: role_of(r.get(3)?)?,
                 disabled_at: r.get(4)?,
                 tokens: vec![],
             };

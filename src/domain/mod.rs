@@ -1,5 +1,6 @@
 //! The pure core: no I/O, no async, no clock reads (`now` is an argument).
 
+pub mod agent_role;
 pub mod business_hours;
 pub mod email_address;
 pub mod file_name;

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use super::queries::Agent;
 use super::{Ctx, ServiceError};
 use crate::db;
+use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 
 /// Only an admin may go on.
 pub fn require_admin(agent: &Agent) -> Result<(), ServiceError> {
-    if agent.role == "admin" {
+    if agent.role == AgentRole::Admin {
         Ok(())
     } else {
         Err(ServiceError::NotAdmin)

@@ -11,6 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::error::WebError;
 use super::extract::Visitor;
+use crate::domain::agent_role::AgentRole;
 use crate::service::Ctx;
 use crate::templates::Texts;
 
@@ -115,11 +116,9 @@ pub fn render(ctx: &Ctx, v: &Visitor, status: StatusCode, name: &str, vars: Valu
     );
     all.insert(
         "agent".into(),
-        json!(
-            v.agent
-                .as_ref()
-                .map(|a| json!({ "name": a.name, "email": a.email, "admin": a.role == "admin" }))
-        ),
+        json!(v.agent.as_ref().map(
+            |a| json!({ "name": a.name, "email": a.email, "admin": a.role == AgentRole::Admin })
+        )),
     );
     match ctx.templates.page_in(name, v.lang, &Value::Object(all)) {
         Ok(html) => v.finish((status, Html(html)).into_response()),

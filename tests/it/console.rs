@@ -7,6 +7,7 @@ use crate::helpers::{
     AGENT_PASSWORD, Browser, SMTP_PORT, TestApp, browser_walk, send_raw, unique, wait_mail,
     wait_until,
 };
+use helpdesk::domain::agent_role::AgentRole;
 
 /// A browser signed in to the console as the test's admin.
 async fn signed_in_agent(app: &TestApp) -> Browser {
@@ -344,7 +345,7 @@ async fn console_forms_need_the_csrf_token_and_agents_need_admin_for_admin_pages
                 "plain@example.test",
                 "Plain",
                 &hash,
-                "agent",
+                AgentRole::Agent,
                 chrono::Utc::now(),
             )
         })

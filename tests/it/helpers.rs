@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use helpdesk::app::Application;
 use helpdesk::config::{Config, Tls};
+use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::mail::parse::{self, ParsedEmail};
 use helpdesk::service::Ctx;
 use serde_json::Value;
@@ -334,7 +335,7 @@ async fn agent_token(ctx: &Ctx) -> String {
                 "agent@example.test",
                 "Ana Agent",
                 &password_hash,
-                "admin",
+                AgentRole::Admin,
                 chrono::Utc::now(),
             )?;
             db::agents::insert_token(c, agent.id, &hash, chrono::Utc::now())

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use helpdesk::db::{self, Db};
+use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::service::Ctx;
 use helpdesk::service::agent_actions::{self, Command};
 use helpdesk::service::receive_email::{Outcome, receive};
@@ -87,7 +88,16 @@ async fn a_cc_d_colleague_may_reply_by_token_and_a_partner_only_where_asked() {
     };
     let agent = ctx
         .db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
+        .write(|c| {
+            db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana",
+                "x",
+                AgentRole::Agent,
+                Utc::now(),
+            )
+        })
         .await
         .unwrap();
     let cmd = Command::ThirdParty {
@@ -178,7 +188,16 @@ async fn loop_protection_caps_automatic_mail_per_address() {
     // What agents do is never held back: their question, and the (automatic) resolution.
     let agent = ctx
         .db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
+        .write(|c| {
+            db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana",
+                "x",
+                AgentRole::Agent,
+                Utc::now(),
+            )
+        })
         .await
         .unwrap();
     let cmd = Command::RequestInfo {
@@ -371,7 +390,16 @@ async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
     };
     let agent = ctx
         .db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
+        .write(|c| {
+            db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana",
+                "x",
+                AgentRole::Agent,
+                Utc::now(),
+            )
+        })
         .await
         .unwrap();
     agent_actions::act(
@@ -555,7 +583,16 @@ async fn an_empty_secret_is_generated_once_and_kept() {
 async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     let (ctx, _d) = ctx(10).await;
     ctx.db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
+        .write(|c| {
+            db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana",
+                "x",
+                AgentRole::Agent,
+                Utc::now(),
+            )
+        })
         .await
         .unwrap();
     let verified = format!(

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use helpdesk::db::{self, Db, messages::MessageView};
+use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::domain::message_kind::MessageKind;
 use helpdesk::domain::sender_auth::SenderAuth;
 use helpdesk::service::Ctx;
@@ -23,7 +24,16 @@ async fn ctx(trusted: &[&str]) -> (Ctx, tempfile::TempDir) {
     cfg.mail_trust.authserv_ids = trusted.iter().map(|s| s.to_string()).collect();
     let ctx = Ctx::new(cfg, db).unwrap();
     ctx.db
-        .write(|c| db::agents::upsert(c, "agent@example.test", "Ana", "x", "agent", Utc::now()))
+        .write(|c| {
+            db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Ana",
+                "x",
+                AgentRole::Agent,
+                Utc::now(),
+            )
+        })
         .await
         .unwrap();
     (ctx, dir)

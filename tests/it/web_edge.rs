@@ -8,6 +8,7 @@ use std::time::Duration;
 use helpdesk::app::Application;
 use helpdesk::config::Config;
 use helpdesk::db;
+use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::service::{Ctx, accounts, links};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -51,13 +52,13 @@ impl Edge {
             _dir: dir,
         };
         edge.token = edge
-            .add_agent("agent@example.test", AGENT_PASSWORD, "admin")
+            .add_agent("agent@example.test", AGENT_PASSWORD, AgentRole::Admin)
             .await;
         edge
     }
 
     /// Saves an agent with this password and gives them an API token.
-    async fn add_agent(&self, email: &str, password: &str, role: &'static str) -> String {
+    async fn add_agent(&self, email: &str, password: &str, role: AgentRole) -> String {
         let hash = accounts::hash_password(
             &helpdesk::domain::password::Password::parse(password).unwrap(),
         )
@@ -340,7 +341,7 @@ async fn wrong_passwords_slow_the_next_tries_instead_of_locking_the_account() {
 async fn a_disabled_agent_loses_their_token_session_and_sign_in_at_once() {
     let edge = Edge::spawn(|_| {}).await;
     let who = format!("{}@example.test", unique("dis"));
-    let token = edge.add_agent(&who, "Parola2025ok", "agent").await;
+    let token = edge.add_agent(&who, "Parola2025ok", AgentRole::Agent).await;
     let b = Browser::new(&edge.base);
     assert_eq!(b.sign_in("console", &who, "Parola2025ok", &[]).await.0, 303);
     assert_eq!(b.get("/console").await.0, 200);
@@ -408,7 +409,9 @@ async fn a_disabled_agent_loses_their_token_session_and_sign_in_at_once() {
 
     // The console's admin page does the same with a form.
     let second = format!("{}@example.test", unique("dis"));
-    let token = edge.add_agent(&second, "Parola2025ok", "agent").await;
+    let token = edge
+        .add_agent(&second, "Parola2025ok", AgentRole::Agent)
+        .await;
     let admin = Browser::new(&edge.base);
     assert_eq!(
         admin
@@ -435,7 +438,7 @@ async fn a_disabled_agent_loses_their_token_session_and_sign_in_at_once() {
 async fn the_command_line_disables_an_agent_beside_a_serving_daemon() {
     let edge = Edge::spawn(|_| {}).await;
     let who = format!("{}@example.test", unique("cli"));
-    let token = edge.add_agent(&who, "Parola2025ok", "agent").await;
+    let token = edge.add_agent(&who, "Parola2025ok", AgentRole::Agent).await;
     assert_eq!(edge.api(&token, "GET", "/queue", None).await.0, 200);
     let url = edge.ctx.config.database.url.clone();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"))
@@ -464,7 +467,7 @@ async fn the_command_line_disables_an_agent_beside_a_serving_daemon() {
 async fn tokens_expire_note_their_last_use_and_end_with_a_password_or_role_change() {
     let edge = Edge::spawn(|_| {}).await;
     let who = format!("{}@example.test", unique("tok"));
-    let token = edge.add_agent(&who, "Parola2025ok", "agent").await;
+    let token = edge.add_agent(&who, "Parola2025ok", AgentRole::Agent).await;
     // An expired token is refused.
     let expired = links::new_token();
     let (w, h) = (who.clone(), links::hash_token(&expired));

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{blocking, hash_password, verify_password};
 use crate::db::{self, agents::Agent};
+use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::service::{Ctx, ServiceError, links};
@@ -16,7 +17,7 @@ pub struct NewAgent {
     pub name: String,
     pub password: Password,
     /// `agent` or `admin`.
-    pub role: &'static str,
+    pub role: AgentRole,
 }
 
 /// What a change leaves open: the console session or API token (as the browser or client
@@ -30,9 +31,9 @@ pub struct Keep {
 /// The hash to store for `password`, and whether saving it changes an existing agent's
 /// password or role (`old`: their role and hash today). The same password keeps its hash.
 pub fn hash_for(
-    old: Option<(&str, &str)>,
+    old: Option<(AgentRole, &str)>,
     password: &Password,
-    role: &str,
+    role: AgentRole,
 ) -> anyhow::Result<(String, bool)> {
     match old {
         Some((old_role, old_hash)) if verify_password(old_hash, password.expose()) => {
@@ -68,7 +69,7 @@ pub async fn save_agent(
     let password = new.password;
     let (hash, changed) = blocking(move || {
         hash_for(
-            old.as_ref().map(|(a, h)| (a.role.as_str(), h.as_str())),
+            old.as_ref().map(|(a, h)| (a.role, h.as_str())),
             &password,
             role,
         )
@@ -125,18 +126,21 @@ mod tests {
     #[test]
     fn only_a_new_password_or_role_counts_as_a_change() {
         let p = Password::parse("Parola2025ok").unwrap();
-        let (hash, changed) = hash_for(None, &p, "agent").unwrap();
+        let (hash, changed) = hash_for(None, &p, AgentRole::Agent).unwrap();
         assert!(!changed, "a new agent changes nothing");
         assert_eq!(
-            hash_for(Some(("agent", &hash)), &p, "agent").unwrap(),
+            hash_for(Some((AgentRole::Agent, &hash)), &p, AgentRole::Agent).unwrap(),
             (hash.clone(), false)
         );
         assert!(
-            hash_for(Some(("agent", &hash)), &p, "admin").unwrap().1,
+            hash_for(Some((AgentRole::Agent, &hash)), &p, AgentRole::Admin)
+                .unwrap()
+                .1,
             "a new role"
         );
         let other = Password::parse("Alta2025parola").unwrap();
-        let (new_hash, changed) = hash_for(Some(("agent", &hash)), &other, "agent").unwrap();
+        let (new_hash, changed) =
+            hash_for(Some((AgentRole::Agent, &hash)), &other, AgentRole::Agent).unwrap();
         assert!(changed && new_hash != hash && verify_password(&new_hash, "Alta2025parola"));
     }
 }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 use crate::service::{Ctx, accounts, admin, queries};
 use crate::web::error::WebError;
@@ -85,13 +86,10 @@ pub async fn agent_add(
     let password = crate::domain::password::Password::parse(&b.password)
         .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let role = match b.role.as_str() {
-        "" | "agent" => "agent",
-        "admin" => "admin",
-        other => {
-            return Err(WebError::BadRequest(format!(
-                "role must be agent or admin, not {other:?}"
-            )));
-        }
+        "" => AgentRole::Agent,
+        other => AgentRole::parse(other).ok_or_else(|| {
+            WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))
+        })?,
     };
     let keep = accounts::Keep {
         session: None,

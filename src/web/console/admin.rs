@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::service::{Ctx, ServiceError, accounts, admin, queries, sla_settings};
@@ -147,7 +148,11 @@ pub async fn agent_add(
         Ok(p) => p,
         Err(e) => return refused(&ctx, &v, e.to_string()).await,
     };
-    let role = if f.role == "admin" { "admin" } else { "agent" };
+    let role = if f.role == "admin" {
+        AgentRole::Admin
+    } else {
+        AgentRole::Agent
+    };
     // An admin changing their own password stays signed in here; their other sessions end.
     let keep = accounts::Keep {
         session: v.agent_session.clone(),
