@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::lifecycle;
+use super::lifecycle::{self, Step};
 use super::notify::Extras;
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError};
@@ -149,16 +149,11 @@ fn act_in(
         Command::Merge { into } => return merge(conn, ctx, agent, &ticket, &into, now),
     };
     // A refused command returns here, and the rolled-back transaction stores nothing.
-    let (updated, _) = lifecycle::apply(
-        conn,
-        ctx,
-        &ticket,
-        event,
-        &agent.email,
-        &extras,
-        Cause::Person,
-        now,
-    )?;
+    let step = Step {
+        extras: &extras,
+        ..Step::new(event, &agent.email, Cause::Person)
+    };
+    let (updated, _) = lifecycle::apply(conn, ctx, &ticket, step, now)?;
     if let Some(partner) = &extras.partner {
         db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }
@@ -207,16 +202,8 @@ fn merge(
         )));
     }
     let (dup_key, into_key) = (ctx.key(dup.id).to_string(), ctx.key(into).to_string());
-    let (mut closed, _) = lifecycle::apply(
-        conn,
-        ctx,
-        dup,
-        Event::Close,
-        &agent.email,
-        &Extras::default(),
-        Cause::Person,
-        now,
-    )?;
+    let step = Step::new(Event::Close, &agent.email, Cause::Person);
+    let (mut closed, _) = lifecycle::apply(conn, ctx, dup, step, now)?;
     let mut other_requester = None;
     for (address, role) in db::tickets::participants(conn, dup.id)? {
         let role = Role::parse(&role);

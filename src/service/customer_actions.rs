@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::lifecycle;
-use super::notify::Extras;
+use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
@@ -163,16 +162,8 @@ pub async fn contribute(
                 ..Entry::note(&customer.email, &body)
             };
             tickets::store_message(conn, ticket_id, &entry, now)?;
-            let (updated, _) = lifecycle::apply(
-                conn,
-                &c2,
-                &ticket,
-                Event::CustomerReplied,
-                &customer.email,
-                &Extras::default(),
-                Cause::Person,
-                now,
-            )?;
+            let step = Step::new(Event::CustomerReplied, &customer.email, Cause::Person);
+            let (updated, _) = lifecycle::apply(conn, &c2, &ticket, step, now)?;
             Ok::<_, ServiceError>(updated)
         })
         .await?;

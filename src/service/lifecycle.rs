@@ -9,18 +9,44 @@ use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Clock, Event, Transition, transition};
 
-/// Applies `event` to `ticket` in the caller's transaction; returns the ticket as it now is.
-#[allow(clippy::too_many_arguments)]
+/// One step of a ticket's life: the event, who takes it (the history's actor), what
+/// brought it about (a person or an inbound mail), and what its mail may say.
+pub struct Step<'a> {
+    pub event: Event,
+    pub actor: &'a str,
+    pub cause: Cause,
+    pub extras: &'a Extras,
+}
+
+static NO_EXTRAS: std::sync::LazyLock<Extras> = std::sync::LazyLock::new(Extras::default);
+
+impl<'a> Step<'a> {
+    /// A step whose mail needs nothing beyond the ticket.
+    pub fn new(event: Event, actor: &'a str, cause: Cause) -> Self {
+        Step {
+            event,
+            actor,
+            cause,
+            extras: &NO_EXTRAS,
+        }
+    }
+}
+
+/// Applies the step to `ticket` in the caller's transaction; returns the ticket as it now
+/// is.
 pub fn apply(
     conn: &Conn,
     ctx: &Ctx,
     ticket: &TicketRow,
-    event: Event,
-    actor: &str,
-    extras: &Extras,
-    cause: Cause,
+    step: Step<'_>,
     now: DateTime<Utc>,
 ) -> Result<(TicketRow, Transition), ServiceError> {
+    let Step {
+        event,
+        actor,
+        cause,
+        extras,
+    } = step;
     let t = transition(ticket.state(), event)?;
     let resolution = (event == Event::Resolve).then_some(extras.resolution.as_str());
     db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?;

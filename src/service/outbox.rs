@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::tickets::{self, Undelivered};
+use super::tickets::{self, LostMail, Undelivered};
 use super::{Ctx, ServiceError, notify};
 use crate::db;
 use crate::mail::transport::{self, SendError, Smtp};
@@ -126,7 +126,7 @@ async fn give_up(
                 // The note is for people: if it cannot be written, the row must still leave
                 // the queue (else it would be tried again at once, and again).
                 let noted = db::savepoint(conn, |sp| {
-                    tickets::note_undelivered(sp, &c, ticket_id, &recipient, Undelivered::NotSent, &error, None, now)
+                    tickets::note_undelivered(sp, &c, ticket_id, &LostMail { recipient: &recipient, what: Undelivered::NotSent, reason: &error, raw_email_id: None }, now)
                 });
                 if let Err(e) = noted {
                     tracing::warn!(id, ticket_id, error = %e, "outbox: the refusal could not be noted on its ticket");

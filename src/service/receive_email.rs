@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::lifecycle;
-use super::notify::Extras;
-use super::tickets::{self, Body, Entry, NewTicket, Origin, Undelivered};
+use super::lifecycle::{self, Step};
+use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::inbound::{self, Kind, Role, Threading};
@@ -15,49 +14,17 @@ use crate::domain::reply_text::split_reply;
 use crate::domain::sender_auth::{self, SenderAuth};
 use crate::domain::ticket::{Channel, Priority};
 use crate::mail::parse::{self, ParsedEmail};
-use crate::telemetry::Metrics;
 
 mod evidence;
 mod forward;
 mod incoming;
+mod outcome;
 mod quarantine;
 
 use incoming::Incoming;
+pub use outcome::Outcome;
+use outcome::count;
 pub use quarantine::{ServerCopy, record_oversize, record_unfetchable, replay};
-
-/// What became of one inbound message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Created { key: String },
-    Threaded { key: String },
-    Ignored { kind: &'static str },
-    Quarantined { reason: String },
-    Duplicate,
-}
-
-impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Created { .. } => "created",
-            Outcome::Threaded { .. } => "threaded",
-            Outcome::Ignored { .. } => "ignored",
-            Outcome::Quarantined { .. } => "quarantined",
-            Outcome::Duplicate => "duplicate",
-        }
-    }
-}
-
-impl std::fmt::Display for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Outcome::Created { key } => write!(f, "created {key}"),
-            Outcome::Threaded { key } => write!(f, "threaded {key}"),
-            Outcome::Ignored { kind } => write!(f, "ignored ({kind})"),
-            Outcome::Quarantined { reason } => write!(f, "quarantined ({reason})"),
-            Outcome::Duplicate => f.write_str("duplicate (already received)"),
-        }
-    }
-}
 
 /// Receives one message in its own transaction.
 pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
@@ -110,18 +77,6 @@ pub async fn receive_batch(
         ctx.outbox_wakeup.notify_one();
     }
     Ok(outcomes)
-}
-
-fn count(ctx: &Ctx, o: &Outcome) {
-    let m = &ctx.metrics;
-    Metrics::inc(&m.received);
-    Metrics::inc(match o {
-        Outcome::Created { .. } => &m.created,
-        Outcome::Threaded { .. } => &m.threaded,
-        Outcome::Ignored { .. } => &m.ignored,
-        Outcome::Quarantined { .. } => &m.quarantined,
-        Outcome::Duplicate => &m.duplicates,
-    });
 }
 
 fn receive_one(
@@ -224,7 +179,14 @@ fn process(
     };
     let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
-            add_reply(conn, ctx, ticket.0, role, mail, &body, origin, now)?;
+            let reply = Reply {
+                ticket_id: ticket.0,
+                role,
+                mail,
+                body: &body,
+                origin,
+            };
+            add_reply(conn, ctx, reply, now)?;
             (
                 ticket.0,
                 Outcome::Threaded {
@@ -276,16 +238,13 @@ fn record_bounce(
     let Some(ticket_id) = ticket_id else {
         return Ok(None);
     };
-    tickets::note_undelivered(
-        conn,
-        ctx,
-        ticket_id,
-        &recipient,
-        Undelivered::Bounced,
-        &reason,
-        Some(raw_id),
-        now,
-    )?;
+    let lost = LostMail {
+        recipient: &recipient,
+        what: Undelivered::Bounced,
+        reason: &reason,
+        raw_email_id: Some(raw_id),
+    };
+    tickets::note_undelivered(conn, ctx, ticket_id, &lost, now)?;
     Ok(Some(ticket_id))
 }
 
@@ -346,17 +305,28 @@ fn open_from_mail(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A mail on its way onto the ticket it answers, and the part its sender has there.
+struct Reply<'a> {
+    ticket_id: i64,
+    role: Role,
+    mail: &'a ParsedEmail,
+    body: &'a Body,
+    origin: Origin<'a>,
+}
+
 fn add_reply(
     conn: &Conn,
     ctx: &Ctx,
-    ticket_id: i64,
-    role: Role,
-    mail: &ParsedEmail,
-    body: &Body,
-    origin: Origin<'_>,
+    reply: Reply<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
+    let Reply {
+        ticket_id,
+        role,
+        mail,
+        body,
+        origin,
+    } = reply;
     // Who speaks is the author: `Reply-To` never decides it on an existing ticket.
     let sender = mail.from.address.as_str();
     if let Some(joins_as) = role.joins_as() {
@@ -383,15 +353,7 @@ fn add_reply(
     };
     let ticket = db::tickets::get(conn, ticket_id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-    lifecycle::apply(
-        conn,
-        ctx,
-        &ticket,
-        event,
-        sender,
-        &Extras::default(),
-        Cause::InboundMail,
-        now,
-    )?;
+    let step = Step::new(event, sender, Cause::InboundMail);
+    lifecycle::apply(conn, ctx, &ticket, step, now)?;
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::lifecycle;
-use super::notify::{self, Extras, SlaAlert};
+use super::lifecycle::{self, Step};
+use super::notify::{self, SlaAlert};
 use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, sla::ClockInput};
 use crate::domain::notification::Cause;
@@ -136,16 +136,8 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
                 let Some(ticket) = db::tickets::get(conn, id)? else {
                     continue;
                 };
-                match lifecycle::apply(
-                    conn,
-                    &c2,
-                    &ticket,
-                    Event::AutoClose,
-                    "system",
-                    &Extras::default(),
-                    Cause::Person,
-                    now,
-                ) {
+                let step = Step::new(Event::AutoClose, "system", Cause::Person);
+                match lifecycle::apply(conn, &c2, &ticket, step, now) {
                     Ok(_) => closed += 1,
                     Err(ServiceError::Refused(_)) => {}
                     Err(e) => return Err(e),

@@ -196,6 +196,16 @@ pub enum Undelivered {
     Bounced,
 }
 
+/// A mail of ours that will not arrive: to whom, what became of it, the server's words,
+/// and the bounce that said so (if one did).
+#[derive(Debug, Clone, Copy)]
+pub struct LostMail<'a> {
+    pub recipient: &'a str,
+    pub what: Undelivered,
+    pub reason: &'a str,
+    pub raw_email_id: Option<i64>,
+}
+
 /// A server's reason as we keep and show it: at most 300 characters, never empty.
 pub fn undelivered_reason(reason: &str) -> String {
     let reason: String = reason.trim().chars().take(300).collect();
@@ -209,17 +219,19 @@ pub fn undelivered_reason(reason: &str) -> String {
 /// Tells the agents, as an internal note on the ticket in the helpdesk's own words (signed
 /// by the support address), that the mail to `recipient` will not arrive, and why (the
 /// server's words, cut short: a bounce can come from anyone who saw our Message-ID).
-#[allow(clippy::too_many_arguments)]
 pub fn note_undelivered(
     conn: &Conn,
     ctx: &Ctx,
     ticket_id: i64,
-    recipient: &str,
-    what: Undelivered,
-    reason: &str,
-    raw_email_id: Option<i64>,
+    lost: &LostMail<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
+    let LostMail {
+        recipient,
+        what,
+        reason,
+        raw_email_id,
+    } = *lost;
     let reason = undelivered_reason(reason);
     let text = match what {
         Undelivered::NotSent => format!("The mail to {recipient} could not be sent: {reason}"),
