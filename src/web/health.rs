@@ -12,7 +12,8 @@ use axum::routing::get;
 
 use super::client_ip::ClientIp;
 use super::error::WebError;
-use super::extract::{bearer, constant_time_eq};
+use super::extract::bearer;
+use super::visitor::constant_time_eq;
 use crate::service::Ctx;
 use crate::service::queries::health;
 

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod portal;
 pub mod sign_in;
 pub mod throttle;
+pub mod visitor;
 
 use std::sync::Arc;
 

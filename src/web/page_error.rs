@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::WebError;
-use super::extract::Visitor;
 use super::pages::{self, Area};
+use super::visitor::Visitor;
 use crate::service::{Ctx, ServiceError};
 
 /// Why a page was not served as the handler meant.

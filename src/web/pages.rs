@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::error::WebError;
-use super::extract::Visitor;
+use super::visitor::Visitor;
 use crate::domain::agent_role::AgentRole;
 use crate::service::Ctx;
 use crate::templates::Texts;

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::extract::Visitor;
 use super::pages::{minutes, say};
 use super::throttle::{self, Throttle};
+use super::visitor::Visitor;
 use crate::service::{Ctx, ServiceError, accounts};
 use crate::templates::Texts;
 

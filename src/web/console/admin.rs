@@ -11,9 +11,10 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::service::{Ctx, ServiceError, accounts, admin, queries, sla_settings};
 use crate::web::error::WebError;
-use crate::web::extract::{Admin, CarriesCsrf, Csrf, CurrentAgent, Visitor};
+use crate::web::extract::{Admin, CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::page_error::PageError;
 use crate::web::pages::{CsrfForm, local_time, render, say, url_encode};
+use crate::web::visitor::Visitor;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

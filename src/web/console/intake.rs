@@ -12,9 +12,10 @@ use crate::domain::ticket::{Channel, Priority};
 use crate::service::agent_actions::{self, Intake};
 use crate::service::{Ctx, ServiceError, queries};
 use crate::web::error::WebError;
-use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent, Visitor};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::page_error::PageError;
 use crate::web::pages::render;
+use crate::web::visitor::Visitor;
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]

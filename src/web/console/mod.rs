@@ -14,9 +14,9 @@ use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::extract::Visitor;
 use super::page_error;
 use super::pages::{self, Area};
+use super::visitor::Visitor;
 use crate::domain::sla::ClockView;
 use crate::service::Ctx;
 use crate::templates::Texts;

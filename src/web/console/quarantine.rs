@@ -8,9 +8,10 @@ use serde_json::json;
 
 use super::admin::FindQuery;
 use crate::service::{Ctx, ServiceError, admin, queries, receive_email};
-use crate::web::extract::{Csrf, CurrentAgent, Visitor};
+use crate::web::extract::{Csrf, CurrentAgent};
 use crate::web::page_error::PageError;
 use crate::web::pages::{CsrfForm, local_time, render, say};
+use crate::web::visitor::Visitor;
 
 pub async fn quarantine_page(
     State(ctx): State<Ctx>,

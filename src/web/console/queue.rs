@@ -12,9 +12,10 @@ use crate::domain::ticket::Status;
 use crate::service::queries::Agent;
 use crate::service::queue::QueueFilter;
 use crate::service::{Ctx, queue};
-use crate::web::extract::{CurrentAgent, Visitor};
+use crate::web::extract::CurrentAgent;
 use crate::web::page_error::PageError;
 use crate::web::pages::{local_time, render, say};
+use crate::web::visitor::Visitor;
 
 const PAGE: i64 = 50;
 

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use crate::service::{Ctx, accounts};
-use crate::web::extract::{AGENT_SESSION_COOKIE, Csrf, Visitor};
+use crate::web::extract::Csrf;
 use crate::web::page_error::PageError;
 use crate::web::pages::{CsrfForm, render, say};
 use crate::web::sign_in;
 use crate::web::throttle::Throttle;
+use crate::web::visitor::{AGENT_SESSION_COOKIE, Visitor};
 
 fn safe_next(next: &str) -> &str {
     sign_in::safe_next(next, "/console", "/console")

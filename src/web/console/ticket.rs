@@ -17,10 +17,11 @@ use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
 use crate::service::{Ctx, ServiceError};
 use crate::web::error::WebError;
-use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent, Visitor};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::html;
 use crate::web::page_error::PageError;
 use crate::web::pages::{local_time, render, say};
+use crate::web::visitor::Visitor;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

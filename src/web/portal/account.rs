@@ -17,10 +17,11 @@ use crate::service::Ctx;
 use crate::service::accounts::{self, SetPasswordError};
 use crate::service::notify::PortalLink;
 use crate::web::error::WebError;
-use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer, SESSION_COOKIE, Visitor};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer};
 use crate::web::page_error::PageError;
 use crate::web::sign_in;
 use crate::web::throttle::{self, Throttle};
+use crate::web::visitor::{SESSION_COOKIE, Visitor};
 
 pub async fn home(v: Visitor) -> Response {
     let to = if v.customer.is_some() {

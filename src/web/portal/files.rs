@@ -15,9 +15,10 @@ use crate::service::queries::portal;
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentCustomer, Visitor};
+use crate::web::extract::CurrentCustomer;
 use crate::web::page_error::PageError;
 use crate::web::pages;
+use crate::web::visitor::Visitor;
 
 /// A multipart form read with the configured limits: its text fields and its files.
 pub(super) struct UploadForm {

@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 
 use super::body_limit;
-use super::extract::Visitor;
 use super::page_error;
 use super::pages::{self, Area};
 pub(super) use super::pages::{local_time, render, say};
+use super::visitor::Visitor;
 use crate::service::Ctx;
 use crate::service::notify::PortalLink;
 

@@ -9,8 +9,9 @@ use super::files::{read_problem, read_upload};
 use super::{render, say};
 use crate::service::Ctx;
 use crate::service::customer_actions;
-use crate::web::extract::{CurrentCustomer, Visitor};
+use crate::web::extract::CurrentCustomer;
 use crate::web::page_error::PageError;
+use crate::web::visitor::Visitor;
 
 pub async fn new_page(
     State(ctx): State<Ctx>,

@@ -18,9 +18,10 @@ use crate::service::queries::{Customer, MessageView};
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
 use crate::web::error::WebError;
-use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer, Visitor};
+use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer};
 use crate::web::html;
 use crate::web::page_error::PageError;
+use crate::web::visitor::Visitor;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::{render, say};
 use crate::service::Ctx;
 use crate::service::customer_actions::{self, OptOut};
-use crate::web::extract::Visitor;
 use crate::web::page_error::PageError;
+use crate::web::visitor::Visitor;
 
 pub async fn page(
     State(ctx): State<Ctx>,
