@@ -2,6 +2,7 @@
 
 pub mod agent_role;
 pub mod business_hours;
+pub mod email;
 pub mod email_address;
 pub mod file_name;
 pub mod ids;

@@ -8,35 +8,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-/// One recipient a delivery failed for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The address that failed (`Final-Recipient`).
-    pub recipient: String,
-    /// The address the mail was sent to, when the report names another one
-    /// (`Original-Recipient`: the recipient's server forwarded it).
-    pub original: Option<String>,
-    /// The server's words (`Diagnostic-Code`), else the status code, else empty.
-    pub reason: String,
-}
-
-impl Failure {
-    /// Whether this failure is about mail sent to `address`.
-    pub fn is_for(&self, address: &str) -> bool {
-        self.recipient.eq_ignore_ascii_case(address)
-            || self
-                .original
-                .as_deref()
-                .is_some_and(|o| o.eq_ignore_ascii_case(address))
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BounceReport {
-    /// Message-IDs of the returned mail (without angle brackets).
-    pub returned_ids: Vec<String>,
-    pub failures: Vec<Failure>,
-}
+pub use crate::domain::email::{BounceReport, Failure};
 
 static MESSAGE_ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^[ \t>]*message-id:[ \t]*<([^<>\s]{1,250})>").expect("a valid pattern")

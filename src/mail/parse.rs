@@ -1,7 +1,7 @@
 //! The only module that imports mail-parser (with its parts `address`, `body`, `decode` and
 //! `files`): raw bytes in, our own `ParsedEmail` out.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use self::address::{author, mailboxes};
@@ -10,81 +10,7 @@ use super::{charset, html_text};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Signals;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailbox {
-    pub address: EmailAddress,
-    pub name: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Attachment {
-    pub filename: String,
-    pub content_type: String,
-    pub content: Vec<u8>,
-    pub content_id: Option<String>,
-    pub inline: bool,
-}
-
-/// A mail attached whole (forwarded as an attachment): who wrote it and what it says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttachedMail {
-    pub from: Mailbox,
-    pub text: String,
-}
-
-/// Everything the helpdesk reads from an inbound mail.
-#[derive(Debug, Clone)]
-pub struct ParsedEmail {
-    pub message_id: Option<String>,
-    /// `In-Reply-To` then `References`, newest reference first, without duplicates.
-    pub references: Vec<String>,
-    pub from: Mailbox,
-    /// The one address of `Reply-To`, when it names exactly one.
-    pub reply_to: Option<Mailbox>,
-    pub to: Vec<Mailbox>,
-    pub cc: Vec<Mailbox>,
-    pub subject: String,
-    pub date: Option<DateTime<Utc>>,
-    /// The text a person reads: the plain part(s), or the HTML part turned into text.
-    pub text: String,
-    pub html: Option<String>,
-    pub attachments: Vec<Attachment>,
-    pub signals: Signals,
-    /// What a delivery report (or a mail naming failed recipients) says; `None` for other mail.
-    pub bounce: Option<BounceReport>,
-    /// The first mail attached whole (`message/rfc822`) that names its author.
-    pub attached_mail: Option<AttachedMail>,
-    /// The `Authentication-Results` header values, topmost (the last server's) first.
-    pub authentication_results: Vec<String>,
-    /// The `ARC-Authentication-Results` header values, topmost first.
-    pub arc_authentication_results: Vec<String>,
-}
-
-impl ParsedEmail {
-    /// The person the mail is from, for the helpdesk: the From address, or the one
-    /// `Reply-To` names when From is a no-reply address (a web form's, a notifier's), so
-    /// that the answer reaches someone.
-    pub fn sender(&self) -> &Mailbox {
-        match &self.reply_to {
-            Some(r) if self.from.address.is_no_reply() && !r.address.is_no_reply() => r,
-            _ => &self.from,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    #[error("not an RFC 5322 message")]
-    NotAMessage,
-    #[error("no From address")]
-    NoSender,
-    #[error("the From address is not valid: {0:?}")]
-    BadSender(String),
-    #[error("the text holds control characters: binary data, not a message body")]
-    BinaryText,
-    #[error("the mail parser failed on this message")]
-    ParserFailed,
-}
+pub use crate::domain::email::{AttachedMail, Attachment, Mailbox, ParseError, ParsedEmail};
 
 /// Only the Message-ID, cheaply; used for de-duplication before a full parse.
 pub fn message_id(raw: &[u8]) -> Option<String> {

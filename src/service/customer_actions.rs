@@ -7,12 +7,12 @@ use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
+use crate::domain::email::Attachment;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Channel, Event, Priority};
-use crate::mail::parse::Attachment;
 
 /// The ticket a signed opt-out link names, and its requester's language.
 #[derive(Debug, Clone)]

@@ -7,13 +7,13 @@ use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
+use crate::domain::email::{Mailbox, ParsedEmail};
 use crate::domain::inbound::{self, Kind, Role, Threading};
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::reply_text::split_reply;
 use crate::domain::sender_auth::{self, SenderAuth};
 use crate::domain::ticket::{Channel, Priority};
-use crate::mail::parse::{self, ParsedEmail};
 
 mod evidence;
 mod forward;
@@ -261,9 +261,8 @@ fn open_from_mail(
     linked_from: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ServiceError> {
-    let is_agent = |m: &parse::Mailbox| {
-        db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some())
-    };
+    let is_agent =
+        |m: &Mailbox| db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some());
     let requester = match mail.sender() {
         r if r != &mail.from && is_agent(r)? => &mail.from,
         r => r,

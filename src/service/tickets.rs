@@ -8,6 +8,7 @@ use crate::db::{
     self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage,
     tickets::TicketRow,
 };
+use crate::domain::email::Attachment;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::message_kind::MessageKind;
@@ -15,7 +16,6 @@ use crate::domain::notification::{self, Cause};
 use crate::domain::reply_text::ReplyParts;
 use crate::domain::sender_auth::SenderAuth;
 use crate::domain::ticket::{Channel, Priority, Status};
-use crate::mail::parse::Attachment;
 
 /// One message body as stored: the new text, quoted history and signature apart, and the
 /// full text and HTML as received.

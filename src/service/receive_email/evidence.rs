@@ -3,10 +3,10 @@
 
 use super::incoming::message_id_key;
 use crate::db::{self, Conn};
+use crate::domain::email::ParsedEmail;
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{Candidate, Evidence, Role};
 use crate::domain::sender_auth::SenderAuth;
-use crate::mail::parse::ParsedEmail;
 use crate::service::{Ctx, ServiceError, links};
 
 /// Looks up the tickets the mail may belong to, and the author's place on them. The author

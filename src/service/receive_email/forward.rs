@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 
 use super::Outcome;
 use crate::db::{self, Conn};
+use crate::domain::email::ParsedEmail;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound;
 use crate::domain::reply_text::{self, split_reply};
 use crate::domain::sender_auth::SenderAuth;
 use crate::domain::ticket::{Channel, Priority};
-use crate::mail::parse::ParsedEmail;
 use crate::service::tickets::{self, Body, Entry, NewTicket, Origin};
 use crate::service::{Ctx, ServiceError};
 

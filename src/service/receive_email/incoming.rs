@@ -3,11 +3,12 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::mail::parse::{self, ParsedEmail};
+use crate::domain::email::{ParseError, ParsedEmail};
+use crate::mail::parse;
 
 /// The de-duplication key: the Message-ID, or a hash of the bytes when there is none.
 /// The full parse already read the Message-ID; only mail it refused is read again for it.
-fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, parse::ParseError>) -> String {
+fn dedup_key(raw: &[u8], parsed: &Result<ParsedEmail, ParseError>) -> String {
     let id = match parsed {
         Ok(mail) => mail.message_id.clone(),
         Err(_) => parse::message_id(raw),
@@ -47,7 +48,7 @@ pub(super) struct Incoming {
     pub(super) raw: Vec<u8>,
     pub(super) dedup_key: String,
     pub(super) fingerprint: Option<String>,
-    pub(super) parsed: Result<ParsedEmail, parse::ParseError>,
+    pub(super) parsed: Result<ParsedEmail, ParseError>,
 }
 
 impl Incoming {
