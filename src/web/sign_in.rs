@@ -4,10 +4,12 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
 
-use super::pages::{minutes, say};
+use super::page_error::PageError;
+use super::pages::{minutes, render, say};
 use super::throttle::{self, Throttle};
 use super::visitor::Visitor;
 use crate::service::{Ctx, ServiceError, accounts};
@@ -29,6 +31,97 @@ pub struct LoginForm {
     pub password: String,
     pub next: String,
     pub csrf: String,
+}
+
+/// What sets the portal's sign-in apart from the console's.
+pub struct Door {
+    /// Keeps the two areas' counts apart in the throttle.
+    pub scope: &'static str,
+    /// The session cookie it sets.
+    pub cookie: &'static str,
+    /// The sign-in page's template.
+    pub page: &'static str,
+    /// The area's path, and its first page after signing in.
+    pub area: &'static str,
+    pub home: &'static str,
+}
+
+/// What the sign-in page shows around its form.
+#[derive(Default)]
+pub struct Shown<'a> {
+    pub next: &'a str,
+    pub email: &'a str,
+    pub error: Option<String>,
+    pub flash: Option<String>,
+}
+
+impl Door {
+    /// `next` when it is a page of this area, else the area's first page.
+    pub fn safe_next<'a>(&self, next: &'a str) -> &'a str {
+        safe_next(next, self.area, self.home)
+    }
+
+    /// The sign-in page; one already signed in goes on to `next`.
+    pub fn login_page(&self, ctx: &Ctx, v: &Visitor, q: &LoginQuery, signed_in: bool) -> Response {
+        if signed_in {
+            return v.finish(Redirect::to(self.safe_next(&q.next)).into_response());
+        }
+        let tx = ctx.templates.texts(v.lang);
+        let flash = q.signed_out.as_ref().map(|_| say(tx, "signed_out", &[]));
+        let shown = Shown {
+            next: &q.next,
+            flash,
+            ..Shown::default()
+        };
+        self.show(ctx, v, StatusCode::OK, shown)
+    }
+
+    fn show(&self, ctx: &Ctx, v: &Visitor, status: StatusCode, s: Shown<'_>) -> Response {
+        let vars = json!({ "next": s.next, "email": s.email, "error": s.error, "flash": s.flash });
+        render(ctx, v, status, self.page, vars)
+    }
+
+    /// A sign-in (its form already checked): counted by the throttle before `check` looks
+    /// at the password; `check` answers with the new session's token when it was right.
+    pub async fn log_in(
+        &self,
+        ctx: &Ctx,
+        limits: &Throttle,
+        v: &Visitor,
+        f: &LoginForm,
+        check: impl Future<Output = Result<Option<String>, ServiceError>>,
+    ) -> Result<Response, PageError> {
+        let tx = ctx.templates.texts(v.lang);
+        let attempt = Attempt::new(limits, self.scope, &f.email, v.ip);
+        let refused = |status, text| {
+            let shown = Shown {
+                next: &f.next,
+                email: &f.email,
+                error: Some(text),
+                flash: None,
+            };
+            self.show(ctx, v, status, shown)
+        };
+        if let Err(wait) = attempt.begin() {
+            let r = refused(StatusCode::TOO_MANY_REQUESTS, throttled_text(tx, wait));
+            return Ok(retry_after(r, wait));
+        }
+        match check.await {
+            Ok(Some(token)) => {
+                attempt.succeeded();
+                let next = self.safe_next(&f.next);
+                Ok(signed_in(ctx, v, self.cookie, token, next))
+            }
+            Ok(None) => Ok(refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                say(tx, "login_failed", &[]),
+            )),
+            Err(e) => {
+                attempt.abandoned();
+                Err(e.into())
+            }
+        }
+    }
 }
 
 /// `next` when it is a page under `area` of this site (never another site), else `home`.

@@ -32,41 +32,21 @@ pub async fn home(v: Visitor) -> Response {
     v.finish(Redirect::to(to).into_response())
 }
 
-/// Only our own portal pages are places to come back to after signing in.
-fn safe_next(next: &str) -> &str {
-    sign_in::safe_next(next, "/portal", "/portal/requests")
-}
+/// The portal's sign-in: its own cookie, and only its own pages to come back to.
+const DOOR: sign_in::Door = sign_in::Door {
+    scope: "portal",
+    cookie: SESSION_COOKIE,
+    page: "portal/login.html",
+    area: "/portal",
+    home: "/portal/requests",
+};
 
 pub async fn login_page(
     State(ctx): State<Ctx>,
     v: Visitor,
     Query(q): Query<sign_in::LoginQuery>,
 ) -> Response {
-    if v.customer.is_some() {
-        return v.finish(Redirect::to(safe_next(&q.next)).into_response());
-    }
-    let flash = q
-        .signed_out
-        .map(|_| say(ctx.templates.texts(v.lang), "signed_out", &[]));
-    login_form(&ctx, &v, StatusCode::OK, &q.next, "", None, flash)
-}
-
-fn login_form(
-    ctx: &Ctx,
-    v: &Visitor,
-    status: StatusCode,
-    next: &str,
-    email: &str,
-    error: Option<String>,
-    flash: Option<String>,
-) -> Response {
-    render(
-        ctx,
-        v,
-        status,
-        "portal/login.html",
-        json!({ "next": next, "email": email, "error": error, "flash": flash }),
-    )
+    DOOR.login_page(&ctx, &v, &q, v.customer.is_some())
 }
 
 pub async fn login(
@@ -75,51 +55,11 @@ pub async fn login(
     v: Visitor,
     Csrf(f): Csrf<sign_in::LoginForm>,
 ) -> Result<Response, PageError> {
-    let tx = ctx.templates.texts(v.lang);
-    let attempt = sign_in::Attempt::new(&limits, "portal", &f.email, v.ip);
-    if let Err(wait) = attempt.begin() {
-        let text = sign_in::throttled_text(tx, wait);
-        let r = login_form(
-            &ctx,
-            &v,
-            StatusCode::TOO_MANY_REQUESTS,
-            &f.next,
-            &f.email,
-            Some(text),
-            None,
-        );
-        return Ok(sign_in::retry_after(r, wait));
-    }
-    match accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await {
-        Ok(Some(session)) => {
-            attempt.succeeded();
-            let next = safe_next(&f.next);
-            Ok(sign_in::signed_in(
-                &ctx,
-                &v,
-                SESSION_COOKIE,
-                session.token,
-                next,
-            ))
-        }
-        Ok(None) => {
-            let text = say(tx, "login_failed", &[]);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(login_form(
-                &ctx,
-                &v,
-                status,
-                &f.next,
-                &f.email,
-                Some(text),
-                None,
-            ))
-        }
-        Err(e) => {
-            attempt.abandoned();
-            Err(e.into())
-        }
-    }
+    let check = async {
+        let session = accounts::sign_in(&ctx, &f.email, &f.password, ctx.now()).await?;
+        Ok(session.map(|s| s.token))
+    };
+    DOOR.log_in(&ctx, &limits, &v, &f, check).await
 }
 
 pub async fn logout(
