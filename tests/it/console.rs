@@ -631,3 +631,63 @@ async fn the_api_does_what_the_console_does() {
     assert!(doc["paths"]["/queue"].is_object());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_page_is_a_page_of_its_area_and_an_ended_session_leads_back() {
+    let app = TestApp::spawn().await;
+    let a = signed_in_agent(&app).await;
+    // A ticket that is not there: the console's own page, in Romanian, with 404.
+    let (s, page) = a.get("/console/tickets/HD-999999").await;
+    assert_eq!(s, 404);
+    assert!(
+        page.contains("Pagina nu există") && page.contains("/console/logout"),
+        "the console's layout with the not-found words: {page}"
+    );
+    // An unknown quarantined mail: the same, through the service's "not found".
+    let (s, page) = a.get("/console/quarantine/999999/raw").await;
+    assert_eq!(s, 404);
+    assert!(page.contains("Pagina nu există"), "{page}");
+
+    // A form sent after the session ended goes to the sign-in, and back to the page the
+    // form was on (its Referer), else to the console's first page.
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |referer: Option<String>| {
+        let mut r = anon
+            .post(format!("{}/console/tickets/HD-1/actions/reply", app.base))
+            .header("Origin", &app.base)
+            .form(&[("body", "Revin."), ("csrf", "x")]);
+        if let Some(referer) = referer {
+            r = r.header("Referer", referer);
+        }
+        r.send()
+    };
+    let r = post(Some(format!("{}/console/tickets/HD-1", app.base)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/console/login?next=%2Fconsole%2Ftickets%2FHD-1")
+    );
+    let r = post(None).await.unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/console/login?next=%2Fconsole")
+    );
+    // A Referer outside the console leads to the console's first page, not there.
+    let r = post(Some(format!("{}/portal/requests", app.base)))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        "/console/login?next=%2Fconsole"
+    );
+}
