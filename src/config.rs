@@ -211,7 +211,7 @@ impl PortalConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
     pub assign_minutes: i64,
@@ -270,7 +270,7 @@ impl SlaConfig {
 }
 
 /// The business calendar the SLA clocks count in.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CalendarConfig {
     /// `business` (the windows below) or `24x7`.
@@ -351,7 +351,7 @@ impl CalendarConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResolveHours {
     pub urgent: i64,
