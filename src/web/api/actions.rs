@@ -2,12 +2,11 @@
 //! resolve, close, set the priority, merge. Each answers with the ticket as it is now; an
 //! illegal transition is 409 with the reason.
 
-use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::models::{BadRequest, NotFound, Refused, TicketSummary, TooLarge, Unauthorized};
+use super::models::{BadRequest, Json, NotFound, Refused, TicketSummary, TooLarge, Unauthorized};
 use super::schemas::EmailAddress;
 use super::tickets::TicketKey;
 use crate::domain::ticket::Priority;

@@ -1,14 +1,13 @@
 //! Partners, agents, and the SLA settings in force.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::models::{
-    AgentList, AgentRole, BadRequest, DisabledAgent, NotAdmin, NotFound, PartnerList, SavedAgent,
-    SavedPartner, TooLarge, Unauthorized,
+    AgentList, AgentRole, BadRequest, DisabledAgent, Json, NotAdmin, NotFound, PartnerList,
+    SavedAgent, SavedPartner, TooLarge, Unauthorized,
 };
 use super::schemas::{self, SlaSettings};
 use crate::config::SlaConfig;

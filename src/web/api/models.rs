@@ -1,6 +1,7 @@
 //! The API's response bodies: the types the handlers answer with and the OpenAPI document
 //! is generated from, so that what is sent and what is described cannot part ways.
 
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoResponses, ToSchema};
 
@@ -11,6 +12,21 @@ use crate::service::queries::MessageView;
 use crate::service::queries::admin::{Partner, Quarantined, RosterEntry};
 use crate::service::queries::tickets::{SlaEvent, TicketDetail as Detail, TicketRow};
 use crate::service::queue::QueueItem;
+use crate::web::error::WebError;
+
+/// Like `axum::Json`, but the keys of every object come out in alphabetical order, as
+/// they did when the answers were built as `serde_json::Value`s: the bytes clients get
+/// stay the same.
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_value(&self.0) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => WebError::Internal(e.into()).into_response(),
+        }
+    }
+}
 
 /// What went wrong, with a 4xx status (an illegal life-cycle transition is 409 with the
 /// reason).

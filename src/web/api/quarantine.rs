@@ -1,12 +1,11 @@
 //! The quarantine: messages that could not be processed, their raw source, replay and discard.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::admin::Id;
-use super::models::{BadRequest, NotFound, QuarantineList, Replayed, Unauthorized};
+use super::models::{BadRequest, Json, NotFound, QuarantineList, Replayed, Unauthorized};
 use crate::service::{Ctx, admin, queries, receive_email};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath};

@@ -1,14 +1,13 @@
 //! Ticket endpoints: list, show (messages, participants, history, SLA clocks), create
 //! (phone intake), and the agents' queue. The agent actions are in `actions`.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::models::{
-    BadRequest, NotFound, QueuePage, QueueTicket, TicketDetail, TicketList, TicketSummary,
+    BadRequest, Json, NotFound, QueuePage, QueueTicket, TicketDetail, TicketList, TicketSummary,
     TooLarge, Unauthorized,
 };
 use super::schemas::EmailAddress;
