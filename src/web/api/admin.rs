@@ -54,10 +54,16 @@ pub async fn partner_add(
     ))
 }
 
-/// A numeric id in a path.
+/// A numeric id in a path. Described as an integer without the int64 `format` (`i128`
+/// has none): a value out of that range is a 400 like any other malformed path, and the
+/// generated checks start from 0, which no row has, rather than 1.
 #[derive(IntoParams)]
 #[into_params(names("id"), parameter_in = Path)]
-pub struct Id(#[allow(dead_code)] pub i64);
+pub struct Id(
+    #[param(value_type = i128)]
+    #[allow(dead_code)]
+    pub i64,
+);
 
 /// Remove a partner (admins)
 #[utoipa::path(delete, path = "/partners/{id}", tag = "admin", params(Id),
