@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::business_hours::{Calendar, DayHours, WEEKDAYS, romanian_holidays};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
     pub assign_minutes: i64,
@@ -65,7 +65,7 @@ impl SlaConfig {
 }
 
 /// The business calendar the SLA clocks count in.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CalendarConfig {
     /// `business` (the windows below) or `24x7`.
@@ -146,7 +146,7 @@ impl CalendarConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResolveHours {
     pub urgent: i64,

@@ -120,7 +120,7 @@ pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> rusqlite::
 }
 
 /// An API token as it is listed: never the token itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub created_at: String,
@@ -165,7 +165,7 @@ pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
 }
 
 /// An agent as admins see them listed: disabled ones too, with their tokens.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Listed {
     pub email: String,
     pub name: String,

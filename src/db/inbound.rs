@@ -108,7 +108,7 @@ pub fn discard(conn: &Conn, quarantine_id: i64, now: DateTime<Utc>) -> rusqlite:
     Ok(true)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Quarantined {
     pub id: i64,
     pub raw_email_id: i64,

@@ -73,7 +73,7 @@ pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> rusqlite::
     Ok(conn.last_insert_rowid())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: i64,
     pub filename: String,
@@ -86,7 +86,7 @@ pub struct AttachmentView {
     message_id: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     pub id: i64,
     pub kind: MessageKind,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Conn, ts};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Partner {
     pub id: i64,
     pub name: String,

@@ -92,7 +92,7 @@ pub fn record_event(
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SlaEvent {
     pub goal: String,
     pub kind: String,

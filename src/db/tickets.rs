@@ -228,7 +228,7 @@ pub fn record_status(
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub from: Option<String>,
     pub to: String,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// What our receiving servers said of the From address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SenderAuth {
     /// DMARC passed, or (without a DMARC result) a DKIM signature of the From domain.

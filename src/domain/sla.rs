@@ -38,7 +38,7 @@ impl Goal {
 }
 
 /// What the API and the console show of a clock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClockView {
     pub goal_seconds: i64,
     pub elapsed_seconds: i64,

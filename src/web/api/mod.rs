@@ -1,9 +1,15 @@
 //! JSON API v1: tickets, agent actions, phone intake,
 //! the queue, partners, quarantine, SLA settings, and the OpenAPI document.
 
+mod actions;
 mod admin;
+mod doc;
+mod models;
 mod quarantine;
+mod schemas;
 mod tickets;
+
+pub use doc::document;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -15,14 +21,14 @@ pub fn routes() -> Router<Ctx> {
     Router::new()
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{key}", get(tickets::show))
-        .route("/tickets/{key}/assign", post(tickets::assign))
-        .route("/tickets/{key}/comments", post(tickets::comment))
-        .route("/tickets/{key}/request-info", post(tickets::request_info))
-        .route("/tickets/{key}/third-party", post(tickets::third_party))
-        .route("/tickets/{key}/resolve", post(tickets::resolve))
-        .route("/tickets/{key}/close", post(tickets::close))
-        .route("/tickets/{key}/priority", post(tickets::priority))
-        .route("/tickets/{key}/merge", post(tickets::merge))
+        .route("/tickets/{key}/assign", post(actions::assign))
+        .route("/tickets/{key}/comments", post(actions::comment))
+        .route("/tickets/{key}/request-info", post(actions::request_info))
+        .route("/tickets/{key}/third-party", post(actions::third_party))
+        .route("/tickets/{key}/resolve", post(actions::resolve))
+        .route("/tickets/{key}/close", post(actions::close))
+        .route("/tickets/{key}/priority", post(actions::priority))
+        .route("/tickets/{key}/merge", post(actions::merge))
         .route("/queue", get(tickets::queue))
         .route("/partners", get(admin::partners).post(admin::partner_add))
         .route(
@@ -32,7 +38,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/agents", get(admin::agents).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", get(admin::sla_settings).put(admin::sla_replace))
-        .route("/openapi.json", get(admin::openapi))
+        .route("/openapi.json", get(doc::openapi))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}/raw", get(quarantine::raw))
         .route("/quarantine/{id}/replay", post(quarantine::replay))

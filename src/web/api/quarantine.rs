@@ -1,22 +1,27 @@
 //! The quarantine: messages that could not be processed, their raw source, replay and discard.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+use super::admin::Id;
+use super::models::{BadRequest, Json, NotFound, QuarantineList, Replayed, Unauthorized};
 use crate::service::{Ctx, admin, queries, receive_email};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath};
 
-pub async fn list(
-    _: ApiAgent,
-    State(ctx): State<Ctx>,
-) -> Result<Json<serde_json::Value>, WebError> {
-    let items = queries::admin::quarantine(&ctx).await?;
-    Ok(Json(serde_json::json!({ "quarantine": items })))
+/// Messages that could not be processed, with the reason
+#[utoipa::path(get, path = "/quarantine", tag = "quarantine", operation_id = "quarantine_list",
+    responses((status = 200, description = "OK", body = QuarantineList), Unauthorized))]
+pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<QuarantineList>, WebError> {
+    let quarantine = queries::admin::quarantine(&ctx).await?;
+    Ok(Json(QuarantineList { quarantine }))
 }
 
+/// The raw source
+#[utoipa::path(get, path = "/quarantine/{id}/raw", tag = "quarantine", operation_id = "quarantine_raw", params(Id),
+    responses((status = 200, description = "message/rfc822", content_type = "message/rfc822", body = String),
+        BadRequest, Unauthorized, NotFound))]
 pub async fn raw(
     _: ApiAgent,
     State(ctx): State<Ctx>,
@@ -26,18 +31,24 @@ pub async fn raw(
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw))
 }
 
+/// Process it again
+#[utoipa::path(post, path = "/quarantine/{id}/replay", tag = "quarantine", operation_id = "quarantine_replay", params(Id),
+    responses((status = 200, description = "OK", body = Replayed), BadRequest, Unauthorized, NotFound))]
 pub async fn replay(
     _: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<Replayed>, WebError> {
     let outcome = receive_email::replay(&ctx, id, ctx.now()).await?;
-    Ok(Json(
-        serde_json::json!({ "outcome": outcome.label(), "detail": outcome.to_string() }),
-    ))
+    Ok(Json(Replayed {
+        detail: outcome.to_string(),
+        outcome: outcome.label(),
+    }))
 }
 
-/// Takes an entry out of quarantine without processing it (the source stays stored).
+/// Take it out of quarantine unprocessed (the source stays stored)
+#[utoipa::path(post, path = "/quarantine/{id}/discard", tag = "quarantine", operation_id = "quarantine_discard", params(Id),
+    responses((status = 204, description = "Discarded"), BadRequest, Unauthorized, NotFound))]
 pub async fn discard(
     _: ApiAgent,
     State(ctx): State<Ctx>,

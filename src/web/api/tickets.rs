@@ -1,63 +1,67 @@
 //! Ticket endpoints: list, show (messages, participants, history, SLA clocks), create
-//! (phone intake), and the agent actions. Illegal transitions are 409 with the reason.
+//! (phone intake), and the agents' queue. The agent actions are in `actions`.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
+use super::models::{
+    BadRequest, Json, NotFound, QueuePage, QueueTicket, TicketDetail, TicketList, TicketSummary,
+    TooLarge, Unauthorized,
+};
+use super::schemas::EmailAddress;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
-use crate::service::agent_actions::{self, Command, Intake};
+use crate::service::agent_actions::{self, Intake};
 use crate::service::queries;
-use crate::service::queries::tickets::{Filter, TicketRow};
+use crate::service::queries::tickets::Filter;
 use crate::service::queue::QueueFilter;
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, ApiQuery, JsonBody};
 
-fn summary(ctx: &Ctx, t: &TicketRow) -> Value {
-    json!({
-        "key": ctx.key(t.id).to_string(),
-        "id": t.id,
-        "subject": t.subject,
-        "status": t.status,
-        "status_label": t.status.label(&ctx.config.helpdesk.default_locale),
-        "priority": t.priority,
-        "channel": t.channel,
-        "requester": { "email": t.requester_email, "name": t.requester_name },
-        "assignee": t.assignee_email,
-        "linked_from": t.linked_from_id.map(|id| ctx.key(id).to_string()),
-        "merged_into": t.merged_into_id.map(|id| ctx.key(id).to_string()),
-        "status_mail": t.status_mail,
-        "resolution": t.resolution,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
-    })
+/// A ticket's key in a path.
+#[derive(IntoParams)]
+#[into_params(names("key"), parameter_in = Path)]
+pub struct TicketKey(
+    #[param(example = "HD-42")]
+    #[allow(dead_code)]
+    pub String,
+);
+
+fn status_filter(status: Option<&str>) -> Result<Option<Status>, WebError> {
+    match status.filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(Status::parse(s).ok_or_else(|| {
+            WebError::BadRequest(format!("unknown status {s:?}"))
+        })?)),
+        None => Ok(None),
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Status, required = false)]
     status: Option<String>,
+    #[param(value_type = String, required = false)]
     requester: Option<String>,
+    #[param(value_type = i64, required = false, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
+    /// Only tickets with a smaller id (the previous page's next_before)
+    #[param(value_type = i64, required = false)]
     before: Option<i64>,
 }
 
+/// List tickets, newest first
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListQuery),
+    responses((status = 200, description = "OK", body = TicketList), BadRequest, Unauthorized))]
 pub async fn list(
     _: ApiAgent,
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, WebError> {
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            Status::parse(s)
-                .ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?,
-        ),
-        None => None,
-    };
+) -> Result<Json<TicketList>, WebError> {
     let filter = Filter {
-        status,
+        status: status_filter(q.status.as_deref())?,
         requester: q
             .requester
             .filter(|r| !r.is_empty())
@@ -70,58 +74,57 @@ pub async fn list(
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|t| t.id))
         .flatten();
-    Ok(Json(json!({
-        "tickets": rows.iter().map(|t| summary(&ctx, t)).collect::<Vec<_>>(),
-        "next_before": next,
-    })))
+    Ok(Json(TicketList {
+        next_before: next,
+        tickets: rows.iter().map(|t| TicketSummary::new(&ctx, t)).collect(),
+    }))
 }
 
+/// One ticket with its messages, participants, status history and SLA clocks
+#[utoipa::path(get, path = "/tickets/{key}", tag = "tickets", params(TicketKey),
+    responses((status = 200, description = "OK", body = TicketDetail), Unauthorized, NotFound))]
 pub async fn show(
     _: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
-) -> Result<Json<Value>, WebError> {
+) -> Result<Json<TicketDetail>, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
     let d = queries::tickets::detail(&ctx, id)
         .await?
         .ok_or_else(not_found)?;
-    let mut v = summary(&ctx, &d.ticket);
-    v["messages"] = json!(d.messages);
-    v["participants"] = json!(
-        d.participants
-            .iter()
-            .map(|(a, r)| json!({"address": a, "role": r}))
-            .collect::<Vec<_>>()
-    );
-    v["history"] = json!(d.history);
-    v["sla"] = json!({
-        "assignment": d.assignment,
-        "resolution": d.resolution,
-        "events": d.sla_events,
-    });
-    Ok(Json(v))
+    Ok(Json(TicketDetail::new(&ctx, d)))
 }
 
-#[derive(Deserialize)]
+/// A ticket opened for a customer.
+#[derive(Deserialize, ToSchema)]
 pub struct CreateBody {
+    #[schema(value_type = EmailAddress)]
     requester_email: String,
     #[serde(default)]
     requester_name: String,
     #[serde(default)]
     requester_phone: String,
+    /// Must not be empty or blank.
+    #[schema(pattern = r"\S")]
     subject: String,
     #[serde(default)]
     description: String,
+    #[schema(value_type = Channel, required = false, default = "phone")]
     channel: Option<String>,
+    #[schema(value_type = Priority, required = false, default = "normal")]
     priority: Option<String>,
 }
 
+/// Open a ticket for a customer (phone intake)
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateBody,
+    responses((status = 201, description = "Created; the customer gets the confirmation (and the invitation when new)", body = TicketSummary),
+        BadRequest, Unauthorized, TooLarge))]
 pub async fn create(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
     JsonBody(b): JsonBody<CreateBody>,
-) -> Result<(StatusCode, Json<Value>), WebError> {
+) -> Result<(StatusCode, Json<TicketSummary>), WebError> {
     let channel = match b.channel.as_deref() {
         None => Channel::Phone,
         Some(c) => Channel::parse(c)
@@ -142,189 +145,46 @@ pub async fn create(
         priority,
     };
     let t = agent_actions::open_for_customer(&ctx, &agent, intake, ctx.now()).await?;
-    Ok((StatusCode::CREATED, Json(summary(&ctx, &t))))
+    Ok((StatusCode::CREATED, Json(TicketSummary::new(&ctx, &t))))
 }
 
-async fn act(
-    ctx: Ctx,
-    agent: ApiAgent,
-    key: String,
-    cmd: Command,
-) -> Result<Json<Value>, WebError> {
-    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, ctx.now()).await?;
-    Ok(Json(summary(&ctx, &t)))
+/// Which tickets the queue shows; `all` (or anything else) is every open ticket.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueView {
+    All,
+    Mine,
+    Unassigned,
+    Breached,
 }
 
-#[derive(Deserialize)]
-pub struct AssignBody {
-    agent_email: String,
-}
-
-pub async fn assign(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<AssignBody>,
-) -> Result<Json<Value>, WebError> {
-    act(
-        ctx,
-        a,
-        key,
-        Command::Assign {
-            agent_email: b.agent_email,
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct CommentBody {
-    body: String,
-    #[serde(default)]
-    internal: bool,
-}
-
-pub async fn comment(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<CommentBody>,
-) -> Result<Json<Value>, WebError> {
-    act(
-        ctx,
-        a,
-        key,
-        Command::Comment {
-            body: b.body,
-            internal: b.internal,
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct MessageBody {
-    message: String,
-}
-
-pub async fn request_info(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<MessageBody>,
-) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::RequestInfo { message: b.message }).await
-}
-
-#[derive(Deserialize)]
-pub struct ThirdPartyBody {
-    partner_email: String,
-    message: String,
-}
-
-pub async fn third_party(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<ThirdPartyBody>,
-) -> Result<Json<Value>, WebError> {
-    act(
-        ctx,
-        a,
-        key,
-        Command::ThirdParty {
-            partner_email: b.partner_email,
-            message: b.message,
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct ResolveBody {
-    resolution: String,
-}
-
-pub async fn resolve(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<ResolveBody>,
-) -> Result<Json<Value>, WebError> {
-    act(
-        ctx,
-        a,
-        key,
-        Command::Resolve {
-            resolution: b.resolution,
-        },
-    )
-    .await
-}
-
-pub async fn close(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::Close).await
-}
-
-#[derive(Deserialize)]
-pub struct PriorityBody {
-    priority: String,
-}
-
-pub async fn priority(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<PriorityBody>,
-) -> Result<Json<Value>, WebError> {
-    let priority = Priority::parse(&b.priority)
-        .ok_or_else(|| WebError::BadRequest(format!("unknown priority {:?}", b.priority)))?;
-    act(ctx, a, key, Command::SetPriority { priority }).await
-}
-
-#[derive(Deserialize)]
-pub struct MergeBody {
-    into: String,
-}
-
-pub async fn merge(
-    a: ApiAgent,
-    State(ctx): State<Ctx>,
-    ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<MergeBody>,
-) -> Result<Json<Value>, WebError> {
-    act(ctx, a, key, Command::Merge { into: b.into }).await
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// `mine`, `unassigned` or `breached`; anything else is every open ticket.
+    #[param(value_type = QueueView, required = false)]
     view: String,
+    #[param(value_type = Status, required = false)]
     status: Option<String>,
+    /// Text in the subject or the requester, or a ticket key
+    #[param(required = false)]
     q: String,
+    #[param(value_type = i64, required = false, default = 50)]
     limit: Option<i64>,
+    #[param(value_type = i64, required = false, default = 0)]
     offset: Option<i64>,
 }
 
-/// The console's queue: open tickets, unassigned first, then by SLA due time, each with
-/// both clocks.
+/// The agents' queue: open tickets, unassigned first, then by SLA due time, with both clocks
+#[utoipa::path(get, path = "/queue", tag = "queue", params(QueueQuery),
+    responses((status = 200, description = "OK", body = QueuePage), BadRequest, Unauthorized))]
 pub async fn queue(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<QueueQuery>,
-) -> Result<Json<Value>, WebError> {
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            Status::parse(s)
-                .ok_or_else(|| WebError::BadRequest(format!("unknown status {s:?}")))?,
-        ),
-        None => None,
-    };
+) -> Result<Json<QueuePage>, WebError> {
+    let status = status_filter(q.status.as_deref())?;
     let text = q.q.trim().to_string();
     let filter = QueueFilter {
         assignee: (q.view == "mine").then_some(agent.id),
@@ -337,16 +197,11 @@ pub async fn queue(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (items, total) = crate::service::queue::page(&ctx, filter, ctx.now()).await?;
-    let tickets: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            json!({
-                "key": ctx.key(i.row.id).to_string(), "subject": i.row.subject, "status": i.row.status,
-                "priority": i.row.priority, "requester": { "email": i.row.requester_email, "name": i.row.requester_name },
-                "assignee": i.row.assignee_name, "updated_at": i.row.updated_at, "sla_due_at": i.row.sla_due_at,
-                "sla": { "assignment": i.assignment, "resolution": i.resolution },
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "tickets": tickets, "total": total })))
+    Ok(Json(QueuePage {
+        tickets: items
+            .into_iter()
+            .map(|i| QueueTicket::new(&ctx, i))
+            .collect(),
+        total,
+    }))
 }

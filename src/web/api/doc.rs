@@ -1,0 +1,240 @@
+//! The OpenAPI 3.1 document of this API, generated from the handlers' `#[utoipa::path]`s
+//! and the types they take and answer with, and served at `GET /api/v1/openapi.json`.
+
+use std::sync::LazyLock;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{actions, admin, quarantine, tickets};
+
+const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions, phone intake, the queue, partners and the quarantine. Every endpoint but this document needs `Authorization: Bearer <token>` (from `helpdesk agent token EMAIL`). Errors are `{\"error\": \"...\"}` with a 4xx status; an illegal life-cycle transition is 409 with the reason.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "helpdesk API", version = "1", description = DESCRIPTION),
+    servers((url = "/api/v1")),
+    security(("bearer" = [])),
+    paths(
+        tickets::list, tickets::create, tickets::show, tickets::queue,
+        actions::assign, actions::comment, actions::request_info, actions::third_party,
+        actions::resolve, actions::close, actions::priority, actions::merge,
+        admin::partners, admin::partner_add, admin::partner_delete,
+        admin::agents, admin::agent_add, admin::agent_disable,
+        admin::sla_settings, admin::sla_replace,
+        openapi,
+        quarantine::list, quarantine::raw, quarantine::replay, quarantine::discard,
+    ),
+    tags(
+        (name = "tickets", description = "Tickets, phone intake and the agent actions"),
+        (name = "queue", description = "The agents' queue with both SLA clocks"),
+        (name = "admin", description = "Partners, agents and the SLA settings"),
+        (name = "quarantine", description = "Messages that could not be processed"),
+        (name = "meta", description = "This document"),
+    ),
+    components(schemas(super::models::ErrorBody, tickets::QueueView)),
+    modifiers(&Bearer),
+)]
+struct ApiDoc;
+
+/// The `bearer` scheme every operation but the document itself asks for.
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let scheme =
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", scheme);
+    }
+}
+
+/// What the types of other layers cannot say of themselves (they only derive `ToSchema`):
+/// the values a few of their text fields take, and which timestamps are RFC 3339. Each is
+/// a JSON pointer into the generated document and what to add there; a test checks that
+/// every pointer still finds its field.
+fn refinements() -> Vec<(&'static str, Value)> {
+    let date_time = || json!({ "format": "date-time" });
+    vec![
+        ("/paths/~1openapi.json/get", json!({ "security": [] })),
+        (
+            "/components/schemas/MessageView/properties/body",
+            json!({ "description": "the new text" }),
+        ),
+        (
+            "/components/schemas/ClockView/properties/state",
+            json!({ "enum": ["running", "paused", "stopped"] }),
+        ),
+        (
+            "/components/schemas/Listed/properties/disabled_at",
+            json!({ "format": "date-time", "description": "When an admin disabled the agent; null while enabled" }),
+        ),
+        (
+            "/components/schemas/Listed/properties/tokens",
+            json!({ "description": "The agent's API tokens (never the token itself)" }),
+        ),
+        (
+            "/components/schemas/TokenInfo/properties/created_at",
+            date_time(),
+        ),
+        (
+            "/components/schemas/TokenInfo/properties/expires_at",
+            date_time(),
+        ),
+        (
+            "/components/schemas/TokenInfo/properties/last_used_at",
+            date_time(),
+        ),
+    ]
+}
+
+/// Fields every message has, null or not.
+const MESSAGE_REQUIRED: &[&str] = &[
+    "id",
+    "kind",
+    "author",
+    "internal",
+    "body",
+    "sender_auth",
+    "created_at",
+];
+
+/// The generated document with the refinements; the pointers that found nothing.
+fn build() -> (Value, Vec<&'static str>) {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let mut missed = Vec::new();
+    for (pointer, add) in refinements() {
+        match (doc.pointer_mut(pointer), add) {
+            (Some(Value::Object(at)), Value::Object(add)) => at.extend(add),
+            _ => missed.push(pointer),
+        }
+    }
+    match doc.pointer_mut("/components/schemas/MessageView/required") {
+        Some(Value::Array(required)) => {
+            for field in MESSAGE_REQUIRED {
+                if !required.iter().any(|r| r == field) {
+                    required.push(json!(field));
+                }
+            }
+        }
+        _ => missed.push("/components/schemas/MessageView/required"),
+    }
+    (doc, missed)
+}
+
+/// The document as served.
+pub fn document() -> Value {
+    build().0
+}
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
+
+/// This document
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object)))]
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refinement_finds_its_field() {
+        assert_eq!(build().1, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_openapi_document_describes_every_route() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(doc["servers"][0]["url"], "/api/v1");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        let methods = regex::Regex::new(r"\b(get|post|put|delete|patch)\(").unwrap();
+        let source = include_str!("mod.rs");
+        let source = &source[..source.find(".method_not_allowed_fallback").unwrap()];
+        let mut n = 0;
+        for route in source.split(".route(").skip(1) {
+            let at = route.split('"').nth(1).unwrap();
+            let path = &doc["paths"][at];
+            assert!(path.is_object(), "{at} is not in the document");
+            for m in methods.captures_iter(route) {
+                assert!(
+                    path[&m[1]].is_object(),
+                    "{} {at} is not in the document",
+                    &m[1]
+                );
+                n += 1;
+            }
+        }
+        assert!(n >= 25, "found only {n} operations");
+        let documented: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum();
+        assert_eq!(
+            documented, n,
+            "the document has operations the router does not"
+        );
+    }
+
+    #[test]
+    fn every_reference_names_a_schema_and_every_operation_its_own_id() {
+        let doc = document();
+        let text = doc.to_string();
+        let refs = regex::Regex::new(r##""\$ref":"#/components/schemas/([^"]+)""##).unwrap();
+        for r in refs.captures_iter(&text) {
+            assert!(
+                doc["components"]["schemas"][&r[1]].is_object(),
+                "{} is referred to but not in the document",
+                &r[1]
+            );
+        }
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|p| p.as_object().unwrap().values())
+            .map(|op| op["operationId"].as_str().unwrap())
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "two operations share an operationId");
+    }
+
+    /// `PUT /sla` is parsed as `config::SlaConfig`; its schema must name the same keys.
+    #[test]
+    fn the_sla_settings_schema_names_the_keys_of_the_sla_config() {
+        let doc = document();
+        let config = serde_json::to_value(crate::config::SlaConfig::default()).unwrap();
+        for (schema, at) in [
+            ("SlaSettings", &config),
+            ("ResolveHoursSettings", &config["resolve_hours"]),
+            ("CalendarSettings", &config["calendar"]),
+        ] {
+            let mut keys: Vec<&String> = at.as_object().unwrap().keys().collect();
+            let props = doc["components"]["schemas"][schema]["properties"]
+                .as_object()
+                .unwrap();
+            let mut named: Vec<&String> = props.keys().collect();
+            keys.sort();
+            named.sort();
+            assert_eq!(keys, named, "{schema}");
+        }
+    }
+}
