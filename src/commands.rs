@@ -99,7 +99,7 @@ pub async fn import(config: Config, paths: &[PathBuf], quarantined: bool) -> any
                     println!("{outcome}\tquarantine #{}", q.id);
                     *totals.entry(outcome.label()).or_default() += 1;
                 }
-                Err(ServiceError::Invalid(why)) => {
+                Err(ServiceError::Conflict(why)) => {
                     println!("left in quarantine ({why})\tquarantine #{}", q.id)
                 }
                 Err(e) => return Err(e.into()),

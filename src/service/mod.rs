@@ -186,6 +186,9 @@ pub enum ServiceError {
     Invalid(String),
     #[error("only an admin may do this")]
     NotAdmin,
+    /// The request is sound, but what it names is not in a state to take it.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

@@ -92,6 +92,7 @@ impl From<ServiceError> for WebError {
             ServiceError::Refused(r) => WebError::Conflict(r.to_string()),
             ServiceError::Invalid(m) => WebError::BadRequest(m),
             ServiceError::NotAdmin => WebError::NotAdmin,
+            ServiceError::Conflict(m) => WebError::Conflict(m),
             ServiceError::Internal(e) => WebError::Internal(e),
         }
     }

@@ -110,7 +110,7 @@ pub async fn replay(
             let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
             let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
             if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
-                return Err(ServiceError::Invalid("this message was never fetched whole from the mail server: there is nothing to replay".into()));
+                return Err(ServiceError::Conflict("this message was never fetched whole from the mail server: there is nothing to replay".into()));
             }
             let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {

@@ -5,7 +5,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::admin::Id;
-use super::models::{BadRequest, Json, NotFound, QuarantineList, Replayed, Unauthorized};
+use super::models::{
+    BadRequest, ErrorBody, Json, NotFound, QuarantineList, Replayed, Unauthorized,
+};
 use crate::service::{Ctx, admin, queries, receive_email};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath};
@@ -33,7 +35,8 @@ pub async fn raw(
 
 /// Process it again
 #[utoipa::path(post, path = "/quarantine/{id}/replay", tag = "quarantine", operation_id = "quarantine_replay", params(Id),
-    responses((status = 200, description = "OK", body = Replayed), BadRequest, Unauthorized, NotFound))]
+    responses((status = 200, description = "OK", body = Replayed), BadRequest, Unauthorized, NotFound,
+        (status = 409, description = "Not replayable: the mail was never fetched whole from the server", body = ErrorBody)))]
 pub async fn replay(
     _: ApiAgent,
     State(ctx): State<Ctx>,
