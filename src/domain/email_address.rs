@@ -10,6 +10,15 @@ pub struct EmailAddress(String);
 #[error("not an email address: {0:?}")]
 pub struct BadAddress(pub String);
 
+/// Read from a request body through `parse`: a value that is no address is refused there,
+/// naming the field.
+impl<'de> serde::Deserialize<'de> for EmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        EmailAddress::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl EmailAddress {
     /// Accepts `local@domain` (a bare address, optionally inside `<…>`), with a dotted
     /// or single-label domain; the result is lower-cased.

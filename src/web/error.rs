@@ -10,6 +10,8 @@ use crate::service::ServiceError;
 #[derive(Debug)]
 pub enum WebError {
     BadRequest(String),
+    /// A well-formed request with a value that is not acceptable; the message names it.
+    Unprocessable(String),
     Unauthorized,
     /// A form without a valid CSRF token, or posted from another site.
     Forbidden,
@@ -32,6 +34,7 @@ impl WebError {
     fn status_and_message(&self) -> (StatusCode, String) {
         match self {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
             WebError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "a valid bearer token is required".into(),
@@ -90,7 +93,7 @@ impl From<ServiceError> for WebError {
         match e {
             ServiceError::NotFound(what) => WebError::NotFound(what),
             ServiceError::Refused(r) => WebError::Conflict(r.to_string()),
-            ServiceError::Invalid(m) => WebError::BadRequest(m),
+            ServiceError::Invalid(m) => WebError::Unprocessable(m),
             ServiceError::NotAdmin => WebError::NotAdmin,
             ServiceError::Conflict(m) => WebError::Conflict(m),
             ServiceError::Internal(e) => WebError::Internal(e),
@@ -115,9 +118,23 @@ macro_rules! bad_request_from {
 
 bad_request_from!(
     axum::extract::rejection::PathRejection,
-    axum::extract::rejection::QueryRejection,
-    axum::extract::rejection::JsonRejection
+    axum::extract::rejection::QueryRejection
 );
+
+/// A body that is not JSON is malformed (400); JSON whose values do not fit is a 422 that
+/// names the field (`agent_email: not an email address: "x"`).
+impl From<axum::extract::rejection::JsonRejection> for WebError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection;
+        match r {
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                WebError::PayloadTooLarge(super::body_limit::FORM_BYTES)
+            }
+            JsonRejection::JsonDataError(e) => WebError::Unprocessable(e.body_text()),
+            r => WebError::BadRequest(r.body_text()),
+        }
+    }
+}
 
 impl From<anyhow::Error> for WebError {
     fn from(e: anyhow::Error) -> Self {

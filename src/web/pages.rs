@@ -182,11 +182,11 @@ pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: &WebError) -> Response 
             "error_title",
             say(tx, "body_too_large", &[("kib", &(limit / 1024))]),
         ),
-        WebError::BadRequest(m) | WebError::Conflict(m) => {
-            let status = if matches!(e, WebError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::BAD_REQUEST
+        WebError::BadRequest(m) | WebError::Unprocessable(m) | WebError::Conflict(m) => {
+            let status = match e {
+                WebError::Conflict(_) => StatusCode::CONFLICT,
+                WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::BAD_REQUEST,
             };
             (status, "error_title", m.clone())
         }

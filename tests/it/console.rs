@@ -575,7 +575,8 @@ async fn the_api_does_what_the_console_does() {
         )
         .await
         .0,
-        400
+        422,
+        "a value the body cannot hold is 422"
     );
     let (s, t) = app
         .api(
@@ -610,7 +611,8 @@ async fn the_api_does_what_the_console_does() {
             Some(json!({"email": "ion@example.test", "name": "Ion", "password": "scurta"})),
         )
         .await;
-    assert_eq!(s, 400, "{v}");
+    assert_eq!(s, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("password"), "{v}");
     let (_, agents) = app.api("GET", "/agents", None).await;
     assert!(
         agents["agents"]

@@ -314,10 +314,21 @@ async fn phone_intake_and_bad_requests() {
             "channel",
         ),
     ] {
+        // A value that is not acceptable is 422, and the message names its field.
         let (s, v) = app.api("POST", "/tickets", Some(body)).await;
-        assert_eq!(s, 400, "{v}");
+        assert_eq!(s, 422, "{v}");
         assert!(v["error"].as_str().unwrap().contains(needle), "{v}");
     }
+    // A body that is not JSON at all is malformed: 400.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/tickets", app.base))
+        .bearer_auth(&app.token)
+        .header("Content-Type", "application/json")
+        .body("{\"requester_email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
     let (s, _) = app
         .api(
             "POST",
@@ -325,7 +336,7 @@ async fn phone_intake_and_bad_requests() {
             Some(json!({"message": ""})),
         )
         .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 422);
     let (s, _) = app.api("GET", "/tickets/HD-999999", None).await;
     assert_eq!(s, 404);
     // Every API error is JSON with a reason, whatever went wrong.

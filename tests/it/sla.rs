@@ -290,14 +290,14 @@ async fn admins_change_the_sla_at_once_and_it_outlives_a_restart() {
     // A bad value is refused by name and changes nothing; a lunch break is a value.
     sla["calendar"]["mon"] = json!("18:00-09:00");
     let (s, v) = app.api("PUT", "/sla", Some(sla.clone())).await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 422);
     assert!(
         v["error"].as_str().unwrap().contains("sla.calendar.mon"),
         "{v}"
     );
     sla["calendar"]["mon"] = json!("09:00-14:00, 13:00-18:00");
     let (s, v) = app.api("PUT", "/sla", Some(sla.clone())).await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 422);
     assert!(v["error"].as_str().unwrap().contains("overlap"), "{v}");
     sla["calendar"]["mon"] = json!("09:00-13:00, 14:00-18:00");
     let (s, v) = app.api("PUT", "/sla", Some(sla)).await;

@@ -362,7 +362,7 @@ async fn a_disabled_agent_loses_their_token_session_and_sign_in_at_once() {
         )
         .await
         .0,
-        400
+        422
     );
     let (s, v) = edge
         .api(&edge.token, "POST", &format!("/agents/{who}/disable"), None)

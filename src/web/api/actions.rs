@@ -6,7 +6,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::models::{BadRequest, Json, NotFound, Refused, TicketSummary, TooLarge, Unauthorized};
+use super::models::{
+    BadRequest, Json, NotFound, Refused, TicketSummary, TooLarge, Unauthorized, Unprocessable,
+};
 use super::schemas::EmailAddress;
 use super::tickets::TicketKey;
 use crate::domain::ticket::Priority;
@@ -28,21 +30,21 @@ async fn act(
 #[derive(Deserialize, ToSchema)]
 pub struct AssignBody {
     #[schema(value_type = EmailAddress)]
-    agent_email: String,
+    agent_email: crate::domain::email_address::EmailAddress,
 }
 
 /// Assign to an agent
 #[utoipa::path(post, path = "/tickets/{key}/assign", tag = "tickets", params(TicketKey),
     request_body = AssignBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn assign(
     a: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<AssignBody>,
 ) -> Result<Json<TicketSummary>, WebError> {
-    let agent_email = b.agent_email;
+    let agent_email = b.agent_email.to_string();
     act(ctx, a, key, Command::Assign { agent_email }).await
 }
 
@@ -61,7 +63,7 @@ pub struct CommentBody {
 #[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey),
     request_body = CommentBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn comment(
     a: ApiAgent,
     State(ctx): State<Ctx>,
@@ -83,7 +85,7 @@ pub struct MessageBody {
 #[utoipa::path(post, path = "/tickets/{key}/request-info", tag = "tickets", params(TicketKey),
     request_body = MessageBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn request_info(
     a: ApiAgent,
     State(ctx): State<Ctx>,
@@ -96,7 +98,7 @@ pub async fn request_info(
 #[derive(Deserialize, ToSchema)]
 pub struct ThirdPartyBody {
     #[schema(value_type = EmailAddress)]
-    partner_email: String,
+    partner_email: crate::domain::email_address::EmailAddress,
     /// Must not be empty or blank.
     #[schema(pattern = r"\S")]
     message: String,
@@ -106,14 +108,14 @@ pub struct ThirdPartyBody {
 #[utoipa::path(post, path = "/tickets/{key}/third-party", tag = "tickets", params(TicketKey),
     request_body = ThirdPartyBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn third_party(
     a: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<ThirdPartyBody>,
 ) -> Result<Json<TicketSummary>, WebError> {
-    let (partner_email, message) = (b.partner_email, b.message);
+    let (partner_email, message) = (b.partner_email.to_string(), b.message);
     act(
         ctx,
         a,
@@ -137,7 +139,7 @@ pub struct ResolveBody {
 #[utoipa::path(post, path = "/tickets/{key}/resolve", tag = "tickets", params(TicketKey),
     request_body = ResolveBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn resolve(
     a: ApiAgent,
     State(ctx): State<Ctx>,
@@ -162,23 +164,21 @@ pub async fn close(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PriorityBody {
-    #[schema(value_type = Priority)]
-    priority: String,
+    priority: Priority,
 }
 
 /// Set the priority (moves the resolution goal)
 #[utoipa::path(post, path = "/tickets/{key}/priority", tag = "tickets", params(TicketKey),
     request_body = PriorityBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn priority(
     a: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<PriorityBody>,
 ) -> Result<Json<TicketSummary>, WebError> {
-    let priority = Priority::parse(&b.priority)
-        .ok_or_else(|| WebError::BadRequest(format!("unknown priority {:?}", b.priority)))?;
+    let priority = b.priority;
     act(ctx, a, key, Command::SetPriority { priority }).await
 }
 
@@ -193,7 +193,7 @@ pub struct MergeBody {
 #[utoipa::path(post, path = "/tickets/{key}/merge", tag = "tickets", params(TicketKey),
     request_body = MergeBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
 pub async fn merge(
     a: ApiAgent,
     State(ctx): State<Ctx>,

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::models::{
     AgentList, AgentRole, BadRequest, DisabledAgent, Json, NotAdmin, NotFound, PartnerList,
-    SavedAgent, SavedPartner, TooLarge, Unauthorized,
+    SavedAgent, SavedPartner, TooLarge, Unauthorized, Unprocessable,
 };
 use super::schemas::{self, SlaSettings};
 use crate::config::SlaConfig;
@@ -27,7 +27,7 @@ pub async fn partners(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<Partne
 #[derive(Deserialize, ToSchema)]
 pub struct PartnerBody {
     #[schema(value_type = schemas::EmailAddress)]
-    email: String,
+    email: EmailAddress,
     #[serde(default)]
     name: String,
 }
@@ -35,15 +35,14 @@ pub struct PartnerBody {
 /// Add or rename a partner (admins)
 #[utoipa::path(post, path = "/partners", tag = "admin", request_body = PartnerBody,
     responses((status = 201, description = "Saved", body = SavedPartner),
-        BadRequest, Unauthorized, NotAdmin, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotAdmin, TooLarge))]
 pub async fn partner_add(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
     JsonBody(b): JsonBody<PartnerBody>,
 ) -> Result<(StatusCode, Json<SavedPartner>), WebError> {
     admin::require_admin(&agent)?;
-    let email = EmailAddress::parse(b.email.trim())
-        .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let email = b.email;
     let name = admin::save_partner(&ctx, &agent, &b.name, &email, ctx.now()).await?;
     Ok((
         StatusCode::CREATED,
@@ -91,7 +90,7 @@ pub async fn agents(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<AgentLis
 #[derive(Deserialize, ToSchema)]
 pub struct AgentBody {
     #[schema(value_type = schemas::EmailAddress)]
-    email: String,
+    email: EmailAddress,
     /// Must not be empty or blank.
     #[schema(pattern = r"\S")]
     name: String,
@@ -108,7 +107,7 @@ pub struct AgentBody {
 /// An admin changing themselves keeps the token of this call.
 #[utoipa::path(post, path = "/agents", tag = "admin", request_body = AgentBody,
     responses((status = 201, description = "Saved", body = SavedAgent),
-        BadRequest, Unauthorized, NotAdmin, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotAdmin, TooLarge))]
 pub async fn agent_add(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
@@ -116,18 +115,17 @@ pub async fn agent_add(
     JsonBody(b): JsonBody<AgentBody>,
 ) -> Result<(StatusCode, Json<SavedAgent>), WebError> {
     admin::require_admin(&agent)?;
-    let email = EmailAddress::parse(b.email.trim())
-        .map_err(|_| WebError::BadRequest(format!("{:?} is not an email address", b.email)))?;
+    let email = b.email;
     let name = b.name.trim().to_string();
     if name.is_empty() {
-        return Err(WebError::BadRequest("name must not be empty".into()));
+        return Err(WebError::Unprocessable("name must not be empty".into()));
     }
     let password = crate::domain::password::Password::parse(&b.password)
-        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        .map_err(|e| WebError::Unprocessable(format!("password: {e}")))?;
     let role = match b.role.as_str() {
         "" => AgentRole::Agent,
         other => AgentRole::parse(other).ok_or_else(|| {
-            WebError::BadRequest(format!("role must be agent or admin, not {other:?}"))
+            WebError::Unprocessable(format!("role must be agent or admin, not {other:?}"))
         })?,
     };
     let keep = accounts::Keep {
@@ -195,7 +193,7 @@ pub async fn sla_settings(_: ApiAgent, State(ctx): State<Ctx>) -> Json<SlaConfig
 /// Replace the SLA goals and business calendar (admins); stored over helpdesk.toml's, in force at once, every open ticket's due time redone
 #[utoipa::path(put, path = "/sla", tag = "admin", request_body = SlaSettings,
     responses((status = 200, description = "The settings now in force", body = SlaConfig),
-        BadRequest, Unauthorized, NotAdmin, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotAdmin, TooLarge))]
 pub async fn sla_replace(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,

@@ -314,7 +314,8 @@ macro_rules! error_responses {
 }
 
 error_responses! {
-    BadRequest = 400, "The request is malformed or invalid";
+    BadRequest = 400, "The request is malformed";
+    Unprocessable = 422, "A value is not acceptable; the message names it";
     Unauthorized = 401, "No valid bearer token";
     NotAdmin = 403, "Only an admin may do this";
     NotFound = 404, "Not found";

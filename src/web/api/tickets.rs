@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::models::{
     BadRequest, Json, NotFound, QueuePage, QueueTicket, TicketDetail, TicketList, TicketSummary,
-    TooLarge, Unauthorized,
+    TooLarge, Unauthorized, Unprocessable,
 };
 use super::schemas::EmailAddress;
 use crate::domain::ticket::{Channel, Priority, Status};
@@ -100,7 +100,7 @@ pub async fn show(
 #[derive(Deserialize, ToSchema)]
 pub struct CreateBody {
     #[schema(value_type = EmailAddress)]
-    requester_email: String,
+    requester_email: crate::domain::email_address::EmailAddress,
     #[serde(default)]
     requester_name: String,
     #[serde(default)]
@@ -110,39 +110,29 @@ pub struct CreateBody {
     subject: String,
     #[serde(default)]
     description: String,
-    #[schema(value_type = Channel, required = false, default = "phone")]
-    channel: Option<String>,
-    #[schema(value_type = Priority, required = false, default = "normal")]
-    priority: Option<String>,
+    #[schema(required = false, default = "phone")]
+    channel: Option<Channel>,
+    #[schema(required = false, default = "normal")]
+    priority: Option<Priority>,
 }
 
 /// Open a ticket for a customer (phone intake)
 #[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateBody,
     responses((status = 201, description = "Created; the customer gets the confirmation (and the invitation when new)", body = TicketSummary),
-        BadRequest, Unauthorized, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, TooLarge))]
 pub async fn create(
     ApiAgent(agent): ApiAgent,
     State(ctx): State<Ctx>,
     JsonBody(b): JsonBody<CreateBody>,
 ) -> Result<(StatusCode, Json<TicketSummary>), WebError> {
-    let channel = match b.channel.as_deref() {
-        None => Channel::Phone,
-        Some(c) => Channel::parse(c)
-            .ok_or_else(|| WebError::BadRequest(format!("unknown channel {c:?}")))?,
-    };
-    let priority = match b.priority.as_deref() {
-        None => Priority::Normal,
-        Some(p) => Priority::parse(p)
-            .ok_or_else(|| WebError::BadRequest(format!("unknown priority {p:?}")))?,
-    };
     let intake = Intake {
-        requester_email: b.requester_email,
+        requester_email: b.requester_email.to_string(),
         requester_name: b.requester_name,
         requester_phone: b.requester_phone,
         subject: b.subject,
         description: b.description,
-        channel,
-        priority,
+        channel: b.channel.unwrap_or(Channel::Phone),
+        priority: b.priority.unwrap_or(Priority::Normal),
     };
     let t = agent_actions::open_for_customer(&ctx, &agent, intake, ctx.now()).await?;
     Ok((StatusCode::CREATED, Json(TicketSummary::new(&ctx, &t))))
