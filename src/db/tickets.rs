@@ -207,11 +207,24 @@ pub fn role_of(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<O
     Ok(role.as_deref().and_then(Role::parse))
 }
 
-pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<(String, String)>> {
+/// Someone who takes part in a ticket, and how.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Participant {
+    pub address: String,
+    pub role: Role,
+}
+
+pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<Participant>> {
     let mut stmt = conn.prepare_cached(
         "SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid",
     )?;
-    let rows = stmt.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        let role: String = r.get(1)?;
+        Ok(Participant {
+            address: r.get(0)?,
+            role: super::known(Role::parse(&role), 1, role)?,
+        })
+    })?;
     rows.collect()
 }
 

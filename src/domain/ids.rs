@@ -42,8 +42,28 @@ impl TicketKey {
         Ok(Self::new(prefix, TicketId(id)))
     }
 
+    /// Accepts a key of any prefix (`XY-42`: letters, a dash, a number above 0), for where
+    /// the configured prefix is not at hand; whether it names a ticket here is decided
+    /// where it is.
+    pub fn parse_any(s: &str) -> Result<Self, BadKey> {
+        let prefix = s.trim().split_once('-').map_or("", |(p, _)| p);
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(BadKey(s.to_string()));
+        }
+        Self::parse(s, &prefix.to_ascii_uppercase())
+    }
+
     pub fn id(&self) -> TicketId {
         self.id
+    }
+}
+
+/// Read from a request body through `parse_any`: text that is no key is refused there,
+/// naming the field.
+impl<'de> serde::Deserialize<'de> for TicketKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        TicketKey::parse_any(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -91,6 +111,18 @@ impl SubjectToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_of_any_prefix_reads_for_a_body_and_nothing_else_does() {
+        assert_eq!(TicketKey::parse_any("hd-42").unwrap().to_string(), "HD-42");
+        assert_eq!(TicketKey::parse_any(" XY-7 ").unwrap().id(), TicketId(7));
+        for bad in ["42", "-42", "HD-", "HD-0", "H1-4", "HD-4a", "HD 4", ""] {
+            assert!(TicketKey::parse_any(bad).is_err(), "{bad:?}");
+        }
+        let key: TicketKey = serde_json::from_str("\"HD-9\"").unwrap();
+        assert_eq!(key.id(), TicketId(9));
+        assert!(serde_json::from_str::<TicketKey>("\"nine\"").is_err());
+    }
 
     #[test]
     fn keys_parse_and_print() {

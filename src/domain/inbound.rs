@@ -135,7 +135,8 @@ pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
 }
 
 /// How the sender relates to a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Requester,
     Cc,

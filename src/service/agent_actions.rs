@@ -7,7 +7,8 @@ use super::lifecycle::{self, Step};
 use super::notify::Extras;
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError};
-use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
+use crate::db::tickets::{Participant, TicketRow};
+use crate::db::{self, Conn, agents::Agent};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::message_kind::MessageKind;
@@ -205,14 +206,13 @@ fn merge(
     let step = Step::new(Event::Close, &agent.email, Cause::Person);
     let (mut closed, _) = lifecycle::apply(conn, ctx, dup, step, now)?;
     let mut other_requester = None;
-    for (address, role) in db::tickets::participants(conn, dup.id)? {
-        let role = Role::parse(&role);
+    for Participant { address, role } in db::tickets::participants(conn, dup.id)? {
         let joins_as = match role {
-            Some(Role::Requester) => Role::Cc,
-            Some(Role::Partner) => Role::Partner,
+            Role::Requester => Role::Cc,
+            Role::Partner => Role::Partner,
             _ => continue,
         };
-        if role == Some(Role::Requester)
+        if role == Role::Requester
             && db::tickets::role_of(conn, into, &address)? != Some(Role::Requester)
         {
             other_requester = Some(address.clone());

@@ -3,8 +3,10 @@
 //! instead of a mailbox).
 
 use chrono::Utc;
+use helpdesk::db::tickets::Participant;
 use helpdesk::db::{self, Db};
 use helpdesk::domain::agent_role::AgentRole;
+use helpdesk::domain::inbound::Role;
 use helpdesk::service::Ctx;
 use helpdesk::service::agent_actions::{self, Command};
 use helpdesk::service::receive_email::{Outcome, receive};
@@ -271,7 +273,10 @@ async fn our_message_id_counts_only_for_the_address_we_sent_it_to() {
         .unwrap();
     assert_eq!(
         people,
-        vec![("ion@client.ro".to_string(), "requester".to_string())]
+        vec![Participant {
+            address: "ion@client.ro".into(),
+            role: Role::Requester
+        }]
     );
     // The one it went to threads by it, whatever the subject says.
     let reply = receive(
@@ -627,7 +632,10 @@ async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     );
     assert_eq!(
         participants,
-        [("ion@client.ro".to_string(), "requester".to_string())]
+        [Participant {
+            address: "ion@client.ro".into(),
+            role: Role::Requester
+        }]
     );
     let seen: Vec<(&str, &str, bool)> = messages
         .iter()

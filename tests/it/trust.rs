@@ -5,6 +5,7 @@
 use chrono::Utc;
 use helpdesk::db::{self, Db, messages::MessageView};
 use helpdesk::domain::agent_role::AgentRole;
+use helpdesk::domain::inbound::Role;
 use helpdesk::domain::message_kind::MessageKind;
 use helpdesk::domain::sender_auth::SenderAuth;
 use helpdesk::service::Ctx;
@@ -383,16 +384,16 @@ async fn a_merge_brings_the_requester_as_cc_and_partners_as_partners_and_says_wh
         .read(move |c| db::tickets::participants(c, id))
         .await
         .unwrap();
-    let people: Vec<(&str, &str)> = people
+    let people: Vec<(&str, Role)> = people
         .iter()
-        .map(|(a, r)| (a.as_str(), r.as_str()))
+        .map(|p| (p.address.as_str(), p.role))
         .collect();
     assert_eq!(
         people,
         [
-            ("ion@client.ro", "requester"),
-            ("maria@client.ro", "cc"),
-            ("service@partner.test", "partner")
+            ("ion@client.ro", Role::Requester),
+            ("maria@client.ro", Role::Cc),
+            ("service@partner.test", Role::Partner)
         ]
     );
     let notes = messages(&ctx, &kept).await;

@@ -7,7 +7,7 @@ use crate::service::{Ctx, ServiceError};
 
 use super::{Download, MessageView};
 pub use crate::db::sla::SlaEvent;
-pub use crate::db::tickets::{Filter, TicketRow};
+pub use crate::db::tickets::{Filter, Participant, TicketRow};
 
 /// Everything an agent sees of one ticket: every message (internal notes and the talk
 /// with partners included), who takes part, the status history, and both SLA clocks with
@@ -16,8 +16,7 @@ pub use crate::db::tickets::{Filter, TicketRow};
 pub struct TicketDetail {
     pub ticket: TicketRow,
     pub messages: Vec<MessageView>,
-    /// (address, role) of every participant.
-    pub participants: Vec<(String, String)>,
+    pub participants: Vec<Participant>,
     pub history: Vec<HistoryEntry>,
     pub assignment: ClockView,
     pub resolution: ClockView,

@@ -185,8 +185,8 @@ pub async fn priority(
 #[derive(Deserialize, ToSchema)]
 pub struct MergeBody {
     /// The key of the ticket to merge into, e.g. HD-42.
-    #[schema(pattern = r"^[A-Z]+-[1-9][0-9]{0,8}$")]
-    into: String,
+    #[schema(value_type = String, pattern = r"^[A-Z]+-[1-9][0-9]{0,8}$")]
+    into: crate::domain::ids::TicketKey,
 }
 
 /// Close this ticket as a duplicate of another
@@ -200,5 +200,13 @@ pub async fn merge(
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> Result<Json<TicketSummary>, WebError> {
-    act(ctx, a, key, Command::Merge { into: b.into }).await
+    act(
+        ctx,
+        a,
+        key,
+        Command::Merge {
+            into: b.into.to_string(),
+        },
+    )
+    .await
 }

@@ -139,7 +139,10 @@ impl TicketDetail {
             participants: d
                 .participants
                 .into_iter()
-                .map(|(address, role)| Participant { address, role })
+                .map(|p| Participant {
+                    address: p.address,
+                    role: p.role,
+                })
                 .collect(),
             sla: TicketSla {
                 assignment: d.assignment,
@@ -165,7 +168,7 @@ pub struct StatusChange {
 pub struct Participant {
     pub address: String,
     #[schema(value_type = ParticipantRole)]
-    pub role: String,
+    pub role: crate::domain::inbound::Role,
 }
 
 /// How someone takes part in a ticket.

@@ -126,7 +126,7 @@ async fn ticket_page(
         "linked_from": t.linked_from_id.map(|i| ctx.key(i).to_string()),
         "created": local_time(&t.created_at, tz, v.lang),
         "assignment": clock_json(tx, &assignment), "resolution_clock": clock_json(tx, &resolution),
-        "messages": messages, "participants": participants.iter().map(|(a, r)| json!({ "address": a, "role": r })).collect::<Vec<_>>(),
+        "messages": messages, "participants": participants,
         "history": history, "events": events,
         "agents": agents.iter().map(|a| json!({ "email": a.email, "name": a.name })).collect::<Vec<_>>(),
         "partners": partners,
