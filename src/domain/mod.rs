@@ -9,6 +9,7 @@ pub mod ids;
 pub mod inbound;
 pub mod message_kind;
 pub mod notification;
+pub mod outgoing;
 pub mod password;
 pub mod reply_text;
 pub mod search_text;

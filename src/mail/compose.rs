@@ -5,36 +5,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use rand::Rng;
 
-use serde::{Deserialize, Serialize};
-
-/// Who a mail is from and to, and its headers besides the subject; fixed when the mail is
-/// queued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Envelope {
-    /// The `From` mailbox, e.g. `Helpdesk <support@example.test>`.
-    pub from: String,
-    pub to: String,
-    pub to_name: String,
-    /// Without angle brackets.
-    pub message_id: String,
-    /// Message-IDs of the thread, oldest first, without angle brackets.
-    pub references: Vec<String>,
-    /// Automatic mail is marked `Auto-Submitted: auto-generated`.
-    pub automatic: bool,
-    /// When set: `List-Unsubscribe` + `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
-    pub unsubscribe_url: Option<String>,
-    /// Our own address, in `X-Loop`, so that our mail coming back is recognised.
-    pub loop_address: String,
-}
-
-/// One outbound mail, before it is turned into bytes.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub envelope: Envelope,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+pub use crate::domain::outgoing::{Envelope, Outgoing};
 
 /// A fresh Message-ID in our own domain (without angle brackets): the time in
 /// microseconds, then 64 random bits. Time-ordered ids keep the outbox's Message-ID index

@@ -8,7 +8,7 @@ use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
-use crate::mail::compose::Envelope;
+use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
 mod letter;

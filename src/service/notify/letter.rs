@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::mail::compose::{self, Envelope, Outgoing};
+use crate::domain::outgoing::{Envelope, Outgoing};
+use crate::mail::compose;
 use crate::templates::Templates;
 
 /// A mail decided but not yet composed: everything the sender needs to render the
