@@ -591,7 +591,7 @@ fn scenarios(
         name: "request view",
         requests: views,
         sql: Box::new(move |conn, k| {
-            let id = chosen[k % chosen.len()];
+            let id = helpdesk::domain::ids::TicketId(chosen[k % chosen.len()]);
             ensure!(
                 db::portal::can_see(conn, id, CUSTOMER_EMAIL)?,
                 "HD-{id} not visible"

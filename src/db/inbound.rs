@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Conn, ts};
+use crate::domain::ids::TicketId;
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery. A message whose key is taken by one that says something else (its
@@ -51,7 +52,10 @@ pub fn insert_raw(
 
 /// The ticket that the latest earlier inbound mail stored under one of these
 /// de-duplication keys went to, if any.
-pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> rusqlite::Result<Option<i64>> {
+pub fn ticket_of_received(
+    conn: &Conn,
+    dedup_keys: &[String],
+) -> rusqlite::Result<Option<TicketId>> {
     if dedup_keys.is_empty() {
         return Ok(None);
     }
@@ -69,7 +73,7 @@ pub fn set_outcome(
     conn: &Conn,
     raw_id: i64,
     outcome: &str,
-    ticket_id: Option<i64>,
+    ticket_id: Option<TicketId>,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")?
         .execute(params![outcome, ticket_id, raw_id])?;

@@ -6,11 +6,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Conn, ts};
+use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::sender_auth::SenderAuth;
 
 pub struct NewMessage<'a> {
-    pub ticket_id: i64,
+    pub ticket_id: TicketId,
     pub kind: MessageKind,
     pub author: &'a str,
     pub internal: bool,
@@ -107,7 +108,7 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-pub fn for_ticket(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<MessageView>> {
+pub fn for_ticket(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<MessageView>> {
     let mut atts: Vec<AttachmentView> = conn
         .prepare_cached(
             "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, a.inline
@@ -174,7 +175,7 @@ pub struct Download {
 /// are not found.
 pub fn download(
     conn: &Conn,
-    ticket_id: i64,
+    ticket_id: TicketId,
     attachment_id: i64,
     public_only: bool,
 ) -> rusqlite::Result<Option<Download>> {
@@ -192,7 +193,11 @@ pub fn download(
 
 /// The Message-IDs of the thread as one participant saw it (their mail to us and ours
 /// to them), oldest first: the `References` of our next mail to them.
-pub fn thread_ids(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<Vec<String>> {
+pub fn thread_ids(
+    conn: &Conn,
+    ticket_id: TicketId,
+    address: &str,
+) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT mid FROM (
             SELECT message_id AS mid, created_at, 0 AS src, id FROM messages

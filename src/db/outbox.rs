@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Conn, ts};
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 
 pub struct NewMail<'a> {
-    pub ticket_id: Option<i64>,
+    pub ticket_id: Option<TicketId>,
     pub template: &'a str,
     pub recipient: &'a str,
     pub recipient_role: Option<Role>,
@@ -57,12 +58,12 @@ pub fn find_sent_to(
     conn: &Conn,
     message_ids: &[String],
     recipient: &str,
-) -> rusqlite::Result<Option<(i64, Option<Role>)>> {
+) -> rusqlite::Result<Option<(TicketId, Option<Role>)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
     let json = super::json_list(message_ids);
-    let found: Option<(i64, Option<String>)> = conn
+    let found: Option<(TicketId, Option<String>)> = conn
         .prepare_cached(
             "SELECT ticket_id, recipient_role FROM outbox
              WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL AND recipient = ?
@@ -76,7 +77,7 @@ pub fn find_sent_to(
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
-    pub ticket_id: Option<i64>,
+    pub ticket_id: Option<TicketId>,
     pub recipient: String,
     pub envelope_from: String,
     /// Composed bytes (rows queued before letters existed) …
@@ -125,7 +126,7 @@ pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
 pub fn find_by_message_ids(
     conn: &Conn,
     message_ids: &[String],
-) -> rusqlite::Result<Option<(i64, Option<i64>, String)>> {
+) -> rusqlite::Result<Option<(i64, Option<TicketId>, String)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }

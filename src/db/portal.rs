@@ -4,6 +4,7 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::Conn;
+use crate::domain::ids::TicketId;
 use crate::domain::search_text;
 use crate::domain::ticket::Status;
 
@@ -17,14 +18,14 @@ pub struct RequestQuery {
     /// diacritics.
     pub text: Option<String>,
     /// A ticket id the text names (`HD-42` or `42`), matched besides the text.
-    pub id: Option<i64>,
+    pub id: Option<TicketId>,
     pub limit: i64,
     pub offset: i64,
 }
 
 #[derive(Debug, Clone)]
 pub struct RequestSummary {
-    pub id: i64,
+    pub id: TicketId,
     pub subject: String,
     pub status: Status,
     pub updated_at: String,
@@ -96,7 +97,7 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
 }
 
 /// Whether `address` may see the ticket in the portal (requester or CC).
-pub fn can_see(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<bool> {
+pub fn can_see(conn: &Conn, ticket_id: TicketId, address: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM participants WHERE ticket_id = ? AND address = ? AND role IN ('requester', 'cc'))",
     )?

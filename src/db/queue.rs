@@ -5,6 +5,7 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::{Conn, ts};
+use crate::domain::ids::TicketId;
 use crate::domain::search_text;
 use crate::domain::ticket::{Priority, Status};
 
@@ -21,14 +22,14 @@ pub struct QueueFilter {
     pub breached_at: Option<DateTime<Utc>>,
     /// Matched against the subject and the requester's address and name; a ticket id too.
     pub text: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<TicketId>,
     pub limit: i64,
     pub offset: i64,
 }
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
-    pub id: i64,
+    pub id: TicketId,
     pub subject: String,
     pub status: Status,
     pub priority: Priority,
@@ -71,7 +72,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             params![f.assignee, f.unassigned, status, breached, pattern, f.id],
             |r| r.get(0),
         )?;
-    let ids: Vec<i64> = conn
+    let ids: Vec<TicketId> = conn
         .prepare_cached(&format!(
             "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
              ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
@@ -113,7 +114,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
 }
 
 /// Keeps the queue's sort key after a change of status, assignee or priority.
-pub fn set_sla_due(conn: &Conn, id: i64, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
+pub fn set_sla_due(conn: &Conn, id: TicketId, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?
         .execute(params![due.map(ts), id])?;
     Ok(())
@@ -122,9 +123,9 @@ pub fn set_sla_due(conn: &Conn, id: i64, due: Option<DateTime<Utc>>) -> rusqlite
 /// The status histories of some tickets, in order, for their clocks.
 pub fn histories(
     conn: &Conn,
-    ids: &[i64],
-) -> anyhow::Result<std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>>> {
-    let mut out: std::collections::HashMap<i64, Vec<crate::domain::sla::Entered>> =
+    ids: &[TicketId],
+) -> anyhow::Result<std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>>> {
+    let mut out: std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>> =
         std::collections::HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id",

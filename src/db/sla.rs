@@ -8,13 +8,14 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Conn, parse_ts, ts};
+use crate::domain::ids::TicketId;
 use crate::domain::sla::{Entered, Goal};
 use crate::domain::ticket::{Priority, Status};
 
 /// An open ticket as its clocks need it.
 #[derive(Debug, Clone)]
 pub struct ClockInput {
-    pub id: i64,
+    pub id: TicketId,
     pub priority: Priority,
     pub assigned_at: Option<DateTime<Utc>>,
     pub assignee_email: Option<String>,
@@ -77,7 +78,7 @@ pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
 /// Records a warning or breach; false when it was already recorded.
 pub fn record_event(
     conn: &Conn,
-    ticket_id: i64,
+    ticket_id: TicketId,
     goal: Goal,
     kind: &str,
     notified: Option<&str>,
@@ -100,7 +101,7 @@ pub struct SlaEvent {
     pub notified: Option<String>,
 }
 
-pub fn events(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<SlaEvent>> {
+pub fn events(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<SlaEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT goal, kind, at, notified FROM sla_events WHERE ticket_id = ? ORDER BY id",
     )?;
@@ -116,7 +117,7 @@ pub fn events(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<SlaEvent>> {
 }
 
 /// Resolved tickets whose resolution is older than `before`: due for auto-close.
-pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> rusqlite::Result<Vec<i64>> {
+pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> rusqlite::Result<Vec<TicketId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= ? ORDER BY id",
     )?;
@@ -136,7 +137,7 @@ pub fn open_breached(conn: &Conn) -> rusqlite::Result<i64> {
 }
 
 /// Tickets whose clock runs but whose due time is not stored.
-pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
+pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<TicketId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM tickets WHERE status IN ('waiting_for_support', 'in_progress') AND sla_due_at IS NULL",
     )?;
@@ -145,7 +146,7 @@ pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
 }
 
 /// Every open ticket's id.
-pub fn open_ids(conn: &Conn) -> rusqlite::Result<Vec<i64>> {
+pub fn open_ids(conn: &Conn) -> rusqlite::Result<Vec<TicketId>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"
     ))?;

@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, parse_ts, ts};
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
 
 #[derive(Debug, Clone)]
 pub struct TicketRow {
-    pub id: i64,
+    pub id: TicketId,
     pub subject: String,
     pub status: Status,
     pub priority: Priority,
@@ -21,9 +22,9 @@ pub struct TicketRow {
     pub requester_locale: String,
     pub assignee_id: Option<i64>,
     pub assignee_email: Option<String>,
-    pub linked_from_id: Option<i64>,
+    pub linked_from_id: Option<TicketId>,
     /// The ticket this one was merged into (it was closed then).
-    pub merged_into_id: Option<i64>,
+    pub merged_into_id: Option<TicketId>,
     pub status_mail: bool,
     pub resolution: Option<String>,
     pub created_at: String,
@@ -76,12 +77,12 @@ pub struct NewTicketRow<'a> {
     pub priority: Priority,
     pub channel: Channel,
     pub requester_id: i64,
-    pub linked_from_id: Option<i64>,
+    pub linked_from_id: Option<TicketId>,
     /// When the time to assignment runs out.
     pub sla_due_at: Option<DateTime<Utc>>,
 }
 
-pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<TicketId> {
     conn.prepare_cached(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
              sla_due_at)
@@ -98,10 +99,10 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite
         ts(now),
         t.sla_due_at.map(ts)
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(TicketId(conn.last_insert_rowid()))
 }
 
-pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Option<TicketRow>> {
+pub fn get(conn: &Conn, id: TicketId) -> rusqlite::Result<Option<TicketRow>> {
     conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?"))?
         .query_row([id], from_row)
         .optional()
@@ -113,7 +114,7 @@ pub struct Filter {
     pub status: Option<Status>,
     pub requester: Option<String>,
     pub limit: i64,
-    pub before_id: Option<i64>,
+    pub before_id: Option<TicketId>,
 }
 
 /// Newest first.
@@ -137,7 +138,7 @@ pub fn list(conn: &Conn, f: &Filter) -> rusqlite::Result<Vec<TicketRow>> {
 /// Writes the life-cycle fields after a transition, stamping the times it reached.
 pub fn save_state(
     conn: &Conn,
-    id: i64,
+    id: TicketId,
     state: TicketState,
     resolution: Option<&str>,
     now: DateTime<Utc>,
@@ -155,7 +156,7 @@ pub fn save_state(
 }
 
 /// Something happened on the ticket (a message): its last update moves.
-pub fn touch(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn touch(conn: &Conn, id: TicketId, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?
         .execute(params![ts(now), id])?;
     Ok(())
@@ -163,7 +164,7 @@ pub fn touch(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
 
 pub fn set_priority(
     conn: &Conn,
-    id: i64,
+    id: TicketId,
     priority: Priority,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
@@ -172,13 +173,13 @@ pub fn set_priority(
     Ok(())
 }
 
-pub fn set_merged_into(conn: &Conn, id: i64, into: i64) -> rusqlite::Result<()> {
+pub fn set_merged_into(conn: &Conn, id: TicketId, into: TicketId) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET merged_into_id = ? WHERE id = ?")?
         .execute(params![into, id])?;
     Ok(())
 }
 
-pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool> {
+pub fn set_status_mail(conn: &Conn, id: TicketId, on: bool) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?
         .execute(params![on, id])?;
@@ -187,7 +188,7 @@ pub fn set_status_mail(conn: &Conn, id: i64, on: bool) -> rusqlite::Result<bool>
 
 pub fn add_participant(
     conn: &Conn,
-    ticket_id: i64,
+    ticket_id: TicketId,
     address: &str,
     role: Role,
 ) -> rusqlite::Result<()> {
@@ -199,7 +200,7 @@ pub fn add_participant(
     Ok(())
 }
 
-pub fn role_of(conn: &Conn, ticket_id: i64, address: &str) -> rusqlite::Result<Option<Role>> {
+pub fn role_of(conn: &Conn, ticket_id: TicketId, address: &str) -> rusqlite::Result<Option<Role>> {
     let role: Option<String> = conn
         .prepare_cached("SELECT role FROM participants WHERE ticket_id = ? AND address = ?")?
         .query_row(params![ticket_id, address], |r| r.get(0))
@@ -214,7 +215,7 @@ pub struct Participant {
     pub role: Role,
 }
 
-pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<Participant>> {
+pub fn participants(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<Participant>> {
     let mut stmt = conn.prepare_cached(
         "SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid",
     )?;
@@ -230,7 +231,7 @@ pub fn participants(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<Partici
 
 pub fn record_status(
     conn: &Conn,
-    ticket_id: i64,
+    ticket_id: TicketId,
     from: Option<Status>,
     to: Status,
     actor: &str,
@@ -249,7 +250,7 @@ pub struct HistoryEntry {
     pub at: String,
 }
 
-pub fn history(conn: &Conn, ticket_id: i64) -> rusqlite::Result<Vec<HistoryEntry>> {
+pub fn history(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut stmt = conn
         .prepare_cached("SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
     let rows = stmt.query_map([ticket_id], |r| {

@@ -5,8 +5,15 @@ use std::fmt;
 use regex::Regex;
 
 /// The database id of a ticket; its public key is `<prefix>-<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct TicketId(pub i64);
+
+impl fmt::Display for TicketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// A ticket key such as `HD-42`, parsed against the configured prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

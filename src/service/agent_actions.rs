@@ -10,6 +10,7 @@ use super::{Ctx, ServiceError};
 use crate::db::tickets::{Participant, TicketRow};
 use crate::db::{self, Conn, agents::Agent};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
@@ -77,7 +78,7 @@ fn act_in(
     conn: &Conn,
     ctx: &Ctx,
     agent: &Agent,
-    id: i64,
+    id: TicketId,
     cmd: Command,
     now: DateTime<Utc>,
 ) -> Result<TicketRow, ServiceError> {
@@ -221,7 +222,7 @@ fn merge(
     }
     db::tickets::set_merged_into(conn, dup.id, into)?;
     closed.merged_into_id = Some(into);
-    let note = |ticket: i64, text: String| {
+    let note = |ticket: TicketId, text: String| {
         tickets::store_message(
             conn,
             ticket,

@@ -10,6 +10,7 @@ use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email::Attachment;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::file_name::FileName;
+use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Channel, Event, Priority};
@@ -21,7 +22,7 @@ pub struct OptOut {
     pub locale: String,
 }
 
-fn ticket_of(ctx: &Ctx, token: &str) -> Result<i64, ServiceError> {
+fn ticket_of(ctx: &Ctx, token: &str) -> Result<TicketId, ServiceError> {
     links::verify_unsubscribe(&ctx.config.helpdesk.secret, token)
         .ok_or_else(|| ServiceError::NotFound("link".into()))
 }
@@ -119,7 +120,7 @@ pub fn visible_ticket(
     conn: &Conn,
     ctx: &Ctx,
     customer: &Customer,
-    id: i64,
+    id: TicketId,
 ) -> Result<TicketRow, ServiceError> {
     let not_found = || ServiceError::NotFound(format!("request {}", ctx.key(id)));
     if !db::portal::can_see(conn, id, &customer.email)? {
@@ -133,7 +134,7 @@ pub fn visible_ticket(
 pub async fn contribute(
     ctx: &Ctx,
     customer: &Customer,
-    ticket_id: i64,
+    ticket_id: TicketId,
     text: &str,
     files: Vec<Upload>,
     now: DateTime<Utc>,
@@ -229,7 +230,7 @@ pub async fn open_request(
 pub async fn set_status_mail(
     ctx: &Ctx,
     customer: &Customer,
-    ticket_id: i64,
+    ticket_id: TicketId,
     on: bool,
 ) -> Result<(), ServiceError> {
     let (c2, customer) = (ctx.clone(), customer.clone());

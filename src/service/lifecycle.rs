@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::notify::{self, Extras};
 use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, Conn, tickets::TicketRow};
+use crate::domain::ids::TicketId;
 use crate::domain::notification::Cause;
 use crate::domain::ticket::{Clock, Event, Transition, transition};
 
@@ -70,7 +71,7 @@ pub fn refresh_sla_due(
     conn: &Conn,
     ctx: &Ctx,
     sla: &Sla,
-    id: i64,
+    id: TicketId,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let ticket = db::tickets::get(conn, id)?

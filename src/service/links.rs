@@ -5,6 +5,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::Ctx;
+use crate::domain::ids::TicketId;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -28,7 +29,7 @@ pub fn sign(secret: &str, message: &str) -> String {
 }
 
 /// `<ticket id>.<hmac>`: the opt-out token of a ticket; needs no login.
-pub fn unsubscribe_token(secret: &str, ticket_id: i64) -> String {
+pub fn unsubscribe_token(secret: &str, ticket_id: TicketId) -> String {
     format!(
         "{ticket_id}.{}",
         sign(secret, &format!("unsubscribe:{ticket_id}"))
@@ -36,13 +37,13 @@ pub fn unsubscribe_token(secret: &str, ticket_id: i64) -> String {
 }
 
 /// The ticket id of a genuine opt-out token.
-pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<i64> {
+pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<TicketId> {
     let (id, sig) = token.split_once('.')?;
     let id: i64 = id.parse().ok()?;
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
     mac.update(format!("unsubscribe:{id}").as_bytes());
     mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
-    Some(id)
+    Some(TicketId(id))
 }
 
 /// The hex digits of a Message-ID's signature: 64 bits, enough that nobody guesses one.
@@ -97,11 +98,11 @@ impl Ctx {
         self.config.web.base_url.trim_end_matches('/')
     }
 
-    pub fn view_url(&self, ticket_id: i64) -> String {
+    pub fn view_url(&self, ticket_id: TicketId) -> String {
         format!("{}/portal/requests/{}", self.base(), self.key(ticket_id))
     }
 
-    pub fn unsubscribe_url(&self, ticket_id: i64) -> String {
+    pub fn unsubscribe_url(&self, ticket_id: TicketId) -> String {
         format!(
             "{}/portal/unsubscribe/{}",
             self.base(),
@@ -114,7 +115,7 @@ impl Ctx {
     }
 
     /// The ticket's page in the agent console.
-    pub fn console_url(&self, ticket_id: i64) -> String {
+    pub fn console_url(&self, ticket_id: TicketId) -> String {
         format!("{}/console/tickets/{}", self.base(), self.key(ticket_id))
     }
 
@@ -178,8 +179,11 @@ mod tests {
 
     #[test]
     fn unsubscribe_tokens_verify_only_when_genuine() {
-        let t = unsubscribe_token("secret-key-0123456789", 42);
-        assert_eq!(verify_unsubscribe("secret-key-0123456789", &t), Some(42));
+        let t = unsubscribe_token("secret-key-0123456789", TicketId(42));
+        assert_eq!(
+            verify_unsubscribe("secret-key-0123456789", &t),
+            Some(TicketId(42))
+        );
         assert_eq!(verify_unsubscribe("another-key-0123456789", &t), None);
         let forged = t.replacen("42.", "43.", 1);
         assert_eq!(verify_unsubscribe("secret-key-0123456789", &forged), None);

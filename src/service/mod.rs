@@ -119,8 +119,8 @@ impl Ctx {
         })
     }
 
-    pub fn key(&self, id: i64) -> TicketKey {
-        TicketKey::new(&self.config.helpdesk.ticket_prefix, TicketId(id))
+    pub fn key(&self, id: TicketId) -> TicketKey {
+        TicketKey::new(&self.config.helpdesk.ticket_prefix, id)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -137,10 +137,10 @@ impl Ctx {
         *self.sla.write().unwrap_or_else(|e| e.into_inner()) = sla;
     }
 
-    pub fn parse_key(&self, key: &str) -> Option<i64> {
+    pub fn parse_key(&self, key: &str) -> Option<TicketId> {
         TicketKey::parse(key, &self.config.helpdesk.ticket_prefix)
             .ok()
-            .map(|k| k.id().0)
+            .map(|k| k.id())
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
 use crate::domain::outgoing::Envelope;
@@ -66,7 +67,7 @@ struct Addressee<'a> {
 /// A mail ready to queue: about which ticket (if any), to whom, from which template, and
 /// with which variables.
 struct Draft<'a> {
-    ticket_id: Option<i64>,
+    ticket_id: Option<TicketId>,
     to: Addressee<'a>,
     template: Template,
     vars: MailVars,
@@ -158,7 +159,7 @@ pub fn queue_invitation(
     conn: &Conn,
     ctx: &Ctx,
     customer: &Customer,
-    ticket_id: Option<i64>,
+    ticket_id: Option<TicketId>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
@@ -179,7 +180,7 @@ pub fn queue_portal_link(
     ctx: &Ctx,
     customer: &Customer,
     link: PortalLink,
-    ticket_id: Option<i64>,
+    ticket_id: Option<TicketId>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {

@@ -129,7 +129,7 @@ async fn give_up(
                     tickets::note_undelivered(sp, &c, ticket_id, &LostMail { recipient: &recipient, what: Undelivered::NotSent, reason: &error, raw_email_id: None }, now)
                 });
                 if let Err(e) = noted {
-                    tracing::warn!(id, ticket_id, error = %e, "outbox: the refusal could not be noted on its ticket");
+                    tracing::warn!(id, ticket_id = ticket_id.0, error = %e, "outbox: the refusal could not be noted on its ticket");
                 }
             }
             Ok::<_, ServiceError>(())

@@ -25,7 +25,7 @@ pub async fn page(
         .db
         .read(move |c| {
             let (rows, total) = db::queue::queue(c, &filter)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
             Ok::<_, anyhow::Error>((rows, total, db::queue::histories(c, &ids)?))
         })
         .await?;

@@ -8,6 +8,7 @@ use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn};
 use crate::domain::email::{Mailbox, ParsedEmail};
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::{self, Kind, Role, Threading};
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
@@ -180,7 +181,7 @@ fn process(
     let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
             let reply = Reply {
-                ticket_id: ticket.0,
+                ticket_id: ticket,
                 role,
                 mail,
                 body: &body,
@@ -188,9 +189,9 @@ fn process(
             };
             add_reply(conn, ctx, reply, now)?;
             (
-                ticket.0,
+                ticket,
                 Outcome::Threaded {
-                    key: ctx.key(ticket.0).to_string(),
+                    key: ctx.key(ticket).to_string(),
                 },
             )
         }
@@ -199,7 +200,7 @@ fn process(
             None => open_from_mail(conn, ctx, mail, &body, origin, None, now)?,
         },
         Threading::NewLinked { closed } => {
-            open_from_mail(conn, ctx, mail, &body, origin, Some(closed.0), now)?
+            open_from_mail(conn, ctx, mail, &body, origin, Some(closed), now)?
         }
     };
     let label = if matches!(outcome, Outcome::Created { .. }) {
@@ -221,7 +222,7 @@ fn record_bounce(
     mail: &ParsedEmail,
     raw_id: i64,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, ServiceError> {
+) -> Result<Option<TicketId>, ServiceError> {
     let Some(report) = &mail.bounce else {
         return Ok(None);
     };
@@ -258,9 +259,9 @@ fn open_from_mail(
     mail: &ParsedEmail,
     body: &Body,
     origin: Origin<'_>,
-    linked_from: Option<i64>,
+    linked_from: Option<TicketId>,
     now: DateTime<Utc>,
-) -> Result<(i64, Outcome), ServiceError> {
+) -> Result<(TicketId, Outcome), ServiceError> {
     let is_agent =
         |m: &Mailbox| db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some());
     let requester = match mail.sender() {
@@ -306,7 +307,7 @@ fn open_from_mail(
 
 /// A mail on its way onto the ticket it answers, and the part its sender has there.
 struct Reply<'a> {
-    ticket_id: i64,
+    ticket_id: TicketId,
     role: Role,
     mail: &'a ParsedEmail,
     body: &'a Body,

@@ -8,6 +8,7 @@ use super::lifecycle::{self, Step};
 use super::notify::{self, SlaAlert};
 use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, sla::ClockInput};
+use crate::domain::ids::TicketId;
 use crate::domain::notification::Cause;
 use crate::domain::sla::{ClockView, Goal};
 use crate::domain::ticket::Event;
@@ -24,7 +25,7 @@ pub struct Sweep {
 
 /// A warning or breach a clock has reached and that is not recorded yet.
 struct Due {
-    ticket_id: i64,
+    ticket_id: TicketId,
     goal: Goal,
     kind: &'static str,
     view: ClockView,

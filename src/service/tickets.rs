@@ -10,6 +10,7 @@ use crate::db::{
 };
 use crate::domain::email::Attachment;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::{self, Cause};
@@ -87,7 +88,7 @@ pub struct NewTicket<'a> {
     pub origin: Origin<'a>,
     pub attachments: &'a [Attachment],
     /// The closed ticket this one continues.
-    pub linked_from: Option<i64>,
+    pub linked_from: Option<TicketId>,
     /// Who opened it: the requester's address, or the agent who took the call.
     pub actor: &'a str,
     /// Whether the requester gets the confirmation and, when new, the invitation: not for
@@ -222,7 +223,7 @@ pub fn undelivered_reason(reason: &str) -> String {
 pub fn note_undelivered(
     conn: &Conn,
     ctx: &Ctx,
-    ticket_id: i64,
+    ticket_id: TicketId,
     lost: &LostMail<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
@@ -257,7 +258,7 @@ pub fn note_undelivered(
 /// Stores one message of a ticket with its attachments.
 pub fn store_message(
     conn: &Conn,
-    ticket_id: i64,
+    ticket_id: TicketId,
     e: &Entry<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, ServiceError> {

@@ -746,7 +746,7 @@ async fn signed_in_forms_must_name_their_origin_and_tokens_are_bound_to_the_sess
         .api(&edge.token, "POST", "/tickets", Some(json!({ "requester_email": "ion@customer.test", "subject": "Fax", "description": "Nu merge." })))
         .await;
     assert_eq!(s, 201, "{t}");
-    let id = t["id"].as_i64().unwrap();
+    let id = helpdesk::domain::ids::TicketId(t["id"].as_i64().unwrap());
     let r = reqwest::Client::new()
         .post(edge.ctx.unsubscribe_url(id))
         .form(&[("List-Unsubscribe", "One-Click")])

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{Customer, Download, MessageView};
 use crate::db;
+use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::service::customer_actions::visible_ticket;
 use crate::service::{Ctx, ServiceError};
@@ -43,7 +44,7 @@ pub async fn requests(
 pub async fn request(
     ctx: &Ctx,
     customer: &Customer,
-    id: i64,
+    id: TicketId,
 ) -> Result<PortalRequest, ServiceError> {
     let (c2, who) = (ctx.clone(), customer.clone());
     ctx.db
@@ -73,7 +74,7 @@ pub async fn request(
 pub async fn download(
     ctx: &Ctx,
     customer: &Customer,
-    id: i64,
+    id: TicketId,
     attachment: i64,
 ) -> Result<Option<Download>, ServiceError> {
     let (c2, who) = (ctx.clone(), customer.clone());

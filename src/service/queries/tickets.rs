@@ -2,6 +2,7 @@
 //! files of a ticket.
 
 use crate::db::{self, tickets::HistoryEntry};
+use crate::domain::ids::TicketId;
 use crate::domain::sla::ClockView;
 use crate::service::{Ctx, ServiceError};
 
@@ -24,7 +25,7 @@ pub struct TicketDetail {
 }
 
 /// The ticket `id` for an agent, or `None` when there is none.
-pub async fn detail(ctx: &Ctx, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
+pub async fn detail(ctx: &Ctx, id: TicketId) -> Result<Option<TicketDetail>, ServiceError> {
     let found = ctx
         .db
         .read(move |c| {
@@ -71,7 +72,7 @@ pub async fn list(ctx: &Ctx, filter: Filter) -> Result<Vec<TicketRow>, ServiceEr
 /// A file of any message of the ticket (agents see internal notes' files too).
 pub async fn download(
     ctx: &Ctx,
-    id: i64,
+    id: TicketId,
     attachment: i64,
 ) -> Result<Option<Download>, ServiceError> {
     Ok(ctx

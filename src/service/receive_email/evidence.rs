@@ -29,7 +29,7 @@ pub(super) fn gather(
     let by_reference = match db::outbox::find_sent_to(conn, &ours, sender)? {
         // An answer to the team's alert is the team's: it needs their powers.
         Some((_, Some(Role::Staff))) if auth != SenderAuth::Pass => None,
-        Some((id, addressee_role)) => candidate(conn, TicketId(id), sender, addressee_role, auth)?,
+        Some((id, addressee_role)) => candidate(conn, id, sender, addressee_role, auth)?,
         None => None,
     };
     let by_token = match ctx.token.find(&mail.subject) {
@@ -53,7 +53,7 @@ pub(super) fn gather(
                 .map(|id| message_id_key(id))
                 .collect();
             match db::inbound::ticket_of_received(conn, &keys)? {
-                Some(id) => candidate(conn, TicketId(id), sender, None, auth)?,
+                Some(id) => candidate(conn, id, sender, None, auth)?,
                 None => None,
             }
         }
@@ -77,7 +77,7 @@ fn candidate(
     addressee_role: Option<Role>,
     auth: SenderAuth,
 ) -> Result<Option<Candidate>, ServiceError> {
-    let Some(mut t) = db::tickets::get(conn, id.0)? else {
+    let Some(mut t) = db::tickets::get(conn, id)? else {
         return Ok(None);
     };
     // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
@@ -105,11 +105,11 @@ fn candidate(
     // Whom our mail went to says nothing of their place on the ticket it was merged into,
     // where they are all CC'd (but the team's alerts went to the team).
     let addressee_role = match addressee_role {
-        Some(role) if t.id != id.0 && role != Role::Staff => Some(Role::Cc),
+        Some(role) if t.id != id && role != Role::Staff => Some(Role::Cc),
         role => role,
     };
     Ok(Some(Candidate {
-        ticket: TicketId(t.id),
+        ticket: t.id,
         status: t.status,
         sender_role,
         addressee_role,

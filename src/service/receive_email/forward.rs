@@ -7,6 +7,7 @@ use super::Outcome;
 use crate::db::{self, Conn};
 use crate::domain::email::ParsedEmail;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::TicketId;
 use crate::domain::inbound;
 use crate::domain::reply_text::{self, split_reply};
 use crate::domain::sender_auth::SenderAuth;
@@ -81,7 +82,7 @@ pub(super) fn open(
     forward: &Forward,
     origin: Origin<'_>,
     now: DateTime<Utc>,
-) -> Result<(i64, Outcome), ServiceError> {
+) -> Result<(TicketId, Outcome), ServiceError> {
     let agent = mail.from.address.as_str();
     let subject = ctx
         .token

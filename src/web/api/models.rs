@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoResponses, ToSchema};
 
 pub use crate::domain::agent_role::AgentRole;
+use crate::domain::ids::TicketId;
 use crate::domain::sla::ClockView;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
@@ -53,7 +54,8 @@ pub struct TicketSummary {
     pub channel: Channel,
     #[schema(format = DateTime)]
     pub created_at: String,
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: TicketId,
     #[schema(example = "HD-42")]
     pub key: String,
     /// The ticket this one was opened from (a reply to a closed one).
@@ -75,7 +77,7 @@ pub struct TicketSummary {
 
 impl TicketSummary {
     pub fn new(ctx: &Ctx, t: &TicketRow) -> Self {
-        let key = |id: i64| ctx.key(id).to_string();
+        let key = |id: TicketId| ctx.key(id).to_string();
         TicketSummary {
             assignee: t.assignee_email.clone(),
             channel: t.channel,

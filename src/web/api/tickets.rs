@@ -11,6 +11,7 @@ use super::models::{
     TooLarge, Unauthorized, Unprocessable,
 };
 use super::schemas::EmailAddress;
+use crate::domain::ids::TicketId;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
 use crate::service::agent_actions::{self, Intake};
@@ -67,12 +68,12 @@ pub async fn list(
             .filter(|r| !r.is_empty())
             .map(|r| r.trim().to_lowercase()),
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
-        before_id: q.before,
+        before_id: q.before.map(TicketId),
     };
     let limit = filter.limit;
     let rows = queries::tickets::list(&ctx, filter).await?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|t| t.id))
+        .then(|| rows.last().map(|t| t.id.0))
         .flatten();
     Ok(Json(TicketList {
         next_before: next,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{clock_json, to_sign_in};
+use crate::domain::ids::TicketId;
 use crate::domain::ticket::Status;
 use crate::service::queries::Agent;
 use crate::service::queue::QueueFilter;
@@ -39,7 +40,7 @@ impl QueueQuery {
             breached_at: (self.view == "breached").then(|| ctx.now()),
             id: ctx
                 .parse_key(&text.to_ascii_uppercase())
-                .or_else(|| text.parse().ok()),
+                .or_else(|| text.parse().ok().map(TicketId)),
             text: (!text.is_empty()).then_some(text),
             limit: PAGE,
             offset: (self.page.unwrap_or(1).max(1) - 1) * PAGE,

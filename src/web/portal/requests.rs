@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{local_time, render, say, time_zone};
+use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::ticket::Status;
 use crate::service::customer_actions;
@@ -60,7 +61,7 @@ pub async fn list(
         status,
         id: ctx
             .parse_key(&text.to_ascii_uppercase())
-            .or_else(|| text.parse().ok()),
+            .or_else(|| text.parse().ok().map(TicketId)),
         text: (!text.is_empty()).then(|| text.clone()),
         limit: size,
         offset: (page - 1).saturating_mul(size),
@@ -112,7 +113,7 @@ pub(super) struct Feedback {
     pub(super) attach_error: Option<String>,
 }
 
-pub(super) fn ticket_id(ctx: &Ctx, key: &str) -> Result<i64, WebError> {
+pub(super) fn ticket_id(ctx: &Ctx, key: &str) -> Result<TicketId, WebError> {
     ctx.parse_key(key)
         .ok_or_else(|| WebError::NotFound("request".into()))
 }
@@ -148,7 +149,7 @@ pub(super) async fn request_page(
     ctx: &Ctx,
     v: &Visitor,
     customer: &Customer,
-    id: i64,
+    id: TicketId,
     status: StatusCode,
     fb: Feedback,
 ) -> Result<Response, PageError> {
