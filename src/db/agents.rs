@@ -123,8 +123,11 @@ pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> rusqlite::
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
 }
 
@@ -170,7 +173,10 @@ pub struct Listed {
     pub email: String,
     pub name: String,
     pub role: AgentRole,
+    /// When an admin disabled the agent; null while enabled.
+    #[schema(format = DateTime)]
     pub disabled_at: Option<String>,
+    /// The agent's API tokens (never the token itself).
     pub tokens: Vec<TokenInfo>,
 }
 

@@ -94,6 +94,7 @@ pub struct MessageView {
     pub author: String,
     pub internal: bool,
     pub subject: String,
+    /// The new text, without the quoted history and the signature.
     pub body: String,
     pub quoted: String,
     pub signature: String,
@@ -103,6 +104,7 @@ pub struct MessageView {
     pub html: Option<String>,
     pub message_id: Option<String>,
     /// For mail: what our receiving servers said of its sender (`pass`, `none`, `fail`).
+    #[schema(required = true)]
     pub sender_auth: Option<SenderAuth>,
     pub created_at: String,
     pub attachments: Vec<AttachmentView>,

@@ -44,7 +44,7 @@ pub struct ClockView {
     pub elapsed_seconds: i64,
     pub remaining_seconds: i64,
     /// `running`, `paused` (waiting for the customer or a partner) or `stopped`.
-    pub state: &'static str,
+    pub state: Clock,
     pub paused: bool,
     /// The goal was reached (assigned / resolved): the clock no longer runs.
     pub stopped: bool,
@@ -106,11 +106,7 @@ impl Reading<'_> {
             goal_seconds: goal.num_seconds(),
             elapsed_seconds: elapsed.num_seconds(),
             remaining_seconds: remaining.num_seconds(),
-            state: match clock {
-                Clock::Running => "running",
-                Clock::Paused => "paused",
-                Clock::Stopped => "stopped",
-            },
+            state: clock,
             paused: clock == Clock::Paused,
             stopped: clock == Clock::Stopped,
             warning: elapsed.num_seconds() * 100 >= goal.num_seconds() * self.warn_percent,

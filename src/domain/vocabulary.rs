@@ -15,7 +15,8 @@ pub enum Status {
 }
 
 /// What an SLA clock does while a ticket is in a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Clock {
     Running,
     Paused,

@@ -44,7 +44,7 @@ fn paused_time_does_not_count() {
     assert_eq!(running_time(&always, &h, at(200)), Duration::minutes(30));
     let c = reading(&always, at(200)).resolution(&h, Duration::hours(24));
     assert!(c.paused && !c.stopped && !c.breached && !c.warning);
-    assert_eq!((c.state, c.due_at), ("paused", None));
+    assert_eq!((c.state, c.due_at), (Clock::Paused, None));
     assert_eq!(c.elapsed_seconds, 30 * 60);
 }
 
