@@ -81,6 +81,18 @@ impl Door {
         render(ctx, v, status, self.page, vars)
     }
 
+    /// Signs out (the form already checked): the session `token` ends and its cookie is
+    /// cleared, and the sign-in page says so.
+    pub async fn log_out(
+        &self,
+        ctx: &Ctx,
+        v: &Visitor,
+        token: Option<&str>,
+    ) -> Result<Response, PageError> {
+        let to = format!("{}/login?signed_out=1", self.area);
+        Ok(signed_out(ctx, v, self.cookie, token, &to).await?)
+    }
+
     /// A sign-in (its form already checked): counted by the throttle before `check` looks
     /// at the password; `check` answers with the new session's token when it was right.
     pub async fn log_in(

@@ -15,6 +15,13 @@ pub struct ServerCopy<'a> {
     pub uid: u32,
 }
 
+/// `mailbox:uidvalidity:uid`, the message's place in the keys of its quarantine entry.
+impl std::fmt::Display for ServerCopy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.mailbox, self.uid_validity, self.uid)
+    }
+}
+
 /// A message the mail server would not hand over, however often asked (its FETCH was
 /// refused): recorded in quarantine with the server's answer and where the message
 /// still lies, so that agents see it while the mail behind it goes on. Nothing was
@@ -26,12 +33,8 @@ pub async fn record_unfetchable(
     error: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let ServerCopy {
-        mailbox,
-        uid_validity,
-        uid,
-    } = at;
-    let key = format!("imap:{mailbox}:{uid_validity}:{uid}");
+    let key = format!("imap:{at}");
+    let (uid, mailbox) = (at.uid, at.mailbox);
     let reason = format!(
         "the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}"
     );
@@ -50,12 +53,8 @@ pub async fn record_oversize(
     headers: Vec<u8>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let ServerCopy {
-        mailbox,
-        uid_validity,
-        uid,
-    } = at;
-    let key = format!("{OVERSIZE}{mailbox}:{uid_validity}:{uid}");
+    let key = format!("{OVERSIZE}{at}");
+    let (uid, mailbox) = (at.uid, at.mailbox);
     let mib = size as f64 / (1024.0 * 1024.0);
     let reason = format!(
         "too large: {mib:.1} MiB, over [imap] max_message_mb = {max_mb}; only its headers were read, and it was left on the \

@@ -50,7 +50,5 @@ pub async fn logout(
     v: Visitor,
     _: Csrf<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let session = v.agent_session.as_deref();
-    let to = "/console/login?signed_out=1";
-    Ok(sign_in::signed_out(&ctx, &v, AGENT_SESSION_COOKIE, session, to).await?)
+    DOOR.log_out(&ctx, &v, v.agent_session.as_deref()).await
 }

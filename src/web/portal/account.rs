@@ -67,9 +67,7 @@ pub async fn logout(
     v: Visitor,
     _: Csrf<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let session = v.session.as_deref();
-    let to = "/portal/login?signed_out=1";
-    Ok(sign_in::signed_out(&ctx, &v, SESSION_COOKIE, session, to).await?)
+    DOOR.log_out(&ctx, &v, v.session.as_deref()).await
 }
 
 pub async fn forgot_page(State(ctx): State<Ctx>, v: Visitor) -> Response {
