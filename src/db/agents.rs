@@ -7,10 +7,11 @@ use serde::Serialize;
 
 use super::{Conn, ts};
 use crate::domain::agent_role::AgentRole;
+use crate::domain::ids::AgentId;
 
 #[derive(Debug, Clone)]
 pub struct Agent {
-    pub id: i64,
+    pub id: AgentId,
     pub email: String,
     pub name: String,
     pub role: AgentRole,
@@ -67,7 +68,7 @@ pub fn name_of(conn: &Conn, email: &str) -> rusqlite::Result<Option<String>> {
 
 pub fn insert_token(
     conn: &Conn,
-    agent_id: i64,
+    agent_id: AgentId,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
@@ -77,7 +78,7 @@ pub fn insert_token(
 /// A token that stops working at `expires_at` (never, when `None`).
 pub fn insert_token_until(
     conn: &Conn,
-    agent_id: i64,
+    agent_id: AgentId,
     token_hash: &str,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -132,7 +133,7 @@ pub struct TokenInfo {
 }
 
 /// The agent's tokens, oldest first.
-pub fn tokens(conn: &Conn, agent_id: i64) -> rusqlite::Result<Vec<TokenInfo>> {
+pub fn tokens(conn: &Conn, agent_id: AgentId) -> rusqlite::Result<Vec<TokenInfo>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, created_at, expires_at, last_used_at FROM api_tokens WHERE agent_id = ? ORDER BY id")?;
     let rows = stmt.query_map([agent_id], |r| {
@@ -146,7 +147,7 @@ pub fn tokens(conn: &Conn, agent_id: i64) -> rusqlite::Result<Vec<TokenInfo>> {
     rows.collect()
 }
 
-pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Agent> {
+pub fn get(conn: &Conn, id: AgentId) -> rusqlite::Result<Agent> {
     conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?
         .query_row([id], from_row)
 }
@@ -185,7 +186,7 @@ pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, email, name, role, disabled_at FROM agents ORDER BY disabled_at IS NOT NULL, name, email",
     )?;
-    let agents: Vec<(i64, Listed)> = stmt
+    let agents: Vec<(AgentId, Listed)> = stmt
         .query_map([], |r| {
             let listed = Listed {
                 email: r.get(1)?,
@@ -212,7 +213,7 @@ pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
 /// whose hashes are named (the ones a change came through).
 pub fn end_access(
     conn: &Conn,
-    agent_id: i64,
+    agent_id: AgentId,
     keep_session: Option<&str>,
     keep_token: Option<&str>,
 ) -> rusqlite::Result<()> {

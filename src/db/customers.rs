@@ -5,10 +5,11 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, ts};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::CustomerId;
 
 #[derive(Debug, Clone)]
 pub struct Customer {
-    pub id: i64,
+    pub id: CustomerId,
     pub email: String,
     pub name: String,
     pub locale: String,
@@ -38,7 +39,7 @@ pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> rusqlite::Result<Opti
         .optional()
 }
 
-pub fn get(conn: &Conn, id: i64) -> rusqlite::Result<Customer> {
+pub fn get(conn: &Conn, id: CustomerId) -> rusqlite::Result<Customer> {
     conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?
         .query_row([id], from_row)
 }
@@ -55,7 +56,7 @@ pub fn insert(
         "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
     )?
     .execute(params![email.as_str(), name, locale, time_zone, ts(now)])?;
-    let id = conn.last_insert_rowid();
+    let id = CustomerId(conn.last_insert_rowid());
     Ok(Customer {
         id,
         email: email.to_string(),
@@ -80,7 +81,7 @@ pub fn credentials(
         .optional()
 }
 
-pub fn set_password_hash(conn: &Conn, id: i64, hash: &str) -> rusqlite::Result<()> {
+pub fn set_password_hash(conn: &Conn, id: CustomerId, hash: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE customers SET password_hash = ? WHERE id = ?")?
         .execute(params![hash, id])?;
     Ok(())
@@ -89,7 +90,7 @@ pub fn set_password_hash(conn: &Conn, id: i64, hash: &str) -> rusqlite::Result<(
 /// The language and time zone the portal and the mail use for this customer.
 pub fn set_preferences(
     conn: &Conn,
-    id: i64,
+    id: CustomerId,
     locale: &str,
     time_zone: &str,
 ) -> rusqlite::Result<()> {
@@ -119,14 +120,14 @@ pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Custo
 }
 
 /// Fills in a phone number learnt at intake when none is known.
-pub fn set_phone_if_empty(conn: &Conn, id: i64, phone: &str) -> rusqlite::Result<()> {
+pub fn set_phone_if_empty(conn: &Conn, id: CustomerId, phone: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE customers SET phone = ? WHERE id = ? AND phone = ''")?
         .execute(params![phone, id])?;
     Ok(())
 }
 
 /// Fills in a display name learnt later (e.g. from a mail header) when none is known.
-pub fn set_name_if_empty(conn: &Conn, id: i64, name: &str) -> rusqlite::Result<()> {
+pub fn set_name_if_empty(conn: &Conn, id: CustomerId, name: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE customers SET name = ? WHERE id = ? AND name = ''")?
         .execute(params![name, id])?;
     Ok(())
@@ -134,7 +135,7 @@ pub fn set_name_if_empty(conn: &Conn, id: i64, name: &str) -> rusqlite::Result<(
 
 pub fn insert_portal_token(
     conn: &Conn,
-    customer_id: i64,
+    customer_id: CustomerId,
     purpose: &str,
     token_hash: &str,
     expires_at: DateTime<Utc>,
@@ -151,7 +152,7 @@ pub fn insert_portal_token(
 #[derive(Debug, Clone)]
 pub struct PortalToken {
     pub id: i64,
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     pub purpose: String,
     pub expires_at: String,
     pub used: bool,
@@ -171,7 +172,7 @@ pub fn find_portal_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Opti
 /// password is set, older invitations and reset links stop working.
 pub fn use_portal_tokens(
     conn: &Conn,
-    customer_id: i64,
+    customer_id: CustomerId,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(

@@ -30,7 +30,7 @@ pub use rusqlite::Connection as Conn;
 use rusqlite::OpenFlags;
 use rusqlite::functions::FunctionFlags;
 
-use crate::domain::ids::TicketId;
+use crate::domain::ids::{AgentId, CustomerId, TicketId};
 use crate::domain::search_text;
 
 /// What a statement can fail with; the rest of the code names it through here, so the
@@ -322,18 +322,26 @@ pub(crate) fn known<T>(v: Option<T>, col: usize, text: String) -> rusqlite::Resu
     })
 }
 
-/// A ticket's id goes into SQL and comes back as the number it is.
-impl rusqlite::types::ToSql for TicketId {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(self.0.into())
-    }
+/// A row id goes into SQL and comes back as the number it is.
+macro_rules! sql_id {
+    ($($name:ident),*) => {$(
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.0.into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                i64::column_result(v).map($name)
+            }
+        }
+    )*};
 }
 
-impl rusqlite::types::FromSql for TicketId {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        i64::column_result(v).map(TicketId)
-    }
-}
+sql_id!(TicketId, AgentId, CustomerId);
 
 /// The database answers a query.
 pub fn ping(conn: &Conn) -> rusqlite::Result<()> {

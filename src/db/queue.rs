@@ -5,6 +5,7 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::{Conn, ts};
+use crate::domain::ids::AgentId;
 use crate::domain::ids::TicketId;
 use crate::domain::search_text;
 use crate::domain::ticket::{Priority, Status};
@@ -15,7 +16,7 @@ const OPEN: &str = "t.status IN ('waiting_for_support', 'in_progress', 'waiting_
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     /// Only this agent's tickets.
-    pub assignee: Option<i64>,
+    pub assignee: Option<AgentId>,
     pub unassigned: bool,
     pub status: Option<Status>,
     /// Only tickets whose clock ran out before this instant, or that recorded a breach.
@@ -35,7 +36,7 @@ pub struct QueueRow {
     pub priority: Priority,
     pub requester_email: String,
     pub requester_name: String,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<AgentId>,
     pub assignee_name: Option<String>,
     pub sla_due_at: Option<String>,
     pub updated_at: String,

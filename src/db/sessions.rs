@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Conn, ts};
+use crate::domain::ids::{AgentId, CustomerId};
 
 pub fn insert_for_customer(
     conn: &Conn,
-    customer_id: i64,
+    customer_id: CustomerId,
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -19,7 +20,7 @@ pub fn insert_for_customer(
 
 pub fn insert_for_agent(
     conn: &Conn,
-    agent_id: i64,
+    agent_id: AgentId,
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -36,7 +37,7 @@ pub fn agent_of(
     conn: &Conn,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<AgentId>> {
     conn.prepare_cached(
         "SELECT s.agent_id FROM sessions s JOIN agents a ON a.id = s.agent_id
          WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
@@ -50,7 +51,7 @@ pub fn customer_of(
     conn: &Conn,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<CustomerId>> {
     conn.prepare_cached("SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL")?
         .query_row(params![token_hash, ts(now)], |r| r.get(0))
         .optional()
@@ -65,7 +66,7 @@ pub fn delete(conn: &Conn, token_hash: &str) -> rusqlite::Result<()> {
 /// Signs a customer out everywhere (after a password change), keeping one session.
 pub fn delete_other_customer_sessions(
     conn: &Conn,
-    customer_id: i64,
+    customer_id: CustomerId,
     keep_hash: &str,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM sessions WHERE customer_id = ? AND token_hash <> ?")?

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Conn, parse_ts, ts};
 use crate::domain::ids::TicketId;
+use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::inbound::Role;
 use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
@@ -16,11 +17,11 @@ pub struct TicketRow {
     pub status: Status,
     pub priority: Priority,
     pub channel: Channel,
-    pub requester_id: i64,
+    pub requester_id: CustomerId,
     pub requester_email: String,
     pub requester_name: String,
     pub requester_locale: String,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<AgentId>,
     pub assignee_email: Option<String>,
     pub linked_from_id: Option<TicketId>,
     /// The ticket this one was merged into (it was closed then).
@@ -76,7 +77,7 @@ pub struct NewTicketRow<'a> {
     pub subject: &'a str,
     pub priority: Priority,
     pub channel: Channel,
-    pub requester_id: i64,
+    pub requester_id: CustomerId,
     pub linked_from_id: Option<TicketId>,
     /// When the time to assignment runs out.
     pub sla_due_at: Option<DateTime<Utc>>,

@@ -1,18 +1,34 @@
-//! Ticket numbers and their public keys (`HD-42`), and finding a key in a subject.
+//! Row ids as types of their own (tickets, agents, customers), ticket keys (`HD-42`), and
+//! finding a key in a subject.
 
 use std::fmt;
 
 use regex::Regex;
 
-/// The database id of a ticket; its public key is `<prefix>-<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct TicketId(pub i64);
+/// Row ids that must not be taken for one another: a ticket's, an agent's, a customer's.
+/// Each is the number the database gave it, shown as that number.
+macro_rules! row_id {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
 
-impl fmt::Display for TicketId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+row_id! {
+    /// The database id of a ticket; its public key is `<prefix>-<id>`.
+    TicketId;
+    /// The database id of an agent.
+    AgentId;
+    /// The database id of a customer.
+    CustomerId;
 }
 
 /// A ticket key such as `HD-42`, parsed against the configured prefix.

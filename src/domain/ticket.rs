@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::AgentId;
 use super::notification::{self, Notify};
 pub use super::vocabulary::{Clock, Event, Status};
 
@@ -66,7 +67,7 @@ impl Channel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketState {
     pub status: Status,
-    pub assignee: Option<i64>,
+    pub assignee: Option<AgentId>,
 }
 
 /// The outcome of an accepted event: the new state and the mail it causes.

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::AgentId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -79,7 +81,7 @@ impl Status {
 /// What happens to a ticket. Replies from mail and the portal, and agent commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    Assign { agent_id: i64 },
+    Assign { agent_id: AgentId },
     RequestInfo,
     AskThirdParty,
     CustomerReplied,

@@ -17,6 +17,7 @@ use super::notify::{self, PortalLink};
 use super::{Ctx, ServiceError, links};
 use crate::db::{self, agents::Agent, customers::Customer};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::notification::Cause;
 use crate::domain::password::{Password, WeakPassword};
 
@@ -140,8 +141,8 @@ async fn password_owner<T: Send + 'static>(
 
 /// Who signs in, for the session row.
 enum Holder {
-    Customer(i64),
-    Agent(i64),
+    Customer(CustomerId),
+    Agent(AgentId),
 }
 
 /// A new session for `holder`; expired sessions are swept on the way.
@@ -346,7 +347,7 @@ pub async fn renew_link(
 /// Language and time zone, remembered for the portal and for mail.
 pub async fn set_preferences(
     ctx: &Ctx,
-    customer_id: i64,
+    customer_id: CustomerId,
     locale: &str,
     time_zone: &str,
 ) -> Result<(), ServiceError> {

@@ -2,10 +2,13 @@
 
 use super::Status::*;
 use super::*;
+use crate::domain::ids::AgentId;
 use crate::domain::notification::{Recipient, Template};
 
 const EVENTS: [Event; 10] = [
-    Event::Assign { agent_id: 7 },
+    Event::Assign {
+        agent_id: AgentId(7),
+    },
     Event::RequestInfo,
     Event::AskThirdParty,
     Event::CustomerReplied,
@@ -109,7 +112,7 @@ fn every_cell_of_the_table() {
             for (event, want) in EVENTS.iter().zip(want) {
                 let state = TicketState {
                     status: from,
-                    assignee: assigned.then_some(1),
+                    assignee: assigned.then_some(AgentId(1)),
                 };
                 let got = transition(state, *event).ok().map(|t| t.state.status);
                 assert_eq!(got, want, "{from:?} + {event:?} (assigned: {assigned})");
@@ -130,7 +133,7 @@ fn refusals_say_why() {
     );
     let resolved = TicketState {
         status: Resolved,
-        assignee: Some(1),
+        assignee: Some(AgentId(1)),
     };
     assert_eq!(
         transition(resolved, Event::Resolve),
@@ -142,7 +145,7 @@ fn refusals_say_why() {
     );
     let open = TicketState {
         status: InProgress,
-        assignee: Some(1),
+        assignee: Some(AgentId(1)),
     };
     assert_eq!(
         transition(open, Event::AutoClose),
@@ -158,22 +161,26 @@ fn assign_sets_the_assignee() {
             status: WaitingForSupport,
             assignee: None,
         },
-        Event::Assign { agent_id: 9 },
+        Event::Assign {
+            agent_id: AgentId(9),
+        },
     )
     .unwrap();
-    assert_eq!(t.state.assignee, Some(9));
+    assert_eq!(t.state.assignee, Some(AgentId(9)));
     assert!(t.status_changed());
     let t = transition(
         TicketState {
             status: WaitingForCustomer,
-            assignee: Some(1),
+            assignee: Some(AgentId(1)),
         },
-        Event::Assign { agent_id: 2 },
+        Event::Assign {
+            agent_id: AgentId(2),
+        },
     )
     .unwrap();
     assert_eq!(
         (t.state.status, t.state.assignee),
-        (WaitingForCustomer, Some(2))
+        (WaitingForCustomer, Some(AgentId(2)))
     );
 }
 
@@ -200,7 +207,7 @@ fn mail(status: Status, event: Event) -> Vec<Notify> {
     transition(
         TicketState {
             status,
-            assignee: Some(1),
+            assignee: Some(AgentId(1)),
         },
         event,
     )
@@ -247,6 +254,14 @@ fn partner_gets_the_question_and_customer_the_status() {
 #[test]
 fn no_mail_without_a_change() {
     assert!(mail(Status::InProgress, Event::CustomerReplied).is_empty());
-    assert!(mail(Status::InProgress, Event::Assign { agent_id: 2 }).is_empty());
+    assert!(
+        mail(
+            Status::InProgress,
+            Event::Assign {
+                agent_id: AgentId(2)
+            }
+        )
+        .is_empty()
+    );
     assert!(mail(Status::InProgress, Event::InternalNote).is_empty());
 }
