@@ -173,6 +173,22 @@ impl Sla {
     pub fn resolve_goal(&self, priority: crate::domain::ticket::Priority) -> chrono::Duration {
         chrono::Duration::hours(self.config.resolve_hours.for_priority(priority))
     }
+
+    /// Both clocks of a ticket at `now`, from the statuses it entered: assignment (met
+    /// once `assigned_at`) and resolution (by its priority's goal).
+    pub fn clocks(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        history: &[crate::domain::sla::Entered],
+        assigned_at: Option<chrono::DateTime<chrono::Utc>>,
+        priority: crate::domain::ticket::Priority,
+    ) -> [crate::domain::sla::ClockView; 2] {
+        let reading = self.reading(now);
+        [
+            reading.assignment(history, assigned_at, self.assign_goal()),
+            reading.resolution(history, self.resolve_goal(priority)),
+        ]
+    }
 }
 
 /// What a use case can answer besides success.

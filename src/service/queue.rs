@@ -30,7 +30,6 @@ pub async fn page(
         })
         .await?;
     let sla = ctx.sla();
-    let reading = sla.reading(now);
     let items = rows
         .into_iter()
         .map(|row| {
@@ -39,8 +38,7 @@ pub async fn page(
                 .assigned_at
                 .as_deref()
                 .and_then(|a| db::parse_ts(a).ok());
-            let assignment = reading.assignment(history, assigned_at, sla.assign_goal());
-            let resolution = reading.resolution(history, sla.resolve_goal(row.priority));
+            let [assignment, resolution] = sla.clocks(now, history, assigned_at, row.priority);
             QueueItem {
                 row,
                 assignment,

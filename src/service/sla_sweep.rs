@@ -34,16 +34,10 @@ struct Due {
 
 /// The clocks of an open ticket at `now`.
 pub fn clocks(sla: &Sla, t: &ClockInput, now: DateTime<Utc>) -> [(Goal, ClockView); 2] {
-    let reading = sla.reading(now);
+    let [assignment, resolution] = sla.clocks(now, &t.history, t.assigned_at, t.priority);
     [
-        (
-            Goal::Assignment,
-            reading.assignment(&t.history, t.assigned_at, sla.assign_goal()),
-        ),
-        (
-            Goal::Resolution,
-            reading.resolution(&t.history, sla.resolve_goal(t.priority)),
-        ),
+        (Goal::Assignment, assignment),
+        (Goal::Resolution, resolution),
     ]
 }
 

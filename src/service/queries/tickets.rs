@@ -49,10 +49,9 @@ pub async fn detail(ctx: &Ctx, id: TicketId) -> Result<Option<TicketDetail>, Ser
         .assigned_at
         .as_deref()
         .and_then(|a| db::parse_ts(a).ok());
-    let sla = ctx.sla();
-    let reading = sla.reading(ctx.now());
-    let assignment = reading.assignment(&entered, assigned_at, sla.assign_goal());
-    let resolution = reading.resolution(&entered, sla.resolve_goal(ticket.priority));
+    let [assignment, resolution] =
+        ctx.sla()
+            .clocks(ctx.now(), &entered, assigned_at, ticket.priority);
     Ok(Some(TicketDetail {
         ticket,
         messages,

@@ -41,7 +41,7 @@ pub async fn partner_add(
     State(ctx): State<Ctx>,
     JsonBody(b): JsonBody<PartnerBody>,
 ) -> Result<(StatusCode, Json<SavedPartner>), WebError> {
-    admin::require_admin(&agent)?;
+    // Only admins: save_partner says so.
     let email = b.email;
     let name = admin::save_partner(&ctx, &agent, &b.name, &email, ctx.now()).await?;
     Ok((
