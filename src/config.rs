@@ -5,14 +5,17 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+mod mailboxes;
 mod overrides;
 mod sections;
 mod sla;
 
+pub use mailboxes::{MailAuth, Mailbox, MailboxConfig, OAuth2Config, OAuthGrant};
+
 use overrides::{apply_env, merge};
 pub use sections::{
-    DatabaseConfig, HelpdeskConfig, ImapConfig, MailTrustConfig, PortalConfig, SmtpConfig, Tls,
-    WebConfig,
+    DatabaseConfig, HelpdeskConfig, ImapConfig, LogConfig, LogFormat, MailTrustConfig,
+    PortalConfig, SmtpConfig, Tls, WebConfig,
 };
 pub use sla::{CalendarConfig, ResolveHours, SlaConfig};
 
@@ -27,6 +30,11 @@ pub struct Config {
     pub portal: PortalConfig,
     pub sla: SlaConfig,
     pub mail_trust: MailTrustConfig,
+    pub oauth2: OAuth2Config,
+    /// `[[mailboxes]]`: the mailboxes watched besides `[imap]`; see [`Config::mailboxes`].
+    #[serde(rename = "mailboxes")]
+    pub more_mailboxes: Vec<MailboxConfig>,
+    pub log: LogConfig,
 }
 
 impl Config {
@@ -49,10 +57,12 @@ impl Config {
         let mut tree = toml::Value::try_from(Config::default()).context("default config")?;
         let file: toml::Value = toml::from_str(toml_text).context("parsing the config file")?;
         merge(&mut tree, file);
-        for (name, value) in env {
-            apply_env(&mut tree, &name, &value)?;
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        for (name, value) in &env {
+            apply_env(&mut tree, name, value)?;
         }
-        let config: Config = tree.try_into().context("invalid configuration")?;
+        let mut config: Config = tree.try_into().context("invalid configuration")?;
+        config.read_mailbox_secrets(&env)?;
         config.validate()?;
         Ok(config)
     }
@@ -77,6 +87,7 @@ impl Config {
             );
         }
         self.sla.validate()?;
+        self.validate_mailboxes()?;
         if self.portal.session_days < 1
             || self.portal.reset_ttl_hours < 1
             || self.portal.page_size < 1

@@ -9,18 +9,14 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init();
     let config =
         Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
+    telemetry::init(config.log.format);
     match cli.command {
         Command::Serve => {
             let app = Application::build(config).await?;
             let base = app.ctx().config.web.base_url.clone();
-            eprintln!(
-                "helpdesk: web and API on {} (bound {}); Ctrl-C stops",
-                base,
-                app.local_addr()?
-            );
+            tracing::info!(base_url = %base, bound = %app.local_addr()?, "helpdesk: web and API up; Ctrl-C stops");
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
             app.run_until_stopped(shutdown).await

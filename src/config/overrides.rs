@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 10] = [
     "helpdesk",
     "database",
     "imap",
@@ -12,6 +12,8 @@ const SECTIONS: [&str; 8] = [
     "portal",
     "sla",
     "mail_trust",
+    "oauth2",
+    "log",
 ];
 
 pub(super) fn merge(base: &mut toml::Value, over: toml::Value) {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::MailAuth;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HelpdeskConfig {
@@ -68,7 +70,11 @@ pub struct ImapConfig {
     pub tls: Tls,
     pub username: String,
     pub password: String,
+    pub auth: MailAuth,
+    /// The folder watched.
     pub mailbox: String,
+    /// The queue this mailbox's new tickets join.
+    pub queue: String,
     pub idle: bool,
     pub poll_interval_secs: u64,
     pub processed_folder: String,
@@ -92,7 +98,9 @@ impl Default for ImapConfig {
             tls: Tls::None,
             username: "support@example.test".into(),
             password: "secret".into(),
+            auth: MailAuth::Password,
             mailbox: "INBOX".into(),
+            queue: "Suport".into(),
             idle: true,
             poll_interval_secs: 120,
             processed_folder: String::new(),
@@ -110,6 +118,7 @@ pub struct SmtpConfig {
     pub tls: Tls,
     pub username: String,
     pub password: String,
+    pub auth: MailAuth,
     pub from: String,
     /// A PEM file of CA certificates trusted besides the public roots (a private CA).
     pub tls_ca_file: String,
@@ -123,6 +132,7 @@ impl Default for SmtpConfig {
             tls: Tls::None,
             username: "support@example.test".into(),
             password: "secret".into(),
+            auth: MailAuth::Password,
             from: "Helpdesk <support@example.test>".into(),
             tls_ca_file: String::new(),
         }
@@ -192,4 +202,21 @@ impl PortalConfig {
     pub fn max_attachment_bytes(&self) -> usize {
         (self.max_attachment_mb as usize).saturating_mul(1024 * 1024)
     }
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people: one readable line per event.
+    #[default]
+    Text,
+    /// For log collectors: every line a JSON object.
+    Json,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
 }

@@ -108,3 +108,93 @@ fn bad_values_are_refused_with_the_variable_name() {
     assert!(Config::from_parts("[imap]\nbogus = 1\n", env(&[])).is_err());
     assert!(Config::from_parts("[helpdesk]\nticket_prefix = \"hd\"\n", env(&[])).is_err());
 }
+
+const TWO_MAILBOXES: &str = r#"
+[[mailboxes]]
+address = "facturare@example.test"
+password_env = "FACTURARE_PASSWORD"
+queue = "Facturare"
+locale = "en"
+port = 993
+tls = "tls"
+"#;
+
+#[test]
+fn mailboxes_resolve_with_the_first_ones_defaults() {
+    let c = Config::from_parts(TWO_MAILBOXES, env(&[("FACTURARE_PASSWORD", "pw-2")])).unwrap();
+    let all = c.mailboxes();
+    assert_eq!(all.len(), 2);
+    let (first, second) = (&all[0], &all[1]);
+    assert_eq!(first.address, "support@example.test");
+    assert_eq!(first.queue, "Suport");
+    assert_eq!(
+        first.checkpoint_key, "INBOX",
+        "the first keeps its old checkpoint"
+    );
+    assert_eq!(second.address, "facturare@example.test");
+    assert_eq!(second.imap.username, "facturare@example.test");
+    assert_eq!(
+        second.imap.password, "pw-2",
+        "read from the variable password_env names"
+    );
+    assert_eq!(second.imap.host, c.imap.host);
+    assert_eq!((second.imap.port, second.imap.tls), (993, Tls::Tls));
+    assert_eq!(second.imap.mailbox, "INBOX");
+    assert_eq!(second.locale, "en");
+    assert_eq!(second.smtp_username, c.smtp.username);
+    assert_eq!(second.checkpoint_key, "facturare@example.test/INBOX");
+    assert_eq!(
+        c.mailbox_of("FACTURARE@example.test").map(|m| m.queue),
+        Some("Facturare".into())
+    );
+}
+
+#[test]
+fn a_mailbox_secret_variable_that_is_not_set_is_an_error() {
+    let err = Config::from_parts(TWO_MAILBOXES, env(&[])).unwrap_err();
+    assert!(format!("{err:#}").contains("FACTURARE_PASSWORD"), "{err:#}");
+    let err = Config::from_parts(
+        &format!("{TWO_MAILBOXES}client_secret = \"in the file\"\n"),
+        env(&[("FACTURARE_PASSWORD", "x")]),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("client_secret"), "{err:#}");
+}
+
+#[test]
+fn mailboxes_are_checked() {
+    let twice = "[[mailboxes]]\naddress = \"SUPPORT@example.test\"\nqueue = \"X\"\n";
+    assert!(Config::from_parts(twice, env(&[])).is_err());
+    let no_queue = "[[mailboxes]]\naddress = \"b@example.test\"\n";
+    assert!(Config::from_parts(no_queue, env(&[])).is_err());
+    let bad = "[[mailboxes]]\naddress = \"not an address\"\nqueue = \"X\"\n";
+    assert!(Config::from_parts(bad, env(&[])).is_err());
+}
+
+#[test]
+fn oauth2_is_read_from_the_environment_and_checked() {
+    let err = Config::from_parts("", env(&[("HELPDESK_IMAP_AUTH", "oauth2")])).unwrap_err();
+    assert!(format!("{err:#}").contains("token_url"), "{err:#}");
+    let c = Config::from_parts(
+        "",
+        env(&[
+            ("HELPDESK_IMAP_AUTH", "oauth2"),
+            ("HELPDESK_SMTP_AUTH", "oauth2"),
+            ("HELPDESK_OAUTH2_TOKEN_URL", "http://127.0.0.1:1/token"),
+            ("HELPDESK_OAUTH2_CLIENT_ID", "app"),
+            ("HELPDESK_OAUTH2_CLIENT_SECRET", "s"),
+            ("HELPDESK_LOG_FORMAT", "json"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.imap.auth, MailAuth::Oauth2);
+    assert_eq!(c.smtp.auth, MailAuth::Oauth2);
+    assert_eq!(c.oauth2.grant, OAuthGrant::ClientCredentials);
+    assert_eq!(c.log.format, LogFormat::Json);
+    let err = Config::from_parts(
+        "[oauth2]\ntoken_url = \"https://t.example/token\"\nclient_id = \"a\"\ngrant = \"refresh_token\"\n",
+        env(&[("HELPDESK_IMAP_AUTH", "oauth2")]),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("refresh_token"), "{err:#}");
+}
