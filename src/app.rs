@@ -55,10 +55,12 @@ impl Application {
             _serving: serving,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
-        if ctx.config.imap.host.is_empty() {
+        let mailboxes = ctx.config.mailboxes();
+        if mailboxes.is_empty() {
             tracing::warn!("imap.host is empty: no mailbox is watched");
-        } else {
-            tasks.spawn(imap_poller::run(ctx.clone(), shutdown.clone()));
+        }
+        for mailbox in mailboxes {
+            tasks.spawn(imap_poller::run(ctx.clone(), mailbox, shutdown.clone()));
         }
         if ctx.config.mail_trust.authserv_ids.is_empty() {
             tracing::warn!(

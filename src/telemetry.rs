@@ -1,7 +1,11 @@
 //! Logging set-up and the Prometheus metrics the daemon exports at `/metrics`.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::config::LogFormat;
 
@@ -61,8 +65,8 @@ pub struct Metrics {
     pub sla_warnings: AtomicU64,
     pub sla_breaches: AtomicU64,
     pub auto_closed: AtomicU64,
-    /// 1 while the poller holds a logged-in IMAP session.
-    pub imap_connected: AtomicI64,
+    /// What each watched mailbox is doing.
+    pub mailboxes: MailboxStates,
     pub latency: Histogram,
 }
 
@@ -162,9 +166,16 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP helpdesk_imap_connected 1 while logged in to the mailbox\n# TYPE helpdesk_imap_connected gauge\nhelpdesk_imap_connected {}",
-            self.imap_connected.load(Ordering::Relaxed)
+            "# HELP helpdesk_imap_connected 1 while logged in to the mailbox\n# TYPE helpdesk_imap_connected gauge"
         );
+        for m in self.mailboxes.snapshot() {
+            let up = u8::from(m.state == MailboxState::Watching);
+            let _ = writeln!(
+                out,
+                "helpdesk_imap_connected{{mailbox=\"{}\"}} {up}",
+                m.address.replace(['\\', '"', '\n'], "_")
+            );
+        }
         let name = "helpdesk_mail_commit_latency_seconds";
         let _ = writeln!(
             out,
@@ -189,6 +200,71 @@ impl Metrics {
     }
 }
 
+/// What a mailbox's watcher is doing, as `/healthz` and `/metrics` name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "error", rename_all = "snake_case")]
+pub enum MailboxState {
+    /// Connecting or signing in.
+    Connecting,
+    /// Signed in and watching (IDLE or polling).
+    Watching,
+    /// The connection was lost or failed; retried with backoff.
+    Retrying(String),
+    /// The server or the token endpoint refused our credentials; retried with backoff,
+    /// but someone has to fix the configuration or the account.
+    Refused(String),
+}
+
+/// One mailbox's state, and since when.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailboxStatus {
+    pub address: String,
+    pub queue: String,
+    #[serde(flatten)]
+    pub state: MailboxState,
+    pub since: DateTime<Utc>,
+}
+
+/// The state of every watched mailbox, set by its watcher.
+#[derive(Debug, Default)]
+pub struct MailboxStates(Mutex<Vec<MailboxStatus>>);
+
+impl MailboxStates {
+    /// Sets `address`'s state; returns the one it replaces (None for a new mailbox).
+    pub fn set(&self, address: &str, queue: &str, state: MailboxState) -> Option<MailboxState> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Utc::now();
+        match all.iter_mut().find(|m| m.address == address) {
+            Some(m) if m.state == state => Some(state),
+            Some(m) => {
+                m.since = now;
+                Some(std::mem::replace(&mut m.state, state))
+            }
+            None => {
+                all.push(MailboxStatus {
+                    address: address.into(),
+                    queue: queue.into(),
+                    state,
+                    since: now,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn snapshot(&self) -> Vec<MailboxStatus> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How many mailboxes are signed in and watched.
+    pub fn watching(&self) -> usize {
+        self.snapshot()
+            .iter()
+            .filter(|m| m.state == MailboxState::Watching)
+            .count()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +282,37 @@ mod tests {
         assert!(text.contains("helpdesk_mail_commit_latency_seconds_bucket{le=\"0.5\"} 1\n"));
         assert!(text.contains("helpdesk_mail_commit_latency_seconds_bucket{le=\"10\"} 2\n"));
         assert!(text.contains("helpdesk_mail_commit_latency_seconds_count 2\n"));
+    }
+
+    #[test]
+    fn each_mailbox_has_its_state_and_connected_line() {
+        let m = Metrics::default();
+        assert_eq!(
+            m.mailboxes
+                .set("a@x.test", "Suport", MailboxState::Connecting),
+            None
+        );
+        m.mailboxes
+            .set("b@x.test", "Facturare", MailboxState::Connecting);
+        let was = m
+            .mailboxes
+            .set("a@x.test", "Suport", MailboxState::Watching);
+        assert_eq!(was, Some(MailboxState::Connecting));
+        m.mailboxes
+            .set("b@x.test", "Facturare", MailboxState::Refused("no".into()));
+        assert_eq!(m.mailboxes.watching(), 1);
+        let text = m.render(&[]);
+        assert!(
+            text.contains("helpdesk_imap_connected{mailbox=\"a@x.test\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("helpdesk_imap_connected{mailbox=\"b@x.test\"} 0\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(m.mailboxes.snapshot()).unwrap();
+        assert_eq!(json[1]["state"], "refused");
+        assert_eq!(json[1]["error"], "no");
+        assert_eq!(json[1]["queue"], "Facturare");
     }
 }

@@ -96,6 +96,13 @@ pub struct Mailbox {
     pub checkpoint_key: String,
 }
 
+impl Mailbox {
+    /// `address/folder`: where a message of this mailbox lies, as quarantine names it.
+    pub fn place(&self) -> String {
+        format!("{}/{}", self.address, self.imap.mailbox)
+    }
+}
+
 impl super::Config {
     /// Every mailbox the daemon watches, `[imap]` first. Empty when `[imap] host` is.
     pub fn mailboxes(&self) -> Vec<Mailbox> {

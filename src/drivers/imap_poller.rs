@@ -2,7 +2,6 @@
 //! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
@@ -10,11 +9,13 @@ use async_imap::extensions::idle::IdleResponse;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Mailbox;
 use crate::mail::imap::{
     COMMAND_TIMEOUT, ImapSession, connect, fetch, fetch_header, mark_processed, sizes, timed,
 };
 use crate::service::receive_email::{self, ServerCopy, receive_batch};
 use crate::service::{Ctx, checkpoint};
+use crate::telemetry::MailboxState;
 
 /// Messages fetched and committed together (one fsync), then flagged together: at most
 /// this many, and at most `BATCH_BYTES` of them unless a single message is larger.
@@ -36,17 +37,24 @@ struct Refusals {
     attempts: HashMap<(u32, u32), u32>,
 }
 
-/// Runs until `stop`. Connection errors are logged and retried with backoff.
-pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+/// Watches `mailbox` until `stop`. Connection errors are logged and retried with backoff.
+pub async fn run(ctx: Ctx, mailbox: Mailbox, stop: CancellationToken) -> anyhow::Result<()> {
     let mut backoff = Duration::from_secs(1);
     let mut refusals = Refusals::default();
+    let state = |s| {
+        ctx.metrics
+            .mailboxes
+            .set(&mailbox.address, &mailbox.queue, s)
+    };
+    state(MailboxState::Connecting);
     loop {
-        let result = watch(&ctx, &stop, &mut backoff, &mut refusals).await;
-        ctx.metrics.imap_connected.store(0, Ordering::Relaxed);
+        let result = watch(&ctx, &mailbox, &stop, &mut backoff, &mut refusals).await;
         match result {
             Ok(()) => break,
             Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), retry_in = ?backoff, "mailbox: connection lost");
+                let error = format!("{e:#}");
+                state(MailboxState::Retrying(error.clone()));
+                tracing::warn!(mailbox = %mailbox.address, %error, retry_in = ?backoff, "mailbox: connection lost");
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
@@ -55,18 +63,19 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
             }
         }
     }
-    tracing::info!("mailbox poller stopped");
+    tracing::info!(mailbox = %mailbox.address, "mailbox poller stopped");
     Ok(())
 }
 
 /// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
 async fn watch(
     ctx: &Ctx,
+    mailbox: &Mailbox,
     stop: &CancellationToken,
     backoff: &mut Duration,
     refusals: &mut Refusals,
 ) -> anyhow::Result<()> {
-    let cfg = &ctx.config.imap;
+    let cfg = &mailbox.imap;
     let mut session = tokio::time::timeout(COMMAND_TIMEOUT, connect(cfg))
         .await
         .map_err(|_| {
@@ -75,7 +84,9 @@ async fn watch(
                 COMMAND_TIMEOUT.as_secs()
             )
         })??;
-    ctx.metrics.imap_connected.store(1, Ordering::Relaxed);
+    ctx.metrics
+        .mailboxes
+        .set(&mailbox.address, &mailbox.queue, MailboxState::Watching);
     let caps = timed("CAPABILITY", session.capabilities()).await?;
     let use_idle = cfg.idle && caps.has_str("IDLE");
     let can_move = caps.has_str("MOVE");
@@ -83,10 +94,10 @@ async fn watch(
         // Already existing is fine; a real failure shows up at the first move.
         let _ = session.create(&cfg.processed_folder).await;
     }
-    tracing::info!(host = %cfg.host, mailbox = %cfg.mailbox, idle = use_idle, "mailbox: watching");
+    tracing::info!(mailbox = %mailbox.address, host = %cfg.host, folder = %cfg.mailbox, idle = use_idle, "mailbox: watching");
     let interval = Duration::from_secs(cfg.poll_interval_secs.clamp(1, 29 * 60));
     loop {
-        sync(ctx, &mut session, can_move, stop, refusals).await?;
+        sync(ctx, mailbox, &mut session, can_move, stop, refusals).await?;
         // Only a connection that did its work resets the backoff: a failure after login
         // (a wrong mailbox name, a database error) must not turn into a login loop.
         *backoff = Duration::from_secs(1);
@@ -128,20 +139,21 @@ async fn watch(
 /// It stays in the mailbox, unflagged.
 async fn sync(
     ctx: &Ctx,
+    watched: &Mailbox,
     session: &mut ImapSession,
     can_move: bool,
     stop: &CancellationToken,
     refusals: &mut Refusals,
 ) -> anyhow::Result<()> {
-    let cfg = &ctx.config.imap;
+    let cfg = &watched.imap;
+    let key = &watched.checkpoint_key;
     let mailbox = timed(
         &format!("SELECT {}", cfg.mailbox),
         session.select(&cfg.mailbox),
     )
     .await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
-    let name = cfg.mailbox.clone();
-    let saved = checkpoint::load(ctx, name).await?;
+    let saved = checkpoint::load(ctx, key.clone()).await?;
     let last_uid = match saved {
         Some((v, uid)) if v == validity => uid,
         Some((v, _)) => {
@@ -195,7 +207,7 @@ async fn sync(
                 size = size(*uid),
                 "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by"
             );
-            let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
+            let (mailbox, uid) = (watched.place(), *uid);
             let at = ServerCopy {
                 mailbox: &mailbox,
                 uid_validity: validity,
@@ -210,7 +222,7 @@ async fn sync(
                 ctx.now(),
             )
             .await?;
-            checkpoint::save(ctx, mailbox, validity, uid).await?;
+            checkpoint::save(ctx, key.clone(), validity, uid).await?;
             continue;
         }
         let mut by_uid = match fetch(session, chunk).await {
@@ -226,7 +238,7 @@ async fn sync(
                     }
                     let reason = format!("{e:#}");
                     tracing::error!(uid, %reason, "mailbox: the server will not hand this message over; recorded in quarantine, passed by");
-                    let (mailbox, uid) = (cfg.mailbox.clone(), *uid);
+                    let (mailbox, uid) = (watched.place(), *uid);
                     let at = ServerCopy {
                         mailbox: &mailbox,
                         uid_validity: validity,
@@ -235,7 +247,7 @@ async fn sync(
                     receive_email::record_unfetchable(ctx, at, &reason, ctx.now()).await?;
                     refusals.attempts.remove(&(validity, uid));
                     refusals.suspects.remove(&(validity, uid));
-                    checkpoint::save(ctx, mailbox, validity, uid).await?;
+                    checkpoint::save(ctx, key.clone(), validity, uid).await?;
                     continue;
                 }
                 _ => {
@@ -283,8 +295,8 @@ async fn sync(
                 tracing::warn!(error = %format!("{e:#}"), "mailbox: could not flag or move processed mail");
             }
         }
-        let (name, upto) = (cfg.mailbox.clone(), *chunk.last().unwrap_or(&last_uid));
-        checkpoint::save(ctx, name, validity, upto).await?;
+        let upto = *chunk.last().unwrap_or(&last_uid);
+        checkpoint::save(ctx, key.clone(), validity, upto).await?;
     }
     Ok(())
 }

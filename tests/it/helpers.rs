@@ -204,7 +204,7 @@ impl TestApp {
         };
         if opts.wait_for_login {
             let ok = wait_until(Duration::from_secs(10), || async {
-                t.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1
+                t.ctx.metrics.mailboxes.watching() == 1
             })
             .await;
             assert!(ok, "the poller did not log in to the mailbox");

@@ -159,11 +159,7 @@ async fn the_poller_reconnects_after_the_mail_server_goes_away() {
 
     switch.set_up(false);
     let lost = wait_until(Duration::from_secs(10), || async {
-        app.ctx
-            .metrics
-            .imap_connected
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == 0
+        app.ctx.metrics.mailboxes.watching() == 0
     })
     .await;
     assert!(lost, "the poller noticed the connection was cut");
@@ -171,13 +167,7 @@ async fn the_poller_reconnects_after_the_mail_server_goes_away() {
     app.send(&during, "În timpul căderii", "x", &[]).await;
     switch.set_up(true);
     app.wait_tickets(&during, 1).await;
-    assert_eq!(
-        app.ctx
-            .metrics
-            .imap_connected
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
+    assert_eq!(app.ctx.metrics.mailboxes.watching(), 1);
     assert_eq!(
         app.tickets_of(&before).await.len(),
         1,

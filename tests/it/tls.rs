@@ -114,7 +114,7 @@ async fn an_untrusted_certificate_is_refused() {
     };
     let app = TestApp::spawn_with(opts).await;
     let logged_in = wait_until(Duration::from_secs(3), || async {
-        app.ctx.metrics.imap_connected.load(Ordering::Relaxed) == 1
+        app.ctx.metrics.mailboxes.watching() == 1
     })
     .await;
     assert!(
