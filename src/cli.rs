@@ -1,4 +1,5 @@
-//! The command line: serve, migrate, import, agent add/token/tokens/disable, send-test.
+//! The command line: serve, migrate, import, agent add/token/tokens/disable, send-test,
+//! check.
 
 use std::path::PathBuf;
 
@@ -33,6 +34,10 @@ pub enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// Try the configuration without serving: the database, every mailbox (sign-in,
+    /// folder, IDLE) and SMTP (EHLO, sign-in; no mail is sent). One line per check; exit
+    /// status 1 when one fails.
+    Check,
     /// Send a sample customer mail to the support address over the configured SMTP server.
     SendTest {
         #[arg(long, default_value = "customer@customer.test")]

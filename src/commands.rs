@@ -1,4 +1,5 @@
-//! The one-shot commands behind the CLI: import, agent add/token/tokens/disable, send-test.
+//! The one-shot commands behind the CLI: import, agent add/token/tokens/disable,
+//! send-test, check.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -15,6 +16,9 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::mail::{compose, transport};
 use crate::service::{Ctx, ServiceError, accounts, links, receive_email};
+
+mod check;
+pub use check::check;
 
 /// Splits an mbox file into messages (lines starting with `From ` separate them;
 /// `>From ` quoting is undone).
@@ -167,7 +171,7 @@ impl Batch {
             return Ok(());
         }
         let raws = std::mem::take(&mut self.raws);
-        let outcomes = receive_email::receive_batch(ctx, raws, Utc::now()).await?;
+        let outcomes = receive_email::receive_batch(ctx, ctx.home(), raws, Utc::now()).await?;
         let mut out = std::io::stdout().lock();
         for (outcome, file) in outcomes.iter().zip(self.files.drain(..)) {
             writeln!(out, "{outcome}\t{}", file.display())?;

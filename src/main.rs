@@ -9,8 +9,15 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config =
-        Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()))?;
+    let loaded =
+        Config::load(&cli.config).with_context(|| format!("loading {}", cli.config.display()));
+    if matches!(cli.command, Command::Check)
+        && let Err(e) = &loaded
+    {
+        println!("FAIL config                             {e:#}");
+        std::process::exit(1);
+    }
+    let config = loaded?;
     telemetry::init(config.log.format);
     match cli.command {
         Command::Serve => {
@@ -49,6 +56,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Agent {
             command: AgentCommand::Disable { email },
         } => commands::agent_disable(&config, &email).await,
+        Command::Check => {
+            if let Err(e) = commands::check(&config, &cli.config.display().to_string()).await {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::SendTest {
             from,
             subject,

@@ -32,3 +32,23 @@ pub fn run(conn: &Conn) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// How many of the embedded migrations this database has not had yet.
+pub fn pending(conn: &Conn) -> rusqlite::Result<usize> {
+    let table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !table {
+        return Ok(embedded::MIGRATIONS.len());
+    }
+    let mut done = conn.prepare("SELECT 1 FROM schema_migrations WHERE version = ?")?;
+    let mut pending = 0;
+    for (name, _) in embedded::MIGRATIONS {
+        if !done.exists([name])? {
+            pending += 1;
+        }
+    }
+    Ok(pending)
+}

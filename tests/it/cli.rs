@@ -1,4 +1,5 @@
-//! The `helpdesk` binary as an operator uses it: migrate, agent add/token, import.
+//! The `helpdesk` binary as an operator uses it: migrate, agent add/token, import, check,
+//! serve with JSON logs.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -168,6 +169,7 @@ async fn serve_runs_and_stops_cleanly_on_sigterm() {
         .env("HELPDESK_SMTP_USERNAME", "")
         .env("HELPDESK_WEB_BIND", format!("127.0.0.1:{port}"))
         .env("HELPDESK_WEB_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("HELPDESK_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -225,6 +227,68 @@ async fn serve_runs_and_stops_cleanly_on_sigterm() {
         log.contains("mailbox poller stopped") && log.contains("outbox sender stopped"),
         "{log}"
     );
+    // [log] format = "json": every line one JSON object, for log collectors.
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            v.is_object() && v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+}
+
+/// `helpdesk check` against the loopback mail stack: one line per part, exit 0; with a
+/// wrong password, the mailbox's line fails with a hint and the exit status is 1.
+#[test]
+fn check_tries_every_part_and_says_what_to_fix() {
+    crate::helpers::mail_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("check.db");
+    let run = |password: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+            .args([
+                "--config",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"),
+                "check",
+            ])
+            .env(
+                "HELPDESK_DATABASE_URL",
+                format!("sqlite://{}", db.display()),
+            )
+            .env("HELPDESK_IMAP_PORT", crate::helpers::IMAP_PORT.to_string())
+            .env("HELPDESK_IMAP_PASSWORD", password)
+            .env("HELPDESK_SMTP_PORT", crate::helpers::SMTP_PORT.to_string())
+            .env("HELPDESK_SMTP_USERNAME", "")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(crate::helpers::PASSWORD);
+    assert_eq!(code, Some(0), "{out}");
+    for part in [
+        "ok   config",
+        "ok   database",
+        "ok   mailbox support@example.test",
+        "ok   smtp",
+    ] {
+        assert!(out.contains(part), "{part}: {out}");
+    }
+    assert!(out.contains("IDLE offered"), "{out}");
+    let (code, out) = run("not-the-password");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL mailbox support@example.test"), "{out}");
+    assert!(
+        out.contains("hint: the server refused the sign-in"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok   smtp"),
+        "the other checks still run: {out}"
+    );
 }
 
 /// `import --quarantined` replays what it can and leaves the rest, such as a message the
@@ -238,7 +302,8 @@ async fn import_leaves_an_entry_never_fetched_in_quarantine() {
     db.migrate().await.unwrap();
     db.write(|c| {
         let now = chrono::Utc::now();
-        let id = inbound::insert_raw(c, "imap:INBOX:1:7", None, b"", now)?.expect("a new entry");
+        let id =
+            inbound::insert_raw(c, "imap:INBOX:1:7", None, b"", "", now)?.expect("a new entry");
         inbound::quarantine(
             c,
             id,
