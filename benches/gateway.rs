@@ -149,7 +149,7 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     let t = Instant::now();
     let mut created = 0;
     for chunk in messages.chunks(BATCH) {
-        let outcomes = receive_batch(&ctx, chunk.to_vec(), Utc::now()).await?;
+        let outcomes = receive_batch(&ctx, ctx.home(), chunk.to_vec(), Utc::now()).await?;
         created += outcomes.iter().filter(|o| o.label() == "created").count();
     }
     let full = messages.len() as f64 / t.elapsed().as_secs_f64();

@@ -109,7 +109,13 @@ impl super::Config {
         if self.imap.host.is_empty() {
             return Vec::new();
         }
-        let first = Mailbox {
+        self.all_mailboxes()
+    }
+
+    /// The first mailbox (`[imap]`, at `helpdesk.support_address`): tickets opened on the
+    /// portal, by phone or by the API join its queue, watched or not.
+    pub fn home_mailbox(&self) -> Mailbox {
+        Mailbox {
             address: self.helpdesk.support_address.clone(),
             queue: self.imap.queue.clone(),
             locale: self.helpdesk.default_locale.clone(),
@@ -118,7 +124,11 @@ impl super::Config {
             client_secret: String::new(),
             smtp_username: self.smtp.username.clone(),
             checkpoint_key: self.imap.mailbox.clone(),
-        };
+        }
+    }
+
+    /// Every configured mailbox, the home one first, whether watched or not.
+    pub fn all_mailboxes(&self) -> Vec<Mailbox> {
         let more = self.more_mailboxes.iter().map(|m| {
             let folder = if m.folder.is_empty() {
                 "INBOX".to_string()
@@ -162,7 +172,25 @@ impl super::Config {
                 checkpoint_key: format!("{}/{folder}", m.address.to_lowercase()),
             }
         });
-        std::iter::once(first).chain(more).collect()
+        std::iter::once(self.home_mailbox()).chain(more).collect()
+    }
+
+    /// `From` of the mail about a ticket of `address`'s mailbox: `[smtp] from` for the
+    /// home mailbox; its display name with `address` for the others.
+    pub fn sender_for(&self, address: &str) -> String {
+        let from = &self.smtp.from;
+        if address.eq_ignore_ascii_case(&self.helpdesk.support_address) {
+            return from.clone();
+        }
+        let name = from
+            .split_once('<')
+            .map(|(name, _)| name.trim().trim_matches('"').trim())
+            .unwrap_or("");
+        if name.is_empty() {
+            return address.to_string();
+        }
+        let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{quoted}\" <{address}>")
     }
 
     /// The mailbox whose address is `address` (any case), if we watch it.
@@ -199,7 +227,7 @@ impl super::Config {
             bail!("imap.queue must name the first mailbox's queue, e.g. \"Suport\"");
         }
         let mut seen: Vec<String> = Vec::new();
-        for m in self.mailboxes() {
+        for m in self.all_mailboxes() {
             let address = &m.address;
             if EmailAddress::parse(address).is_err() {
                 bail!("mailboxes: {address:?} is not an email address");
@@ -219,11 +247,7 @@ impl super::Config {
             }
         }
         if self.smtp.auth == MailAuth::Oauth2 {
-            if let Some(first) = self.mailboxes().first() {
-                self.validate_oauth2("smtp", first)?;
-            } else if self.oauth2.token_url.is_empty() {
-                bail!("smtp.auth = \"oauth2\" needs [oauth2] token_url and client_id");
-            }
+            self.validate_oauth2("smtp", &self.home_mailbox())?;
         }
         Ok(())
     }

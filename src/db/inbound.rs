@@ -17,13 +17,14 @@ pub fn insert_raw(
     dedup_key: &str,
     fingerprint: Option<&str>,
     raw: &[u8],
+    mailbox: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<i64>> {
     let mut insert = conn.prepare_cached(
-        "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome) VALUES (?, ?, ?, 'received')
+        "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?, ?, ?, 'received', ?)
          ON CONFLICT(dedup_key) DO NOTHING",
     )?;
-    let mut inserted = insert.execute(params![dedup_key, fingerprint, ts(now)])?;
+    let mut inserted = insert.execute(params![dedup_key, fingerprint, ts(now), mailbox])?;
     if inserted == 0 {
         let Some(fingerprint) = fingerprint else {
             return Ok(None);
@@ -38,7 +39,8 @@ pub fn insert_raw(
         inserted = insert.execute(params![
             format!("{dedup_key}#{fingerprint}"),
             fingerprint,
-            ts(now)
+            ts(now),
+            mailbox
         ])?;
         if inserted == 0 {
             return Ok(None);
@@ -119,6 +121,9 @@ pub struct Quarantined {
     pub reason: String,
     pub created_at: String,
     pub size: i64,
+    /// The address of the mailbox it came through (imports: the home one; '' for mail
+    /// stored before there were several mailboxes).
+    pub mailbox: String,
     /// Its From, To, Subject and Date lines as they came (or the first bytes when it has
     /// none), to see what it was.
     pub preview: String,
@@ -132,8 +137,8 @@ pub fn quarantine_count(conn: &Conn) -> rusqlite::Result<i64> {
 /// Quarantined messages not yet released by a replay, oldest first.
 pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 16384)
-         FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id
+        "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 16384), e.mailbox
+         FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id JOIN raw_emails e ON e.id = q.raw_email_id
          WHERE q.released_at IS NULL ORDER BY q.id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -146,6 +151,7 @@ pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
             reason: r.get(2)?,
             created_at: r.get(3)?,
             size: r.get(4)?,
+            mailbox: r.get(6)?,
             preview: preview(&head),
         })
     })?;
@@ -166,6 +172,13 @@ pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Op
     )?
     .query_row([quarantine_id], |r| r.get(0))
     .optional()
+}
+
+/// The address of the mailbox a stored mail came through ('' for mail stored before
+/// there were several mailboxes).
+pub fn mailbox(conn: &Conn, raw_id: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT mailbox FROM raw_emails WHERE id = ?")?
+        .query_row([raw_id], |r| r.get(0))
 }
 
 pub fn dedup_key(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<String>> {

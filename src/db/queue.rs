@@ -24,6 +24,8 @@ pub struct QueueFilter {
     /// Matched against the subject and the requester's address and name; a ticket id too.
     pub text: Option<String>,
     pub id: Option<TicketId>,
+    /// Only this queue's tickets.
+    pub queue: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -41,6 +43,7 @@ pub struct QueueRow {
     pub sla_due_at: Option<String>,
     pub updated_at: String,
     pub assigned_at: Option<String>,
+    pub queue: String,
 }
 
 /// The filters, on columns of the `tickets_queue` index only, so that counting and paging
@@ -48,7 +51,8 @@ pub struct QueueRow {
 fn where_clause(with_text: bool) -> String {
     let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
         AND (?3 IS NULL OR t.status = ?3)
-        AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))";
+        AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
+        AND (?9 IS NULL OR t.queue = ?9)";
     let text = " AND (t.id = ?6 OR fold(t.subject) LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
         WHERE c.id = t.requester_id AND (fold(c.email) LIKE ?5 ESCAPE '\\' OR fold(c.name) LIKE ?5 ESCAPE '\\')))";
     if with_text {
@@ -70,7 +74,18 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
         ))?
         .query_row(
-            params![f.assignee, f.unassigned, status, breached, pattern, f.id],
+            // ?7 and ?8 (the page) are not used here.
+            params![
+                f.assignee,
+                f.unassigned,
+                status,
+                breached,
+                pattern,
+                f.id,
+                0,
+                0,
+                f.queue
+            ],
             |r| r.get(0),
         )?;
     let ids: Vec<TicketId> = conn
@@ -78,11 +93,11 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
              ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
         ))?
-        .query_map(params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset], |r| r.get(0))?
+        .query_map(params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset, f.queue], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
-                t.assigned_at
+                t.assigned_at, t.queue
          FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?",
     )?;
     let mut rows = Vec::with_capacity(ids.len());
@@ -108,6 +123,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 sla_due_at: r.get(8)?,
                 updated_at: r.get(9)?,
                 assigned_at: r.get(10)?,
+                queue: r.get(11)?,
             })
         })?);
     }

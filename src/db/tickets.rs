@@ -31,6 +31,9 @@ pub struct TicketRow {
     pub created_at: String,
     pub updated_at: String,
     pub assigned_at: Option<String>,
+    /// The address of the mailbox it came in through; its mail goes out From it.
+    pub mailbox: String,
+    pub queue: String,
 }
 
 impl TicketRow {
@@ -44,7 +47,8 @@ impl TicketRow {
 
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
-        t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at
+        t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
+        t.mailbox, t.queue
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
@@ -70,6 +74,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
         assigned_at: r.get("assigned_at")?,
+        mailbox: r.get("mailbox")?,
+        queue: r.get("queue")?,
     })
 }
 
@@ -81,13 +87,16 @@ pub struct NewTicketRow<'a> {
     pub linked_from_id: Option<TicketId>,
     /// When the time to assignment runs out.
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// The mailbox's address and its queue.
+    pub mailbox: &'a str,
+    pub queue: &'a str,
 }
 
 pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<TicketId> {
     conn.prepare_cached(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
-             sla_due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             sla_due_at, mailbox, queue)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         t.subject,
@@ -98,7 +107,9 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite
         t.linked_from_id,
         ts(now),
         ts(now),
-        t.sla_due_at.map(ts)
+        t.sla_due_at.map(ts),
+        t.mailbox,
+        t.queue
     ])?;
     Ok(TicketId(conn.last_insert_rowid()))
 }
@@ -114,6 +125,7 @@ pub fn get(conn: &Conn, id: TicketId) -> rusqlite::Result<Option<TicketRow>> {
 pub struct Filter {
     pub status: Option<Status>,
     pub requester: Option<String>,
+    pub queue: Option<String>,
     pub limit: i64,
     pub before_id: Option<TicketId>,
 }
@@ -122,14 +134,15 @@ pub struct Filter {
 pub fn list(conn: &Conn, f: &Filter) -> rusqlite::Result<Vec<TicketRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
-         AND (?3 IS NULL OR t.id < ?3) ORDER BY t.id DESC LIMIT ?4"
+         AND (?3 IS NULL OR t.id < ?3) AND (?5 IS NULL OR t.queue = ?5) ORDER BY t.id DESC LIMIT ?4"
     ))?;
     let rows = stmt.query_map(
         params![
             f.status.map(Status::as_str),
             f.requester,
             f.before_id,
-            f.limit
+            f.limit,
+            f.queue
         ],
         from_row,
     )?;
@@ -275,5 +288,26 @@ pub fn entered(history: &[HistoryEntry]) -> Vec<Entered> {
                 status: Status::parse(&h.to)?,
             })
         })
+        .collect()
+}
+
+/// The address of the mailbox the ticket came in through.
+pub fn mailbox_of(conn: &Conn, id: TicketId) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT mailbox FROM tickets WHERE id = ?")?
+        .query_row([id], |r| r.get(0))
+}
+
+/// Tickets from before queues existed join `mailbox`'s `queue`.
+pub fn adopt_unqueued(conn: &Conn, mailbox: &str, queue: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE tickets SET mailbox = ?, queue = ? WHERE queue = ''",
+        params![mailbox, queue],
+    )
+}
+
+/// The queues tickets are in, by name.
+pub fn queues(conn: &Conn) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT DISTINCT queue FROM tickets ORDER BY queue")?
+        .query_map([], |r| r.get(0))?
         .collect()
 }

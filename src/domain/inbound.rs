@@ -86,11 +86,11 @@ pub fn forwarded_subject(subject: &str) -> Option<&str> {
 }
 
 /// RFC 3834 and the de-facto headers of Exchange, Gmail, list servers and MTAs.
-pub fn classify(s: &Signals, own: &EmailAddress) -> Kind {
-    if s.from.as_ref() == Some(own)
+pub fn classify(s: &Signals, own: &[EmailAddress]) -> Kind {
+    if s.from.as_ref().is_some_and(|from| own.contains(from))
         || s.x_loop
             .iter()
-            .any(|v| v.eq_ignore_ascii_case(own.as_str()))
+            .any(|v| own.iter().any(|o| v.eq_ignore_ascii_case(o.as_str())))
     {
         return Kind::OwnMail;
     }

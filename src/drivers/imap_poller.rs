@@ -207,9 +207,9 @@ async fn sync(
                 size = size(*uid),
                 "mailbox: message over max_message_mb; its headers recorded in quarantine, passed by"
             );
-            let (mailbox, uid) = (watched.place(), *uid);
+            let uid = *uid;
             let at = ServerCopy {
-                mailbox: &mailbox,
+                mailbox: watched,
                 uid_validity: validity,
                 uid,
             };
@@ -238,9 +238,9 @@ async fn sync(
                     }
                     let reason = format!("{e:#}");
                     tracing::error!(uid, %reason, "mailbox: the server will not hand this message over; recorded in quarantine, passed by");
-                    let (mailbox, uid) = (watched.place(), *uid);
+                    let uid = *uid;
                     let at = ServerCopy {
-                        mailbox: &mailbox,
+                        mailbox: watched,
                         uid_validity: validity,
                         uid,
                     };
@@ -273,7 +273,7 @@ async fn sync(
             .iter()
             .filter_map(|u| by_uid.get_mut(u).map(|e| std::mem::take(&mut e.0)))
             .collect();
-        let outcomes = receive_batch(ctx, raws, ctx.now()).await?;
+        let outcomes = receive_batch(ctx, watched, raws, ctx.now()).await?;
         let committed = Utc::now();
         for (uid, outcome) in present.iter().zip(&outcomes) {
             if let Some(arrived) = by_uid[uid].1 {

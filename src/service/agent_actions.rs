@@ -123,7 +123,7 @@ fn act_in(
                     "partner_email {partner_email:?} is not an email address"
                 ))
             })?;
-            if partner == ctx.support {
+            if ctx.is_ours(&partner) {
                 return Err(ServiceError::Invalid(
                     "the partner cannot be the helpdesk itself".into(),
                 ));

@@ -20,7 +20,7 @@ pub mod tickets;
 
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Config, Mailbox};
 use crate::db::Db;
 use crate::domain::business_hours::Calendar;
 use crate::domain::email_address::EmailAddress;
@@ -38,6 +38,10 @@ pub struct Ctx {
     /// Woken after a commit that queued mail, so the sender does not wait for its tick.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     pub support: EmailAddress,
+    /// Every configured mailbox, the home one (`[imap]`) first.
+    pub mailboxes: Arc<Vec<Mailbox>>,
+    /// The addresses of all our mailboxes: mail from them is our own.
+    pub ours: Arc<Vec<EmailAddress>>,
     pub token: Arc<SubjectToken>,
     /// The SLA goals and calendar in force (see `sla()`).
     sla: Arc<std::sync::RwLock<Arc<Sla>>>,
@@ -84,6 +88,18 @@ impl Ctx {
             .read(|c| crate::db::settings::get(c, sla_settings::KEY))
             .await?;
         let ctx = Self::new(config, db)?;
+        let home = ctx.home().clone();
+        let adopted = ctx
+            .db
+            .write(move |c| crate::db::tickets::adopt_unqueued(c, &home.address, &home.queue))
+            .await?;
+        if adopted > 0 {
+            tracing::info!(
+                tickets = adopted,
+                queue = %ctx.home().queue,
+                "tickets from before queues joined the first mailbox's queue"
+            );
+        }
         if let Some(json) = stored {
             match sla_settings::parse(&json) {
                 Ok(sla) => ctx.set_sla(Arc::new(sla)),
@@ -101,6 +117,11 @@ impl Ctx {
             "helpdesk.secret must be at least 16 characters"
         );
         let support = EmailAddress::parse(&config.helpdesk.support_address)?;
+        let mailboxes = config.all_mailboxes();
+        let ours = mailboxes
+            .iter()
+            .map(|m| EmailAddress::parse(&m.address))
+            .collect::<Result<Vec<_>, _>>()?;
         let token = Arc::new(SubjectToken::new(&config.helpdesk.ticket_prefix));
         let sla = Arc::new(std::sync::RwLock::new(Arc::new(Sla::new(
             config.sla.clone(),
@@ -112,11 +133,43 @@ impl Ctx {
             metrics: Arc::new(Metrics::default()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             support,
+            mailboxes: Arc::new(mailboxes),
+            ours: Arc::new(ours),
             token,
             sla,
             clock: Arc::new(Clock::default()),
             mail_cap: Arc::new(mail_cap::HourlyCap::default()),
         })
+    }
+
+    /// The first mailbox: portal, phone and API tickets join its queue.
+    pub fn home(&self) -> &Mailbox {
+        &self.mailboxes[0]
+    }
+
+    /// The mailbox at `address`; the home one for an address that is not (or no longer)
+    /// one of ours.
+    pub fn mailbox(&self, address: &str) -> &Mailbox {
+        self.mailboxes
+            .iter()
+            .find(|m| m.address.eq_ignore_ascii_case(address))
+            .unwrap_or_else(|| self.home())
+    }
+
+    /// The queues, in the order of their mailboxes, each once.
+    pub fn queues(&self) -> Vec<&str> {
+        let mut queues: Vec<&str> = Vec::new();
+        for m in self.mailboxes.iter() {
+            if !queues.contains(&m.queue.as_str()) {
+                queues.push(&m.queue);
+            }
+        }
+        queues
+    }
+
+    /// Whether `address` is one of our mailboxes.
+    pub fn is_ours(&self, address: &EmailAddress) -> bool {
+        self.ours.contains(address)
     }
 
     pub fn key(&self, id: TicketId) -> TicketKey {

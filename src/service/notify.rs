@@ -328,6 +328,11 @@ fn enqueue(
         Some(id) => db::messages::thread_ids(conn, id, to.address)?,
         None => vec![],
     };
+    // Mail about a ticket comes From the mailbox it came in through.
+    let via = match ticket_id {
+        Some(id) => ctx.mailbox(&db::tickets::mailbox_of(conn, id)?),
+        None => ctx.home(),
+    };
     let message_id = super::links::message_id(
         &ctx.config.helpdesk.secret,
         now,
@@ -341,7 +346,7 @@ fn enqueue(
             .map(|id| format!("[{}] ", ctx.key(id)))
             .unwrap_or_default(),
         envelope: Envelope {
-            from: ctx.config.smtp.from.clone(),
+            from: ctx.config.sender_for(&via.address),
             to: to.address.to_string(),
             to_name: to.name.to_string(),
             message_id: message_id.clone(),
@@ -349,7 +354,7 @@ fn enqueue(
             automatic: template.is_automatic(),
             unsubscribe_url: (!vars.unsubscribe_url.is_empty())
                 .then(|| vars.unsubscribe_url.clone()),
-            loop_address: ctx.support.to_string(),
+            loop_address: via.address.clone(),
         },
         vars: stored_vars(vars)?,
     };
@@ -361,7 +366,7 @@ fn enqueue(
         recipient_role: to.role,
         automatic: template.is_automatic(),
         message_id: &message_id,
-        envelope_from: ctx.support.as_str(),
+        envelope_from: &via.address,
         letter: &letter,
     };
     db::outbox::insert(conn, &mail, now)?;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
+use crate::config::Mailbox as OurMailbox;
 use crate::db::{self, Conn};
 use crate::domain::email::{Mailbox, ParsedEmail};
 use crate::domain::ids::TicketId;
@@ -27,17 +28,21 @@ pub use outcome::Outcome;
 use outcome::count;
 pub use quarantine::{ServerCopy, record_oversize, record_unfetchable, replay};
 
-/// Receives one message in its own transaction.
+/// Receives one message, as come through the home mailbox, in its own transaction.
 pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
-    Ok(receive_batch(ctx, vec![raw], now).await?.remove(0))
+    Ok(receive_batch(ctx, ctx.home(), vec![raw], now)
+        .await?
+        .remove(0))
 }
 
 /// Receives a batch in one transaction (one fsync), each message in its own savepoint:
 /// a message that fails is quarantined and the others go on. Messages are parsed on a
 /// blocking thread of their own (never on the async threads) while the writer stores the
 /// ones parsed before them.
+/// `via` is the mailbox they came through: new tickets join its queue.
 pub async fn receive_batch(
     ctx: &Ctx,
+    via: &OurMailbox,
     raws: Vec<Vec<u8>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Outcome>> {
@@ -51,13 +56,13 @@ pub async fn receive_batch(
             }
         }
     });
-    let c = ctx.clone();
+    let (c, via) = (ctx.clone(), via.clone());
     let outcomes = ctx
         .db
         .write(move |conn| {
             incoming
                 .iter()
-                .map(|m| receive_one(conn, &c, &m, None, now))
+                .map(|m| receive_one(conn, &c, &via, &m, None, now))
                 .collect::<anyhow::Result<Vec<_>>>()
         })
         .await;
@@ -83,6 +88,7 @@ pub async fn receive_batch(
 fn receive_one(
     conn: &Conn,
     ctx: &Ctx,
+    via: &OurMailbox,
     m: &Incoming,
     replay_of: Option<i64>,
     now: DateTime<Utc>,
@@ -94,6 +100,7 @@ fn receive_one(
             &m.dedup_key,
             m.fingerprint.as_deref(),
             &m.raw,
+            &via.address,
             now,
         )? {
             Some(id) => id,
@@ -102,7 +109,7 @@ fn receive_one(
     };
     // A bug that panics on one message quarantines that message; the others go on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        db::savepoint(conn, |sp| process(sp, ctx, m, raw_id, now))
+        db::savepoint(conn, |sp| process(sp, ctx, via, m, raw_id, now))
     }))
     .unwrap_or_else(|panic| {
         let what = panic
@@ -131,6 +138,7 @@ fn receive_one(
 fn process(
     conn: &Conn,
     ctx: &Ctx,
+    via: &OurMailbox,
     m: &Incoming,
     raw_id: i64,
     now: DateTime<Utc>,
@@ -146,7 +154,7 @@ fn process(
         trusted,
         mail.from.address.domain(),
     );
-    let kind = inbound::classify(&mail.signals, &ctx.support);
+    let kind = inbound::classify(&mail.signals, &ctx.ours);
     if kind != Kind::Human {
         let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail {
             record_bounce(conn, ctx, mail, raw_id, now)?
@@ -167,6 +175,7 @@ fn process(
         message_id: mail.message_id.as_deref(),
         raw_email_id: Some(raw_id),
         sender_auth: Some(auth),
+        via: Some(via),
     };
     let body = Body {
         parts: split_reply(&mail.text),

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::notify::{self, Extras};
 use super::{Ctx, ServiceError};
+use crate::config::Mailbox;
 use crate::db::{
     self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage,
     tickets::TicketRow,
@@ -42,14 +43,17 @@ impl Body {
     }
 }
 
-/// Where a stored message came from: the mail it was read from, if any. `default()` for
-/// what was typed in the portal, the console or the API.
+/// Where a stored message came from: the mail it was read from, if any, and the mailbox
+/// that mail came through. `default()` for what was typed in the portal, the console or
+/// the API.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Origin<'a> {
     pub message_id: Option<&'a str>,
     pub raw_email_id: Option<i64>,
     /// What our receiving servers said of the mail's sender.
     pub sender_auth: Option<SenderAuth>,
+    /// The mailbox it came through; `None`: the home one.
+    pub via: Option<&'a Mailbox>,
 }
 
 /// One message to store on a ticket.
@@ -96,12 +100,14 @@ pub struct NewTicket<'a> {
     pub automatic_mail: bool,
 }
 
-/// Finds the customer by address, or registers them and queues the portal invitation.
+/// Finds the customer by address, or registers them (in `locale`) and queues the portal
+/// invitation.
 pub fn find_or_register(
     conn: &Conn,
     ctx: &Ctx,
     address: &EmailAddress,
     name: &str,
+    locale: &str,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), ServiceError> {
     if let Some(c) = db::customers::find_by_email(conn, address)? {
@@ -111,7 +117,7 @@ pub fn find_or_register(
         return Ok((c, false));
     }
     let h = &ctx.config.helpdesk;
-    let c = db::customers::insert(conn, address, name, &h.default_locale, &h.time_zone, now)?;
+    let c = db::customers::insert(conn, address, name, locale, &h.time_zone, now)?;
     Ok((c, true))
 }
 
@@ -121,7 +127,12 @@ pub fn open(
     t: NewTicket<'_>,
     now: DateTime<Utc>,
 ) -> Result<TicketRow, ServiceError> {
-    let (customer, is_new) = find_or_register(conn, ctx, t.requester, t.requester_name, now)?;
+    // The mailbox it came in through gives its queue, the address its mail comes from and
+    // a new requester's language.
+    let via = t.origin.via.unwrap_or_else(|| ctx.home());
+    let locale = &via.locale;
+    let (customer, is_new) =
+        find_or_register(conn, ctx, t.requester, t.requester_name, locale, now)?;
     let subject = match t.subject.trim() {
         "" if customer.locale == "en" => "(no subject)",
         "" => "(fără subiect)",
@@ -137,13 +148,12 @@ pub fn open(
             let sla = ctx.sla();
             sla.calendar.add_working(now, sla.assign_goal())
         },
+        mailbox: &via.address,
+        queue: &via.queue,
     };
     let id = db::tickets::insert(conn, &row, now)?;
     db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester)?;
-    for cc in
-        t.cc.iter()
-            .filter(|a| *a != t.requester && **a != ctx.support)
-    {
+    for cc in t.cc.iter().filter(|a| *a != t.requester && !ctx.is_ours(a)) {
         db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
     }
     let entry = Entry {

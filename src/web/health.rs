@@ -1,9 +1,10 @@
-//! `/healthz` (the database answers) and `/metrics` (Prometheus text: with
+//! `/healthz` (200 while the process serves; JSON naming the database's state and each
+//! mailbox's) and `/metrics` (Prometheus text: with
 //! `Authorization: Bearer <[web] metrics_token>` once that is set; while it is empty,
 //! only from the machine itself).
 
-use axum::Router;
 use axum::extract::State;
+use axum::{Json, Router};
 use std::net::IpAddr;
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -16,6 +17,7 @@ use super::extract::bearer;
 use super::visitor::constant_time_eq;
 use crate::service::Ctx;
 use crate::service::queries::health;
+use crate::telemetry::{MailboxState, MailboxStatus};
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
@@ -23,9 +25,28 @@ pub fn routes() -> Router<Ctx> {
         .route("/metrics", get(metrics))
 }
 
-async fn healthz(State(ctx): State<Ctx>) -> Result<&'static str, WebError> {
-    health::ping(&ctx).await?;
-    Ok("ok\n")
+/// What `/healthz` says.
+#[derive(serde::Serialize)]
+struct Health {
+    /// "ok" when the database answers and every mailbox is watched; else "degraded".
+    status: &'static str,
+    /// "ok", or the database's error.
+    database: String,
+    mailboxes: Vec<MailboxStatus>,
+}
+
+async fn healthz(State(ctx): State<Ctx>) -> Json<Health> {
+    let database = match health::ping(&ctx).await {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let mailboxes = ctx.metrics.mailboxes.snapshot();
+    let all_well = database == "ok" && mailboxes.iter().all(|m| m.state == MailboxState::Watching);
+    Json(Health {
+        status: if all_well { "ok" } else { "degraded" },
+        database,
+        mailboxes,
+    })
 }
 
 /// Whether this request may read `/metrics`.

@@ -176,7 +176,7 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
         )
         .into_bytes()
     };
-    let err = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now())
+    let err = receive_batch(&ctx, ctx.home(), vec![mail(1), mail(2)], chrono::Utc::now())
         .await
         .expect_err("a full disk is an error");
     assert!(format!("{err:#}").contains("full"), "{err:#}");
@@ -194,7 +194,7 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
     assert_eq!(stored, 0, "nothing half-stored");
     // The writer is not left inside a failed transaction: with room, the same batch goes in.
     ctx.db.write(limit(1_000_000)).await.unwrap();
-    let outcomes = receive_batch(&ctx, vec![mail(1), mail(2)], chrono::Utc::now())
+    let outcomes = receive_batch(&ctx, ctx.home(), vec![mail(1), mail(2)], chrono::Utc::now())
         .await
         .unwrap();
     assert!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use helpdesk::app::Application;
-use helpdesk::config::{Config, Tls};
+use helpdesk::config::{Config, MailboxConfig, Tls};
 use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::mail::parse::{self, ParsedEmail};
 use helpdesk::service::Ctx;
@@ -98,6 +98,8 @@ pub struct Options {
     /// Where SLA alerts of unassigned tickets go.
     pub team_address: String,
     pub max_message_mb: u64,
+    /// `[[mailboxes]]`: watched besides the support address.
+    pub more_mailboxes: Vec<MailboxConfig>,
 }
 
 impl Default for Options {
@@ -115,6 +117,7 @@ impl Default for Options {
             processed_folder: String::new(),
             team_address: String::new(),
             max_message_mb: 25,
+            more_mailboxes: Vec::new(),
         }
     }
 }
@@ -144,6 +147,7 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.web.base_url = String::new();
     c.sla.team_address = opts.team_address.clone();
     c.mail_trust.authserv_ids = vec![AUTHSERV_ID.into()];
+    c.more_mailboxes = opts.more_mailboxes.clone();
     c
 }
 
@@ -203,11 +207,12 @@ impl TestApp {
             http: reqwest::Client::new(),
         };
         if opts.wait_for_login {
+            let all = t.ctx.mailboxes.len();
             let ok = wait_until(Duration::from_secs(10), || async {
-                t.ctx.metrics.mailboxes.watching() == 1
+                t.ctx.metrics.mailboxes.watching() == all
             })
             .await;
-            assert!(ok, "the poller did not log in to the mailbox");
+            assert!(ok, "the pollers did not log in to every mailbox");
         }
         t
     }

@@ -8,6 +8,7 @@ mod fixtures;
 mod gateway;
 mod helpers;
 mod lifecycle;
+mod mailboxes;
 mod openapi;
 mod outbox;
 mod portal;

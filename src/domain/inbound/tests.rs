@@ -2,8 +2,12 @@
 
 use super::*;
 
-fn own() -> EmailAddress {
-    EmailAddress::parse("support@example.test").unwrap()
+/// Our mailboxes: the support address and a second one.
+fn own() -> Vec<EmailAddress> {
+    ["support@example.test", "facturare@example.test"]
+        .into_iter()
+        .map(|a| EmailAddress::parse(a).unwrap())
+        .collect()
 }
 
 fn from(addr: &str, subject: &str) -> Signals {
@@ -115,6 +119,14 @@ fn lists_bulk_and_our_own_mail() {
     );
     let mut s = from("fwd@client.ro", "x");
     s.x_loop = vec!["support@example.test".into()];
+    assert_eq!(classify(&s, &own()), Kind::OwnMail);
+    // Each of our mailboxes is ours: mail from the second one, or looped through it.
+    assert_eq!(
+        classify(&from("Facturare@example.test", "x"), &own()),
+        Kind::OwnMail
+    );
+    let mut s = from("fwd@client.ro", "x");
+    s.x_loop = vec!["facturare@example.test".into()];
     assert_eq!(classify(&s, &own()), Kind::OwnMail);
 }
 

@@ -62,7 +62,7 @@ pub(super) fn by_agent(
     };
     let customer = forward.customer.as_str();
     if forward.customer == *sender
-        || forward.customer == ctx.support
+        || ctx.is_ours(&forward.customer)
         || db::agents::find_by_email(conn, customer)?.is_some()
     {
         return Ok(None);

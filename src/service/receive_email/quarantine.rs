@@ -10,7 +10,7 @@ use crate::service::{Ctx, ServiceError};
 /// Where a message lies on the mail server: its mailbox, UIDVALIDITY and UID.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerCopy<'a> {
-    pub mailbox: &'a str,
+    pub mailbox: &'a crate::config::Mailbox,
     pub uid_validity: u32,
     pub uid: u32,
 }
@@ -18,7 +18,8 @@ pub struct ServerCopy<'a> {
 /// `mailbox:uidvalidity:uid`, the message's place in the keys of its quarantine entry.
 impl std::fmt::Display for ServerCopy<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.mailbox, self.uid_validity, self.uid)
+        let place = self.mailbox.place();
+        write!(f, "{place}:{}:{}", self.uid_validity, self.uid)
     }
 }
 
@@ -34,11 +35,17 @@ pub async fn record_unfetchable(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let key = format!("imap:{at}");
-    let (uid, mailbox) = (at.uid, at.mailbox);
+    let (uid, mailbox) = (at.uid, at.mailbox.place());
     let reason = format!(
         "the mail server would not hand this message over (UID {uid} in {mailbox}, left there unflagged): {error}"
     );
-    record_unfetched(ctx, key, Vec::new(), reason, now).await
+    let held = Held {
+        key,
+        headers: Vec::new(),
+        reason,
+        mailbox: at.mailbox.address.clone(),
+    };
+    record_unfetched(ctx, held, now).await
 }
 
 /// A message larger than `[imap] max_message_mb`: only its header block was fetched. It is
@@ -54,29 +61,44 @@ pub async fn record_oversize(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let key = format!("{OVERSIZE}{at}");
-    let (uid, mailbox) = (at.uid, at.mailbox);
+    let (uid, mailbox) = (at.uid, at.mailbox.place());
     let mib = size as f64 / (1024.0 * 1024.0);
     let reason = format!(
         "too large: {mib:.1} MiB, over [imap] max_message_mb = {max_mb}; only its headers were read, and it was left on the \
          mail server unflagged (UID {uid} in {mailbox})"
     );
-    record_unfetched(ctx, key, headers, reason, now).await
+    let held = Held {
+        key,
+        headers,
+        reason,
+        mailbox: at.mailbox.address.clone(),
+    };
+    record_unfetched(ctx, held, now).await
+}
+
+/// A message left on the server, as its quarantine entry records it.
+struct Held {
+    key: String,
+    headers: Vec<u8>,
+    reason: String,
+    mailbox: String,
 }
 
 /// The key prefix of the quarantine entries of messages over the size limit.
 const OVERSIZE: &str = "oversize:";
 
-async fn record_unfetched(
-    ctx: &Ctx,
-    key: String,
-    headers: Vec<u8>,
-    reason: String,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+async fn record_unfetched(ctx: &Ctx, held: Held, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let Held {
+        key,
+        headers,
+        reason,
+        mailbox,
+    } = held;
     let recorded = ctx
         .db
         .write(move |conn| {
-            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, now)? else {
+            let Some(raw_id) = db::inbound::insert_raw(conn, &key, None, &headers, &mailbox, now)?
+            else {
                 return Ok(false);
             };
             db::inbound::quarantine(conn, raw_id, &reason, now)?;
@@ -111,7 +133,8 @@ pub async fn replay(
             if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
                 return Err(ServiceError::Conflict("this message was never fetched whole from the mail server: there is nothing to replay".into()));
             }
-            let outcome = receive_one(conn, &c, &Incoming::new(raw), Some(raw_id), now)?;
+            let via = c.mailbox(&db::inbound::mailbox(conn, raw_id)?).clone();
+            let outcome = receive_one(conn, &c, &via, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {
                 db::inbound::release(conn, raw_id, now)?;
             }

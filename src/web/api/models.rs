@@ -60,9 +60,15 @@ pub struct TicketSummary {
     pub key: String,
     /// The ticket this one was opened from (a reply to a closed one).
     pub linked_from: Option<String>,
+    /// The address of the mailbox it came in through; its mail goes out From it.
+    #[schema(example = "support@example.test")]
+    pub mailbox: String,
     /// The ticket this one was merged into.
     pub merged_into: Option<String>,
     pub priority: Priority,
+    /// The queue it is in: its mailbox's.
+    #[schema(example = "Suport")]
+    pub queue: String,
     pub requester: Requester,
     pub resolution: Option<String>,
     pub status: Status,
@@ -85,8 +91,10 @@ impl TicketSummary {
             id: t.id,
             key: key(t.id),
             linked_from: t.linked_from_id.map(key),
+            mailbox: t.mailbox.clone(),
             merged_into: t.merged_into_id.map(key),
             priority: t.priority,
+            queue: t.queue.clone(),
             requester: Requester {
                 email: t.requester_email.clone(),
                 name: t.requester_name.clone(),
@@ -205,6 +213,8 @@ pub struct QueueTicket {
     #[schema(example = "HD-42")]
     pub key: String,
     pub priority: Priority,
+    /// The queue it is in: its mailbox's.
+    pub queue: String,
     pub requester: Requester,
     pub sla: Clocks,
     /// When the next SLA goal is missed, if the clock keeps running.
@@ -221,6 +231,7 @@ impl QueueTicket {
             assignee: i.row.assignee_name,
             key: ctx.key(i.row.id).to_string(),
             priority: i.row.priority,
+            queue: i.row.queue,
             requester: Requester {
                 email: i.row.requester_email,
                 name: i.row.requester_name,

@@ -46,6 +46,9 @@ pub struct ListQuery {
     status: Option<String>,
     #[param(value_type = String, required = false)]
     requester: Option<String>,
+    /// Only this queue's tickets (a mailbox's `queue`)
+    #[param(value_type = String, required = false)]
+    queue: Option<String>,
     #[param(value_type = i64, required = false, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
     /// Only tickets with a smaller id (the previous page's next_before)
@@ -67,6 +70,7 @@ pub async fn list(
             .requester
             .filter(|r| !r.is_empty())
             .map(|r| r.trim().to_lowercase()),
+        queue: q.queue.filter(|v| !v.trim().is_empty()),
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         before_id: q.before.map(TicketId),
     };
@@ -161,6 +165,9 @@ pub struct QueueQuery {
     /// Text in the subject or the requester, or a ticket key
     #[param(required = false)]
     q: String,
+    /// Only this queue's tickets (a mailbox's `queue`)
+    #[param(required = false)]
+    queue: String,
     #[param(value_type = i64, required = false, default = 50)]
     limit: Option<i64>,
     #[param(value_type = i64, required = false, default = 0)]
@@ -184,6 +191,7 @@ pub async fn queue(
         breached_at: (q.view == "breached").then(|| ctx.now()),
         id: ctx.parse_key(&text.to_ascii_uppercase()),
         text: (!text.is_empty()).then_some(text),
+        queue: (!q.queue.trim().is_empty()).then(|| q.queue.trim().to_string()),
         limit: q.limit.unwrap_or(50).clamp(1, 500),
         offset: q.offset.unwrap_or(0).max(0),
     };

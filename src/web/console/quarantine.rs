@@ -24,7 +24,7 @@ pub async fn quarantine_page(
     let tz = &sla.config.calendar.time_zone;
     let items: Vec<_> = items
         .iter()
-        .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview }))
+        .map(|i| json!({ "id": i.id, "reason": i.reason, "at": local_time(&i.created_at, tz, v.lang), "size": i.size, "preview": i.preview, "mailbox": i.mailbox }))
         .collect();
     let flash = (!q.done.is_empty()).then(|| say(ctx.templates.texts(v.lang), "c_done", &[]));
     Ok(render(

@@ -27,6 +27,8 @@ pub struct QueueQuery {
     view: String,
     status: String,
     q: String,
+    /// One queue's tickets; empty: every queue's.
+    queue: String,
     page: Option<i64>,
 }
 
@@ -42,6 +44,7 @@ impl QueueQuery {
                 .parse_key(&text.to_ascii_uppercase())
                 .or_else(|| text.parse().ok().map(TicketId)),
             text: (!text.is_empty()).then_some(text),
+            queue: (!self.queue.is_empty()).then(|| self.queue.clone()),
             limit: PAGE,
             offset: (self.page.unwrap_or(1).max(1) - 1) * PAGE,
         }
@@ -58,6 +61,7 @@ impl QueueQuery {
             ("view", self.view.as_str()),
             ("status", &self.status),
             ("q", &self.q),
+            ("queue", &self.queue),
             ("page", &page),
         ];
         let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -92,7 +96,7 @@ async fn rows_json(
                 "status": r.status.as_str(), "status_label": r.status.label(v.lang), "priority": r.priority.as_str(),
                 "assignee": r.assignee_name, "mine": r.assignee_id == Some(agent.id),
                 "assignment": clock_json(tx, &i.assignment), "resolution": clock_json(tx, &i.resolution),
-                "updated": local_time(&r.updated_at, tz, v.lang),
+                "updated": local_time(&r.updated_at, tz, v.lang), "queue": r.queue,
             })
         })
         .collect();
@@ -111,7 +115,8 @@ pub async fn page(
     let pages = ((total + PAGE - 1) / PAGE).max(1);
     let vars = json!({
         "rows": rows, "total": total, "view": if q.view.is_empty() { "all" } else { q.view.as_str() },
-        "status": q.status, "q": q.q,
+        "status": q.status, "q": q.q, "queue": q.queue,
+        "queues": ctx.queues(), "show_queue": ctx.queues().len() > 1,
         "statuses": Status::ALL[..4].iter().map(|s| json!({ "code": s.as_str(), "label": s.label(v.lang) })).collect::<Vec<_>>(),
         "page_text": say(tx, "c_page_of", &[("page", &page), ("pages", &pages), ("total", &total)]),
         "prev_url": (page > 1).then(|| q.url("/console", page - 1)),
@@ -132,7 +137,7 @@ pub async fn rows(
         return Ok(to_sign_in(&v, "/console"));
     };
     let (rows, _) = rows_json(&ctx, &v, agent, &q).await?;
-    let vars = json!({ "rows": rows });
+    let vars = json!({ "rows": rows, "show_queue": ctx.queues().len() > 1 });
     Ok(render(
         &ctx,
         &v,

@@ -63,7 +63,7 @@ fn mail_from_a_crm_asking_for_no_auto_replies_is_still_human() {
     let p = parse(raw).unwrap();
     let own = EmailAddress::parse("support@example.test").unwrap();
     assert_eq!(
-        crate::domain::inbound::classify(&p.signals, &own),
+        crate::domain::inbound::classify(&p.signals, std::slice::from_ref(&own)),
         crate::domain::inbound::Kind::Human
     );
 }
