@@ -59,8 +59,10 @@ pub struct MailboxConfig {
     pub folder: String,
     pub queue: String,
     pub locale: String,
-    /// This mailbox's own refresh token (Google: one consent per mailbox).
+    /// This mailbox's own refresh token (Google: one consent per mailbox); better left
+    /// empty, with the token in the variable `refresh_token_env` names.
     pub refresh_token: String,
+    pub refresh_token_env: String,
     /// The variable holding this mailbox's own OAuth2 client secret, if it has one.
     pub client_secret_env: String,
     /// The SMTP account that sends this mailbox's mail (default: `[smtp] username`).
@@ -214,6 +216,9 @@ impl super::Config {
         for m in &mut self.more_mailboxes {
             if !m.password_env.is_empty() {
                 m.password = lookup(&m.password_env, "password_env", &m.address)?;
+            }
+            if !m.refresh_token_env.is_empty() {
+                m.refresh_token = lookup(&m.refresh_token_env, "refresh_token_env", &m.address)?;
             }
             if !m.client_secret_env.is_empty() {
                 m.client_secret = lookup(&m.client_secret_env, "client_secret_env", &m.address)?;

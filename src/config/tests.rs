@@ -143,6 +143,16 @@ fn mailboxes_resolve_with_the_first_ones_defaults() {
     assert_eq!(second.locale, "en");
     assert_eq!(second.smtp_username, c.smtp.username);
     assert_eq!(second.checkpoint_key, "facturare@example.test/INBOX");
+    let with_token = format!("{TWO_MAILBOXES}refresh_token_env = \"FACTURARE_TOKEN\"\n");
+    let c = Config::from_parts(
+        &with_token,
+        env(&[
+            ("FACTURARE_PASSWORD", "pw-2"),
+            ("FACTURARE_TOKEN", "1//tok"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.mailboxes()[1].refresh_token, "1//tok");
     assert_eq!(
         c.mailbox_of("FACTURARE@example.test").map(|m| m.queue),
         Some("Facturare".into())
