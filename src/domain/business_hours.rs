@@ -212,6 +212,23 @@ impl Calendar {
         total
     }
 
+    /// The first working instant at or after `from`: `from` itself within working hours,
+    /// else the start of the next window; `None` past a horizon of three years.
+    pub fn next_open(&self, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.always {
+            return Some(from);
+        }
+        let mut date = self.local_date(from) - Duration::days(1);
+        let end = date + Duration::days(HORIZON_DAYS);
+        while date <= end {
+            if let Some((start, _)) = self.windows_on(date).find(|(_, stop)| *stop > from) {
+                return Some(start.max(from));
+            }
+            date += Duration::days(1);
+        }
+        None
+    }
+
     /// The instant at which `amount` of working time has passed since `from`
     /// (`from` itself for zero); `None` past a horizon of three years.
     pub fn add_working(&self, from: DateTime<Utc>, amount: Duration) -> Option<DateTime<Utc>> {

@@ -80,9 +80,16 @@ impl Notify {
         self.always || !self.carries_opt_out() || !opted_out
     }
 
-    /// Silenceable mail carries the opt-out link and `List-Unsubscribe`.
+    /// Mail the requester can silence carries the opt-out link and `List-Unsubscribe`;
+    /// so does the mail that opens a ticket (always sent, as nobody has opted out of a
+    /// ticket not yet there), which is where a customer first gets the choice.
     pub fn carries_opt_out(&self) -> bool {
-        !self.always && self.to == Recipient::Requester
+        self.to == Recipient::Requester
+            && (!self.always
+                || matches!(
+                    self.template,
+                    Template::Confirmation | Template::ClosedReply
+                ))
     }
 }
 
@@ -157,6 +164,10 @@ mod tests {
     #[test]
     fn new_tickets() {
         assert_eq!(for_new_ticket(false).template, Template::Confirmation);
+        // The opening mail offers the opt-out, and still goes to everyone.
+        assert!(for_new_ticket(false).carries_opt_out());
+        assert!(for_new_ticket(true).carries_opt_out());
+        assert!(for_new_ticket(false).is_sent(true));
         assert_eq!(for_new_ticket(true).template, Template::ClosedReply);
         assert!(Template::Confirmation.is_automatic());
         assert!(!Template::AgentReply.is_automatic());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who a mail is from and to, and its headers besides the subject; fixed when the mail is
 /// queued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Envelope {
     /// The `From` mailbox, e.g. `Helpdesk <support@example.test>`.
     pub from: String,

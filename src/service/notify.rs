@@ -13,6 +13,7 @@ use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
 mod letter;
+mod when;
 
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
@@ -40,6 +41,9 @@ struct MailVars {
     unsubscribe_url: String,
     status_label: String,
     assign_minutes: i64,
+    /// Outside working hours: when the team is back (the confirmation says so instead of
+    /// promising the assignment goal).
+    back_at: String,
     message: String,
     resolution: String,
     agent_name: String,
@@ -120,6 +124,11 @@ pub fn queue(
         },
         status_label: ticket.status.label(to.lang).to_string(),
         assign_minutes: ctx.sla().config.assign_minutes,
+        back_at: if notify.template == Template::Confirmation {
+            when::back_at(&ctx.sla(), now, to.lang)
+        } else {
+            String::new()
+        },
         message: extras.message.clone(),
         resolution: extras.resolution.clone(),
         agent_name: extras.agent_name.clone(),

@@ -35,6 +35,15 @@ async fn full_life_cycle_with_mail_at_every_step_and_the_opt_out() {
         .unwrap()
         .to_string();
     wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
+    // The confirmation already offers the opt-out, as the customer guide says.
+    let confirmation = wait_mail(&c, |m| m.text.contains("Am primit solicitarea")).await;
+    let (raw, m) = &confirmation[0];
+    assert!(
+        m.text.contains("Nu doresc să primesc notificări"),
+        "{}",
+        m.text
+    );
+    assert!(header(raw, "List-Unsubscribe").is_some());
 
     // Assign: in_progress, with a status mail that can be silenced.
     let (s, v) = app

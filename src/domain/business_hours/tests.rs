@@ -285,3 +285,22 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn next_open_is_now_within_hours_else_the_next_window() {
+    let c = bucharest();
+    // Friday 2026-12-04 10:00 in Bucharest (UTC+2): open.
+    let friday = utc("2026-12-04T08:00:00Z");
+    assert_eq!(c.next_open(friday), Some(friday));
+    // Friday 19:00: back on Monday 09:00 (07:00 UTC).
+    assert_eq!(
+        c.next_open(utc("2026-12-04T17:00:00Z")),
+        Some(utc("2026-12-07T07:00:00Z"))
+    );
+    // Christmas Eve evening: the 25th and 26th are holidays, then the weekend.
+    assert_eq!(
+        c.next_open(utc("2026-12-24T18:00:00Z")),
+        Some(utc("2026-12-28T07:00:00Z"))
+    );
+    assert_eq!(Calendar::always().next_open(friday), Some(friday));
+}

@@ -55,3 +55,47 @@ fn references_keep_the_root_and_the_newest() {
     assert_eq!(t[9], "24");
     assert_eq!(t[1], "16");
 }
+
+/// The confirmation as the customer reads it, with or without `back_at`.
+fn confirmation(lang: &str, back_at: &str) -> String {
+    let letter = Letter {
+        template: "confirmation".into(),
+        lang: lang.into(),
+        subject_prefix: "[HD-8] ".into(),
+        envelope: Envelope {
+            from: "Helpdesk <support@example.test>".into(),
+            to: "ion@client.ro".into(),
+            message_id: "m2@example.test".into(),
+            loop_address: "support@example.test".into(),
+            ..Default::default()
+        },
+        vars: serde_json::to_value(MailVars {
+            lang: lang.into(),
+            key: "HD-8".into(),
+            assign_minutes: 30,
+            back_at: back_at.into(),
+            view_url: "http://h.test/portal/requests/HD-8".into(),
+            ..Default::default()
+        })
+        .unwrap(),
+    };
+    let raw = compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
+    crate::mail::parse::parse(&raw).unwrap().text
+}
+
+#[test]
+fn outside_working_hours_the_confirmation_says_when_the_team_is_back() {
+    let open = confirmation("ro", "");
+    assert!(open.contains("în cel mult 30 de minute"), "{open}");
+    let closed = confirmation("ro", "luni, 07.12.2026, ora 09:00 (Europe/Bucharest)");
+    assert!(
+        !closed.contains("în cel mult"),
+        "no promise of minutes: {closed}"
+    );
+    assert!(closed.contains("luni, 07.12.2026, ora 09:00"), "{closed}");
+    let en = confirmation("en", "Monday, 07.12.2026, at 09:00 (Europe/Bucharest)");
+    assert!(
+        en.contains("once it is back, Monday") && !en.contains("within 30"),
+        "{en}"
+    );
+}
