@@ -34,6 +34,8 @@ pub struct TicketRow {
     /// The address of the mailbox it came in through; its mail goes out From it.
     pub mailbox: String,
     pub queue: String,
+    /// Raised by every change people see: the ETag an action's If-Match names.
+    pub version: i64,
 }
 
 impl TicketRow {
@@ -48,7 +50,7 @@ impl TicketRow {
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
-        t.mailbox, t.queue
+        t.mailbox, t.queue, t.version
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
@@ -76,6 +78,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         assigned_at: r.get("assigned_at")?,
         mailbox: r.get("mailbox")?,
         queue: r.get("queue")?,
+        version: r.get("version")?,
     })
 }
 

@@ -54,12 +54,15 @@ fn required(text: &str, what: &str) -> Result<String, ServiceError> {
     Ok(t.to_string())
 }
 
-/// Runs the command in one transaction; returns the ticket as it now is.
+/// Runs the command in one transaction; returns the ticket as it now is. With
+/// `if_version`, the command is refused (`Stale`) when the ticket has changed since that
+/// version: the agent acted on what they saw, and it is no longer so.
 pub async fn act(
     ctx: &Ctx,
     agent: &Agent,
     key: &str,
     cmd: Command,
+    if_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<TicketRow, ServiceError> {
     let id = ctx
@@ -68,10 +71,33 @@ pub async fn act(
     let (c, agent) = (ctx.clone(), agent.clone());
     let updated = ctx
         .db
-        .write(move |conn| act_in(conn, &c, &agent, id, cmd, now))
+        .write(move |conn| {
+            if let Some(seen) = if_version {
+                unchanged_since(conn, &c, id, seen)?;
+            }
+            act_in(conn, &c, &agent, id, cmd, now)
+        })
         .await?;
     ctx.outbox_wakeup.notify_one();
     Ok(updated)
+}
+
+/// `Stale` when the ticket is no longer at version `seen`, naming what it is now.
+fn unchanged_since(conn: &Conn, ctx: &Ctx, id: TicketId, seen: i64) -> Result<(), ServiceError> {
+    let t = db::tickets::get(conn, id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", ctx.key(id))))?;
+    if t.version == seen {
+        return Ok(());
+    }
+    let assignee = t.assignee_email.as_deref().unwrap_or("nobody");
+    Err(ServiceError::Stale(format!(
+        "{} changed since version {seen}: it is now version {}, {}, assigned to {assignee}, priority {}, last changed {}",
+        ctx.key(id),
+        t.version,
+        t.status.as_str(),
+        t.priority.as_str(),
+        t.updated_at
+    )))
 }
 
 fn act_in(

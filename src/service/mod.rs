@@ -258,6 +258,9 @@ pub enum ServiceError {
     /// The request is sound, but what it names is not in a state to take it.
     #[error("{0}")]
     Conflict(String),
+    /// The ticket changed since the version the action was based on; says what it is now.
+    #[error("{0}")]
+    Stale(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

@@ -26,6 +26,8 @@ pub enum WebError {
     /// Too many attempts; the client may try again after this many seconds.
     TooManyRequests(u64),
     Conflict(String),
+    /// An `If-Match` that names an older version of what it changes.
+    PreconditionFailed(String),
     MethodNotAllowed,
     Internal(anyhow::Error),
 }
@@ -58,6 +60,7 @@ impl WebError {
                 format!("too many attempts; try again in {secs} seconds"),
             ),
             WebError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+            WebError::PreconditionFailed(m) => (StatusCode::PRECONDITION_FAILED, m.clone()),
             WebError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method not allowed here".into(),
@@ -96,6 +99,7 @@ impl From<ServiceError> for WebError {
             ServiceError::Invalid(m) => WebError::Unprocessable(m),
             ServiceError::NotAdmin => WebError::NotAdmin,
             ServiceError::Conflict(m) => WebError::Conflict(m),
+            ServiceError::Stale(m) => WebError::PreconditionFailed(m),
             ServiceError::Internal(e) => WebError::Internal(e),
         }
     }

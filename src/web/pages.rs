@@ -182,9 +182,13 @@ pub fn error_page(ctx: &Ctx, v: &Visitor, area: Area, e: &WebError) -> Response 
             "error_title",
             say(tx, "body_too_large", &[("kib", &(limit / 1024))]),
         ),
-        WebError::BadRequest(m) | WebError::Unprocessable(m) | WebError::Conflict(m) => {
+        WebError::BadRequest(m)
+        | WebError::Unprocessable(m)
+        | WebError::Conflict(m)
+        | WebError::PreconditionFailed(m) => {
             let status = match e {
                 WebError::Conflict(_) => StatusCode::CONFLICT,
+                WebError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
                 WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::BAD_REQUEST,
             };

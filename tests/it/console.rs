@@ -10,7 +10,7 @@ use crate::helpers::{
 use helpdesk::domain::agent_role::AgentRole;
 
 /// A browser signed in to the console as the test's admin.
-async fn signed_in_agent(app: &TestApp) -> Browser {
+pub(crate) async fn signed_in_agent(app: &TestApp) -> Browser {
     let a = Browser::new(&app.base);
     let csrf = a.csrf("/console/login").await;
     let (s, to, _) = a
@@ -29,7 +29,12 @@ async fn signed_in_agent(app: &TestApp) -> Browser {
 
 impl Browser {
     /// Runs an action of the ticket page's forms.
-    async fn act(&self, key: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    pub(crate) async fn act(
+        &self,
+        key: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
         let csrf = self.csrf(&format!("/console/tickets/{key}")).await;
         let mut form = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);

@@ -2,6 +2,7 @@
 //! real loopback mail stack (Postfix + Dovecot) started by the project's own scripts.
 
 mod cli;
+mod collisions;
 mod console;
 mod drills;
 mod fixtures;

@@ -106,7 +106,7 @@ async fn a_cc_d_colleague_may_reply_by_token_and_a_partner_only_where_asked() {
         partner_email: "furnizor@partner.test".into(),
         message: "Aveți piesa?".into(),
     };
-    agent_actions::act(&ctx, &agent, &other_key, cmd, Utc::now())
+    agent_actions::act(&ctx, &agent, &other_key, cmd, None, Utc::now())
         .await
         .unwrap();
     let hijack = receive(
@@ -205,13 +205,13 @@ async fn loop_protection_caps_automatic_mail_per_address() {
     let cmd = Command::RequestInfo {
         message: "Ce model?".into(),
     };
-    agent_actions::act(&ctx, &agent, "HD-1", cmd, Utc::now())
+    agent_actions::act(&ctx, &agent, "HD-1", cmd, None, Utc::now())
         .await
         .unwrap();
     let cmd = Command::Resolve {
         resolution: "Rezolvat.".into(),
     };
-    agent_actions::act(&ctx, &agent, "HD-2", cmd, Utc::now())
+    agent_actions::act(&ctx, &agent, "HD-2", cmd, None, Utc::now())
         .await
         .unwrap();
     assert_eq!(outbox_to(&ctx, "robot@client.ro").await, 5);
@@ -412,6 +412,7 @@ async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
         &agent,
         &dup,
         Command::Merge { into: kept.clone() },
+        None,
         Utc::now(),
     )
     .await

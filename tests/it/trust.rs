@@ -362,11 +362,12 @@ async fn a_merge_brings_the_requester_as_cc_and_partners_as_partners_and_says_wh
         Command::Assign {
             agent_email: "agent@example.test".into(),
         },
+        None,
         Utc::now(),
     )
     .await
     .unwrap();
-    agent_actions::act(&ctx, &agent, &dup, ask, Utc::now())
+    agent_actions::act(&ctx, &agent, &dup, ask, None, Utc::now())
         .await
         .unwrap();
     agent_actions::act(
@@ -374,6 +375,7 @@ async fn a_merge_brings_the_requester_as_cc_and_partners_as_partners_and_says_wh
         &agent,
         &dup,
         Command::Merge { into: kept.clone() },
+        None,
         Utc::now(),
     )
     .await

@@ -2,12 +2,15 @@
 //! resolve, close, set the priority, merge. Each answers with the ticket as it is now; an
 //! illegal transition is 409 with the reason.
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header;
+use axum::http::request::Parts;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::models::{
-    BadRequest, Json, NotFound, Refused, TicketSummary, TooLarge, Unauthorized, Unprocessable,
+    BadRequest, Json, NotFound, Refused, Stale, TicketSummary, TooLarge, Unauthorized,
+    Unprocessable,
 };
 use super::schemas::EmailAddress;
 use super::tickets::TicketKey;
@@ -17,14 +20,61 @@ use crate::service::agent_actions::{self, Command};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
 
-async fn act(
-    ctx: Ctx,
+/// The `If-Match` header of an action, as the document names it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatch {
+    /// The ticket's `ETag` (its `version`) as last read; an action on a ticket changed
+    /// since is refused with 412.
+    #[param(rename = "If-Match", value_type = Option<String>)]
+    if_match: Option<String>,
+}
+
+/// The agent acting, and the version of the ticket they acted on (`If-Match`), if given.
+pub struct Acting {
     agent: ApiAgent,
-    key: String,
-    cmd: Command,
-) -> Result<Json<TicketSummary>, WebError> {
-    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, ctx.now()).await?;
-    Ok(Json(TicketSummary::new(&ctx, &t)))
+    if_version: Option<i64>,
+}
+
+impl FromRequestParts<Ctx> for Acting {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let agent = ApiAgent::from_request_parts(parts, ctx).await?;
+        let if_version = match parts.headers.get(header::IF_MATCH) {
+            None => None,
+            Some(v) => if_match_version(v.to_str().unwrap_or(""))?,
+        };
+        Ok(Acting { agent, if_version })
+    }
+}
+
+/// The version an `If-Match` names: `"7"` (the ETag we send), `W/"7"` or `7`; `*` is any.
+fn if_match_version(value: &str) -> Result<Option<i64>, WebError> {
+    let v = value.trim();
+    if v == "*" {
+        return Ok(None);
+    }
+    v.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map(Some)
+        .map_err(|_| {
+            WebError::PreconditionFailed(format!(
+                "If-Match {v:?} names no version of this ticket (its ETag is a number in quotes)"
+            ))
+        })
+}
+
+/// The ticket as the action left it, with its new `ETag`.
+type Acted = ([(axum::http::HeaderName, String); 1], Json<TicketSummary>);
+
+async fn act(ctx: Ctx, acting: Acting, key: String, cmd: Command) -> Result<Acted, WebError> {
+    let Acting { agent, if_version } = acting;
+    let t = agent_actions::act(&ctx, &agent.0, &key, cmd, if_version, ctx.now()).await?;
+    let ticket = TicketSummary::new(&ctx, &t);
+    Ok((ticket.etag(), Json(ticket)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -34,16 +84,16 @@ pub struct AssignBody {
 }
 
 /// Assign to an agent
-#[utoipa::path(post, path = "/tickets/{key}/assign", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/assign", tag = "tickets", params(TicketKey, IfMatch),
     request_body = AssignBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn assign(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<AssignBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     let agent_email = b.agent_email.to_string();
     act(ctx, a, key, Command::Assign { agent_email }).await
 }
@@ -60,16 +110,16 @@ pub struct CommentBody {
 }
 
 /// Public reply (mailed to the customer) or internal note
-#[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey, IfMatch),
     request_body = CommentBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn comment(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<CommentBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     let (body, internal) = (b.body, b.internal);
     act(ctx, a, key, Command::Comment { body, internal }).await
 }
@@ -82,16 +132,16 @@ pub struct MessageBody {
 }
 
 /// Ask the customer for information (pauses the SLA)
-#[utoipa::path(post, path = "/tickets/{key}/request-info", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/request-info", tag = "tickets", params(TicketKey, IfMatch),
     request_body = MessageBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn request_info(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<MessageBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     act(ctx, a, key, Command::RequestInfo { message: b.message }).await
 }
 
@@ -105,16 +155,16 @@ pub struct ThirdPartyBody {
 }
 
 /// Ask a partner (pauses the SLA; the partner's mail resumes it)
-#[utoipa::path(post, path = "/tickets/{key}/third-party", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/third-party", tag = "tickets", params(TicketKey, IfMatch),
     request_body = ThirdPartyBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn third_party(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<ThirdPartyBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     let (partner_email, message) = (b.partner_email.to_string(), b.message);
     act(
         ctx,
@@ -136,29 +186,29 @@ pub struct ResolveBody {
 }
 
 /// Resolve, with the resolution mailed to the customer
-#[utoipa::path(post, path = "/tickets/{key}/resolve", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/resolve", tag = "tickets", params(TicketKey, IfMatch),
     request_body = ResolveBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn resolve(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<ResolveBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     let resolution = b.resolution;
     act(ctx, a, key, Command::Resolve { resolution }).await
 }
 
 /// Close (never reopened)
-#[utoipa::path(post, path = "/tickets/{key}/close", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/close", tag = "tickets", params(TicketKey, IfMatch),
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unauthorized, NotFound, Refused))]
 pub async fn close(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     act(ctx, a, key, Command::Close).await
 }
 
@@ -168,16 +218,16 @@ pub struct PriorityBody {
 }
 
 /// Set the priority (moves the resolution goal)
-#[utoipa::path(post, path = "/tickets/{key}/priority", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/priority", tag = "tickets", params(TicketKey, IfMatch),
     request_body = PriorityBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn priority(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<PriorityBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     let priority = b.priority;
     act(ctx, a, key, Command::SetPriority { priority }).await
 }
@@ -190,16 +240,16 @@ pub struct MergeBody {
 }
 
 /// Close this ticket as a duplicate of another
-#[utoipa::path(post, path = "/tickets/{key}/merge", tag = "tickets", params(TicketKey),
+#[utoipa::path(post, path = "/tickets/{key}/merge", tag = "tickets", params(TicketKey, IfMatch),
     request_body = MergeBody,
     responses((status = 200, description = "OK", body = TicketSummary),
-        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge))]
+        BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn merge(
-    a: ApiAgent,
+    a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<MergeBody>,
-) -> Result<Json<TicketSummary>, WebError> {
+) -> Result<Acted, WebError> {
     act(
         ctx,
         a,
@@ -209,4 +259,18 @@ pub async fn merge(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::if_match_version;
+
+    #[test]
+    fn if_match_reads_our_etags_and_refuses_others() {
+        assert_eq!(if_match_version("\"7\"").unwrap(), Some(7));
+        assert_eq!(if_match_version("W/\"7\"").unwrap(), Some(7));
+        assert_eq!(if_match_version(" 12 ").unwrap(), Some(12));
+        assert_eq!(if_match_version("*").unwrap(), None);
+        assert!(if_match_version("\"abc\"").is_err());
+    }
 }

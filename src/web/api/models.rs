@@ -79,6 +79,8 @@ pub struct TicketSummary {
     pub subject: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// Raised by every change; also the `ETag`, which an action's `If-Match` names.
+    pub version: i64,
 }
 
 impl TicketSummary {
@@ -108,7 +110,13 @@ impl TicketSummary {
             status_mail: t.status_mail,
             subject: t.subject.clone(),
             updated_at: t.updated_at.clone(),
+            version: t.version,
         }
+    }
+
+    /// The `ETag` header that names this version of the ticket.
+    pub fn etag(&self) -> [(axum::http::HeaderName, String); 1] {
+        [(axum::http::header::ETAG, format!("\"{}\"", self.version))]
     }
 }
 
@@ -337,4 +345,5 @@ error_responses! {
     NotFound = 404, "Not found";
     Refused = 409, "Refused by the life cycle, with the reason";
     TooLarge = 413, "The request body is over the limit";
+    Stale = 412, "The ticket changed since the version If-Match names; the message says what it is now";
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -92,13 +93,14 @@ pub async fn show(
     _: ApiAgent,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
-) -> Result<Json<TicketDetail>, WebError> {
+) -> Result<impl IntoResponse, WebError> {
     let not_found = || WebError::NotFound(format!("ticket {key}"));
     let id = ctx.parse_key(&key).ok_or_else(not_found)?;
     let d = queries::tickets::detail(&ctx, id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(TicketDetail::new(&ctx, d)))
+    let detail = TicketDetail::new(&ctx, d);
+    Ok((detail.ticket.etag(), Json(detail)))
 }
 
 /// A ticket opened for a customer.

@@ -116,7 +116,7 @@ async fn ticket_page(
         })
         .collect();
     let vars = json!({
-        "key": key, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
+        "key": key, "version": t.version, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
         "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
         "priority": t.priority.as_str(), "channel": t.channel.as_str(),
         "queue": t.queue, "mailbox": t.mailbox,
@@ -145,6 +145,8 @@ pub struct ActionForm {
     partner_email: String,
     priority: String,
     into: String,
+    /// The ticket's version when the page was loaded; none from an older page.
+    version: Option<i64>,
 }
 
 fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, String> {
@@ -196,18 +198,24 @@ pub async fn act(
     Csrf(f): Csrf<ActionForm>,
 ) -> Result<Response, PageError> {
     let cmd = command(&agent, &action, &f).map_err(WebError::BadRequest)?;
-    match agent_actions::act(&ctx, &agent, &key, cmd, ctx.now()).await {
+    match agent_actions::act(&ctx, &agent, &key, cmd, f.version, ctx.now()).await {
         Ok(_) => Ok(v.finish(
             Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response(),
         )),
-        Err(e @ (ServiceError::Refused(_) | ServiceError::Invalid(_))) => {
-            let status = if matches!(e, ServiceError::Refused(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+        Err(e @ (ServiceError::Refused(_) | ServiceError::Invalid(_) | ServiceError::Stale(_))) => {
+            let (status, error) = match &e {
+                ServiceError::Refused(_) => (StatusCode::CONFLICT, e.to_string()),
+                ServiceError::Stale(what) => {
+                    let tx = ctx.templates.texts(v.lang);
+                    (
+                        StatusCode::PRECONDITION_FAILED,
+                        format!("{} ({what})", say(tx, "c_stale", &[])),
+                    )
+                }
+                _ => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
             };
             let fb = Feedback {
-                error: Some(e.to_string()),
+                error: Some(error),
                 action,
                 text: f.body,
                 ..Default::default()
