@@ -6,6 +6,7 @@
 //! connections of their own (WAL lets them run beside the writer).
 
 pub mod agents;
+pub mod canned;
 pub mod customers;
 pub mod imap;
 pub mod inbound;

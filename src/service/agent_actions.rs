@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::canned_replies;
 use super::lifecycle::{self, Step};
 use super::notify::Extras;
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
@@ -23,7 +24,7 @@ pub enum Command {
         agent_email: String,
     },
     Comment {
-        body: String,
+        body: Said,
         internal: bool,
     },
     RequestInfo {
@@ -44,6 +45,14 @@ pub enum Command {
     Merge {
         into: String,
     },
+}
+
+/// What a comment says: typed, or a canned reply by name (or id), its placeholders filled
+/// in from the ticket and the agent.
+#[derive(Debug, Clone)]
+pub enum Said {
+    Typed(String),
+    Canned(String),
 }
 
 fn required(text: &str, what: &str) -> Result<String, ServiceError> {
@@ -126,7 +135,17 @@ fn act_in(
             )
         }
         Command::Comment { body, internal } => {
-            let body = required(&body, "body")?;
+            let body = match body {
+                Said::Typed(text) => required(&text, "body")?,
+                Said::Canned(which) => {
+                    let customer = match ticket.requester_name.trim() {
+                        "" => &ticket.requester_email,
+                        name => name,
+                    };
+                    let key = ctx.key(id).to_string();
+                    canned_replies::fill(conn, &which, customer, &key, &agent.name)?
+                }
+            };
             extras.message = body.clone();
             if internal {
                 (Event::InternalNote, Some((MessageKind::Note, body)))

@@ -1,5 +1,5 @@
-// The console's small helpers: live refresh of the queue's rows, keyboard shortcuts, and
-// picking a found customer at phone intake. Every action also works without it.
+// The console's small helpers: live refresh of the queue's rows, keyboard shortcuts,
+// canned replies into the reply box, and picking a found customer at phone intake. Every action also works without it.
 (function () {
   'use strict';
   var table = document.querySelector('table.queue[data-refresh]');
@@ -44,8 +44,29 @@
     else if (k === 'Enter' && focused >= 0 && rows()[focused]) location.href = rows()[focused].dataset.href;
     else if (k === 't') { var take = document.querySelector('[data-key="t"]'); if (take) take.click(); }
     else if (k === 'r' || k === 'n') { var box = document.querySelector('textarea[data-key]'); if (box) { e.preventDefault(); box.focus(); } }
+    else if (k === 'c') { var pick = document.querySelector('select[data-key="c"]'); if (pick) { e.preventDefault(); pick.focus(); } }
     else if (k === '?') { var d = document.getElementById('shortcuts'); if (d && d.showModal) d.showModal(); }
   });
+  // A canned reply goes into the reply box at the cursor, ready to edit: picked in its
+  // list, then Enter or the Insert button (arrows alone only move through the list).
+  var canned = document.querySelector('select[data-key="c"]');
+  var box = document.querySelector('textarea[data-key]');
+  function insertCanned() {
+    var opt = canned.options[canned.selectedIndex];
+    if (!opt || !opt.dataset.text) return;
+    var at = box.selectionStart || 0, end = box.selectionEnd || 0;
+    box.value = box.value.slice(0, at) + opt.dataset.text + box.value.slice(end);
+    canned.value = '';
+    box.focus();
+    box.selectionStart = box.selectionEnd = at + opt.dataset.text.length;
+  }
+  if (canned && box) {
+    canned.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter') { e.preventDefault(); insertCanned(); }
+    });
+    var insert = document.getElementById('canned-insert');
+    if (insert) { insert.hidden = false; insert.addEventListener('click', insertCanned); }
+  }
   document.querySelectorAll('button.pick').forEach(function (b) {
     b.addEventListener('click', function () {
       ['email', 'name', 'phone'].forEach(function (f) {

@@ -1,11 +1,12 @@
-//! What the console's and the API's admin pages read: partners, agents, customers found
-//! by a search, and the quarantine.
+//! What the console's and the API's admin pages read: partners, agents, canned replies,
+//! customers found by a search, and the quarantine.
 
 use super::Agent;
 use crate::db;
 use crate::service::{Ctx, ServiceError};
 
 pub use crate::db::agents::Listed as RosterEntry;
+pub use crate::db::canned::CannedReply;
 pub use crate::db::customers::Customer;
 pub use crate::db::inbound::Quarantined;
 pub use crate::db::partners::Partner;
@@ -13,6 +14,11 @@ pub use crate::db::partners::Partner;
 /// Every partner, by name.
 pub async fn partners(ctx: &Ctx) -> Result<Vec<Partner>, ServiceError> {
     Ok(ctx.db.read(db::partners::all).await?)
+}
+
+/// Every canned reply, by name.
+pub async fn canned_replies(ctx: &Ctx) -> Result<Vec<CannedReply>, ServiceError> {
+    Ok(ctx.db.read(db::canned::all).await?)
 }
 
 /// Every enabled agent (whom a ticket can be assigned to).

@@ -16,7 +16,7 @@ use super::schemas::EmailAddress;
 use super::tickets::TicketKey;
 use crate::domain::ticket::Priority;
 use crate::service::Ctx;
-use crate::service::agent_actions::{self, Command};
+use crate::service::agent_actions::{self, Command, Said};
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
 
@@ -100,16 +100,21 @@ pub async fn assign(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CommentBody {
-    /// Must not be empty or blank.
+    /// The text; must not be blank. Give either this or `canned_reply`.
     #[schema(pattern = r"\S")]
-    body: String,
+    #[serde(default)]
+    body: Option<String>,
+    /// The name (or id) of a canned reply to send instead of `body`, its
+    /// `{{customer_name}}`, `{{ticket_key}}` and `{{agent_name}}` filled in.
+    #[serde(default)]
+    canned_reply: Option<String>,
     /// An internal note, which the customer never sees.
     #[serde(default)]
     #[schema(default = false)]
     internal: bool,
 }
 
-/// Public reply (mailed to the customer) or internal note
+/// Public reply (mailed to the customer) or internal note, typed or from a canned reply
 #[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey, IfMatch),
     request_body = CommentBody,
     responses((status = 200, description = "OK", body = TicketSummary),
@@ -120,7 +125,16 @@ pub async fn comment(
     ApiPath(key): ApiPath<String>,
     JsonBody(b): JsonBody<CommentBody>,
 ) -> Result<Acted, WebError> {
-    let (body, internal) = (b.body, b.internal);
+    let body = match (b.body, b.canned_reply) {
+        (Some(text), None) => Said::Typed(text),
+        (None, Some(name)) => Said::Canned(name),
+        _ => {
+            return Err(WebError::Unprocessable(
+                "give either body or canned_reply".into(),
+            ));
+        }
+    };
+    let internal = b.internal;
     act(ctx, a, key, Command::Comment { body, internal }).await
 }
 

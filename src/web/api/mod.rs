@@ -1,8 +1,9 @@
-//! JSON API v1: tickets, agent actions, phone intake,
-//! the queue, partners, quarantine, SLA settings, and the OpenAPI document.
+//! JSON API v1: tickets, agent actions, phone intake, the queue, partners, canned
+//! replies, quarantine, SLA settings, and the OpenAPI document.
 
 mod actions;
 mod admin;
+mod canned;
 mod doc;
 mod models;
 mod quarantine;
@@ -34,6 +35,11 @@ pub fn routes() -> Router<Ctx> {
         .route(
             "/partners/{id}",
             axum::routing::delete(admin::partner_delete),
+        )
+        .route("/canned-replies", get(canned::list).post(canned::add))
+        .route(
+            "/canned-replies/{id}",
+            axum::routing::put(canned::change).delete(canned::remove),
         )
         .route("/agents", get(admin::agents).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))

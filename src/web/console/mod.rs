@@ -3,6 +3,7 @@
 //! portal, sharing its sessions, CSRF and words.
 
 mod admin;
+mod canned;
 mod intake;
 mod quarantine;
 mod queue;
@@ -36,6 +37,9 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
             get(admin::partners_page).post(admin::partner_add),
         )
         .route("/partners/{id}/delete", post(admin::partner_delete))
+        .route("/canned", get(canned::page).post(canned::add))
+        .route("/canned/{id}", post(canned::change))
+        .route("/canned/{id}/delete", post(canned::remove))
         .route("/agents", get(admin::agents_page).post(admin::agent_add))
         .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", post(admin::sla_save))

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::clock_json;
 use crate::domain::ticket::{Priority, Status};
-use crate::service::agent_actions::{self, Command};
+use crate::service::agent_actions::{self, Command, Said};
 use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
-use crate::service::{Ctx, ServiceError};
+use crate::service::{Ctx, ServiceError, canned_replies};
 use crate::web::error::WebError;
 use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::html;
@@ -74,6 +74,7 @@ async fn ticket_page(
         .ok_or_else(not_found)?;
     let agents = queries::admin::agents(ctx).await?;
     let partners = queries::admin::partners(ctx).await?;
+    let canned = queries::admin::canned_replies(ctx).await?;
     let TicketDetail {
         ticket: t,
         messages,
@@ -115,8 +116,26 @@ async fn ticket_page(
             json!({ "at": local_time(&e.at, tz, v.lang), "what": what, "notified": e.notified })
         })
         .collect();
+    // Each canned reply as it would go out on this ticket, for the reply box.
+    let customer = if t.requester_name.is_empty() {
+        &t.requester_email
+    } else {
+        &t.requester_name
+    };
+    let agent_name = v
+        .agent
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .unwrap_or_default();
+    let canned: Vec<Value> = canned
+        .iter()
+        .map(|c| {
+            let text = canned_replies::fill_text(&c.body, customer, &key, agent_name);
+            json!({ "id": c.id, "name": c.name, "text": text })
+        })
+        .collect();
     let vars = json!({
-        "key": key, "version": t.version, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
+        "key": key, "version": t.version, "canned": canned, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
         "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
         "priority": t.priority.as_str(), "channel": t.channel.as_str(),
         "queue": t.queue, "mailbox": t.mailbox,
@@ -145,12 +164,20 @@ pub struct ActionForm {
     partner_email: String,
     priority: String,
     into: String,
+    /// A canned reply picked without JavaScript (with it, its text is in `body`).
+    canned: String,
     /// The ticket's version when the page was loaded; none from an older page.
     version: Option<i64>,
 }
 
 fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, String> {
     let text = f.body.clone();
+    // A canned reply picked with nothing typed is sent as it is.
+    let said = if text.trim().is_empty() && !f.canned.is_empty() {
+        Said::Canned(f.canned.clone())
+    } else {
+        Said::Typed(text.clone())
+    };
     Ok(match action {
         "take" => Command::Assign {
             agent_email: agent.email.clone(),
@@ -159,11 +186,11 @@ fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, Strin
             agent_email: f.agent_email.clone(),
         },
         "reply" => Command::Comment {
-            body: text,
+            body: said,
             internal: false,
         },
         "note" => Command::Comment {
-            body: text,
+            body: said,
             internal: true,
         },
         "request-info" => Command::RequestInfo { message: text },
