@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod partners;
 pub mod portal;
 pub mod queue;
+pub mod satisfaction;
 pub mod sessions;
 pub mod settings;
 pub mod sla;

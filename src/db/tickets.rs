@@ -7,6 +7,7 @@ use super::{Conn, parse_ts, ts};
 use crate::domain::ids::TicketId;
 use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::inbound::Role;
+use crate::domain::satisfaction::Rating;
 use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
 
@@ -36,6 +37,8 @@ pub struct TicketRow {
     pub queue: String,
     /// Raised by every change people see: the ETag an action's If-Match names.
     pub version: i64,
+    /// The customer's answer to the resolution, if any.
+    pub satisfaction: Option<super::satisfaction::Rated>,
 }
 
 impl TicketRow {
@@ -50,8 +53,9 @@ impl TicketRow {
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
-        t.mailbox, t.queue, t.version
-    FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id";
+        t.mailbox, t.queue, t.version, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at
+    FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
+        LEFT JOIN satisfaction s ON s.ticket_id = t.id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     let status: String = r.get("status")?;
@@ -79,6 +83,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         mailbox: r.get("mailbox")?,
         queue: r.get("queue")?,
         version: r.get("version")?,
+        satisfaction: match r.get::<_, Option<String>>("sat_rating")? {
+            None => None,
+            Some(rating) => Some(super::satisfaction::Rated {
+                rating: super::known(Rating::parse(&rating), 19, rating)?,
+                comment: r.get("sat_comment")?,
+                rated_at: r.get("sat_rated_at")?,
+            }),
+        },
     })
 }
 

@@ -12,6 +12,7 @@ pub mod notification;
 pub mod outgoing;
 pub mod password;
 pub mod reply_text;
+pub mod satisfaction;
 pub mod search_text;
 pub mod sender_auth;
 pub mod sla;

@@ -28,22 +28,42 @@ pub fn sign(secret: &str, message: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// `<ticket id>.<hmac>`: the opt-out token of a ticket; needs no login.
-pub fn unsubscribe_token(secret: &str, ticket_id: TicketId) -> String {
+/// `<ticket id>.<hmac>`: a signed token for one thing (`purpose`) about one ticket.
+fn ticket_token(secret: &str, purpose: &str, ticket_id: TicketId) -> String {
     format!(
         "{ticket_id}.{}",
-        sign(secret, &format!("unsubscribe:{ticket_id}"))
+        sign(secret, &format!("{purpose}:{ticket_id}"))
     )
+}
+
+/// The ticket id of a genuine token for `purpose`.
+fn verify_ticket_token(secret: &str, purpose: &str, token: &str) -> Option<TicketId> {
+    let (id, sig) = token.split_once('.')?;
+    let id: i64 = id.parse().ok()?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(format!("{purpose}:{id}").as_bytes());
+    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
+    Some(TicketId(id))
+}
+
+/// The opt-out token of a ticket; needs no login.
+pub fn unsubscribe_token(secret: &str, ticket_id: TicketId) -> String {
+    ticket_token(secret, "unsubscribe", ticket_id)
 }
 
 /// The ticket id of a genuine opt-out token.
 pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<TicketId> {
-    let (id, sig) = token.split_once('.')?;
-    let id: i64 = id.parse().ok()?;
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(format!("unsubscribe:{id}").as_bytes());
-    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
-    Some(TicketId(id))
+    verify_ticket_token(secret, "unsubscribe", token)
+}
+
+/// The token of a ticket's satisfaction links (from the resolution mail); needs no login.
+pub fn rate_token(secret: &str, ticket_id: TicketId) -> String {
+    ticket_token(secret, "rate", ticket_id)
+}
+
+/// The ticket id of a genuine rating token.
+pub fn verify_rate(secret: &str, token: &str) -> Option<TicketId> {
+    verify_ticket_token(secret, "rate", token)
 }
 
 /// The hex digits of a Message-ID's signature: 64 bits, enough that nobody guesses one.
@@ -107,6 +127,15 @@ impl Ctx {
             "{}/portal/unsubscribe/{}",
             self.base(),
             unsubscribe_token(&self.config.helpdesk.secret, ticket_id)
+        )
+    }
+
+    /// The page of the satisfaction question, with `rating` chosen (`good`, `bad`).
+    pub fn rate_url(&self, ticket_id: TicketId, rating: &str) -> String {
+        format!(
+            "{}/portal/rate/{}?rating={rating}",
+            self.config.web.base_url.trim_end_matches('/'),
+            rate_token(&self.config.helpdesk.secret, ticket_id)
         )
     }
 
@@ -188,6 +217,11 @@ mod tests {
         let forged = t.replacen("42.", "43.", 1);
         assert_eq!(verify_unsubscribe("secret-key-0123456789", &forged), None);
         assert_eq!(verify_unsubscribe("secret-key-0123456789", "garbage"), None);
+        // A token for one purpose is no token for another.
+        assert_eq!(verify_rate("secret-key-0123456789", &t), None);
+        let r = rate_token("secret-key-0123456789", TicketId(42));
+        assert_eq!(verify_rate("secret-key-0123456789", &r), Some(TicketId(42)));
+        assert_eq!(verify_unsubscribe("secret-key-0123456789", &r), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod queries;
 pub mod queue;
 pub mod receive_email;
+pub mod satisfaction;
 pub mod sla_settings;
 pub mod sla_sweep;
 pub mod tickets;

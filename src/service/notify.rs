@@ -1,7 +1,6 @@
 //! Turns a `Notify` decision into a composed mail in the outbox, in the caller's transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 
 use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
@@ -13,10 +12,12 @@ use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
 mod letter;
+mod vars;
 mod when;
 
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
+use vars::{MailVars, stored_vars};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -26,37 +27,6 @@ pub struct Extras {
     pub agent_name: String,
     pub partner: Option<EmailAddress>,
     pub old_key: String,
-}
-
-/// Every variable a mail template may use (the templates treat empty as absent).
-#[derive(Debug, Serialize, Default)]
-struct MailVars {
-    lang: String,
-    helpdesk_name: String,
-    key: String,
-    subject: String,
-    customer_name: String,
-    email: String,
-    view_url: String,
-    unsubscribe_url: String,
-    status_label: String,
-    assign_minutes: i64,
-    /// Outside working hours: when the team is back (the confirmation says so instead of
-    /// promising the assignment goal).
-    back_at: String,
-    message: String,
-    resolution: String,
-    agent_name: String,
-    partner_name: String,
-    old_key: String,
-    invite_url: String,
-    invite_expires_days: i64,
-    invite_expires_hours: i64,
-    /// SLA alerts: `assignment` or `resolution`, `warning` or `breach`, when it falls due.
-    alert_goal: String,
-    alert_kind: String,
-    due_at: String,
-    console_url: String,
 }
 
 struct Addressee<'a> {
@@ -122,6 +92,8 @@ pub fn queue(
         } else {
             String::new()
         },
+        rate_good_url: rate_url(ctx, ticket, notify, "good"),
+        rate_bad_url: rate_url(ctx, ticket, notify, "bad"),
         status_label: ticket.status.label(to.lang).to_string(),
         assign_minutes: ctx.sla().config.assign_minutes,
         back_at: if notify.template == Template::Confirmation {
@@ -293,6 +265,15 @@ pub struct SlaAlert {
     pub due_at: String,
 }
 
+/// The requester's link to answer the resolution with `rating`; empty in other mail.
+fn rate_url(ctx: &Ctx, ticket: &TicketRow, notify: Notify, rating: &str) -> String {
+    if notify.template == Template::Resolved && notify.to == Recipient::Requester {
+        ctx.rate_url(ticket.id, rating)
+    } else {
+        String::new()
+    }
+}
+
 fn enqueue(
     conn: &Conn,
     ctx: &Ctx,
@@ -381,16 +362,6 @@ fn enqueue(
     db::outbox::insert(conn, &mail, now)?;
     Metrics::inc(&ctx.metrics.outbox_queued);
     Ok(true)
-}
-
-/// The variables as the letter keeps them: without the empty texts, which the templates
-/// read as absent anyway.
-fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Value> {
-    let mut value = serde_json::to_value(vars)?;
-    if let serde_json::Value::Object(fields) = &mut value {
-        fields.retain(|_, v| v.as_str() != Some(""));
-    }
-    Ok(value)
 }
 
 #[cfg(test)]

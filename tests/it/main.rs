@@ -15,6 +15,7 @@ mod openapi;
 mod outbox;
 mod portal;
 mod restart;
+mod satisfaction;
 mod sla;
 mod threading;
 mod tls;

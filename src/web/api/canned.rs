@@ -33,7 +33,7 @@ pub struct CannedReplyBody {
 }
 
 /// Canned replies, by name
-#[utoipa::path(get, path = "/canned-replies", tag = "canned replies",
+#[utoipa::path(get, path = "/canned-replies", tag = "canned replies", operation_id = "canned_replies",
     responses((status = 200, description = "OK", body = CannedReplyList), Unauthorized))]
 pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<CannedReplyList>, WebError> {
     let canned_replies = queries::admin::canned_replies(&ctx).await?;
@@ -41,7 +41,7 @@ pub async fn list(_: ApiAgent, State(ctx): State<Ctx>) -> Result<Json<CannedRepl
 }
 
 /// Add a canned reply (admins)
-#[utoipa::path(post, path = "/canned-replies", tag = "canned replies", request_body = CannedReplyBody,
+#[utoipa::path(post, path = "/canned-replies", tag = "canned replies", operation_id = "canned_reply_add", request_body = CannedReplyBody,
     responses((status = 201, description = "Added", body = CannedReply),
         BadRequest, Unprocessable, Unauthorized, NotAdmin, Refused, TooLarge))]
 pub async fn add(
@@ -54,7 +54,7 @@ pub async fn add(
 }
 
 /// Change a canned reply's name and text (admins)
-#[utoipa::path(put, path = "/canned-replies/{id}", tag = "canned replies", params(Id),
+#[utoipa::path(put, path = "/canned-replies/{id}", tag = "canned replies", operation_id = "canned_reply_change", params(Id),
     request_body = CannedReplyBody,
     responses((status = 200, description = "Saved", body = CannedReply),
         BadRequest, Unprocessable, Unauthorized, NotAdmin, NotFound, Refused, TooLarge))]
@@ -69,7 +69,7 @@ pub async fn change(
 }
 
 /// Remove a canned reply (admins)
-#[utoipa::path(delete, path = "/canned-replies/{id}", tag = "canned replies", params(Id),
+#[utoipa::path(delete, path = "/canned-replies/{id}", tag = "canned replies", operation_id = "canned_reply_remove", params(Id),
     responses((status = 204, description = "Removed"), BadRequest, Unauthorized, NotAdmin, NotFound))]
 pub async fn remove(
     ApiAgent(agent): ApiAgent,

@@ -7,6 +7,7 @@ use utoipa::{IntoResponses, ToSchema};
 
 pub use crate::domain::agent_role::AgentRole;
 use crate::domain::ids::TicketId;
+use crate::domain::satisfaction::Rating;
 use crate::domain::sla::ClockView;
 use crate::domain::ticket::{Channel, Priority, Status};
 use crate::service::Ctx;
@@ -71,6 +72,8 @@ pub struct TicketSummary {
     pub queue: String,
     pub requester: Requester,
     pub resolution: Option<String>,
+    /// The customer's answer to "Sunteți mulțumit de rezolvare?", once given.
+    pub satisfaction: Option<Satisfaction>,
     pub status: Status,
     /// The status in the helpdesk's default language.
     pub status_label: String,
@@ -102,6 +105,11 @@ impl TicketSummary {
                 name: t.requester_name.clone(),
             },
             resolution: t.resolution.clone(),
+            satisfaction: t.satisfaction.as_ref().map(|s| Satisfaction {
+                comment: s.comment.clone(),
+                rated_at: s.rated_at.clone(),
+                rating: s.rating,
+            }),
             status: t.status,
             status_label: t
                 .status
@@ -118,6 +126,15 @@ impl TicketSummary {
     pub fn etag(&self) -> [(axum::http::HeaderName, String); 1] {
         [(axum::http::header::ETAG, format!("\"{}\"", self.version))]
     }
+}
+
+/// What the customer answered from the resolution mail's links.
+#[derive(Serialize, ToSchema)]
+pub struct Satisfaction {
+    pub comment: String,
+    #[schema(format = DateTime)]
+    pub rated_at: String,
+    pub rating: Rating,
 }
 
 /// A page of tickets, newest first.

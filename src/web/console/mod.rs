@@ -7,6 +7,7 @@ mod canned;
 mod intake;
 mod quarantine;
 mod queue;
+mod satisfaction;
 mod session;
 mod ticket;
 
@@ -37,6 +38,7 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
             get(admin::partners_page).post(admin::partner_add),
         )
         .route("/partners/{id}/delete", post(admin::partner_delete))
+        .route("/satisfaction", get(satisfaction::page))
         .route("/canned", get(canned::page).post(canned::add))
         .route("/canned/{id}", post(canned::change))
         .route("/canned/{id}/delete", post(canned::remove))

@@ -139,6 +139,7 @@ async fn ticket_page(
         "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
         "priority": t.priority.as_str(), "channel": t.channel.as_str(),
         "queue": t.queue, "mailbox": t.mailbox,
+        "satisfaction": t.satisfaction.as_ref().map(|s| json!({ "rating": s.rating.as_str(), "comment": s.comment })),
         "priorities": ["low", "normal", "high", "urgent"],
         "requester": if t.requester_name.is_empty() { t.requester_email.clone() } else { format!("{} <{}>", t.requester_name, t.requester_email) },
         "assignee": t.assignee_email, "mine": v.agent.as_ref().map(|a| a.id) == t.assignee_id,

@@ -1,10 +1,11 @@
 //! The customer portal: server-rendered pages in Romanian (default) and English.
 //! Accounts and sign-in live in `account`, the requests in `requests`, the signed
-//! opt-out link from mail in `unsubscribe`.
+//! opt-out link from mail in `unsubscribe`, the signed satisfaction links in `rate`.
 
 mod account;
 mod files;
 mod new_request;
+mod rate;
 mod requests;
 mod unsubscribe;
 
@@ -47,7 +48,8 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe::page).post(unsubscribe::opt_out),
-        );
+        )
+        .route("/rate/{token}", get(rate::page).post(rate::record));
     // Uploads may carry the configured number of files of the configured size, plus the form.
     let upload_limit = ctx
         .config

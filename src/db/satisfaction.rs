@@ -1,0 +1,81 @@
+//! Customers' ratings of resolutions, and the report of them.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Conn, ts};
+use crate::domain::ids::TicketId;
+use crate::domain::satisfaction::Rating;
+
+#[derive(Debug, Clone)]
+pub struct Rated {
+    pub rating: Rating,
+    pub comment: String,
+    pub rated_at: String,
+}
+
+/// Records (or replaces) the rating of a ticket, crediting its assignee of the moment.
+pub fn record(
+    conn: &Conn,
+    id: TicketId,
+    rating: Rating,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO satisfaction (ticket_id, rating, comment, agent_id, rated_at)
+         SELECT id, ?2, ?3, assignee_id, ?4 FROM tickets WHERE id = ?1
+         ON CONFLICT (ticket_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment,
+             agent_id = excluded.agent_id, rated_at = excluded.rated_at",
+    )?
+    .execute(params![id, rating.as_str(), comment, ts(now)])?;
+    Ok(())
+}
+
+pub fn of(conn: &Conn, id: TicketId) -> rusqlite::Result<Option<Rated>> {
+    conn.prepare_cached("SELECT rating, comment, rated_at FROM satisfaction WHERE ticket_id = ?")?
+        .query_row([id], |r| {
+            let rating: String = r.get(0)?;
+            Ok(Rated {
+                rating: super::known(Rating::parse(&rating), 0, rating)?,
+                comment: r.get(1)?,
+                rated_at: r.get(2)?,
+            })
+        })
+        .optional()
+}
+
+/// One line of the report: an agent's ratings in one ISO week.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WeekOfAgent {
+    /// `2026-W49`.
+    pub week: String,
+    /// The agent's name; empty for tickets nobody was assigned.
+    pub agent: String,
+    pub good: i64,
+    pub bad: i64,
+}
+
+/// Ratings since `from`, per ISO week (newest first) and agent.
+pub fn report(conn: &Conn, from: DateTime<Utc>) -> rusqlite::Result<Vec<WeekOfAgent>> {
+    // SQLite has no ISO week: the week's Thursday names its year, and the Thursday's day
+    // of the year its number.
+    conn.prepare_cached(
+        "WITH r AS (
+             SELECT s.rating, coalesce(a.name, '') AS agent,
+                    date(s.rated_at, '-3 days', 'weekday 4') AS thursday
+             FROM satisfaction s LEFT JOIN agents a ON a.id = s.agent_id WHERE s.rated_at >= ?)
+         SELECT strftime('%Y', thursday) || '-W' || printf('%02d', (strftime('%j', thursday) - 1) / 7 + 1) AS week,
+                agent, sum(rating = 'good'), sum(rating = 'bad')
+         FROM r GROUP BY week, agent ORDER BY week DESC, agent",
+    )?
+    .query_map([ts(from)], |r| {
+        Ok(WeekOfAgent {
+            week: r.get(0)?,
+            agent: r.get(1)?,
+            good: r.get(2)?,
+            bad: r.get(3)?,
+        })
+    })?
+    .collect()
+}

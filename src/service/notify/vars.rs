@@ -1,0 +1,47 @@
+//! The variables of a mail template, and how a letter keeps them.
+
+use serde::Serialize;
+
+/// Every variable a mail template may use (the templates treat empty as absent).
+#[derive(Debug, Serialize, Default)]
+pub(super) struct MailVars {
+    pub(super) lang: String,
+    pub(super) helpdesk_name: String,
+    pub(super) key: String,
+    pub(super) subject: String,
+    pub(super) customer_name: String,
+    pub(super) email: String,
+    pub(super) view_url: String,
+    pub(super) unsubscribe_url: String,
+    /// The resolution: the signed one-click answers to "Sunteți mulțumit de rezolvare?".
+    pub(super) rate_good_url: String,
+    pub(super) rate_bad_url: String,
+    pub(super) status_label: String,
+    pub(super) assign_minutes: i64,
+    /// Outside working hours: when the team is back (the confirmation says so instead of
+    /// promising the assignment goal).
+    pub(super) back_at: String,
+    pub(super) message: String,
+    pub(super) resolution: String,
+    pub(super) agent_name: String,
+    pub(super) partner_name: String,
+    pub(super) old_key: String,
+    pub(super) invite_url: String,
+    pub(super) invite_expires_days: i64,
+    pub(super) invite_expires_hours: i64,
+    /// SLA alerts: `assignment` or `resolution`, `warning` or `breach`, when it falls due.
+    pub(super) alert_goal: String,
+    pub(super) alert_kind: String,
+    pub(super) due_at: String,
+    pub(super) console_url: String,
+}
+
+/// The variables as the letter keeps them: without the empty texts, which the templates
+/// read as absent anyway.
+pub(super) fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(vars)?;
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.retain(|_, v| v.as_str() != Some(""));
+    }
+    Ok(value)
+}
