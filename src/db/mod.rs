@@ -17,6 +17,7 @@ pub mod partners;
 pub mod portal;
 pub mod queue;
 pub mod satisfaction;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod sla;

@@ -34,9 +34,11 @@ pub struct RequestSummary {
 const FROM_WHERE: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
     WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
       AND (?2 IS NULL OR t.status = ?2)
-      AND (?3 IS NULL OR t.id = ?4 OR fold(t.subject) LIKE ?3 ESCAPE '\\'
-           OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.internal = 0
-                      AND m.kind IN ('customer', 'agent') AND fold(m.body) LIKE ?3 ESCAPE '\\'))";
+      AND (?3 IS NULL OR t.id = ?4
+           OR EXISTS (SELECT 1 FROM subject_search WHERE subject_search MATCH ?3 AND rowid = t.id)
+           OR EXISTS (SELECT 1 FROM messages m JOIN message_search ON message_search.rowid = m.id
+                      WHERE m.ticket_id = t.id AND m.internal = 0 AND m.kind IN ('customer', 'agent')
+                        AND message_search MATCH ?3))";
 
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
@@ -46,7 +48,13 @@ const MINE_IN_STATUS: &str =
 
 /// The page asked for, and how many requests match in all.
 pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
-    let pattern = q.text.as_deref().map(search_text::like_pattern);
+    // The words, through the full-text index, in the customer's own requests only (the
+    // index is searched per message of theirs, by rowid). Text with no word in it
+    // matches no text.
+    let pattern = q
+        .text
+        .as_deref()
+        .map(|t| search_text::fts_query(t).unwrap_or_else(|| "\"\"".into()));
     let status = q.status.map(Status::as_str);
     let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.

@@ -53,22 +53,29 @@ fn where_clause(with_text: bool) -> String {
         AND (?3 IS NULL OR t.status = ?3)
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
         AND (?9 IS NULL OR t.queue = ?9)";
-    let text = " AND (t.id = ?6 OR fold(t.subject) LIKE ?5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM customers c
-        WHERE c.id = t.requester_id AND (fold(c.email) LIKE ?5 ESCAPE '\\' OR fold(c.name) LIKE ?5 ESCAPE '\\')))";
+    // The words in the subject or in any message (notes too: agents see them), through the
+    // full-text index; or the requester's address or name.
+    let text = " AND (t.id = ?6
+        OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))
+        OR (?5 IS NOT NULL AND t.id IN (SELECT m.ticket_id FROM message_search
+                    JOIN messages m ON m.id = message_search.rowid WHERE message_search MATCH ?5))
+        OR t.requester_id IN (SELECT c.id FROM customers c
+                              WHERE fold(c.email) LIKE ?10 ESCAPE '\\' OR fold(c.name) LIKE ?10 ESCAPE '\\'))";
     if with_text {
         format!("{base}{text}")
     } else {
-        format!("{base} AND ?5 IS NULL AND ?6 IS NULL")
+        format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
     }
 }
 
 /// One page of the queue and how many tickets match in all: the page's ids come off the
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
+    let words = f.text.as_deref().and_then(search_text::fts_query);
     let pattern = f.text.as_deref().map(search_text::like_pattern);
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
-    let filters = where_clause(pattern.is_some());
+    let filters = where_clause(f.text.is_some());
     let total: i64 = conn
         .prepare_cached(&format!(
             "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
@@ -80,11 +87,12 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 f.unassigned,
                 status,
                 breached,
-                pattern,
+                words,
                 f.id,
                 0,
                 0,
-                f.queue
+                f.queue,
+                pattern
             ],
             |r| r.get(0),
         )?;
@@ -93,7 +101,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
              ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
         ))?
-        .query_map(params![f.assignee, f.unassigned, status, breached, pattern, f.id, f.limit, f.offset, f.queue], |r| r.get(0))?
+        .query_map(params![f.assignee, f.unassigned, status, breached, words, f.id, f.limit, f.offset, f.queue, pattern], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,

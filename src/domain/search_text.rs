@@ -32,6 +32,20 @@ pub fn like_pattern(text: &str) -> String {
     )
 }
 
+/// The FTS5 query for what someone typed: every word, folded, as a prefix (`imprim`
+/// finds `imprimanta`), all of them required; `None` when there is no word in it. The
+/// words are quoted, so nothing typed is read as FTS5 syntax.
+pub fn fts_query(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
 /// The letter under a lower-case Latin letter with diacritics.
 fn base_letter(c: char) -> Option<&'static str> {
     Some(match c {
@@ -64,6 +78,19 @@ fn base_letter(c: char) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fts_queries_are_folded_prefixes_of_every_word_and_never_syntax() {
+        assert_eq!(
+            fts_query("Ședință  IMPRIM"),
+            Some("\"sedinta\"* AND \"imprim\"*".into())
+        );
+        assert_eq!(
+            fts_query("a OR b NEAR(c) \"x"),
+            Some("\"a\"* AND \"or\"* AND \"b\"* AND \"near\"* AND \"c\"* AND \"x\"*".into())
+        );
+        assert_eq!(fts_query(" -*\"() "), None);
+    }
 
     #[test]
     fn romanian_is_found_with_or_without_diacritics_in_any_case() {

@@ -16,6 +16,7 @@ mod outbox;
 mod portal;
 mod restart;
 mod satisfaction;
+mod search;
 mod sla;
 mod threading;
 mod tls;

@@ -45,7 +45,7 @@ impl Browser {
 }
 
 /// A customer with a ticket, signed in to the portal.
-async fn signed_in_customer(
+pub(crate) async fn signed_in_customer(
     app: &TestApp,
     prefix: &str,
     subject: &str,

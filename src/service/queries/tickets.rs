@@ -3,6 +3,7 @@
 
 use crate::db::{self, tickets::HistoryEntry};
 use crate::domain::ids::TicketId;
+use crate::domain::search_text;
 use crate::domain::sla::ClockView;
 use crate::service::{Ctx, ServiceError};
 
@@ -66,6 +67,40 @@ pub async fn detail(ctx: &Ctx, id: TicketId) -> Result<Option<TicketDetail>, Ser
 /// Tickets by the filter, newest first.
 pub async fn list(ctx: &Ctx, filter: Filter) -> Result<Vec<TicketRow>, ServiceError> {
     Ok(ctx.db.read(move |c| db::tickets::list(c, &filter)).await?)
+}
+
+/// The tickets whose subject or messages (notes too) hold the words of `text`, best match
+/// first, that also pass `filter` (its `before_id` paging aside); at most `filter.limit`.
+pub async fn search(ctx: &Ctx, text: &str, filter: Filter) -> Result<Vec<TicketRow>, ServiceError> {
+    let Some(words) = search_text::fts_query(text) else {
+        return Ok(Vec::new());
+    };
+    ctx.db
+        .read(move |c| {
+            // Ranked first, filtered after: ask for more than the page, so that filters
+            // still leave a page's worth.
+            let ids = db::search::ranked(c, &words, filter.limit.saturating_mul(4).max(200))?;
+            let mut rows = Vec::new();
+            for id in ids {
+                let Some(t) = db::tickets::get(c, id)? else {
+                    continue;
+                };
+                let keep = filter.status.is_none_or(|s| s == t.status)
+                    && filter
+                        .requester
+                        .as_ref()
+                        .is_none_or(|r| r.eq_ignore_ascii_case(&t.requester_email))
+                    && filter.queue.as_ref().is_none_or(|q| *q == t.queue);
+                if keep {
+                    rows.push(t);
+                }
+                if rows.len() as i64 >= filter.limit {
+                    break;
+                }
+            }
+            Ok::<_, ServiceError>(rows)
+        })
+        .await
 }
 
 /// A file of any message of the ticket (agents see internal notes' files too).

@@ -50,6 +50,10 @@ pub struct ListQuery {
     /// Only this queue's tickets (a mailbox's `queue`)
     #[param(value_type = String, required = false)]
     queue: Option<String>,
+    /// Full-text search over subjects and every message (notes too), diacritics folded,
+    /// each word a prefix; the best matches first (`before` does not apply)
+    #[param(value_type = String, required = false)]
+    q: Option<String>,
     #[param(value_type = i64, required = false, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
     /// Only tickets with a smaller id (the previous page's next_before)
@@ -76,7 +80,16 @@ pub async fn list(
         before_id: q.before.map(TicketId),
     };
     let limit = filter.limit;
-    let rows = queries::tickets::list(&ctx, filter).await?;
+    let rows = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let rows = queries::tickets::search(&ctx, text, filter).await?;
+            return Ok(Json(TicketList {
+                next_before: None,
+                tickets: rows.iter().map(|t| TicketSummary::new(&ctx, t)).collect(),
+            }));
+        }
+        None => queries::tickets::list(&ctx, filter).await?,
+    };
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|t| t.id.0))
         .flatten();

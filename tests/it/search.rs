@@ -1,0 +1,108 @@
+//! Full-text search (FTS5): the API's `?q=` for agents over subjects and every message,
+//! notes included, best first; customers over their own public conversation only.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::portal::signed_in_customer;
+
+fn keys(v: &Value) -> Vec<String> {
+    v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn words_are_found_folded_as_prefixes_ranked_and_within_each_ones_reach() {
+    let app = TestApp::spawn().await;
+    let (who, mine, portal) = signed_in_customer(
+        &app,
+        "fts",
+        "Ședință amânată",
+        "Proiectorul din sala mare nu pornește.",
+    )
+    .await;
+    let other = format!("{}@customer.test", unique("fts-other"));
+    app.send(&other, "Factura lunii", "Suma de plată pare dublată.", &[])
+        .await;
+    let theirs = app.wait_tickets(&other, 1).await[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let search = |q: &str| {
+        let q = q.replace(' ', "%20");
+        let app = &app;
+        async move { app.api("GET", &format!("/tickets?q={q}"), None).await }
+    };
+    // Folded and as prefixes: the subject's "Ședință", a body's "proiectorul".
+    for typed in ["sedinta", "ȘEDINȚĂ", "proiect", "SALA%20mare"] {
+        let (s, v) = search(typed).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(keys(&v), [mine.as_str()], "{typed}: {v}");
+    }
+    let (_, v) = search("dublat").await;
+    assert_eq!(
+        keys(&v),
+        [theirs.as_str()],
+        "a word only in the other's message"
+    );
+    let (_, v) = search("nimic%20asemanator").await;
+    assert!(keys(&v).is_empty(), "every word is required");
+
+    // A note is searchable for agents, and never for the customer.
+    let note = json!({"body": "Furnizorul TEHNOSERV vine marți", "internal": true});
+    let (s, _) = app
+        .api("POST", &format!("/tickets/{mine}/comments"), Some(note))
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = search("tehnoserv").await;
+    assert_eq!(keys(&v), [mine.as_str()]);
+    let (_, page) = portal.get("/portal/requests?q=tehnoserv").await;
+    assert!(
+        page.contains("Nicio solicitare nu corespunde"),
+        "no note words for customers"
+    );
+    let (_, page) = portal.get("/portal/requests?q=proiectorul").await;
+    assert!(page.contains(&format!(">{mine}<")), "their own words");
+    let (_, page) = portal.get("/portal/requests?q=dublata").await;
+    assert!(
+        !page.contains(&format!(">{theirs}<")),
+        "never another customer's request"
+    );
+    let (_, page) = portal.get("/portal/requests?q=%2D%2D").await;
+    assert!(
+        page.contains("Nicio solicitare nu corespunde"),
+        "no word, no match: {page}"
+    );
+
+    // Best first: the ticket naming the word in its subject and its text outranks one that
+    // names it once in a message.
+    app.send(
+        &other,
+        "Proiector nou",
+        "Proiectorul nou, proiectorul vechi.",
+        &[],
+    )
+    .await;
+    app.wait_tickets(&other, 2).await;
+    let (_, v) = search("proiector").await;
+    let found = keys(&v);
+    assert_eq!(found.len(), 2, "{v}");
+    assert_ne!(
+        found[0], mine,
+        "the subject and the repeated word rank first: {v}"
+    );
+    // The other filters still apply.
+    let (_, v) = app
+        .api(
+            "GET",
+            &format!("/tickets?q=proiector&requester={who}"),
+            None,
+        )
+        .await;
+    assert_eq!(keys(&v), [mine.as_str()]);
+    app.stop().await;
+}
