@@ -238,3 +238,48 @@ pub fn disable(conn: &Conn, email: &str, now: DateTime<Utc>) -> rusqlite::Result
     }
     Ok(agent)
 }
+
+/// Which mail about their tickets an agent wants; all on until they say otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AlertPrefs {
+    /// A customer or partner answered a ticket assigned to them.
+    pub answer: bool,
+    /// A ticket was assigned to them (by someone else).
+    pub assign: bool,
+    /// A note mentions them.
+    pub mention: bool,
+}
+
+impl Default for AlertPrefs {
+    fn default() -> Self {
+        AlertPrefs {
+            answer: true,
+            assign: true,
+            mention: true,
+        }
+    }
+}
+
+pub fn alert_prefs(conn: &Conn, agent: AgentId) -> rusqlite::Result<AlertPrefs> {
+    Ok(conn
+        .prepare_cached("SELECT answer, assign, mention FROM agent_alert_prefs WHERE agent_id = ?")?
+        .query_row([agent], |r| {
+            Ok(AlertPrefs {
+                answer: r.get(0)?,
+                assign: r.get(1)?,
+                mention: r.get(2)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub fn set_alert_prefs(conn: &Conn, agent: AgentId, p: AlertPrefs) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO agent_alert_prefs (agent_id, answer, assign, mention) VALUES (?, ?, ?, ?)
+         ON CONFLICT (agent_id) DO UPDATE SET answer = excluded.answer, assign = excluded.assign,
+             mention = excluded.mention",
+    )?
+    .execute(params![agent, p.answer, p.assign, p.mention])?;
+    Ok(())
+}

@@ -44,6 +44,8 @@ pub struct QueueRow {
     pub updated_at: String,
     pub assigned_at: Option<String>,
     pub queue: String,
+    /// The customer or a partner answered since the assignee last opened it.
+    pub news: bool,
 }
 
 /// The filters, on columns of the `tickets_queue` index only, so that counting and paging
@@ -105,7 +107,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
-                t.assigned_at, t.queue
+                t.assigned_at, t.queue, t.news
          FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?",
     )?;
     let mut rows = Vec::with_capacity(ids.len());
@@ -132,6 +134,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 updated_at: r.get(9)?,
                 assigned_at: r.get(10)?,
                 queue: r.get(11)?,
+                news: r.get(12)?,
             })
         })?);
     }

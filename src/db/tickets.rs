@@ -39,6 +39,8 @@ pub struct TicketRow {
     pub version: i64,
     /// The customer's answer to the resolution, if any.
     pub satisfaction: Option<super::satisfaction::Rated>,
+    /// The customer or a partner answered since the assignee last opened it.
+    pub news: bool,
 }
 
 impl TicketRow {
@@ -53,7 +55,7 @@ impl TicketRow {
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
-        t.mailbox, t.queue, t.version, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at
+        t.mailbox, t.queue, t.version, t.news, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
         LEFT JOIN satisfaction s ON s.ticket_id = t.id";
 
@@ -83,10 +85,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         mailbox: r.get("mailbox")?,
         queue: r.get("queue")?,
         version: r.get("version")?,
+        news: r.get("news")?,
         satisfaction: match r.get::<_, Option<String>>("sat_rating")? {
             None => None,
             Some(rating) => Some(super::satisfaction::Rated {
-                rating: super::known(Rating::parse(&rating), 19, rating)?,
+                rating: super::known(Rating::parse(&rating), 20, rating)?,
                 comment: r.get("sat_comment")?,
                 rated_at: r.get("sat_rated_at")?,
             }),
@@ -325,4 +328,11 @@ pub fn queues(conn: &Conn) -> rusqlite::Result<Vec<String>> {
     conn.prepare_cached("SELECT DISTINCT queue FROM tickets ORDER BY queue")?
         .query_map([], |r| r.get(0))?
         .collect()
+}
+
+/// Sets the queue's marker: news from the customer or a partner the assignee has not seen.
+pub fn set_news(conn: &Conn, id: TicketId, news: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET news = ? WHERE id = ? AND news <> ?")?
+        .execute(params![news, id, news])?;
+    Ok(())
 }

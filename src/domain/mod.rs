@@ -7,6 +7,7 @@ pub mod email_address;
 pub mod file_name;
 pub mod ids;
 pub mod inbound;
+pub mod mentions;
 pub mod message_kind;
 pub mod notification;
 pub mod outgoing;

@@ -8,6 +8,8 @@ pub enum Template {
     Invitation,
     PasswordReset,
     SlaAlert,
+    /// To an agent: news about a ticket of theirs.
+    AgentAlert,
     StatusChanged,
     RequestInfo,
     ThirdPartyRequest,
@@ -24,6 +26,7 @@ impl Template {
             Template::Invitation => "invitation",
             Template::PasswordReset => "password_reset",
             Template::SlaAlert => "sla_alert",
+            Template::AgentAlert => "agent_alert",
             Template::StatusChanged => "status_changed",
             Template::RequestInfo => "request_info",
             Template::ThirdPartyRequest => "third_party_request",

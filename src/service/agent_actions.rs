@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::agent_alerts;
 use super::canned_replies;
 use super::lifecycle::{self, Step};
 use super::notify::Extras;
@@ -215,6 +216,9 @@ fn act_in(
             },
             now,
         )?;
+        if event == Event::InternalNote {
+            agent_alerts::noted(conn, ctx, &updated, agent, &text, now)?;
+        }
     }
     Ok(updated)
 }

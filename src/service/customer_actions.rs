@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::agent_alerts;
 use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError, links};
@@ -165,6 +166,7 @@ pub async fn contribute(
             tickets::store_message(conn, ticket_id, &entry, now)?;
             let step = Step::new(Event::CustomerReplied, &customer.email, Cause::Person);
             let (updated, _) = lifecycle::apply(conn, &c2, &ticket, step, now)?;
+            agent_alerts::answered(conn, &c2, ticket_id, &customer.email, &text, now)?;
             Ok::<_, ServiceError>(updated)
         })
         .await?;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::agent_alerts;
 use super::notify::{self, Extras};
 use super::{Ctx, ServiceError, Sla};
 use crate::db::{self, Conn, tickets::TicketRow};
@@ -61,6 +62,9 @@ pub fn apply(
     }
     for n in &t.notify {
         notify::queue(conn, ctx, &updated, *n, extras, cause, now)?;
+    }
+    if t.state.assignee.is_some() && t.state.assignee != ticket.assignee_id {
+        agent_alerts::assigned(conn, ctx, &updated, actor, now)?;
     }
     Ok((updated, t))
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent_actions;
+pub mod agent_alerts;
 pub mod canned_replies;
 pub mod checkpoint;
 pub mod customer_actions;

@@ -11,10 +11,12 @@ use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
 use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
+mod agent_alert;
 mod letter;
 mod vars;
 mod when;
 
+pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
 use vars::{MailVars, stored_vars};

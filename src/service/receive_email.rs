@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::agent_alerts;
 use super::lifecycle::{self, Step};
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
@@ -357,12 +358,14 @@ fn add_reply(
         attachments: &mail.attachments,
     };
     tickets::store_message(conn, ticket_id, &entry, now)?;
-    let Some(event) = role.reply_event() else {
-        return Ok(());
-    };
-    let ticket = db::tickets::get(conn, ticket_id)?
-        .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-    let step = Step::new(event, sender, Cause::InboundMail);
-    lifecycle::apply(conn, ctx, &ticket, step, now)?;
+    if let Some(event) = role.reply_event() {
+        let ticket = db::tickets::get(conn, ticket_id)?
+            .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
+        let step = Step::new(event, sender, Cause::InboundMail);
+        lifecycle::apply(conn, ctx, &ticket, step, now)?;
+    }
+    if kind != MessageKind::Note {
+        agent_alerts::answered(conn, ctx, ticket_id, sender, &body.parts.new_text, now)?;
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! portal, sharing its sessions, CSRF and words.
 
 mod admin;
+mod alerts;
 mod canned;
 mod intake;
 mod quarantine;
@@ -39,6 +40,7 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         )
         .route("/partners/{id}/delete", post(admin::partner_delete))
         .route("/satisfaction", get(satisfaction::page))
+        .route("/alerts", get(alerts::page).post(alerts::save))
         .route("/canned", get(canned::page).post(canned::add))
         .route("/canned/{id}", post(canned::change))
         .route("/canned/{id}/delete", post(canned::remove))

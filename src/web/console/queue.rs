@@ -96,7 +96,7 @@ async fn rows_json(
                 "status": r.status.as_str(), "status_label": r.status.label(v.lang), "priority": r.priority.as_str(),
                 "assignee": r.assignee_name, "mine": r.assignee_id == Some(agent.id),
                 "assignment": clock_json(tx, &i.assignment), "resolution": clock_json(tx, &i.resolution),
-                "updated": local_time(&r.updated_at, tz, v.lang), "queue": r.queue,
+                "updated": local_time(&r.updated_at, tz, v.lang), "queue": r.queue, "news": r.news,
             })
         })
         .collect();

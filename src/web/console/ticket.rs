@@ -15,7 +15,7 @@ use crate::domain::ticket::{Priority, Status};
 use crate::service::agent_actions::{self, Command, Said};
 use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
-use crate::service::{Ctx, ServiceError, canned_replies};
+use crate::service::{Ctx, ServiceError, agent_alerts, canned_replies};
 use crate::web::error::WebError;
 use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::html;
@@ -72,6 +72,9 @@ async fn ticket_page(
     let detail = queries::tickets::detail(ctx, id)
         .await?
         .ok_or_else(not_found)?;
+    if let Some(agent) = &v.agent {
+        agent_alerts::seen(ctx, &detail.ticket, agent.id).await?;
+    }
     let agents = queries::admin::agents(ctx).await?;
     let partners = queries::admin::partners(ctx).await?;
     let canned = queries::admin::canned_replies(ctx).await?;
