@@ -83,6 +83,19 @@ impl Notify {
         self.always || !self.carries_opt_out() || !opted_out
     }
 
+    /// Whether the requester's colleagues on CC get a copy (with their own opt-out): status
+    /// changes, public replies, questions and the resolution; not the opening mail.
+    pub fn copies_to_cc(&self) -> bool {
+        self.to == Recipient::Requester
+            && matches!(
+                self.template,
+                Template::StatusChanged
+                    | Template::AgentReply
+                    | Template::RequestInfo
+                    | Template::Resolved
+            )
+    }
+
     /// Mail the requester can silence carries the opt-out link and `List-Unsubscribe`;
     /// so does the mail that opens a ticket (always sent, as nobody has opted out of a
     /// ticket not yet there), which is where a customer first gets the choice.
@@ -171,6 +184,10 @@ mod tests {
         assert!(for_new_ticket(false).carries_opt_out());
         assert!(for_new_ticket(true).carries_opt_out());
         assert!(for_new_ticket(false).is_sent(true));
+        assert!(!for_new_ticket(false).copies_to_cc());
+        let resolved = Notify::always(Recipient::Requester, Template::Resolved);
+        assert!(resolved.copies_to_cc());
+        assert!(!Notify::always(Recipient::Partner, Template::ThirdPartyRequest).copies_to_cc());
         assert_eq!(for_new_ticket(true).template, Template::ClosedReply);
         assert!(Template::Confirmation.is_automatic());
         assert!(!Template::AgentReply.is_automatic());

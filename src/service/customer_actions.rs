@@ -23,25 +23,52 @@ pub struct OptOut {
     pub locale: String,
 }
 
-fn ticket_of(ctx: &Ctx, token: &str) -> Result<TicketId, ServiceError> {
-    links::verify_unsubscribe(&ctx.config.helpdesk.secret, token)
+/// Whom an opt-out link speaks for: the requester, or one participant on CC.
+enum OptingOut {
+    Requester(TicketId),
+    Cc(TicketId, i64),
+}
+
+fn opting_out(ctx: &Ctx, token: &str) -> Result<OptingOut, ServiceError> {
+    let secret = &ctx.config.helpdesk.secret;
+    if let Some(id) = links::verify_unsubscribe(secret, token) {
+        return Ok(OptingOut::Requester(id));
+    }
+    links::verify_cc_unsubscribe(secret, token)
+        .map(|(id, row)| OptingOut::Cc(id, row))
         .ok_or_else(|| ServiceError::NotFound("link".into()))
 }
 
-/// Opts the requester out of status mail for the ticket named by a signed token.
-/// Requests for information and the resolution still arrive.
+fn ticket_of(ctx: &Ctx, token: &str) -> Result<TicketId, ServiceError> {
+    Ok(match opting_out(ctx, token)? {
+        OptingOut::Requester(id) | OptingOut::Cc(id, _) => id,
+    })
+}
+
+/// Opts whoever the signed token speaks for (the requester, or a participant on CC) out
+/// of status mail for that ticket. Requests for information and the resolution still
+/// arrive.
 pub async fn unsubscribe(ctx: &Ctx, token: &str) -> Result<OptOut, ServiceError> {
-    let id = ticket_of(ctx, token)?;
+    let who = opting_out(ctx, token)?;
     let ticket = ctx
         .db
         .write(move |c| {
-            db::tickets::set_status_mail(c, id, false)?;
+            let id = match who {
+                OptingOut::Requester(id) => {
+                    db::tickets::set_status_mail(c, id, false)?;
+                    id
+                }
+                OptingOut::Cc(id, row) => {
+                    db::tickets::cc_opt_out(c, id, row)?;
+                    id
+                }
+            };
             db::tickets::get(c, id)
         })
         .await?
         .ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
     Ok(OptOut {
-        key: ctx.key(id).to_string(),
+        key: ctx.key(ticket.id).to_string(),
         locale: ticket.requester_locale,
     })
 }

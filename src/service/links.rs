@@ -56,6 +56,25 @@ pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<TicketId> {
     verify_ticket_token(secret, "unsubscribe", token)
 }
 
+/// The opt-out token of one participant on CC (their participant row) of a ticket.
+pub fn cc_unsubscribe_token(secret: &str, ticket_id: TicketId, row: i64) -> String {
+    format!(
+        "{ticket_id}.{row}.{}",
+        sign(secret, &format!("unsubscribe-cc:{ticket_id}:{row}"))
+    )
+}
+
+/// The ticket and participant row of a genuine CC opt-out token.
+pub fn verify_cc_unsubscribe(secret: &str, token: &str) -> Option<(TicketId, i64)> {
+    let mut parts = token.splitn(3, '.');
+    let (id, row, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    let (id, row): (i64, i64) = (id.parse().ok()?, row.parse().ok()?);
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(format!("unsubscribe-cc:{id}:{row}").as_bytes());
+    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
+    Some((TicketId(id), row))
+}
+
 /// The token of a ticket's satisfaction links (from the resolution mail); needs no login.
 pub fn rate_token(secret: &str, ticket_id: TicketId) -> String {
     ticket_token(secret, "rate", ticket_id)
@@ -127,6 +146,15 @@ impl Ctx {
             "{}/portal/unsubscribe/{}",
             self.base(),
             unsubscribe_token(&self.config.helpdesk.secret, ticket_id)
+        )
+    }
+
+    /// The opt-out link of a participant on CC.
+    pub fn cc_unsubscribe_url(&self, ticket_id: TicketId, row: i64) -> String {
+        format!(
+            "{}/portal/unsubscribe/{}",
+            self.config.web.base_url.trim_end_matches('/'),
+            cc_unsubscribe_token(&self.config.helpdesk.secret, ticket_id, row)
         )
     }
 
@@ -222,6 +250,18 @@ mod tests {
         let r = rate_token("secret-key-0123456789", TicketId(42));
         assert_eq!(verify_rate("secret-key-0123456789", &r), Some(TicketId(42)));
         assert_eq!(verify_unsubscribe("secret-key-0123456789", &r), None);
+        let cc = cc_unsubscribe_token("secret-key-0123456789", TicketId(42), 7);
+        assert_eq!(
+            verify_cc_unsubscribe("secret-key-0123456789", &cc),
+            Some((TicketId(42), 7))
+        );
+        assert_eq!(verify_unsubscribe("secret-key-0123456789", &cc), None);
+        assert_eq!(verify_cc_unsubscribe("secret-key-0123456789", &t), None);
+        let other_row = cc.replacen(".7.", ".8.", 1);
+        assert_eq!(
+            verify_cc_unsubscribe("secret-key-0123456789", &other_row),
+            None
+        );
     }
 
     #[test]

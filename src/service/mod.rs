@@ -13,6 +13,7 @@ pub mod links;
 pub mod mail_cap;
 pub mod notify;
 pub mod outbox;
+pub mod participants;
 pub mod queries;
 pub mod queue;
 pub mod receive_email;

@@ -12,6 +12,7 @@ use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
 mod agent_alert;
+mod cc;
 mod letter;
 mod vars;
 mod when;
@@ -59,9 +60,23 @@ pub fn queue(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    if !notify.is_sent(!ticket.status_mail) {
-        return Ok(false);
+    let queued = notify.is_sent(!ticket.status_mail)
+        && queue_to_requester_or_partner(conn, ctx, ticket, notify, extras, cause, now)?;
+    if notify.copies_to_cc() {
+        cc::queue_copies(conn, ctx, ticket, notify, extras, cause, now)?;
     }
+    Ok(queued)
+}
+
+fn queue_to_requester_or_partner(
+    conn: &Conn,
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let partner_address = extras
         .partner
         .as_ref()
@@ -83,12 +98,6 @@ pub fn queue(
         Recipient::Partner => anyhow::bail!("a mail to a partner needs the partner's address"),
     };
     let vars = MailVars {
-        lang: to.lang.to_string(),
-        helpdesk_name: ctx.config.helpdesk.name.clone(),
-        key: ctx.key(ticket.id).to_string(),
-        subject: ticket.subject.clone(),
-        customer_name: ticket.requester_name.clone(),
-        view_url: ctx.view_url(ticket.id),
         unsubscribe_url: if notify.carries_opt_out() {
             ctx.unsubscribe_url(ticket.id)
         } else {
@@ -96,18 +105,7 @@ pub fn queue(
         },
         rate_good_url: rate_url(ctx, ticket, notify, "good"),
         rate_bad_url: rate_url(ctx, ticket, notify, "bad"),
-        status_label: ticket.status.label(to.lang).to_string(),
-        assign_minutes: ctx.sla().config.assign_minutes,
-        back_at: if notify.template == Template::Confirmation {
-            when::back_at(&ctx.sla(), now, to.lang)
-        } else {
-            String::new()
-        },
-        message: extras.message.clone(),
-        resolution: extras.resolution.clone(),
-        agent_name: extras.agent_name.clone(),
-        old_key: extras.old_key.clone(),
-        ..Default::default()
+        ..ticket_vars(ctx, ticket, notify, extras, to.lang, now)
     };
     let draft = Draft {
         ticket_id: Some(ticket.id),
@@ -116,6 +114,37 @@ pub fn queue(
         vars,
     };
     enqueue(conn, ctx, &draft, cause, now)
+}
+
+/// The variables every mail about `ticket` shares, in `lang`.
+fn ticket_vars(
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    lang: &str,
+    now: DateTime<Utc>,
+) -> MailVars {
+    MailVars {
+        lang: lang.to_string(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        key: ctx.key(ticket.id).to_string(),
+        subject: ticket.subject.clone(),
+        customer_name: ticket.requester_name.clone(),
+        view_url: ctx.view_url(ticket.id),
+        status_label: ticket.status.label(lang).to_string(),
+        assign_minutes: ctx.sla().config.assign_minutes,
+        back_at: if notify.template == Template::Confirmation {
+            when::back_at(&ctx.sla(), now, lang)
+        } else {
+            String::new()
+        },
+        message: extras.message.clone(),
+        resolution: extras.resolution.clone(),
+        agent_name: extras.agent_name.clone(),
+        old_key: extras.old_key.clone(),
+        ..Default::default()
+    }
 }
 
 /// The one-time portal links mailed to customers.

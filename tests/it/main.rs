@@ -3,6 +3,7 @@
 
 mod alerts;
 mod canned;
+mod cc;
 mod cli;
 mod collisions;
 mod console;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Every variable a mail template may use (the templates treat empty as absent).
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub(super) struct MailVars {
     pub(super) lang: String,
     pub(super) helpdesk_name: String,

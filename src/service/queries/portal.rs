@@ -21,6 +21,8 @@ pub struct PortalRequest {
     pub messages: Vec<MessageView>,
     /// The names of the agents who answered, by address (empty when unknown).
     pub agent_names: HashMap<String, String>,
+    /// The colleagues on CC ("Participanți"), who get its mail too.
+    pub cc: Vec<String>,
 }
 
 /// Messages a customer sees: their side and the agents' public answers, never internal
@@ -61,10 +63,15 @@ pub async fn request(
                     agent_names.insert(m.author.clone(), name);
                 }
             }
+            let cc = db::tickets::cc_of(conn, id)?
+                .into_iter()
+                .map(|p| p.address)
+                .collect();
             Ok::<_, ServiceError>(PortalRequest {
                 ticket,
                 messages,
                 agent_names,
+                cc,
             })
         })
         .await

@@ -46,6 +46,10 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
             post(requests::notifications),
         )
         .route(
+            "/requests/{key}/participants/{action}",
+            post(requests::participants),
+        )
+        .route(
             "/unsubscribe/{token}",
             get(unsubscribe::page).post(unsubscribe::opt_out),
         )

@@ -13,10 +13,10 @@ use super::{local_time, render, say, time_zone};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::ticket::Status;
-use crate::service::customer_actions;
 use crate::service::queries::portal::{self, PortalRequest, RequestQuery};
 use crate::service::queries::{Customer, MessageView};
 use crate::service::{Ctx, ServiceError};
+use crate::service::{customer_actions, participants as cc};
 use crate::templates::Texts;
 use crate::web::error::WebError;
 use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer};
@@ -157,6 +157,7 @@ pub(super) async fn request_page(
         ticket,
         messages,
         agent_names: agents,
+        cc,
     } = portal::request(ctx, customer, id).await?;
     let tx = ctx.templates.texts(v.lang);
     let key = ctx.key(id).to_string();
@@ -175,7 +176,7 @@ pub(super) async fn request_page(
         "resolution": ticket.resolution.filter(|_| matches!(ticket.status, Status::Resolved | Status::Closed)),
         "closed": ticket.status == Status::Closed,
         "messages": messages,
-        "is_requester": ticket.requester_id == customer.id, "status_mail": ticket.status_mail,
+        "is_requester": ticket.requester_id == customer.id, "status_mail": ticket.status_mail, "cc": cc,
         "attach_limits": say(tx, "attach_limits", &[("count", &p.max_attachments), ("mb", &p.max_attachment_mb)]),
         "max_files": p.max_attachments, "max_bytes": p.max_attachment_bytes(),
         "flash": fb.flash, "comment": fb.comment, "comment_error": fb.comment_error, "attach_error": fb.attach_error,
@@ -279,6 +280,37 @@ impl CarriesCsrf for NotificationsForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ParticipantForm {
+    csrf: String,
+    email: String,
+}
+
+impl CarriesCsrf for ParticipantForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// "Participanți": the requester adds (`add`) or removes (`remove`) a colleague on CC.
+pub async fn participants(
+    State(ctx): State<Ctx>,
+    CurrentCustomer(customer): CurrentCustomer,
+    v: Visitor,
+    Path((key, action)): Path<(String, String)>,
+    Csrf(f): Csrf<ParticipantForm>,
+) -> Result<Response, PageError> {
+    let id = ticket_id(&ctx, &key)?;
+    match action.as_str() {
+        "add" => cc::add_cc(&ctx, &customer, id, &f.email, ctx.now()).await?,
+        "remove" => cc::remove_cc(&ctx, &customer, id, &f.email).await?,
+        other => return Err(WebError::NotFound(format!("action {other:?}")).into()),
+    }
+    let done = format!("/portal/requests/{key}?done=participants#participants");
+    Ok(v.finish(Redirect::to(&done).into_response()))
 }
 
 pub async fn notifications(
