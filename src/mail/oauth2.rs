@@ -6,6 +6,7 @@
 pub mod sasl;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -72,9 +73,14 @@ pub struct Issued {
     /// From this instant on the token is not handed out again: a new one is fetched, and a
     /// session signed in with it may sign in anew.
     pub renew_at: Instant,
-    /// A new refresh token the endpoint sent with this token (rotation): the old one may no
-    /// longer work, so the caller keeps this one from now on.
-    pub rotated: Option<String>,
+}
+
+/// Where the grant to ask with comes from, and where a refresh token the endpoint rotates
+/// is kept (the old one may stop working). Both are called while the account's token is
+/// being fetched, so that no other fetch reads a refresh token that is being replaced.
+pub trait GrantSource {
+    fn grant(&self) -> impl Future<Output = Result<Grant, TokenError>> + Send;
+    fn keep_rotated(&self, refresh_token: String) -> impl Future<Output = ()> + Send;
 }
 
 /// Why no token was had.
@@ -224,18 +230,18 @@ pub struct Account {
 }
 
 impl Tokens {
-    /// The account's token: the one in hand while it is fresh, else a new one from the
-    /// endpoint (with `grant`).
-    pub async fn token(&self, account: &Account, grant: &Grant) -> Result<Issued, TokenError> {
+    /// The account's token: the one in hand while it is fresh, else a new one.
+    pub async fn token(
+        &self,
+        account: &Account,
+        source: &impl GrantSource,
+    ) -> Result<Issued, TokenError> {
         let slot = self.slot(account);
         let mut held = slot.lock().await;
         if let Some(issued) = held.as_ref().filter(|i| Instant::now() < i.renew_at) {
-            return Ok(Issued {
-                rotated: None,
-                ..issued.clone()
-            });
+            return Ok(issued.clone());
         }
-        let issued = self.fetch(&account.client, grant).await?;
+        let issued = self.fetch(&account.client, source).await?;
         *held = Some(issued.clone());
         Ok(issued)
     }
@@ -250,14 +256,20 @@ impl Tokens {
         }
     }
 
-    /// Asks the endpoint for a new token, whatever is cached (and caches nothing).
-    pub async fn fetch(&self, client: &Client, grant: &Grant) -> Result<Issued, TokenError> {
+    /// Asks the endpoint for a new token, whatever is cached (and caches nothing); a
+    /// rotated refresh token is handed to `source` to keep.
+    pub async fn fetch(
+        &self,
+        client: &Client,
+        source: &impl GrantSource,
+    ) -> Result<Issued, TokenError> {
+        let grant = source.grant().await?;
         let http = self.http()?;
         let sent = Instant::now();
         let response = http
             .post(&client.token_url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form(client, grant))
+            .form(&form(client, &grant))
             .send()
             .await
             .map_err(|e| TokenError::Unavailable(format!("{}: {e}", client.token_url)))?;
@@ -267,11 +279,15 @@ impl Tokens {
             .await
             .map_err(|e| TokenError::Unavailable(format!("reading the answer: {e}")))?;
         let answer = parse_answer(status, &body)?;
+        if let (Some(rotated), Grant::RefreshToken(old)) = (answer.refresh_token, &grant)
+            && &rotated != old
+        {
+            source.keep_rotated(rotated).await;
+        }
         let usable = answer.lifetime - refresh_margin(answer.lifetime);
         Ok(Issued {
             token: answer.access_token,
             renew_at: sent + usable,
-            rotated: answer.refresh_token,
         })
     }
 
