@@ -8,6 +8,8 @@ pub enum Template {
     Invitation,
     PasswordReset,
     SlaAlert,
+    /// To the team: a mailbox's sign-in is refused, or works again.
+    MailboxAlert,
     StatusChanged,
     RequestInfo,
     ThirdPartyRequest,
@@ -24,6 +26,7 @@ impl Template {
             Template::Invitation => "invitation",
             Template::PasswordReset => "password_reset",
             Template::SlaAlert => "sla_alert",
+            Template::MailboxAlert => "mailbox_alert",
             Template::StatusChanged => "status_changed",
             Template::RequestInfo => "request_info",
             Template::ThirdPartyRequest => "third_party_request",

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod mail_cap;
 pub mod mail_sign_in;
+pub mod mailbox_alerts;
 pub mod notify;
 pub mod oauth2;
 pub mod outbox;

@@ -13,9 +13,11 @@ use crate::domain::outgoing::Envelope;
 use crate::telemetry::Metrics;
 
 mod letter;
+mod mailbox_alert;
 
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
+pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,59 @@
+//! The team's mail about a mailbox: its sign-in is refused, or works again.
+
+use chrono::{DateTime, Utc};
+
+use super::{Addressee, Draft, MailVars, enqueue};
+use crate::db::Conn;
+use crate::domain::notification::{Cause, Template};
+use crate::service::Ctx;
+
+/// What happened to a mailbox's sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxEvent {
+    /// The server or the token endpoint refused the credentials.
+    Refused,
+    /// Signing in works again.
+    Recovered,
+}
+
+impl MailboxEvent {
+    fn kind(self) -> &'static str {
+        match self {
+            MailboxEvent::Refused => "refused",
+            MailboxEvent::Recovered => "recovered",
+        }
+    }
+}
+
+/// Queues the mail to `to` (the team) about `mailbox`; `reason` is what was refused.
+pub fn queue_mailbox_alert(
+    conn: &Conn,
+    ctx: &Ctx,
+    to: &str,
+    mailbox: &str,
+    event: MailboxEvent,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let lang = ctx.config.helpdesk.default_locale.clone();
+    let vars = MailVars {
+        lang: lang.clone(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        email: mailbox.to_string(),
+        alert_kind: event.kind().to_string(),
+        message: reason.to_string(),
+        ..Default::default()
+    };
+    let draft = Draft {
+        ticket_id: None,
+        to: Addressee {
+            address: to,
+            name: "",
+            lang: &lang,
+            role: None,
+        },
+        template: Template::MailboxAlert,
+        vars,
+    };
+    enqueue(conn, ctx, &draft, Cause::Person, now)
+}
