@@ -57,3 +57,47 @@ pub fn queue_mailbox_alert(
     };
     enqueue(conn, ctx, &draft, Cause::Person, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templates::Templates;
+
+    fn render(lang: &str, event: MailboxEvent) -> crate::templates::RenderedMail {
+        let vars = MailVars {
+            lang: lang.into(),
+            helpdesk_name: "Suport Exemplu".into(),
+            email: "support@example.test".into(),
+            alert_kind: event.kind().into(),
+            message: "the token endpoint refused the client: invalid_client".into(),
+            ..Default::default()
+        };
+        Templates::new()
+            .mail("mailbox_alert", lang, &vars)
+            .expect("renders")
+    }
+
+    #[test]
+    fn the_refusal_names_the_mailbox_and_the_reason_and_the_recovery_is_short() {
+        let refused = render("ro", MailboxEvent::Refused);
+        assert_eq!(
+            refused.subject,
+            "Conectare refuzată la căsuța support@example.test"
+        );
+        assert!(refused.text.contains("invalid_client"), "{}", refused.text);
+        assert!(refused.text.contains("rămân pe server, neatinse"));
+        assert!(refused.html.contains("invalid_client"));
+        let back = render("ro", MailboxEvent::Recovered);
+        assert_eq!(
+            back.subject,
+            "Căsuța support@example.test este din nou conectată"
+        );
+        assert!(!back.text.contains("invalid_client"));
+        let en = render("en", MailboxEvent::Refused);
+        assert_eq!(
+            en.subject,
+            "Sign-in refused for mailbox support@example.test"
+        );
+        assert!(en.text.contains("invalid_client"));
+    }
+}
