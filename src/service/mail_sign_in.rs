@@ -121,24 +121,25 @@ impl Relay {
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| ctx.config.smtp.username.clone());
         let who = MailAccount::smtp(&ctx.config, &username);
-        let mut refusal = None;
+        let mut refused = String::new();
         for _ in 0..2 {
-            let issued = oauth2::token(ctx, &who)
-                .await
-                .map_err(|e| SendError::Transient(e.to_string()))?;
+            let issued = oauth2::token(ctx, &who).await.map_err(|e| {
+                SendError::Transient(format!("{e} (SMTP account {})", who.username))
+            })?;
             let smtp = transport::smtp_with_token(&ctx.config.smtp, &who.username, &issued.token)
                 .map_err(|e| SendError::Transient(format!("{e:#}")))?;
             match transport::send_raw(&smtp, from, to, raw).await {
-                Err(e @ SendError::SignInRefused(_)) => {
+                Err(SendError::SignInRefused(reason)) => {
                     oauth2::refused(ctx, &who, &issued.token).await;
-                    refusal = Some(e);
+                    refused = reason;
                 }
                 done => return done,
             }
         }
-        Err(refusal
-            .map(refusal_waits)
-            .unwrap_or_else(|| SendError::Transient("the SMTP server refused the sign-in".into())))
+        Err(SendError::Transient(format!(
+            "the SMTP server refused the sign-in of {} by OAuth2, with a new token too: {refused}",
+            who.username
+        )))
     }
 }
 
