@@ -8,6 +8,8 @@ mod fixtures;
 mod gateway;
 mod helpers;
 mod lifecycle;
+mod logs;
+mod oauth;
 mod openapi;
 mod outbox;
 mod portal;
