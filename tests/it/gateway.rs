@@ -399,7 +399,9 @@ async fn a_message_the_server_will_not_hand_over_does_not_hold_up_the_mailbox() 
     assert_eq!(entries.len(), 1, "{q:#}");
     let reason = entries[0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("would not hand this message over (UID 1 in INBOX"),
+        reason.contains(&format!(
+            "would not hand this message over (UID 1 in {support}/INBOX"
+        )),
         "{reason}"
     );
     // Nothing was fetched, so there is nothing to replay.
