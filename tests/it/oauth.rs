@@ -369,6 +369,31 @@ async fn a_token_the_smtp_server_refuses_leaves_the_mail_queued() {
     app.stop().await;
 }
 
+/// `helpdesk send-test` signs in as the daemon does, by OAuth2.
+#[tokio::test(flavor = "multi_thread")]
+async fn send_test_signs_in_by_oauth2() {
+    oauth_stack();
+    let support = format!("{}@example.test", unique("sendtest"));
+    let endpoint = TokenEndpoint::start(&support, 3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(
+        &support,
+        PORTS,
+        endpoint.client(OAuthGrant::ClientCredentials, ""),
+    );
+    let config = crate::helpers::config(&support, &dir.path().join("helpdesk.db"), &opts);
+    let from = format!("{}@customer.test", unique("st"));
+    helpdesk::commands::send_test(&config, &from, "Încercare", "Merge?")
+        .await
+        .expect("send-test sends");
+    wait_mail_at(PORTS.0, &support, |p| p.subject == "Încercare").await;
+    assert_eq!(endpoint.calls().len(), 1);
+    assert!(
+        log_of(RUN_DIR, "postfix.log")
+            .contains(&format!("sasl_method=XOAUTH2, sasl_username={support}"))
+    );
+}
+
 /// The refresh-token grant: the endpoint rotates the refresh token at every use and
 /// refuses the old one, so every call must present the newest; it is kept in the
 /// database and used after a restart.
