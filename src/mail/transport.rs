@@ -85,22 +85,29 @@ pub async fn send_raw(smtp: &Smtp, from: &str, to: &str, raw: &[u8]) -> Result<(
         ],
     )
     .map_err(|e| SendError::Permanent(e.to_string()))?;
-    match smtp.send_raw(&envelope, raw).await {
-        Ok(_) => Ok(()),
-        Err(e) if refuses_this_mail(e.status().map(|c| c.to_string()).as_deref()) => {
-            Err(SendError::Permanent(e.to_string()))
-        }
-        Err(e) if refuses_credentials(e.status().map(|c| c.to_string()).as_deref()) => {
-            Err(SendError::SignInRefused(e.to_string()))
-        }
-        // lettre answers a server's XOAUTH2 error challenge (a JSON status, RFC 7628 §3.2.2)
-        // with this client error instead of the acknowledgement that would fetch the 535.
-        Err(e) if e.is_client() && e.to_string().contains("does not expect a challenge") => {
-            Err(SendError::SignInRefused(
-                "the server answered the token with an error challenge".into(),
-            ))
-        }
-        Err(e) => Err(SendError::Transient(format!("{e:#}"))),
+    smtp.send_raw(&envelope, raw)
+        .await
+        .map(|_| ())
+        .map_err(classify)
+}
+
+/// Connects and signs in, sending nothing (for `helpdesk check`).
+pub async fn sign_in_only(smtp: &Smtp) -> Result<(), SendError> {
+    smtp.test_connection().await.map(|_| ()).map_err(classify)
+}
+
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let code = e.status().map(|c| c.to_string());
+    if refuses_this_mail(code.as_deref()) {
+        SendError::Permanent(e.to_string())
+    } else if refuses_credentials(code.as_deref()) {
+        SendError::SignInRefused(e.to_string())
+    } else if e.is_client() && e.to_string().contains("does not expect a challenge") {
+        // lettre answers a server's XOAUTH2 error challenge (a JSON status, RFC 7628
+        // §3.2.2) with this client error instead of the acknowledgement that fetches the 535.
+        SendError::SignInRefused("the server answered the token with an error challenge".into())
+    } else {
+        SendError::Transient(format!("{e:#}"))
     }
 }
 

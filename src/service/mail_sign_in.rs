@@ -109,10 +109,22 @@ impl Relay {
     /// Sends one mail. A refused sign-in is a temporary failure (the mail waits); with
     /// OAuth2 it is first tried once more with a new token.
     pub async fn send(&self, ctx: &Ctx, from: &str, to: &str, raw: &[u8]) -> Result<(), SendError> {
+        self.signed_in(ctx, from, Op::Send { to, raw })
+            .await
+            .map_err(refusal_waits)
+    }
+
+    /// Connects and signs in as the outbox does for mail from `from`, sending nothing (for
+    /// `helpdesk check`): a refusal is `SignInRefused`, saying as whom.
+    pub async fn check(&self, ctx: &Ctx, from: &str) -> Result<(), SendError> {
+        self.signed_in(ctx, from, Op::SignInOnly).await
+    }
+
+    /// Does `op` on a transport signed in for mail from `from`: by password, or by OAuth2
+    /// as the sender's SMTP account, with a second token if the server refuses the first.
+    async fn signed_in(&self, ctx: &Ctx, from: &str, op: Op<'_>) -> Result<(), SendError> {
         if let Some(smtp) = &self.password {
-            return transport::send_raw(smtp, from, to, raw)
-                .await
-                .map_err(refusal_waits);
+            return op.run(smtp, from).await;
         }
         let username = ctx
             .config
@@ -128,7 +140,7 @@ impl Relay {
             })?;
             let smtp = transport::smtp_with_token(&ctx.config.smtp, &who.username, &issued.token)
                 .map_err(|e| SendError::Transient(format!("{e:#}")))?;
-            match transport::send_raw(&smtp, from, to, raw).await {
+            match op.run(&smtp, from).await {
                 Err(SendError::SignInRefused(reason)) => {
                     oauth2::refused(ctx, &who, &issued.token).await;
                     refused = reason;
@@ -136,10 +148,26 @@ impl Relay {
                 done => return done,
             }
         }
-        Err(SendError::Transient(format!(
-            "the SMTP server refused the sign-in of {} by OAuth2, with a new token too: {refused}",
+        Err(SendError::SignInRefused(format!(
+            "{} by OAuth2, a new token too: {refused}",
             who.username
         )))
+    }
+}
+
+/// What the relay does once signed in.
+#[derive(Clone, Copy)]
+enum Op<'a> {
+    Send { to: &'a str, raw: &'a [u8] },
+    SignInOnly,
+}
+
+impl Op<'_> {
+    async fn run(self, smtp: &Smtp, from: &str) -> Result<(), SendError> {
+        match self {
+            Op::Send { to, raw } => transport::send_raw(smtp, from, to, raw).await,
+            Op::SignInOnly => transport::sign_in_only(smtp).await,
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use helpdesk::config::{MailAuth, OAuthGrant};
+use helpdesk::mail::transport::SendError;
+use helpdesk::service::mail_sign_in::Relay;
+use helpdesk::service::oauth2;
 use helpdesk::telemetry::MailboxState;
 use token_endpoint::TokenEndpoint;
 use tracing::Level;
@@ -369,9 +372,10 @@ async fn a_token_the_smtp_server_refuses_leaves_the_mail_queued() {
     app.stop().await;
 }
 
-/// `helpdesk send-test` signs in as the daemon does, by OAuth2.
+/// `helpdesk send-test` signs in as the daemon does, by OAuth2; what `helpdesk check`
+/// calls answers a token and an SMTP sign-in, or says what was refused.
 #[tokio::test(flavor = "multi_thread")]
-async fn send_test_signs_in_by_oauth2() {
+async fn send_test_and_the_checks_sign_in_by_oauth2() {
     oauth_stack();
     let support = format!("{}@example.test", unique("sendtest"));
     let endpoint = TokenEndpoint::start(&support, 3600).await;
@@ -392,6 +396,23 @@ async fn send_test_signs_in_by_oauth2() {
         log_of(RUN_DIR, "postfix.log")
             .contains(&format!("sasl_method=XOAUTH2, sasl_username={support}"))
     );
+
+    let ctx = helpdesk::service::Ctx::open(config.clone()).await.unwrap();
+    let mailbox = config.mailboxes().remove(0);
+    assert_eq!(oauth2::check(&ctx, &mailbox).await.unwrap(), support);
+    let relay = Relay::new(&ctx).unwrap();
+    endpoint.set_wrong_key(true);
+    let refused = relay.check(&ctx, &support).await.unwrap_err();
+    assert!(
+        matches!(refused, SendError::SignInRefused(ref r) if r.contains(&support)),
+        "{refused}"
+    );
+    endpoint.set_wrong_key(false);
+    relay.check(&ctx, &support).await.expect("SMTP signs in");
+    endpoint.set_revoked(true);
+    let e = oauth2::check(&ctx, &mailbox).await.unwrap_err().to_string();
+    assert!(e.contains("refused the client: invalid_client"), "{e}");
+    ctx.db.close().await;
 }
 
 /// The refresh-token grant: the endpoint rotates the refresh token at every use and
