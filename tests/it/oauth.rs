@@ -356,7 +356,7 @@ async fn a_token_the_smtp_server_refuses_leaves_the_mail_queued() {
         Level::WARN,
         &[
             "delivery failed",
-            "the SMTP server refused the sign-in of",
+            "the SMTP server refused the sign-in",
             &support,
         ],
     );
