@@ -9,12 +9,13 @@ use anyhow::{Context, bail};
 
 use chrono::Utc;
 
-use crate::config::Config;
+use crate::config::{Config, MailAuth};
 use crate::db::{self, Db};
 use crate::domain::agent_role::AgentRole;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password::Password;
 use crate::mail::{compose, transport};
+use crate::service::mail_sign_in::Relay;
 use crate::service::{Ctx, ServiceError, accounts, links, receive_email};
 
 mod check;
@@ -358,8 +359,18 @@ pub async fn send_test(
         ),
     };
     let raw = compose::compose(&mail)?;
-    let smtp = transport::smtp(&config.smtp)?;
-    transport::send_raw(&smtp, from.as_str(), support.as_str(), &raw).await?;
+    if config.smtp.auth == MailAuth::Oauth2 {
+        // The token's refresh token may be one the endpoint rotated, kept in the database.
+        let ctx = Ctx::open(config.clone()).await?;
+        let sent = Relay::new(&ctx)?
+            .send(&ctx, from.as_str(), support.as_str(), &raw)
+            .await;
+        ctx.db.close().await;
+        sent?;
+    } else {
+        let smtp = transport::smtp(&config.smtp)?;
+        transport::send_raw(&smtp, from.as_str(), support.as_str(), &raw).await?;
+    }
     println!(
         "sent \"{subject}\" from {from} to {support} via {}:{}",
         config.smtp.host, config.smtp.port

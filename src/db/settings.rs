@@ -1,4 +1,5 @@
-//! Values the daemon keeps for itself: a generated HMAC key, the SLA settings an admin set.
+//! Values the daemon keeps for itself: a generated HMAC key, the SLA settings an admin set,
+//! a rotated OAuth2 refresh token, the mailboxes whose sign-in the team was told is refused.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -35,4 +36,12 @@ pub fn put(conn: &Conn, key: &str, value: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
         .execute(params![key, value])?;
     Ok(())
+}
+
+/// Removes `key`; true when it was there.
+pub fn delete(conn: &Conn, key: &str) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM settings WHERE key = ?")?
+        .execute([key])?
+        > 0)
 }

@@ -10,6 +10,8 @@ pub enum Template {
     SlaAlert,
     /// To an agent: news about a ticket of theirs.
     AgentAlert,
+    /// To the team: a mailbox's sign-in is refused, or works again.
+    MailboxAlert,
     StatusChanged,
     RequestInfo,
     ThirdPartyRequest,
@@ -27,6 +29,7 @@ impl Template {
             Template::PasswordReset => "password_reset",
             Template::SlaAlert => "sla_alert",
             Template::AgentAlert => "agent_alert",
+            Template::MailboxAlert => "mailbox_alert",
             Template::StatusChanged => "status_changed",
             Template::RequestInfo => "request_info",
             Template::ThirdPartyRequest => "third_party_request",

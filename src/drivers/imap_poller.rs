@@ -1,8 +1,9 @@
 //! The mailbox poller: IDLE with a polling fallback, reconnect with backoff, a UID +
-//! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit.
+//! UIDVALIDITY checkpoint, and each message flagged (or moved) only after its commit. With
+//! OAuth2 it signs in anew before its token expires.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use async_imap::extensions::idle::IdleResponse;
@@ -11,17 +12,23 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Mailbox;
 use crate::mail::imap::{
-    COMMAND_TIMEOUT, ImapSession, connect, fetch, fetch_header, mark_processed, sizes, timed,
+    COMMAND_TIMEOUT, ImapSession, fetch, fetch_header, mark_processed, sizes, timed,
 };
+use crate::service::mail_sign_in::{self, SignInError, SignedIn};
 use crate::service::receive_email::{self, ServerCopy, receive_batch};
 use crate::service::{Ctx, checkpoint};
-use crate::telemetry::MailboxState;
+
+mod standing;
+
+use standing::Standing;
 
 /// Messages fetched and committed together (one fsync), then flagged together: at most
 /// this many, and at most `BATCH_BYTES` of them unless a single message is larger.
 const BATCH: usize = 50;
 const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// The shortest a session signed in with an OAuth2 token lives before it signs in anew.
+const MIN_SESSION: Duration = Duration::from_secs(10);
 /// How many times a lone FETCH of one message may fail (each on a connection of its own,
 /// with backoff between) before it is recorded as unfetchable and passed by.
 const FETCH_ATTEMPTS: u32 = 3;
@@ -37,56 +44,71 @@ struct Refusals {
     attempts: HashMap<(u32, u32), u32>,
 }
 
-/// Watches `mailbox` until `stop`. Connection errors are logged and retried with backoff.
+/// Watches `mailbox` until `stop`. A failed or lost connection is retried with backoff;
+/// so is a refused sign-in, which the mailbox's state, one log line and the team's mail
+/// make known (see `standing`). Nothing of the mailbox is touched until signing in works.
 pub async fn run(ctx: Ctx, mailbox: Mailbox, stop: CancellationToken) -> anyhow::Result<()> {
     let mut backoff = Duration::from_secs(1);
     let mut refusals = Refusals::default();
-    let state = |s| {
-        ctx.metrics
-            .mailboxes
-            .set(&mailbox.address, &mailbox.queue, s)
-    };
-    state(MailboxState::Connecting);
+    let mut standing = Standing::new(&ctx, &mailbox);
     loop {
-        let result = watch(&ctx, &mailbox, &stop, &mut backoff, &mut refusals).await;
-        match result {
-            Ok(()) => break,
-            Err(e) => {
-                let error = format!("{e:#}");
-                state(MailboxState::Retrying(error.clone()));
-                tracing::warn!(mailbox = %mailbox.address, %error, retry_in = ?backoff, "mailbox: connection lost");
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
+        let signed = tokio::select! {
+            _ = stop.cancelled() => break,
+            r = tokio::time::timeout(COMMAND_TIMEOUT, mail_sign_in::imap(&ctx, &mailbox)) => r,
+        };
+        match signed {
+            Ok(Ok(signed)) => {
+                standing.signed_in().await;
+                match watch(&ctx, &mailbox, signed, &stop, &mut backoff, &mut refusals).await {
+                    Ok(Ended::Stopped) => break,
+                    Ok(Ended::Renew) => continue,
+                    Err(e) => standing.lost(&e, backoff),
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Ok(Err(SignInError::Refused(reason))) => standing.refused(reason, backoff).await,
+            Ok(Err(SignInError::Failed(e))) => standing.lost(&e.context("signing in"), backoff),
+            Err(_) => {
+                let e = anyhow!(
+                    "connecting and signing in took over {} s",
+                    COMMAND_TIMEOUT.as_secs()
+                );
+                standing.lost(&e, backoff);
             }
         }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     tracing::info!(mailbox = %mailbox.address, "mailbox poller stopped");
     Ok(())
 }
 
-/// One connection's life: sync, then wait for news (IDLE or a timer), until stopped.
+/// How a connection's life ended, short of an error.
+enum Ended {
+    Stopped,
+    /// Its OAuth2 token is due for renewal: sign in anew, at once.
+    Renew,
+}
+
+/// One connection's life: sync, then wait for news (IDLE or a timer), until stopped or
+/// until the token it signed in with is due for renewal.
 async fn watch(
     ctx: &Ctx,
     mailbox: &Mailbox,
+    signed: SignedIn,
     stop: &CancellationToken,
     backoff: &mut Duration,
     refusals: &mut Refusals,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ended> {
     let cfg = &mailbox.imap;
-    let mut session = tokio::time::timeout(COMMAND_TIMEOUT, connect(cfg))
-        .await
-        .map_err(|_| {
-            anyhow!(
-                "connecting and logging in took over {} s",
-                COMMAND_TIMEOUT.as_secs()
-            )
-        })??;
-    ctx.metrics
-        .mailboxes
-        .set(&mailbox.address, &mailbox.queue, MailboxState::Watching);
+    let SignedIn {
+        mut session,
+        renew_at,
+    } = signed;
+    // A token that lives only seconds must not turn into a sign-in loop.
+    let renew_at = renew_at.map(|at| at.max(Instant::now() + MIN_SESSION));
     let caps = timed("CAPABILITY", session.capabilities()).await?;
     let use_idle = cfg.idle && caps.has_str("IDLE");
     let can_move = caps.has_str("MOVE");
@@ -103,13 +125,22 @@ async fn watch(
         *backoff = Duration::from_secs(1);
         if stop.is_cancelled() {
             let _ = session.logout().await;
-            return Ok(());
+            return Ok(Ended::Stopped);
         }
+        let wait = match renew_at.map(|at| at.saturating_duration_since(Instant::now())) {
+            Some(left) if left.is_zero() => {
+                let _ = timed("LOGOUT", session.logout()).await;
+                tracing::debug!(mailbox = %mailbox.address, "mailbox: signing in anew with a fresh token");
+                return Ok(Ended::Renew);
+            }
+            Some(left) => interval.min(left),
+            None => interval,
+        };
         if use_idle {
             let mut idle = session.idle();
             timed("IDLE", idle.init()).await?;
             {
-                let (wait, interrupt) = idle.wait_with_timeout(interval);
+                let (wait, interrupt) = idle.wait_with_timeout(wait);
                 tokio::select! {
                     r = wait => {
                         if let IdleResponse::NewData(_) = r.context("IDLE wait")? {
@@ -123,7 +154,7 @@ async fn watch(
         } else {
             tokio::select! {
                 _ = stop.cancelled() => {}
-                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }

@@ -3,16 +3,16 @@
 
 use tokio_util::sync::CancellationToken;
 
-use crate::mail::transport;
 use crate::service::Ctx;
+use crate::service::mail_sign_in::Relay;
 use crate::service::outbox::{deliver_due, until_next_due};
 
 /// Runs until `stop`; a mail being sent when it fires is finished and marked first.
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
-    let smtp = transport::smtp(&ctx.config.smtp)?;
-    tracing::info!(host = %ctx.config.smtp.host, port = ctx.config.smtp.port, "outbox sender started");
+    let relay = Relay::new(&ctx)?;
+    tracing::info!(host = %ctx.config.smtp.host, port = ctx.config.smtp.port, auth = ?ctx.config.smtp.auth, "outbox sender started");
     while !stop.is_cancelled() {
-        let sent_any = match deliver_due(&ctx, &smtp, &stop).await {
+        let sent_any = match deliver_due(&ctx, &relay, &stop).await {
             Ok(n) => n > 0,
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "outbox: database error");

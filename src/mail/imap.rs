@@ -1,6 +1,6 @@
-//! The IMAP client the mailbox poller drives: connect (plain, TLS or STARTTLS) and log in,
-//! fetch sizes, headers and whole messages, and flag or move what was processed. Every
-//! command has a deadline.
+//! The IMAP client the mailbox poller drives: connect (plain, TLS or STARTTLS) and sign in
+//! (a password, or an OAuth2 token: `sign_in`), fetch sizes, headers and whole messages,
+//! and flag or move what was processed. Every command has a deadline.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -17,6 +17,10 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::{self, pki_types::ServerName};
 
 use crate::config::{ImapConfig, Tls};
+
+mod sign_in;
+
+pub use sign_in::{ConnectError, SignIn, sign_in};
 
 /// A command the server does not answer within this time counts as a lost connection.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -42,8 +46,20 @@ pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
 pub type ImapSession = Session<Box<dyn Stream>>;
 
-/// Connects (with TLS as configured) and logs in.
+/// Connects (with TLS as configured) and logs in with the configured password.
 pub async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
+    let how = SignIn::Password {
+        username: &cfg.username,
+        password: &cfg.password,
+    };
+    sign_in(cfg, how).await.map_err(anyhow::Error::from)
+}
+
+/// A connection that greeted us (TLS as configured), not yet signed in.
+pub type ImapClient = async_imap::Client<Box<dyn Stream>>;
+
+/// Connects (with TLS as configured) and reads the greeting.
+pub(crate) async fn open(cfg: &ImapConfig) -> anyhow::Result<ImapClient> {
     let addr = (cfg.host.as_str(), cfg.port);
     let tcp = tokio::time::timeout(Duration::from_secs(20), TcpStream::connect(addr))
         .await
@@ -72,10 +88,7 @@ pub async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
             .await
             .ok_or_else(|| anyhow!("no IMAP greeting"))??;
     }
-    client
-        .login(&cfg.username, &cfg.password)
-        .await
-        .map_err(|(e, _)| anyhow!(e).context("IMAP login"))
+    Ok(client)
 }
 
 async fn tls(

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod flowed;
 pub mod html_text;
 pub mod imap;
+pub mod oauth2;
 pub mod parse;
 pub mod tnef;
 pub mod transfer;

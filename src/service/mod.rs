@@ -11,7 +11,10 @@ pub mod customer_actions;
 pub mod lifecycle;
 pub mod links;
 pub mod mail_cap;
+pub mod mail_sign_in;
+pub mod mailbox_alerts;
 pub mod notify;
+pub mod oauth2;
 pub mod outbox;
 pub mod participants;
 pub mod queries;
@@ -53,6 +56,8 @@ pub struct Ctx {
     pub clock: Arc<Clock>,
     /// Automatic mail queued in the last hour, for all addresses together.
     pub mail_cap: Arc<mail_cap::HourlyCap>,
+    /// The OAuth2 tokens the mail connections sign in with (see `oauth2`).
+    pub tokens: Arc<crate::mail::oauth2::Tokens>,
 }
 
 /// The daemon's clock: the system clock, moved by a fixed offset that only tests set
@@ -143,6 +148,7 @@ impl Ctx {
             sla,
             clock: Arc::new(Clock::default()),
             mail_cap: Arc::new(mail_cap::HourlyCap::default()),
+            tokens: Arc::new(crate::mail::oauth2::Tokens::default()),
         })
     }
 

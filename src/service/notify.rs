@@ -14,6 +14,7 @@ use crate::telemetry::Metrics;
 mod agent_alert;
 mod cc;
 mod letter;
+mod mailbox_alert;
 mod vars;
 mod when;
 
@@ -21,6 +22,7 @@ pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
 use vars::{MailVars, stored_vars};
+pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::mail_sign_in::Relay;
 use super::tickets::{self, LostMail, Undelivered};
 use super::{Ctx, ServiceError, notify};
 use crate::db;
-use crate::mail::transport::{self, SendError, Smtp};
+use crate::mail::transport::SendError;
 use crate::telemetry::Metrics;
 
 /// A mail that could not be delivered for this long is given up (and counted as failed).
@@ -40,7 +41,7 @@ pub async fn until_next_due(ctx: &Ctx) -> Duration {
 /// ends the round: the server is likely down.
 pub async fn deliver_due(
     ctx: &Ctx,
-    smtp: &Smtp,
+    relay: &Relay,
     stop: &CancellationToken,
 ) -> anyhow::Result<usize> {
     let now = ctx.now();
@@ -64,7 +65,9 @@ pub async fn deliver_due(
         };
         let result = match bytes {
             Ok(bytes) => {
-                transport::send_raw(smtp, &mail.envelope_from, &mail.recipient, &bytes).await
+                relay
+                    .send(ctx, &mail.envelope_from, &mail.recipient, &bytes)
+                    .await
             }
             Err(e) => Err(SendError::Permanent(format!("composing: {e:#}"))),
         };
@@ -83,7 +86,7 @@ pub async fn deliver_due(
                 give_up(ctx, &mail, e, now).await?;
                 Metrics::inc(&ctx.metrics.outbox_failed);
             }
-            Err(SendError::Transient(e)) => {
+            Err(SendError::Transient(e) | SendError::SignInRefused(e)) => {
                 let attempts = mail.attempts + 1;
                 let queued = db::parse_ts(&mail.created_at).unwrap_or(now);
                 let retry = (now - queued < chrono::Duration::hours(GIVE_UP_AFTER_HOURS))

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use helpdesk::app::Application;
-use helpdesk::config::{Config, MailboxConfig, Tls};
+use helpdesk::config::{Config, MailAuth, MailboxConfig, OAuth2Config, Tls};
 use helpdesk::domain::agent_role::AgentRole;
 use helpdesk::mail::parse::{self, ParsedEmail};
 use helpdesk::service::Ctx;
@@ -100,6 +100,10 @@ pub struct Options {
     pub max_message_mb: u64,
     /// `[[mailboxes]]`: watched besides the support address.
     pub more_mailboxes: Vec<MailboxConfig>,
+    /// How IMAP and SMTP sign in; with OAuth2 as the support address, by `oauth2`'s client.
+    pub imap_auth: MailAuth,
+    pub smtp_auth: MailAuth,
+    pub oauth2: OAuth2Config,
 }
 
 impl Default for Options {
@@ -118,6 +122,9 @@ impl Default for Options {
             team_address: String::new(),
             max_message_mb: 25,
             more_mailboxes: Vec::new(),
+            imap_auth: MailAuth::Password,
+            smtp_auth: MailAuth::Password,
+            oauth2: OAuth2Config::default(),
         }
     }
 }
@@ -148,6 +155,17 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     c.sla.team_address = opts.team_address.clone();
     c.mail_trust.authserv_ids = vec![AUTHSERV_ID.into()];
     c.more_mailboxes = opts.more_mailboxes.clone();
+    c.imap.auth = opts.imap_auth;
+    c.smtp.auth = opts.smtp_auth;
+    c.oauth2 = opts.oauth2.clone();
+    if opts.imap_auth == MailAuth::Oauth2 {
+        // Never used: a password sign-in would fail.
+        c.imap.password = "not-the-password".into();
+    }
+    if opts.smtp_auth == MailAuth::Oauth2 {
+        c.smtp.username = support.to_string();
+        c.smtp.password = "not-the-password".into();
+    }
     c
 }
 
@@ -429,13 +447,13 @@ pub async fn send_raw_via(port: u16, from: &str, to: &str, raw: &[u8]) {
 
 /// A logged-in IMAP session of a test user. A busy machine (every test polls mailboxes at
 /// once) can see a connection reset before the greeting: such a try is made again.
-async fn imap_login(user: &str) -> async_imap::Session<TcpStream> {
+async fn imap_login_at(port: u16, user: &str) -> async_imap::Session<TcpStream> {
     let mut last = String::new();
     for attempt in 0..10 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
         }
-        let tcp = match TcpStream::connect(("127.0.0.1", IMAP_PORT)).await {
+        let tcp = match TcpStream::connect(("127.0.0.1", port)).await {
             Ok(tcp) => tcp,
             Err(e) => {
                 last = format!("connect: {e}");
@@ -460,7 +478,12 @@ async fn imap_login(user: &str) -> async_imap::Session<TcpStream> {
 
 /// Every message in the user's INBOX, parsed by the helpdesk's own parser, oldest first.
 pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
-    let mut s = imap_login(user).await;
+    mailbox_at(IMAP_PORT, user).await
+}
+
+/// `mailbox` on the mail stack whose IMAP port is `port`.
+pub async fn mailbox_at(port: u16, user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
+    let mut s = imap_login_at(port, user).await;
     let mbox = s.examine("INBOX").await.expect("EXAMINE");
     let mut out = Vec::new();
     if mbox.exists > 0 {
@@ -487,7 +510,12 @@ pub async fn mailbox(user: &str) -> Vec<(Vec<u8>, ParsedEmail)> {
 
 /// How many messages a folder of the user's holds, and how many of them are \Seen.
 pub async fn folder_counts(user: &str, folder: &str) -> (usize, usize) {
-    let mut s = imap_login(user).await;
+    folder_counts_at(IMAP_PORT, user, folder).await
+}
+
+/// `folder_counts` on the mail stack whose IMAP port is `port`.
+pub async fn folder_counts_at(port: u16, user: &str, folder: &str) -> (usize, usize) {
+    let mut s = imap_login_at(port, user).await;
     let Ok(mbox) = s.examine(folder).await else {
         return (0, 0);
     };
@@ -505,9 +533,18 @@ pub async fn wait_mail(
     user: &str,
     pred: impl Fn(&ParsedEmail) -> bool,
 ) -> Vec<(Vec<u8>, ParsedEmail)> {
+    wait_mail_at(IMAP_PORT, user, pred).await
+}
+
+/// `wait_mail` on the mail stack whose IMAP port is `port`.
+pub async fn wait_mail_at(
+    port: u16,
+    user: &str,
+    pred: impl Fn(&ParsedEmail) -> bool,
+) -> Vec<(Vec<u8>, ParsedEmail)> {
     let end = tokio::time::Instant::now() + Duration::from_secs(40);
     loop {
-        let found: Vec<_> = mailbox(user)
+        let found: Vec<_> = mailbox_at(port, user)
             .await
             .into_iter()
             .filter(|(_, p)| pred(p))

@@ -12,6 +12,8 @@ mod fixtures;
 mod gateway;
 mod helpers;
 mod lifecycle;
+mod logs;
+mod oauth;
 mod mailboxes;
 mod openapi;
 mod outbox;
