@@ -5,9 +5,11 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use crate::config::{Config, Mailbox};
+use crate::config::{Config, MailAuth, Mailbox};
 use crate::db::{self, Db};
-use crate::mail::{imap, transport};
+use crate::mail::imap;
+use crate::service::mail_sign_in::{self, Relay};
+use crate::service::{Ctx, oauth2};
 
 /// How long one check may take before it counts as failed.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -46,12 +48,71 @@ pub async fn check(config: &Config, path: &str) -> anyhow::Result<()> {
         hint: "",
     });
     say(database(config).await);
-    for mailbox in &mailboxes {
-        say(mailbox_line(mailbox).await);
+    // Signing in may need the database (a rotated OAuth2 refresh token is kept there).
+    match Ctx::open(config.clone()).await {
+        Ok(ctx) => {
+            for mailbox in &mailboxes {
+                if mailbox.imap.auth == MailAuth::Oauth2 {
+                    say(token_line(&ctx, mailbox).await);
+                }
+                say(mailbox_line(&ctx, mailbox).await);
+            }
+            for (from, account) in senders(config) {
+                say(smtp(&ctx, &from, &account).await);
+            }
+            ctx.db.close().await;
+        }
+        Err(e) => say(Line {
+            ok: false,
+            what: "mailboxes and smtp".into(),
+            said: format!("not tried: {e:#}"),
+            hint: "fix the database first: signing in may need what it keeps",
+        }),
     }
-    say(smtp(config).await);
     anyhow::ensure!(failed == 0, "{failed} check(s) failed");
     Ok(())
+}
+
+/// Each SMTP account mail goes out as, once, with a sender address it sends for.
+fn senders(config: &Config) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in config.all_mailboxes() {
+        let account = match config.smtp.auth {
+            MailAuth::Password => config.smtp.username.clone(),
+            MailAuth::Oauth2 => m.smtp_username.clone(),
+        };
+        if !out.iter().any(|(_, a)| *a == account) {
+            out.push((m.address, account));
+        }
+    }
+    out
+}
+
+async fn token_line(ctx: &Ctx, mailbox: &Mailbox) -> Line {
+    let what = format!("oauth2 token for {}", mailbox.imap.username);
+    match tokio::time::timeout(DEADLINE, oauth2::check(ctx, mailbox)).await {
+        Ok(Ok(username)) => Line {
+            ok: true,
+            what,
+            said: format!("the token endpoint issued a token for {username}"),
+            hint: "",
+        },
+        Ok(Err(e)) => Line {
+            ok: false,
+            what,
+            said: e.to_string(),
+            hint: "the token endpoint refused or failed: check [oauth2] token_url, client_id, client_secret, scope (and refresh_token)",
+        },
+        Err(_) => Line {
+            ok: false,
+            what,
+            said: format!(
+                "the token endpoint gave no answer within {} s",
+                DEADLINE.as_secs()
+            ),
+            hint: "is [oauth2] token_url right and reachable from here?",
+        },
+    }
 }
 
 async fn database(config: &Config) -> Line {
@@ -85,11 +146,11 @@ async fn database(config: &Config) -> Line {
     }
 }
 
-async fn mailbox_line(mailbox: &Mailbox) -> Line {
+async fn mailbox_line(ctx: &Ctx, mailbox: &Mailbox) -> Line {
     let cfg = &mailbox.imap;
     let what = format!("mailbox {}", mailbox.address);
     let result = tokio::time::timeout(DEADLINE, async {
-        let mut session = imap::connect(cfg).await?;
+        let mut session = mail_sign_in::imap(ctx, mailbox).await?.session;
         let caps = imap::timed("CAPABILITY", session.capabilities()).await?;
         let idle = caps.has_str("IDLE");
         let folder = imap::timed(
@@ -155,15 +216,14 @@ fn imap_hint(error: &str) -> &'static str {
     }
 }
 
-async fn smtp(config: &Config) -> Line {
-    let cfg = &config.smtp;
+async fn smtp(ctx: &Ctx, from: &str, account: &str) -> Line {
+    let cfg = &ctx.config.smtp;
     let what = format!("smtp {}:{}", cfg.host, cfg.port);
     let result = async {
-        let smtp = transport::smtp(cfg)?;
-        let ok = tokio::time::timeout(DEADLINE, smtp.test_connection())
+        let relay = Relay::new(ctx)?;
+        tokio::time::timeout(DEADLINE, relay.check(ctx, from))
             .await
             .map_err(|_| anyhow::anyhow!("no answer within {} s", DEADLINE.as_secs()))??;
-        anyhow::ensure!(ok, "the server did not answer EHLO");
         anyhow::Ok(())
     }
     .await;
@@ -171,17 +231,20 @@ async fn smtp(config: &Config) -> Line {
         Ok(()) => Line {
             ok: true,
             what,
-            said: if cfg.username.is_empty() {
+            said: if account.is_empty() {
                 "EHLO answered (no sign-in configured); no mail sent".into()
             } else {
-                format!("EHLO answered, signed in as {}; no mail sent", cfg.username)
+                format!("EHLO answered, signed in as {account}; no mail sent")
             },
             hint: "",
         },
         Err(e) => {
             let said = format!("{e:#}");
             let lower = said.to_ascii_lowercase();
-            let hint = if lower.contains("535") || lower.contains("auth") {
+            let hint = if lower.contains("535")
+                || lower.contains("auth")
+                || lower.contains("refused the sign-in")
+            {
                 "the server refused the sign-in: check [smtp] username and password (or [oauth2] and SMTP.SendAsApp)"
             } else {
                 imap_hint(&said)

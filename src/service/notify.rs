@@ -21,8 +21,8 @@ mod when;
 pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
-use vars::{MailVars, stored_vars};
 pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
+use vars::{MailVars, stored_vars};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
