@@ -46,15 +46,6 @@ pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
 pub type ImapSession = Session<Box<dyn Stream>>;
 
-/// Connects (with TLS as configured) and logs in with the configured password.
-pub async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
-    let how = SignIn::Password {
-        username: &cfg.username,
-        password: &cfg.password,
-    };
-    sign_in(cfg, how).await.map_err(anyhow::Error::from)
-}
-
 /// A connection that greeted us (TLS as configured), not yet signed in.
 pub type ImapClient = async_imap::Client<Box<dyn Stream>>;
 
