@@ -357,6 +357,7 @@ pub async fn send_test(
             "<p>{}</p>",
             html_escape::encode_text(&body.replace("\\n", "\n")).replace('\n', "<br>")
         ),
+        files: Vec::new(),
     };
     let raw = compose::compose(&mail)?;
     if config.smtp.auth == MailAuth::Oauth2 {

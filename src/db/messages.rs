@@ -173,6 +173,22 @@ pub struct Download {
     pub content: Vec<u8>,
 }
 
+/// The files of one message (not its inline images), as a mail carries them.
+pub fn files(conn: &Conn, message_id: i64) -> rusqlite::Result<Vec<Download>> {
+    conn.prepare_cached(
+        "SELECT a.filename, a.content_type, b.content FROM attachments a JOIN blobs b ON b.sha256 = a.sha256
+         WHERE a.message_id = ? AND a.inline = 0 ORDER BY a.id",
+    )?
+    .query_map([message_id], |r| {
+        Ok(Download {
+            filename: r.get(0)?,
+            content_type: r.get(1)?,
+            content: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
 /// An attachment of a message of this ticket; with `public_only`, internal notes' files
 /// are not found.
 pub fn download(

@@ -31,4 +31,14 @@ pub struct Outgoing {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Files it carries (an agent's reply's).
+    pub files: Vec<OutgoingFile>,
+}
+
+/// A file attached to an outbound mail.
+#[derive(Debug, Clone)]
+pub struct OutgoingFile {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
 }

@@ -1,11 +1,12 @@
 //! Builds outbound messages: headers (Message-ID, threading, RFC 3834, RFC 8058) and bodies.
 
 use anyhow::Context;
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message, MultiPart};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart};
 use rand::Rng;
 
-pub use crate::domain::outgoing::{Envelope, Outgoing};
+pub use crate::domain::outgoing::{Envelope, Outgoing, OutgoingFile};
 
 /// A fresh Message-ID in our own domain (without angle brackets): the time in
 /// microseconds, then 64 random bits. Time-ordered ids keep the outbox's Message-ID index
@@ -68,12 +69,22 @@ pub fn compose(mail: &Outgoing) -> anyhow::Result<Vec<u8>> {
                 "List-Unsubscribe=One-Click".into(),
             ));
     }
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(
-            mail.text.clone(),
-            mail.html.clone(),
-        ))
-        .context("building the message")?;
+    let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    let message = if mail.files.is_empty() {
+        builder.multipart(body)
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for f in &mail.files {
+            let content_type = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
+                ContentType::parse("application/octet-stream").expect("a valid type")
+            });
+            mixed = mixed.singlepart(
+                Attachment::new(one_line(&f.filename)).body(f.content.clone(), content_type),
+            );
+        }
+        builder.multipart(mixed)
+    }
+    .context("building the message")?;
     Ok(message.formatted())
 }
 
@@ -96,7 +107,29 @@ mod tests {
             subject: "[HD-7] Imprimanta nu funcționează".into(),
             text: "Bună ziua,\nșir ț".into(),
             html: "<p>Bună ziua</p>".into(),
+            files: Vec::new(),
         }
+    }
+
+    #[test]
+    fn files_travel_as_attachments_beside_both_bodies() {
+        let mut mail = sample(false, None);
+        mail.files.push(OutgoingFile {
+            filename: "factură martie.pdf".into(),
+            content_type: "application/pdf".into(),
+            content: b"%PDF-1.4 test".to_vec(),
+        });
+        let bytes = compose(&mail).unwrap();
+        let parsed = crate::mail::parse::parse(&bytes).unwrap();
+        assert!(parsed.text.contains("șir ț"));
+        assert_eq!(
+            parsed.attachments.len(),
+            1,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        assert_eq!(parsed.attachments[0].filename, "factură martie.pdf");
+        assert_eq!(parsed.attachments[0].content, b"%PDF-1.4 test");
     }
 
     #[test]

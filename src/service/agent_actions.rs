@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::agent_alerts;
 use super::canned_replies;
+use super::customer_actions::{Upload, check_uploads};
 use super::lifecycle::{self, Step};
 use super::notify::Extras;
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
@@ -27,6 +28,8 @@ pub enum Command {
     Comment {
         body: Said,
         internal: bool,
+        /// Files with the reply or note (a reply mails them to the customer as attachments).
+        files: Vec<Upload>,
     },
     RequestInfo {
         message: String,
@@ -78,6 +81,9 @@ pub async fn act(
     let id = ctx
         .parse_key(key)
         .ok_or_else(|| ServiceError::NotFound(format!("ticket {key}")))?;
+    if let Command::Comment { files, .. } = &cmd {
+        check_uploads(ctx, files)?;
+    }
     let (c, agent) = (ctx.clone(), agent.clone());
     let updated = ctx
         .db
@@ -124,6 +130,7 @@ fn act_in(
         agent_name: agent.name.clone(),
         ..Default::default()
     };
+    let mut attachments = Vec::new();
     let (event, note): (Event, Option<(MessageKind, String)>) = match cmd {
         Command::Assign { agent_email } => {
             let assignee = db::agents::find_by_email(conn, agent_email.trim())?
@@ -135,7 +142,16 @@ fn act_in(
                 None,
             )
         }
-        Command::Comment { body, internal } => {
+        Command::Comment {
+            body,
+            internal,
+            files,
+        } => {
+            attachments = files
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| f.into_attachment(i))
+                .collect();
             let body = match body {
                 Said::Typed(text) => required(&text, "body")?,
                 Said::Canned(which) => {
@@ -196,7 +212,23 @@ fn act_in(
         }
         Command::Merge { into } => return merge(conn, ctx, agent, &ticket, &into, now),
     };
-    // A refused command returns here, and the rolled-back transaction stores nothing.
+    // The message first, so that the mail can carry its files; a refused command returns
+    // below, and the rolled-back transaction stores nothing.
+    let stored = match &note {
+        Some((kind, text)) => {
+            let body = Body::typed(text);
+            let entry = Entry {
+                kind: *kind,
+                attachments: &attachments,
+                ..Entry::note(&agent.email, &body)
+            };
+            Some(tickets::store_message(conn, id, &entry, now)?)
+        }
+        None => None,
+    };
+    if !attachments.is_empty() {
+        extras.files_of = stored;
+    }
     let step = Step {
         extras: &extras,
         ..Step::new(event, &agent.email, Cause::Person)
@@ -205,20 +237,8 @@ fn act_in(
     if let Some(partner) = &extras.partner {
         db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
     }
-    if let Some((kind, text)) = note {
-        let body = Body::typed(&text);
-        tickets::store_message(
-            conn,
-            id,
-            &Entry {
-                kind,
-                ..Entry::note(&agent.email, &body)
-            },
-            now,
-        )?;
-        if event == Event::InternalNote {
-            agent_alerts::noted(conn, ctx, &updated, agent, &text, now)?;
-        }
+    if let (Some((_, text)), Event::InternalNote) = (&note, event) {
+        agent_alerts::noted(conn, ctx, &updated, agent, text, now)?;
     }
     Ok(updated)
 }

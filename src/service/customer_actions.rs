@@ -96,7 +96,7 @@ pub struct Upload {
 }
 
 impl Upload {
-    fn into_attachment(self, index: usize) -> Attachment {
+    pub(crate) fn into_attachment(self, index: usize) -> Attachment {
         let content_type = self.content_type.trim().to_ascii_lowercase();
         let valid_type = content_type.split_once('/').is_some_and(|(a, b)| {
             let token = |s: &str| {

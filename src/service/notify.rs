@@ -22,7 +22,7 @@ pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
 pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
-use vars::{MailVars, stored_vars};
+use vars::{MailVars, stored_vars, ticket_vars};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +32,8 @@ pub struct Extras {
     pub agent_name: String,
     pub partner: Option<EmailAddress>,
     pub old_key: String,
+    /// The message whose files the mail carries (an agent's reply with files).
+    pub files_of: Option<i64>,
 }
 
 struct Addressee<'a> {
@@ -116,37 +118,6 @@ fn queue_to_requester_or_partner(
         vars,
     };
     enqueue(conn, ctx, &draft, cause, now)
-}
-
-/// The variables every mail about `ticket` shares, in `lang`.
-fn ticket_vars(
-    ctx: &Ctx,
-    ticket: &TicketRow,
-    notify: Notify,
-    extras: &Extras,
-    lang: &str,
-    now: DateTime<Utc>,
-) -> MailVars {
-    MailVars {
-        lang: lang.to_string(),
-        helpdesk_name: ctx.config.helpdesk.name.clone(),
-        key: ctx.key(ticket.id).to_string(),
-        subject: ticket.subject.clone(),
-        customer_name: ticket.requester_name.clone(),
-        view_url: ctx.view_url(ticket.id),
-        status_label: ticket.status.label(lang).to_string(),
-        assign_minutes: ctx.sla().config.assign_minutes,
-        back_at: if notify.template == Template::Confirmation {
-            when::back_at(&ctx.sla(), now, lang)
-        } else {
-            String::new()
-        },
-        message: extras.message.clone(),
-        resolution: extras.resolution.clone(),
-        agent_name: extras.agent_name.clone(),
-        old_key: extras.old_key.clone(),
-        ..Default::default()
-    }
 }
 
 /// The one-time portal links mailed to customers.
@@ -380,6 +351,7 @@ fn enqueue(
             loop_address: via.address.clone(),
         },
         vars: stored_vars(vars)?,
+        files_of: vars.files_of,
     };
     let letter = serde_json::to_string(&letter)?;
     let mail = db::outbox::NewMail {

@@ -9,6 +9,7 @@ use super::mail_sign_in::Relay;
 use super::tickets::{self, LostMail, Undelivered};
 use super::{Ctx, ServiceError, notify};
 use crate::db;
+use crate::domain::outgoing::OutgoingFile;
 use crate::mail::transport::SendError;
 use crate::telemetry::Metrics;
 
@@ -37,6 +38,30 @@ pub async fn until_next_due(ctx: &Ctx) -> Duration {
     }
 }
 
+/// A queued letter with the files it carries, as bytes. A bug in composing one letter
+/// gives that letter up; the others go on.
+async fn compose(ctx: &Ctx, letter: &str) -> anyhow::Result<Vec<u8>> {
+    let letter = notify::Letter::parse(letter)?;
+    let files = match letter.files_of {
+        Some(message) => ctx
+            .db
+            .read(move |c| db::messages::files(c, message))
+            .await?
+            .into_iter()
+            .map(|f| OutgoingFile {
+                filename: f.filename,
+                content_type: f.content_type,
+                content: f.content,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        notify::compose_letter(&ctx.templates, letter, files)
+    }))
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error while composing")))
+}
+
 /// Sends what is due (at most 50 rows); returns how many were sent. A transient failure
 /// ends the round: the server is likely down.
 pub async fn deliver_due(
@@ -53,11 +78,7 @@ pub async fn deliver_due(
         }
         let bytes = match (mail.raw.take(), &mail.letter) {
             (Some(raw), _) => Ok(raw),
-            // A bug in composing one letter gives that letter up; the others go on.
-            (None, Some(letter)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                notify::compose_letter(&ctx.templates, letter)
-            }))
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error while composing"))),
+            (None, Some(letter)) => compose(ctx, letter).await,
             (None, None) => Err(anyhow::anyhow!(
                 "outbox row {} has nothing to send",
                 mail.id

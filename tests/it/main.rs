@@ -1,6 +1,7 @@
 //! Integration tests: the daemon in-process on a temp SQLite file and port 0, against a
 //! real loopback mail stack (Postfix + Dovecot) started by the project's own scripts.
 
+mod agent_files;
 mod alerts;
 mod canned;
 mod cc;

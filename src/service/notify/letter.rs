@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::outgoing::{Envelope, Outgoing};
+use crate::domain::outgoing::{Envelope, Outgoing, OutgoingFile};
 use crate::mail::compose;
 use crate::templates::Templates;
 
@@ -18,17 +18,31 @@ pub struct Letter {
     #[serde(flatten)]
     pub envelope: Envelope,
     pub vars: serde_json::Value,
+    /// The message whose files the mail carries (an agent's reply with files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_of: Option<i64>,
 }
 
-/// Renders and composes a queued letter into the bytes that go over SMTP.
-pub fn compose_letter(templates: &Templates, letter: &str) -> anyhow::Result<Vec<u8>> {
-    let l: Letter = serde_json::from_str(letter)?;
+impl Letter {
+    pub fn parse(letter: &str) -> anyhow::Result<Letter> {
+        Ok(serde_json::from_str(letter)?)
+    }
+}
+
+/// Renders and composes a queued letter, with the files it carries, into the bytes that
+/// go over SMTP.
+pub fn compose_letter(
+    templates: &Templates,
+    l: Letter,
+    files: Vec<OutgoingFile>,
+) -> anyhow::Result<Vec<u8>> {
     let rendered = templates.mail(&l.template, &l.lang, &l.vars)?;
     compose::compose(&Outgoing {
         envelope: l.envelope,
         subject: format!("{}{}", l.subject_prefix, rendered.subject),
         text: rendered.text,
         html: rendered.html,
+        files,
     })
 }
 

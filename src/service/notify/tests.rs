@@ -32,8 +32,9 @@ fn a_letter_composes_into_the_mail_it_describes() {
             ..Default::default()
         })
         .unwrap(),
+        files_of: None,
     };
-    let raw = compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
+    let raw = compose_letter(&Templates::new(), letter, Vec::new()).unwrap();
     let mail = crate::mail::parse::parse(&raw).unwrap();
     assert!(mail.subject.starts_with("[HD-7] "), "{}", mail.subject);
     assert!(mail.text.contains("În lucru"));
@@ -78,8 +79,9 @@ fn confirmation(lang: &str, back_at: &str) -> String {
             ..Default::default()
         })
         .unwrap(),
+        files_of: None,
     };
-    let raw = compose_letter(&Templates::new(), &serde_json::to_string(&letter).unwrap()).unwrap();
+    let raw = compose_letter(&Templates::new(), letter, Vec::new()).unwrap();
     crate::mail::parse::parse(&raw).unwrap().text
 }
 

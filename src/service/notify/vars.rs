@@ -1,10 +1,19 @@
 //! The variables of a mail template, and how a letter keeps them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use super::Extras;
+use crate::db::tickets::TicketRow;
+use crate::domain::notification::{Notify, Template};
+use crate::service::Ctx;
 
 /// Every variable a mail template may use (the templates treat empty as absent).
 #[derive(Debug, Clone, Serialize, Default)]
 pub(super) struct MailVars {
+    /// The message whose files the mail carries: the letter keeps it, not the template.
+    #[serde(skip)]
+    pub(super) files_of: Option<i64>,
     pub(super) lang: String,
     pub(super) helpdesk_name: String,
     pub(super) key: String,
@@ -44,4 +53,36 @@ pub(super) fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Val
         fields.retain(|_, v| v.as_str() != Some(""));
     }
     Ok(value)
+}
+
+/// The variables every mail about `ticket` shares, in `lang`.
+pub(super) fn ticket_vars(
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    lang: &str,
+    now: DateTime<Utc>,
+) -> MailVars {
+    MailVars {
+        lang: lang.to_string(),
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        key: ctx.key(ticket.id).to_string(),
+        subject: ticket.subject.clone(),
+        customer_name: ticket.requester_name.clone(),
+        view_url: ctx.view_url(ticket.id),
+        status_label: ticket.status.label(lang).to_string(),
+        assign_minutes: ctx.sla().config.assign_minutes,
+        back_at: if notify.template == Template::Confirmation {
+            super::when::back_at(&ctx.sla(), now, lang)
+        } else {
+            String::new()
+        },
+        message: extras.message.clone(),
+        resolution: extras.resolution.clone(),
+        agent_name: extras.agent_name.clone(),
+        old_key: extras.old_key.clone(),
+        files_of: extras.files_of,
+        ..Default::default()
+    }
 }

@@ -2,7 +2,7 @@
 //! resolve, close, set the priority, merge. Each answers with the ticket as it is now; an
 //! illegal transition is 409 with the reason.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::Deserialize;
@@ -17,8 +17,10 @@ use super::tickets::TicketKey;
 use crate::domain::ticket::Priority;
 use crate::service::Ctx;
 use crate::service::agent_actions::{self, Command, Said};
+use crate::service::customer_actions::Upload;
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
+use crate::web::uploads::{UploadProblem, read_upload};
 
 /// The `If-Match` header of an action, as the document names it.
 #[derive(IntoParams)]
@@ -114,18 +116,104 @@ pub struct CommentBody {
     internal: bool,
 }
 
-/// Public reply (mailed to the customer) or internal note, typed or from a canned reply
+/// A comment sent as `multipart/form-data`, with files.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CommentForm {
+    /// The text; give either this or `canned_reply`.
+    body: Option<String>,
+    /// The name (or id) of a canned reply to send instead of `body`.
+    canned_reply: Option<String>,
+    /// `true` for an internal note.
+    internal: Option<bool>,
+    /// Files, within the portal's limits (`[portal] max_attachments`, `max_attachment_mb`);
+    /// a public reply mails them to the customer as attachments.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// A comment as JSON (`CommentBody`) or as a multipart form with files (`CommentForm`).
+pub struct CommentInput {
+    body: Option<String>,
+    canned_reply: Option<String>,
+    internal: bool,
+    files: Vec<Upload>,
+}
+
+impl FromRequest<Ctx> for CommentInput {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+        if !multipart {
+            let JsonBody(b) = JsonBody::<CommentBody>::from_request(req, ctx).await?;
+            return Ok(CommentInput {
+                body: b.body,
+                canned_reply: b.canned_reply,
+                internal: b.internal,
+                files: Vec::new(),
+            });
+        }
+        let mp = Multipart::from_request(req, ctx)
+            .await
+            .map_err(|e| WebError::BadRequest(format!("not a multipart form: {e}")))?;
+        let form = read_upload(ctx, mp)
+            .await
+            .map_err(|problem| match problem {
+                UploadProblem::TooMany => WebError::Unprocessable(format!(
+                    "files: at most {} at once",
+                    ctx.config.portal.max_attachments
+                )),
+                UploadProblem::TooLarge(name) => WebError::Unprocessable(format!(
+                    "files: {name} is larger than {} MiB",
+                    ctx.config.portal.max_attachment_mb
+                )),
+                UploadProblem::Unreadable => {
+                    WebError::BadRequest("the multipart body is broken or over the limit".into())
+                }
+            })?;
+        let field = |name: &str| form.fields.get(name).cloned().filter(|v| !v.is_empty());
+        let internal = match field("internal").as_deref() {
+            None | Some("false" | "0" | "off") => false,
+            Some("true" | "1" | "on") => true,
+            Some(other) => {
+                return Err(WebError::Unprocessable(format!(
+                    "internal: true or false, not {other:?}"
+                )));
+            }
+        };
+        Ok(CommentInput {
+            body: field("body"),
+            canned_reply: field("canned_reply"),
+            internal,
+            files: form.files,
+        })
+    }
+}
+
+/// Public reply (mailed to the customer, with its files) or internal note, typed or from a canned reply
 #[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey, IfMatch),
-    request_body = CommentBody,
+    request_body(content(
+        (CommentBody = "application/json"),
+        (CommentForm = "multipart/form-data"),
+    )),
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
 pub async fn comment(
     a: Acting,
     State(ctx): State<Ctx>,
     ApiPath(key): ApiPath<String>,
-    JsonBody(b): JsonBody<CommentBody>,
+    c: CommentInput,
 ) -> Result<Acted, WebError> {
-    let body = match (b.body, b.canned_reply) {
+    let body = match (c.body, c.canned_reply) {
         (Some(text), None) => Said::Typed(text),
         (None, Some(name)) => Said::Canned(name),
         _ => {
@@ -134,8 +222,12 @@ pub async fn comment(
             ));
         }
     };
-    let internal = b.internal;
-    act(ctx, a, key, Command::Comment { body, internal }).await
+    let cmd = Command::Comment {
+        body,
+        internal: c.internal,
+        files: c.files,
+    };
+    act(ctx, a, key, cmd).await
 }
 
 #[derive(Deserialize, ToSchema)]

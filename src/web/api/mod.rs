@@ -16,14 +16,30 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::service::Ctx;
+use crate::web::body_limit;
 use crate::web::error::WebError;
 
-pub fn routes() -> Router<Ctx> {
+/// Every route takes at most a form's worth of body, but a comment, which may carry files
+/// (multipart) within the attachment limits.
+pub fn routes(ctx: &Ctx) -> Router<Ctx> {
+    let files = Router::new().route("/tickets/{key}/comments", post(actions::comment));
+    let upload_limit = ctx
+        .config
+        .portal
+        .max_attachment_bytes()
+        .saturating_mul(ctx.config.portal.max_attachments)
+        + (1 << 20);
+    body_limit::cap(form_routes(), body_limit::FORM_BYTES)
+        .merge(body_limit::cap(files, upload_limit))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+fn form_routes() -> Router<Ctx> {
     Router::new()
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{key}", get(tickets::show))
         .route("/tickets/{key}/assign", post(actions::assign))
-        .route("/tickets/{key}/comments", post(actions::comment))
         .route("/tickets/{key}/request-info", post(actions::request_info))
         .route("/tickets/{key}/third-party", post(actions::third_party))
         .route("/tickets/{key}/resolve", post(actions::resolve))
@@ -49,8 +65,6 @@ pub fn routes() -> Router<Ctx> {
         .route("/quarantine/{id}/raw", get(quarantine::raw))
         .route("/quarantine/{id}/replay", post(quarantine::replay))
         .route("/quarantine/{id}/discard", post(quarantine::discard))
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
 }
 
 async fn method_not_allowed() -> WebError {

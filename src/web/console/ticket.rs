@@ -192,10 +192,12 @@ fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, Strin
         "reply" => Command::Comment {
             body: said,
             internal: false,
+            files: Vec::new(),
         },
         "note" => Command::Comment {
             body: said,
             internal: true,
+            files: Vec::new(),
         },
         "request-info" => Command::RequestInfo { message: text },
         "third-party" => Command::ThirdParty {

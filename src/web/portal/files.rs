@@ -1,8 +1,6 @@
 //! Files on a request: reading a multipart upload within the portal's limits, adding
 //! files to a request (Răsfoire + Adăugare, or dropped on the page), and downloading one.
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::requests::{Feedback, request_page, ticket_id};
 use super::say;
-use crate::service::customer_actions::{self, Upload};
+use crate::service::customer_actions;
 use crate::service::queries::portal;
 use crate::service::{Ctx, ServiceError};
 use crate::templates::Texts;
@@ -18,13 +16,8 @@ use crate::web::error::WebError;
 use crate::web::extract::CurrentCustomer;
 use crate::web::page_error::PageError;
 use crate::web::pages;
+use crate::web::uploads::{UploadProblem, read_upload};
 use crate::web::visitor::Visitor;
-
-/// A multipart form read with the configured limits: its text fields and its files.
-pub(super) struct UploadForm {
-    pub(super) fields: HashMap<String, String>,
-    pub(super) files: Vec<Upload>,
-}
 
 /// Why an upload was refused, in the customer's words.
 pub(super) fn read_problem(tx: &Texts, ctx: &Ctx, problem: UploadProblem) -> String {
@@ -38,60 +31,6 @@ pub(super) fn read_problem(tx: &Texts, ctx: &Ctx, problem: UploadProblem) -> Str
         ),
         UploadProblem::Unreadable => say(tx, "attach_body_too_large", &[]),
     }
-}
-
-pub(super) enum UploadProblem {
-    TooMany,
-    TooLarge(String),
-    /// The body broke off or went over the total limit.
-    Unreadable,
-}
-
-pub(super) async fn read_upload(ctx: &Ctx, mut mp: Multipart) -> Result<UploadForm, UploadProblem> {
-    let (max_files, max_bytes) = (
-        ctx.config.portal.max_attachments,
-        ctx.config.portal.max_attachment_bytes(),
-    );
-    let mut form = UploadForm {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
-    while let Some(mut field) = mp
-        .next_field()
-        .await
-        .map_err(|_| UploadProblem::Unreadable)?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        let Some(filename) = field.file_name().map(str::to_string) else {
-            let text = field.text().await.map_err(|_| UploadProblem::Unreadable)?;
-            form.fields.insert(name, text);
-            continue;
-        };
-        let content_type = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        let mut content = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| UploadProblem::Unreadable)? {
-            if content.len() + chunk.len() > max_bytes {
-                return Err(UploadProblem::TooLarge(filename));
-            }
-            content.extend_from_slice(&chunk);
-        }
-        // A file input left empty still sends a part, with no name and no bytes.
-        if filename.is_empty() && content.is_empty() {
-            continue;
-        }
-        if form.files.len() == max_files {
-            return Err(UploadProblem::TooMany);
-        }
-        form.files.push(Upload {
-            filename,
-            content_type,
-            content,
-        });
-    }
-    Ok(form)
 }
 
 pub async fn attach(

@@ -5,12 +5,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::files::{read_problem, read_upload};
+use super::files::read_problem;
 use super::{render, say};
 use crate::service::Ctx;
 use crate::service::customer_actions;
 use crate::web::extract::CurrentCustomer;
 use crate::web::page_error::PageError;
+use crate::web::uploads::read_upload;
 use crate::web::visitor::Visitor;
 
 pub async fn new_page(
