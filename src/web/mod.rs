@@ -27,14 +27,14 @@ use axum::{Extension, Router};
 use crate::service::Ctx;
 
 pub fn router(ctx: Ctx) -> Router {
-    // Only the portal's uploads and the API's comments take more than a form's worth of
-    // body; they set their own limits.
+    // Only the portal's uploads, the console's reply box and the API's comments take more
+    // than a form's worth of body; the portal, the console and the API set their own limits.
     let capped = Router::new()
         .merge(health::routes())
-        .nest("/console", console::routes(&ctx))
         .route("/static/{name}", get(asset));
     body_limit::cap(capped, body_limit::FORM_BYTES)
         .nest("/api/v1", api::routes(&ctx))
+        .nest("/console", console::routes(&ctx))
         .nest("/portal", portal::routes(&ctx))
         .fallback(error::not_found)
         .layer(Extension(Arc::new(throttle::Throttle::default())))

@@ -83,3 +83,53 @@ async fn an_agents_files_reach_the_customer_as_attachments() {
     assert_eq!(count, messages.as_array().unwrap().len());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_consoles_reply_box_sends_files_too() {
+    let app = TestApp::spawn().await;
+    let customer = format!("{}@customer.test", unique("cfiles"));
+    app.send(&customer, "Contract", "Aștept contractul.", &[])
+        .await;
+    let key = app.wait_tickets(&customer, 1).await[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let agent = crate::console::signed_in_agent(&app).await;
+    let (_, page) = agent.get(&format!("/console/tickets/{key}")).await;
+    assert!(
+        page.contains("enctype=\"multipart/form-data\""),
+        "the reply box takes files"
+    );
+    let csrf = agent.csrf(&format!("/console/tickets/{key}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("body", "Contractul semnat.")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"%PDF contract".to_vec())
+                .file_name("contract.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let r = agent
+        .http
+        .post(agent.url(&format!("/console/tickets/{key}/files/reply")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let got = wait_mail(&customer, |m| m.text.contains("Contractul semnat.")).await;
+    assert_eq!(got[0].1.attachments[0].filename, "contract.pdf");
+    // Without the form's token, nothing happens.
+    let form = reqwest::multipart::Form::new().text("body", "fără token");
+    let r = agent
+        .http
+        .post(agent.url(&format!("/console/tickets/{key}/files/reply")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    app.stop().await;
+}

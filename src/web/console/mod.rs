@@ -17,6 +17,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::body_limit;
 use super::page_error;
 use super::pages::{self, Area};
 use super::visitor::Visitor;
@@ -24,8 +25,20 @@ use crate::domain::sla::ClockView;
 use crate::service::Ctx;
 use crate::templates::Texts;
 
+/// Every form takes at most a form's worth of body, but the reply box, which may carry
+/// files within the attachment limits.
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
-    let router = Router::new()
+    let files = Router::new().route(
+        "/tickets/{key}/files/{action}",
+        post(ticket::act_with_files),
+    );
+    let upload_limit = ctx
+        .config
+        .portal
+        .max_attachment_bytes()
+        .saturating_mul(ctx.config.portal.max_attachments)
+        + (1 << 20);
+    let forms = Router::new()
         .route("/", get(queue::page))
         .route("/queue/rows", get(queue::rows))
         .route("/login", get(session::login_page).post(session::login))
@@ -52,7 +65,9 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route(
             "/quarantine/{id}/{action}",
             post(quarantine::quarantine_act),
-        )
+        );
+    let router = body_limit::cap(forms, body_limit::FORM_BYTES)
+        .merge(body_limit::cap(files, upload_limit))
         .layer(from_fn_with_state(ctx.clone(), page_error::console_pages));
     pages::secured(router)
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::clock_json;
 use crate::domain::ticket::{Priority, Status};
 use crate::service::agent_actions::{self, Command, Said};
+use crate::service::customer_actions::Upload;
 use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
 use crate::service::{Ctx, ServiceError, agent_alerts, canned_replies};
@@ -21,6 +22,7 @@ use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::html;
 use crate::web::page_error::PageError;
 use crate::web::pages::{local_time, render, say};
+use crate::web::uploads::{UploadProblem, read_upload};
 use crate::web::visitor::Visitor;
 
 #[derive(Deserialize, Default)]
@@ -138,7 +140,9 @@ async fn ticket_page(
         })
         .collect();
     let vars = json!({
-        "key": key, "version": t.version, "canned": canned, "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
+        "key": key, "version": t.version, "canned": canned,
+        "attach_limits": say(tx, "attach_limits", &[("count", &ctx.config.portal.max_attachments), ("mb", &ctx.config.portal.max_attachment_mb)]),
+        "max_files": ctx.config.portal.max_attachments, "max_bytes": ctx.config.portal.max_attachment_bytes(), "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
         "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
         "priority": t.priority.as_str(), "channel": t.channel.as_str(),
         "queue": t.queue, "mailbox": t.mailbox,
@@ -174,7 +178,12 @@ pub struct ActionForm {
     version: Option<i64>,
 }
 
-fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, String> {
+fn command(
+    agent: &Agent,
+    action: &str,
+    f: &ActionForm,
+    files: Vec<Upload>,
+) -> Result<Command, String> {
     let text = f.body.clone();
     // A canned reply picked with nothing typed is sent as it is.
     let said = if text.trim().is_empty() && !f.canned.is_empty() {
@@ -192,12 +201,12 @@ fn command(agent: &Agent, action: &str, f: &ActionForm) -> Result<Command, Strin
         "reply" => Command::Comment {
             body: said,
             internal: false,
-            files: Vec::new(),
+            files,
         },
         "note" => Command::Comment {
             body: said,
             internal: true,
-            files: Vec::new(),
+            files,
         },
         "request-info" => Command::RequestInfo { message: text },
         "third-party" => Command::ThirdParty {
@@ -230,8 +239,61 @@ pub async fn act(
     Path((key, action)): Path<(String, String)>,
     Csrf(f): Csrf<ActionForm>,
 ) -> Result<Response, PageError> {
-    let cmd = command(&agent, &action, &f).map_err(WebError::BadRequest)?;
-    match agent_actions::act(&ctx, &agent, &key, cmd, f.version, ctx.now()).await {
+    let cmd = command(&agent, &action, &f, Vec::new()).map_err(WebError::BadRequest)?;
+    run(&ctx, v, &agent, (key, action), cmd, f).await
+}
+
+/// A reply or a note with files (the reply box's form, multipart): dropped on the box or
+/// picked with Browse.
+pub async fn act_with_files(
+    State(ctx): State<Ctx>,
+    CurrentAgent(agent): CurrentAgent,
+    v: Visitor,
+    Path((key, action)): Path<(String, String)>,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    if !matches!(action.as_str(), "reply" | "note") {
+        return Err(WebError::NotFound(format!("action {action:?}")).into());
+    }
+    let form = read_upload(&ctx, mp)
+        .await
+        .map_err(|problem| match problem {
+            UploadProblem::TooMany => WebError::Unprocessable(format!(
+                "at most {} files at once",
+                ctx.config.portal.max_attachments
+            )),
+            UploadProblem::TooLarge(name) => WebError::Unprocessable(format!(
+                "{name} is larger than {} MiB",
+                ctx.config.portal.max_attachment_mb
+            )),
+            UploadProblem::Unreadable => {
+                WebError::PayloadTooLarge(ctx.config.portal.max_attachment_bytes())
+            }
+        })?;
+    let field = |name: &str| form.fields.get(name).cloned().unwrap_or_default();
+    // The token is a field of the multipart form, read with the files.
+    v.check_csrf(&ctx, &field("csrf"))?;
+    let f = ActionForm {
+        body: field("body"),
+        canned: field("canned"),
+        version: field("version").parse().ok(),
+        ..Default::default()
+    };
+    let cmd = command(&agent, &action, &f, form.files).map_err(WebError::BadRequest)?;
+    run(&ctx, v, &agent, (key, action), cmd, f).await
+}
+
+/// Runs an action of the ticket page; a refusal, a bad value or a stale page shows the
+/// page again with the reason and the typed text kept.
+async fn run(
+    ctx: &Ctx,
+    v: Visitor,
+    agent: &Agent,
+    (key, action): (String, String),
+    cmd: Command,
+    f: ActionForm,
+) -> Result<Response, PageError> {
+    match agent_actions::act(ctx, agent, &key, cmd, f.version, ctx.now()).await {
         Ok(_) => Ok(v.finish(
             Redirect::to(&format!("/console/tickets/{key}?done={action}")).into_response(),
         )),
@@ -253,7 +315,7 @@ pub async fn act(
                 text: f.body,
                 ..Default::default()
             };
-            ticket_page(&ctx, &v, &key, status, fb).await
+            ticket_page(ctx, &v, &key, status, fb).await
         }
         Err(e) => Err(e.into()),
     }
