@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::models::{
     BadRequest, Json, NotFound, Refused, Stale, TicketSummary, TooLarge, Unauthorized,
@@ -21,17 +21,6 @@ use crate::service::customer_actions::Upload;
 use crate::web::error::WebError;
 use crate::web::extract::{ApiAgent, ApiPath, JsonBody};
 use crate::web::uploads::{UploadProblem, read_upload};
-
-/// The `If-Match` header of an action, as the document names it.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub struct IfMatch {
-    /// The ticket's `ETag` (its `version`) as last read; an action on a ticket changed
-    /// since is refused with 412.
-    #[param(rename = "If-Match", value_type = Option<String>)]
-    if_match: Option<String>,
-}
 
 /// The agent acting, and the version of the ticket they acted on (`If-Match`), if given.
 pub struct Acting {
@@ -86,7 +75,7 @@ pub struct AssignBody {
 }
 
 /// Assign to an agent
-#[utoipa::path(post, path = "/tickets/{key}/assign", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/assign", tag = "tickets", params(TicketKey),
     request_body = AssignBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
@@ -200,7 +189,7 @@ impl FromRequest<Ctx> for CommentInput {
 }
 
 /// Public reply (mailed to the customer, with its files) or internal note, typed or from a canned reply
-#[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/comments", tag = "tickets", params(TicketKey),
     request_body(content(
         (CommentBody = "application/json"),
         (CommentForm = "multipart/form-data"),
@@ -238,7 +227,7 @@ pub struct MessageBody {
 }
 
 /// Ask the customer for information (pauses the SLA)
-#[utoipa::path(post, path = "/tickets/{key}/request-info", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/request-info", tag = "tickets", params(TicketKey),
     request_body = MessageBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
@@ -261,7 +250,7 @@ pub struct ThirdPartyBody {
 }
 
 /// Ask a partner (pauses the SLA; the partner's mail resumes it)
-#[utoipa::path(post, path = "/tickets/{key}/third-party", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/third-party", tag = "tickets", params(TicketKey),
     request_body = ThirdPartyBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
@@ -292,7 +281,7 @@ pub struct ResolveBody {
 }
 
 /// Resolve, with the resolution mailed to the customer
-#[utoipa::path(post, path = "/tickets/{key}/resolve", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/resolve", tag = "tickets", params(TicketKey),
     request_body = ResolveBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
@@ -307,7 +296,7 @@ pub async fn resolve(
 }
 
 /// Close (never reopened)
-#[utoipa::path(post, path = "/tickets/{key}/close", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/close", tag = "tickets", params(TicketKey),
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unauthorized, NotFound, Refused))]
 pub async fn close(
@@ -324,7 +313,7 @@ pub struct PriorityBody {
 }
 
 /// Set the priority (moves the resolution goal)
-#[utoipa::path(post, path = "/tickets/{key}/priority", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/priority", tag = "tickets", params(TicketKey),
     request_body = PriorityBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]
@@ -346,7 +335,7 @@ pub struct MergeBody {
 }
 
 /// Close this ticket as a duplicate of another
-#[utoipa::path(post, path = "/tickets/{key}/merge", tag = "tickets", params(TicketKey, IfMatch),
+#[utoipa::path(post, path = "/tickets/{key}/merge", tag = "tickets", params(TicketKey),
     request_body = MergeBody,
     responses((status = 200, description = "OK", body = TicketSummary),
         BadRequest, Unprocessable, Unauthorized, NotFound, Refused, TooLarge, Stale))]

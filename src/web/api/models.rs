@@ -362,5 +362,5 @@ error_responses! {
     NotFound = 404, "Not found";
     Refused = 409, "Refused by the life cycle, with the reason";
     TooLarge = 413, "The request body is over the limit";
-    Stale = 412, "The ticket changed since the version If-Match names; the message says what it is now";
+    Stale = 412, "The request's If-Match names an older version of the ticket (its ETag); the message says what it is now";
 }
