@@ -17,6 +17,7 @@ pub mod notify;
 pub mod oauth2;
 pub mod outbox;
 pub mod participants;
+pub mod presence;
 pub mod queries;
 pub mod queue;
 pub mod receive_email;
@@ -58,6 +59,8 @@ pub struct Ctx {
     pub mail_cap: Arc<mail_cap::HourlyCap>,
     /// The OAuth2 tokens the mail connections sign in with (see `oauth2`).
     pub tokens: Arc<crate::mail::oauth2::Tokens>,
+    /// Which agents have which ticket open, and who is writing.
+    pub presence: Arc<presence::Presence>,
 }
 
 /// The daemon's clock: the system clock, moved by a fixed offset that only tests set
@@ -148,6 +151,7 @@ impl Ctx {
             sla,
             clock: Arc::new(Clock::default()),
             mail_cap: Arc::new(mail_cap::HourlyCap::default()),
+            presence: Arc::new(presence::Presence::default()),
             tokens: Arc::new(crate::mail::oauth2::Tokens::default()),
         })
     }

@@ -67,6 +67,29 @@
     var insert = document.getElementById('canned-insert');
     if (insert) { insert.hidden = false; insert.addEventListener('click', insertCanned); }
   }
+  // Who else is on this ticket: a beat every 2 s says we are here (and whether we wrote in
+  // the reply box in the last 5 s); the answer names the other agents.
+  var presence = document.getElementById('presence');
+  if (presence && presence.dataset.url) {
+    var lastInput = 0;
+    var writing = document.querySelector('textarea[data-key]');
+    if (writing) writing.addEventListener('input', function () { lastInput = Date.now(); });
+    var beat = function () {
+      if (document.hidden) return;
+      var typing = Date.now() - lastInput < 5000 ? '1' : '0';
+      var body = new URLSearchParams({ csrf: presence.dataset.csrf, typing: typing });
+      fetch(presence.dataset.url, { method: 'POST', credentials: 'same-origin', body: body })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (v) {
+          if (!v) return;
+          var names = v.others.map(function (o) { return o.name + (o.typing ? ' (' + presence.dataset.writing + ')' : ''); });
+          presence.textContent = names.length ? presence.dataset.here + ' ' + names.join(', ') : '';
+          presence.hidden = !names.length;
+        }).catch(function () {});
+    };
+    beat();
+    setInterval(beat, 2000);
+  }
   document.querySelectorAll('button.pick').forEach(function (b) {
     b.addEventListener('click', function () {
       ['email', 'name', 'phone'].forEach(function (f) {

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::console::signed_in_agent;
+use crate::helpers::Browser;
 use crate::helpers::*;
 
 /// A ticket opened by mail, and its key.
@@ -141,6 +142,62 @@ async fn the_console_refuses_a_stale_form_and_keeps_the_typed_text() {
     assert_eq!(
         app.ticket(&key).await["messages"].as_array().unwrap().len(),
         1
+    );
+    app.stop().await;
+}
+
+/// The ticket page's beat, as its script sends it: the others on the ticket.
+async fn beat(b: &Browser, key: &str, typing: bool) -> Value {
+    let csrf = b.csrf(&format!("/console/tickets/{key}")).await;
+    let r = b
+        .http
+        .post(b.url(&format!("/console/tickets/{key}/presence")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("typing", if typing { "1" } else { "0" }),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ticket_page_shows_who_else_has_it_open_and_who_is_writing() {
+    let app = TestApp::spawn().await;
+    let (key, _) = ticket(&app).await;
+    let bogdan = format!("{}@example.test", unique("bogdan"));
+    let body = json!({"email": bogdan, "name": "Bogdan", "password": "parola1234"});
+    assert_eq!(app.api("POST", "/agents", Some(body)).await.0, 201);
+    let ana = signed_in_agent(&app).await;
+    let other = Browser::new(&app.base);
+    let csrf = other.csrf("/console/login").await;
+    let (s, _, _) = other
+        .post(
+            "/console/login",
+            &[
+                ("email", &bogdan),
+                ("password", "parola1234"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
+
+    assert_eq!(beat(&ana, &key, false).await["others"], json!([]));
+    // Bogdan opens it and starts writing: Ana's next beat (every 2 s) names him.
+    let seen = beat(&other, &key, true).await;
+    assert_eq!(
+        seen["others"],
+        json!([{"name": "Ana Agent", "typing": false}])
+    );
+    let seen = beat(&ana, &key, false).await;
+    assert_eq!(seen["others"], json!([{"name": "Bogdan", "typing": true}]));
+    let (_, page) = ana.get(&format!("/console/tickets/{key}")).await;
+    assert!(
+        page.contains("Bogdan (scrie un răspuns)"),
+        "the page itself says so"
     );
     app.stop().await;
 }

@@ -45,6 +45,7 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         .route("/logout", post(session::logout))
         .route("/tickets/{key}", get(ticket::page))
         .route("/tickets/{key}/actions/{action}", post(ticket::act))
+        .route("/tickets/{key}/presence", post(ticket::presence))
         .route("/tickets/{key}/attachments/{id}", get(ticket::download))
         .route("/intake", get(intake::intake_page).post(intake::intake))
         .route(

@@ -74,8 +74,11 @@ async fn ticket_page(
     let detail = queries::tickets::detail(ctx, id)
         .await?
         .ok_or_else(not_found)?;
+    let mut others = Vec::new();
     if let Some(agent) = &v.agent {
         agent_alerts::seen(ctx, &detail.ticket, agent.id).await?;
+        let now = std::time::Instant::now();
+        others = ctx.presence.beat(id, agent.id, &agent.name, false, now);
     }
     let agents = queries::admin::agents(ctx).await?;
     let partners = queries::admin::partners(ctx).await?;
@@ -140,7 +143,7 @@ async fn ticket_page(
         })
         .collect();
     let vars = json!({
-        "key": key, "version": t.version, "canned": canned,
+        "key": key, "version": t.version, "canned": canned, "others": others,
         "attach_limits": say(tx, "attach_limits", &[("count", &ctx.config.portal.max_attachments), ("mb", &ctx.config.portal.max_attachment_mb)]),
         "max_files": ctx.config.portal.max_attachments, "max_bytes": ctx.config.portal.max_attachment_bytes(), "subject": t.subject, "status": t.status.as_str(), "status_label": t.status.label(v.lang),
         "closed": t.status == Status::Closed, "resolved": t.status == Status::Resolved,
@@ -342,4 +345,36 @@ pub async fn download(
         r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(r)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PresenceForm {
+    csrf: String,
+    /// "1" while the agent is writing in the reply box.
+    typing: String,
+}
+
+impl CarriesCsrf for PresenceForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The ticket page's beat: this agent is here (and writing, or not); the answer names the
+/// other agents on the ticket.
+pub async fn presence(
+    State(ctx): State<Ctx>,
+    CurrentAgent(agent): CurrentAgent,
+    Path(key): Path<String>,
+    Csrf(f): Csrf<PresenceForm>,
+) -> Result<Response, PageError> {
+    let id = ctx
+        .parse_key(&key)
+        .ok_or_else(|| WebError::NotFound("ticket".into()))?;
+    let typing = f.typing == "1";
+    let others = ctx
+        .presence
+        .beat(id, agent.id, &agent.name, typing, std::time::Instant::now());
+    Ok(axum::Json(json!({ "others": others })).into_response())
 }
