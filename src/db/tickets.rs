@@ -380,3 +380,23 @@ pub fn remove_cc(conn: &Conn, ticket_id: TicketId, address: &str) -> rusqlite::R
         .execute(params![ticket_id, address])?
         == 1)
 }
+
+/// The participant row of `address` on the ticket, if they take part.
+pub fn participant_row(
+    conn: &Conn,
+    ticket_id: TicketId,
+    address: &str,
+) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT rowid FROM participants WHERE ticket_id = ? AND address = ?")?
+        .query_row(params![ticket_id, address], |r| r.get(0))
+        .optional()
+}
+
+/// The address of the partner on the ticket at participant row `row`.
+pub fn partner_at(conn: &Conn, ticket_id: TicketId, row: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT address FROM participants WHERE ticket_id = ? AND rowid = ? AND role = 'partner'",
+    )?
+    .query_row(params![ticket_id, row], |r| r.get(0))
+    .optional()
+}

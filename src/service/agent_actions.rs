@@ -229,14 +229,15 @@ fn act_in(
     if !attachments.is_empty() {
         extras.files_of = stored;
     }
+    // The partner takes part before the mail to them is queued: its answer link names them.
+    if let Some(partner) = &extras.partner {
+        db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
+    }
     let step = Step {
         extras: &extras,
         ..Step::new(event, &agent.email, Cause::Person)
     };
     let (updated, _) = lifecycle::apply(conn, ctx, &ticket, step, now)?;
-    if let Some(partner) = &extras.partner {
-        db::tickets::add_participant(conn, id, partner.as_str(), Role::Partner)?;
-    }
     if let (Some((_, text)), Event::InternalNote) = (&note, event) {
         agent_alerts::noted(conn, ctx, &updated, agent, text, now)?;
     }

@@ -75,6 +75,25 @@ pub fn verify_cc_unsubscribe(secret: &str, token: &str) -> Option<(TicketId, i64
     Some((TicketId(id), row))
 }
 
+/// The token of a partner's answer page: the ticket and their participant row.
+pub fn partner_token(secret: &str, ticket_id: TicketId, row: i64) -> String {
+    format!(
+        "{ticket_id}.{row}.{}",
+        sign(secret, &format!("partner:{ticket_id}:{row}"))
+    )
+}
+
+/// The ticket and participant row of a genuine partner token.
+pub fn verify_partner(secret: &str, token: &str) -> Option<(TicketId, i64)> {
+    let mut parts = token.splitn(3, '.');
+    let (id, row, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    let (id, row): (i64, i64) = (id.parse().ok()?, row.parse().ok()?);
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(format!("partner:{id}:{row}").as_bytes());
+    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
+    Some((TicketId(id), row))
+}
+
 /// The token of a ticket's satisfaction links (from the resolution mail); needs no login.
 pub fn rate_token(secret: &str, ticket_id: TicketId) -> String {
     ticket_token(secret, "rate", ticket_id)
@@ -155,6 +174,15 @@ impl Ctx {
             "{}/portal/unsubscribe/{}",
             self.config.web.base_url.trim_end_matches('/'),
             cc_unsubscribe_token(&self.config.helpdesk.secret, ticket_id, row)
+        )
+    }
+
+    /// A partner's page to answer a question about a ticket.
+    pub fn partner_url(&self, ticket_id: TicketId, row: i64) -> String {
+        format!(
+            "{}/portal/partner/{}",
+            self.config.web.base_url.trim_end_matches('/'),
+            partner_token(&self.config.helpdesk.secret, ticket_id, row)
         )
     }
 
@@ -257,6 +285,20 @@ mod tests {
         );
         assert_eq!(verify_unsubscribe("secret-key-0123456789", &cc), None);
         assert_eq!(verify_cc_unsubscribe("secret-key-0123456789", &t), None);
+        let partner = partner_token("secret-key-0123456789", TicketId(42), 7);
+        assert_eq!(
+            verify_partner("secret-key-0123456789", &partner),
+            Some((TicketId(42), 7))
+        );
+        assert_eq!(
+            verify_partner("secret-key-0123456789", &cc),
+            None,
+            "a CC's link is no partner's"
+        );
+        assert_eq!(
+            verify_cc_unsubscribe("secret-key-0123456789", &partner),
+            None
+        );
         let other_row = cc.replacen(".7.", ".8.", 1);
         assert_eq!(
             verify_cc_unsubscribe("secret-key-0123456789", &other_row),

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod oauth2;
 pub mod outbox;
 pub mod participants;
+pub mod partner_answers;
 pub mod presence;
 pub mod queries;
 pub mod queue;

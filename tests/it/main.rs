@@ -18,6 +18,7 @@ mod mailboxes;
 mod oauth;
 mod openapi;
 mod outbox;
+mod partner_page;
 mod portal;
 mod restart;
 mod satisfaction;

@@ -25,6 +25,8 @@ pub(super) struct MailVars {
     /// The resolution: the signed one-click answers to "Sunteți mulțumit de rezolvare?".
     pub(super) rate_good_url: String,
     pub(super) rate_bad_url: String,
+    /// A partner's signed page to answer through the helpdesk.
+    pub(super) answer_url: String,
     pub(super) status_label: String,
     pub(super) assign_minutes: i64,
     /// Outside working hours: when the team is back (the confirmation says so instead of

@@ -1,10 +1,12 @@
 //! The customer portal: server-rendered pages in Romanian (default) and English.
 //! Accounts and sign-in live in `account`, the requests in `requests`, the signed
-//! opt-out link from mail in `unsubscribe`, the signed satisfaction links in `rate`.
+//! opt-out link from mail in `unsubscribe`, the signed satisfaction links in `rate`, a
+//! partner's signed answer page in `partner`.
 
 mod account;
 mod files;
 mod new_request;
+mod partner;
 mod rate;
 mod requests;
 mod unsubscribe;
@@ -53,7 +55,8 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
             "/unsubscribe/{token}",
             get(unsubscribe::page).post(unsubscribe::opt_out),
         )
-        .route("/rate/{token}", get(rate::page).post(rate::record));
+        .route("/rate/{token}", get(rate::page).post(rate::record))
+        .route("/partner/{token}", get(partner::page).post(partner::answer));
     // Uploads may carry the configured number of files of the configured size, plus the form.
     let upload_limit = ctx
         .config
