@@ -1,6 +1,7 @@
 // An agent's day in the console, in Debian's headless Chromium: sign in, take a ticket
 // from the queue (by keyboard), ask the customer and see the emailed answer bring the
-// ticket back, ask a partner whose emailed answer resumes it, resolve, close, log a
+// ticket back, ask a partner whose emailed answer resumes it, answer with a canned reply
+// picked by keyboard and a file, resolve, close, log a
 // phone call, and set working hours with a lunch break. Run by the integration test
 // `console::agent_walk_in_chromium`, which checks the mail afterwards. The customer's and
 // partner's answers go in over real SMTP.
@@ -106,6 +107,23 @@ await step('the-partners-emailed-answer-resumes-it', async () => {
   await waitFor(env.KEY, /Da, am repornit relay-ul\./);
   ensure(await status() === 'În lucru', `status ${await status()}`);
   ensure(await page.locator('.msg.k-partner').count() === 1, 'the partner answer is marked as such');
+});
+
+await step('a-canned-reply-by-keyboard-with-a-file', async () => {
+  await page.goto(ticketUrl(env.KEY));
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('c');
+  ensure(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'canned', 'c picks the canned replies');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const typed = await page.getByLabel(/^Mesaj/).inputValue();
+  ensure(typed.includes(`Am verificat solicitarea ${env.KEY}`), `the canned reply is in the box, filled in: ${typed}`);
+  await page.setInputFiles('#files', { name: 'jurnal-relay.txt', mimeType: 'text/plain', buffer: Buffer.from('relay ok\n') });
+  ensure((await page.locator('output.chosen').textContent()).includes('jurnal-relay.txt'), 'the chosen file is named');
+  await press('Răspunde clientului');
+  const reply = page.locator('.msg', { hasText: `Am verificat solicitarea ${env.KEY}` });
+  ensure(await reply.count() === 1, 'the reply is on the ticket');
+  ensure((await reply.textContent()).includes('jurnal-relay.txt'), 'with its file');
 });
 
 await step('internal-note-looks-different', async () => {

@@ -107,6 +107,16 @@ await step('hostile-html-is-inert', async () => {
   ensure(await page.locator('.mail-html script, .mail-html [onerror], .mail-html svg').count() === 0, 'no script, handler or svg in the page');
 });
 
+await step('a-colleague-joins-under-participanti', async () => {
+  const colleague = `coleg.${Date.now()}@customer.test`;
+  await page.getByLabel('Adresa de e-mail a colegului').fill(colleague);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Adaugă participant' }).click()]);
+  const list = page.getByRole('region', { name: 'Participanți' });
+  ensure((await list.textContent()).includes(colleague), 'the colleague is listed');
+  await Promise.all([page.waitForNavigation(), list.getByRole('button', { name: `Elimină ${colleague}` }).click()]);
+  ensure(!(await page.getByRole('region', { name: 'Participanți' }).textContent()).includes(colleague), 'and removed again');
+});
+
 await step('opt-out', async () => {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Nu doresc să primesc notificări' }).click()]);
   ensure(/Nu mai primiți e-mailuri la schimbarea stadiului/.test(await text()), 'the page says status mail stopped');

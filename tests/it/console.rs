@@ -468,6 +468,11 @@ async fn agent_walk_in_chromium() {
         .as_str()
         .unwrap()
         .to_string();
+    let canned = json!({"name": "Verificat", "body": "Am verificat solicitarea {{ticket_key}}, {{customer_name}}."});
+    assert_eq!(
+        app.api("POST", "/canned-replies", Some(canned)).await.0,
+        201
+    );
     let report = browser_walk(
         "console_walk.mjs",
         "console",
@@ -499,6 +504,11 @@ async fn agent_walk_in_chromium() {
         m.text.contains("Vedeți întârzieri pe relay?") && m.subject.contains(&key)
     })
     .await;
+    let canned = wait_mail(&customer, |m| m.text.contains("Am verificat solicitarea")).await;
+    assert_eq!(
+        canned[0].1.attachments[0].filename, "jurnal-relay.txt",
+        "the file picked in the browser reached the customer"
+    );
     let phone_key = report["phone_key"].as_str().unwrap();
     let t = app.ticket(phone_key).await;
     assert_eq!(

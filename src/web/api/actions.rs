@@ -89,16 +89,33 @@ pub async fn assign(
     act(ctx, a, key, Command::Assign { agent_email }).await
 }
 
+/// A comment as JSON: typed, or from a canned reply.
 #[derive(Deserialize, ToSchema)]
-pub struct CommentBody {
-    /// The text; must not be blank. Give either this or `canned_reply`.
+#[serde(untagged)]
+pub enum CommentBody {
+    Typed(TypedComment),
+    Canned(CannedComment),
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypedComment {
+    /// The text; must not be blank.
     #[schema(pattern = r"\S")]
+    body: String,
+    /// An internal note, which the customer never sees.
     #[serde(default)]
-    body: Option<String>,
-    /// The name (or id) of a canned reply to send instead of `body`, its
-    /// `{{customer_name}}`, `{{ticket_key}}` and `{{agent_name}}` filled in.
-    #[serde(default)]
-    canned_reply: Option<String>,
+    #[schema(default = false)]
+    internal: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CannedComment {
+    /// The name (or id) of a canned reply, sent with its `{{customer_name}}`,
+    /// `{{ticket_key}}` and `{{agent_name}}` filled in.
+    #[schema(pattern = r"\S")]
+    canned_reply: String,
     /// An internal note, which the customer never sees.
     #[serde(default)]
     #[schema(default = false)]
@@ -109,10 +126,9 @@ pub struct CommentBody {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CommentForm {
-    /// The text; give either this or `canned_reply`.
-    body: Option<String>,
-    /// The name (or id) of a canned reply to send instead of `body`.
-    canned_reply: Option<String>,
+    /// The text; must not be blank (a `canned_reply` field may stand for it, as in JSON).
+    #[schema(pattern = r"\S")]
+    body: String,
     /// `true` for an internal note.
     internal: Option<bool>,
     /// Files, within the portal's limits (`[portal] max_attachments`, `max_attachment_mb`);
@@ -144,10 +160,14 @@ impl FromRequest<Ctx> for CommentInput {
             });
         if !multipart {
             let JsonBody(b) = JsonBody::<CommentBody>::from_request(req, ctx).await?;
+            let (body, canned_reply, internal) = match b {
+                CommentBody::Typed(t) => (Some(t.body), None, t.internal),
+                CommentBody::Canned(c) => (None, Some(c.canned_reply), c.internal),
+            };
             return Ok(CommentInput {
-                body: b.body,
-                canned_reply: b.canned_reply,
-                internal: b.internal,
+                body,
+                canned_reply,
+                internal,
                 files: Vec::new(),
             });
         }
