@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod messages;
 pub mod migrations;
 pub mod outbox;
+pub mod participants;
 pub mod partners;
 pub mod portal;
 pub mod queue;

@@ -59,7 +59,7 @@ pub async fn unsubscribe(ctx: &Ctx, token: &str) -> Result<OptOut, ServiceError>
                     id
                 }
                 OptingOut::Cc(id, row) => {
-                    db::tickets::cc_opt_out(c, id, row)?;
+                    db::participants::cc_opt_out(c, id, row)?;
                     id
                 }
             };

@@ -110,9 +110,11 @@ fn queue_to_requester_or_partner(
         rate_good_url: rate_url(ctx, ticket, notify, "good"),
         rate_bad_url: rate_url(ctx, ticket, notify, "bad"),
         answer_url: match notify.to {
-            Recipient::Partner => db::tickets::participant_row(conn, ticket.id, partner_address)?
-                .map(|row| ctx.partner_url(ticket.id, row))
-                .unwrap_or_default(),
+            Recipient::Partner => {
+                db::participants::participant_row(conn, ticket.id, partner_address)?
+                    .map(|row| ctx.partner_url(ticket.id, row))
+                    .unwrap_or_default()
+            }
             Recipient::Requester => String::new(),
         },
         ..ticket_vars(ctx, ticket, notify, extras, to.lang, now)

@@ -46,7 +46,7 @@ pub async fn add_cc(
             {
                 return Ok(());
             }
-            if db::tickets::cc_of(conn, ticket_id)?.len() >= MAX_CC {
+            if db::participants::cc_of(conn, ticket_id)?.len() >= MAX_CC {
                 return Err(ServiceError::Invalid(format!(
                     "a request may have at most {MAX_CC} participants"
                 )));
@@ -74,7 +74,7 @@ pub async fn remove_cc(
                     "only the requester can change the participants".into(),
                 ));
             }
-            db::tickets::remove_cc(conn, ticket_id, &address)?;
+            db::participants::remove_cc(conn, ticket_id, &address)?;
             Ok(())
         })
         .await

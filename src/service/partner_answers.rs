@@ -39,7 +39,7 @@ fn target_in(
     row: i64,
 ) -> Result<PartnerTarget, ServiceError> {
     let not_found = || ServiceError::NotFound("link".into());
-    let partner = db::tickets::partner_at(conn, id, row)?.ok_or_else(not_found)?;
+    let partner = db::participants::partner_at(conn, id, row)?.ok_or_else(not_found)?;
     let ticket = db::tickets::get(conn, id)?.ok_or_else(not_found)?;
     // The questions to this partner are the notes that say so ("→ partner: …").
     let prefix = format!("→ {partner}: ");

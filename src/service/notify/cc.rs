@@ -19,7 +19,7 @@ pub(super) fn queue_copies(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let lang = &ticket.requester_locale;
-    for cc in db::tickets::cc_of(conn, ticket.id)? {
+    for cc in db::participants::cc_of(conn, ticket.id)? {
         if !notify.is_sent(!cc.status_mail)
             || cc.address.eq_ignore_ascii_case(&ticket.requester_email)
         {

@@ -63,7 +63,7 @@ pub async fn request(
                     agent_names.insert(m.author.clone(), name);
                 }
             }
-            let cc = db::tickets::cc_of(conn, id)?
+            let cc = db::participants::cc_of(conn, id)?
                 .into_iter()
                 .map(|p| p.address)
                 .collect();
