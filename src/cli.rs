@@ -1,5 +1,5 @@
 //! The command line: serve, migrate, import, agent add/token/tokens/disable, send-test,
-//! check.
+//! check, backup.
 
 use std::path::PathBuf;
 
@@ -38,6 +38,9 @@ pub enum Command {
     /// folder, IDLE) and SMTP (EHLO, sign-in; no mail is sent). One line per check; exit
     /// status 1 when one fails.
     Check,
+    /// Copy the SQLite database to a new file at PATH, consistently, while the daemon may
+    /// be serving (SQLite's online backup; the copy's integrity is checked).
+    Backup { path: PathBuf },
     /// Send a sample customer mail to the support address over the configured SMTP server.
     SendTest {
         #[arg(long, default_value = "customer@customer.test")]

@@ -1,5 +1,5 @@
 //! The one-shot commands behind the CLI: import, agent add/token/tokens/disable,
-//! send-test, check.
+//! send-test, check, backup.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -18,7 +18,9 @@ use crate::mail::{compose, transport};
 use crate::service::mail_sign_in::Relay;
 use crate::service::{Ctx, ServiceError, accounts, links, receive_email};
 
+mod backup;
 mod check;
+pub use backup::backup;
 pub use check::check;
 
 /// Splits an mbox file into messages (lines starting with `From ` separate them;

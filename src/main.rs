@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { path } => commands::backup(&config, &path),
         Command::SendTest {
             from,
             subject,

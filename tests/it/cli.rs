@@ -326,3 +326,33 @@ async fn import_leaves_an_entry_never_fetched_in_quarantine() {
         "{out}"
     );
 }
+
+/// `helpdesk backup PATH`: a consistent, checked copy; an existing file is never
+/// overwritten.
+#[test]
+fn backup_copies_the_database_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let (ok, _, err) = helpdesk(
+        &db,
+        &["agent", "add", "ana@example.test", "--name", "Ana"],
+        Some("parola123\n"),
+    );
+    assert!(ok, "{err}");
+    let copy = dir.path().join("copy.db");
+    let copy_arg = copy.display().to_string();
+    let (ok, out, err) = helpdesk(&db, &["backup", &copy_arg], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("integrity checked"), "{out}");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let agents: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM agents WHERE email = 'ana@example.test'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(agents, 1, "the copy holds what the database held");
+    let (ok, _, err) = helpdesk(&db, &["backup", &copy_arg], None);
+    assert!(!ok && err.contains("exists already"), "{err}");
+}
