@@ -3,8 +3,11 @@
 //! 1. Queue page latency (p50/p95/p99) in a database of BENCH_TICKETS tickets (default
 //!    1,000,000) of which BENCH_OPEN (default 10,000) are open, at a bounded load of
 //!    BENCH_CONCURRENCY clients (default 4) making BENCH_REQUESTS requests (default 2,000)
-//!    per view: the whole queue, an agent's own, the unassigned, a text search, the rows
-//!    the page refreshes itself with, and the API's queue.
+//!    per view: the whole queue, an agent's own, the unassigned, the rows
+//!    the page refreshes itself with, and the full-text searches: the queue's text
+//!    filter (page and API) and the API's ranked search (a common word in subjects, one
+//!    in messages, a rare word, a two-word prefix). BENCH_ONLY runs the views whose name
+//!    contains it.
 //! 2. The SLA sweep over the open tickets (the first one records every warning and
 //!    breach; the steady ones find nothing new), BENCH_SWEEPS times (default 20).
 //!
@@ -27,10 +30,14 @@ use tokio_util::sync::CancellationToken;
 use common::{env_usize, machine, percentile, set_cookie};
 
 /// Bump when the generated data changes shape.
-const DATA_VERSION: u32 = 3;
+const DATA_VERSION: u32 = 4;
 const AGENT: &str = "agent1@bench.test";
 const PASSWORD: &str = "agentpass12";
 const GOAL_P99_MS: f64 = 20.0;
+/// The full-text search's goal (the API's ranked search and the queue's text filter).
+const GOAL_SEARCH_P99_MS: f64 = 50.0;
+/// An API token of the benchmark agent (its hash is stored, as `helpdesk agent token` does).
+const API_TOKEN: &str = "bench-api-token-0123456789";
 const GOAL_SWEEP_MS: f64 = 100.0;
 
 fn config(db: &Path) -> Config {
@@ -52,8 +59,12 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     let app = Application::build(config(path)).await?;
     app.ctx().db.close().await;
     drop(app);
+    // The schema's triggers are live while the rows go in: they fill the full-text index
+    // (through `fold()`, which they need on this connection), keep each participant's
+    // status and raise each ticket's version per message, as in the daemon.
     let conn = Connection::open(path)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
+    helpdesk::db::add_functions(&conn)?;
     let started = Instant::now();
     let customers = (tickets / 5).max(1);
     let hash = helpdesk::service::accounts::hash_password(
@@ -73,7 +84,8 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
         [customers],
     )?;
     // The last `open` tickets are open, recent and spread over the four open statuses;
-    // the rest closed over the past year. Every fifth subject says "imprimanta".
+    // the rest closed over the past year. Every fifth subject says "imprimanta"; one
+    // message in eight names a "factură" (common words), one in 9,973 a "ședință" (rare).
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1),
          t AS (SELECT i, i > ?1 - ?2 AS is_open,
@@ -98,7 +110,19 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
         "INSERT INTO participants (ticket_id, address, role)
              SELECT t.id, c.email, 'requester' FROM tickets t JOIN customers c ON c.id = t.requester_id;
          INSERT INTO messages (ticket_id, kind, author, subject, body, full_text, created_at)
-             SELECT t.id, 'customer', c.email, t.subject, 'Bună ziua, ' || t.subject || '. Vă rog să verificați.', '', t.created_at
+             SELECT t.id, 'customer', c.email, t.subject,
+                    'Bună ziua, ' || t.subject || '. '
+                    || CASE ((t.id * 2654435761) >> 7) % 8
+                         WHEN 0 THEN 'Factura din luna trecută nu a ajuns pe email.'
+                         WHEN 1 THEN 'Nu mă pot conecta la contul meu de ieri.'
+                         WHEN 2 THEN 'Aplicația se blochează la pornire pe telefon.'
+                         WHEN 3 THEN 'Parola a expirat și cer resetarea ei.'
+                         WHEN 4 THEN 'Comanda a întârziat deja o săptămână.'
+                         WHEN 5 THEN 'Exportul în Excel nu funcționează.'
+                         WHEN 6 THEN 'Notificările nu mai ajung pe telefon.'
+                         ELSE 'Accesul VPN este refuzat de dimineață.' END
+                    || CASE WHEN t.id % 9973 = 0 THEN ' Ședința de la Timișoara a fost amânată.' ELSE '' END
+                    || ' Vă rog să verificați.', '', t.created_at
              FROM tickets t JOIN customers c ON c.id = t.requester_id;
          INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
              SELECT id, NULL, 'waiting_for_support', 'bench', created_at FROM tickets;
@@ -127,6 +151,8 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     Ok(())
 }
 
+/// Every request carries the console's cookies and the API's bearer token: each page
+/// reads the one it needs.
 struct Session {
     http: reqwest::Client,
     base: String,
@@ -183,6 +209,7 @@ async fn load(
                     .http
                     .get(format!("{}{path}", s.base))
                     .header("Cookie", &s.cookie)
+                    .header("Authorization", format!("Bearer {API_TOKEN}"))
                     .send()
                     .await?;
                 let status = r.status();
@@ -260,44 +287,113 @@ async fn main() -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(stop.clone()));
     let session = Arc::new(sign_in(&base).await?);
+    let hash = helpdesk::service::links::hash_token(API_TOKEN);
+    ctx.db
+        .write(move |c| {
+            c.execute(
+                "INSERT INTO api_tokens (agent_id, token_hash, created_at)
+                 SELECT id, ?, ? FROM agents WHERE email = ?",
+                (hash, helpdesk::db::ts(Utc::now()), AGENT),
+            )
+        })
+        .await?;
     load(&session, "/console", "SLA", 100, clients).await?; // warm-up, not counted
-    let views = [
-        ("queue (all open)", "/console".to_string(), "tbody"),
-        ("queue, page 20", "/console?page=20".to_string(), "tbody"),
-        ("queue, mine", "/console?view=mine".to_string(), "tbody"),
+    // The rare word's one open ticket, when there is one (every 9,973rd id).
+    let rare_open = (tickets.saturating_sub(open) + 1..=tickets).find(|i| i.is_multiple_of(9973));
+    let mut views = vec![
+        (
+            "queue (all open)",
+            "/console".to_string(),
+            "tbody".to_string(),
+            GOAL_P99_MS,
+        ),
+        (
+            "queue, page 20",
+            "/console?page=20".to_string(),
+            "tbody".to_string(),
+            GOAL_P99_MS,
+        ),
+        (
+            "queue, mine",
+            "/console?view=mine".to_string(),
+            "tbody".to_string(),
+            GOAL_P99_MS,
+        ),
         (
             "queue, unassigned",
             "/console?view=unassigned".to_string(),
-            "nealocat",
-        ),
-        (
-            "queue, search",
-            "/console?q=imprimanta".to_string(),
-            "Imprimanta",
+            "nealocat".to_string(),
+            GOAL_P99_MS,
         ),
         (
             "queue rows (live refresh)",
             "/console/queue/rows".to_string(),
-            "<tr",
+            "<tr".to_string(),
+            GOAL_P99_MS,
+        ),
+        (
+            "queue, search (common word)",
+            "/console?q=imprimanta".to_string(),
+            "Imprimanta".to_string(),
+            GOAL_SEARCH_P99_MS,
+        ),
+        (
+            "API queue, search (common word)",
+            "/api/v1/queue?q=imprimanta".to_string(),
+            "Imprimanta".to_string(),
+            GOAL_SEARCH_P99_MS,
+        ),
+        (
+            "API search, common word (subjects)",
+            "/api/v1/tickets?q=imprimanta".to_string(),
+            "Imprimanta".to_string(),
+            GOAL_SEARCH_P99_MS,
+        ),
+        (
+            "API search, common word (messages)",
+            "/api/v1/tickets?q=factur%C4%83".to_string(),
+            "\"key\"".to_string(),
+            GOAL_SEARCH_P99_MS,
+        ),
+        (
+            "API search, rare word",
+            "/api/v1/tickets?q=%C8%99edin%C8%9B%C4%83".to_string(),
+            "\"key\"".to_string(),
+            GOAL_SEARCH_P99_MS,
+        ),
+        (
+            "API search, two-word prefix",
+            "/api/v1/tickets?q=impr%20tip".to_string(),
+            "Imprimanta".to_string(),
+            GOAL_SEARCH_P99_MS,
         ),
     ];
+    if let Some(id) = rare_open {
+        views.push((
+            "queue, search (rare word)",
+            "/console?q=sedinta".to_string(),
+            id.to_string(),
+            GOAL_SEARCH_P99_MS,
+        ));
+    }
     println!(
         "\nqueue: {tickets} tickets, {} open, {requests} requests per view, {clients} clients (Chromium-free HTTP, keep-alive)",
         first.open
     );
     println!(
-        "| view | p50 ms | p95 ms | p99 ms | max ms | req/s | p99 < {GOAL_P99_MS} ms |\n|---|---|---|---|---|---|---|"
+        "| view | p50 ms | p95 ms | p99 ms | max ms | req/s | goal p99 |\n|---|---|---|---|---|---|---|"
     );
-    for (name, path, expect) in views {
-        let (t, wall) = load(&session, &path, expect, requests, clients).await?;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for (name, path, expect, goal) in views.into_iter().filter(|v| v.0.contains(only.as_str())) {
+        let (t, wall) = load(&session, &path, &expect, requests, clients).await?;
         let p99 = percentile(&t, 99.0);
         println!(
-            "| {name} | {:.2} | {:.2} | {p99:.2} | {:.2} | {:.0} | {} |",
+            "| {name} | {:.2} | {:.2} | {p99:.2} | {:.2} | {:.0} | < {goal} ms: {} |",
             percentile(&t, 50.0),
             percentile(&t, 95.0),
             t.last().copied().unwrap_or(f64::NAN),
             t.len() as f64 / wall,
-            if p99 < GOAL_P99_MS { "met" } else { "NOT met" }
+            if p99 < goal { "met" } else { "NOT met" }
         );
     }
     println!(

@@ -1,8 +1,10 @@
 //! Customer-portal page latency (`cargo bench --bench portal`): p50/p95/p99 of Solicitări
-//! (page 1, page 100, a status filter, a text search) and of the request view, for one
+//! (page 1, page 100, a status filter, a text search for a common word and for a rare one)
+//! and of the request view, for one
 //! signed-in customer with 5,000 tickets in a database of 1,000,000, under a bounded load
 //! (a fixed number of requests from a fixed number of concurrent clients) over loopback HTTP
-//! against the application running in-process. Goal: p99 < 20 ms per page.
+//! against the application running in-process. Goal: p99 < 20 ms per page, < 50 ms for
+//! the searches (the full-text index).
 //!
 //! The database is generated once and cached in `target/bench-portal/`; each run works on a
 //! copy (signing in writes a session). Knobs: BENCH_TICKETS (default 1000000),
@@ -31,16 +33,21 @@ use tokio_util::sync::CancellationToken;
 use common::{env_usize, machine, percentile, set_cookie};
 
 /// Bump when the generated data changes shape: the cached file is then made again.
-const DATA_VERSION: u32 = 1;
+const DATA_VERSION: u32 = 2;
 const CUSTOMER_EMAIL: &str = "ana.popescu@bench.test";
 const PASSWORD: &str = "Parola2025ok";
 /// The word of the text search; about one subject in twelve carries it.
 const SEARCH_WORD: &str = "factura";
+/// A rare word (in about one customer message in 500), typed with its diacritics; the
+/// text has it as "Ședința".
+const RARE_WORD: &str = "ședință";
 const FILTER_STATUS: Status = Status::InProgress;
 const AGENTS: i64 = 20;
 /// Tickets per generation transaction.
 const CHUNK: usize = 50_000;
 const GOAL_P99_MS: f64 = 20.0;
+/// The full-text search's goal.
+const GOAL_SEARCH_P99_MS: f64 = 50.0;
 
 /// A deterministic hash of (value, salt): the generator's only source of variety.
 fn mix(x: u64, salt: u64) -> u64 {
@@ -156,7 +163,7 @@ const DETAILS: [&str; 8] = [
     "Mai jos gasiti detaliile: numar client, adresa de email folosita la inregistrare si ora la care a aparut mesajul de eroare.",
     "Problema a inceput dupa actualizarea de saptamana trecuta; inainte totul functiona normal.",
     "Nu stiu daca este o problema de la noi sau de la voi, asa ca va scriu ca sa fiu sigur.",
-    "Am atasat o captura de ecran cu mesajul exact pe care il primesc.",
+    "Am atașat o captură de ecran cu mesajul exact pe care îl primesc.",
 ];
 const ANSWERS: [&str; 6] = [
     "Va multumim pentru mesaj. Am verificat contul dumneavoastra si am corectat setarea care producea problema; va rugam sa incercati din nou si sa ne spuneti daca totul functioneaza.",
@@ -247,10 +254,13 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
         db.close().await;
         anyhow::Ok(())
     })?;
+    // The schema's triggers are live while the rows go in: they fill the full-text index
+    // (through `fold()`, which they need on this connection) as the daemon's inserts do.
     let mut conn = Connection::open(&tmp)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;",
     )?;
+    db::add_functions(&conn)?;
     let base: DateTime<Utc> = Utc
         .with_ymd_and_hms(2023, 12, 1, 8, 0, 0)
         .single()
@@ -378,11 +388,16 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
                     }
                 }
                 let body = format!(
-                    "{}\n\nVa scriu in legatura cu: {}. {} {}\n\nVa multumesc,",
+                    "{}\n\nVa scriu in legatura cu: {}. {} {}{}\n\nVa multumesc,",
                     pick(&OPENINGS, i, 17),
                     subject.to_lowercase(),
                     pick(&DETAILS, i, 18),
                     pick(&DETAILS, i, 19),
+                    if mix(i, 23).is_multiple_of(500) {
+                        " Ședința de la Timișoara a fost amânată din cauza asta."
+                    } else {
+                        ""
+                    },
                 );
                 let signature = format!("{name}\nTel. 07{:08}", mix(i, 20) % 100_000_000);
                 message.execute(params![
@@ -478,6 +493,8 @@ type SqlWork = Box<dyn Fn(&Connection, usize) -> anyhow::Result<()>>;
 /// One kind of page: the URLs asked in turn, and what each answer must contain.
 struct Scenario {
     name: &'static str,
+    /// p99 under this many ms.
+    goal_ms: f64,
     /// (path and query, text the page must contain)
     requests: Vec<(String, String)>,
     /// The same work straight against SQLite, without HTTP or templates.
@@ -492,12 +509,13 @@ fn list_expectation(
     page: i64,
     size: i64,
 ) -> anyhow::Result<String> {
-    let pattern = text.map(|t| format!("%{t}%"));
+    // Found without the full-text index: the folded text, scanned.
+    let pattern = text.map(|t| format!("%{}%", helpdesk::domain::search_text::fold(t)));
     let mut stmt = conn.prepare(
         "SELECT t.id FROM participants p JOIN tickets t ON t.id = p.ticket_id
          WHERE p.address = ?1 AND p.role IN ('requester', 'cc') AND (?2 IS NULL OR t.status = ?2)
-           AND (?3 IS NULL OR t.subject LIKE ?3 OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
-                AND m.internal = 0 AND m.kind IN ('customer', 'agent') AND m.body LIKE ?3))
+           AND (?3 IS NULL OR fold(t.subject) LIKE ?3 OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
+                AND m.internal = 0 AND m.kind IN ('customer', 'agent') AND fold(m.body) LIKE ?3))
          ORDER BY t.id DESC",
     )?;
     let ids: Vec<i64> = stmt
@@ -548,6 +566,11 @@ fn scenarios(
         let expect = list_expectation(conn, status, text, page, size)?;
         Ok(Scenario {
             name,
+            goal_ms: if text.is_some() {
+                GOAL_SEARCH_P99_MS
+            } else {
+                GOAL_P99_MS
+            },
             requests: vec![(format!("/portal/requests{query}"), expect)],
             sql: list_sql(status, text, page, size),
         })
@@ -567,6 +590,13 @@ fn scenarios(
             &format!("?q={SEARCH_WORD}"),
             None,
             Some(SEARCH_WORD),
+            1,
+        )?,
+        list(
+            "Solicitări, search, rare word",
+            "?q=%C8%99edin%C8%9B%C4%83",
+            None,
+            Some(RARE_WORD),
             1,
         )?,
     ];
@@ -589,6 +619,7 @@ fn scenarios(
         .collect();
     out.push(Scenario {
         name: "request view",
+        goal_ms: GOAL_P99_MS,
         requests: views,
         sql: Box::new(move |conn, k| {
             let id = helpdesk::domain::ids::TicketId(chosen[k % chosen.len()]);
@@ -813,6 +844,7 @@ fn main() -> anyhow::Result<()> {
     let size = Config::default().portal.page_size;
     let scenarios = {
         let conn = Connection::open(&work)?;
+        db::add_functions(&conn)?;
         let n = conn.execute(
             "UPDATE customers SET password_hash = ? WHERE email = ?",
             params![hash, CUSTOMER_EMAIL],
@@ -851,7 +883,7 @@ fn main() -> anyhow::Result<()> {
     let outcome = client.block_on(async {
         let c = Arc::new(sign_in(addr).await?);
         println!(
-            "{:<26} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10} {:>7} {:>9}  p99 < {GOAL_P99_MS:.0} ms",
+            "{:<30} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10} {:>7} {:>9}  goal p99",
             "scenario", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "SQL p50 ms", "others", "disk MiB"
         );
         let mut missed = Vec::new();
@@ -870,12 +902,12 @@ fn main() -> anyhow::Result<()> {
             };
             let sql = sql_alone(&work, s, 50)?;
             let p99 = percentile(&times, 99.0) * 1e3;
-            let met = p99 < GOAL_P99_MS;
+            let met = p99 < s.goal_ms;
             if !met {
                 missed.push(s.name);
             }
             println!(
-                "{:<26} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.0} {:>10.2} {:>6.0}% {:>9.1}  {}",
+                "{:<30} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.0} {:>10.2} {:>6.0}% {:>9.1}  {} (< {:.0} ms)",
                 s.name,
                 times.len(),
                 percentile(&times, 50.0) * 1e3,
@@ -886,7 +918,8 @@ fn main() -> anyhow::Result<()> {
                 sql * 1e3,
                 others,
                 disk,
-                if met { "met" } else { "NOT met" }
+                if met { "met" } else { "NOT met" },
+                s.goal_ms
             );
         }
         println!(
@@ -894,9 +927,9 @@ fn main() -> anyhow::Result<()> {
              during the scenario, in % of the machine; disk MiB: read from the disk, not the OS page cache"
         );
         if missed.is_empty() {
-            println!("every scenario met p99 < {GOAL_P99_MS:.0} ms");
+            println!("every scenario met its p99 goal");
         } else {
-            println!("p99 < {GOAL_P99_MS:.0} ms not met by: {}", missed.join(", "));
+            println!("p99 goal not met by: {}", missed.join(", "));
         }
         anyhow::Ok(())
     });

@@ -56,13 +56,22 @@ fn where_clause(with_text: bool) -> String {
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
         AND (?9 IS NULL OR t.queue = ?9)";
     // The words in the subject or in any message (notes too: agents see them), through the
-    // full-text index; or the requester's address or name.
+    // full-text index; or the requester's address or name. Each index is read once per
+    // statement and its hits kept only when they are an open ticket's (a set made once),
+    // so a common word costs one pass over its hits, never a lookup per hit nor an index
+    // query per open ticket (a prefix query rebuilds the word's whole list of hits each
+    // time); CROSS JOIN keeps the index as the outer loop. Subjects are read from the
+    // oldest open ticket's id on. The requester is looked at for the open tickets only.
     let text = " AND (t.id = ?6
-        OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))
-        OR (?5 IS NOT NULL AND t.id IN (SELECT m.ticket_id FROM message_search
-                    JOIN messages m ON m.id = message_search.rowid WHERE message_search MATCH ?5))
-        OR t.requester_id IN (SELECT c.id FROM customers c
-                              WHERE fold(c.email) LIKE ?10 ESCAPE '\\' OR fold(c.name) LIKE ?10 ESCAPE '\\'))";
+        OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5
+                    AND rowid >= (SELECT min(o.id) FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))
+                    AND +rowid IN (SELECT o.id FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))))
+        OR (?5 IS NOT NULL AND t.id IN (SELECT m.ticket_id FROM message_search CROSS JOIN messages m ON m.id = message_search.rowid
+                    WHERE message_search MATCH ?5
+                    AND +message_search.rowid IN (SELECT om.id FROM tickets o JOIN messages om ON om.ticket_id = o.id
+                        WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))))
+        OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.requester_id
+                   AND (fold(c.email) LIKE ?10 ESCAPE '\\' OR fold(c.name) LIKE ?10 ESCAPE '\\')))";
     if with_text {
         format!("{base}{text}")
     } else {
@@ -78,8 +87,8 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
     let filters = where_clause(f.text.is_some());
-    let total: i64 = conn
-        .prepare_cached(&format!(
+    let count = || -> rusqlite::Result<i64> {
+        conn.prepare_cached(&format!(
             "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
         ))?
         .query_row(
@@ -97,14 +106,63 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
                 pattern
             ],
             |r| r.get(0),
-        )?;
-    let ids: Vec<TicketId> = conn
-        .prepare_cached(&format!(
-            "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters}
-             ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8"
-        ))?
-        .query_map(params![f.assignee, f.unassigned, status, breached, words, f.id, f.limit, f.offset, f.queue, pattern], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        )
+    };
+    let order = "ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8";
+    let (ids, total): (Vec<TicketId>, i64) = if f.text.is_some() {
+        // Text reads the full-text index: the page and the count in one pass (the count
+        // over every match, before the page is cut), not two. A page past the end counts
+        // apart.
+        let page: Vec<(TicketId, i64)> = conn
+            .prepare_cached(&format!(
+                "SELECT t.id, count(*) OVER () FROM tickets t WHERE {OPEN} AND {filters} {order}"
+            ))?
+            .query_map(
+                params![
+                    f.assignee,
+                    f.unassigned,
+                    status,
+                    breached,
+                    words,
+                    f.id,
+                    f.limit,
+                    f.offset,
+                    f.queue,
+                    pattern
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let total = match page.first() {
+            Some(&(_, n)) => n,
+            None if f.offset == 0 => 0,
+            None => count()?,
+        };
+        (page.into_iter().map(|(id, _)| id).collect(), total)
+    } else {
+        let total = count()?;
+        let ids = conn
+            .prepare_cached(&format!(
+                "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters} {order}"
+            ))?
+            .query_map(
+                params![
+                    f.assignee,
+                    f.unassigned,
+                    status,
+                    breached,
+                    words,
+                    f.id,
+                    f.limit,
+                    f.offset,
+                    f.queue,
+                    pattern
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        (ids, total)
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
                 t.assigned_at, t.queue, t.news
