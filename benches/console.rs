@@ -59,9 +59,10 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     let app = Application::build(config(path)).await?;
     app.ctx().db.close().await;
     drop(app);
-    // The schema's triggers are live while the rows go in: they fill the full-text index
-    // (through `fold()`, which they need on this connection), keep each participant's
-    // status and raise each ticket's version per message, as in the daemon.
+    // The schema's triggers are live while the rows go in: they keep each participant's
+    // status and raise each ticket's version per message, as in the daemon; the
+    // full-text index is caught up at the end (through `fold()`, which it needs on this
+    // connection), as the daemon's indexer does.
     let conn = Connection::open(path)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
     helpdesk::db::add_functions(&conn)?;
@@ -128,8 +129,11 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
              SELECT id, NULL, 'waiting_for_support', 'bench', created_at FROM tickets;
          INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
              SELECT id, 'waiting_for_support', status, 'bench', created_at FROM tickets WHERE status <> 'waiting_for_support';
-         COMMIT; ANALYZE;",
+         COMMIT;",
     )?;
+    // The full-text index, as the daemon's indexer writes it behind the commit.
+    helpdesk::db::search::catch_up(&conn, i64::MAX)?;
+    conn.execute_batch("ANALYZE;")?;
     drop(conn);
     // The queue's due times, as the daemon keeps them, made by its own sweeper; what that
     // sweep recorded is forgotten so that the bench's first sweep records it again.

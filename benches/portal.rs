@@ -254,8 +254,9 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
         db.close().await;
         anyhow::Ok(())
     })?;
-    // The schema's triggers are live while the rows go in: they fill the full-text index
-    // (through `fold()`, which they need on this connection) as the daemon's inserts do.
+    // The schema's triggers are live while the rows go in, as for the daemon's inserts;
+    // the full-text index is caught up at the end (through `fold()`, which it needs on
+    // this connection), as the daemon's indexer does.
     let mut conn = Connection::open(&tmp)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;",
@@ -453,6 +454,8 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
         tx.commit()?;
         id = end;
     }
+    // The full-text index, as the daemon's indexer writes it behind the commit.
+    db::search::catch_up(&conn, i64::MAX)?;
     conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
     drop(conn);
     std::fs::rename(&tmp, path)?;

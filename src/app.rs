@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::drivers::{imap_poller, outbox_sender, sla_sweeper};
+use crate::drivers::{imap_poller, outbox_sender, search_indexer, sla_sweeper};
 use crate::service::Ctx;
 use crate::web;
 
@@ -70,6 +70,7 @@ impl Application {
         }
         tasks.spawn(outbox_sender::run(ctx.clone(), shutdown.clone()));
         tasks.spawn(sla_sweeper::run(ctx.clone(), shutdown.clone()));
+        tasks.spawn(search_indexer::run(ctx.clone(), shutdown.clone()));
         let app = web::router(ctx.clone());
         let stop = shutdown.clone();
         tracing::info!(addr = %listener.local_addr()?, "web server listening");

@@ -6,6 +6,41 @@ use rusqlite::params;
 use super::Conn;
 use crate::domain::ids::TicketId;
 
+/// Writes into the full-text index what was committed since it last caught up: at most
+/// `batch` tickets' subjects and `batch` messages' texts, folded as search compares text.
+/// Returns how many rows it indexed (0: the index is up to date).
+pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
+    let mut done = 0;
+    for (source, index) in [
+        (
+            "tickets",
+            "INSERT OR REPLACE INTO subject_search (rowid, subject) SELECT id, fold(subject) FROM tickets",
+        ),
+        (
+            "messages",
+            "INSERT OR REPLACE INTO message_search (rowid, body) SELECT id, fold(body) FROM messages",
+        ),
+    ] {
+        let upto: i64 = conn
+            .prepare_cached("SELECT upto FROM search_watermark WHERE source = ?")?
+            .query_row([source], |r| r.get(0))?;
+        let last: Option<i64> = conn
+            .prepare_cached(&format!(
+                "SELECT max(id) FROM (SELECT id FROM {source} WHERE id > ?1 ORDER BY id LIMIT ?2)"
+            ))?
+            .query_row(params![upto, batch], |r| r.get(0))?;
+        let Some(last) = last else {
+            continue;
+        };
+        done += conn
+            .prepare_cached(&format!("{index} WHERE id > ?1 AND id <= ?2"))?
+            .execute(params![upto, last])?;
+        conn.prepare_cached("UPDATE search_watermark SET upto = ? WHERE source = ?")?
+            .execute(params![last, source])?;
+    }
+    Ok(done)
+}
+
 /// How many of the newest subjects, and of the newest messages, that match are ranked.
 /// Ranking reads every hit's length and joins every message hit to its ticket: a word in
 /// one ticket of five took a second at a million tickets. Below this many hits per index

@@ -23,6 +23,7 @@ pub mod queries;
 pub mod queue;
 pub mod receive_email;
 pub mod satisfaction;
+pub mod search_index;
 pub mod sla_settings;
 pub mod sla_sweep;
 pub mod tickets;

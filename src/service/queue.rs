@@ -21,6 +21,9 @@ pub async fn page(
     filter: QueueFilter,
     now: DateTime<Utc>,
 ) -> Result<(Vec<QueueItem>, i64), ServiceError> {
+    if filter.text.is_some() {
+        super::search_index::catch_up(ctx).await?;
+    }
     let (rows, total, histories) = ctx
         .db
         .read(move |c| {

@@ -36,6 +36,9 @@ pub async fn requests(
     ctx: &Ctx,
     query: RequestQuery,
 ) -> Result<(Vec<RequestSummary>, i64), ServiceError> {
+    if query.text.is_some() {
+        crate::service::search_index::catch_up(ctx).await?;
+    }
     Ok(ctx
         .db
         .read(move |c| db::portal::requests(c, &query))

@@ -5,7 +5,7 @@ use crate::db::{self, tickets::HistoryEntry};
 use crate::domain::ids::TicketId;
 use crate::domain::search_text;
 use crate::domain::sla::ClockView;
-use crate::service::{Ctx, ServiceError};
+use crate::service::{Ctx, ServiceError, search_index};
 
 use super::{Download, MessageView};
 pub use crate::db::sla::SlaEvent;
@@ -75,6 +75,7 @@ pub async fn search(ctx: &Ctx, text: &str, filter: Filter) -> Result<Vec<TicketR
     let Some(words) = search_text::fts_query(text) else {
         return Ok(Vec::new());
     };
+    search_index::catch_up(ctx).await?;
     ctx.db
         .read(move |c| {
             // Ranked first, filtered after: ask for more than the page, so that filters
