@@ -202,6 +202,14 @@ impl PortalConfig {
     pub fn max_attachment_bytes(&self) -> usize {
         (self.max_attachment_mb as usize).saturating_mul(1024 * 1024)
     }
+
+    /// The largest body a route that takes files accepts: the configured number of files
+    /// of the configured size, plus 1 MiB for the form around them.
+    pub fn max_upload_body_bytes(&self) -> usize {
+        self.max_attachment_bytes()
+            .saturating_mul(self.max_attachments)
+            .saturating_add(1 << 20)
+    }
 }
 
 /// How log lines are written to stderr.

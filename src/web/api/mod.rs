@@ -23,12 +23,7 @@ use crate::web::error::WebError;
 /// (multipart) within the attachment limits.
 pub fn routes(ctx: &Ctx) -> Router<Ctx> {
     let files = Router::new().route("/tickets/{key}/comments", post(actions::comment));
-    let upload_limit = ctx
-        .config
-        .portal
-        .max_attachment_bytes()
-        .saturating_mul(ctx.config.portal.max_attachments)
-        + (1 << 20);
+    let upload_limit = ctx.config.portal.max_upload_body_bytes();
     body_limit::cap(form_routes(), body_limit::FORM_BYTES)
         .merge(body_limit::cap(files, upload_limit))
         .method_not_allowed_fallback(method_not_allowed)

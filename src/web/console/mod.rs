@@ -32,12 +32,7 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         "/tickets/{key}/files/{action}",
         post(ticket::act_with_files),
     );
-    let upload_limit = ctx
-        .config
-        .portal
-        .max_attachment_bytes()
-        .saturating_mul(ctx.config.portal.max_attachments)
-        + (1 << 20);
+    let upload_limit = ctx.config.portal.max_upload_body_bytes();
     let forms = Router::new()
         .route("/", get(queue::page))
         .route("/queue/rows", get(queue::rows))

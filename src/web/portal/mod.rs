@@ -57,13 +57,7 @@ pub fn routes(ctx: &Ctx) -> Router<Ctx> {
         )
         .route("/rate/{token}", get(rate::page).post(rate::record))
         .route("/partner/{token}", get(partner::page).post(partner::answer));
-    // Uploads may carry the configured number of files of the configured size, plus the form.
-    let upload_limit = ctx
-        .config
-        .portal
-        .max_attachment_bytes()
-        .saturating_mul(ctx.config.portal.max_attachments)
-        + (1 << 20);
+    let upload_limit = ctx.config.portal.max_upload_body_bytes();
     let files = Router::new()
         .route("/requests/new", post(new_request::create))
         .route("/requests/{key}/attachments", post(files::attach))
