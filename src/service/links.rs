@@ -36,14 +36,40 @@ fn ticket_token(secret: &str, purpose: &str, ticket_id: TicketId) -> String {
     )
 }
 
+/// Whether `sig` (hex) is the signature of `message` (compared in constant time).
+fn signed(secret: &str, message: &str, sig: &str) -> bool {
+    let (Ok(mut mac), Ok(sig)) = (
+        HmacSha256::new_from_slice(secret.as_bytes()),
+        hex::decode(sig),
+    ) else {
+        return false;
+    };
+    mac.update(message.as_bytes());
+    mac.verify_slice(&sig).is_ok()
+}
+
 /// The ticket id of a genuine token for `purpose`.
 fn verify_ticket_token(secret: &str, purpose: &str, token: &str) -> Option<TicketId> {
     let (id, sig) = token.split_once('.')?;
     let id: i64 = id.parse().ok()?;
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(format!("{purpose}:{id}").as_bytes());
-    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
-    Some(TicketId(id))
+    signed(secret, &format!("{purpose}:{id}"), sig).then_some(TicketId(id))
+}
+
+/// `<ticket id>.<participant row>.<hmac>`: a signed token for one thing (`purpose`) about
+/// one participant of a ticket.
+fn participant_token(secret: &str, purpose: &str, ticket_id: TicketId, row: i64) -> String {
+    format!(
+        "{ticket_id}.{row}.{}",
+        sign(secret, &format!("{purpose}:{ticket_id}:{row}"))
+    )
+}
+
+/// The ticket and participant row of a genuine token for `purpose`.
+fn verify_participant_token(secret: &str, purpose: &str, token: &str) -> Option<(TicketId, i64)> {
+    let mut parts = token.splitn(3, '.');
+    let (id, row, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    let (id, row): (i64, i64) = (id.parse().ok()?, row.parse().ok()?);
+    signed(secret, &format!("{purpose}:{id}:{row}"), sig).then_some((TicketId(id), row))
 }
 
 /// The opt-out token of a ticket; needs no login.
@@ -58,40 +84,22 @@ pub fn verify_unsubscribe(secret: &str, token: &str) -> Option<TicketId> {
 
 /// The opt-out token of one participant on CC (their participant row) of a ticket.
 pub fn cc_unsubscribe_token(secret: &str, ticket_id: TicketId, row: i64) -> String {
-    format!(
-        "{ticket_id}.{row}.{}",
-        sign(secret, &format!("unsubscribe-cc:{ticket_id}:{row}"))
-    )
+    participant_token(secret, "unsubscribe-cc", ticket_id, row)
 }
 
 /// The ticket and participant row of a genuine CC opt-out token.
 pub fn verify_cc_unsubscribe(secret: &str, token: &str) -> Option<(TicketId, i64)> {
-    let mut parts = token.splitn(3, '.');
-    let (id, row, sig) = (parts.next()?, parts.next()?, parts.next()?);
-    let (id, row): (i64, i64) = (id.parse().ok()?, row.parse().ok()?);
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(format!("unsubscribe-cc:{id}:{row}").as_bytes());
-    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
-    Some((TicketId(id), row))
+    verify_participant_token(secret, "unsubscribe-cc", token)
 }
 
 /// The token of a partner's answer page: the ticket and their participant row.
 pub fn partner_token(secret: &str, ticket_id: TicketId, row: i64) -> String {
-    format!(
-        "{ticket_id}.{row}.{}",
-        sign(secret, &format!("partner:{ticket_id}:{row}"))
-    )
+    participant_token(secret, "partner", ticket_id, row)
 }
 
 /// The ticket and participant row of a genuine partner token.
 pub fn verify_partner(secret: &str, token: &str) -> Option<(TicketId, i64)> {
-    let mut parts = token.splitn(3, '.');
-    let (id, row, sig) = (parts.next()?, parts.next()?, parts.next()?);
-    let (id, row): (i64, i64) = (id.parse().ok()?, row.parse().ok()?);
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(format!("partner:{id}:{row}").as_bytes());
-    mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
-    Some((TicketId(id), row))
+    verify_participant_token(secret, "partner", token)
 }
 
 /// The token of a ticket's satisfaction links (from the resolution mail); needs no login.
