@@ -22,7 +22,7 @@ pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
 use letter::trim_references;
 pub use letter::{Letter, compose_letter};
 pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
-use vars::{MailVars, stored_vars, ticket_vars};
+use vars::{MailVars, staff_vars, stored_vars, ticket_vars};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -237,21 +237,13 @@ pub fn queue_sla_alert(
     alert: &SlaAlert,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let lang = ctx.config.helpdesk.default_locale.clone();
     let vars = MailVars {
-        lang: lang.clone(),
-        helpdesk_name: ctx.config.helpdesk.name.clone(),
-        key: ctx.key(ticket.id).to_string(),
-        subject: ticket.subject.clone(),
-        customer_name: ticket.requester_name.clone(),
-        email: ticket.requester_email.clone(),
-        status_label: ticket.status.label(&lang).to_string(),
         alert_goal: alert.goal.as_str().to_string(),
         alert_kind: alert.kind.to_string(),
         due_at: alert.due_at.clone(),
-        console_url: ctx.console_url(ticket.id),
-        ..Default::default()
+        ..staff_vars(ctx, ticket)
     };
+    let lang = vars.lang.clone();
     // An answer to the alert is the team's note on the ticket.
     let to = Addressee {
         address: to,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Addressee, Draft, MailVars, enqueue};
+use super::{Addressee, Draft, MailVars, enqueue, staff_vars};
 use crate::db::{Conn, agents::Agent, tickets::TicketRow};
 use crate::domain::inbound::Role;
 use crate::domain::notification::{Cause, Template};
@@ -48,26 +48,18 @@ pub fn queue_agent_alert(
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     let AgentAlert { news, who, text } = alert;
-    let lang = ctx.config.helpdesk.default_locale.clone();
     let mut excerpt: String = text.trim().chars().take(EXCERPT_CHARS).collect();
     if text.trim().chars().count() > EXCERPT_CHARS {
         excerpt.push('…');
     }
     let vars = MailVars {
-        lang: lang.clone(),
-        helpdesk_name: ctx.config.helpdesk.name.clone(),
-        key: ctx.key(ticket.id).to_string(),
-        subject: ticket.subject.clone(),
-        customer_name: ticket.requester_name.clone(),
-        email: ticket.requester_email.clone(),
-        status_label: ticket.status.label(&lang).to_string(),
         alert_kind: news.as_str().to_string(),
         agent_name: agent.name.clone(),
         partner_name: who.to_string(),
         message: excerpt,
-        console_url: ctx.console_url(ticket.id),
-        ..Default::default()
+        ..staff_vars(ctx, ticket)
     };
+    let lang = vars.lang.clone();
     // An answer to the alert is the agent's note on the ticket, as for SLA alerts.
     let to = Addressee {
         address: &agent.email,

@@ -57,6 +57,23 @@ pub(super) fn stored_vars(vars: &MailVars) -> serde_json::Result<serde_json::Val
     Ok(value)
 }
 
+/// What an alert to agents says of `ticket` (in the helpdesk's language): which ticket,
+/// whose, where it stands, and the link to it in the console.
+pub(super) fn staff_vars(ctx: &Ctx, ticket: &TicketRow) -> MailVars {
+    let lang = ctx.config.helpdesk.default_locale.clone();
+    MailVars {
+        helpdesk_name: ctx.config.helpdesk.name.clone(),
+        key: ctx.key(ticket.id).to_string(),
+        subject: ticket.subject.clone(),
+        customer_name: ticket.requester_name.clone(),
+        email: ticket.requester_email.clone(),
+        status_label: ticket.status.label(&lang).to_string(),
+        console_url: ctx.console_url(ticket.id),
+        lang,
+        ..Default::default()
+    }
+}
+
 /// The variables every mail about `ticket` shares, in `lang`.
 pub(super) fn ticket_vars(
     ctx: &Ctx,
