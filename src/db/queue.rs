@@ -87,26 +87,25 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
     let filters = where_clause(f.text.is_some());
+    // The same parameters for the count and the page (the count leaves the page's ?7 and
+    // ?8 unused).
+    let args = params![
+        f.assignee,
+        f.unassigned,
+        status,
+        breached,
+        words,
+        f.id,
+        f.limit,
+        f.offset,
+        f.queue,
+        pattern
+    ];
     let count = || -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!(
             "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
         ))?
-        .query_row(
-            // ?7 and ?8 (the page) are not used here.
-            params![
-                f.assignee,
-                f.unassigned,
-                status,
-                breached,
-                words,
-                f.id,
-                0,
-                0,
-                f.queue,
-                pattern
-            ],
-            |r| r.get(0),
-        )
+        .query_row(args, |r| r.get(0))
     };
     let order = "ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8";
     let (ids, total): (Vec<TicketId>, i64) = if f.text.is_some() {
@@ -117,21 +116,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             .prepare_cached(&format!(
                 "SELECT t.id, count(*) OVER () FROM tickets t WHERE {OPEN} AND {filters} {order}"
             ))?
-            .query_map(
-                params![
-                    f.assignee,
-                    f.unassigned,
-                    status,
-                    breached,
-                    words,
-                    f.id,
-                    f.limit,
-                    f.offset,
-                    f.queue,
-                    pattern
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?
+            .query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let total = match page.first() {
             Some(&(_, n)) => n,
@@ -145,21 +130,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
             .prepare_cached(&format!(
                 "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters} {order}"
             ))?
-            .query_map(
-                params![
-                    f.assignee,
-                    f.unassigned,
-                    status,
-                    breached,
-                    words,
-                    f.id,
-                    f.limit,
-                    f.offset,
-                    f.queue,
-                    pattern
-                ],
-                |r| r.get(0),
-            )?
+            .query_map(args, |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         (ids, total)
     };
