@@ -10,7 +10,7 @@ mod overrides;
 mod sections;
 mod sla;
 
-pub use mailboxes::{MailAuth, Mailbox, MailboxConfig, OAuth2Config, OAuthGrant};
+pub use mailboxes::{MailAuth, Mailbox, MailboxConfig, OAuth2Config, OAuthGrant, mailbox_at};
 
 use overrides::{apply_env, merge};
 pub use sections::{

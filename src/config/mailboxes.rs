@@ -98,6 +98,13 @@ pub struct Mailbox {
     pub checkpoint_key: String,
 }
 
+/// The mailbox of `mailboxes` whose address is `address` (any case).
+pub fn mailbox_at<'a>(mailboxes: &'a [Mailbox], address: &str) -> Option<&'a Mailbox> {
+    mailboxes
+        .iter()
+        .find(|m| m.address.eq_ignore_ascii_case(address))
+}
+
 impl Mailbox {
     /// `address/folder`: where a message of this mailbox lies, as quarantine names it.
     pub fn place(&self) -> String {
@@ -193,13 +200,6 @@ impl super::Config {
         }
         let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
         format!("\"{quoted}\" <{address}>")
-    }
-
-    /// The mailbox whose address is `address` (any case), if we watch it.
-    pub fn mailbox_of(&self, address: &str) -> Option<Mailbox> {
-        self.mailboxes()
-            .into_iter()
-            .find(|m| m.address.eq_ignore_ascii_case(address))
     }
 
     /// Reads the secrets the entries name from `env`; a named variable that is not set is

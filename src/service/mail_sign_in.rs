@@ -126,12 +126,12 @@ impl Relay {
         if let Some(smtp) = &self.password {
             return op.run(smtp, from).await;
         }
-        let username = ctx
-            .config
-            .mailbox_of(from)
-            .map(|m| m.smtp_username)
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| ctx.config.smtp.username.clone());
+        // The sender's mailbox (an unknown sender: the first one, whose account is
+        // `[smtp] username`).
+        let username = match ctx.mailbox(from).smtp_username.as_str() {
+            "" => ctx.config.smtp.username.clone(),
+            account => account.to_string(),
+        };
         let who = MailAccount::smtp(&ctx.config, &username);
         let mut refused = String::new();
         for _ in 0..2 {

@@ -166,10 +166,7 @@ impl Ctx {
     /// The mailbox at `address`; the home one for an address that is not (or no longer)
     /// one of ours.
     pub fn mailbox(&self, address: &str) -> &Mailbox {
-        self.mailboxes
-            .iter()
-            .find(|m| m.address.eq_ignore_ascii_case(address))
-            .unwrap_or_else(|| self.home())
+        crate::config::mailbox_at(&self.mailboxes, address).unwrap_or_else(|| self.home())
     }
 
     /// The queues, in the order of their mailboxes, each once.
