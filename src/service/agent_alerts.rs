@@ -7,28 +7,25 @@ use chrono::{DateTime, Utc};
 use super::notify::{self, AgentAlert, AgentNews};
 use super::{Ctx, ServiceError};
 use crate::db::{self, Conn, agents::Agent, tickets::TicketRow};
-use crate::domain::ids::{AgentId, TicketId};
+use crate::domain::ids::AgentId;
 use crate::domain::mentions::{Mentionable, mentioned};
 
 pub use crate::db::agents::AlertPrefs;
 
-/// The customer or a partner (`who`) answered: the assignee is told, and the queue marks
-/// the ticket.
+/// The customer or a partner (`who`) answered `ticket` (as it now is): the assignee is
+/// told, and the queue marks the ticket.
 pub fn answered(
     conn: &Conn,
     ctx: &Ctx,
-    ticket_id: TicketId,
+    ticket: &TicketRow,
     who: &str,
     text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let Some(ticket) = db::tickets::get(conn, ticket_id)? else {
-        return Ok(());
-    };
     let Some(assignee) = ticket.assignee_id else {
         return Ok(());
     };
-    db::tickets::set_news(conn, ticket_id, true)?;
+    db::tickets::set_news(conn, ticket.id, true)?;
     let agent = db::agents::get(conn, assignee)?;
     if db::agents::alert_prefs(conn, assignee)?.answer {
         let alert = AgentAlert {
@@ -36,7 +33,7 @@ pub fn answered(
             who,
             text,
         };
-        notify::queue_agent_alert(conn, ctx, &ticket, &agent, alert, now)?;
+        notify::queue_agent_alert(conn, ctx, ticket, &agent, alert, now)?;
     }
     Ok(())
 }

@@ -193,7 +193,7 @@ pub async fn contribute(
             tickets::store_message(conn, ticket_id, &entry, now)?;
             let step = Step::new(Event::CustomerReplied, &customer.email, Cause::Person);
             let (updated, _) = lifecycle::apply(conn, &c2, &ticket, step, now)?;
-            agent_alerts::answered(conn, &c2, ticket_id, &customer.email, &text, now)?;
+            agent_alerts::answered(conn, &c2, &updated, &customer.email, &text, now)?;
             Ok::<_, ServiceError>(updated)
         })
         .await?;

@@ -94,8 +94,8 @@ pub async fn answer(
             };
             tickets::store_message(conn, id, &entry, now)?;
             let step = Step::new(Event::PartnerReplied, &target.partner, Cause::Person);
-            lifecycle::apply(conn, &c, &ticket, step, now)?;
-            agent_alerts::answered(conn, &c, id, &target.partner, &text, now)?;
+            let (updated, _) = lifecycle::apply(conn, &c, &ticket, step, now)?;
+            agent_alerts::answered(conn, &c, &updated, &target.partner, &text, now)?;
             Ok::<_, ServiceError>(target)
         })
         .await?;

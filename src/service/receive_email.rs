@@ -358,14 +358,14 @@ fn add_reply(
         attachments: &mail.attachments,
     };
     tickets::store_message(conn, ticket_id, &entry, now)?;
+    // The team's mail (no event) moves nothing and tells no one; a customer's or a
+    // partner's answer moves the ticket and tells its agent.
     if let Some(event) = role.reply_event() {
         let ticket = db::tickets::get(conn, ticket_id)?
             .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
         let step = Step::new(event, sender, Cause::InboundMail);
-        lifecycle::apply(conn, ctx, &ticket, step, now)?;
-    }
-    if kind != MessageKind::Note {
-        agent_alerts::answered(conn, ctx, ticket_id, sender, &body.parts.new_text, now)?;
+        let (updated, _) = lifecycle::apply(conn, ctx, &ticket, step, now)?;
+        agent_alerts::answered(conn, ctx, &updated, sender, &body.parts.new_text, now)?;
     }
     Ok(())
 }
