@@ -11,8 +11,11 @@ use libfuzzer_sys::fuzz_target;
 
 static TRUSTED: LazyLock<Vec<String>> = LazyLock::new(|| vec!["mx.example.test".into()]);
 
-static SUPPORT: LazyLock<EmailAddress> =
-    LazyLock::new(|| EmailAddress::parse("support@example.test").expect("a valid address"));
+static OURS: LazyLock<Vec<EmailAddress>> = LazyLock::new(|| {
+    ["support@example.test", "facturare@example.test"]
+        .map(|a| EmailAddress::parse(a).expect("a valid address"))
+        .to_vec()
+});
 
 static CONTAIN_PARSER_PANICS: Once = Once::new();
 
@@ -36,7 +39,7 @@ fuzz_target!(|raw: &[u8]| {
     CONTAIN_PARSER_PANICS.call_once(contain_parser_panics);
     let _ = parse::message_id(raw);
     let Ok(mail) = parse::parse(raw) else { return };
-    let _ = inbound::classify(&mail.signals, &SUPPORT);
+    let _ = inbound::classify(&mail.signals, &OURS);
     let _ = sender_auth::verdict(
         &mail.authentication_results,
         &mail.arc_authentication_results,
