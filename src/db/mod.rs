@@ -17,6 +17,7 @@ pub mod participants;
 pub mod partners;
 pub mod portal;
 pub mod queue;
+pub mod relevance;
 pub mod satisfaction;
 pub mod search;
 pub mod sessions;
@@ -116,8 +117,9 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
 }
 
 /// The SQL functions our queries use, on a connection: `fold(text)` is text as search
-/// compares it (lower case, no diacritics).
+/// compares it (lower case, no diacritics); `relevance(index)` ranks full-text hits.
 pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
+    relevance::register(conn)?;
     conn.create_scalar_function(
         "fold",
         1,
