@@ -5,7 +5,6 @@ use rusqlite::types::Type;
 
 use super::Conn;
 use crate::domain::ids::TicketId;
-use crate::domain::search_text;
 use crate::domain::ticket::Status;
 
 /// One page of the Solicitări list.
@@ -60,10 +59,10 @@ const MINE_IN_STATUS: &str =
 pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
     // The words, through the full-text index, in the customer's own requests only. Text
     // with no word in it matches no text.
-    let pattern = q
-        .text
-        .as_deref()
-        .map(|t| search_text::fts_query(t).unwrap_or_else(|| "\"\"".into()));
+    let pattern = match q.text.as_deref() {
+        Some(t) => Some(super::search::query(conn, t)?.unwrap_or_else(|| "\"\"".into())),
+        None => None,
+    };
     let status = q.status.map(Status::as_str);
     let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.

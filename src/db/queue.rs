@@ -7,7 +7,6 @@ use rusqlite::types::Type;
 use super::{Conn, ts};
 use crate::domain::ids::AgentId;
 use crate::domain::ids::TicketId;
-use crate::domain::search_text;
 use crate::domain::ticket::{Priority, Status};
 
 const OPEN: &str = "t.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
@@ -55,35 +54,38 @@ fn where_clause(with_text: bool) -> String {
         AND (?3 IS NULL OR t.status = ?3)
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
         AND (?9 IS NULL OR t.queue = ?9)";
-    // The words in the subject or in any message (notes too: agents see them), through the
-    // full-text index; or the requester's address or name. Each index is read once per
-    // statement and its hits kept only when they are an open ticket's (a set made once),
-    // so a common word costs one pass over its hits, never a lookup per hit nor an index
-    // query per open ticket (a prefix query rebuilds the word's whole list of hits each
-    // time); CROSS JOIN keeps the index as the outer loop. Subjects are read from the
-    // oldest open ticket's id on. The requester is looked at for the open tickets only.
+    // The words in the subject, in any message (notes too: agents see them) or in the
+    // requester's name and address, through the full-text indexes. Each index is read
+    // once per statement, never per open ticket (a prefix query rebuilds the word's whole
+    // list of hits each time), and only from the oldest open ticket's subject, or the
+    // oldest of the open tickets' messages, on. Subject hits are kept when they are an
+    // open ticket's (a set made once); for messages the open tickets' messages are
+    // listed off the index (ticket, message) and kept when they are a hit, so no hit's
+    // message is read. Requesters matching the words are a set too.
     let text = " AND (t.id = ?6
         OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5
                     AND rowid >= (SELECT min(o.id) FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))
                     AND +rowid IN (SELECT o.id FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))))
-        OR (?5 IS NOT NULL AND t.id IN (SELECT m.ticket_id FROM message_search CROSS JOIN messages m ON m.id = message_search.rowid
-                    WHERE message_search MATCH ?5
-                    AND +message_search.rowid IN (SELECT om.id FROM tickets o JOIN messages om ON om.ticket_id = o.id
-                        WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))))
-        OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.requester_id
-                   AND (fold(c.email) LIKE ?10 ESCAPE '\\' OR fold(c.name) LIKE ?10 ESCAPE '\\')))";
+        OR (?5 IS NOT NULL AND t.id IN (SELECT om.ticket_id FROM tickets o JOIN messages om ON om.ticket_id = o.id
+                    WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')
+                    AND om.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?5
+                        AND rowid >= (SELECT min(om.id) FROM tickets o JOIN messages om ON om.ticket_id = o.id
+                            WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')))))
+        OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))";
     if with_text {
         format!("{base}{text}")
     } else {
-        format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
+        format!("{base} AND ?5 IS NULL AND ?6 IS NULL")
     }
 }
 
 /// One page of the queue and how many tickets match in all: the page's ids come off the
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
-    let words = f.text.as_deref().and_then(search_text::fts_query);
-    let pattern = f.text.as_deref().map(search_text::like_pattern);
+    let words = match f.text.as_deref() {
+        Some(text) => super::search::query(conn, text)?,
+        None => None,
+    };
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
     let filters = where_clause(f.text.is_some());
@@ -98,8 +100,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         f.id,
         f.limit,
         f.offset,
-        f.queue,
-        pattern
+        f.queue
     ];
     let count = || -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!(

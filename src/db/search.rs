@@ -5,20 +5,34 @@ use rusqlite::params;
 
 use super::Conn;
 use crate::domain::ids::TicketId;
+use crate::domain::search_text::{self, Term};
 
-/// Writes into the full-text index what was committed since it last caught up: at most
-/// `batch` tickets' subjects and `batch` messages' texts, folded as search compares text.
+/// Writes into the full-text indexes what was committed since they last caught up: at most
+/// `batch` tickets' subjects, messages' texts and customers' names and addresses each,
+/// folded as search compares text, and adds their words to the vocabulary ([`query`]
+/// expands typed words from it).
 /// Returns how many rows it indexed (0: the index is up to date).
 pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
+    if !behind(conn)? {
+        return Ok(0);
+    }
     let mut done = 0;
-    for (source, index) in [
+    let mut words = Words::new(conn)?;
+    for (source, index, text) in [
         (
             "tickets",
             "INSERT OR REPLACE INTO subject_search (rowid, subject) SELECT id, fold(subject) FROM tickets",
+            "SELECT fold(subject) FROM tickets",
         ),
         (
             "messages",
             "INSERT OR REPLACE INTO message_search (rowid, body) SELECT id, fold(body) FROM messages",
+            "SELECT fold(body) FROM messages",
+        ),
+        (
+            "customers",
+            "INSERT OR REPLACE INTO customer_search (rowid, name, email) SELECT id, fold(name), fold(email) FROM customers",
+            "SELECT fold(name) || ' ' || fold(email) FROM customers",
         ),
     ] {
         let upto: i64 = conn
@@ -32,13 +46,107 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
         let Some(last) = last else {
             continue;
         };
+        let range = "WHERE id > ?1 AND id <= ?2";
         done += conn
-            .prepare_cached(&format!("{index} WHERE id > ?1 AND id <= ?2"))?
+            .prepare_cached(&format!("{index} {range}"))?
             .execute(params![upto, last])?;
+        words.add(&format!("{text} {range}"), params![upto, last])?;
         conn.prepare_cached("UPDATE search_watermark SET upto = ? WHERE source = ?")?
             .execute(params![last, source])?;
     }
+    // Subjects indexed again when they changed.
+    if words.add("SELECT text FROM search_words_pending", [])? > 0 {
+        conn.execute("DELETE FROM search_words_pending", [])?;
+    }
+    words.keep()?;
     Ok(done)
+}
+
+/// Whether anything committed is not in the index yet: a read, so that searches check it
+/// side by side and only take the writer when there is something to index.
+pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT (SELECT upto FROM search_watermark WHERE source = 'tickets')
+                    < (SELECT coalesce(max(id), 0) FROM tickets)
+             OR (SELECT upto FROM search_watermark WHERE source = 'messages')
+                    < (SELECT coalesce(max(id), 0) FROM messages)
+             OR (SELECT upto FROM search_watermark WHERE source = 'customers')
+                    < (SELECT coalesce(max(id), 0) FROM customers)
+             OR EXISTS (SELECT 1 FROM search_words_pending)",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
+/// The words of texts being indexed, split by the indexes' own tokenizer: the texts go
+/// into a scratch index of the connection's (in memory), whose vocabulary is then added
+/// to `search_words`.
+struct Words<'c> {
+    conn: &'c Conn,
+    any: bool,
+}
+
+impl<'c> Words<'c> {
+    fn new(conn: &'c Conn) -> rusqlite::Result<Self> {
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(
+                 text, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2');
+             CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch_terms
+                 USING fts5vocab(temp, search_scratch, row);",
+        )?;
+        Ok(Self { conn, any: false })
+    }
+
+    /// Tokenizes the texts `select` returns; returns how many.
+    fn add(&mut self, select: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        let n = self
+            .conn
+            .prepare_cached(&format!("INSERT INTO temp.search_scratch (text) {select}"))?
+            .execute(args)?;
+        self.any |= n > 0;
+        Ok(n)
+    }
+
+    /// Adds the words to the vocabulary and empties the scratch index.
+    fn keep(self) -> rusqlite::Result<()> {
+        if self.any {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO search_words (word) SELECT term FROM temp.search_scratch_terms",
+                )?
+                .execute([])?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO temp.search_scratch (search_scratch) VALUES ('delete-all')",
+                )?
+                .execute([])?;
+        }
+        Ok(())
+    }
+}
+
+/// A typed word that begins more words than this is looked for as a prefix.
+const EXPANDED_WORDS: usize = 32;
+
+/// The FTS5 query for what someone typed: every word, folded, as the whole words of the
+/// index it begins (or as a prefix when it begins more than [`EXPANDED_WORDS`] of them),
+/// all of them required; `None` when there is no word in it.
+pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
+    )?;
+    let mut terms = Vec::new();
+    for typed in search_text::words(text) {
+        let words: Vec<String> = stmt
+            .query_map(params![typed, EXPANDED_WORDS as i64 + 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let term = if words.len() > EXPANDED_WORDS {
+            Term::Prefix(typed.clone())
+        } else {
+            Term::Words(words)
+        };
+        terms.push((typed, term));
+    }
+    Ok(search_text::fts_query(&terms))
 }
 
 /// How many of the newest subjects, and of the newest messages, that match are ranked.
@@ -47,7 +155,7 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
 /// every hit is ranked, as before.
 pub const RANKED_HITS: i64 = 2_000;
 
-/// Up to `limit` tickets matching the FTS5 query `words`, best first (BM25; a match in
+/// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::relevance); a match in
 /// the subject counts as much as one more word matched in a message). Of a word found
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
 pub fn ranked(conn: &Conn, words: &str, limit: i64) -> rusqlite::Result<Vec<TicketId>> {
@@ -56,15 +164,58 @@ pub fn ranked(conn: &Conn, words: &str, limit: i64) -> rusqlite::Result<Vec<Tick
     conn.prepare_cached(
         "WITH hits AS (
              SELECT id, score FROM (
-                 SELECT rowid AS id, bm25(subject_search) - 1.0 AS score FROM subject_search
+                 SELECT rowid AS id, relevance(subject_search) - 1.0 AS score FROM subject_search
                  WHERE subject_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3)
              UNION ALL
              SELECT m.ticket_id, h.score FROM (
-                 SELECT rowid AS message_id, bm25(message_search) AS score FROM message_search
+                 SELECT rowid AS message_id, relevance(message_search) AS score FROM message_search
                  WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3) h
              CROSS JOIN messages m ON m.id = h.message_id)
          SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2",
     )?
     .query_map(params![words, limit, RANKED_HITS], |r| r.get(0))?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary(words: &[&str]) -> Conn {
+        let conn = Conn::open_in_memory().expect("an in-memory database");
+        crate::db::add_functions(&conn).expect("functions");
+        crate::db::migrations::run(&conn).expect("the schema");
+        for w in words {
+            conn.execute("INSERT INTO search_words (word) VALUES (?)", [w])
+                .expect("a word");
+        }
+        conn
+    }
+
+    #[test]
+    fn typed_words_become_the_whole_words_they_begin() {
+        let conn = vocabulary(&["imprimanta", "imprimare", "impozit", "sedinta"]);
+        assert_eq!(
+            query(&conn, "Imprim ședință").unwrap().as_deref(),
+            Some("(\"imprimanta\" OR \"imprimare\") AND (\"sedinta\")")
+        );
+        // A word that begins none is looked for as itself, and matches nothing.
+        assert_eq!(query(&conn, "xyz").unwrap().as_deref(), Some("\"xyz\""));
+        assert_eq!(query(&conn, " -- ").unwrap(), None);
+    }
+
+    #[test]
+    fn a_word_that_begins_too_many_stays_a_prefix() {
+        let many: Vec<String> = (0..=EXPANDED_WORDS).map(|i| format!("a{i:03}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let conn = vocabulary(&refs);
+        assert_eq!(query(&conn, "a").unwrap().as_deref(), Some("\"a\"*"));
+        assert_eq!(
+            query(&conn, "a00")
+                .unwrap()
+                .as_deref()
+                .map(|q| q.matches(" OR ").count()),
+            Some(9)
+        );
+    }
 }

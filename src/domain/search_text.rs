@@ -20,30 +20,46 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-/// A `LIKE` pattern that finds `text` anywhere in a folded column (`ESCAPE '\'`).
-pub fn like_pattern(text: &str) -> String {
-    let folded = fold(text.trim());
-    format!(
-        "%{}%",
-        folded
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
-}
-
-/// The FTS5 query for what someone typed: every word, folded, as a prefix (`imprim`
-/// finds `imprimanta`), all of them required; `None` when there is no word in it. The
-/// words are quoted, so nothing typed is read as FTS5 syntax.
-pub fn fts_query(text: &str) -> Option<String> {
-    let folded = fold(text);
-    let words: Vec<String> = folded
+/// The words search looks for in what someone typed: folded, at most 16.
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{w}\"*"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How a typed word is looked for: as the whole words of the index that it begins
+/// (`imprim` finds `imprimanta` and `imprimare`), or, when it begins too many of them to
+/// list, as a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    Words(Vec<String>),
+    Prefix(String),
+}
+
+/// The FTS5 query that requires every term; `None` when there is none. Everything is
+/// quoted, so nothing typed is read as FTS5 syntax. A typed word that begins no word of
+/// the index (an empty `Words`) is looked for as itself, and finds nothing.
+pub fn fts_query(terms: &[(String, Term)]) -> Option<String> {
+    let quote = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|(typed, term)| match term {
+            Term::Prefix(p) => format!("{}*", quote(p)),
+            Term::Words(words) if words.is_empty() => quote(typed),
+            Term::Words(words) => format!(
+                "({})",
+                words
+                    .iter()
+                    .map(|w| quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+        })
         .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+    (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
 /// The letter under a lower-case Latin letter with diacritics.
@@ -80,16 +96,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fts_queries_are_folded_prefixes_of_every_word_and_never_syntax() {
+    fn typed_words_are_folded_and_never_syntax() {
+        assert_eq!(words("Ședință  IMPRIM"), ["sedinta", "imprim"]);
         assert_eq!(
-            fts_query("Ședință  IMPRIM"),
-            Some("\"sedinta\"* AND \"imprim\"*".into())
+            words("a OR b NEAR(c) \"x"),
+            ["a", "or", "b", "near", "c", "x"]
         );
+        assert!(words(" -*\"() ").is_empty());
+        assert_eq!(words(&"w ".repeat(40)).len(), 16);
+    }
+
+    #[test]
+    fn fts_queries_require_every_term_quoted() {
+        let terms = [
+            (
+                "imprim".to_string(),
+                Term::Words(vec!["imprimanta".into(), "imprimare".into()]),
+            ),
+            ("a".to_string(), Term::Prefix("a".into())),
+            ("zzz".to_string(), Term::Words(vec![])),
+            ("q".to_string(), Term::Words(vec!["q\"x".into()])),
+        ];
         assert_eq!(
-            fts_query("a OR b NEAR(c) \"x"),
-            Some("\"a\"* AND \"or\"* AND \"b\"* AND \"near\"* AND \"c\"* AND \"x\"*".into())
+            fts_query(&terms).as_deref(),
+            Some("(\"imprimanta\" OR \"imprimare\") AND \"a\"* AND \"zzz\" AND (\"q\"\"x\")")
         );
-        assert_eq!(fts_query(" -*\"() "), None);
+        assert_eq!(fts_query(&[]), None);
     }
 
     #[test]
@@ -111,10 +143,5 @@ mod tests {
         assert_eq!(fold("Принтер"), "принтер");
         assert_eq!(fold("プリンター"), "プリンター");
         assert_eq!(fold("Straße Œuvre"), "strasse oeuvre");
-    }
-
-    #[test]
-    fn like_patterns_escape_their_wildcards() {
-        assert_eq!(like_pattern(" 100%_Ok\\ "), "%100\\%\\_ok\\\\%");
     }
 }

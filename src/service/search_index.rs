@@ -10,6 +10,9 @@ const BATCH: i64 = 5_000;
 
 /// Indexes everything committed since the last catch-up; returns how many rows.
 pub async fn catch_up(ctx: &Ctx) -> Result<usize, ServiceError> {
+    if !ctx.db.read(db::search::behind).await? {
+        return Ok(0);
+    }
     let mut total = 0;
     loop {
         let n = ctx.db.write(|c| db::search::catch_up(c, BATCH)).await?;

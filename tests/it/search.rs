@@ -106,3 +106,49 @@ async fn words_are_found_folded_as_prefixes_ranked_and_within_each_ones_reach() 
     assert_eq!(keys(&v), [mine.as_str()]);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_queue_finds_a_requester_by_name_or_address_even_one_learnt_later() {
+    let app = TestApp::spawn().await;
+    let address = format!("{}@firma-mare.test", unique("contabil"));
+    let phone = |name: &str, subject: &str| {
+        json!({"requester_email": address, "requester_name": name, "subject": subject,
+               "description": "Sunat la telefon.", "channel": "phone",
+               "requester_phone": "0700 000 000"})
+    };
+    let (s, first) = app.api("POST", "/tickets", Some(phone("", "Prima"))).await;
+    assert_eq!(s, 201, "{first}");
+    let queue = |q: &str| {
+        let app = &app;
+        let q = q.replace(' ', "%20");
+        async move {
+            let (s, v) = app.api("GET", &format!("/queue?q={q}"), None).await;
+            assert_eq!(s, 200, "{v}");
+            keys(&v)
+        }
+    };
+    // By the address, whole or a word of it as a prefix; the search indexed the customer
+    // before the name below was known.
+    assert_eq!(queue("firma-mare").await, [first["key"].as_str().unwrap()]);
+    assert_eq!(queue("contab").await.len(), 1);
+    assert!(queue("tinculescu").await.is_empty());
+    // The name learnt with a second ticket is found on both, folded.
+    let (_, second) = app
+        .api(
+            "POST",
+            "/tickets",
+            Some(phone("Zamfira Țînculescu", "A doua")),
+        )
+        .await;
+    let mut both = queue("TINCULESCU zamf").await;
+    both.sort();
+    let mut expected = [
+        first["key"].as_str().unwrap().to_string(),
+        second["key"].as_str().unwrap().to_string(),
+    ];
+    expected.sort();
+    assert_eq!(both, expected);
+    // The requester's words and the subject's are not mixed: every word must be in one.
+    assert!(queue("zamfira prima").await.is_empty());
+    app.stop().await;
+}

@@ -72,12 +72,16 @@ pub async fn list(ctx: &Ctx, filter: Filter) -> Result<Vec<TicketRow>, ServiceEr
 /// The tickets whose subject or messages (notes too) hold the words of `text`, best match
 /// first, that also pass `filter` (its `before_id` paging aside); at most `filter.limit`.
 pub async fn search(ctx: &Ctx, text: &str, filter: Filter) -> Result<Vec<TicketRow>, ServiceError> {
-    let Some(words) = search_text::fts_query(text) else {
+    if search_text::words(text).is_empty() {
         return Ok(Vec::new());
-    };
+    }
     search_index::catch_up(ctx).await?;
+    let text = text.to_owned();
     ctx.db
         .read(move |c| {
+            let Some(words) = db::search::query(c, &text)? else {
+                return Ok(Vec::new());
+            };
             // Ranked first, filtered after: ask for more than the page, so that filters
             // still leave a page's worth.
             let ids = db::search::ranked(c, &words, filter.limit.saturating_mul(4).max(200))?;
