@@ -8,6 +8,7 @@
 pub mod agents;
 pub mod canned;
 pub mod customers;
+pub mod fts5;
 pub mod imap;
 pub mod inbound;
 pub mod messages;
@@ -17,7 +18,6 @@ pub mod participants;
 pub mod partners;
 pub mod portal;
 pub mod queue;
-pub mod relevance;
 pub mod satisfaction;
 pub mod search;
 pub mod sessions;
@@ -119,7 +119,7 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
 /// The SQL functions our queries use, on a connection: `fold(text)` is text as search
 /// compares it (lower case, no diacritics); `relevance(index)` ranks full-text hits.
 pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
-    relevance::register(conn)?;
+    fts5::register(conn)?;
     conn.create_scalar_function(
         "fold",
         1,

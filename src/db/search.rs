@@ -1,9 +1,12 @@
 //! Full-text search for agents: tickets whose subject or any message (notes too) holds
 //! the words, best match first.
 
+use std::collections::HashSet;
+
 use rusqlite::params;
 
 use super::Conn;
+use super::fts5::Tokenizer;
 use crate::domain::ids::TicketId;
 use crate::domain::search_text::{self, Term};
 
@@ -77,48 +80,44 @@ pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
     .query_row([], |r| r.get(0))
 }
 
-/// The words of texts being indexed, split by the indexes' own tokenizer: the texts go
-/// into a scratch index of the connection's (in memory), whose vocabulary is then added
-/// to `search_words`.
+/// The words of texts being indexed, split by the indexes' own tokenizer, for the
+/// vocabulary (`search_words`).
 struct Words<'c> {
     conn: &'c Conn,
-    any: bool,
+    tokenizer: Tokenizer,
+    words: HashSet<String>,
 }
 
 impl<'c> Words<'c> {
     fn new(conn: &'c Conn) -> rusqlite::Result<Self> {
-        conn.execute_batch(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(
-                 text, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2');
-             CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch_terms
-                 USING fts5vocab(temp, search_scratch, row);",
-        )?;
-        Ok(Self { conn, any: false })
+        Ok(Self {
+            conn,
+            tokenizer: Tokenizer::new(conn)?,
+            words: HashSet::new(),
+        })
     }
 
     /// Tokenizes the texts `select` returns; returns how many.
     fn add(&mut self, select: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
-        let n = self
-            .conn
-            .prepare_cached(&format!("INSERT INTO temp.search_scratch (text) {select}"))?
-            .execute(args)?;
-        self.any |= n > 0;
+        let mut stmt = self.conn.prepare_cached(select)?;
+        let mut rows = stmt.query(args)?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            if let Some(text) = row.get::<_, Option<String>>(0)? {
+                self.tokenizer.words(&text, &mut self.words)?;
+            }
+            n += 1;
+        }
         Ok(n)
     }
 
-    /// Adds the words to the vocabulary and empties the scratch index.
+    /// Adds the words to the vocabulary.
     fn keep(self) -> rusqlite::Result<()> {
-        if self.any {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO search_words (word) SELECT term FROM temp.search_scratch_terms",
-                )?
-                .execute([])?;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO temp.search_scratch (search_scratch) VALUES ('delete-all')",
-                )?
-                .execute([])?;
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO search_words (word) VALUES (?)")?;
+        for word in &self.words {
+            insert.execute([word])?;
         }
         Ok(())
     }
@@ -155,7 +154,7 @@ pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<String>> {
 /// every hit is ranked, as before.
 pub const RANKED_HITS: i64 = 2_000;
 
-/// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::relevance); a match in
+/// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::fts5); a match in
 /// the subject counts as much as one more word matched in a message). Of a word found
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
 pub fn ranked(conn: &Conn, words: &str, limit: i64) -> rusqlite::Result<Vec<TicketId>> {

@@ -1,13 +1,15 @@
-//! `relevance(index)`: how well a full-text hit matches, for `ORDER BY` (lower is better,
-//! as with FTS5's `bm25()`). It is BM25 without the weight of each word's rarity: every
-//! hit holds every word (they are ANDed), and bm25() learns a word's rarity by reading all
-//! of its hits once per query, which at a million tickets was most of a common word's
-//! search. What is left ranks a hit by how often it holds the words against how long it
-//! is, next to the average.
-//!
-//! FTS5 takes ranking functions through its C API only, hence the one unsafe module.
+//! What FTS5 offers through its C API only, hence the one unsafe module:
+//! - `relevance(index)`: how well a full-text hit matches, for `ORDER BY` (lower is
+//!   better, as with FTS5's `bm25()`). It is BM25 without the weight of each word's
+//!   rarity: every hit holds every word (they are ANDed), and bm25() learns a word's
+//!   rarity by reading all of its hits once per query, which at a million tickets was
+//!   most of a common word's search. What is left ranks a hit by how often it holds the
+//!   words against how long it is, next to the average.
+//! - [`Tokenizer`]: the indexes' own tokenizer, to list the words of texts being indexed
+//!   exactly as the indexes split them.
 
-use std::ffi::{c_int, c_void};
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, c_void};
 use std::ptr;
 
 use rusqlite::ffi;
@@ -28,6 +30,11 @@ pub fn score(occurrences: &[u32], length: f64, average: f64) -> f64 {
         .map(|&n| f64::from(n) * (K1 + 1.0) / (f64::from(n) + norm))
         .sum::<f64>()
 }
+
+/// The tokenizer of every full-text index (the migrations' `tokenize = 'unicode61
+/// remove_diacritics 2'`): its name and its arguments.
+const TOKENIZER: &std::ffi::CStr = c"unicode61";
+const TOKENIZER_ARGS: [&std::ffi::CStr; 2] = [c"remove_diacritics", c"2"];
 
 /// Registers `relevance()` on a connection.
 pub fn register(conn: &Conn) -> rusqlite::Result<()> {
@@ -92,8 +99,103 @@ fn fts5_api(conn: &Conn) -> rusqlite::Result<*mut ffi::fts5_api> {
 fn failure(rc: c_int) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(
         ffi::Error::new(rc),
-        Some("the FTS5 ranking function could not be registered".into()),
+        Some("FTS5's C API failed (ranking function or tokenizer)".into()),
     )
+}
+
+/// An instance of the indexes' tokenizer on a connection.
+pub struct Tokenizer {
+    module: ffi::fts5_tokenizer,
+    instance: *mut ffi::Fts5Tokenizer,
+}
+
+impl Tokenizer {
+    pub fn new(conn: &Conn) -> rusqlite::Result<Self> {
+        let api = fts5_api(conn)?;
+        // SAFETY: `api` is the connection's FTS5 API; the module's functions stay valid
+        // while the connection is open, and the instance is deleted on drop.
+        unsafe {
+            let mut module: ffi::fts5_tokenizer = std::mem::zeroed();
+            let mut user: *mut c_void = ptr::null_mut();
+            let Some(find) = (*api).xFindTokenizer else {
+                return Err(failure(ffi::SQLITE_ERROR));
+            };
+            let rc = find(api, TOKENIZER.as_ptr(), &mut user, &mut module);
+            if rc != ffi::SQLITE_OK {
+                return Err(failure(rc));
+            }
+            let (Some(create), Some(_), Some(_)) =
+                (module.xCreate, module.xDelete, module.xTokenize)
+            else {
+                return Err(failure(ffi::SQLITE_ERROR));
+            };
+            let mut args = TOKENIZER_ARGS.map(|a| a.as_ptr());
+            let mut instance = ptr::null_mut();
+            let rc = create(user, args.as_mut_ptr(), args.len() as c_int, &mut instance);
+            if rc != ffi::SQLITE_OK {
+                return Err(failure(rc));
+            }
+            Ok(Self { module, instance })
+        }
+    }
+
+    /// Adds the words of `text` to `words`, as the indexes hold them (folded).
+    pub fn words(&mut self, text: &str, words: &mut HashSet<String>) -> rusqlite::Result<()> {
+        let len = c_int::try_from(text.len()).map_err(|_| failure(ffi::SQLITE_TOOBIG))?;
+        let Some(tokenize) = self.module.xTokenize else {
+            return Err(failure(ffi::SQLITE_ERROR));
+        };
+        // SAFETY: the instance is live; `words` outlives the call, and the callback only
+        // reads the token FTS5 hands it for the duration of that callback.
+        let rc = unsafe {
+            tokenize(
+                self.instance,
+                (words as *mut HashSet<String>).cast::<c_void>(),
+                ffi::FTS5_TOKENIZE_DOCUMENT,
+                text.as_ptr().cast::<c_char>(),
+                len,
+                Some(on_token),
+            )
+        };
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(failure(rc))
+        }
+    }
+}
+
+impl Drop for Tokenizer {
+    fn drop(&mut self) {
+        if let Some(delete) = self.module.xDelete {
+            // SAFETY: the instance was made by this module's xCreate and is deleted once.
+            unsafe { delete(self.instance) }
+        }
+    }
+}
+
+/// Keeps one token: `ctx` is the `HashSet` that [`Tokenizer::words`] passed.
+unsafe extern "C" fn on_token(
+    ctx: *mut c_void,
+    _flags: c_int,
+    token: *const c_char,
+    len: c_int,
+    _start: c_int,
+    _end: c_int,
+) -> c_int {
+    // SAFETY: see `Tokenizer::words`.
+    let (words, bytes) = unsafe {
+        (
+            &mut *ctx.cast::<HashSet<String>>(),
+            std::slice::from_raw_parts(token.cast::<u8>(), usize::try_from(len).unwrap_or(0)),
+        )
+    };
+    if let Ok(word) = std::str::from_utf8(bytes)
+        && !words.contains(word)
+    {
+        words.insert(word.to_owned());
+    }
+    ffi::SQLITE_OK
 }
 
 /// The ranking function FTS5 calls for each hit.
@@ -210,6 +312,45 @@ mod tests {
             .map(|h| h.0)
             .collect();
         assert_eq!(order, [3, 1]);
+    }
+
+    #[test]
+    fn the_tokenizer_splits_text_as_the_indexes_do() {
+        let conn = Conn::open_in_memory().expect("an in-memory database");
+        crate::db::add_functions(&conn).expect("functions");
+        crate::db::migrations::run(&conn).expect("the schema");
+        let texts = [
+            "Ședință amânată: IMPRIMANTA nu tipărește (e-mail: ion.pop@firma.ro)",
+            "Ça coûte 100€ — naïve façade, Ærøskøbing, Straße",
+            "Принтер не печатает; プリンターが動かない; हैलो वर्ल्ड",
+            "tab\there, x_y, 3.14, ①②, v2.0-beta, emoji 🎉ok",
+        ];
+        let mut mine = HashSet::new();
+        let mut tokenizer = Tokenizer::new(&conn).expect("the tokenizer");
+        for (i, t) in texts.iter().enumerate() {
+            tokenizer.words(t, &mut mine).expect("tokenized");
+            conn.execute(
+                "INSERT INTO message_search (rowid, body) VALUES (?, ?)",
+                (i as i64 + 1, t),
+            )
+            .expect("indexed");
+        }
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, message_search, row)",
+        )
+        .expect("the vocabulary");
+        let theirs: HashSet<String> = conn
+            .prepare("SELECT term FROM temp.terms")
+            .expect("prepared")
+            .query_map([], |r| r.get(0))
+            .expect("queried")
+            .collect::<Result<_, _>>()
+            .expect("terms");
+        assert_eq!(mine, theirs);
+        assert!(
+            mine.contains("sedinta") && !mine.contains("tiparește"),
+            "folded as indexed: {mine:?}"
+        );
     }
 
     #[test]
