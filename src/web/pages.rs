@@ -99,6 +99,23 @@ pub fn say(tx: &Texts, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> St
     text
 }
 
+/// A page's word about `n` things, in the form the number takes: the key with `_one` for
+/// 1, with `_few` for 0 and for 1 to 19 after the hundreds (Romanian: "3 solicitări",
+/// "20 de solicitări" is the key itself), or the key; a form the language's texts lack
+/// falls back to the key (English's `_few` is its plural again).
+pub fn say_count(tx: &Texts, key: &str, n: i64, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let form = format!("{key}_{}", plural_form(n));
+    say(tx, if tx.contains_key(&form) { &form } else { key }, args)
+}
+
+fn plural_form(n: i64) -> &'static str {
+    match n {
+        1 => "one",
+        _ if n == 0 || (1..=19).contains(&(n.abs() % 100)) => "few",
+        _ => "other",
+    }
+}
+
 /// Renders a page with what every page shows: language, words, the signed-in customer
 /// and the CSRF token for its forms.
 pub fn render(ctx: &Ctx, v: &Visitor, status: StatusCode, name: &str, vars: Value) -> Response {

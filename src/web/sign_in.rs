@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use super::page_error::PageError;
-use super::pages::{minutes, render, say};
+use super::pages::{minutes, render, say, say_count};
 use super::throttle::{self, Throttle};
 use super::visitor::Visitor;
 use crate::service::{Ctx, ServiceError, accounts};
@@ -192,9 +192,14 @@ impl<'a> Attempt<'a> {
 pub fn throttled_text(tx: &Texts, wait: Duration) -> String {
     let secs = wait.as_secs().max(1);
     let wait = if secs < 60 {
-        say(tx, "wait_seconds", &[("n", &secs)])
+        say_count(tx, "wait_seconds", secs as i64, &[("n", &secs)])
     } else {
-        say(tx, "wait_minutes", &[("n", &minutes(secs))])
+        say_count(
+            tx,
+            "wait_minutes",
+            minutes(secs) as i64,
+            &[("n", &minutes(secs))],
+        )
     };
     say(tx, "login_throttled", &[("wait", &wait)])
 }

@@ -592,7 +592,10 @@ async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
     }
     // Newest first, 25 a page.
     let (_, page1) = b.get("/portal/requests").await;
-    assert!(page1.contains("Pagina 1 din 2 (30 solicitări)"), "{page1}");
+    assert!(
+        page1.contains("Pagina 1 din 2 (30 de solicitări)"),
+        "{page1}"
+    );
     assert!(
         page1.find(&keys[29]).unwrap() < page1.find(&keys[5]).unwrap(),
         "newest first"
@@ -623,12 +626,12 @@ async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
     }
     let (_, in_text) = b.get("/portal/requests?q=INCEPUTUL").await;
     assert!(
-        in_text.contains(&format!(">{first}<")) && in_text.contains("(1 solicitări)"),
+        in_text.contains(&format!(">{first}<")) && in_text.contains("(o solicitare)"),
         "{in_text}"
     );
     let (_, by_key) = b.get(&format!("/portal/requests?q={}", keys[7])).await;
     assert!(
-        by_key.contains(&format!(">{}<", keys[7])) && by_key.contains("(1 solicitări)"),
+        by_key.contains(&format!(">{}<", keys[7])) && by_key.contains("(o solicitare)"),
         "{by_key}"
     );
     assert_eq!(
@@ -643,7 +646,7 @@ async fn solicitari_filters_searches_and_pages_and_hides_internal_notes() {
     );
     let (_, working) = b.get("/portal/requests?status=in_progress").await;
     assert!(
-        working.contains(&format!(">{}<", keys[3])) && working.contains("(1 solicitări)"),
+        working.contains(&format!(">{}<", keys[3])) && working.contains("(o solicitare)"),
         "{working}"
     );
     let (_, none) = b.get("/portal/requests?q=nimic-de-gasit").await;

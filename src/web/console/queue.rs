@@ -15,7 +15,7 @@ use crate::service::queue::QueueFilter;
 use crate::service::{Ctx, queue};
 use crate::web::extract::CurrentAgent;
 use crate::web::page_error::PageError;
-use crate::web::pages::{local_time, render, say};
+use crate::web::pages::{local_time, render, say_count};
 use crate::web::visitor::Visitor;
 
 const PAGE: i64 = 50;
@@ -118,7 +118,7 @@ pub async fn page(
         "status": q.status, "q": q.q, "queue": q.queue,
         "queues": ctx.queues(), "show_queue": ctx.queues().len() > 1,
         "statuses": Status::ALL[..4].iter().map(|s| json!({ "code": s.as_str(), "label": s.label(v.lang) })).collect::<Vec<_>>(),
-        "page_text": say(tx, "c_page_of", &[("page", &page), ("pages", &pages), ("total", &total)]),
+        "page_text": say_count(tx, "c_page_of", total, &[("page", &page), ("pages", &pages), ("total", &total)]),
         "prev_url": (page > 1).then(|| q.url("/console", page - 1)),
         "next_url": (page < pages).then(|| q.url("/console", page + 1)),
         "rows_url": q.url("/console/queue/rows", page),

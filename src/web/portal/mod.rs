@@ -21,7 +21,7 @@ use axum::{Extension, Router};
 use super::body_limit;
 use super::page_error;
 use super::pages::{self, Area};
-pub(super) use super::pages::{local_time, render, say};
+pub(super) use super::pages::{local_time, render, say, say_count};
 use super::visitor::Visitor;
 use crate::service::Ctx;
 use crate::service::notify::PortalLink;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{local_time, render, say, time_zone};
+use super::{local_time, render, say, say_count, time_zone};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::ticket::Status;
@@ -82,7 +82,7 @@ pub async fn list(
     let flash = q.welcome.as_ref().map(|_| say(tx, "password_set", &[]));
     let vars = json!({
         "rows": rows, "total": total, "page": page, "pages": pages,
-        "page_text": say(tx, "page_of", &[("page", &page), ("pages", &pages), ("total", &total)]),
+        "page_text": say_count(tx, "page_of", total, &[("page", &page), ("pages", &pages), ("total", &total)]),
         "prev_url": (page > 1).then(|| list_url(status_code, &text, page - 1)),
         "next_url": (page < pages).then(|| list_url(status_code, &text, page + 1)),
         "statuses": Status::ALL.iter().map(|s| json!({ "code": s.as_str(), "label": s.label(v.lang) })).collect::<Vec<_>>(),
