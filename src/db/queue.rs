@@ -83,7 +83,7 @@ fn where_clause(with_text: bool) -> String {
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
     let words = match f.text.as_deref() {
-        Some(text) => super::search::query(conn, text)?,
+        Some(text) => super::search::query(conn, text)?.map(|q| q.fts),
         None => None,
     };
     let breached = f.breached_at.map(ts);

@@ -126,10 +126,19 @@ impl<'c> Words<'c> {
 /// A typed word that begins more words than this is looked for as a prefix.
 const EXPANDED_WORDS: usize = 32;
 
+/// What someone typed, as an FTS5 query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub fts: String,
+    /// Whether a word is looked for as a prefix: such a query reads every hit of the words
+    /// the prefix begins, on every call, so it is asked once per statement, never per row.
+    pub has_prefix: bool,
+}
+
 /// The FTS5 query for what someone typed: every word, folded, as the whole words of the
 /// index it begins (or as a prefix when it begins more than [`EXPANDED_WORDS`] of them),
 /// all of them required; `None` when there is no word in it.
-pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<String>> {
+pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<Query>> {
     let mut stmt = conn.prepare_cached(
         "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
     )?;
@@ -145,7 +154,8 @@ pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<String>> {
         };
         terms.push((typed, term));
     }
-    Ok(search_text::fts_query(&terms))
+    let has_prefix = terms.iter().any(|(_, t)| matches!(t, Term::Prefix(_)));
+    Ok(search_text::fts_query(&terms).map(|fts| Query { fts, has_prefix }))
 }
 
 /// How many of the newest subjects, and of the newest messages, that match are ranked.
@@ -194,12 +204,11 @@ mod tests {
     #[test]
     fn typed_words_become_the_whole_words_they_begin() {
         let conn = vocabulary(&["imprimanta", "imprimare", "impozit", "sedinta"]);
-        assert_eq!(
-            query(&conn, "Imprim ședință").unwrap().as_deref(),
-            Some("(\"imprimanta\" OR \"imprimare\") AND (\"sedinta\")")
-        );
+        let q = query(&conn, "Imprim ședință").unwrap().unwrap();
+        assert_eq!(q.fts, "(\"imprimanta\" OR \"imprimare\") AND (\"sedinta\")");
+        assert!(!q.has_prefix);
         // A word that begins none is looked for as itself, and matches nothing.
-        assert_eq!(query(&conn, "xyz").unwrap().as_deref(), Some("\"xyz\""));
+        assert_eq!(query(&conn, "xyz").unwrap().unwrap().fts, "\"xyz\"");
         assert_eq!(query(&conn, " -- ").unwrap(), None);
     }
 
@@ -208,12 +217,12 @@ mod tests {
         let many: Vec<String> = (0..=EXPANDED_WORDS).map(|i| format!("a{i:03}")).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         let conn = vocabulary(&refs);
-        assert_eq!(query(&conn, "a").unwrap().as_deref(), Some("\"a\"*"));
+        let q = query(&conn, "a").unwrap().unwrap();
+        assert_eq!((q.fts.as_str(), q.has_prefix), ("\"a\"*", true));
         assert_eq!(
             query(&conn, "a00")
                 .unwrap()
-                .as_deref()
-                .map(|q| q.matches(" OR ").count()),
+                .map(|q| q.fts.matches(" OR ").count()),
             Some(9)
         );
     }

@@ -152,3 +152,27 @@ async fn the_queue_finds_a_requester_by_name_or_address_even_one_learnt_later() 
     assert!(queue("zamfira prima").await.is_empty());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_finds_the_same_by_words_and_by_a_short_prefix() {
+    let app = TestApp::spawn().await;
+    // More words beginning "zq" than a typed word is expanded into: "zq" is then looked
+    // for as a prefix, read once for all of the customer's requests instead of per request.
+    let many: Vec<String> = (0..40).map(|i| format!("zq{i:02}")).collect();
+    let (_, mine, portal) =
+        signed_in_customer(&app, "prefix", "Coduri de eroare", &many.join(" ")).await;
+    let other = format!("{}@customer.test", unique("prefix-other"));
+    app.send(&other, "Tot coduri", "zq07 zq08", &[]).await;
+    app.wait_tickets(&other, 1).await;
+    for typed in ["zq", "zq07", "ZQ3", "zq1%20zq2"] {
+        let (_, page) = portal.get(&format!("/portal/requests?q={typed}")).await;
+        assert!(page.contains(&format!(">{mine}<")), "{typed}: {page}");
+        assert!(
+            page.contains("(o solicitare)"),
+            "only their own, once: {typed}: {page}"
+        );
+    }
+    let (_, page) = portal.get("/portal/requests?q=zq%20nimic").await;
+    assert!(page.contains("Nicio solicitare nu corespunde"), "{page}");
+    app.stop().await;
+}
