@@ -504,7 +504,7 @@ struct Scenario {
     sql: SqlWork,
 }
 
-/// What the Solicitări list must show: its first key and the total in "Pagina x din y (n solicitări)".
+/// What the Solicitări list must show: its first key and the total in "Pagina x din y (n de solicitări)".
 fn list_expectation(
     conn: &Connection,
     status: Option<Status>,
@@ -532,9 +532,15 @@ fn list_expectation(
         .get(((page - 1) * size) as usize)
         .with_context(|| format!("page {page} is empty"))?;
     let pages = (total + size - 1) / size;
-    Ok(format!(
-        ">HD-{first}</a>|Pagina {page} din {pages} ({total} solicitări)"
-    ))
+    // The count in the form the page gives that number ("431 de solicitări").
+    let templates = helpdesk::templates::Templates::new();
+    let counted = helpdesk::web::pages::say_count(
+        templates.texts("ro"),
+        "page_of",
+        total,
+        &[("page", &page), ("pages", &pages), ("total", &total)],
+    );
+    Ok(format!(">HD-{first}</a>|{counted}"))
 }
 
 fn list_sql(status: Option<Status>, text: Option<&'static str>, page: i64, size: i64) -> SqlWork {
