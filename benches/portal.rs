@@ -496,6 +496,8 @@ type SqlWork = Box<dyn Fn(&Connection, usize) -> anyhow::Result<()>>;
 /// One kind of page: the URLs asked in turn, and what each answer must contain.
 struct Scenario {
     name: &'static str,
+    /// Whose pages: the benchmark customer or a typical one.
+    customer: String,
     /// p99 under this many ms.
     goal_ms: f64,
     /// (path and query, text the page must contain)
@@ -507,6 +509,7 @@ struct Scenario {
 /// What the Solicitări list must show: its first key and the total in "Pagina x din y (n de solicitări)".
 fn list_expectation(
     conn: &Connection,
+    customer: &str,
     status: Option<Status>,
     text: Option<&str>,
     page: i64,
@@ -523,7 +526,7 @@ fn list_expectation(
     )?;
     let ids: Vec<i64> = stmt
         .query_map(
-            params![CUSTOMER_EMAIL, status.map(Status::as_str), pattern],
+            params![customer, status.map(Status::as_str), pattern],
             |r| r.get(0),
         )?
         .collect::<rusqlite::Result<_>>()?;
@@ -543,10 +546,16 @@ fn list_expectation(
     Ok(format!(">HD-{first}</a>|{counted}"))
 }
 
-fn list_sql(status: Option<Status>, text: Option<&'static str>, page: i64, size: i64) -> SqlWork {
+fn list_sql(
+    customer: String,
+    status: Option<Status>,
+    text: Option<&'static str>,
+    page: i64,
+    size: i64,
+) -> SqlWork {
     Box::new(move |conn, _| {
         let q = RequestQuery {
-            address: CUSTOMER_EMAIL.into(),
+            address: customer.clone(),
             status,
             text: text.map(str::to_string),
             id: None,
@@ -563,28 +572,42 @@ fn list_sql(status: Option<Status>, text: Option<&'static str>, page: i64, size:
 fn scenarios(
     conn: &Connection,
     shape: &Shape,
+    typical: &str,
     views: usize,
     size: i64,
 ) -> anyhow::Result<Vec<Scenario>> {
-    let list = |name,
-                query: &str,
-                status: Option<Status>,
-                text: Option<&'static str>,
-                page: i64|
+    let list_of = |customer: &str,
+                   name,
+                   query: &str,
+                   status: Option<Status>,
+                   text: Option<&'static str>,
+                   page: i64|
      -> anyhow::Result<Scenario> {
-        let expect = list_expectation(conn, status, text, page, size)?;
+        let expect = list_expectation(conn, customer, status, text, page, size)?;
         Ok(Scenario {
             name,
+            customer: customer.to_string(),
             goal_ms: if text.is_some() {
                 GOAL_SEARCH_P99_MS
             } else {
                 GOAL_P99_MS
             },
             requests: vec![(format!("/portal/requests{query}"), expect)],
-            sql: list_sql(status, text, page, size),
+            sql: list_sql(customer.to_string(), status, text, page, size),
         })
     };
+    let list = |name, query: &str, status, text, page| {
+        list_of(CUSTOMER_EMAIL, name, query, status, text, page)
+    };
     let mut out = vec![
+        list_of(
+            typical,
+            "Solicitări, search, typical",
+            &format!("?q={SEARCH_WORD}"),
+            None,
+            Some(SEARCH_WORD),
+            1,
+        )?,
         list("Solicitări, page 1", "", None, None, 1)?,
         list("Solicitări, page 100", "?page=100", None, None, 100)?,
         list(
@@ -628,6 +651,7 @@ fn scenarios(
         .collect();
     out.push(Scenario {
         name: "request view",
+        customer: CUSTOMER_EMAIL.to_string(),
         goal_ms: GOAL_P99_MS,
         requests: views,
         sql: Box::new(move |conn, k| {
@@ -656,7 +680,7 @@ struct Client {
 }
 
 /// Signs in once through the login form; every later request carries both cookies, as a browser would.
-async fn sign_in(addr: std::net::SocketAddr) -> anyhow::Result<Client> {
+async fn sign_in(addr: std::net::SocketAddr, email: &str) -> anyhow::Result<Client> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -674,7 +698,7 @@ async fn sign_in(addr: std::net::SocketAddr) -> anyhow::Result<Client> {
         .context("no csrf field on the login page")?
         .to_string();
     let form = [
-        ("email", CUSTOMER_EMAIL),
+        ("email", email),
         ("password", PASSWORD),
         ("csrf", &csrf),
         ("next", "/portal/requests"),
@@ -851,15 +875,36 @@ fn main() -> anyhow::Result<()> {
 
     let hash = helpdesk::service::accounts::hash_password(&Password::parse(PASSWORD)?)?;
     let size = Config::default().portal.page_size;
-    let scenarios = {
+    let (typical, scenarios) = {
         let conn = Connection::open(&work)?;
         db::add_functions(&conn)?;
-        let n = conn.execute(
-            "UPDATE customers SET password_hash = ? WHERE email = ?",
-            params![hash, CUSTOMER_EMAIL],
+        // A typical customer beside the benchmark one: the first whose few requests name
+        // the search word.
+        let typical: String = conn.query_row(
+            "SELECT c.email FROM customers c
+             WHERE c.id < ?1 AND EXISTS (SELECT 1 FROM tickets t WHERE t.requester_id = c.id
+                                         AND fold(t.subject) LIKE '%' || ?2 || '%')
+             ORDER BY c.id LIMIT 1",
+            params![shape.bench_customer_id(), SEARCH_WORD],
+            |r| r.get(0),
         )?;
-        ensure!(n == 1, "the benchmark customer is missing");
-        scenarios(&conn, &shape, warmup + requests, size)?
+        for customer in [CUSTOMER_EMAIL, typical.as_str()] {
+            let n = conn.execute(
+                "UPDATE customers SET password_hash = ? WHERE email = ?",
+                params![hash, customer],
+            )?;
+            ensure!(n == 1, "the customer {customer} is missing");
+        }
+        let requests_of: i64 = conn.query_row(
+            "SELECT count(*) FROM participants WHERE address = ?",
+            [&typical],
+            |r| r.get(0),
+        )?;
+        println!("typical customer: {typical}, {requests_of} requests");
+        (
+            typical.clone(),
+            scenarios(&conn, &shape, &typical, warmup + requests, size)?,
+        )
     };
 
     let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -890,7 +935,10 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let outcome = client.block_on(async {
-        let c = Arc::new(sign_in(addr).await?);
+        let (bench, other) = (
+            Arc::new(sign_in(addr, CUSTOMER_EMAIL).await?),
+            Arc::new(sign_in(addr, &typical).await?),
+        );
         println!(
             "{:<30} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10} {:>7} {:>9}  goal p99",
             "scenario", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "SQL p50 ms", "others", "disk MiB"
@@ -899,11 +947,16 @@ fn main() -> anyhow::Result<()> {
         let only = std::env::var("BENCH_ONLY").unwrap_or_default();
         for s in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
             let pages = Arc::new(s.requests.clone());
+            let c = if s.customer == CUSTOMER_EMAIL {
+                &bench
+            } else {
+                &other
+            };
             if warmup > 0 {
-                load(&c, &pages, requests, warmup, clients).await?;
+                load(c, &pages, requests, warmup, clients).await?;
             }
             let (ticks, disk) = (cpu_ticks(), disk_read_bytes());
-            let (times, wall) = load(&c, &pages, 0, requests, clients).await?;
+            let (times, wall) = load(c, &pages, 0, requests, clients).await?;
             let others = others_cpu(ticks, cpu_ticks(), wall);
             let disk = match (disk, disk_read_bytes()) {
                 (Some(a), Some(b)) => (b - a) as f64 / (1 << 20) as f64,
