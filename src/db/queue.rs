@@ -20,7 +20,7 @@ pub struct QueueFilter {
     pub status: Option<Status>,
     /// Only tickets whose clock ran out before this instant, or that recorded a breach.
     pub breached_at: Option<DateTime<Utc>>,
-    /// Matched against the subject and the requester's address and name; a ticket id too.
+    /// Words found in the subject, a message or the requester's name and address; a ticket id too.
     pub text: Option<String>,
     pub id: Option<TicketId>,
     /// Only this queue's tickets.
