@@ -126,3 +126,32 @@ async fn agents_hear_of_answers_assignments_and_mentions_as_they_choose() {
     assert!(queue.contains("badge news"), "the queue still marks it");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_chooses_their_alerts_through_the_api_too() {
+    let app = TestApp::spawn().await;
+    let (s, v) = app.api("GET", "/me/alerts", None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v,
+        json!({"answer": true, "assign": true, "mention": true}),
+        "all on at first"
+    );
+    let off = json!({"answer": true, "assign": false, "mention": false});
+    let (s, v) = app.api("PUT", "/me/alerts", Some(off.clone())).await;
+    assert_eq!((s, &v), (200, &off));
+    let (_, v) = app.api("GET", "/me/alerts", None).await;
+    assert_eq!(v, off, "kept");
+    // All three, each a boolean, nothing else.
+    for bad in [
+        json!({"answer": true}),
+        json!({"answer": "yes", "assign": true, "mention": true}),
+        json!({"answer": true, "assign": true, "mention": true, "digest": true}),
+    ] {
+        let (s, v) = app.api("PUT", "/me/alerts", Some(bad.clone())).await;
+        assert_eq!(s, 422, "{bad}: {v}");
+    }
+    let (_, v) = app.api("GET", "/me/alerts", None).await;
+    assert_eq!(v, off, "a refused body changes nothing");
+    app.stop().await;
+}

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{actions, admin, canned, quarantine, tickets};
+use super::{actions, admin, alerts, canned, quarantine, tickets};
 
-const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions, phone intake, the queue, partners, canned replies and the quarantine. Every endpoint but this document needs `Authorization: Bearer <token>` (from `helpdesk agent token EMAIL`). Errors are `{\"error\": \"...\"}` with a 4xx status; an illegal life-cycle transition is 409 with the reason; an action with a stale `If-Match` (the ticket's `ETag`) is 412.";
+const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions, phone intake, the queue, partners, canned replies, your own alerts and the quarantine. Every endpoint but this document needs `Authorization: Bearer <token>` (from `helpdesk agent token EMAIL`). Errors are `{\"error\": \"...\"}` with a 4xx status; an illegal life-cycle transition is 409 with the reason; an action with a stale `If-Match` (the ticket's `ETag`) is 412.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,7 @@ const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions,
         admin::partners, admin::partner_add, admin::partner_delete,
         admin::agents, admin::agent_add, admin::agent_disable,
         canned::list, canned::add, canned::change, canned::remove,
+        alerts::show, alerts::change,
         admin::sla_settings, admin::sla_replace,
         openapi,
         quarantine::list, quarantine::raw, quarantine::replay, quarantine::discard,
@@ -34,6 +35,7 @@ const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions,
         (name = "queue", description = "The agents' queue with both SLA clocks"),
         (name = "admin", description = "Partners, agents and the SLA settings"),
         (name = "canned replies", description = "Texts for answers given often"),
+        (name = "me", description = "The signed-in agent's own settings"),
         (name = "quarantine", description = "Messages that could not be processed"),
         (name = "meta", description = "This document"),
     ),

@@ -1,8 +1,9 @@
 //! JSON API v1: tickets, agent actions, phone intake, the queue, partners, canned
-//! replies, quarantine, SLA settings, and the OpenAPI document.
+//! replies, the agent's own alerts, quarantine, SLA settings, and the OpenAPI document.
 
 mod actions;
 mod admin;
+mod alerts;
 mod canned;
 mod doc;
 mod models;
@@ -53,6 +54,7 @@ fn form_routes() -> Router<Ctx> {
             axum::routing::put(canned::change).delete(canned::remove),
         )
         .route("/agents", get(admin::agents).post(admin::agent_add))
+        .route("/me/alerts", get(alerts::show).put(alerts::change))
         .route("/agents/{email}/disable", post(admin::agent_disable))
         .route("/sla", get(admin::sla_settings).put(admin::sla_replace))
         .route("/openapi.json", get(doc::openapi))
