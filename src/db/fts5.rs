@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void};
+use std::marker::PhantomData;
 use std::ptr;
 
 use rusqlite::ffi;
@@ -103,14 +104,16 @@ fn failure(rc: c_int) -> rusqlite::Error {
     )
 }
 
-/// An instance of the indexes' tokenizer on a connection.
-pub struct Tokenizer {
+/// An instance of the indexes' tokenizer on a connection, which it cannot outlive (FTS5
+/// owns the module's code and the instance's memory).
+pub struct Tokenizer<'c> {
     module: ffi::fts5_tokenizer,
     instance: *mut ffi::Fts5Tokenizer,
+    connection: PhantomData<&'c Conn>,
 }
 
-impl Tokenizer {
-    pub fn new(conn: &Conn) -> rusqlite::Result<Self> {
+impl<'c> Tokenizer<'c> {
+    pub fn new(conn: &'c Conn) -> rusqlite::Result<Self> {
         let api = fts5_api(conn)?;
         // SAFETY: `api` is the connection's FTS5 API; the module's functions stay valid
         // while the connection is open, and the instance is deleted on drop.
@@ -135,7 +138,11 @@ impl Tokenizer {
             if rc != ffi::SQLITE_OK {
                 return Err(failure(rc));
             }
-            Ok(Self { module, instance })
+            Ok(Self {
+                module,
+                instance,
+                connection: PhantomData,
+            })
         }
     }
 
@@ -165,7 +172,7 @@ impl Tokenizer {
     }
 }
 
-impl Drop for Tokenizer {
+impl Drop for Tokenizer<'_> {
     fn drop(&mut self) {
         if let Some(delete) = self.module.xDelete {
             // SAFETY: the instance was made by this module's xCreate and is deleted once.
@@ -183,11 +190,17 @@ unsafe extern "C" fn on_token(
     _start: c_int,
     _end: c_int,
 ) -> c_int {
-    // SAFETY: see `Tokenizer::words`.
+    let Ok(len) = usize::try_from(len) else {
+        return ffi::SQLITE_OK;
+    };
+    if token.is_null() || len == 0 {
+        return ffi::SQLITE_OK;
+    }
+    // SAFETY: see `Tokenizer::words`; the token is `len` bytes at a non-null address.
     let (words, bytes) = unsafe {
         (
             &mut *ctx.cast::<HashSet<String>>(),
-            std::slice::from_raw_parts(token.cast::<u8>(), usize::try_from(len).unwrap_or(0)),
+            std::slice::from_raw_parts(token.cast::<u8>(), len),
         )
     };
     if let Ok(word) = std::str::from_utf8(bytes)

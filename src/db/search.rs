@@ -84,7 +84,7 @@ pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
 /// vocabulary (`search_words`).
 struct Words<'c> {
     conn: &'c Conn,
-    tokenizer: Tokenizer,
+    tokenizer: Tokenizer<'c>,
     words: HashSet<String>,
 }
 
