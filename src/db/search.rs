@@ -1,5 +1,6 @@
-//! Full-text search for agents: tickets whose subject or any message (notes too) holds
-//! the words, best match first.
+//! Full-text search: the indexes kept behind the commit with their vocabulary, what
+//! someone typed as an FTS5 query, and the agents' ranked search over subjects and every
+//! message (notes too).
 
 use std::collections::HashSet;
 
@@ -13,8 +14,7 @@ use crate::domain::search_text::{self, Term};
 /// Writes into the full-text indexes what was committed since they last caught up: at most
 /// `batch` tickets' subjects, messages' texts and customers' names and addresses each,
 /// folded as search compares text, and adds their words to the vocabulary ([`query`]
-/// expands typed words from it).
-/// Returns how many rows it indexed (0: the index is up to date).
+/// expands typed words from it). Returns how many rows it indexed (0: up to date).
 pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
     if !behind(conn)? {
         return Ok(0);
@@ -57,7 +57,7 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
         conn.prepare_cached("UPDATE search_watermark SET upto = ? WHERE source = ?")?
             .execute(params![last, source])?;
     }
-    // Subjects indexed again when they changed.
+    // Subjects, names and addresses indexed again when they changed.
     if words.add("SELECT text FROM search_words_pending", [])? > 0 {
         conn.execute("DELETE FROM search_words_pending", [])?;
     }
