@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::agent_alerts;
 use super::lifecycle::{self, Step};
+use super::notify::Extras;
 use super::tickets::{self, Body, Entry, NewTicket, Origin};
 use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
@@ -191,9 +191,15 @@ pub async fn contribute(
                 ..Entry::note(&customer.email, &body)
             };
             tickets::store_message(conn, ticket_id, &entry, now)?;
-            let step = Step::new(Event::CustomerReplied, &customer.email, Cause::Person);
+            let said = Extras {
+                message: text,
+                ..Extras::default()
+            };
+            let step = Step {
+                extras: &said,
+                ..Step::new(Event::CustomerReplied, &customer.email, Cause::Person)
+            };
             let (updated, _) = lifecycle::apply(conn, &c2, &ticket, step, now)?;
-            agent_alerts::answered(conn, &c2, &updated, &customer.email, &text, now)?;
             Ok::<_, ServiceError>(updated)
         })
         .await?;

@@ -35,7 +35,8 @@ impl<'a> Step<'a> {
 }
 
 /// Applies the step to `ticket` in the caller's transaction; returns the ticket as it now
-/// is.
+/// is. The assignee hears of an answer from the customer or a partner (quoting
+/// `extras.message`, what they said) and of a ticket newly assigned to them.
 pub fn apply(
     conn: &Conn,
     ctx: &Ctx,
@@ -62,6 +63,9 @@ pub fn apply(
     }
     for n in &t.notify {
         notify::queue(conn, ctx, &updated, *n, extras, cause, now)?;
+    }
+    if matches!(event, Event::CustomerReplied | Event::PartnerReplied) {
+        agent_alerts::answered(conn, ctx, &updated, actor, &extras.message, now)?;
     }
     if t.state.assignee.is_some() && t.state.assignee != ticket.assignee_id {
         agent_alerts::assigned(conn, ctx, &updated, actor, now)?;

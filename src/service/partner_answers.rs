@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::lifecycle::{self, Step};
+use super::notify::Extras;
 use super::tickets::{self, Body, Entry};
-use super::{Ctx, ServiceError, agent_alerts, links};
+use super::{Ctx, ServiceError, links};
 use crate::db::{self, Conn};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
@@ -93,9 +94,15 @@ pub async fn answer(
                 ..Entry::note(&target.partner, &body)
             };
             tickets::store_message(conn, id, &entry, now)?;
-            let step = Step::new(Event::PartnerReplied, &target.partner, Cause::Person);
-            let (updated, _) = lifecycle::apply(conn, &c, &ticket, step, now)?;
-            agent_alerts::answered(conn, &c, &updated, &target.partner, &text, now)?;
+            let said = Extras {
+                message: text,
+                ..Extras::default()
+            };
+            let step = Step {
+                extras: &said,
+                ..Step::new(Event::PartnerReplied, &target.partner, Cause::Person)
+            };
+            lifecycle::apply(conn, &c, &ticket, step, now)?;
             Ok::<_, ServiceError>(target)
         })
         .await?;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::agent_alerts;
 use super::lifecycle::{self, Step};
+use super::notify::Extras;
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::config::Mailbox as OurMailbox;
@@ -363,9 +363,15 @@ fn add_reply(
     if let Some(event) = role.reply_event() {
         let ticket = db::tickets::get(conn, ticket_id)?
             .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
-        let step = Step::new(event, sender, Cause::InboundMail);
-        let (updated, _) = lifecycle::apply(conn, ctx, &ticket, step, now)?;
-        agent_alerts::answered(conn, ctx, &updated, sender, &body.parts.new_text, now)?;
+        let said = Extras {
+            message: body.parts.new_text.clone(),
+            ..Extras::default()
+        };
+        let step = Step {
+            extras: &said,
+            ..Step::new(event, sender, Cause::InboundMail)
+        };
+        lifecycle::apply(conn, ctx, &ticket, step, now)?;
     }
     Ok(())
 }
