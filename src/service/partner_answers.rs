@@ -9,7 +9,7 @@ use super::lifecycle::{self, Step};
 use super::notify::Extras;
 use super::tickets::{self, Body, Entry};
 use super::{Ctx, ServiceError, links};
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::Cause;
@@ -33,12 +33,13 @@ fn link_of(ctx: &Ctx, token: &str) -> Result<(TicketId, i64), ServiceError> {
         .ok_or_else(|| ServiceError::NotFound("link".into()))
 }
 
+/// The page's target and the ticket as read for it.
 fn target_in(
     conn: &Conn,
     ctx: &Ctx,
     id: TicketId,
     row: i64,
-) -> Result<PartnerTarget, ServiceError> {
+) -> Result<(PartnerTarget, TicketRow), ServiceError> {
     let not_found = || ServiceError::NotFound("link".into());
     let partner = db::participants::partner_at(conn, id, row)?.ok_or_else(not_found)?;
     let ticket = db::tickets::get(conn, id)?.ok_or_else(not_found)?;
@@ -49,19 +50,22 @@ fn target_in(
         .filter(|m| m.kind == MessageKind::Note)
         .filter_map(|m| m.body.strip_prefix(&prefix).map(str::to_string))
         .collect();
-    Ok(PartnerTarget {
+    let target = PartnerTarget {
         key: ctx.key(id).to_string(),
-        subject: ticket.subject,
+        subject: ticket.subject.clone(),
         partner,
         questions,
-    })
+    };
+    Ok((target, ticket))
 }
 
 /// The question a genuine link leads to; records nothing.
 pub async fn target(ctx: &Ctx, token: &str) -> Result<PartnerTarget, ServiceError> {
     let (id, row) = link_of(ctx, token)?;
     let c = ctx.clone();
-    ctx.db.read(move |conn| target_in(conn, &c, id, row)).await
+    ctx.db
+        .read(move |conn| Ok(target_in(conn, &c, id, row)?.0))
+        .await
 }
 
 /// Records the partner's answer on the ticket.
@@ -85,9 +89,7 @@ pub async fn answer(
     let target = ctx
         .db
         .write(move |conn| {
-            let target = target_in(conn, &c, id, row)?;
-            let ticket = db::tickets::get(conn, id)?
-                .ok_or_else(|| ServiceError::NotFound("ticket".into()))?;
+            let (target, ticket) = target_in(conn, &c, id, row)?;
             let body = Body::typed(&text);
             let entry = Entry {
                 kind: MessageKind::Partner,
