@@ -38,10 +38,7 @@ async fn an_agents_files_reach_the_customer_as_attachments() {
     let customer = format!("{}@customer.test", unique("files"));
     app.send(&customer, "Factura", "Trimiteți-mi factura, vă rog.", &[])
         .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let pdf: &[u8] = b"%PDF-1.4 factura martie";
     let (s, v) = post(
         &app,
@@ -90,10 +87,7 @@ async fn the_consoles_reply_box_sends_files_too() {
     let customer = format!("{}@customer.test", unique("cfiles"));
     app.send(&customer, "Contract", "Aștept contractul.", &[])
         .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let agent = crate::console::signed_in_agent(&app).await;
     let (_, page) = agent.get(&format!("/console/tickets/{key}")).await;
     assert!(

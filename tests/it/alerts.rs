@@ -29,10 +29,7 @@ async fn agents_hear_of_answers_assignments_and_mentions_as_they_choose() {
     assert_eq!(s, 201, "{v}");
     let customer = format!("{}@customer.test", unique("alerts"));
     app.send(&customer, "Rețeaua cade", "Din nou.", &[]).await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
 
     // Ana assigns it to Bogdan: he is told who did.
     let (s, _) = app

@@ -17,10 +17,7 @@ async fn canned_replies_are_kept_by_admins_and_sent_filled_in() {
         &[],
     )
     .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
 
     let text = "Bună ziua, {{customer_name}}! Am preluat {{ticket_key}}. Cu stimă, {{agent_name}}";
     let (s, saved) = app

@@ -31,10 +31,7 @@ async fn colleagues_on_cc_get_the_mail_each_with_their_own_opt_out() {
         &[("Cc", &colleague), ("Authentication-Results", &auth)],
     )
     .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let act = |path: &str, body: serde_json::Value| {
         let (app, path) = (&app, format!("/tickets/{key}/{path}"));
         async move {

@@ -57,10 +57,7 @@ async fn an_agent_works_a_ticket_from_the_queue_to_closed() {
         &[],
     )
     .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
 
     // Signed out, the console asks for sign-in first.
     let anon = reqwest::Client::builder()
@@ -464,10 +461,7 @@ async fn agent_walk_in_chromium() {
         &[],
     )
     .await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let canned = json!({"name": "Verificat", "body": "Am verificat solicitarea {{ticket_key}}, {{customer_name}}."});
     assert_eq!(
         app.api("POST", "/canned-replies", Some(canned)).await.0,

@@ -85,10 +85,7 @@ async fn replies_thread_by_in_reply_to_and_by_token_but_strangers_do_not() {
     let app = TestApp::spawn().await;
     let c = customer();
     app.send(&c, "Nu am internet", "De ieri.", &[]).await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&c).await;
     let conf = wait_mail(&c, |m| m.subject.contains(&key)).await;
     let our_id = conf[0].1.message_id.clone().unwrap();
 

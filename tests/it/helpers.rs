@@ -318,6 +318,15 @@ impl TestApp {
         self.tickets_of(requester).await
     }
 
+    /// Waits for the requester's ticket to appear; returns its key (the newest's, when
+    /// there are several).
+    pub async fn wait_key(&self, requester: &str) -> String {
+        self.wait_tickets(requester, 1).await[0]["key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub async fn wait_status(&self, key: &str, status: &str) {
         let ok = wait_until(Duration::from_secs(40), || async {
             self.status_of(key).await == status

@@ -30,10 +30,7 @@ async fn full_life_cycle_with_mail_at_every_step_and_the_opt_out() {
     let partner = format!("{}@partner.test", unique("p"));
     app.send(&c, "Imprimanta face zgomot", "Se aude un scârțâit.", &[])
         .await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&c).await;
     wait_mail(&c, |m| m.text.contains("/portal/invite/")).await;
     // The confirmation already offers the opt-out, as the customer guide says.
     let confirmation = wait_mail(&c, |m| m.text.contains("Am primit solicitarea")).await;
@@ -232,10 +229,7 @@ async fn a_reply_to_a_closed_ticket_opens_a_new_linked_one() {
     let app = TestApp::spawn().await;
     let c = format!("{}@customer.test", unique("closed"));
     app.send(&c, "Laptopul nu pornește", "Nimic.", &[]).await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&c).await;
     let (s, _) = app
         .api("POST", &format!("/tickets/{key}/close"), None)
         .await;
@@ -266,10 +260,7 @@ async fn a_reply_to_a_resolved_ticket_reopens_it() {
     let c = format!("{}@customer.test", unique("reopen"));
     app.send(&c, "Parola uitată", "Nu mă pot conecta.", &[])
         .await;
-    let key = app.wait_tickets(&c, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&c).await;
     app.api(
         "POST",
         &format!("/tickets/{key}/assign"),

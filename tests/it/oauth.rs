@@ -145,10 +145,7 @@ async fn a_token_that_expires_mid_run_is_replaced_and_nothing_is_lost() {
     let app = TestApp::spawn_with(options(&support, P, client)).await;
     let customer = format!("{}@customer.test", unique("ec"));
     send(P.1, &customer, &support, "Înainte de expirare").await;
-    let first = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = app.wait_key(&customer).await;
     wait_mail_at(P.0, &customer, |p| p.subject.contains(&first)).await;
     // The first token expires; the poller's session is renewed with a new one.
     let renewed = wait_until(Duration::from_secs(30), || async {
@@ -341,10 +338,7 @@ async fn a_token_the_smtp_server_refuses_leaves_the_mail_queued() {
     .await;
     let customer = format!("{}@customer.test", unique("sc"));
     send(PORTS.1, &customer, &support, "Confirmare amânată").await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let retried = wait_until(Duration::from_secs(20), || async {
         app.ctx.metrics.outbox_retried.load(Ordering::Relaxed) >= 1
     })
@@ -441,10 +435,7 @@ async fn a_rotated_refresh_token_is_stored_and_used_from_then_on() {
     let app = TestApp::spawn_with(opts()).await;
     let customer = format!("{}@customer.test", unique("gc"));
     send(PORTS.1, &customer, &support, "Cu refresh token").await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     wait_mail_at(PORTS.0, &customer, |p| p.subject.contains(&key)).await;
     // The poller's session is renewed with a token from the rotated refresh token.
     let rotated_twice = wait_until(Duration::from_secs(30), || async {

@@ -10,10 +10,7 @@ async fn a_partner_answers_on_the_signed_page() {
     let app = TestApp::spawn().await;
     let customer = format!("{}@customer.test", unique("pp"));
     app.send(&customer, "Internet lent", "De ieri.", &[]).await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let partner = format!("{}@partner.test", unique("isp"));
     for (path, body) in [
         ("assign", json!({"agent_email": "agent@example.test"})),

@@ -53,10 +53,7 @@ pub(crate) async fn signed_in_customer(
 ) -> (String, String, Browser) {
     let who = format!("{}@customer.test", unique(prefix));
     app.send(&who, subject, body, &[]).await;
-    let key = app.wait_tickets(&who, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&who).await;
     let link = link_in_mail(&who, "invite").await;
     let browser = Browser::new(&app.base);
     browser.accept_invite(&link).await;
@@ -86,10 +83,7 @@ async fn walk_in_chromium_then_only_the_mail_that_must_arrive_arrives() {
         &[],
     )
     .await;
-    let key = app.wait_tickets(&who, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&who).await;
     let invite = link_in_mail(&who, "invite").await;
     send_raw(&who, &app.support, &hostile_mail(&who, &key)).await;
     let threaded = crate::helpers::wait_until(std::time::Duration::from_secs(15), || async {

@@ -11,10 +11,7 @@ async fn the_customer_rates_the_resolution_from_its_mail() {
     let app = TestApp::spawn().await;
     let customer = format!("{}@customer.test", unique("rate"));
     app.send(&customer, "Imprimanta", "nu merge", &[]).await;
-    let key = app.wait_tickets(&customer, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = app.wait_key(&customer).await;
     let open_id = app.ctx.parse_key(&key).unwrap();
     // A genuine link to a ticket not resolved yet: nothing to rate.
     let early = format!(

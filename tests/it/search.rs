@@ -28,10 +28,7 @@ async fn words_are_found_folded_as_prefixes_ranked_and_within_each_ones_reach() 
     let other = format!("{}@customer.test", unique("fts-other"));
     app.send(&other, "Factura lunii", "Suma de plată pare dublată.", &[])
         .await;
-    let theirs = app.wait_tickets(&other, 1).await[0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let theirs = app.wait_key(&other).await;
     let search = |q: &str| {
         let q = q.replace(' ', "%20");
         let app = &app;
