@@ -25,6 +25,11 @@ pub mod settings;
 pub mod sla;
 pub mod tickets;
 
+/// The statuses of an open ticket (neither resolved nor closed), as an SQL list:
+/// `status IN {OPEN_STATUSES}`.
+pub const OPEN_STATUSES: &str =
+    "('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;

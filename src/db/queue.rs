@@ -4,12 +4,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use rusqlite::types::Type;
 
-use super::{Conn, ts};
+use super::{Conn, OPEN_STATUSES as OPEN, ts};
 use crate::domain::ids::AgentId;
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::{Priority, Status};
-
-const OPEN: &str = "t.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
 
 /// Which part of the queue to show; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -62,16 +60,16 @@ fn where_clause(with_text: bool) -> String {
     // open ticket's (a set made once); for messages the open tickets' messages are
     // listed off the index (ticket, message) and kept when they are a hit, so no hit's
     // message is read. Requesters matching the words are a set too.
-    let text = " AND (t.id = ?6
+    let text = format!(" AND (t.id = ?6
         OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5
-                    AND rowid >= (SELECT min(o.id) FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))
-                    AND +rowid IN (SELECT o.id FROM tickets o WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party'))))
+                    AND rowid >= (SELECT min(o.id) FROM tickets o WHERE o.status IN {OPEN})
+                    AND +rowid IN (SELECT o.id FROM tickets o WHERE o.status IN {OPEN})))
         OR (?5 IS NOT NULL AND t.id IN (SELECT om.ticket_id FROM tickets o JOIN messages om ON om.ticket_id = o.id
-                    WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')
+                    WHERE o.status IN {OPEN}
                     AND om.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?5
                         AND rowid >= (SELECT min(om.id) FROM tickets o JOIN messages om ON om.ticket_id = o.id
-                            WHERE o.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')))))
-        OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))";
+                            WHERE o.status IN {OPEN}))))
+        OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
     if with_text {
         format!("{base}{text}")
     } else {
@@ -104,7 +102,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
     ];
     let count = || -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!(
-            "SELECT count(*) FROM tickets t WHERE {OPEN} AND {filters}"
+            "SELECT count(*) FROM tickets t WHERE t.status IN {OPEN} AND {filters}"
         ))?
         .query_row(args, |r| r.get(0))
     };
@@ -115,7 +113,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         // apart.
         let page: Vec<(TicketId, i64)> = conn
             .prepare_cached(&format!(
-                "SELECT t.id, count(*) OVER () FROM tickets t WHERE {OPEN} AND {filters} {order}"
+                "SELECT t.id, count(*) OVER () FROM tickets t WHERE t.status IN {OPEN} AND {filters} {order}"
             ))?
             .query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -129,7 +127,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         let total = count()?;
         let ids = conn
             .prepare_cached(&format!(
-                "SELECT t.id FROM tickets t WHERE {OPEN} AND {filters} {order}"
+                "SELECT t.id FROM tickets t WHERE t.status IN {OPEN} AND {filters} {order}"
             ))?
             .query_map(args, |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Conn, parse_ts, ts};
+use super::{Conn, OPEN_STATUSES as OPEN, parse_ts, ts};
 use crate::domain::ids::TicketId;
 use crate::domain::sla::{Entered, Goal};
 use crate::domain::ticket::{Priority, Status};
@@ -23,9 +23,6 @@ pub struct ClockInput {
     /// Warnings and breaches already recorded: `(goal, kind)`.
     pub recorded: Vec<(String, String)>,
 }
-
-const OPEN: &str =
-    "('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')";
 
 /// Every ticket that is not resolved or closed, with its status history in order.
 pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
