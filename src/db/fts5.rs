@@ -227,7 +227,8 @@ unsafe extern "C" fn relevance(
     }
 }
 
-/// Reads the current hit's occurrences and length (nothing beyond this hit).
+/// Reads the current hit's occurrences and length (nothing beyond this hit). The length is
+/// the first column's, the text's: the readers that follow it in our indexes are not text.
 unsafe fn hit_score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> Result<f64, c_int> {
     let call = |rc: c_int| {
         if rc == ffi::SQLITE_OK {
@@ -259,8 +260,8 @@ unsafe fn hit_score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> 
     unsafe {
         let (mut rows, mut total, mut length, mut count) = (0i64, 0i64, 0 as c_int, 0 as c_int);
         call(row_count(fts, &mut rows))?;
-        call(total_size(fts, -1, &mut total))?;
-        call(column_size(fts, -1, &mut length))?;
+        call(total_size(fts, 0, &mut total))?;
+        call(column_size(fts, 0, &mut length))?;
         call(inst_count(fts, &mut count))?;
         let mut occurrences = vec![0u32; usize::try_from(phrase_count(fts)).unwrap_or(0)];
         for i in 0..count {
@@ -343,7 +344,7 @@ mod tests {
         for (i, t) in texts.iter().enumerate() {
             tokenizer.words(t, &mut mine).expect("tokenized");
             conn.execute(
-                "INSERT INTO message_search (rowid, body) VALUES (?, ?)",
+                "INSERT INTO message_search (rowid, text) VALUES (?, ?)",
                 (i as i64 + 1, t),
             )
             .expect("indexed");

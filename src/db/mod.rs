@@ -122,7 +122,8 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
 }
 
 /// The SQL functions our queries use, on a connection: `fold(text)` is text as search
-/// compares it (lower case, no diacritics); `relevance(index)` ranks full-text hits.
+/// compares it (lower case, no diacritics); `reader_token(address)` is the word that
+/// stands for a reader in the full-text indexes; `relevance(index)` ranks full-text hits.
 pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
     fts5::register(conn)?;
     conn.create_scalar_function(
@@ -135,6 +136,18 @@ pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
             Ok(ctx
                 .get::<Option<String>>(0)?
                 .map(|text| search_text::fold(&text)))
+        },
+    )?;
+    conn.create_scalar_function(
+        "reader_token",
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|address| search_text::reader_token(&address)))
         },
     )
 }

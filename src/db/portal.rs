@@ -4,7 +4,6 @@ use rusqlite::params;
 use rusqlite::types::Type;
 
 use super::Conn;
-use super::search::Query;
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::Status;
 
@@ -32,38 +31,17 @@ pub struct RequestSummary {
 }
 
 /// The words through the full-text indexes, in the customer's own requests and their
-/// public messages. Two ways, by what is cheaper: [`EACH`] asks the indexes about each of
-/// the customer's requests and messages (a seek in each word's hits; most customers have
-/// a few requests), [`SETS`] reads every hit of the words once and keeps the customer's
-/// (sets made once): a customer with thousands of requests, or a word looked for as a
-/// prefix, which FTS5 would rebuild on every call. The status is the one kept beside each
-/// participant, so a request is read only when it matches.
-const EACH: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
+/// public messages: the query asks for the customer's reader word beside the typed words
+/// ([`Query::read_by`]), so each index returns only their hits, and those are checked
+/// against the participants. The status is the one kept beside each participant, so a
+/// request is read only when it matches.
+const MATCHING: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
     WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
       AND (?2 IS NULL OR p.status = ?2)
       AND (?3 IS NULL OR p.ticket_id = ?4
-           OR EXISTS (SELECT 1 FROM subject_search WHERE subject_search MATCH ?3 AND rowid = p.ticket_id)
-           OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = p.ticket_id
-                      AND m.internal = 0 AND m.kind IN ('customer', 'agent')
-                      AND EXISTS (SELECT 1 FROM message_search WHERE message_search MATCH ?3 AND rowid = m.id)))";
-const SETS: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
-    WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
-      AND (?2 IS NULL OR p.status = ?2)
-      AND (?3 IS NULL OR p.ticket_id = ?4
-           OR p.ticket_id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?3
-                       AND +rowid IN (SELECT ticket_id FROM participants
-                                      WHERE address = ?1 AND role IN ('requester', 'cc')))
+           OR p.ticket_id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?3)
            OR p.ticket_id IN (SELECT m.ticket_id FROM message_search CROSS JOIN messages m ON m.id = message_search.rowid
-                       WHERE message_search MATCH ?3
-                         AND +message_search.rowid IN (SELECT mine.id FROM participants mp
-                                 JOIN messages mine ON mine.ticket_id = mp.ticket_id
-                                 WHERE mp.address = ?1 AND mp.role IN ('requester', 'cc'))
-                         AND m.internal = 0 AND m.kind IN ('customer', 'agent')))";
-
-/// Up to this many requests, a customer's search asks the indexes request by request:
-/// each question costs 75–400 µs at a million tickets (a word's hits are found again per
-/// question), one pass over a common word's hits 15–20 ms.
-const FEW_REQUESTS: i64 = 20;
+                       WHERE message_search MATCH ?3 AND m.internal = 0 AND m.kind IN ('customer', 'agent')))";
 
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
@@ -75,18 +53,13 @@ const MINE_IN_STATUS: &str =
 pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
     // The words, through the full-text index, in the customer's own requests only. Text
     // with no word in it matches no text.
-    let words = match q.text.as_deref() {
-        Some(t) => Some(super::search::query(conn, t)?.unwrap_or_else(|| Query {
-            fts: "\"\"".into(),
-            has_prefix: false,
-        })),
+    let pattern = match q.text.as_deref() {
+        Some(t) => Some(match super::search::query(conn, t)? {
+            Some(words) => words.read_by(&q.address),
+            None => "\"\"".into(),
+        }),
         None => None,
     };
-    let from_where = match &words {
-        Some(w) if !w.has_prefix && requests_of(conn, &q.address)? <= FEW_REQUESTS => EACH,
-        _ => SETS,
-    };
-    let pattern = words.map(|w| w.fts);
     let status = q.status.map(Status::as_str);
     let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.
@@ -110,7 +83,7 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
         // The page and the count in one pass over the index's hits (the count over every
         // match, before the page is cut), not two; a page past the end counts apart.
         let page = format!(
-            "SELECT t.id, t.subject, t.status, t.updated_at, count(*) OVER () {from_where}
+            "SELECT t.id, t.subject, t.status, t.updated_at, count(*) OVER () {MATCHING}
              ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6"
         );
         (None, conn.prepare_cached(&page)?)
@@ -142,16 +115,10 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
         (Some(n), _) | (None, Some(n)) => n,
         (None, None) if q.offset == 0 => 0,
         (None, None) => conn
-            .prepare_cached(&format!("SELECT count(*) {from_where}"))?
+            .prepare_cached(&format!("SELECT count(*) {MATCHING}"))?
             .query_row(params![q.address, status, pattern, q.id], |r| r.get(0))?,
     };
     Ok((rows, total))
-}
-
-/// How many requests `address` takes part in (as the requester or a CC).
-fn requests_of(conn: &Conn, address: &str) -> rusqlite::Result<i64> {
-    conn.prepare_cached(&format!("SELECT count(*) {MINE}"))?
-        .query_row([address], |r| r.get(0))
 }
 
 /// Whether `address` may see the ticket in the portal (requester or CC).

@@ -61,19 +61,19 @@ fn where_clause(with_text: bool) -> String {
     // listed off the index (ticket, message) and kept when they are a hit, so no hit's
     // message is read. Requesters matching the words are a set too.
     let text = format!(" AND (t.id = ?6
-        OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?5
+        OR (?5 IS NOT NULL AND t.id IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?10
                     AND rowid >= (SELECT min(o.id) FROM tickets o WHERE o.status IN {OPEN})
                     AND +rowid IN (SELECT o.id FROM tickets o WHERE o.status IN {OPEN})))
         OR (?5 IS NOT NULL AND t.id IN (SELECT om.ticket_id FROM tickets o JOIN messages om ON om.ticket_id = o.id
                     WHERE o.status IN {OPEN}
-                    AND om.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?5
+                    AND om.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?10
                         AND rowid >= (SELECT min(om.id) FROM tickets o JOIN messages om ON om.ticket_id = o.id
                             WHERE o.status IN {OPEN}))))
         OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
     if with_text {
         format!("{base}{text}")
     } else {
-        format!("{base} AND ?5 IS NULL AND ?6 IS NULL")
+        format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
     }
 }
 
@@ -81,8 +81,14 @@ fn where_clause(with_text: bool) -> String {
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
     let words = match f.text.as_deref() {
-        Some(text) => super::search::query(conn, text)?.map(|q| q.fts),
+        Some(text) => super::search::query(conn, text)?,
         None => None,
+    };
+    // The words in the requesters' index (?5), and in the text of the subjects' and the
+    // messages' (?10).
+    let (in_text, words) = match words {
+        Some(q) => (Some(q.in_text()), Some(q.fts)),
+        None => (None, None),
     };
     let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
@@ -98,7 +104,8 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         f.id,
         f.limit,
         f.offset,
-        f.queue
+        f.queue,
+        in_text
     ];
     let count = || -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!(

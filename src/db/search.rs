@@ -11,25 +11,45 @@ use super::fts5::Tokenizer;
 use crate::domain::ids::TicketId;
 use crate::domain::search_text::{self, Term};
 
+/// The readers of ticket `t` (its requester and CCs), as words of the indexes' `readers`
+/// column.
+const READERS_OF_TICKET: &str =
+    "(SELECT group_concat(reader_token(p.address), ' ') FROM participants p
+     WHERE p.ticket_id = t.id AND p.role IN ('requester', 'cc'))";
+/// The readers of message `m`: its ticket's, when the customer sees it (not a note, not a
+/// partner's mail).
+const READERS_OF_MESSAGE: &str = "CASE WHEN m.internal = 0 AND m.kind IN ('customer', 'agent') THEN
+     (SELECT group_concat(reader_token(p.address), ' ') FROM participants p
+      WHERE p.ticket_id = m.ticket_id AND p.role IN ('requester', 'cc')) END";
+
 /// Writes into the full-text indexes what was committed since they last caught up: at most
 /// `batch` tickets' subjects, messages' texts and customers' names and addresses each,
 /// folded as search compares text, and adds their words to the vocabulary ([`query`]
-/// expands typed words from it). Returns how many rows it indexed (0: up to date).
+/// expands typed words from it); and the readers of tickets whose participants changed.
+/// Returns how many rows it indexed (0: up to date).
 pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
     if !behind(conn)? {
         return Ok(0);
     }
     let mut done = 0;
     let mut words = Words::new(conn)?;
+    let subjects = format!(
+        "INSERT OR REPLACE INTO subject_search (rowid, text, readers)
+         SELECT t.id, fold(t.subject), {READERS_OF_TICKET} FROM tickets t"
+    );
+    let messages = format!(
+        "INSERT OR REPLACE INTO message_search (rowid, text, readers)
+         SELECT m.id, fold(m.body), {READERS_OF_MESSAGE} FROM messages m"
+    );
     for (source, index, text) in [
         (
             "tickets",
-            "INSERT OR REPLACE INTO subject_search (rowid, subject) SELECT id, fold(subject) FROM tickets",
+            subjects.as_str(),
             "SELECT fold(subject) FROM tickets",
         ),
         (
             "messages",
-            "INSERT OR REPLACE INTO message_search (rowid, body) SELECT id, fold(body) FROM messages",
+            messages.as_str(),
             "SELECT fold(body) FROM messages",
         ),
         (
@@ -38,9 +58,7 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
             "SELECT fold(name) || ' ' || fold(email) FROM customers",
         ),
     ] {
-        let upto: i64 = conn
-            .prepare_cached("SELECT upto FROM search_watermark WHERE source = ?")?
-            .query_row([source], |r| r.get(0))?;
+        let upto = watermark(conn, source)?;
         let last: Option<i64> = conn
             .prepare_cached(&format!(
                 "SELECT max(id) FROM (SELECT id FROM {source} WHERE id > ?1 ORDER BY id LIMIT ?2)"
@@ -62,7 +80,26 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
         conn.execute("DELETE FROM search_words_pending", [])?;
     }
     words.keep()?;
+    // Readers written again where the participants changed, on what is indexed already
+    // (the rest gets them when it is indexed).
+    let pending = "IN (SELECT ticket_id FROM search_readers_pending)";
+    done += conn
+        .prepare_cached(&format!("{subjects} WHERE t.id {pending} AND t.id <= ?1"))?
+        .execute([watermark(conn, "tickets")?])?;
+    done += conn
+        .prepare_cached(&format!(
+            "{messages} WHERE m.ticket_id {pending} AND m.id <= ?1"
+        ))?
+        .execute([watermark(conn, "messages")?])?;
+    conn.prepare_cached("DELETE FROM search_readers_pending")?
+        .execute([])?;
     Ok(done)
+}
+
+/// Up to which row of `source` the indexes are written.
+fn watermark(conn: &Conn, source: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT upto FROM search_watermark WHERE source = ?")?
+        .query_row([source], |r| r.get(0))
 }
 
 /// Whether anything committed is not in the index yet: a read, so that searches check it
@@ -75,7 +112,8 @@ pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
                     < (SELECT coalesce(max(id), 0) FROM messages)
              OR (SELECT upto FROM search_watermark WHERE source = 'customers')
                     < (SELECT coalesce(max(id), 0) FROM customers)
-             OR EXISTS (SELECT 1 FROM search_words_pending)",
+             OR EXISTS (SELECT 1 FROM search_words_pending)
+             OR EXISTS (SELECT 1 FROM search_readers_pending)",
     )?
     .query_row([], |r| r.get(0))
 }
@@ -135,6 +173,23 @@ pub struct Query {
     pub has_prefix: bool,
 }
 
+impl Query {
+    /// The query on the text of the subjects' and messages' indexes (not on their readers).
+    pub fn in_text(&self) -> String {
+        search_text::in_column("text", &self.fts)
+    }
+
+    /// The query on the text of the subjects and messages that `address` may read in the
+    /// portal (it is their requester or a CC): notes and partners' mail are never among them.
+    pub fn read_by(&self, address: &str) -> String {
+        format!(
+            "{} AND readers : \"{}\"",
+            self.in_text(),
+            search_text::reader_token(address)
+        )
+    }
+}
+
 /// The FTS5 query for what someone typed: every word, folded, as the whole words of the
 /// index it begins (or as a prefix when it begins more than [`EXPANDED_WORDS`] of them),
 /// all of them required; `None` when there is no word in it.
@@ -167,7 +222,7 @@ pub const RANKED_HITS: i64 = 2_000;
 /// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::fts5); a match in
 /// the subject counts as much as one more word matched in a message). Of a word found
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
-pub fn ranked(conn: &Conn, words: &str, limit: i64) -> rusqlite::Result<Vec<TicketId>> {
+pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> rusqlite::Result<Vec<TicketId>> {
     // The newest hits come off each index in rowid order, and only those are scored and
     // joined (CROSS JOIN keeps the index as the outer loop).
     conn.prepare_cached(
@@ -182,7 +237,7 @@ pub fn ranked(conn: &Conn, words: &str, limit: i64) -> rusqlite::Result<Vec<Tick
              CROSS JOIN messages m ON m.id = h.message_id)
          SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2",
     )?
-    .query_map(params![words, limit, RANKED_HITS], |r| r.get(0))?
+    .query_map(params![words.in_text(), limit, RANKED_HITS], |r| r.get(0))?
     .collect()
 }
 

@@ -173,3 +173,64 @@ async fn a_customer_finds_the_same_by_words_and_by_a_short_prefix() {
     assert!(page.contains("Nicio solicitare nu corespunde"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
+    let app = TestApp::spawn().await;
+    let (_, mine, portal) = signed_in_customer(
+        &app,
+        "readers",
+        "Licențe expirate",
+        "Antivirusul cere licența ZORBAFIX din nou.",
+    )
+    .await;
+    let (colleague, theirs, colleagues_portal) =
+        signed_in_customer(&app, "readers-cc", "Alt subiect", "Altceva.").await;
+    let finds = |q: &'static str| {
+        let portal = &colleagues_portal;
+        let mine = mine.clone();
+        async move {
+            let (_, page) = portal.get(&format!("/portal/requests?q={q}")).await;
+            page.contains(&format!(">{mine}<"))
+        }
+    };
+    assert!(!finds("zorbafix").await, "not theirs yet");
+
+    // Indexed first, then shared: the request's words become the colleague's too.
+    let page = format!("/portal/requests/{mine}");
+    let csrf = portal.csrf(&page).await;
+    let add = [("csrf", csrf.as_str()), ("email", colleague.as_str())];
+    let (s, _, _) = portal.post(&format!("{page}/participants/add"), &add).await;
+    assert_eq!(s, 303);
+    assert!(finds("zorbafix").await, "the message, once on its CC");
+    assert!(finds("licente").await, "and the subject");
+    let note = json!({"body": "Nota internă QUIXOTIC", "internal": true});
+    let (s, _) = app
+        .api("POST", &format!("/tickets/{mine}/comments"), Some(note))
+        .await;
+    assert_eq!(s, 200);
+    assert!(!finds("quixotic").await, "never a note");
+
+    let (s, _, _) = portal
+        .post(&format!("{page}/participants/remove"), &add)
+        .await;
+    assert_eq!(s, 303);
+    assert!(!finds("zorbafix").await, "not after leaving the CC");
+    assert!(!finds("licente").await);
+
+    // Agents' searches never match who reads a text: every reader's word begins with "r",
+    // and a typed "r" that begins too many words to list is looked for as a prefix.
+    let many: Vec<String> = (0..40).map(|i| format!("rulment{i:02}")).collect();
+    let (s, v) = app
+        .api(
+            "POST",
+            &format!("/tickets/{theirs}/comments"),
+            Some(json!({"body": many.join(" ")})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app.api("GET", "/tickets?q=r", None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(keys(&v), [theirs.as_str()], "only the words: {v}");
+    app.stop().await;
+}

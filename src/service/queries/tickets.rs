@@ -84,7 +84,7 @@ pub async fn search(ctx: &Ctx, text: &str, filter: Filter) -> Result<Vec<TicketR
             };
             // Ranked first, filtered after: ask for more than the page, so that filters
             // still leave a page's worth.
-            let ids = db::search::ranked(c, &words.fts, filter.limit.saturating_mul(4).max(200))?;
+            let ids = db::search::ranked(c, &words, filter.limit.saturating_mul(4).max(200))?;
             let mut rows = Vec::new();
             for id in ids {
                 let Some(t) = db::tickets::get(c, id)? else {
