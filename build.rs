@@ -1,5 +1,5 @@
-//! Embeds every file under `templates/` and every migration into the binary, and
-//! rebuilds when they change.
+//! Embeds every file under `templates/` and every migration (`migrations/sqlite`,
+//! `migrations/postgres`) into the binary, and rebuilds when they change.
 
 use std::path::Path;
 use std::{env, fs};
@@ -47,7 +47,17 @@ fn main() {
     let out_dir = env::var("OUT_DIR").unwrap();
     fs::write(Path::new(&out_dir).join("templates.rs"), code).unwrap();
 
-    let mut migrations: Vec<_> = fs::read_dir("migrations")
+    let code = format!(
+        "pub static SQLITE: &[(&str, &str)] = &[\n{}];\npub static POSTGRES: &[(&str, &str)] = &[\n{}];\n",
+        migrations_in("migrations/sqlite"),
+        migrations_in("migrations/postgres")
+    );
+    fs::write(Path::new(&out_dir).join("migrations.rs"), code).unwrap();
+}
+
+/// The `.sql` files of `dir` in name order, as `(name, include_str!(…))` entries.
+fn migrations_in(dir: &str) -> String {
+    let mut migrations: Vec<_> = fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)
                 .map(|e| e.path())
@@ -56,7 +66,7 @@ fn main() {
         })
         .unwrap_or_default();
     migrations.sort();
-    let list: String = migrations
+    migrations
         .iter()
         .map(|p| {
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
@@ -65,9 +75,7 @@ fn main() {
                 fs::canonicalize(p).unwrap().to_string_lossy()
             )
         })
-        .collect();
-    let code = format!("pub static MIGRATIONS: &[(&str, &str)] = &[\n{list}];\n");
-    fs::write(Path::new(&out_dir).join("migrations.rs"), code).unwrap();
+        .collect()
 }
 
 fn walk_dirs(dir: &Path) -> Vec<String> {

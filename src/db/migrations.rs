@@ -1,5 +1,5 @@
-//! Append-only migrations from `migrations/`, embedded at build time and applied in name
-//! order; each one once, in the caller's transaction.
+//! Append-only SQLite migrations from `migrations/sqlite/`, embedded at build time and
+//! applied in name order; each one once, in the caller's transaction.
 
 use rusqlite::params;
 
@@ -16,7 +16,7 @@ pub fn run(conn: &Conn) -> rusqlite::Result<()> {
              applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
          ) STRICT",
     )?;
-    for (name, sql) in embedded::MIGRATIONS {
+    for (name, sql) in embedded::SQLITE {
         let done: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)",
             params![name],
@@ -41,11 +41,11 @@ pub fn pending(conn: &Conn) -> rusqlite::Result<usize> {
         |r| r.get(0),
     )?;
     if !table {
-        return Ok(embedded::MIGRATIONS.len());
+        return Ok(embedded::SQLITE.len());
     }
     let mut done = conn.prepare("SELECT 1 FROM schema_migrations WHERE version = ?")?;
     let mut pending = 0;
-    for (name, _) in embedded::MIGRATIONS {
+    for (name, _) in embedded::SQLITE {
         if !done.exists([name])? {
             pending += 1;
         }
