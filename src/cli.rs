@@ -1,5 +1,5 @@
 //! The command line: serve, migrate, import, agent add/token/tokens/disable, send-test,
-//! check, backup.
+//! check, backup, copy-db.
 
 use std::path::PathBuf;
 
@@ -41,6 +41,16 @@ pub enum Command {
     /// Copy the SQLite database to a new file at PATH, consistently, while the daemon may
     /// be serving (SQLite's online backup; the copy's integrity is checked).
     Backup { path: PathBuf },
+    /// Copy every table of a SQLite database into an empty PostgreSQL database (its schema
+    /// is created first), in one transaction, the counts checked on both sides.
+    CopyDb {
+        /// The SQLite database, `sqlite://PATH`.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, `postgres://USER:PASSWORD@HOST:PORT/NAME`.
+        #[arg(long)]
+        to: String,
+    },
     /// Send a sample customer mail to the support address over the configured SMTP server.
     SendTest {
         #[arg(long, default_value = "customer@customer.test")]

@@ -1,5 +1,5 @@
 //! The one-shot commands behind the CLI: import, agent add/token/tokens/disable,
-//! send-test, check, backup.
+//! send-test, check, backup, copy-db.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -20,8 +20,10 @@ use crate::service::{Ctx, ServiceError, accounts, links, receive_email};
 
 mod backup;
 mod check;
+mod copy_db;
 pub use backup::backup;
 pub use check::check;
+pub use copy_db::copy_db;
 
 /// Splits an mbox file into messages (lines starting with `From ` separate them;
 /// `>From ` quoting is undone).

@@ -28,6 +28,14 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(stop_on_signal(shutdown.clone()));
             app.run_until_stopped(shutdown).await
         }
+        Command::Migrate if helpdesk::db::is_postgres(&config.database.url) => {
+            helpdesk::db::migrate_postgres(&config.database.url).await?;
+            println!(
+                "database {} is up to date",
+                helpdesk::db::copy::redact(&config.database.url)
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let db = helpdesk::db::Db::connect(&config.database.url)?;
             db.migrate().await?;
@@ -64,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { path } => commands::backup(&config, &path),
+        Command::CopyDb { from, to } => commands::copy_db(&from, &to).await,
         Command::SendTest {
             from,
             subject,

@@ -52,3 +52,32 @@ pub fn pending(conn: &Conn) -> rusqlite::Result<usize> {
     }
     Ok(pending)
 }
+
+/// The PostgreSQL schema's migrations (`migrations/postgres/`), for sqlx's migrator: the
+/// version is the name's leading number, the description the rest.
+fn postgres_migrator() -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    let migrations = embedded::POSTGRES
+        .iter()
+        .map(|(name, sql)| {
+            let (version, description) = name.split_once('_').unwrap_or((name, ""));
+            Migration::new(
+                version.parse().unwrap_or_default(),
+                description.replace('_', " ").into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// Creates or upgrades the PostgreSQL schema (each migration once, in its own transaction,
+/// under sqlx's advisory lock, so nodes starting together migrate once).
+pub async fn run_postgres(
+    conn: &mut sqlx::PgConnection,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    postgres_migrator().run(conn).await
+}

@@ -7,6 +7,7 @@
 
 pub mod agents;
 pub mod canned;
+pub mod copy;
 pub mod customers;
 pub mod fts5;
 pub mod imap;
@@ -156,7 +157,7 @@ pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
 /// consistent copy while a daemon serves and writes (a plain copy of a WAL database is
 /// not). Returns the copy's size in bytes. An existing file at `to` is never overwritten.
 pub fn backup(url: &str, to: &Path) -> anyhow::Result<u64> {
-    let from = file_of(url)?;
+    let from = sqlite_file(url)?;
     anyhow::ensure!(from.exists(), "there is no database at {}", from.display());
     anyhow::ensure!(
         !to.exists(),
@@ -177,8 +178,41 @@ pub fn backup(url: &str, to: &Path) -> anyhow::Result<u64> {
     Ok(std::fs::metadata(to)?.len())
 }
 
-/// The file a `sqlite://` URL names.
-fn file_of(url: &str) -> anyhow::Result<PathBuf> {
+/// Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// A connection to the PostgreSQL database at `url`, without the server's notices (such as
+/// "relation already exists, skipping") in the log.
+pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgConnection> {
+    use sqlx::ConnectOptions;
+    let options: sqlx::postgres::PgConnectOptions = url
+        .parse()
+        .with_context(|| format!("reading the database url {}", copy::redact(url)))?;
+    options
+        .options([("client_min_messages", "warning")])
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {}", copy::redact(url)))
+}
+
+/// Creates or upgrades the PostgreSQL schema at `url`.
+pub async fn migrate_postgres(url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = connect_postgres(url).await?;
+    migrations::run_postgres(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The file a `sqlite://` URL names (a PostgreSQL URL is refused with what it can do).
+pub fn sqlite_file(url: &str) -> anyhow::Result<PathBuf> {
+    anyhow::ensure!(
+        !is_postgres(url),
+        "the daemon does not serve from PostgreSQL yet: `helpdesk migrate` creates its schema and \
+         `helpdesk copy-db` fills it; serve from sqlite:// meanwhile"
+    );
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -190,7 +224,7 @@ fn file_of(url: &str) -> anyhow::Result<PathBuf> {
 /// the returned file is open. A second `serve` on the same file is refused (two pollers
 /// would take the same mail, two senders send it twice); CLI commands do not ask for it.
 pub fn claim_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
-    let mut lock = file_of(url)?.into_os_string();
+    let mut lock = sqlite_file(url)?.into_os_string();
     lock.push(".serve-lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -213,7 +247,7 @@ pub fn claim_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
 impl Db {
     /// Opens `sqlite://PATH` (creating the file and its directory), starts the writer.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
-        let path = file_of(url)?;
+        let path = sqlite_file(url)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }

@@ -20,6 +20,7 @@ mod openapi;
 mod outbox;
 mod partner_page;
 mod portal;
+mod postgres;
 mod restart;
 mod satisfaction;
 mod search;

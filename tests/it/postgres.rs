@@ -1,0 +1,239 @@
+//! PostgreSQL: Debian's PostgreSQL 15 started by the project's own script
+//! (`scripts/postgres/start.sh`, a cluster in /tmp/hd-it-postgres on 127.0.0.1:25432), a
+//! fresh database per test; and moving a team's SQLite data into it with `copy-db`.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::json;
+use sqlx::{Connection, Row};
+
+use crate::helpers::*;
+
+const RUN_DIR: &str = "/tmp/hd-it-postgres";
+const PORT: u16 = 25432;
+
+/// The server's URL, the cluster started once for the whole test binary.
+fn server() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres/start.sh");
+        let out = Command::new(script)
+            .args([RUN_DIR, &PORT.to_string()])
+            .output()
+            .expect("running scripts/postgres/start.sh");
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// A new, empty database of its own; returns its URL.
+pub async fn fresh_database(prefix: &str) -> String {
+    let name = unique(prefix).to_lowercase();
+    let mut admin = sqlx::PgConnection::connect(server())
+        .await
+        .expect("the test cluster");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("a database");
+    format!("postgres://postgres@127.0.0.1:{PORT}/{name}")
+}
+
+fn copy_db(from: &Path, to: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"),
+            "copy-db",
+            "--from",
+            &format!("sqlite://{}", from.display()),
+            "--to",
+            to,
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("running helpdesk copy-db");
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_db_moves_every_row_to_postgres_once() {
+    // A team's database with a bit of everything: a request with a file, a CC, a note,
+    // a public reply, a resolution.
+    let app = TestApp::spawn().await;
+    let who = format!("{}@customer.test", unique("copy"));
+    let colleague = format!("{}@customer.test", unique("copy-cc"));
+    let raw = format!(
+        "From: Ioana Șerban <{who}>\r\nTo: {support}\r\nCc: {colleague}\r\nSubject: Ședință amânată\r\n\
+         Message-ID: <{id}@customer.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Proiectorul nu pornește.\r\n--b\r\nContent-Type: application/octet-stream; name=jurnal.bin\r\n\
+         Content-Disposition: attachment; filename=jurnal.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         AAECA/8=\r\n--b--\r\n",
+        support = app.support,
+        id = unique("copy-mid")
+    );
+    send_raw(&who, &app.support, raw.as_bytes()).await;
+    let key = app.wait_key(&who).await;
+    for (path, body) in [
+        (
+            "comments",
+            json!({"body": "Notă: sunăm furnizorul", "internal": true}),
+        ),
+        ("comments", json!({"body": "Verificăm proiectorul."})),
+        ("resolve", json!({"resolution": "Am schimbat lampa."})),
+    ] {
+        let (s, v) = app
+            .api("POST", &format!("/tickets/{key}/{path}"), Some(body))
+            .await;
+        assert_eq!(s, 200, "{path}: {v}");
+    }
+    let db = app.db_path.clone();
+    let (_dir, _) = app.stop().await;
+
+    let url = fresh_database("copy").await;
+    let (code, out) = copy_db(&db, &url);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("every count checked"), "{out}");
+
+    // Every table the same, row for row where it matters.
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    let mut pg = sqlx::PgConnection::connect(&url).await.unwrap();
+    for table in [
+        "customers",
+        "agents",
+        "tickets",
+        "participants",
+        "messages",
+        "attachments",
+        "blobs",
+        "raw_emails",
+        "raw_email_bytes",
+        "status_history",
+        "outbox",
+        "portal_tokens",
+    ] {
+        let here: i64 = sqlite
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        let there: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut pg)
+                .await
+                .unwrap();
+        assert!(here > 0, "{table} has rows to copy");
+        assert_eq!(here, there, "{table}");
+        assert!(out.contains(table), "{table} is reported: {out}");
+    }
+    let (subject, version, created): (String, i64, String) = sqlite
+        .query_row(
+            "SELECT subject, version, created_at FROM tickets WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let row = sqlx::query(
+        "SELECT subject, version, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM tickets WHERE id = 1",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    assert_eq!(row.get::<String, _>(0), subject);
+    assert_eq!(
+        row.get::<i64, _>(1),
+        version,
+        "no trigger ran on the copied rows"
+    );
+    assert_eq!(row.get::<String, _>(2), created, "the same instant");
+    let notes: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE internal")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(notes, 1, "flags are booleans");
+    let raw_here: Vec<u8> = sqlite
+        .query_row(
+            "SELECT raw FROM raw_email_bytes ORDER BY raw_email_id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let raw_there: Vec<u8> =
+        sqlx::query_scalar("SELECT raw FROM raw_email_bytes ORDER BY raw_email_id LIMIT 1")
+            .fetch_one(&mut pg)
+            .await
+            .unwrap();
+    assert_eq!(raw_here, raw_there, "the mail byte for byte");
+    let cc: (i64,) = sqlite
+        .query_row(
+            "SELECT rowid FROM participants WHERE address = ?",
+            [&colleague],
+            |r| Ok((r.get(0)?,)),
+        )
+        .unwrap();
+    let cc_there: i64 =
+        sqlx::query_scalar("SELECT rowid FROM participants WHERE address = $1::citext")
+            .bind(colleague.to_uppercase())
+            .fetch_one(&mut pg)
+            .await
+            .unwrap();
+    assert_eq!(
+        cc.0, cc_there,
+        "participants keep their numbers, addresses match in any case"
+    );
+    // New rows go on after the copied ones.
+    let next: i64 = sqlx::query_scalar(
+        "INSERT INTO customers (email, created_at) VALUES ('nou@customer.test', now()) RETURNING id",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    let most: i64 = sqlite
+        .query_row("SELECT max(id) FROM customers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(next, most + 1);
+
+    // A second copy into the same database is refused, and changes nothing.
+    let (code, out) = copy_db(&db, &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("is not empty"), "{out}");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(customers, most + 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_db_says_what_is_wrong_and_writes_nothing() {
+    let url = fresh_database("copy-bad").await;
+    let (code, out) = copy_db(Path::new("/nonexistent/helpdesk.db"), &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("there is no database at /nonexistent/helpdesk.db"),
+        "{out}"
+    );
+    let (code, out) = copy_db(Path::new("/tmp/x.db"), "sqlite:///tmp/y.db");
+    assert_eq!(code, Some(1));
+    assert!(out.contains("--to must be a PostgreSQL URL"), "{out}");
+    let mut pg = sqlx::PgConnection::connect(&url).await.unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "no schema made for a copy that could not start");
+}
