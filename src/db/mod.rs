@@ -184,7 +184,7 @@ pub fn is_postgres(url: &str) -> bool {
 }
 
 /// A connection to the PostgreSQL database at `url`, without the server's notices (such as
-/// "relation already exists, skipping") in the log.
+/// "relation already exists, skipping") or sqlx's statement lines in the log.
 pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgConnection> {
     use sqlx::ConnectOptions;
     let options: sqlx::postgres::PgConnectOptions = url
@@ -192,6 +192,7 @@ pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgConnection> {
         .with_context(|| format!("reading the database url {}", copy::redact(url)))?;
     options
         .options([("client_min_messages", "warning")])
+        .disable_statement_logging()
         .connect()
         .await
         .with_context(|| format!("connecting to {}", copy::redact(url)))
