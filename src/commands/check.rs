@@ -116,9 +116,14 @@ async fn token_line(ctx: &Ctx, mailbox: &Mailbox) -> Line {
 }
 
 async fn database(config: &Config) -> Line {
-    let what = format!("database {}", config.database.url);
+    let url = &config.database.url;
+    let what = format!("database {}", db::copy::redact(url));
     let result = async {
-        let db = Db::connect(&config.database.url)?;
+        if db::is_postgres(url) {
+            let mut conn = db::connect_postgres(url).await?;
+            return Ok(db::migrations::pending_postgres(&mut conn).await?);
+        }
+        let db = Db::connect(url)?;
         let pending = db.read(db::migrations::pending).await;
         db.close().await;
         anyhow::Ok(pending?)
@@ -141,7 +146,11 @@ async fn database(config: &Config) -> Line {
             ok: false,
             what,
             said: format!("{e:#}"),
-            hint: "is [database] url right, and the directory writable by this user?",
+            hint: if db::is_postgres(url) {
+                "is the server reachable, and the user, password and database name right?"
+            } else {
+                "is [database] url right, and the directory writable by this user?"
+            },
         },
     }
 }

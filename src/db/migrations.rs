@@ -81,3 +81,25 @@ pub async fn run_postgres(
 ) -> Result<(), sqlx::migrate::MigrateError> {
     postgres_migrator().run(conn).await
 }
+
+/// How many of PostgreSQL's embedded migrations the database at the other end of `conn`
+/// has not had yet.
+pub async fn pending_postgres(conn: &mut sqlx::PgConnection) -> Result<usize, sqlx::Error> {
+    let applied: Vec<i64> = match sqlx::query_scalar::<_, Option<String>>(
+        "SELECT to_regclass('_sqlx_migrations')::text",
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    {
+        Some(_) => {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(postgres_migrator()
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count())
+}

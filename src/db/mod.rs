@@ -127,29 +127,19 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Conn> {
 /// stands for a reader in the full-text indexes; `relevance(index)` ranks full-text hits.
 pub fn add_functions(conn: &Conn) -> rusqlite::Result<()> {
     fts5::register(conn)?;
+    text_function(conn, "fold", search_text::fold)?;
+    text_function(conn, "reader_token", search_text::reader_token)
+}
+
+/// Registers `f` as the SQL function `name`: text in, text out, NULL for NULL.
+fn text_function(conn: &Conn, name: &str, f: fn(&str) -> String) -> rusqlite::Result<()> {
     conn.create_scalar_function(
-        "fold",
+        name,
         1,
         FunctionFlags::SQLITE_UTF8
             | FunctionFlags::SQLITE_DETERMINISTIC
             | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| {
-            Ok(ctx
-                .get::<Option<String>>(0)?
-                .map(|text| search_text::fold(&text)))
-        },
-    )?;
-    conn.create_scalar_function(
-        "reader_token",
-        1,
-        FunctionFlags::SQLITE_UTF8
-            | FunctionFlags::SQLITE_DETERMINISTIC
-            | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| {
-            Ok(ctx
-                .get::<Option<String>>(0)?
-                .map(|address| search_text::reader_token(&address)))
-        },
+        move |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| f(&text))),
     )
 }
 

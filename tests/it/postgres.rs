@@ -45,20 +45,21 @@ pub async fn fresh_database(prefix: &str) -> String {
     format!("postgres://postgres@127.0.0.1:{PORT}/{name}")
 }
 
-fn copy_db(from: &Path, to: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+/// `helpdesk ARGS` on the project's default config, `[database] url` set to `url` when given
+/// (through the environment); the exit status and everything it printed.
+fn helpdesk(url: Option<&str>, args: &[&str]) -> (Option<i32>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    command
         .args([
             "--config",
             concat!(env!("CARGO_MANIFEST_DIR"), "/helpdesk.toml"),
-            "copy-db",
-            "--from",
-            &format!("sqlite://{}", from.display()),
-            "--to",
-            to,
         ])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("running helpdesk copy-db");
+        .args(args)
+        .env("RUST_BACKTRACE", "0");
+    if let Some(url) = url {
+        command.env("HELPDESK_DATABASE_URL", url);
+    }
+    let out = command.output().expect("running helpdesk");
     (
         out.status.code(),
         format!(
@@ -67,6 +68,11 @@ fn copy_db(from: &Path, to: &str) -> (Option<i32>, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+fn copy_db(from: &Path, to: &str) -> (Option<i32>, String) {
+    let from = format!("sqlite://{}", from.display());
+    helpdesk(None, &["copy-db", "--from", &from, "--to", to])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,4 +242,43 @@ async fn copy_db_says_what_is_wrong_and_writes_nothing() {
     .await
     .unwrap();
     assert_eq!(tables, 0, "no schema made for a copy that could not start");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
+    let url = fresh_database("migrate").await;
+    // A password in the URL is never printed.
+    let mut admin = sqlx::PgConnection::connect(server()).await.unwrap();
+    sqlx::query("DO $$ BEGIN CREATE ROLE hd_secret LOGIN PASSWORD 'hunter22'; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let with_password = url.replace("postgres@", "hd_secret:hunter22@");
+    let line = |out: &str| {
+        out.lines()
+            .find(|l| l.contains("database"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (_, out) = helpdesk(Some(&with_password), &["check"]);
+    assert!(line(&out).contains("hd_secret:***@"), "{out}");
+    assert!(!out.contains("hunter22"), "{out}");
+
+    let (_, out) = helpdesk(Some(&url), &["check"]);
+    assert!(line(&out).starts_with("ok"), "{out}");
+    assert!(line(&out).contains("migration(s) to apply"), "{out}");
+    let (code, out) = helpdesk(Some(&url), &["migrate"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("is up to date"), "{out}");
+    let (_, out) = helpdesk(Some(&url), &["check"]);
+    assert!(line(&out).contains("schema up to date"), "{out}");
+    let (code, out) = helpdesk(Some(&url), &["migrate"]);
+    assert_eq!(code, Some(0), "a second migrate changes nothing: {out}");
+
+    let (code, out) = helpdesk(Some(&url), &["serve"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("does not serve from PostgreSQL yet"),
+        "a clear refusal: {out}"
+    );
 }
