@@ -28,11 +28,11 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(stop_on_signal(shutdown.clone()));
             app.run_until_stopped(shutdown).await
         }
-        Command::Migrate if helpdesk::db::is_postgres(&config.database.url) => {
-            helpdesk::db::migrate_postgres(&config.database.url).await?;
+        Command::Migrate if helpdesk::db::postgres::is_postgres(&config.database.url) => {
+            helpdesk::db::postgres::migrate(&config.database.url).await?;
             println!(
                 "database {} is up to date",
-                helpdesk::db::copy::redact(&config.database.url)
+                helpdesk::db::postgres::redact(&config.database.url)
             );
             Ok(())
         }

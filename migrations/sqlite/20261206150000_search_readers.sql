@@ -44,7 +44,7 @@ WHEN NEW.ticket_id <= (SELECT upto FROM search_watermark WHERE source = 'tickets
              AND id <= (SELECT upto FROM search_watermark WHERE source = 'messages')) BEGIN
     INSERT OR IGNORE INTO search_readers_pending (ticket_id) VALUES (NEW.ticket_id);
 END;
-CREATE TRIGGER participants_search_update AFTER UPDATE OF address, role ON participants BEGIN
+CREATE TRIGGER participants_search_update AFTER UPDATE OF ticket_id, address, role ON participants BEGIN
     INSERT OR IGNORE INTO search_readers_pending (ticket_id) VALUES (OLD.ticket_id), (NEW.ticket_id);
 END;
 CREATE TRIGGER participants_search_delete AFTER DELETE ON participants BEGIN

@@ -12,7 +12,9 @@ BIN=/usr/lib/postgresql/15/bin
 [ -x "$BIN/initdb" ] || { echo "postgres: $BIN/initdb is missing; run scripts/postgres/install.sh" >&2; exit 1; }
 mkdir -p "$RUN"
 chown postgres: "$RUN"
-as_postgres() { su postgres -s /bin/sh -c "$*"; }
+# From / : PostgreSQL's programs find each other from the working directory, which the
+# postgres user may not be allowed to enter (a checkout under /root).
+as_postgres() { (cd / && su postgres -s /bin/sh -c "$*"); }
 if [ ! -f "$RUN/data/PG_VERSION" ]; then
   as_postgres "$BIN/initdb -D '$RUN/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8" >"$RUN/initdb.log" 2>&1 \
     || { cat "$RUN/initdb.log" >&2; exit 1; }

@@ -66,7 +66,11 @@ pub async fn check(config: &Config, path: &str) -> anyhow::Result<()> {
             ok: false,
             what: "mailboxes and smtp".into(),
             said: format!("not tried: {e:#}"),
-            hint: "fix the database first: signing in may need what it keeps",
+            hint: if db::postgres::is_postgres(&config.database.url) {
+                "serve does not run on PostgreSQL yet: check the mailboxes with a sqlite:// url"
+            } else {
+                "fix the database first: signing in may need what it keeps"
+            },
         }),
     }
     anyhow::ensure!(failed == 0, "{failed} check(s) failed");
@@ -117,10 +121,10 @@ async fn token_line(ctx: &Ctx, mailbox: &Mailbox) -> Line {
 
 async fn database(config: &Config) -> Line {
     let url = &config.database.url;
-    let what = format!("database {}", db::copy::redact(url));
+    let what = format!("database {}", db::postgres::redact(url));
     let result = async {
-        if db::is_postgres(url) {
-            let mut conn = db::connect_postgres(url).await?;
+        if db::postgres::is_postgres(url) {
+            let mut conn = db::postgres::connect(url).await?;
             return Ok(db::migrations::pending_postgres(&mut conn).await?);
         }
         let db = Db::connect(url)?;
@@ -146,7 +150,7 @@ async fn database(config: &Config) -> Line {
             ok: false,
             what,
             said: format!("{e:#}"),
-            hint: if db::is_postgres(url) {
+            hint: if db::postgres::is_postgres(url) {
                 "is the server reachable, and the user, password and database name right?"
             } else {
                 "is [database] url right, and the directory writable by this user?"

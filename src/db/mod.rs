@@ -6,6 +6,7 @@
 //! connections of their own (WAL lets them run beside the writer).
 
 pub mod agents;
+mod backup;
 pub mod canned;
 pub mod copy;
 pub mod customers;
@@ -18,6 +19,7 @@ pub mod outbox;
 pub mod participants;
 pub mod partners;
 pub mod portal;
+pub mod postgres;
 pub mod queue;
 pub mod satisfaction;
 pub mod search;
@@ -25,6 +27,8 @@ pub mod sessions;
 pub mod settings;
 pub mod sla;
 pub mod tickets;
+
+pub use backup::backup;
 
 /// The statuses of an open ticket (neither resolved nor closed), as an SQL list:
 /// `status IN {OPEN_STATUSES}`.
@@ -143,71 +147,22 @@ fn text_function(conn: &Conn, name: &str, f: fn(&str) -> String) -> rusqlite::Re
     )
 }
 
-/// Copies the database at `url` to a new file at `to` with SQLite's online backup: a
-/// consistent copy while a daemon serves and writes (a plain copy of a WAL database is
-/// not). Returns the copy's size in bytes. An existing file at `to` is never overwritten.
-pub fn backup(url: &str, to: &Path) -> anyhow::Result<u64> {
-    let from = sqlite_file(url)?;
-    anyhow::ensure!(from.exists(), "there is no database at {}", from.display());
-    anyhow::ensure!(
-        !to.exists(),
-        "{} exists already; name a new file",
-        to.display()
-    );
-    let source = open(&from, false).with_context(|| format!("opening {}", from.display()))?;
-    let mut target =
-        rusqlite::Connection::open(to).with_context(|| format!("creating {}", to.display()))?;
-    {
-        let copy = rusqlite::backup::Backup::new(&source, &mut target)?;
-        // A few hundred pages at a time, so that writers are never held up long.
-        copy.run_to_completion(256, std::time::Duration::from_millis(10), None)?;
-    }
-    let ok: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    anyhow::ensure!(ok == "ok", "the copy does not check out: {ok}");
-    drop(target);
-    Ok(std::fs::metadata(to)?.len())
-}
-
-/// Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
-pub fn is_postgres(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
-}
-
-/// A connection to the PostgreSQL database at `url`, without the server's notices (such as
-/// "relation already exists, skipping") or sqlx's statement lines in the log.
-pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgConnection> {
-    use sqlx::ConnectOptions;
-    let options: sqlx::postgres::PgConnectOptions = url
-        .parse()
-        .with_context(|| format!("reading the database url {}", copy::redact(url)))?;
-    options
-        .options([("client_min_messages", "warning")])
-        .disable_statement_logging()
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {}", copy::redact(url)))
-}
-
-/// Creates or upgrades the PostgreSQL schema at `url`.
-pub async fn migrate_postgres(url: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut conn = connect_postgres(url).await?;
-    migrations::run_postgres(&mut conn).await?;
-    conn.close().await?;
-    Ok(())
-}
-
 /// The file a `sqlite://` URL names (a PostgreSQL URL is refused with what it can do).
 pub fn sqlite_file(url: &str) -> anyhow::Result<PathBuf> {
     anyhow::ensure!(
-        !is_postgres(url),
+        !postgres::is_postgres(url),
         "the daemon does not serve from PostgreSQL yet: `helpdesk migrate` creates its schema and \
          `helpdesk copy-db` fills it; serve from sqlite:// meanwhile"
     );
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .with_context(|| format!("database url {url:?} must start with sqlite://"))?;
+        .with_context(|| {
+            format!(
+                "database url {} must start with sqlite:// (or postgres://)",
+                postgres::redact(url)
+            )
+        })?;
     Ok(PathBuf::from(path.split('?').next().unwrap_or(path)))
 }
 

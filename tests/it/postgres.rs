@@ -109,14 +109,22 @@ async fn copy_db_moves_every_row_to_postgres_once() {
     }
     let db = app.db_path.clone();
     let (_dir, _) = app.stop().await;
+    // A text PostgreSQL cannot hold (a NUL let through by a mail client).
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    sqlite
+        .execute(
+            "UPDATE messages SET body = 'Proiectorul' || char(0) || 'nu' WHERE id = 1",
+            [],
+        )
+        .unwrap();
 
     let url = fresh_database("copy").await;
     let (code, out) = copy_db(&db, &url);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("every count checked"), "{out}");
+    assert!(out.contains("1 texts held NUL"), "said: {out}");
 
     // Every table the same, row for row where it matters.
-    let sqlite = rusqlite::Connection::open(&db).unwrap();
     let mut pg = sqlx::PgConnection::connect(&url).await.unwrap();
     for table in [
         "customers",
@@ -211,6 +219,48 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .unwrap();
     assert_eq!(next, most + 1);
 
+    let body: String = sqlx::query_scalar("SELECT body FROM messages WHERE id = 1")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(body, "Proiectorul\u{fffd}nu");
+    // Our triggers are on again: a new message raises its ticket's version, a participant
+    // takes its ticket's status, and both go on after the copied ids.
+    sqlx::query(
+        "INSERT INTO messages (ticket_id, kind, author, body, created_at)
+         VALUES (1, 'agent', 'ana@example.test', 'După copiere', now())",
+    )
+    .execute(&mut pg)
+    .await
+    .unwrap();
+    let after: i64 = sqlx::query_scalar("SELECT version FROM tickets WHERE id = 1")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(after, version + 1, "the version trigger runs again");
+    let rowid: i64 = sqlx::query_scalar(
+        "INSERT INTO participants (ticket_id, address, role) VALUES (1, 'nou@customer.test', 'cc')
+         RETURNING rowid",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    let most_rowid: i64 = sqlite
+        .query_row("SELECT max(rowid) FROM participants", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rowid, most_rowid + 1, "participants' numbers go on");
+    let taken: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM participants WHERE ticket_id = 1 AND address = 'nou@customer.test'",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    assert_eq!(
+        taken.as_deref(),
+        Some("resolved"),
+        "the status trigger runs again"
+    );
+
     // A second copy into the same database is refused, and changes nothing.
     let (code, out) = copy_db(&db, &url);
     assert_eq!(code, Some(1), "{out}");
@@ -220,6 +270,30 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .await
         .unwrap();
     assert_eq!(customers, most + 1);
+
+    // A row PostgreSQL refuses halfway through (a time that is not one, in a table copied
+    // after others): the copy stops naming it, and no row of any table is kept.
+    let bad = db.with_file_name("bad.db");
+    sqlite
+        .execute("VACUUM INTO ?", [bad.display().to_string()])
+        .unwrap();
+    rusqlite::Connection::open(&bad)
+        .unwrap()
+        .execute("UPDATE tickets SET created_at = 'ieri' WHERE id = 1", [])
+        .unwrap();
+    let url = fresh_database("copy-half").await;
+    let (code, out) = copy_db(&bad, &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("copying tickets"), "{out}");
+    let mut pg = sqlx::PgConnection::connect(&url).await.unwrap();
+    for table in ["customers", "messages", "participants", "tickets"] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut pg)
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -263,10 +337,26 @@ async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
     let (_, out) = helpdesk(Some(&with_password), &["check"]);
     assert!(line(&out).contains("hd_secret:***@"), "{out}");
     assert!(!out.contains("hunter22"), "{out}");
+    // Nobody listens on port 1: the failure names the server, never the password.
+    let nowhere = "postgres://hd:hunter22@127.0.0.1:1/helpdesk?password=hunter22";
+    let (code, out) = helpdesk(Some(nowhere), &["check"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(line(&out).starts_with("FAIL"), "{out}");
+    assert!(line(&out).contains("hd:***@127.0.0.1:1"), "{out}");
+    assert!(!out.contains("hunter22"), "{out}");
+    let (code, out) = copy_db(Path::new("/tmp/x.db"), "mysql://hd:hunter22@db/helpdesk");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("mysql://hd:***@db/helpdesk"), "{out}");
 
-    let (_, out) = helpdesk(Some(&url), &["check"]);
+    // The database is fine; the mailboxes are not tried, since serve would refuse it.
+    let (code, out) = helpdesk(Some(&url), &["check"]);
+    assert_eq!(code, Some(1), "{out}");
     assert!(line(&out).starts_with("ok"), "{out}");
     assert!(line(&out).contains("migration(s) to apply"), "{out}");
+    assert!(
+        out.contains("serve does not run on PostgreSQL yet"),
+        "the mailboxes' line says why: {out}"
+    );
     let (code, out) = helpdesk(Some(&url), &["migrate"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("is up to date"), "{out}");

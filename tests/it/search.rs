@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use helpdesk::domain::search_text::reader_token;
+
 use crate::helpers::*;
 use crate::portal::signed_in_customer;
 
@@ -177,7 +179,7 @@ async fn a_customer_finds_the_same_by_words_and_by_a_short_prefix() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
     let app = TestApp::spawn().await;
-    let (_, mine, portal) = signed_in_customer(
+    let (requester, mine, portal) = signed_in_customer(
         &app,
         "readers",
         "Licențe expirate",
@@ -195,6 +197,21 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
         }
     };
     assert!(!finds("zorbafix").await, "not theirs yet");
+    // What the indexes say each one may read (the searches above caught them up): a
+    // subject and a message each.
+    let index = rusqlite::Connection::open(&app.db_path).unwrap();
+    let readable = |address: &str| -> i64 {
+        let query = format!("readers : \"{}\"", reader_token(address));
+        index
+            .query_row(
+                "SELECT (SELECT count(*) FROM subject_search WHERE subject_search MATCH ?1)
+                      + (SELECT count(*) FROM message_search WHERE message_search MATCH ?1)",
+                [query],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!((readable(&requester), readable(&colleague)), (2, 2));
 
     // Indexed first, then shared: the request's words become the colleague's too.
     let page = format!("/portal/requests/{mine}");
@@ -210,6 +227,11 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
         .await;
     assert_eq!(s, 200);
     assert!(!finds("quixotic").await, "never a note");
+    assert_eq!(
+        (readable(&requester), readable(&colleague)),
+        (2, 4),
+        "the colleague reads the request too; nobody reads the note"
+    );
 
     let (s, _, _) = portal
         .post(&format!("{page}/participants/remove"), &add)
@@ -217,6 +239,7 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
     assert_eq!(s, 303);
     assert!(!finds("zorbafix").await, "not after leaving the CC");
     assert!(!finds("licente").await);
+    assert_eq!(readable(&colleague), 2, "only their own again");
 
     // Agents' searches never match who reads a text: every reader's word begins with "r",
     // and a typed "r" that begins too many words to list is looked for as a prefix.

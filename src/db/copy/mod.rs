@@ -4,16 +4,17 @@
 //! transaction with COPY, counted on both sides before it commits.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 use rusqlite::OpenFlags;
-use rusqlite::types::ValueRef;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tokio::sync::mpsc;
 
 use super::migrations;
+use super::postgres::{self, redact};
+
+mod csv;
 
 /// SQLite's tables without a counterpart in PostgreSQL, by name prefix: SQLite's own, the
 /// migration record (sqlx keeps PostgreSQL's) and the FTS5 full-text machinery (PostgreSQL
@@ -29,11 +30,13 @@ const SQLITE_ONLY: &[&str] = &[
     "search_readers_pending",
 ];
 
-/// How many rows each table holds in both databases after the copy.
+/// How many rows each table holds in both databases after the copy, and in how many texts
+/// what PostgreSQL cannot hold (NUL, bytes that are not UTF-8) became U+FFFD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copied {
     pub table: String,
     pub rows: u64,
+    pub replaced: u64,
 }
 
 /// One table's copy: PostgreSQL's columns in order, each with what SQLite reads for it.
@@ -54,10 +57,10 @@ struct Column {
 }
 
 /// What the SQLite reader sends: a piece of a table's COPY data, or the end of a table
-/// with how many rows SQLite counted in it.
+/// with how many rows SQLite counted in it and how many texts had characters replaced.
 enum Piece {
     Data(Vec<u8>),
-    End(u64),
+    End { rows: u64, replaced: u64 },
 }
 
 /// COPY data is sent in pieces of about this many bytes.
@@ -79,7 +82,7 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
         "{} lacks {pending} migration(s): run `helpdesk migrate` on it first",
         from.display()
     );
-    let mut target = super::connect_postgres(to_url).await?;
+    let mut target = postgres::connect(to_url).await?;
     let full = tables_with_rows(&mut target).await?;
     ensure!(
         full.is_empty(),
@@ -115,15 +118,17 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
             columns.join(", ")
         );
         let mut copy = pg.copy_in_raw(&statement).await?;
-        let counted = loop {
+        let (counted, replaced) = loop {
             match rx.recv().await {
                 Some(Piece::Data(bytes)) => {
                     copy.send(bytes).await?;
                 }
-                Some(Piece::End(n)) => break n,
+                Some(Piece::End { rows, replaced }) => break (rows, replaced),
                 None => {
-                    copy.abort("the SQLite reader stopped").await?;
+                    // The reader's own error says what went wrong; the copy is dropped
+                    // with the transaction.
                     reader.await??;
+                    copy.abort("the SQLite reader stopped").await?;
                     bail!("the SQLite reader stopped before {}", p.table);
                 }
             }
@@ -144,6 +149,7 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
         copied.push(Copied {
             table: p.table.clone(),
             rows: counted,
+            replaced,
         });
     }
     reader.await??;
@@ -244,9 +250,17 @@ async fn plan(
             "the PostgreSQL table {table} has no SQLite counterpart"
         );
         let in_sqlite: BTreeSet<String> = source
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
-            .query_map([], |r| r.get(0))?
+            .prepare("SELECT name FROM pragma_table_info(?)")?
+            .query_map([&table], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let missing: Vec<&String> = in_sqlite
+            .iter()
+            .filter(|c| !columns.iter().any(|(name, _)| name == *c))
+            .collect();
+        ensure!(
+            missing.is_empty(),
+            "SQLite's {table} has columns PostgreSQL's has not: {missing:?}"
+        );
         let columns = columns
             .into_iter()
             .map(|(name, pg_type)| {
@@ -288,14 +302,15 @@ fn read_all(
             ident(&p.table)
         ))?;
         let mut rows = stmt.query([])?;
-        let (mut buf, mut n) = (Vec::with_capacity(PIECE + 4096), 0u64);
+        let (mut buf, mut n, mut replaced) = (Vec::with_capacity(PIECE + 4096), 0u64, 0u64);
         while let Some(row) = rows.next()? {
             for (i, c) in p.columns.iter().enumerate() {
                 if i > 0 {
                     buf.push(b',');
                 }
-                csv_field(&mut buf, row.get_ref(i)?, &c.pg_type)
+                let changed = csv::field(&mut buf, row.get_ref(i)?, &c.pg_type)
                     .with_context(|| format!("{}.{} in row {}", p.table, c.name, n + 1))?;
+                replaced += u64::from(changed);
             }
             buf.push(b'\n');
             n += 1;
@@ -309,41 +324,7 @@ fn read_all(
         if !buf.is_empty() {
             send(Piece::Data(buf))?;
         }
-        send(Piece::End(n))?;
-    }
-    Ok(())
-}
-
-/// One value as a CSV field of COPY: nothing for NULL, a quoted string otherwise (so an
-/// empty text stays empty, not NULL); a flag as `t`/`f`, bytes as `\x` and hex.
-fn csv_field(buf: &mut Vec<u8>, value: ValueRef<'_>, pg_type: &str) -> anyhow::Result<()> {
-    let quoted = |buf: &mut Vec<u8>, bytes: &[u8]| {
-        buf.push(b'"');
-        for &b in bytes {
-            if b == b'"' {
-                buf.push(b'"');
-            }
-            buf.push(b);
-        }
-        buf.push(b'"');
-    };
-    match value {
-        ValueRef::Null => {}
-        ValueRef::Integer(i) if pg_type == "bool" => {
-            buf.push(if i != 0 { b't' } else { b'f' });
-        }
-        ValueRef::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-        ValueRef::Real(f) => buf.extend_from_slice(f.to_string().as_bytes()),
-        ValueRef::Text(t) => quoted(buf, t),
-        ValueRef::Blob(b) if pg_type == "bytea" => {
-            let mut hex = String::with_capacity(2 + 2 * b.len());
-            hex.push_str("\\x");
-            for byte in b {
-                let _ = write!(hex, "{byte:02x}");
-            }
-            quoted(buf, hex.as_bytes());
-        }
-        ValueRef::Blob(_) => bail!("bytes where PostgreSQL expects {pg_type}"),
+        send(Piece::End { rows: n, replaced })?;
     }
     Ok(())
 }
@@ -351,61 +332,4 @@ fn csv_field(buf: &mut Vec<u8>, value: ValueRef<'_>, pg_type: &str) -> anyhow::R
 /// A name quoted as an SQL identifier.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field(value: ValueRef<'_>, pg_type: &str) -> String {
-        let mut buf = Vec::new();
-        csv_field(&mut buf, value, pg_type).expect("a field");
-        String::from_utf8(buf).expect("text")
-    }
-
-    #[test]
-    fn values_become_csv_fields_copy_reads_back_exactly() {
-        assert_eq!(field(ValueRef::Null, "text"), "");
-        assert_eq!(field(ValueRef::Text(b""), "text"), "\"\"");
-        assert_eq!(
-            field(ValueRef::Text("a \"b\",\nc".as_bytes()), "text"),
-            "\"a \"\"b\"\",\nc\""
-        );
-        assert_eq!(field(ValueRef::Integer(1), "bool"), "t");
-        assert_eq!(field(ValueRef::Integer(0), "bool"), "f");
-        assert_eq!(field(ValueRef::Integer(-42), "int8"), "-42");
-        assert_eq!(
-            field(ValueRef::Blob(&[0, 255, 16]), "bytea"),
-            "\"\\x00ff10\""
-        );
-        let mut buf = Vec::new();
-        assert!(csv_field(&mut buf, ValueRef::Blob(&[1]), "text").is_err());
-    }
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://hd:s3cret@db.example:5432/helpdesk"),
-            "postgres://hd:***@db.example:5432/helpdesk"
-        );
-        assert_eq!(redact("postgres://hd@db/x"), "postgres://hd@db/x");
-        assert_eq!(
-            redact("sqlite://data/helpdesk.db"),
-            "sqlite://data/helpdesk.db"
-        );
-    }
 }
