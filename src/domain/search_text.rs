@@ -79,6 +79,16 @@ pub fn in_column(column: &str, query: &str) -> String {
     format!("{{{column}}} : ({query})")
 }
 
+/// The PostgreSQL text-search query (`tsquery`) for typed words (from [`words`]): each
+/// one a prefix, all of them required; `None` when there is none.
+pub fn ts_query(words: &[String]) -> Option<String> {
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" & "))
+}
+
 /// The letter under a lower-case Latin letter with diacritics.
 fn base_letter(c: char) -> Option<&'static str> {
     Some(match c {
@@ -151,6 +161,16 @@ mod tests {
         assert_eq!(words(&token), std::slice::from_ref(&token));
         // FNV-1a of the empty input is its offset basis.
         assert_eq!(reader_token(""), "rcbf29ce484222325");
+    }
+
+    #[test]
+    fn postgres_queries_take_every_word_as_a_prefix() {
+        assert_eq!(
+            ts_query(&words("Ședință imprim")).as_deref(),
+            Some("'sedinta':* & 'imprim':*")
+        );
+        assert_eq!(ts_query(&["o'a\\".into()]).as_deref(), Some("'o''a\\\\':*"));
+        assert_eq!(ts_query(&[]), None);
     }
 
     #[test]

@@ -372,3 +372,112 @@ async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
         "a clear refusal: {out}"
     );
 }
+
+/// The tickets (subjects and messages) and customers the typed `text` finds in SQLite's FTS5
+/// indexes.
+fn found_in_sqlite(conn: &rusqlite::Connection, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+        return (Vec::new(), Vec::new());
+    };
+    let ids = |sql: &str, query: &str| -> Vec<i64> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([query], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    (
+        ids(
+            "SELECT rowid FROM subject_search WHERE subject_search MATCH ?1
+             UNION SELECT m.ticket_id FROM message_search JOIN messages m ON m.id = message_search.rowid
+             WHERE message_search MATCH ?1 ORDER BY 1",
+            &q.in_text(),
+        ),
+        ids(
+            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?1 ORDER BY 1",
+            &q.fts,
+        ),
+    )
+}
+
+/// The same in PostgreSQL's text search.
+async fn found_in_postgres(pg: &mut sqlx::PgConnection, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let words = helpdesk::domain::search_text::words(text);
+    let Some(q) = helpdesk::domain::search_text::ts_query(&words) else {
+        return (Vec::new(), Vec::new());
+    };
+    let tickets = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE search_vector(subject) @@ $1::tsquery
+         UNION SELECT ticket_id FROM messages WHERE search_vector(body) @@ $1::tsquery ORDER BY 1",
+    )
+    .bind(&q)
+    .fetch_all(&mut *pg)
+    .await
+    .unwrap();
+    let customers = sqlx::query_scalar(
+        "SELECT id FROM customers WHERE search_vector(name || ' ' || email) @@ $1::tsquery ORDER BY 1",
+    )
+    .bind(&q)
+    .fetch_all(&mut *pg)
+    .await
+    .unwrap();
+    (tickets, customers)
+}
+
+/// Every word of the fixture mail (any charset, any client), whole and as a three-letter
+/// prefix, finds the same tickets and customers in PostgreSQL as in SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_text_search_finds_what_fts5_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("helpdesk.db");
+    let url = format!("sqlite://{}", db.display());
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/emails");
+    let (code, out) = helpdesk(Some(&url), &["import", fixtures]);
+    assert_eq!(code, Some(0), "{out}");
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    helpdesk::db::add_functions(&sqlite).unwrap();
+    while helpdesk::db::search::catch_up(&sqlite, 10_000).unwrap() > 0 {}
+    let target = fresh_database("search").await;
+    let (code, out) = copy_db(&db, &target);
+    assert_eq!(code, Some(0), "{out}");
+    let mut pg = sqlx::PgConnection::connect(&target).await.unwrap();
+
+    let vocabulary: Vec<String> = sqlite
+        .prepare("SELECT word FROM search_words")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        vocabulary.len() > 300,
+        "a real vocabulary: {}",
+        vocabulary.len()
+    );
+    let mut typed: Vec<String> = vocabulary.clone();
+    typed.extend(vocabulary.iter().map(|w| w.chars().take(3).collect()));
+    typed.extend(["Ședință", "IMPRIMANTA nu", "factura 2026"].map(String::from));
+    typed.sort();
+    typed.dedup();
+    let (mut differ, mut found) = (Vec::new(), 0);
+    for text in &typed {
+        let here = found_in_sqlite(&sqlite, text);
+        let there = found_in_postgres(&mut pg, text).await;
+        found += usize::from(!here.0.is_empty());
+        if here != there {
+            differ.push(format!("{text:?}: SQLite {here:?}, PostgreSQL {there:?}"));
+        }
+    }
+    assert!(
+        found > vocabulary.len() / 2,
+        "the words find tickets: {found}"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {} searches differ:\n{}",
+        differ.len(),
+        typed.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+}
