@@ -219,6 +219,26 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .unwrap();
     assert_eq!(next, most + 1);
 
+    // Every index is there after the copy (those that back no constraint are built at the
+    // end), as in a database made by migrate.
+    let indexes = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname";
+    let copied: Vec<String> = sqlx::query_scalar(indexes)
+        .fetch_all(&mut pg)
+        .await
+        .unwrap();
+    let migrated_url = fresh_database("copy-indexes").await;
+    let (code, out) = helpdesk(Some(&migrated_url), &["migrate"]);
+    assert_eq!(code, Some(0), "{out}");
+    let mut migrated = sqlx::PgConnection::connect(&migrated_url).await.unwrap();
+    let made: Vec<String> = sqlx::query_scalar(indexes)
+        .fetch_all(&mut migrated)
+        .await
+        .unwrap();
+    assert_eq!(copied, made);
+    assert!(
+        copied.iter().any(|d| d.contains("search_vector(body)")),
+        "{copied:?}"
+    );
     let body: String = sqlx::query_scalar("SELECT body FROM messages WHERE id = 1")
         .fetch_one(&mut pg)
         .await
