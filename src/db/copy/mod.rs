@@ -105,10 +105,7 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
     sqlx::query("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *pg)
         .await?;
-    for p in &plans {
-        let q = format!("ALTER TABLE {} DISABLE TRIGGER USER", ident(&p.table));
-        sqlx::query(AssertSqlSafe(q)).execute(&mut *pg).await?;
-    }
+    our_triggers(&mut pg, &plans, "DISABLE").await?;
     // Indexes that back no constraint are built once the rows are in, which costs a
     // fraction of keeping them up row by row (the text-search indexes above all).
     sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
@@ -183,10 +180,7 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
             .await
             .with_context(|| format!("building the index {name}"))?;
     }
-    for p in &plans {
-        let q = format!("ALTER TABLE {} ENABLE TRIGGER USER", ident(&p.table));
-        sqlx::query(AssertSqlSafe(q)).execute(&mut *pg).await?;
-    }
+    our_triggers(&mut pg, &plans, "ENABLE").await?;
     // Identity columns go on from the highest copied id.
     let identities = sqlx::query(
         "SELECT table_name::text, column_name::text FROM information_schema.columns
@@ -350,6 +344,16 @@ fn read_all(
             send(Piece::Data(buf))?;
         }
         send(Piece::End { rows: n, replaced })?;
+    }
+    Ok(())
+}
+
+/// Turns our triggers on every planned table off or on (`DISABLE`/`ENABLE`); the
+/// constraints' own triggers stay.
+async fn our_triggers(pg: &mut PgConnection, plans: &[Plan], switch: &str) -> anyhow::Result<()> {
+    for p in plans {
+        let q = format!("ALTER TABLE {} {switch} TRIGGER USER", ident(&p.table));
+        sqlx::query(AssertSqlSafe(q)).execute(&mut *pg).await?;
     }
     Ok(())
 }
