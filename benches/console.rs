@@ -132,8 +132,9 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
          COMMIT;",
     )?;
     // The full-text index, as the daemon's indexer writes it behind the commit.
+    let conn = helpdesk::db::Conn::Sqlite(conn);
     helpdesk::db::search::catch_up(&conn, i64::MAX)?;
-    conn.execute_batch("ANALYZE;")?;
+    conn.batch("ANALYZE;")?;
     drop(conn);
     // The queue's due times, as the daemon keeps them, made by its own sweeper; what that
     // sweep recorded is forgotten so that the bench's first sweep records it again.
@@ -141,7 +142,7 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     sla_sweep::sweep(app.ctx(), app.ctx().now()).await?;
     app.ctx()
         .db
-        .write(|c| c.execute_batch("DELETE FROM sla_events; DELETE FROM outbox;"))
+        .write(|c| c.batch("DELETE FROM sla_events; DELETE FROM outbox;"))
         .await?;
     app.ctx().db.close().await;
     drop(app);
@@ -284,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
     // The alerts the first sweep queued would keep the sender busy (nothing listens on
     // its SMTP port): they are not what this measures.
     ctx.db
-        .write(|c| c.execute("DELETE FROM outbox", []))
+        .write(|c| c.execute("DELETE FROM outbox", helpdesk::params![]))
         .await?;
 
     // 1. The queue under load.
@@ -297,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
             c.execute(
                 "INSERT INTO api_tokens (agent_id, token_hash, created_at)
                  SELECT id, ?, ? FROM agents WHERE email = ?",
-                (hash, helpdesk::db::ts(Utc::now()), AGENT),
+                helpdesk::params![hash, Utc::now(), AGENT],
             )
         })
         .await?;

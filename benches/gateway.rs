@@ -121,7 +121,7 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
         dir.path().join("floor.db").display()
     ))?;
     floor_db
-        .write(|c| c.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT"))
+        .write(|c| c.batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT"))
         .await?;
     let t = Instant::now();
     for chunk in messages.chunks(BATCH) {
@@ -133,10 +133,12 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
         floor_db
             .write(move |c| {
                 for (id, raw) in &parsed {
-                    c.prepare_cached("INSERT INTO raw (dedup, raw) VALUES (?, ?)")?
-                        .execute(rusqlite::params![id, raw])?;
+                    c.execute(
+                        "INSERT INTO raw (dedup, raw) VALUES (?, ?)",
+                        helpdesk::params![id, raw],
+                    )?;
                 }
-                Ok::<_, rusqlite::Error>(())
+                Ok::<_, helpdesk::db::SqlError>(())
             })
             .await?;
     }
@@ -280,7 +282,7 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
                     .read(move |c| {
                         c.query_row(
                             "SELECT count(*) FROM customers WHERE email = ?",
-                            [address],
+                            helpdesk::params![address],
                             |r| r.get(0),
                         )
                     })

@@ -455,8 +455,9 @@ fn generate(rt: &tokio::runtime::Runtime, shape: &Shape, path: &Path) -> anyhow:
         id = end;
     }
     // The full-text index, as the daemon's indexer writes it behind the commit.
+    let conn = db::Conn::Sqlite(conn);
     db::search::catch_up(&conn, i64::MAX)?;
-    conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    conn.batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
     drop(conn);
     std::fs::rename(&tmp, path)?;
     remove_db(&tmp);
@@ -491,7 +492,7 @@ fn agent_email(a: i64) -> String {
 }
 
 /// A page's work done straight against SQLite (the argument picks among the scenario's pages).
-type SqlWork = Box<dyn Fn(&Connection, usize) -> anyhow::Result<()>>;
+type SqlWork = Box<dyn Fn(&db::Conn, usize) -> anyhow::Result<()>>;
 
 /// One kind of page: the URLs asked in turn, and what each answer must contain.
 struct Scenario {
@@ -783,6 +784,7 @@ fn sql_alone(path: &Path, s: &Scenario, rounds: usize) -> anyhow::Result<f64> {
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     conn.set_prepared_statement_cache_capacity(128);
     db::add_functions(&conn)?;
+    let conn = db::Conn::Sqlite(conn);
     (s.sql)(&conn, 0)?;
     let mut times = Vec::with_capacity(rounds);
     for k in 0..rounds {

@@ -16,7 +16,7 @@ pub struct Application {
     ctx: Ctx,
     listener: TcpListener,
     /// Held while the daemon runs: no second daemon serves the same database.
-    _serving: std::fs::File,
+    _serving: Option<std::fs::File>,
 }
 
 impl Application {

@@ -66,11 +66,7 @@ pub async fn check(config: &Config, path: &str) -> anyhow::Result<()> {
             ok: false,
             what: "mailboxes and smtp".into(),
             said: format!("not tried: {e:#}"),
-            hint: if db::postgres::is_postgres(&config.database.url) {
-                "serve does not run on PostgreSQL yet: check the mailboxes with a sqlite:// url"
-            } else {
-                "fix the database first: signing in may need what it keeps"
-            },
+            hint: "fix the database first: signing in may need what it keeps",
         }),
     }
     anyhow::ensure!(failed == 0, "{failed} check(s) failed");
@@ -128,7 +124,12 @@ async fn database(config: &Config) -> Line {
             return Ok(db::migrations::pending_postgres(&mut conn).await?);
         }
         let db = Db::connect(url)?;
-        let pending = db.read(db::migrations::pending).await;
+        let pending = db
+            .read(|c| {
+                let sqlite = c.sqlite().ok_or(db::SqlError::Closed)?;
+                Ok::<_, db::SqlError>(db::migrations::pending(sqlite)?)
+            })
+            .await;
         db.close().await;
         anyhow::Ok(pending?)
     }

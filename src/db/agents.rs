@@ -2,12 +2,12 @@
 //! their name) but is found by no sign-in, token or address lookup.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{Conn, ts};
+use super::{CiText, Conn, Row, SqlResult};
 use crate::domain::agent_role::AgentRole;
 use crate::domain::ids::AgentId;
+use crate::params;
 
 #[derive(Debug, Clone)]
 pub struct Agent {
@@ -18,11 +18,11 @@ pub struct Agent {
 }
 
 /// The role column's text as a role.
-fn role_of(text: String) -> rusqlite::Result<AgentRole> {
+fn role_of(text: String) -> SqlResult<AgentRole> {
     super::known(AgentRole::parse(&text), 3, text)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+fn from_row(r: &Row<'_>) -> SqlResult<Agent> {
     Ok(Agent {
         id: r.get("id")?,
         email: r.get("email")?,
@@ -40,30 +40,33 @@ pub fn upsert(
     password_hash: &str,
     role: AgentRole,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Agent> {
-    conn.prepare_cached(
+) -> SqlResult<Agent> {
+    conn.query_row(
         "INSERT INTO agents (email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role,
              disabled_at = NULL
          RETURNING id, email, name, role",
-    )?
-    .query_row(params![email, name, password_hash, role.as_str(), ts(now)], from_row)
+        params![email, name, password_hash, role.as_str(), now],
+        from_row,
+    )
 }
 
 /// The enabled agent with this address.
-pub fn find_by_email(conn: &Conn, email: &str) -> rusqlite::Result<Option<Agent>> {
-    conn.prepare_cached(
+pub fn find_by_email(conn: &Conn, email: &str) -> SqlResult<Option<Agent>> {
+    conn.query_opt(
         "SELECT id, email, name, role FROM agents WHERE email = ? AND disabled_at IS NULL",
-    )?
-    .query_row([email], from_row)
-    .optional()
+        params![CiText(email)],
+        from_row,
+    )
 }
 
 /// The name of the agent with this address, disabled or not (for their past replies).
-pub fn name_of(conn: &Conn, email: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT name FROM agents WHERE email = ?")?
-        .query_row([email], |r| r.get(0))
-        .optional()
+pub fn name_of(conn: &Conn, email: &str) -> SqlResult<Option<String>> {
+    conn.query_opt(
+        "SELECT name FROM agents WHERE email = ?",
+        params![CiText(email)],
+        |r| r.get(0),
+    )
 }
 
 pub fn insert_token(
@@ -71,7 +74,7 @@ pub fn insert_token(
     agent_id: AgentId,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> SqlResult<()> {
     insert_token_until(conn, agent_id, token_hash, None, now)
 }
 
@@ -82,11 +85,11 @@ pub fn insert_token_until(
     token_hash: &str,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "INSERT INTO api_tokens (agent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
-    )?
-    .execute(params![agent_id, token_hash, ts(now), expires_at.map(ts)])?;
+        params![agent_id, token_hash, now, expires_at],
+    )?;
     Ok(())
 }
 
@@ -102,21 +105,27 @@ pub fn find_by_token(
     conn: &Conn,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<TokenHolder>> {
-    conn.prepare_cached(
+) -> SqlResult<Option<TokenHolder>> {
+    conn.query_opt(
         "SELECT a.id, a.email, a.name, a.role, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN agents a ON a.id = t.agent_id
          WHERE t.token_hash = ? AND a.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)",
-    )?
-    .query_row(params![token_hash, ts(now)], |r| {
-        Ok(TokenHolder { agent: from_row(r)?, token_id: r.get("token_id")?, last_used_at: r.get("last_used_at")? })
-    })
-    .optional()
+        params![token_hash, now],
+        |r| {
+            Ok(TokenHolder {
+                agent: from_row(r)?,
+                token_id: r.get("token_id")?,
+                last_used_at: r.get("last_used_at")?,
+            })
+        },
+    )
 }
 
 /// Notes that a token was used now.
-pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")?
-        .execute(params![ts(now), token_id])?;
+pub fn touch_token(conn: &Conn, token_id: i64, now: DateTime<Utc>) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+        params![now, token_id],
+    )?;
     Ok(())
 }
 
@@ -133,39 +142,45 @@ pub struct TokenInfo {
 }
 
 /// The agent's tokens, oldest first.
-pub fn tokens(conn: &Conn, agent_id: AgentId) -> rusqlite::Result<Vec<TokenInfo>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, created_at, expires_at, last_used_at FROM api_tokens WHERE agent_id = ? ORDER BY id")?;
-    let rows = stmt.query_map([agent_id], |r| {
-        Ok(TokenInfo {
-            id: r.get(0)?,
-            created_at: r.get(1)?,
-            expires_at: r.get(2)?,
-            last_used_at: r.get(3)?,
-        })
-    })?;
-    rows.collect()
+pub fn tokens(conn: &Conn, agent_id: AgentId) -> SqlResult<Vec<TokenInfo>> {
+    conn.query_map(
+        "SELECT id, created_at, expires_at, last_used_at FROM api_tokens WHERE agent_id = ? ORDER BY id",
+        params![agent_id],
+        |r| {
+            Ok(TokenInfo {
+                id: r.get(0)?,
+                created_at: r.get(1)?,
+                expires_at: r.get(2)?,
+                last_used_at: r.get(3)?,
+            })
+        },
+    )
 }
 
-pub fn get(conn: &Conn, id: AgentId) -> rusqlite::Result<Agent> {
-    conn.prepare_cached("SELECT id, email, name, role FROM agents WHERE id = ?")?
-        .query_row([id], from_row)
+pub fn get(conn: &Conn, id: AgentId) -> SqlResult<Agent> {
+    conn.query_row(
+        "SELECT id, email, name, role FROM agents WHERE id = ?",
+        params![id],
+        from_row,
+    )
 }
 
 /// The enabled agent with this address and their password hash.
-pub fn credentials(conn: &Conn, email: &str) -> rusqlite::Result<Option<(Agent, String)>> {
-    conn.prepare_cached("SELECT id, email, name, role, password_hash FROM agents WHERE email = ? AND disabled_at IS NULL")?
-        .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
-        .optional()
+pub fn credentials(conn: &Conn, email: &str) -> SqlResult<Option<(Agent, String)>> {
+    conn.query_opt(
+        "SELECT id, email, name, role, password_hash FROM agents WHERE email = ? AND disabled_at IS NULL",
+        params![CiText(email)],
+        |r| Ok((from_row(r)?, r.get("password_hash")?)),
+    )
 }
 
 /// Every enabled agent, by name.
-pub fn all(conn: &Conn) -> rusqlite::Result<Vec<Agent>> {
-    let mut stmt = conn.prepare_cached(
+pub fn all(conn: &Conn) -> SqlResult<Vec<Agent>> {
+    conn.query_map(
         "SELECT id, email, name, role FROM agents WHERE disabled_at IS NULL ORDER BY name, email",
-    )?;
-    let rows = stmt.query_map([], from_row)?;
-    rows.collect()
+        params![],
+        from_row,
+    )
 }
 
 /// An agent as admins see them listed: disabled ones too, with their tokens.
@@ -182,12 +197,11 @@ pub struct Listed {
 }
 
 /// Every agent, enabled ones first, by name.
-pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
-    let mut stmt = conn.prepare_cached(
+pub fn roster(conn: &Conn) -> SqlResult<Vec<Listed>> {
+    let agents: Vec<(AgentId, Listed)> = conn.query_map(
         "SELECT id, email, name, role, disabled_at FROM agents ORDER BY disabled_at IS NOT NULL, name, email",
-    )?;
-    let agents: Vec<(AgentId, Listed)> = stmt
-        .query_map([], |r| {
+        params![],
+        |r| {
             let listed = Listed {
                 email: r.get(1)?,
                 name: r.get(2)?,
@@ -196,8 +210,8 @@ pub fn roster(conn: &Conn) -> rusqlite::Result<Vec<Listed>> {
                 tokens: vec![],
             };
             Ok((r.get(0)?, listed))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     agents
         .into_iter()
         .map(|(id, listed)| {
@@ -216,23 +230,28 @@ pub fn end_access(
     agent_id: AgentId,
     keep_session: Option<&str>,
     keep_token: Option<&str>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE agent_id = ? AND token_hash IS NOT ?")?
-        .execute(params![agent_id, keep_session])?;
-    conn.prepare_cached("DELETE FROM api_tokens WHERE agent_id = ? AND token_hash IS NOT ?")?
-        .execute(params![agent_id, keep_token])?;
+) -> SqlResult<()> {
+    // `IS DISTINCT FROM` is SQLite's `IS NOT` by another name (the same expression once
+    // parsed), and the only spelling PostgreSQL knows.
+    conn.execute(
+        "DELETE FROM sessions WHERE agent_id = ? AND token_hash IS DISTINCT FROM ?",
+        params![agent_id, keep_session],
+    )?;
+    conn.execute(
+        "DELETE FROM api_tokens WHERE agent_id = ? AND token_hash IS DISTINCT FROM ?",
+        params![agent_id, keep_token],
+    )?;
     Ok(())
 }
 
 /// Disables the agent with this address and ends their sessions and tokens at once; an
 /// agent disabled before keeps the first date. `None` when there is no such agent.
-pub fn disable(conn: &Conn, email: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<Agent>> {
-    let agent = conn
-        .prepare_cached(
-            "UPDATE agents SET disabled_at = COALESCE(disabled_at, ?) WHERE email = ? RETURNING id, email, name, role",
-        )?
-        .query_row(params![ts(now), email], from_row)
-        .optional()?;
+pub fn disable(conn: &Conn, email: &str, now: DateTime<Utc>) -> SqlResult<Option<Agent>> {
+    let agent = conn.query_opt(
+        "UPDATE agents SET disabled_at = COALESCE(disabled_at, ?) WHERE email = ? RETURNING id, email, name, role",
+        params![now, CiText(email)],
+        from_row,
+    )?;
     if let Some(a) = &agent {
         end_access(conn, a.id, None, None)?;
     }
@@ -260,26 +279,28 @@ impl Default for AlertPrefs {
     }
 }
 
-pub fn alert_prefs(conn: &Conn, agent: AgentId) -> rusqlite::Result<AlertPrefs> {
+pub fn alert_prefs(conn: &Conn, agent: AgentId) -> SqlResult<AlertPrefs> {
     Ok(conn
-        .prepare_cached("SELECT answer, assign, mention FROM agent_alert_prefs WHERE agent_id = ?")?
-        .query_row([agent], |r| {
-            Ok(AlertPrefs {
-                answer: r.get(0)?,
-                assign: r.get(1)?,
-                mention: r.get(2)?,
-            })
-        })
-        .optional()?
+        .query_opt(
+            "SELECT answer, assign, mention FROM agent_alert_prefs WHERE agent_id = ?",
+            params![agent],
+            |r| {
+                Ok(AlertPrefs {
+                    answer: r.get(0)?,
+                    assign: r.get(1)?,
+                    mention: r.get(2)?,
+                })
+            },
+        )?
         .unwrap_or_default())
 }
 
-pub fn set_alert_prefs(conn: &Conn, agent: AgentId, p: AlertPrefs) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+pub fn set_alert_prefs(conn: &Conn, agent: AgentId, p: AlertPrefs) -> SqlResult<()> {
+    conn.execute(
         "INSERT INTO agent_alert_prefs (agent_id, answer, assign, mention) VALUES (?, ?, ?, ?)
          ON CONFLICT (agent_id) DO UPDATE SET answer = excluded.answer, assign = excluded.assign,
              mention = excluded.mention",
-    )?
-    .execute(params![agent, p.answer, p.assign, p.mention])?;
+        params![agent, p.answer, p.assign, p.mention],
+    )?;
     Ok(())
 }

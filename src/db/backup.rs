@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{open, sqlite_file};
+use super::sqlite::{open, sqlite_file};
 
 /// Copies the database at `url` to a new file at `to` with SQLite's online backup: a
 /// consistent copy while a daemon serves and writes (a plain copy of a WAL database is

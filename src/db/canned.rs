@@ -1,10 +1,10 @@
 //! Canned replies: a name and a text with placeholders.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Conn, ts};
+use super::{CiText, Conn, Row, SqlResult};
+use crate::params;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CannedReply {
@@ -18,7 +18,7 @@ pub struct CannedReply {
 
 const SELECT: &str = "SELECT id, name, body, updated_at FROM canned_replies";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CannedReply> {
+fn from_row(r: &Row<'_>) -> SqlResult<CannedReply> {
     Ok(CannedReply {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -28,20 +28,18 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CannedReply> {
 }
 
 /// Every canned reply, by name.
-pub fn all(conn: &Conn) -> rusqlite::Result<Vec<CannedReply>> {
-    conn.prepare_cached(&format!("{SELECT} ORDER BY name"))?
-        .query_map([], from_row)?
-        .collect()
+pub fn all(conn: &Conn) -> SqlResult<Vec<CannedReply>> {
+    conn.query_map(&format!("{SELECT} ORDER BY name"), params![], from_row)
 }
 
 /// The canned reply with this id, or else with this name (any case).
-pub fn find(conn: &Conn, id_or_name: &str) -> rusqlite::Result<Option<CannedReply>> {
+pub fn find(conn: &Conn, id_or_name: &str) -> SqlResult<Option<CannedReply>> {
     let by_id = id_or_name.trim().parse::<i64>().ok();
-    conn.prepare_cached(&format!(
-        "{SELECT} WHERE id = ?1 OR name = ?2 ORDER BY id = ?1 DESC LIMIT 1"
-    ))?
-    .query_row(params![by_id, id_or_name.trim()], from_row)
-    .optional()
+    conn.query_opt(
+        &format!("{SELECT} WHERE id = ?1 OR name = ?2 ORDER BY id = ?1 DESC LIMIT 1"),
+        params![by_id, CiText(id_or_name.trim())],
+        from_row,
+    )
 }
 
 /// Adds one; `None` when another already has this name.
@@ -50,17 +48,21 @@ pub fn insert(
     name: &str,
     body: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<CannedReply>> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO canned_replies (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (name) DO NOTHING",
-        )?
-        .execute(params![name, body, ts(now)])?;
+) -> SqlResult<Option<CannedReply>> {
+    let n = conn.execute(
+        "INSERT INTO canned_replies (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (name) DO NOTHING",
+        params![name, body, now],
+    )?;
     if n == 0 {
         return Ok(None);
     }
-    find(conn, &conn.last_insert_rowid().to_string())
+    // Read back by its name, which is unique (`find` would take a name like "42" for an id).
+    conn.query_opt(
+        &format!("{SELECT} WHERE name = ?"),
+        params![CiText(name)],
+        from_row,
+    )
 }
 
 /// What changing one came to.
@@ -78,18 +80,19 @@ pub fn update(
     name: &str,
     body: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Changed> {
-    let taken: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM canned_replies WHERE name = ? AND id <> ?)")?
-        .query_row(params![name, id], |r| r.get(0))?;
+) -> SqlResult<Changed> {
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM canned_replies WHERE name = ? AND id <> ?)",
+        params![CiText(name), id],
+        |r| r.get(0),
+    )?;
     if taken {
         return Ok(Changed::NameTaken);
     }
-    let n = conn
-        .prepare_cached(
-            "UPDATE canned_replies SET name = ?, body = ?, updated_at = ? WHERE id = ?",
-        )?
-        .execute(params![name, body, ts(now), id])?;
+    let n = conn.execute(
+        "UPDATE canned_replies SET name = ?, body = ?, updated_at = ? WHERE id = ?",
+        params![name, body, now, id],
+    )?;
     Ok(if n == 1 {
         Changed::Done
     } else {
@@ -97,9 +100,6 @@ pub fn update(
     })
 }
 
-pub fn delete(conn: &Conn, id: i64) -> rusqlite::Result<bool> {
-    Ok(conn
-        .prepare_cached("DELETE FROM canned_replies WHERE id = ?")?
-        .execute([id])?
-        == 1)
+pub fn delete(conn: &Conn, id: i64) -> SqlResult<bool> {
+    Ok(conn.execute("DELETE FROM canned_replies WHERE id = ?", params![id])? == 1)
 }

@@ -1,11 +1,11 @@
 //! Customers and their one-time portal links.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Conn, ts};
+use super::{CiText, Conn, Row, SqlResult};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::CustomerId;
+use crate::params;
 
 #[derive(Debug, Clone)]
 pub struct Customer {
@@ -21,7 +21,7 @@ pub struct Customer {
 
 const SELECT: &str = "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password FROM customers";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
+fn from_row(r: &Row<'_>) -> SqlResult<Customer> {
     Ok(Customer {
         id: r.get("id")?,
         email: r.get("email")?,
@@ -33,15 +33,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
     })
 }
 
-pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE email = ?"))?
-        .query_row([email.as_str()], from_row)
-        .optional()
+pub fn find_by_email(conn: &Conn, email: &EmailAddress) -> SqlResult<Option<Customer>> {
+    conn.query_opt(
+        &format!("{SELECT} WHERE email = ?"),
+        params![CiText(email.as_str())],
+        from_row,
+    )
 }
 
-pub fn get(conn: &Conn, id: CustomerId) -> rusqlite::Result<Customer> {
-    conn.prepare_cached(&format!("{SELECT} WHERE id = ?"))?
-        .query_row([id], from_row)
+pub fn get(conn: &Conn, id: CustomerId) -> SqlResult<Customer> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?"), params![id], from_row)
 }
 
 pub fn insert(
@@ -51,14 +52,13 @@ pub fn insert(
     locale: &str,
     time_zone: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Customer> {
-    conn.prepare_cached(
+) -> SqlResult<Customer> {
+    let id = conn.insert(
         "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
-    )?
-    .execute(params![email.as_str(), name, locale, time_zone, ts(now)])?;
-    let id = CustomerId(conn.last_insert_rowid());
+        params![email.as_str(), name, locale, time_zone, now],
+    )?;
     Ok(Customer {
-        id,
+        id: CustomerId(id),
         email: email.to_string(),
         name: name.to_string(),
         locale: locale.to_string(),
@@ -69,21 +69,20 @@ pub fn insert(
 }
 
 /// The customer with this address and their password hash (None when no password is set).
-pub fn credentials(
-    conn: &Conn,
-    email: &str,
-) -> rusqlite::Result<Option<(Customer, Option<String>)>> {
-    conn.prepare_cached(
+pub fn credentials(conn: &Conn, email: &str) -> SqlResult<Option<(Customer, Option<String>)>> {
+    conn.query_opt(
         "SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password, password_hash
          FROM customers WHERE email = ?",
-    )?
-        .query_row([email], |r| Ok((from_row(r)?, r.get("password_hash")?)))
-        .optional()
+        params![CiText(email)],
+        |r| Ok((from_row(r)?, r.get("password_hash")?)),
+    )
 }
 
-pub fn set_password_hash(conn: &Conn, id: CustomerId, hash: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET password_hash = ? WHERE id = ?")?
-        .execute(params![hash, id])?;
+pub fn set_password_hash(conn: &Conn, id: CustomerId, hash: &str) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE customers SET password_hash = ? WHERE id = ?",
+        params![hash, id],
+    )?;
     Ok(())
 }
 
@@ -93,15 +92,17 @@ pub fn set_preferences(
     id: CustomerId,
     locale: &str,
     time_zone: &str,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET locale = ?, time_zone = ? WHERE id = ?")?
-        .execute(params![locale, time_zone, id])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE customers SET locale = ?, time_zone = ? WHERE id = ?",
+        params![locale, time_zone, id],
+    )?;
     Ok(())
 }
 
 /// Customers whose address, name or phone contains `term` (phone digits match without
 /// spaces or dashes), for phone intake.
-pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+pub fn search(conn: &Conn, term: &str, limit: i64) -> SqlResult<Vec<Customer>> {
     let like = format!(
         "%{}%",
         term.replace('\\', "\\\\")
@@ -110,26 +111,39 @@ pub fn search(conn: &Conn, term: &str, limit: i64) -> rusqlite::Result<Vec<Custo
     );
     let digits: String = term.chars().filter(char::is_ascii_digit).collect();
     let phone = (digits.len() >= 4).then(|| format!("%{digits}%"));
-    let mut stmt = conn.prepare_cached(&format!(
+    // SQLite's LIKE ignores case; PostgreSQL's does not, its ILIKE does.
+    let sqlite = format!(
         "{SELECT} WHERE email LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\'
             OR (?2 IS NOT NULL AND replace(replace(replace(phone, ' ', ''), '-', ''), '.', '') LIKE ?2)
          ORDER BY name, email LIMIT ?3"
-    ))?;
-    let rows = stmt.query_map(params![like, phone, limit], from_row)?;
-    rows.collect()
+    );
+    let postgres = format!(
+        "{SELECT} WHERE email ILIKE ?1 ESCAPE '\\' OR name ILIKE ?1 ESCAPE '\\'
+            OR (?2 IS NOT NULL AND replace(replace(replace(phone, ' ', ''), '-', ''), '.', '') LIKE ?2)
+         ORDER BY name, email LIMIT ?3"
+    );
+    conn.query_map(
+        conn.pick(&sqlite, &postgres),
+        params![like, phone, limit],
+        from_row,
+    )
 }
 
 /// Fills in a phone number learnt at intake when none is known.
-pub fn set_phone_if_empty(conn: &Conn, id: CustomerId, phone: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET phone = ? WHERE id = ? AND phone = ''")?
-        .execute(params![phone, id])?;
+pub fn set_phone_if_empty(conn: &Conn, id: CustomerId, phone: &str) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE customers SET phone = ? WHERE id = ? AND phone = ''",
+        params![phone, id],
+    )?;
     Ok(())
 }
 
 /// Fills in a display name learnt later (e.g. from a mail header) when none is known.
-pub fn set_name_if_empty(conn: &Conn, id: CustomerId, name: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE customers SET name = ? WHERE id = ? AND name = ''")?
-        .execute(params![name, id])?;
+pub fn set_name_if_empty(conn: &Conn, id: CustomerId, name: &str) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE customers SET name = ? WHERE id = ? AND name = ''",
+        params![name, id],
+    )?;
     Ok(())
 }
 
@@ -140,11 +154,11 @@ pub fn insert_portal_token(
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-    )?
-    .execute(params![customer_id, purpose, token_hash, ts(expires_at), ts(now)])?;
+        params![customer_id, purpose, token_hash, expires_at, now],
+    )?;
     Ok(())
 }
 
@@ -158,14 +172,20 @@ pub struct PortalToken {
     pub used: bool,
 }
 
-pub fn find_portal_token(conn: &Conn, token_hash: &str) -> rusqlite::Result<Option<PortalToken>> {
-    conn.prepare_cached(
+pub fn find_portal_token(conn: &Conn, token_hash: &str) -> SqlResult<Option<PortalToken>> {
+    conn.query_opt(
         "SELECT id, customer_id, purpose, expires_at, used_at IS NOT NULL FROM portal_tokens WHERE token_hash = ?",
-    )?
-    .query_row([token_hash], |r| {
-        Ok(PortalToken { id: r.get(0)?, customer_id: r.get(1)?, purpose: r.get(2)?, expires_at: r.get(3)?, used: r.get(4)? })
-    })
-    .optional()
+        params![token_hash],
+        |r| {
+            Ok(PortalToken {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                purpose: r.get(2)?,
+                expires_at: r.get(3)?,
+                used: r.get(4)?,
+            })
+        },
+    )
 }
 
 /// Marks a link used, and with it every other unused link of the same customer: once a
@@ -174,10 +194,10 @@ pub fn use_portal_tokens(
     conn: &Conn,
     customer_id: CustomerId,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "UPDATE portal_tokens SET used_at = ? WHERE customer_id = ? AND used_at IS NULL",
-    )?
-    .execute(params![ts(now), customer_id])?;
+        params![now, customer_id],
+    )?;
     Ok(())
 }

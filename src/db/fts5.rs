@@ -15,7 +15,7 @@ use std::ptr;
 
 use rusqlite::ffi;
 
-use super::Conn;
+use rusqlite::Connection as Conn;
 
 /// BM25's usual constants: how fast repeating a word stops counting, and how much a long
 /// text is held against its matches.

@@ -1,11 +1,27 @@
 //! Inbound mail as received (raw bytes, de-duplication key, outcome) and the quarantine.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Conn, ts};
+use super::{Conn, Param, SqlResult};
 use crate::domain::ids::TicketId;
+use crate::params;
+
+const INSERT_RAW: &str = "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?, ?, ?, 'received', ?)
+         ON CONFLICT(dedup_key) DO NOTHING";
+
+/// Runs [`INSERT_RAW`]: the new row's id, `None` when the key is already stored.
+fn insert_raw_row(conn: &Conn, params: &[&dyn Param]) -> SqlResult<Option<i64>> {
+    match conn.sqlite() {
+        Some(c) => {
+            let inserted = conn.execute(INSERT_RAW, params)?;
+            Ok((inserted > 0).then(|| c.last_insert_rowid()))
+        }
+        // PostgreSQL keeps no last row id: the new id comes back with the row, and a
+        // conflict gives back none.
+        None => conn.query_opt(&format!("{INSERT_RAW} RETURNING id"), params, |r| r.get(0)),
+    }
+}
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery. A message whose key is taken by one that says something else (its
@@ -19,56 +35,55 @@ pub fn insert_raw(
     raw: &[u8],
     mailbox: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?, ?, ?, 'received', ?)
-         ON CONFLICT(dedup_key) DO NOTHING",
+) -> SqlResult<Option<i64>> {
+    let id = match insert_raw_row(conn, params![dedup_key, fingerprint, now, mailbox])? {
+        Some(id) => id,
+        None => {
+            let Some(fingerprint) = fingerprint else {
+                return Ok(None);
+            };
+            let stored: Option<String> = conn.query_row(
+                "SELECT fingerprint FROM raw_emails WHERE dedup_key = ?",
+                params![dedup_key],
+                |r| r.get(0),
+            )?;
+            let recipe = |f: &str| f.split_once(':').map(|(r, _)| r.to_string());
+            if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
+                return Ok(None);
+            }
+            let key = format!("{dedup_key}#{fingerprint}");
+            match insert_raw_row(conn, params![key, fingerprint, now, mailbox])? {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        }
+    };
+    conn.execute(
+        "INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)",
+        params![id, raw],
     )?;
-    let mut inserted = insert.execute(params![dedup_key, fingerprint, ts(now), mailbox])?;
-    if inserted == 0 {
-        let Some(fingerprint) = fingerprint else {
-            return Ok(None);
-        };
-        let stored: Option<String> = conn
-            .prepare_cached("SELECT fingerprint FROM raw_emails WHERE dedup_key = ?")?
-            .query_row([dedup_key], |r| r.get(0))?;
-        let recipe = |f: &str| f.split_once(':').map(|(r, _)| r.to_string());
-        if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
-            return Ok(None);
-        }
-        inserted = insert.execute(params![
-            format!("{dedup_key}#{fingerprint}"),
-            fingerprint,
-            ts(now),
-            mailbox
-        ])?;
-        if inserted == 0 {
-            return Ok(None);
-        }
-    }
-    let id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)")?
-        .execute(params![id, raw])?;
     Ok(Some(id))
 }
 
 /// The ticket that the latest earlier inbound mail stored under one of these
 /// de-duplication keys went to, if any.
-pub fn ticket_of_received(
-    conn: &Conn,
-    dedup_keys: &[String],
-) -> rusqlite::Result<Option<TicketId>> {
+pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> SqlResult<Option<TicketId>> {
     if dedup_keys.is_empty() {
         return Ok(None);
     }
     let json = super::json_list(dedup_keys);
-    conn.prepare_cached(
-        "SELECT ticket_id FROM raw_emails
+    conn.query_opt(
+        conn.pick(
+            "SELECT ticket_id FROM raw_emails
          WHERE dedup_key IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
          ORDER BY id DESC LIMIT 1",
-    )?
-    .query_row([json], |r| r.get(0))
-    .optional()
+            "SELECT ticket_id FROM raw_emails
+         WHERE dedup_key IN (SELECT value FROM json_array_elements_text(CAST(? AS json))) AND ticket_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+        ),
+        params![json],
+        |r| r.get(0),
+    )
 }
 
 pub fn set_outcome(
@@ -76,36 +91,35 @@ pub fn set_outcome(
     raw_id: i64,
     outcome: &str,
     ticket_id: Option<TicketId>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?")?
-        .execute(params![outcome, ticket_id, raw_id])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE raw_emails SET outcome = ?, ticket_id = ? WHERE id = ?",
+        params![outcome, ticket_id, raw_id],
+    )?;
     Ok(())
 }
 
-pub fn quarantine(
-    conn: &Conn,
-    raw_id: i64,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+pub fn quarantine(conn: &Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) -> SqlResult<()> {
     set_outcome(conn, raw_id, "quarantined", None)?;
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO quarantine (raw_email_id, reason, created_at) VALUES (?, ?, ?)
          ON CONFLICT(raw_email_id) DO UPDATE SET reason = excluded.reason, released_at = NULL",
-    )?
-    .execute(params![raw_id, reason, ts(now)])?;
+        params![raw_id, reason, now],
+    )?;
     Ok(())
 }
 
-pub fn release(conn: &Conn, raw_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?")?
-        .execute(params![ts(now), raw_id])?;
+pub fn release(conn: &Conn, raw_id: i64, now: DateTime<Utc>) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE quarantine SET released_at = ? WHERE raw_email_id = ?",
+        params![now, raw_id],
+    )?;
     Ok(())
 }
 
 /// Takes an entry out of quarantine without processing it (the raw bytes stay); false
 /// when there is no such entry still waiting.
-pub fn discard(conn: &Conn, quarantine_id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn discard(conn: &Conn, quarantine_id: i64, now: DateTime<Utc>) -> SqlResult<bool> {
     let Some(raw_id) = quarantined_raw_id(conn, quarantine_id)? else {
         return Ok(false);
     };
@@ -129,68 +143,80 @@ pub struct Quarantined {
     pub preview: String,
 }
 
-pub fn quarantine_count(conn: &Conn) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT count(*) FROM quarantine WHERE released_at IS NULL")?
-        .query_row([], |r| r.get(0))
+pub fn quarantine_count(conn: &Conn) -> SqlResult<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM quarantine WHERE released_at IS NULL",
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// Quarantined messages not yet released by a replay, oldest first.
-pub fn list_quarantine(conn: &Conn) -> rusqlite::Result<Vec<Quarantined>> {
-    let mut stmt = conn.prepare_cached(
+pub fn list_quarantine(conn: &Conn) -> SqlResult<Vec<Quarantined>> {
+    conn.query_map(
         "SELECT q.id, q.raw_email_id, q.reason, q.created_at, length(b.raw), substr(b.raw, 1, 16384), e.mailbox
          FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id JOIN raw_emails e ON e.id = q.raw_email_id
          WHERE q.released_at IS NULL ORDER BY q.id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        // SQLite's substr of an empty blob is NULL (a message never fetched has no bytes).
-        let head: Option<Vec<u8>> = r.get(5)?;
-        let head = head.unwrap_or_default();
-        Ok(Quarantined {
-            id: r.get(0)?,
-            raw_email_id: r.get(1)?,
-            reason: r.get(2)?,
-            created_at: r.get(3)?,
-            size: r.get(4)?,
-            mailbox: r.get(6)?,
-            preview: preview(&head),
-        })
-    })?;
-    rows.collect()
+        params![],
+        |r| {
+            // SQLite's substr of an empty blob is NULL (a message never fetched has no bytes).
+            let head: Option<Vec<u8>> = r.get(5)?;
+            let head = head.unwrap_or_default();
+            Ok(Quarantined {
+                id: r.get(0)?,
+                raw_email_id: r.get(1)?,
+                reason: r.get(2)?,
+                created_at: r.get(3)?,
+                size: r.get(4)?,
+                mailbox: r.get(6)?,
+                preview: preview(&head),
+            })
+        },
+    )
 }
 
 /// The stored message behind a quarantine entry still waiting for a replay.
-pub fn quarantined_raw_id(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT raw_email_id FROM quarantine WHERE id = ? AND released_at IS NULL")?
-        .query_row([quarantine_id], |r| r.get(0))
-        .optional()
+pub fn quarantined_raw_id(conn: &Conn, quarantine_id: i64) -> SqlResult<Option<i64>> {
+    conn.query_opt(
+        "SELECT raw_email_id FROM quarantine WHERE id = ? AND released_at IS NULL",
+        params![quarantine_id],
+        |r| r.get(0),
+    )
 }
 
 /// The raw source of a quarantine entry (released or not).
-pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.prepare_cached(
+pub fn quarantine_source(conn: &Conn, quarantine_id: i64) -> SqlResult<Option<Vec<u8>>> {
+    conn.query_opt(
         "SELECT b.raw FROM quarantine q JOIN raw_email_bytes b ON b.raw_email_id = q.raw_email_id WHERE q.id = ?",
-    )?
-    .query_row([quarantine_id], |r| r.get(0))
-    .optional()
+        params![quarantine_id],
+        |r| r.get(0),
+    )
 }
 
 /// The address of the mailbox a stored mail came through ('' for mail stored before
 /// there were several mailboxes).
-pub fn mailbox(conn: &Conn, raw_id: i64) -> rusqlite::Result<String> {
-    conn.prepare_cached("SELECT mailbox FROM raw_emails WHERE id = ?")?
-        .query_row([raw_id], |r| r.get(0))
+pub fn mailbox(conn: &Conn, raw_id: i64) -> SqlResult<String> {
+    conn.query_row(
+        "SELECT mailbox FROM raw_emails WHERE id = ?",
+        params![raw_id],
+        |r| r.get(0),
+    )
 }
 
-pub fn dedup_key(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT dedup_key FROM raw_emails WHERE id = ?")?
-        .query_row([raw_id], |r| r.get(0))
-        .optional()
+pub fn dedup_key(conn: &Conn, raw_id: i64) -> SqlResult<Option<String>> {
+    conn.query_opt(
+        "SELECT dedup_key FROM raw_emails WHERE id = ?",
+        params![raw_id],
+        |r| r.get(0),
+    )
 }
 
-pub fn raw(conn: &Conn, raw_id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.prepare_cached("SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?")?
-        .query_row([raw_id], |r| r.get(0))
-        .optional()
+pub fn raw(conn: &Conn, raw_id: i64) -> SqlResult<Option<Vec<u8>>> {
+    conn.query_opt(
+        "SELECT raw FROM raw_email_bytes WHERE raw_email_id = ?",
+        params![raw_id],
+        |r| r.get(0),
+    )
 }
 
 /// The header lines people recognise a message by; the first bytes when there are none.

@@ -1,14 +1,14 @@
 //! The conversation of a ticket: messages and their attachments (content-addressed blobs).
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Conn, ts};
+use super::{CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::sender_auth::SenderAuth;
+use crate::params;
 
 pub struct NewMessage<'a> {
     pub ticket_id: TicketId,
@@ -26,29 +26,28 @@ pub struct NewMessage<'a> {
     pub sender_auth: Option<SenderAuth>,
 }
 
-pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> SqlResult<i64> {
+    conn.insert(
         "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
              full_text, html, message_id, raw_email_id, sender_auth, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        m.ticket_id,
-        m.kind.as_str(),
-        m.author,
-        m.internal,
-        m.subject,
-        m.body,
-        m.quoted,
-        m.signature,
-        m.full_text,
-        m.html,
-        m.message_id,
-        m.raw_email_id,
-        m.sender_auth.map(SenderAuth::as_str),
-        ts(now)
-    ])?;
-    Ok(conn.last_insert_rowid())
+        params![
+            m.ticket_id,
+            m.kind.as_str(),
+            m.author,
+            m.internal,
+            m.subject,
+            m.body,
+            m.quoted,
+            m.signature,
+            m.full_text,
+            m.html,
+            m.message_id,
+            m.raw_email_id,
+            m.sender_auth.map(SenderAuth::as_str),
+            now
+        ],
+    )
 }
 
 pub struct NewAttachment<'a> {
@@ -60,18 +59,18 @@ pub struct NewAttachment<'a> {
 }
 
 /// Stores the content once per SHA-256 and links it to the message.
-pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> rusqlite::Result<i64> {
+pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> SqlResult<i64> {
     let sha = hex::encode(Sha256::digest(a.content));
-    conn.prepare_cached(
+    let size = a.content.len() as i64;
+    conn.execute(
         "INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![sha, a.content.len() as i64, a.content])?;
-    conn.prepare_cached(
+        params![sha, size, a.content],
+    )?;
+    conn.insert(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![message_id, a.filename, a.content_type, a.content.len() as i64, sha, a.content_id, a.inline])?;
-    Ok(conn.last_insert_rowid())
+        params![message_id, a.filename, a.content_type, size, sha, a.content_id, a.inline],
+    )
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -110,13 +109,12 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-pub fn for_ticket(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<MessageView>> {
-    let mut atts: Vec<AttachmentView> = conn
-        .prepare_cached(
-            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, a.inline
-             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
-        )?
-        .query_map([ticket_id], |r| {
+pub fn for_ticket(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<MessageView>> {
+    let mut atts: Vec<AttachmentView> = conn.query_map(
+        "SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.content_id, a.inline
+         FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
+        params![ticket_id],
+        |r| {
             Ok(AttachmentView {
                 id: r.get(0)?,
                 message_id: r.get(1)?,
@@ -127,13 +125,13 @@ pub fn for_ticket(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<Mess
                 content_id: r.get(6)?,
                 inline: r.get(7)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare_cached(
+        },
+    )?;
+    conn.query_map(
         "SELECT id, kind, author, internal, subject, body, quoted, signature, full_text, message_id, created_at, html, sender_auth
          FROM messages WHERE ticket_id = ? ORDER BY id",
-    )?;
-    let rows = stmt.query_map([ticket_id], |r| {
+        params![ticket_id],
+        |r| {
         let id: i64 = r.get(0)?;
         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut atts)
             .into_iter()
@@ -161,8 +159,8 @@ pub fn for_ticket(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<Mess
                 .and_then(SenderAuth::parse),
             attachments: mine,
         })
-    })?;
-    rows.collect()
+    },
+    )
 }
 
 /// A stored file as it is downloaded.
@@ -174,19 +172,19 @@ pub struct Download {
 }
 
 /// The files of one message (not its inline images), as a mail carries them.
-pub fn files(conn: &Conn, message_id: i64) -> rusqlite::Result<Vec<Download>> {
-    conn.prepare_cached(
+pub fn files(conn: &Conn, message_id: i64) -> SqlResult<Vec<Download>> {
+    conn.query_map(
         "SELECT a.filename, a.content_type, b.content FROM attachments a JOIN blobs b ON b.sha256 = a.sha256
-         WHERE a.message_id = ? AND a.inline = 0 ORDER BY a.id",
-    )?
-    .query_map([message_id], |r| {
-        Ok(Download {
-            filename: r.get(0)?,
-            content_type: r.get(1)?,
-            content: r.get(2)?,
-        })
-    })?
-    .collect()
+         WHERE a.message_id = ? AND a.inline = FALSE ORDER BY a.id",
+        params![message_id],
+        |r| {
+            Ok(Download {
+                filename: r.get(0)?,
+                content_type: r.get(1)?,
+                content: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// An attachment of a message of this ticket; with `public_only`, internal notes' files
@@ -196,34 +194,35 @@ pub fn download(
     ticket_id: TicketId,
     attachment_id: i64,
     public_only: bool,
-) -> rusqlite::Result<Option<Download>> {
-    use rusqlite::OptionalExtension;
-    conn.prepare_cached(
+) -> SqlResult<Option<Download>> {
+    conn.query_opt(
         "SELECT a.filename, a.content_type, b.content FROM attachments a
          JOIN messages m ON m.id = a.message_id JOIN blobs b ON b.sha256 = a.sha256
-         WHERE a.id = ? AND m.ticket_id = ? AND (? = 0 OR (m.internal = 0 AND m.kind IN ('customer', 'agent')))",
-    )?
-    .query_row(params![attachment_id, ticket_id, public_only], |r| {
-        Ok(Download { filename: r.get(0)?, content_type: r.get(1)?, content: r.get(2)? })
-    })
-    .optional()
+         WHERE a.id = ? AND m.ticket_id = ? AND (? = FALSE OR (m.internal = FALSE AND m.kind IN ('customer', 'agent')))",
+        params![attachment_id, ticket_id, public_only],
+        |r| {
+            Ok(Download {
+                filename: r.get(0)?,
+                content_type: r.get(1)?,
+                content: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// The Message-IDs of the thread as one participant saw it (their mail to us and ours
 /// to them), oldest first: the `References` of our next mail to them.
-pub fn thread_ids(
-    conn: &Conn,
-    ticket_id: TicketId,
-    address: &str,
-) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
+pub fn thread_ids(conn: &Conn, ticket_id: TicketId, address: &str) -> SqlResult<Vec<String>> {
+    // The author is matched as written, the recipient without regard to case (as each
+    // column compares); PostgreSQL wants a name for the inner select.
+    conn.query_map(
         "SELECT mid FROM (
             SELECT message_id AS mid, created_at, 0 AS src, id FROM messages
                 WHERE ticket_id = ?1 AND message_id IS NOT NULL AND author = ?2
             UNION ALL
             SELECT message_id, created_at, 1, id FROM outbox WHERE ticket_id = ?1 AND recipient = ?2
-         ) ORDER BY created_at, src, id",
-    )?;
-    let rows = stmt.query_map(params![ticket_id, address], |r| r.get(0))?;
-    rows.collect()
+         ) AS thread ORDER BY created_at, src, id",
+        params![ticket_id, CiText(address)],
+        |r| r.get(0),
+    )
 }

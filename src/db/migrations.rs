@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::Conn;
+use rusqlite::Connection as Conn;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/migrations.rs"));

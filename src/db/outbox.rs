@@ -1,11 +1,11 @@
 //! The outbox: every outbound mail, composed, waiting for (or done with) delivery.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
-use super::{Conn, ts};
+use super::{CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
+use crate::params;
 
 pub struct NewMail<'a> {
     pub ticket_id: Option<TicketId>,
@@ -19,37 +19,33 @@ pub struct NewMail<'a> {
     pub letter: &'a str,
 }
 
-pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<i64> {
+    conn.insert(
         "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
              envelope_from, letter, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        m.ticket_id,
-        m.template,
-        m.recipient,
-        m.recipient_role.map(Role::as_str),
-        m.automatic,
-        m.message_id,
-        m.envelope_from,
-        m.letter,
-        ts(now),
-        ts(now)
-    ])?;
-    Ok(conn.last_insert_rowid())
+        params![
+            m.ticket_id,
+            m.template,
+            m.recipient,
+            m.recipient_role.map(Role::as_str),
+            m.automatic,
+            m.message_id,
+            m.envelope_from,
+            m.letter,
+            now,
+            now
+        ],
+    )
 }
 
 /// How many automatic mails went (or are going) to this address since `since`.
-pub fn automatic_since(
-    conn: &Conn,
-    recipient: &str,
-    since: DateTime<Utc>,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at >= ?",
-    )?
-    .query_row(params![recipient, ts(since)], |r| r.get(0))
+pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> SqlResult<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = TRUE AND created_at >= ?",
+        params![CiText(recipient), since],
+        |r| r.get(0),
+    )
 }
 
 /// The newest of our mails among these Message-IDs that went to `recipient`: its ticket
@@ -58,19 +54,24 @@ pub fn find_sent_to(
     conn: &Conn,
     message_ids: &[String],
     recipient: &str,
-) -> rusqlite::Result<Option<(TicketId, Option<Role>)>> {
+) -> SqlResult<Option<(TicketId, Option<Role>)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
     let json = super::json_list(message_ids);
-    let found: Option<(TicketId, Option<String>)> = conn
-        .prepare_cached(
+    let found: Option<(TicketId, Option<String>)> = conn.query_opt(
+        conn.pick(
             "SELECT ticket_id, recipient_role FROM outbox
              WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL AND recipient = ?
              ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row(params![json, recipient], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+            "SELECT ticket_id, recipient_role FROM outbox
+             WHERE message_id IN (SELECT value FROM json_array_elements_text(CAST(? AS json)))
+                 AND ticket_id IS NOT NULL AND recipient = ?
+             ORDER BY id DESC LIMIT 1",
+        ),
+        params![json, CiText(recipient)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(found.map(|(id, role)| (id, role.as_deref().and_then(Role::parse))))
 }
 
@@ -88,66 +89,99 @@ pub struct Due {
     pub created_at: String,
 }
 
-pub fn due(conn: &Conn, now: DateTime<Utc>, limit: i64) -> rusqlite::Result<Vec<Due>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id FROM outbox
-         WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+/// Takes up to `limit` mails that are due, oldest first, for this node to send. On
+/// PostgreSQL several nodes send: the rows are locked past the ones another node is taking
+/// (`SKIP LOCKED`) and leased to this one until `lease_until` (their next attempt moves
+/// there), so no other takes them meanwhile; a node that dies mid-send leaves its rows to
+/// be taken again when the lease runs out. On SQLite one daemon sends, and nothing changes.
+pub fn take_due(
+    conn: &Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+    lease_until: DateTime<Utc>,
+) -> SqlResult<Vec<Due>> {
+    let mut due = conn.query_map(
+        conn.pick(
+            "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+            "UPDATE outbox SET next_attempt_at = ?3
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+                          ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED)
+             RETURNING id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id",
+        ),
+        params![now, limit, lease_until],
+        |r| {
+            Ok(Due {
+                id: r.get(0)?,
+                recipient: r.get(1)?,
+                envelope_from: r.get(2)?,
+                raw: r.get(3)?,
+                letter: r.get(4)?,
+                attempts: r.get(5)?,
+                created_at: r.get(6)?,
+                ticket_id: r.get(7)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map(params![ts(now), limit], |r| {
-        Ok(Due {
-            id: r.get(0)?,
-            recipient: r.get(1)?,
-            envelope_from: r.get(2)?,
-            raw: r.get(3)?,
-            letter: r.get(4)?,
-            attempts: r.get(5)?,
-            created_at: r.get(6)?,
-            ticket_id: r.get(7)?,
-        })
-    })?;
-    rows.collect()
+    due.sort_by_key(|d| d.id);
+    Ok(due)
 }
 
 /// How many mails wait to be sent, and how many were given up.
-pub fn backlog(conn: &Conn) -> rusqlite::Result<(i64, i64)> {
-    conn.prepare_cached(
-        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'failed'), 0) FROM outbox WHERE state <> 'sent'",
-    )?
-    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+pub fn backlog(conn: &Conn) -> SqlResult<(i64, i64)> {
+    // PostgreSQL sums no booleans, and its sums are NUMERIC unless cast.
+    conn.query_row(
+        "SELECT coalesce(CAST(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS BIGINT), 0),
+             coalesce(CAST(sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS BIGINT), 0)
+         FROM outbox WHERE state <> 'sent'",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// When the next pending mail is due, if any.
-pub fn next_due(conn: &Conn) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?
-        .query_row([], |r| r.get(0))
+pub fn next_due(conn: &Conn) -> SqlResult<Option<String>> {
+    conn.query_row(
+        "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// Our mail with one of these Message-IDs (the latest): its row, its ticket, its recipient.
 pub fn find_by_message_ids(
     conn: &Conn,
     message_ids: &[String],
-) -> rusqlite::Result<Option<(i64, Option<TicketId>, String)>> {
+) -> SqlResult<Option<(i64, Option<TicketId>, String)>> {
     if message_ids.is_empty() {
         return Ok(None);
     }
     let json = super::json_list(message_ids);
-    conn.prepare_cached(
-        "SELECT id, ticket_id, recipient FROM outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
-    )?
-    .query_row([json], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-    .optional()
+    conn.query_opt(
+        conn.pick(
+            "SELECT id, ticket_id, recipient FROM outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+            "SELECT id, ticket_id, recipient FROM outbox
+             WHERE message_id IN (SELECT value FROM json_array_elements_text(CAST(? AS json))) ORDER BY id DESC LIMIT 1",
+        ),
+        params![json],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// A sent mail came back undelivered: the reason is kept as its last error.
-pub fn record_bounce(conn: &Conn, id: i64, reason: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE outbox SET last_error = ? WHERE id = ?")?
-        .execute(params![format!("bounced: {reason}"), id])?;
+pub fn record_bounce(conn: &Conn, id: i64, reason: &str) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE outbox SET last_error = ? WHERE id = ?",
+        params![format!("bounced: {reason}"), id],
+    )?;
     Ok(())
 }
 
-pub fn mark_sent(conn: &Conn, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")?
-        .execute(params![ts(now), id])?;
+pub fn mark_sent(conn: &Conn, id: i64, now: DateTime<Utc>) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+        params![now, id],
+    )?;
     Ok(())
 }
 
@@ -157,14 +191,13 @@ pub fn mark_attempt_failed(
     id: i64,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
-) -> rusqlite::Result<()> {
-    let retry = retry_at.map(ts);
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
             state = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END,
             next_attempt_at = coalesce(?2, next_attempt_at)
          WHERE id = ?3",
-    )?
-    .execute(params![error, retry, id])?;
+        params![error, retry_at, id],
+    )?;
     Ok(())
 }

@@ -1,11 +1,9 @@
 //! What the customer portal reads: the requests a person takes part in, newest first.
 
-use rusqlite::params;
-use rusqlite::types::Type;
-
-use super::Conn;
+use super::{CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::Status;
+use crate::params;
 
 /// One page of the Solicitări list.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +41,17 @@ const MATCHING: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
            OR p.ticket_id IN (SELECT m.ticket_id FROM message_search CROSS JOIN messages m ON m.id = message_search.rowid
                        WHERE message_search MATCH ?3 AND m.internal = 0 AND m.kind IN ('customer', 'agent')))";
 
+/// [`MATCHING`] on PostgreSQL: the words through the `search_vector()` indexes of subjects and
+/// message bodies, kept to the customer's requests and their public messages here.
+const MATCHING_POSTGRES: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
+    WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
+      AND (?2 IS NULL OR p.status = ?2)
+      AND (?3 IS NULL OR p.ticket_id = ?4
+           OR search_vector(t.subject) @@ to_tsquery('simple', ?3)
+           OR p.ticket_id IN (SELECT m.ticket_id FROM messages m
+                       WHERE search_vector(m.body) @@ to_tsquery('simple', ?3)
+                         AND NOT m.internal AND m.kind IN ('customer', 'agent')))";
+
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
 const MINE: &str = "FROM participants p WHERE p.address = ?1 AND p.role IN ('requester', 'cc')";
@@ -50,47 +59,51 @@ const MINE_IN_STATUS: &str =
     "FROM participants p WHERE p.address = ?1 AND p.status = ?2 AND p.role IN ('requester', 'cc')";
 
 /// The page asked for, and how many requests match in all.
-pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestSummary>, i64)> {
+pub fn requests(conn: &Conn, q: &RequestQuery) -> SqlResult<(Vec<RequestSummary>, i64)> {
     // The words, through the full-text index, in the customer's own requests only. Text
     // with no word in it matches no text.
     let pattern = match q.text.as_deref() {
         Some(t) => Some(match super::search::query(conn, t)? {
             Some(words) => words.read_by(&q.address),
-            None => "\"\"".into(),
+            // Text with no word in it matches no text.
+            None => conn.pick("\"\"", "").into(),
         }),
         None => None,
     };
+    let matching = conn.pick(MATCHING, MATCHING_POSTGRES);
+    let address = CiText(&q.address);
     let status = q.status.map(Status::as_str);
-    let (total, mut stmt) = if pattern.is_none() && q.id.is_none() {
+    let (total, page) = if pattern.is_none() && q.id.is_none() {
         // Count and page off the index; only the page's tickets are read.
         let from = if status.is_some() {
             MINE_IN_STATUS
         } else {
             MINE
         };
-        let mut count = conn.prepare_cached(&format!("SELECT count(*) {from}"))?;
+        let count = format!("SELECT count(*) {from}");
         let total: i64 = match status {
-            Some(s) => count.query_row(params![q.address, s], |r| r.get(0))?,
-            None => count.query_row(params![q.address], |r| r.get(0))?,
+            Some(s) => conn.query_row(&count, params![address, s], |r| r.get(0))?,
+            None => conn.query_row(&count, params![address], |r| r.get(0))?,
         };
         let page = format!(
             "SELECT t.id, t.subject, t.status, t.updated_at
              FROM (SELECT p.ticket_id {from} ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6) page
              JOIN tickets t ON t.id = page.ticket_id WHERE ?3 IS NULL AND ?4 IS NULL ORDER BY t.id DESC"
         );
-        (Some(total), conn.prepare_cached(&page)?)
+        (Some(total), page)
     } else {
         // The page and the count in one pass over the index's hits (the count over every
         // match, before the page is cut), not two; a page past the end counts apart.
         let page = format!(
-            "SELECT t.id, t.subject, t.status, t.updated_at, count(*) OVER () {MATCHING}
+            "SELECT t.id, t.subject, t.status, t.updated_at, count(*) OVER () {matching}
              ORDER BY p.ticket_id DESC LIMIT ?5 OFFSET ?6"
         );
-        (None, conn.prepare_cached(&page)?)
+        (None, page)
     };
     let mut counted = None;
-    let rows = stmt.query_map(
-        params![q.address, status, pattern, q.id, q.limit, q.offset],
+    let rows = conn.query_map(
+        &page,
+        params![address, status, pattern, q.id, q.limit, q.offset],
         |r| {
             if total.is_none() {
                 counted = Some(r.get::<_, i64>(4)?);
@@ -99,32 +112,28 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> rusqlite::Result<(Vec<RequestS
             Ok(RequestSummary {
                 id: r.get(0)?,
                 subject: r.get(1)?,
-                status: Status::parse(&status).ok_or_else(|| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        2,
-                        Type::Text,
-                        format!("unknown status {status:?}").into(),
-                    )
-                })?,
+                status: super::known(Status::parse(&status), 2, status)?,
                 updated_at: r.get(3)?,
             })
         },
     )?;
-    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     let total = match (total, counted) {
         (Some(n), _) | (None, Some(n)) => n,
         (None, None) if q.offset == 0 => 0,
-        (None, None) => conn
-            .prepare_cached(&format!("SELECT count(*) {MATCHING}"))?
-            .query_row(params![q.address, status, pattern, q.id], |r| r.get(0))?,
+        (None, None) => conn.query_row(
+            &format!("SELECT count(*) {matching}"),
+            params![address, status, pattern, q.id],
+            |r| r.get(0),
+        )?,
     };
     Ok((rows, total))
 }
 
 /// Whether `address` may see the ticket in the portal (requester or CC).
-pub fn can_see(conn: &Conn, ticket_id: TicketId, address: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
+pub fn can_see(conn: &Conn, ticket_id: TicketId, address: &str) -> SqlResult<bool> {
+    conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM participants WHERE ticket_id = ? AND address = ? AND role IN ('requester', 'cc'))",
-    )?
-    .query_row(params![ticket_id, address], |r| r.get(0))
+        params![ticket_id, CiText(address)],
+        |r| r.get(0),
+    )
 }

@@ -1,12 +1,16 @@
 //! Reaching a PostgreSQL database: telling its URL apart, connecting, creating its schema,
-//! and its URL in messages without the password.
+//! its URL in messages without the password, and [`Session`], a connection the
+//! synchronous database code drives statement by statement.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
 
 use super::migrations;
+use super::sql::{Param, Result, SqlError, Texts};
 
 /// How long a connection may take to open before the command says so.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -24,8 +28,12 @@ pub async fn connect(url: &str) -> anyhow::Result<PgConnection> {
     let options: sqlx::postgres::PgConnectOptions = url
         .parse()
         .with_context(|| format!("reading the database url {}", redact(url)))?;
+    // A commit is on disk before the mailbox is told a mail is processed, as on SQLite.
     let options = options
-        .options([("client_min_messages", "warning")])
+        .options([
+            ("client_min_messages", "warning"),
+            ("synchronous_commit", "on"),
+        ])
         .disable_statement_logging();
     let connecting = options.connect();
     tokio::time::timeout(CONNECT_TIMEOUT, connecting)
@@ -46,6 +54,134 @@ pub async fn migrate(url: &str) -> anyhow::Result<()> {
     migrations::run_postgres(&mut conn).await?;
     conn.close().await?;
     Ok(())
+}
+
+/// A connection with a runtime of its own, so that code holding a [`super::Conn`] runs
+/// each statement to its end without being async (a database thread, or a blocking one).
+pub struct Session {
+    conn: RefCell<Option<PgConnection>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    texts: RefCell<Texts>,
+}
+
+impl Session {
+    /// Connects to `url`; call it off the async threads.
+    pub fn connect(url: &str) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting a database runtime")?;
+        let conn = runtime.block_on(connect(url))?;
+        Ok(Self {
+            conn: RefCell::new(Some(conn)),
+            runtime: Some(runtime),
+            texts: RefCell::default(),
+        })
+    }
+
+    /// Runs `work` on the connection to its end.
+    fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T> {
+        let mut conn = self.conn.borrow_mut();
+        let (Some(conn), Some(runtime)) = (conn.as_mut(), self.runtime.as_ref()) else {
+            return Err(SqlError::Closed);
+        };
+        Ok(runtime.block_on(work(conn))?)
+    }
+
+    fn arguments(params: &[&dyn Param]) -> Result<PgArguments> {
+        let mut args = PgArguments::default();
+        for p in params {
+            p.postgres(&mut args).map_err(sqlx::Error::Encode)?;
+        }
+        Ok(args)
+    }
+
+    pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
+        let text = self.texts.borrow_mut().get(sql);
+        let args = Self::arguments(params)?;
+        let done =
+            self.run(async |c| sqlx::query_with(AssertSqlSafe(text), args).execute(c).await)?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+    }
+
+    pub(super) fn batch(&self, sql: &str) -> Result<()> {
+        let sql = sql.to_string();
+        self.run(async |c| sqlx::raw_sql(AssertSqlSafe(sql)).execute(c).await)
+            .map(drop)
+    }
+
+    pub(super) fn fetch_optional(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<PgRow>> {
+        let text = self.texts.borrow_mut().get(sql);
+        let args = Self::arguments(params)?;
+        self.run(async |c| {
+            sqlx::query_with(AssertSqlSafe(text), args)
+                .fetch_optional(c)
+                .await
+        })
+    }
+
+    pub(super) fn fetch_all(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<PgRow>> {
+        let text = self.texts.borrow_mut().get(sql);
+        let args = Self::arguments(params)?;
+        self.run(async |c| {
+            sqlx::query_with(AssertSqlSafe(text), args)
+                .fetch_all(c)
+                .await
+        })
+    }
+
+    /// Whether the server is still there: after a failed transaction, a session whose
+    /// connection broke is replaced.
+    pub(super) fn is_broken(&self) -> bool {
+        self.run(async |c| c.ping().await).is_err()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The connection goes first, while its runtime is there; the runtime then stops
+        // without waiting, which is allowed from any thread, async ones included.
+        drop(self.conn.get_mut().take());
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A mailbox this node watches, to the exclusion of every other node sharing the database:
+/// PostgreSQL's advisory lock on its address, held by a connection of its own. When the
+/// node dies its connection closes and the server lets the lock go, for another to take.
+pub struct MailboxClaim {
+    conn: PgConnection,
+}
+
+/// Whose advisory locks these are: the first half of each key (the second is the address's).
+const MAILBOX_LOCKS: &str = "helpdesk mailbox";
+
+impl MailboxClaim {
+    /// Takes `address`'s claim if no node holds it; `None` while one does.
+    pub async fn try_take(url: &str, address: &str) -> anyhow::Result<Option<Self>> {
+        let mut conn = connect(url).await?;
+        let taken: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1), hashtext(lower($2)))")
+                .bind(MAILBOX_LOCKS)
+                .bind(address)
+                .fetch_one(&mut conn)
+                .await
+                .context("claiming the mailbox")?;
+        Ok(taken.then_some(Self { conn }))
+    }
+
+    /// Whether the claim still holds: its connection answers (the lock lives as long).
+    pub async fn holds(&mut self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), self.conn.ping()).await,
+            Ok(Ok(()))
+        )
+    }
 }
 
 /// A database URL for messages: the password, in the user part or as a `password=`

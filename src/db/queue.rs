@@ -1,13 +1,12 @@
 //! The agents' queue: open tickets, unassigned first, then by when their SLA runs out.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
-use rusqlite::types::Type;
 
-use super::{Conn, OPEN_STATUSES as OPEN, ts};
+use super::{Conn, OPEN_STATUSES as OPEN, SqlResult};
 use crate::domain::ids::AgentId;
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::{Priority, Status};
+use crate::params;
 
 /// Which part of the queue to show; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +46,8 @@ pub struct QueueRow {
 
 /// The filters, on columns of the `tickets_queue` index only, so that counting and paging
 /// stay inside the index; matching text reads the ticket and its requester too.
-fn where_clause(with_text: bool) -> String {
-    let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (?2 = 0 OR t.assignee_id IS NULL)
+fn where_clause(conn: &Conn, with_text: bool) -> String {
+    let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (NOT ?2 OR t.assignee_id IS NULL)
         AND (?3 IS NULL OR t.status = ?3)
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
         AND (?9 IS NULL OR t.queue = ?9)";
@@ -70,8 +69,15 @@ fn where_clause(with_text: bool) -> String {
                         AND rowid >= (SELECT min(om.id) FROM tickets o JOIN messages om ON om.ticket_id = o.id
                             WHERE o.status IN {OPEN}))))
         OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
+    // PostgreSQL: the same through the `search_vector()` indexes, where ?5 and ?10 are one
+    // `tsquery`.
+    let text_postgres = " AND (t.id = ?6
+        OR (?5 IS NOT NULL AND (search_vector(t.subject) @@ to_tsquery('simple', ?10)
+            OR t.id IN (SELECT m.ticket_id FROM messages m WHERE search_vector(m.body) @@ to_tsquery('simple', ?10))
+            OR t.requester_id IN (SELECT c.id FROM customers c
+                                  WHERE search_vector(c.name || ' ' || c.email) @@ to_tsquery('simple', ?5)))))";
     if with_text {
-        format!("{base}{text}")
+        format!("{base}{}", conn.pick(&text, text_postgres))
     } else {
         format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
     }
@@ -79,7 +85,7 @@ fn where_clause(with_text: bool) -> String {
 
 /// One page of the queue and how many tickets match in all: the page's ids come off the
 /// index first, then only those tickets are read whole.
-pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i64)> {
+pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
     let words = match f.text.as_deref() {
         Some(text) => super::search::query(conn, text)?,
         None => None,
@@ -90,16 +96,15 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         Some(q) => (Some(q.in_text()), Some(q.fts)),
         None => (None, None),
     };
-    let breached = f.breached_at.map(ts);
     let status = f.status.map(Status::as_str);
-    let filters = where_clause(f.text.is_some());
+    let filters = where_clause(conn, f.text.is_some());
     // The same parameters for the count and the page (the count leaves the page's ?7 and
     // ?8 unused).
     let args = params![
         f.assignee,
         f.unassigned,
         status,
-        breached,
+        f.breached_at,
         words,
         f.id,
         f.limit,
@@ -107,23 +112,25 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         f.queue,
         in_text
     ];
-    let count = || -> rusqlite::Result<i64> {
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM tickets t WHERE t.status IN {OPEN} AND {filters}"
-        ))?
-        .query_row(args, |r| r.get(0))
+    let count = || -> SqlResult<i64> {
+        conn.query_row(
+            &format!("SELECT count(*) FROM tickets t WHERE t.status IN {OPEN} AND {filters}"),
+            args,
+            |r| r.get(0),
+        )
     };
     let order = "ORDER BY (t.assignee_id IS NOT NULL), (t.sla_due_at IS NULL), t.sla_due_at, t.id LIMIT ?7 OFFSET ?8";
     let (ids, total): (Vec<TicketId>, i64) = if f.text.is_some() {
         // Text reads the full-text index: the page and the count in one pass (the count
         // over every match, before the page is cut), not two. A page past the end counts
         // apart.
-        let page: Vec<(TicketId, i64)> = conn
-            .prepare_cached(&format!(
+        let page: Vec<(TicketId, i64)> = conn.query_map(
+            &format!(
                 "SELECT t.id, count(*) OVER () FROM tickets t WHERE t.status IN {OPEN} AND {filters} {order}"
-            ))?
-            .query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            ),
+            args,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let total = match page.first() {
             Some(&(_, n)) => n,
             None if f.offset == 0 => 0,
@@ -132,35 +139,26 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
         (page.into_iter().map(|(id, _)| id).collect(), total)
     } else {
         let total = count()?;
-        let ids = conn
-            .prepare_cached(&format!(
-                "SELECT t.id FROM tickets t WHERE t.status IN {OPEN} AND {filters} {order}"
-            ))?
-            .query_map(args, |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids = conn.query_map(
+            &format!("SELECT t.id FROM tickets t WHERE t.status IN {OPEN} AND {filters} {order}"),
+            args,
+            |r| r.get(0),
+        )?;
         (ids, total)
     };
-    let mut stmt = conn.prepare_cached(
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        rows.push(conn.query_row(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
                 t.assigned_at, t.queue, t.news
          FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?",
-    )?;
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        rows.push(stmt.query_row([id], |r| {
-            let bad = |col: usize, v: String| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    col,
-                    Type::Text,
-                    format!("unknown {v:?}").into(),
-                )
-            };
+            params![id], |r| {
             let (status, priority): (String, String) = (r.get(2)?, r.get(3)?);
             Ok(QueueRow {
                 id: r.get(0)?,
                 subject: r.get(1)?,
-                status: Status::parse(&status).ok_or_else(|| bad(2, status.clone()))?,
-                priority: Priority::parse(&priority).ok_or_else(|| bad(3, priority.clone()))?,
+                status: super::known(Status::parse(&status), 2, status)?,
+                priority: super::known(Priority::parse(&priority), 3, priority)?,
                 requester_email: r.get(4)?,
                 requester_name: r.get(5)?,
                 assignee_id: r.get(6)?,
@@ -177,9 +175,11 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> rusqlite::Result<(Vec<QueueRow>, i
 }
 
 /// Keeps the queue's sort key after a change of status, assignee or priority.
-pub fn set_sla_due(conn: &Conn, id: TicketId, due: Option<DateTime<Utc>>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET sla_due_at = ? WHERE id = ?")?
-        .execute(params![due.map(ts), id])?;
+pub fn set_sla_due(conn: &Conn, id: TicketId, due: Option<DateTime<Utc>>) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE tickets SET sla_due_at = ? WHERE id = ?",
+        params![due, id],
+    )?;
     Ok(())
 }
 
@@ -190,20 +190,17 @@ pub fn histories(
 ) -> anyhow::Result<std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>>> {
     let mut out: std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>> =
         std::collections::HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id",
-    )?;
     for &id in ids {
-        let mut rows = stmt.query([id])?;
-        while let Some(r) = rows.next()? {
-            let (status, at): (String, String) = (r.get(0)?, r.get(1)?);
+        let rows: Vec<(String, DateTime<Utc>)> = conn.query_map(
+            "SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        for (status, at) in rows {
             if let Some(status) = Status::parse(&status) {
                 out.entry(id)
                     .or_default()
-                    .push(crate::domain::sla::Entered {
-                        at: super::parse_ts(&at)?,
-                        status,
-                    });
+                    .push(crate::domain::sla::Entered { at, status });
             }
         }
     }

@@ -1,15 +1,15 @@
-//! Full-text search: the indexes kept behind the commit with their vocabulary, what
-//! someone typed as an FTS5 query, and the agents' ranked search over subjects and every
-//! message (notes too).
+//! Full-text search: SQLite's FTS5 indexes kept behind the commit with their vocabulary,
+//! what someone typed as a query of either engine, and the agents' ranked search over
+//! subjects and every message (notes too). PostgreSQL's indexes are expression indexes
+//! over the rows themselves (`search_vector()`), always up to date.
 
 use std::collections::HashSet;
 
-use rusqlite::params;
-
-use super::Conn;
 use super::fts5::Tokenizer;
+use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::search_text::{self, Term};
+use crate::params;
 
 /// The readers of ticket `t` (its requester and CCs), as words of the indexes' `readers`
 /// column.
@@ -27,12 +27,15 @@ const READERS_OF_MESSAGE: &str = "CASE WHEN m.internal = 0 AND m.kind IN ('custo
 /// folded as search compares text, and adds their words to the vocabulary ([`query`]
 /// expands typed words from it); and the readers of tickets whose participants changed.
 /// Returns how many rows it indexed (0: up to date).
-pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
+pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
+    let Some(sqlite) = conn.sqlite() else {
+        return Ok(0);
+    };
     if !behind(conn)? {
         return Ok(0);
     }
     let mut done = 0;
-    let mut words = Words::new(conn)?;
+    let mut words = Words::new(conn, sqlite)?;
     let subjects = format!(
         "INSERT OR REPLACE INTO subject_search (rowid, text, readers)
          SELECT t.id, fold(t.subject), {READERS_OF_TICKET} FROM tickets t"
@@ -59,53 +62,61 @@ pub fn catch_up(conn: &Conn, batch: i64) -> rusqlite::Result<usize> {
         ),
     ] {
         let upto = watermark(conn, source)?;
-        let last: Option<i64> = conn
-            .prepare_cached(&format!(
+        let last: Option<i64> = conn.query_row(
+            &format!(
                 "SELECT max(id) FROM (SELECT id FROM {source} WHERE id > ?1 ORDER BY id LIMIT ?2)"
-            ))?
-            .query_row(params![upto, batch], |r| r.get(0))?;
+            ),
+            params![upto, batch],
+            |r| r.get(0),
+        )?;
         let Some(last) = last else {
             continue;
         };
         let range = "WHERE id > ?1 AND id <= ?2";
-        done += conn
-            .prepare_cached(&format!("{index} {range}"))?
-            .execute(params![upto, last])?;
+        done += conn.execute(&format!("{index} {range}"), params![upto, last])?;
         words.add(&format!("{text} {range}"), params![upto, last])?;
-        conn.prepare_cached("UPDATE search_watermark SET upto = ? WHERE source = ?")?
-            .execute(params![last, source])?;
+        conn.execute(
+            "UPDATE search_watermark SET upto = ? WHERE source = ?",
+            params![last, source],
+        )?;
     }
     // Subjects, names and addresses indexed again when they changed.
-    if words.add("SELECT text FROM search_words_pending", [])? > 0 {
-        conn.execute("DELETE FROM search_words_pending", [])?;
+    if words.add("SELECT text FROM search_words_pending", params![])? > 0 {
+        conn.execute("DELETE FROM search_words_pending", params![])?;
     }
     words.keep()?;
     // Readers written again where the participants changed, on what is indexed already
     // (the rest gets them when it is indexed).
     let pending = "IN (SELECT ticket_id FROM search_readers_pending)";
-    done += conn
-        .prepare_cached(&format!("{subjects} WHERE t.id {pending} AND t.id <= ?1"))?
-        .execute([watermark(conn, "tickets")?])?;
-    done += conn
-        .prepare_cached(&format!(
-            "{messages} WHERE m.ticket_id {pending} AND m.id <= ?1"
-        ))?
-        .execute([watermark(conn, "messages")?])?;
-    conn.prepare_cached("DELETE FROM search_readers_pending")?
-        .execute([])?;
+    done += conn.execute(
+        &format!("{subjects} WHERE t.id {pending} AND t.id <= ?1"),
+        params![watermark(conn, "tickets")?],
+    )?;
+    done += conn.execute(
+        &format!("{messages} WHERE m.ticket_id {pending} AND m.id <= ?1"),
+        params![watermark(conn, "messages")?],
+    )?;
+    conn.execute("DELETE FROM search_readers_pending", params![])?;
     Ok(done)
 }
 
 /// Up to which row of `source` the indexes are written.
-fn watermark(conn: &Conn, source: &str) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT upto FROM search_watermark WHERE source = ?")?
-        .query_row([source], |r| r.get(0))
+fn watermark(conn: &Conn, source: &str) -> SqlResult<i64> {
+    conn.query_row(
+        "SELECT upto FROM search_watermark WHERE source = ?",
+        params![source],
+        |r| r.get(0),
+    )
 }
 
 /// Whether anything committed is not in the index yet: a read, so that searches check it
-/// side by side and only take the writer when there is something to index.
-pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
+/// side by side and only take the writer when there is something to index. PostgreSQL's
+/// indexes are never behind.
+pub fn behind(conn: &Conn) -> SqlResult<bool> {
+    if conn.is_postgres() {
+        return Ok(false);
+    }
+    conn.query_row(
         "SELECT (SELECT upto FROM search_watermark WHERE source = 'tickets')
                     < (SELECT coalesce(max(id), 0) FROM tickets)
              OR (SELECT upto FROM search_watermark WHERE source = 'messages')
@@ -114,8 +125,9 @@ pub fn behind(conn: &Conn) -> rusqlite::Result<bool> {
                     < (SELECT coalesce(max(id), 0) FROM customers)
              OR EXISTS (SELECT 1 FROM search_words_pending)
              OR EXISTS (SELECT 1 FROM search_readers_pending)",
-    )?
-    .query_row([], |r| r.get(0))
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// The words of texts being indexed, split by the indexes' own tokenizer, for the
@@ -127,35 +139,30 @@ struct Words<'c> {
 }
 
 impl<'c> Words<'c> {
-    fn new(conn: &'c Conn) -> rusqlite::Result<Self> {
+    fn new(conn: &'c Conn, sqlite: &'c rusqlite::Connection) -> SqlResult<Self> {
         Ok(Self {
             conn,
-            tokenizer: Tokenizer::new(conn)?,
+            tokenizer: Tokenizer::new(sqlite)?,
             words: HashSet::new(),
         })
     }
 
     /// Tokenizes the texts `select` returns; returns how many.
-    fn add(&mut self, select: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
-        let mut stmt = self.conn.prepare_cached(select)?;
-        let mut rows = stmt.query(args)?;
-        let mut n = 0;
-        while let Some(row) = rows.next()? {
-            if let Some(text) = row.get::<_, Option<String>>(0)? {
-                self.tokenizer.words(&text, &mut self.words)?;
-            }
-            n += 1;
+    fn add(&mut self, select: &str, args: &[&dyn super::Param]) -> SqlResult<usize> {
+        let texts: Vec<Option<String>> = self.conn.query_map(select, args, |r| r.get(0))?;
+        for text in texts.iter().flatten() {
+            self.tokenizer.words(text, &mut self.words)?;
         }
-        Ok(n)
+        Ok(texts.len())
     }
 
     /// Adds the words to the vocabulary.
-    fn keep(self) -> rusqlite::Result<()> {
-        let mut insert = self
-            .conn
-            .prepare_cached("INSERT OR IGNORE INTO search_words (word) VALUES (?)")?;
+    fn keep(self) -> SqlResult<()> {
         for word in &self.words {
-            insert.execute([word])?;
+            self.conn.execute(
+                "INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                params![word],
+            )?;
         }
         Ok(())
     }
@@ -164,24 +171,34 @@ impl<'c> Words<'c> {
 /// A typed word that begins more words than this is looked for as a prefix.
 const EXPANDED_WORDS: usize = 32;
 
-/// What someone typed, as an FTS5 query.
+/// What someone typed, as an FTS5 query on SQLite, a `tsquery` on PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub fts: String,
     /// Whether a word is looked for as a prefix: such a query reads every hit of the words
     /// the prefix begins, on every call, so it is asked once per statement, never per row.
     pub has_prefix: bool,
+    /// A `tsquery`: PostgreSQL's indexes have neither columns nor readers to name.
+    postgres: bool,
 }
 
 impl Query {
     /// The query on the text of the subjects' and messages' indexes (not on their readers).
     pub fn in_text(&self) -> String {
+        if self.postgres {
+            return self.fts.clone();
+        }
         search_text::in_column("text", &self.fts)
     }
 
     /// The query on the text of the subjects and messages that `address` may read in the
     /// portal (it is their requester or a CC): notes and partners' mail are never among them.
+    /// On PostgreSQL the statement itself keeps to the customer's requests and their public
+    /// messages.
     pub fn read_by(&self, address: &str) -> String {
+        if self.postgres {
+            return self.fts.clone();
+        }
         format!(
             "{} AND readers : \"{}\"",
             self.in_text(),
@@ -192,16 +209,25 @@ impl Query {
 
 /// The FTS5 query for what someone typed: every word, folded, as the whole words of the
 /// index it begins (or as a prefix when it begins more than [`EXPANDED_WORDS`] of them),
-/// all of them required; `None` when there is no word in it.
-pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<Query>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
-    )?;
+/// all of them required; `None` when there is no word in it. On PostgreSQL every word is a
+/// prefix of the `tsquery`.
+pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
+    if conn.is_postgres() {
+        return Ok(
+            search_text::ts_query(&search_text::words(text)).map(|fts| Query {
+                fts,
+                has_prefix: true,
+                postgres: true,
+            }),
+        );
+    }
     let mut terms = Vec::new();
     for typed in search_text::words(text) {
-        let words: Vec<String> = stmt
-            .query_map(params![typed, EXPANDED_WORDS as i64 + 1], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let words: Vec<String> = conn.query_map(
+            "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
+            params![typed, EXPANDED_WORDS as i64 + 1],
+            |r| r.get(0),
+        )?;
         let term = if words.len() > EXPANDED_WORDS {
             Term::Prefix(typed.clone())
         } else {
@@ -210,7 +236,11 @@ pub fn query(conn: &Conn, text: &str) -> rusqlite::Result<Option<Query>> {
         terms.push((typed, term));
     }
     let has_prefix = terms.iter().any(|(_, t)| matches!(t, Term::Prefix(_)));
-    Ok(search_text::fts_query(&terms).map(|fts| Query { fts, has_prefix }))
+    Ok(search_text::fts_query(&terms).map(|fts| Query {
+        fts,
+        has_prefix,
+        postgres: false,
+    }))
 }
 
 /// How many of the newest subjects, and of the newest messages, that match are ranked.
@@ -222,11 +252,11 @@ pub const RANKED_HITS: i64 = 2_000;
 /// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::fts5); a match in
 /// the subject counts as much as one more word matched in a message). Of a word found
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
-pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> rusqlite::Result<Vec<TicketId>> {
+pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
     // The newest hits come off each index in rowid order, and only those are scored and
-    // joined (CROSS JOIN keeps the index as the outer loop).
-    conn.prepare_cached(
-        "WITH hits AS (
+    // joined (CROSS JOIN keeps the index as the outer loop). PostgreSQL scores with
+    // ts_rank (higher is better, hence its sign).
+    let sqlite = "WITH hits AS (
              SELECT id, score FROM (
                  SELECT rowid AS id, relevance(subject_search) - 1.0 AS score FROM subject_search
                  WHERE subject_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3)
@@ -235,10 +265,22 @@ pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> rusqlite::Result<Vec<Ti
                  SELECT rowid AS message_id, relevance(message_search) AS score FROM message_search
                  WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3) h
              CROSS JOIN messages m ON m.id = h.message_id)
-         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2",
-    )?
-    .query_map(params![words.in_text(), limit, RANKED_HITS], |r| r.get(0))?
-    .collect()
+         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2";
+    let postgres = "WITH q AS (SELECT to_tsquery('simple', ?1) AS q),
+         hits AS (
+             SELECT id, score FROM (
+                 SELECT t.id, -ts_rank(search_vector(t.subject), q.q) - 1.0 AS score FROM tickets t, q
+                 WHERE search_vector(t.subject) @@ q.q ORDER BY t.id DESC LIMIT ?3) s
+             UNION ALL
+             SELECT ticket_id, score FROM (
+                 SELECT m.ticket_id, -ts_rank(search_vector(m.body), q.q) AS score FROM messages m, q
+                 WHERE search_vector(m.body) @@ q.q ORDER BY m.id DESC LIMIT ?3) h)
+         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2";
+    conn.query_map(
+        conn.pick(sqlite, postgres),
+        params![words.in_text(), limit, RANKED_HITS],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]
@@ -246,11 +288,10 @@ mod tests {
     use super::*;
 
     fn vocabulary(words: &[&str]) -> Conn {
-        let conn = Conn::open_in_memory().expect("an in-memory database");
-        crate::db::add_functions(&conn).expect("functions");
-        crate::db::migrations::run(&conn).expect("the schema");
+        let conn = Conn::sqlite_in_memory().expect("an in-memory database");
+        crate::db::migrations::run(conn.sqlite().expect("SQLite")).expect("the schema");
         for w in words {
-            conn.execute("INSERT INTO search_words (word) VALUES (?)", [w])
+            conn.execute("INSERT INTO search_words (word) VALUES (?)", params![w])
                 .expect("a word");
         }
         conn

@@ -1,10 +1,10 @@
 //! Signed-in browsers: the cookie carries a random token, the table its SHA-256.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
-use super::{Conn, ts};
+use super::{Conn, SqlResult};
 use crate::domain::ids::{AgentId, CustomerId};
+use crate::params;
 
 pub fn insert_for_customer(
     conn: &Conn,
@@ -12,9 +12,11 @@ pub fn insert_for_customer(
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)")?
-        .execute(params![token_hash, customer_id, ts(now), ts(expires_at)])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        params![token_hash, customer_id, now, expires_at],
+    )?;
     Ok(())
 }
 
@@ -24,26 +26,22 @@ pub fn insert_for_agent(
     token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-    )?
-    .execute(params![token_hash, agent_id, ts(now), ts(expires_at)])?;
+        params![token_hash, agent_id, now, expires_at],
+    )?;
     Ok(())
 }
 
 /// The agent a live session belongs to, while the agent is enabled.
-pub fn agent_of(
-    conn: &Conn,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Option<AgentId>> {
-    conn.prepare_cached(
+pub fn agent_of(conn: &Conn, token_hash: &str, now: DateTime<Utc>) -> SqlResult<Option<AgentId>> {
+    conn.query_opt(
         "SELECT s.agent_id FROM sessions s JOIN agents a ON a.id = s.agent_id
          WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
-    )?
-    .query_row(params![token_hash, ts(now)], |r| r.get(0))
-    .optional()
+        params![token_hash, now],
+        |r| r.get(0),
+    )
 }
 
 /// The customer a live session belongs to.
@@ -51,15 +49,19 @@ pub fn customer_of(
     conn: &Conn,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<CustomerId>> {
-    conn.prepare_cached("SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL")?
-        .query_row(params![token_hash, ts(now)], |r| r.get(0))
-        .optional()
+) -> SqlResult<Option<CustomerId>> {
+    conn.query_opt(
+        "SELECT customer_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND customer_id IS NOT NULL",
+        params![token_hash, now],
+        |r| r.get(0),
+    )
 }
 
-pub fn delete(conn: &Conn, token_hash: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
-        .execute([token_hash])?;
+pub fn delete(conn: &Conn, token_hash: &str) -> SqlResult<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?",
+        params![token_hash],
+    )?;
     Ok(())
 }
 
@@ -68,13 +70,14 @@ pub fn delete_other_customer_sessions(
     conn: &Conn,
     customer_id: CustomerId,
     keep_hash: &str,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE customer_id = ? AND token_hash <> ?")?
-        .execute(params![customer_id, keep_hash])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE customer_id = ? AND token_hash <> ?",
+        params![customer_id, keep_hash],
+    )?;
     Ok(())
 }
 
-pub fn delete_expired(conn: &Conn, now: DateTime<Utc>) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?
-        .execute([ts(now)])
+pub fn delete_expired(conn: &Conn, now: DateTime<Utc>) -> SqlResult<usize> {
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?", params![now])
 }

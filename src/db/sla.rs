@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Conn, OPEN_STATUSES as OPEN, parse_ts, ts};
+use super::{Conn, OPEN_STATUSES as OPEN, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::sla::{Entered, Goal};
 use crate::domain::ticket::{Priority, Status};
+use crate::params;
 
 /// An open ticket as its clocks need it.
 #[derive(Debug, Clone)]
@@ -26,49 +26,55 @@ pub struct ClockInput {
 
 /// Every ticket that is not resolved or closed, with its status history in order.
 pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
-    let mut tickets: Vec<ClockInput> = Vec::new();
-    let mut index = HashMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.id, t.priority, t.assigned_at, a.email FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
-         WHERE t.status IN {OPEN} ORDER BY t.id"
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let priority: String = r.get(1)?;
-        let assigned_at: Option<String> = r.get(2)?;
-        index.insert(r.get::<_, i64>(0)?, tickets.len());
-        tickets.push(ClockInput {
-            id: r.get(0)?,
-            priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
-            assigned_at: assigned_at.as_deref().map(parse_ts).transpose()?,
-            assignee_email: r.get(3)?,
-            history: Vec::new(),
-            recorded: Vec::new(),
-        });
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT h.ticket_id, h.to_status, h.at FROM status_history h JOIN tickets t ON t.id = h.ticket_id
-         WHERE t.status IN {OPEN} ORDER BY h.ticket_id, h.id"
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (id, status, at): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        if let (Some(&i), Some(status)) = (index.get(&id), Status::parse(&status)) {
-            tickets[i].history.push(Entered {
-                at: parse_ts(&at)?,
-                status,
-            });
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT e.ticket_id, e.goal, e.kind FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.status IN {OPEN}"
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-            tickets[i].recorded.push((r.get(1)?, r.get(2)?));
-        }
-    }
+    let mut tickets: Vec<ClockInput> = conn.query_map(
+        &format!(
+            "SELECT t.id, t.priority, t.assigned_at, a.email FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
+             WHERE t.status IN {OPEN} ORDER BY t.id"
+        ),
+        params![],
+        |r| {
+            let priority: String = r.get(1)?;
+            Ok(ClockInput {
+                id: r.get(0)?,
+                priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+                assigned_at: r.get(2)?,
+                assignee_email: r.get(3)?,
+                history: Vec::new(),
+                recorded: Vec::new(),
+            })
+        },
+    )?;
+    let index: HashMap<TicketId, usize> =
+        tickets.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    conn.query_map(
+        &format!(
+            "SELECT h.ticket_id, h.to_status, h.at FROM status_history h JOIN tickets t ON t.id = h.ticket_id
+             WHERE t.status IN {OPEN} ORDER BY h.ticket_id, h.id"
+        ),
+        params![],
+        |r| {
+            let (id, status): (TicketId, String) = (r.get(0)?, r.get(1)?);
+            if let (Some(&i), Some(status)) = (index.get(&id), Status::parse(&status)) {
+                tickets[i].history.push(Entered {
+                    at: r.get(2)?,
+                    status,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    conn.query_map(
+        &format!(
+            "SELECT e.ticket_id, e.goal, e.kind FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.status IN {OPEN}"
+        ),
+        params![],
+        |r| {
+            if let Some(&i) = index.get(&r.get::<_, TicketId>(0)?) {
+                tickets[i].recorded.push((r.get(1)?, r.get(2)?));
+            }
+            Ok(())
+        },
+    )?;
     Ok(tickets)
 }
 
@@ -80,13 +86,12 @@ pub fn record_event(
     kind: &str,
     notified: Option<&str>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO sla_events (ticket_id, goal, kind, at, notified) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (ticket_id, goal, kind) DO NOTHING",
-        )?
-        .execute(params![ticket_id, goal.as_str(), kind, ts(now), notified])?;
+) -> SqlResult<bool> {
+    let n = conn.execute(
+        "INSERT INTO sla_events (ticket_id, goal, kind, at, notified) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (ticket_id, goal, kind) DO NOTHING",
+        params![ticket_id, goal.as_str(), kind, now, notified],
+    )?;
     Ok(n == 1)
 }
 
@@ -98,55 +103,57 @@ pub struct SlaEvent {
     pub notified: Option<String>,
 }
 
-pub fn events(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<SlaEvent>> {
-    let mut stmt = conn.prepare_cached(
+pub fn events(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<SlaEvent>> {
+    conn.query_map(
         "SELECT goal, kind, at, notified FROM sla_events WHERE ticket_id = ? ORDER BY id",
-    )?;
-    let rows = stmt.query_map([ticket_id], |r| {
-        Ok(SlaEvent {
-            goal: r.get(0)?,
-            kind: r.get(1)?,
-            at: r.get(2)?,
-            notified: r.get(3)?,
-        })
-    })?;
-    rows.collect()
+        params![ticket_id],
+        |r| {
+            Ok(SlaEvent {
+                goal: r.get(0)?,
+                kind: r.get(1)?,
+                at: r.get(2)?,
+                notified: r.get(3)?,
+            })
+        },
+    )
 }
 
 /// Resolved tickets whose resolution is older than `before`: due for auto-close.
-pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> rusqlite::Result<Vec<TicketId>> {
-    let mut stmt = conn.prepare_cached(
+pub fn resolved_before(conn: &Conn, before: DateTime<Utc>) -> SqlResult<Vec<TicketId>> {
+    conn.query_map(
         "SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= ? ORDER BY id",
-    )?;
-    let rows = stmt.query_map([ts(before)], |r| r.get(0))?;
-    rows.collect()
+        params![before],
+        |r| r.get(0),
+    )
 }
 
 /// Open tickets with a recorded breach (a gauge for /metrics).
-pub fn open_breached(conn: &Conn) -> rusqlite::Result<i64> {
-    conn.prepare_cached(&format!(
-        "SELECT count(DISTINCT e.ticket_id) FROM sla_events e JOIN tickets t ON t.id = e.ticket_id
-         WHERE e.kind = 'breach' AND t.status IN {OPEN}"
-    ))?
-    .query_row([], |r| r.get(0))
-    .optional()
+pub fn open_breached(conn: &Conn) -> SqlResult<i64> {
+    conn.query_opt(
+        &format!(
+            "SELECT count(DISTINCT e.ticket_id) FROM sla_events e JOIN tickets t ON t.id = e.ticket_id
+             WHERE e.kind = 'breach' AND t.status IN {OPEN}"
+        ),
+        params![],
+        |r| r.get(0),
+    )
     .map(Option::unwrap_or_default)
 }
 
 /// Tickets whose clock runs but whose due time is not stored.
-pub fn running_without_due(conn: &Conn) -> rusqlite::Result<Vec<TicketId>> {
-    let mut stmt = conn.prepare_cached(
+pub fn running_without_due(conn: &Conn) -> SqlResult<Vec<TicketId>> {
+    conn.query_map(
         "SELECT id FROM tickets WHERE status IN ('waiting_for_support', 'in_progress') AND sla_due_at IS NULL",
-    )?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    rows.collect()
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// Every open ticket's id.
-pub fn open_ids(conn: &Conn) -> rusqlite::Result<Vec<TicketId>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"
-    ))?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    rows.collect()
+pub fn open_ids(conn: &Conn) -> SqlResult<Vec<TicketId>> {
+    conn.query_map(
+        &format!("SELECT t.id FROM tickets t WHERE t.status IN {OPEN}"),
+        params![],
+        |r| r.get(0),
+    )
 }

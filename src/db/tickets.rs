@@ -1,15 +1,14 @@
 //! Tickets, their participants and their status history.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Conn, parse_ts, ts};
+use super::{CiText, Conn, Row, SqlResult, parse_ts};
 use crate::domain::ids::TicketId;
 use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::inbound::Role;
 use crate::domain::satisfaction::Rating;
 use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
+use crate::params;
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
 pub struct TicketRow {
@@ -59,7 +58,7 @@ const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t
     FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
         LEFT JOIN satisfaction s ON s.ticket_id = t.id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+fn from_row(r: &Row<'_>) -> SqlResult<TicketRow> {
     let status: String = r.get("status")?;
     let priority: String = r.get("priority")?;
     let channel: String = r.get("channel")?;
@@ -110,32 +109,30 @@ pub struct NewTicketRow<'a> {
     pub queue: &'a str,
 }
 
-pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> rusqlite::Result<TicketId> {
-    conn.prepare_cached(
+pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> SqlResult<TicketId> {
+    conn.insert(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
              sla_due_at, mailbox, queue)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
+        params![
         t.subject,
         Status::WaitingForSupport.as_str(),
         t.priority.as_str(),
         t.channel.as_str(),
         t.requester_id,
         t.linked_from_id,
-        ts(now),
-        ts(now),
-        t.sla_due_at.map(ts),
+        now,
+        now,
+        t.sla_due_at,
         t.mailbox,
         t.queue
-    ])?;
-    Ok(TicketId(conn.last_insert_rowid()))
+        ],
+    )
+    .map(TicketId)
 }
 
-pub fn get(conn: &Conn, id: TicketId) -> rusqlite::Result<Option<TicketRow>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?"))?
-        .query_row([id], from_row)
-        .optional()
+pub fn get(conn: &Conn, id: TicketId) -> SqlResult<Option<TicketRow>> {
+    conn.query_opt(&format!("{SELECT} WHERE t.id = ?"), params![id], from_row)
 }
 
 /// Filters of the ticket list; `None` means any.
@@ -149,22 +146,21 @@ pub struct Filter {
 }
 
 /// Newest first.
-pub fn list(conn: &Conn, f: &Filter) -> rusqlite::Result<Vec<TicketRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
-         AND (?3 IS NULL OR t.id < ?3) AND (?5 IS NULL OR t.queue = ?5) ORDER BY t.id DESC LIMIT ?4"
-    ))?;
-    let rows = stmt.query_map(
+pub fn list(conn: &Conn, f: &Filter) -> SqlResult<Vec<TicketRow>> {
+    conn.query_map(
+        &format!(
+            "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
+             AND (?3 IS NULL OR t.id < ?3) AND (?5 IS NULL OR t.queue = ?5) ORDER BY t.id DESC LIMIT ?4"
+        ),
         params![
             f.status.map(Status::as_str),
-            f.requester,
+            f.requester.as_deref().map(CiText),
             f.before_id,
             f.limit,
             f.queue
         ],
         from_row,
-    )?;
-    rows.collect()
+    )
 }
 
 /// Writes the life-cycle fields after a transition, stamping the times it reached.
@@ -174,23 +170,25 @@ pub fn save_state(
     state: TicketState,
     resolution: Option<&str>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "UPDATE tickets SET status = ?1, assignee_id = ?2, updated_at = ?3,
             assigned_at = CASE WHEN ?2 IS NOT NULL THEN coalesce(assigned_at, ?3) ELSE assigned_at END,
             resolved_at = CASE WHEN ?1 = 'resolved' AND status <> 'resolved' THEN ?3 ELSE resolved_at END,
             closed_at = CASE WHEN ?1 = 'closed' AND status <> 'closed' THEN ?3 ELSE closed_at END,
             resolution = coalesce(?4, resolution)
          WHERE id = ?5",
-    )?
-    .execute(params![state.status.as_str(), state.assignee, ts(now), resolution, id])?;
+        params![state.status.as_str(), state.assignee, now, resolution, id],
+    )?;
     Ok(())
 }
 
 /// Something happened on the ticket (a message): its last update moves.
-pub fn touch(conn: &Conn, id: TicketId, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1")?
-        .execute(params![ts(now), id])?;
+pub fn touch(conn: &Conn, id: TicketId, now: DateTime<Utc>) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1",
+        params![now, id],
+    )?;
     Ok(())
 }
 
@@ -199,22 +197,27 @@ pub fn set_priority(
     id: TicketId,
     priority: Priority,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?")?
-        .execute(params![priority.as_str(), ts(now), id])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?",
+        params![priority.as_str(), now, id],
+    )?;
     Ok(())
 }
 
-pub fn set_merged_into(conn: &Conn, id: TicketId, into: TicketId) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET merged_into_id = ? WHERE id = ?")?
-        .execute(params![into, id])?;
+pub fn set_merged_into(conn: &Conn, id: TicketId, into: TicketId) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE tickets SET merged_into_id = ? WHERE id = ?",
+        params![into, id],
+    )?;
     Ok(())
 }
 
-pub fn set_status_mail(conn: &Conn, id: TicketId, on: bool) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached("UPDATE tickets SET status_mail = ? WHERE id = ?")?
-        .execute(params![on, id])?;
+pub fn set_status_mail(conn: &Conn, id: TicketId, on: bool) -> SqlResult<bool> {
+    let n = conn.execute(
+        "UPDATE tickets SET status_mail = ? WHERE id = ?",
+        params![on, id],
+    )?;
     Ok(n == 1)
 }
 
@@ -223,20 +226,21 @@ pub fn add_participant(
     ticket_id: TicketId,
     address: &str,
     role: Role,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> SqlResult<()> {
+    conn.execute(
         "INSERT INTO participants (ticket_id, address, role, status) SELECT ?1, ?2, ?3, status FROM tickets WHERE id = ?1
          ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![ticket_id, address, role.as_str()])?;
+        params![ticket_id, CiText(address), role.as_str()],
+    )?;
     Ok(())
 }
 
-pub fn role_of(conn: &Conn, ticket_id: TicketId, address: &str) -> rusqlite::Result<Option<Role>> {
-    let role: Option<String> = conn
-        .prepare_cached("SELECT role FROM participants WHERE ticket_id = ? AND address = ?")?
-        .query_row(params![ticket_id, address], |r| r.get(0))
-        .optional()?;
+pub fn role_of(conn: &Conn, ticket_id: TicketId, address: &str) -> SqlResult<Option<Role>> {
+    let role: Option<String> = conn.query_opt(
+        "SELECT role FROM participants WHERE ticket_id = ? AND address = ?",
+        params![ticket_id, CiText(address)],
+        |r| r.get(0),
+    )?;
     Ok(role.as_deref().and_then(Role::parse))
 }
 
@@ -247,18 +251,18 @@ pub struct Participant {
     pub role: Role,
 }
 
-pub fn participants(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<Participant>> {
-    let mut stmt = conn.prepare_cached(
+pub fn participants(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<Participant>> {
+    conn.query_map(
         "SELECT address, role FROM participants WHERE ticket_id = ? ORDER BY rowid",
-    )?;
-    let rows = stmt.query_map([ticket_id], |r| {
-        let role: String = r.get(1)?;
-        Ok(Participant {
-            address: r.get(0)?,
-            role: super::known(Role::parse(&role), 1, role)?,
-        })
-    })?;
-    rows.collect()
+        params![ticket_id],
+        |r| {
+            let role: String = r.get(1)?;
+            Ok(Participant {
+                address: r.get(0)?,
+                role: super::known(Role::parse(&role), 1, role)?,
+            })
+        },
+    )
 }
 
 pub fn record_status(
@@ -268,9 +272,11 @@ pub fn record_status(
     to: Status,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO status_history (ticket_id, from_status, to_status, actor, at) VALUES (?, ?, ?, ?, ?)")?
-        .execute(params![ticket_id, from.map(Status::as_str), to.as_str(), actor, ts(now)])?;
+) -> SqlResult<()> {
+    conn.execute(
+        "INSERT INTO status_history (ticket_id, from_status, to_status, actor, at) VALUES (?, ?, ?, ?, ?)",
+        params![ticket_id, from.map(Status::as_str), to.as_str(), actor, now],
+    )?;
     Ok(())
 }
 
@@ -282,18 +288,19 @@ pub struct HistoryEntry {
     pub at: String,
 }
 
-pub fn history(conn: &Conn, ticket_id: TicketId) -> rusqlite::Result<Vec<HistoryEntry>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id")?;
-    let rows = stmt.query_map([ticket_id], |r| {
-        Ok(HistoryEntry {
-            from: r.get(0)?,
-            to: r.get(1)?,
-            actor: r.get(2)?,
-            at: r.get(3)?,
-        })
-    })?;
-    rows.collect()
+pub fn history(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<HistoryEntry>> {
+    conn.query_map(
+        "SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id",
+        params![ticket_id],
+        |r| {
+            Ok(HistoryEntry {
+                from: r.get(0)?,
+                to: r.get(1)?,
+                actor: r.get(2)?,
+                at: r.get(3)?,
+            })
+        },
+    )
 }
 
 /// The history as SLA clock input.
@@ -310,13 +317,16 @@ pub fn entered(history: &[HistoryEntry]) -> Vec<Entered> {
 }
 
 /// The address of the mailbox the ticket came in through.
-pub fn mailbox_of(conn: &Conn, id: TicketId) -> rusqlite::Result<String> {
-    conn.prepare_cached("SELECT mailbox FROM tickets WHERE id = ?")?
-        .query_row([id], |r| r.get(0))
+pub fn mailbox_of(conn: &Conn, id: TicketId) -> SqlResult<String> {
+    conn.query_row(
+        "SELECT mailbox FROM tickets WHERE id = ?",
+        params![id],
+        |r| r.get(0),
+    )
 }
 
 /// Tickets from before queues existed join `mailbox`'s `queue`.
-pub fn adopt_unqueued(conn: &Conn, mailbox: &str, queue: &str) -> rusqlite::Result<usize> {
+pub fn adopt_unqueued(conn: &Conn, mailbox: &str, queue: &str) -> SqlResult<usize> {
     conn.execute(
         "UPDATE tickets SET mailbox = ?, queue = ? WHERE queue = ''",
         params![mailbox, queue],
@@ -324,8 +334,10 @@ pub fn adopt_unqueued(conn: &Conn, mailbox: &str, queue: &str) -> rusqlite::Resu
 }
 
 /// Sets the queue's marker: news from the customer or a partner the assignee has not seen.
-pub fn set_news(conn: &Conn, id: TicketId, news: bool) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET news = ? WHERE id = ? AND news <> ?")?
-        .execute(params![news, id, news])?;
+pub fn set_news(conn: &Conn, id: TicketId, news: bool) -> SqlResult<()> {
+    conn.execute(
+        "UPDATE tickets SET news = ? WHERE id = ? AND news <> ?",
+        params![news, id, news],
+    )?;
     Ok(())
 }

@@ -22,6 +22,12 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(secs)
 }
 
+/// How long mail taken to send is this node's alone (see `db::outbox::take_due`); and the
+/// longest one sending may take (each SMTP command times out after 30 s), which must fit
+/// in what is left of the lease when it starts.
+const LEASE: chrono::Duration = chrono::Duration::seconds(90);
+const SENDING_TAKES: chrono::Duration = chrono::Duration::seconds(45);
+
 /// How long the sender may sleep before the next row falls due (at most 30 s).
 pub async fn until_next_due(ctx: &Ctx) -> Duration {
     let fallback = Duration::from_secs(30);
@@ -70,10 +76,19 @@ pub async fn deliver_due(
     stop: &CancellationToken,
 ) -> anyhow::Result<usize> {
     let now = ctx.now();
-    let due = ctx.db.read(move |c| db::outbox::due(c, now, 50)).await?;
+    let lease_until = now + LEASE;
+    // Nodes sharing PostgreSQL take a few at a time, so that none holds mail it is not
+    // about to send.
+    let batch = if ctx.db.is_postgres() { 5 } else { 50 };
+    let due = ctx
+        .db
+        .write(move |c| db::outbox::take_due(c, now, batch, lease_until))
+        .await?;
     let mut sent = 0;
     for mut mail in due {
-        if stop.is_cancelled() {
+        // A mail is sent only well within its lease, so no other node takes it meanwhile;
+        // the rest goes back to the outbox when the lease runs out.
+        if stop.is_cancelled() || ctx.now() + SENDING_TAKES > lease_until {
             break;
         }
         let bytes = match (mail.raw.take(), &mail.letter) {

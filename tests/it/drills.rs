@@ -156,14 +156,19 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
         db,
     )
     .unwrap();
-    let page_count =
-        |c: &helpdesk::db::Conn| c.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0));
+    let page_count = |c: &helpdesk::db::Conn| {
+        c.query_row("PRAGMA page_count", helpdesk::params![], |r| {
+            r.get::<_, i64>(0)
+        })
+    };
     let pages = ctx.db.write(move |c| page_count(c)).await.unwrap();
     let limit = move |n: i64| {
         move |c: &helpdesk::db::Conn| {
-            c.query_row(&format!("PRAGMA max_page_count = {n}"), [], |r| {
-                r.get::<_, i64>(0)
-            })
+            c.query_row(
+                &format!("PRAGMA max_page_count = {n}"),
+                helpdesk::params![],
+                |r| r.get::<_, i64>(0),
+            )
         }
     };
     ctx.db.write(limit(pages + 4)).await.unwrap();
@@ -185,7 +190,7 @@ async fn a_full_disk_is_a_clear_error_and_the_same_mail_goes_in_once_there_is_ro
         .read(|c| {
             c.query_row(
                 "SELECT (SELECT count(*) FROM raw_emails) + (SELECT count(*) FROM tickets)",
-                [],
+                helpdesk::params![],
                 |r| r.get::<_, i64>(0),
             )
         })

@@ -133,7 +133,7 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     let mut c = Config::default();
     c.helpdesk.support_address = support.to_string();
     c.helpdesk.secret = "integration-test-secret-0123456789".into();
-    c.database.url = format!("sqlite://{}", db.display());
+    c.database.url = crate::engine::database_url(db);
     c.imap.host = "127.0.0.1".into();
     c.imap.port = opts.imap_port;
     c.imap.tls = opts.imap_tls;

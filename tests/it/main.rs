@@ -1,4 +1,5 @@
-//! Integration tests: the daemon in-process on a temp SQLite file and port 0, against a
+//! Integration tests: the daemon in-process on a temp SQLite file (or, with
+//! `HELPDESK_TEST_ENGINE=postgres`, a PostgreSQL database of its own) and port 0, against a
 //! real loopback mail stack (Postfix + Dovecot) started by the project's own scripts.
 
 mod agent_files;
@@ -9,6 +10,7 @@ mod cli;
 mod collisions;
 mod console;
 mod drills;
+mod engine;
 mod fixtures;
 mod gateway;
 mod helpers;

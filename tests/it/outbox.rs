@@ -58,7 +58,7 @@ async fn smtp_down_then_up_sends_every_notification_once() {
             .read(|c| {
                 c.query_row(
                     "SELECT count(*) FROM outbox WHERE state <> 'sent'",
-                    [],
+                    helpdesk::params![],
                     |r| r.get(0),
                 )
             })
@@ -99,7 +99,7 @@ async fn mail_refused_for_good_is_noted_on_its_ticket_for_the_agents() {
     let notes = || {
         let pattern = pattern.clone();
         app.ctx.db.read(move |c| {
-            c.query_row("SELECT count(*) FROM messages WHERE kind = 'note' AND internal = 1 AND body LIKE ?", [pattern], |r| r.get::<_, i64>(0))
+            c.query_row("SELECT count(*) FROM messages WHERE kind = 'note' AND internal = 1 AND body LIKE ?", helpdesk::params![pattern], |r| r.get::<_, i64>(0))
         })
     };
     // The confirmation and the invitation: each refused, each noted once.
@@ -112,10 +112,11 @@ async fn mail_refused_for_good_is_noted_on_its_ticket_for_the_agents() {
         .ctx
         .db
         .read(|c| {
-            let mut stmt =
-                c.prepare("SELECT state, coalesce(last_error, '') FROM outbox ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<Vec<_>, rusqlite::Error>>()
+            c.query_map(
+                "SELECT state, coalesce(last_error, '') FROM outbox ORDER BY id",
+                helpdesk::params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
         .await
         .unwrap();

@@ -4,46 +4,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use serde_json::json;
 use sqlx::{Connection, Row};
 
+use crate::engine::{fresh_database, server};
 use crate::helpers::*;
-
-const RUN_DIR: &str = "/tmp/hd-it-postgres";
-const PORT: u16 = 25432;
-
-/// The server's URL, the cluster started once for the whole test binary.
-fn server() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres/start.sh");
-        let out = Command::new(script)
-            .args([RUN_DIR, &PORT.to_string()])
-            .output()
-            .expect("running scripts/postgres/start.sh");
-        assert!(
-            out.status.success(),
-            "PostgreSQL did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    })
-}
-
-/// A new, empty database of its own; returns its URL.
-pub async fn fresh_database(prefix: &str) -> String {
-    let name = unique(prefix).to_lowercase();
-    let mut admin = sqlx::PgConnection::connect(server())
-        .await
-        .expect("the test cluster");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .expect("a database");
-    format!("postgres://postgres@127.0.0.1:{PORT}/{name}")
-}
 
 /// `helpdesk ARGS` on the project's default config, `[database] url` set to `url` when given
 /// (through the environment); the exit status and everything it printed.
@@ -118,7 +84,7 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         )
         .unwrap();
 
-    let url = fresh_database("copy").await;
+    let url = fresh_database("copy");
     let (code, out) = copy_db(&db, &url);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("every count checked"), "{out}");
@@ -226,7 +192,7 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .fetch_all(&mut pg)
         .await
         .unwrap();
-    let migrated_url = fresh_database("copy-indexes").await;
+    let migrated_url = fresh_database("copy-indexes");
     let (code, out) = helpdesk(Some(&migrated_url), &["migrate"]);
     assert_eq!(code, Some(0), "{out}");
     let mut migrated = sqlx::PgConnection::connect(&migrated_url).await.unwrap();
@@ -301,7 +267,7 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .unwrap()
         .execute("UPDATE tickets SET created_at = 'ieri' WHERE id = 1", [])
         .unwrap();
-    let url = fresh_database("copy-half").await;
+    let url = fresh_database("copy-half");
     let (code, out) = copy_db(&bad, &url);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("copying tickets"), "{out}");
@@ -318,7 +284,7 @@ async fn copy_db_moves_every_row_to_postgres_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_db_says_what_is_wrong_and_writes_nothing() {
-    let url = fresh_database("copy-bad").await;
+    let url = fresh_database("copy-bad");
     let (code, out) = copy_db(Path::new("/nonexistent/helpdesk.db"), &url);
     assert_eq!(code, Some(1), "{out}");
     assert!(
@@ -339,8 +305,8 @@ async fn copy_db_says_what_is_wrong_and_writes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
-    let url = fresh_database("migrate").await;
+async fn migrate_and_check_work_on_postgres() {
+    let url = fresh_database("migrate");
     // A password in the URL is never printed.
     let mut admin = sqlx::PgConnection::connect(server()).await.unwrap();
     sqlx::query("DO $$ BEGIN CREATE ROLE hd_secret LOGIN PASSWORD 'hunter22'; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
@@ -368,14 +334,16 @@ async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("mysql://hd:***@db/helpdesk"), "{out}");
 
-    // The database is fine; the mailboxes are not tried, since serve would refuse it.
+    // The database is fine, and the mailboxes are tried on it (the default config's are
+    // not there: exit 1).
     let (code, out) = helpdesk(Some(&url), &["check"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(line(&out).starts_with("ok"), "{out}");
     assert!(line(&out).contains("migration(s) to apply"), "{out}");
     assert!(
-        out.contains("serve does not run on PostgreSQL yet"),
-        "the mailboxes' line says why: {out}"
+        out.lines()
+            .any(|l| l.contains("mailbox ") && !l.contains("not tried")),
+        "the mailboxes are tried: {out}"
     );
     let (code, out) = helpdesk(Some(&url), &["migrate"]);
     assert_eq!(code, Some(0), "{out}");
@@ -384,21 +352,15 @@ async fn migrate_and_check_work_on_postgres_and_serve_says_it_does_not_yet() {
     assert!(line(&out).contains("schema up to date"), "{out}");
     let (code, out) = helpdesk(Some(&url), &["migrate"]);
     assert_eq!(code, Some(0), "a second migrate changes nothing: {out}");
-
-    let (code, out) = helpdesk(Some(&url), &["serve"]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(
-        out.contains("does not serve from PostgreSQL yet"),
-        "a clear refusal: {out}"
-    );
 }
 
 /// The tickets (subjects and messages) and customers the typed `text` finds in SQLite's FTS5
 /// indexes.
-fn found_in_sqlite(conn: &rusqlite::Connection, text: &str) -> (Vec<i64>, Vec<i64>) {
+fn found_in_sqlite(conn: &helpdesk::db::Conn, text: &str) -> (Vec<i64>, Vec<i64>) {
     let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
         return (Vec::new(), Vec::new());
     };
+    let conn = conn.sqlite().unwrap();
     let ids = |sql: &str, query: &str| -> Vec<i64> {
         conn.prepare(sql)
             .unwrap()
@@ -457,13 +419,16 @@ async fn postgres_text_search_finds_what_fts5_finds() {
     assert_eq!(code, Some(0), "{out}");
     let sqlite = rusqlite::Connection::open(&db).unwrap();
     helpdesk::db::add_functions(&sqlite).unwrap();
+    let sqlite = helpdesk::db::Conn::Sqlite(sqlite);
     while helpdesk::db::search::catch_up(&sqlite, 10_000).unwrap() > 0 {}
-    let target = fresh_database("search").await;
+    let target = fresh_database("search");
     let (code, out) = copy_db(&db, &target);
     assert_eq!(code, Some(0), "{out}");
     let mut pg = sqlx::PgConnection::connect(&target).await.unwrap();
 
     let vocabulary: Vec<String> = sqlite
+        .sqlite()
+        .unwrap()
         .prepare("SELECT word FROM search_words")
         .unwrap()
         .query_map([], |r| r.get(0))

@@ -74,7 +74,7 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
         db.write(|c| {
             c.execute(
                 "UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0",
-                [],
+                helpdesk::params![],
             )
         })
         .await

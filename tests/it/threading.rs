@@ -33,7 +33,7 @@ async fn outbox_to(ctx: &Ctx, address: &str) -> i64 {
         .read(move |c| {
             c.query_row(
                 "SELECT count(*) FROM outbox WHERE recipient = ?",
-                [a],
+                helpdesk::params![a],
                 |r| r.get(0),
             )
         })
@@ -234,7 +234,7 @@ async fn our_message_id_counts_only_for_the_address_we_sent_it_to() {
         .read(|c| {
             c.query_row(
                 "SELECT message_id FROM outbox WHERE template = 'confirmation'",
-                [],
+                helpdesk::params![],
                 |r| r.get(0),
             )
         })
@@ -288,7 +288,7 @@ async fn our_message_id_counts_only_for_the_address_we_sent_it_to() {
     .unwrap();
     assert_eq!(reply, Outcome::Threaded { key: key.clone() });
     // An id of ours before signing (no tag) is bound by the outbox's record of its recipient.
-    ctx.db.write(move |c| c.execute("UPDATE outbox SET message_id = '0000000000001.00000000000000aa@example.test' WHERE template = 'confirmation' AND recipient = 'ion@client.ro'", [])).await.unwrap();
+    ctx.db.write(move |c| c.execute("UPDATE outbox SET message_id = '0000000000001.00000000000000aa@example.test' WHERE template = 'confirmation' AND recipient = 'ion@client.ro'", helpdesk::params![])).await.unwrap();
     let old = "In-Reply-To: <0000000000001.00000000000000aa@example.test>\r\n";
     let stranger = receive(
         &ctx,
@@ -363,7 +363,7 @@ async fn an_answer_to_a_mail_already_on_a_ticket_joins_it_when_the_sender_takes_
         .read(move |c| {
             c.query_row(
                 "SELECT count(*) FROM messages WHERE ticket_id = ?",
-                [id],
+                helpdesk::params![id],
                 |r| r.get(0),
             )
         })
@@ -434,7 +434,7 @@ async fn a_reply_about_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
         .read(move |c| {
             c.query_row(
                 "SELECT message_id FROM outbox WHERE ticket_id = ? AND template = 'confirmation'",
-                [dup_id],
+                helpdesk::params![dup_id],
                 |r| r.get(0),
             )
         })
@@ -491,7 +491,7 @@ async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
         .read(|c| {
             c.query_row(
                 "SELECT message_id FROM outbox WHERE template = 'confirmation'",
-                [],
+                helpdesk::params![],
                 |r| r.get(0),
             )
         })
@@ -503,9 +503,8 @@ async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
         let db = db.clone();
         async move {
             db.read(move |c| {
-                let mut stmt = c.prepare("SELECT internal, author, body FROM messages WHERE ticket_id = ? AND kind = 'note' ORDER BY id")?;
-                let rows = stmt.query_map([id], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-                rows.collect::<Result<Vec<_>, rusqlite::Error>>()
+                c.query_map("SELECT internal, author, body FROM messages WHERE ticket_id = ? AND kind = 'note' ORDER BY id",
+                    helpdesk::params![id], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
             })
             .await
         }
@@ -548,7 +547,7 @@ async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
         .read(|c| {
             c.query_row(
                 "SELECT last_error FROM outbox WHERE template = 'confirmation'",
-                [],
+                helpdesk::params![],
                 |r| r.get(0),
             )
         })
@@ -562,7 +561,11 @@ async fn a_bounce_of_our_mail_is_noted_on_its_ticket_and_opens_nothing() {
     );
     let tickets: i64 = ctx
         .db
-        .read(|c| c.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0)))
+        .read(|c| {
+            c.query_row("SELECT count(*) FROM tickets", helpdesk::params![], |r| {
+                r.get(0)
+            })
+        })
         .await
         .unwrap();
     assert_eq!(tickets, 1);
@@ -619,7 +622,7 @@ async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     let (ticket, messages, participants) = ctx
         .db
         .read(move |c| {
-            Ok::<_, rusqlite::Error>((
+            Ok::<_, db::SqlError>((
                 db::tickets::get(c, id)?.unwrap(),
                 db::messages::for_ticket(c, id)?,
                 db::tickets::participants(c, id)?,
@@ -676,7 +679,7 @@ async fn a_customer_mail_an_agent_forwards_opens_a_ticket_for_the_customer() {
     let (ticket, messages) = ctx
         .db
         .read(move |c| {
-            Ok::<_, rusqlite::Error>((
+            Ok::<_, db::SqlError>((
                 db::tickets::get(c, id)?.unwrap(),
                 db::messages::for_ticket(c, id)?,
             ))

@@ -81,9 +81,11 @@ async fn mail_flows_over(imap_port: u16, imap_tls: Tls) {
         .ctx
         .db
         .read(|c| {
-            let mut st = c.prepare("SELECT coalesce(last_error, '') FROM outbox")?;
-            let rows = st.query_map([], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<Vec<String>>>()
+            c.query_map(
+                "SELECT coalesce(last_error, '') FROM outbox",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
         })
         .await
         .unwrap();

@@ -67,7 +67,7 @@ async fn outbox_to(ctx: &Ctx, address: &str) -> i64 {
         .read(move |c| {
             c.query_row(
                 "SELECT count(*) FROM outbox WHERE recipient = ?",
-                [a],
+                helpdesk::params![a],
                 |r| r.get(0),
             )
         })

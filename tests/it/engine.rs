@@ -1,0 +1,81 @@
+//! Which database the daemons under test use. SQLite files by default; with
+//! `HELPDESK_TEST_ENGINE=postgres` every test's database is a fresh PostgreSQL database in the
+//! cluster that `scripts/postgres/start.sh` starts once for the run (/tmp/hd-it-postgres,
+//! 127.0.0.1:25432). The PostgreSQL tests use that cluster whatever the engine.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::helpers::unique;
+
+const RUN_DIR: &str = "/tmp/hd-it-postgres";
+const PORT: u16 = 25432;
+
+/// Whether this run's daemons keep their data in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("HELPDESK_TEST_ENGINE").is_ok_and(|e| e.eq_ignore_ascii_case("postgres"))
+}
+
+/// The server's URL, the cluster started once for the whole test binary.
+pub fn server() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres/start.sh");
+        let out = Command::new(script)
+            .args([RUN_DIR, &PORT.to_string()])
+            .output()
+            .expect("running scripts/postgres/start.sh");
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// A new, empty database of its own; returns its URL. Callable from any thread, async or not.
+pub fn fresh_database(prefix: &str) -> String {
+    let name = unique(prefix).to_lowercase();
+    let admin = server().to_string();
+    let create = name.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("the test cluster");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{create}\"")))
+                .execute(&mut admin)
+                .await
+                .expect("a database");
+        });
+    })
+    .join()
+    .expect("creating a database");
+    format!("postgres://postgres@127.0.0.1:{PORT}/{name}")
+}
+
+/// The `[database] url` for a daemon whose SQLite file would be `db`: that file, or on
+/// PostgreSQL a database made for it the first time and found again after (a restart
+/// reopens the same data), named in a file beside it.
+pub fn database_url(db: &Path) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}", db.display());
+    }
+    let named = db.with_extension("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&named) {
+        return url;
+    }
+    let url = fresh_database("hd");
+    if let Some(dir) = named.parent() {
+        std::fs::create_dir_all(dir).expect("the database's directory");
+    }
+    std::fs::write(&named, &url).expect("naming the database");
+    url
+}
