@@ -60,7 +60,11 @@ impl Application {
             tracing::warn!("imap.host is empty: no mailbox is watched");
         }
         for mailbox in mailboxes {
-            tasks.spawn(imap_poller::run(ctx.clone(), mailbox, shutdown.clone()));
+            tasks.spawn(imap_poller::claimed::run(
+                ctx.clone(),
+                mailbox,
+                shutdown.clone(),
+            ));
         }
         if ctx.config.mail_trust.authserv_ids.is_empty() {
             tracing::warn!(

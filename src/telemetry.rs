@@ -213,6 +213,9 @@ pub enum MailboxState {
     /// The server or the token endpoint refused our credentials; retried with backoff,
     /// but someone has to fix the configuration or the account.
     Refused(String),
+    /// Another node sharing the PostgreSQL database watches it; this one takes over when
+    /// that node stops.
+    Standby,
 }
 
 /// One mailbox's state, and since when.

@@ -18,6 +18,7 @@ use crate::service::mail_sign_in::{self, SignInError, SignedIn};
 use crate::service::receive_email::{self, ServerCopy, receive_batch};
 use crate::service::{Ctx, checkpoint};
 
+pub mod claimed;
 mod standing;
 
 use standing::Standing;

@@ -13,6 +13,7 @@ pub mod links;
 pub mod mail_cap;
 pub mod mail_sign_in;
 pub mod mailbox_alerts;
+pub mod mailbox_claims;
 pub mod notify;
 pub mod oauth2;
 pub mod outbox;

@@ -28,10 +28,13 @@ pub fn routes() -> Router<Ctx> {
 /// What `/healthz` says.
 #[derive(serde::Serialize)]
 struct Health {
-    /// "ok" when the database answers and every mailbox is watched; else "degraded".
+    /// "ok" when the database answers and every mailbox is watched, here or (on
+    /// PostgreSQL) by another node; else "degraded".
     status: &'static str,
     /// "ok", or the database's error.
     database: String,
+    /// Each mailbox's state: `watching` is one this node holds, `standby` one another node
+    /// holds.
     mailboxes: Vec<MailboxStatus>,
 }
 
@@ -41,7 +44,11 @@ async fn healthz(State(ctx): State<Ctx>) -> Json<Health> {
         Err(e) => format!("error: {e}"),
     };
     let mailboxes = ctx.metrics.mailboxes.snapshot();
-    let all_well = database == "ok" && mailboxes.iter().all(|m| m.state == MailboxState::Watching);
+    // A mailbox another node watches is as it should be.
+    let all_well = database == "ok"
+        && mailboxes
+            .iter()
+            .all(|m| matches!(m.state, MailboxState::Watching | MailboxState::Standby));
     Json(Health {
         status: if all_well { "ok" } else { "degraded" },
         database,
