@@ -331,7 +331,31 @@ macro_rules! plain_param {
     )*};
 }
 
-plain_param!(i64, i32, f64, bool, String, str, Vec<u8>, [u8]);
+plain_param!(i64, i32, f64, bool, Vec<u8>, [u8]);
+
+/// Text. PostgreSQL's text cannot hold NUL, which SQLite's can: there it becomes U+FFFD,
+/// as `copy-db` writes it, rather than failing the whole use case (a form or a mail with one).
+impl Param for str {
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        rusqlite::ToSql::to_sql(self)
+    }
+    fn postgres(&self, args: &mut PgArguments) -> Result<(), BoxError> {
+        if self.contains('\0') {
+            args.add(self.replace('\0', "\u{FFFD}"))
+        } else {
+            args.add(self)
+        }
+    }
+}
+
+impl Param for String {
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.as_str().sqlite()
+    }
+    fn postgres(&self, args: &mut PgArguments) -> Result<(), BoxError> {
+        self.as_str().postgres(args)
+    }
+}
 
 impl<T: Param + ?Sized> Param for &T {
     fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -397,7 +421,9 @@ impl Param for CiText<'_> {
         Ok(ToSqlOutput::from(self.0))
     }
     fn postgres(&self, args: &mut PgArguments) -> Result<(), BoxError> {
-        args.add(sqlx::postgres::types::PgCiText(self.0.to_string()))
+        args.add(sqlx::postgres::types::PgCiText(
+            self.0.replace('\0', "\u{FFFD}"),
+        ))
     }
 }
 

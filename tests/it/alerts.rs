@@ -9,14 +9,19 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// Agent alerts of `template` queued to `to`.
-fn alerts_to(app: &TestApp, to: &str) -> i64 {
-    let conn = rusqlite::Connection::open(&app.db_path).unwrap();
-    conn.query_row(
-        "SELECT count(*) FROM outbox WHERE recipient = ? AND template = 'agent_alert'",
-        [to],
-        |r| r.get(0),
-    )
-    .unwrap()
+async fn alerts_to(app: &TestApp, to: &str) -> i64 {
+    let to = to.to_string();
+    app.ctx
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT count(*) FROM outbox WHERE recipient = ? AND template = 'agent_alert'",
+                helpdesk::params![helpdesk::db::CiText(&to)],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,7 +110,7 @@ async fn agents_hear_of_answers_assignments_and_mentions_as_they_choose() {
         !page.contains("name=\"answer\" value=\"on\" checked"),
         "{page}"
     );
-    let before = alerts_to(&app, &bogdan);
+    let before = alerts_to(&app, &bogdan).await;
     app.send(
         &customer,
         &format!("Re: [{key}] Rețeaua cade"),
@@ -118,7 +123,11 @@ async fn agents_hear_of_answers_assignments_and_mentions_as_they_choose() {
     })
     .await;
     assert!(answered);
-    assert_eq!(alerts_to(&app, &bogdan), before, "no alert once turned off");
+    assert_eq!(
+        alerts_to(&app, &bogdan).await,
+        before,
+        "no alert once turned off"
+    );
     let (_, queue) = console.get("/console?view=mine").await;
     assert!(queue.contains("badge news"), "the queue still marks it");
     app.stop().await;

@@ -24,13 +24,7 @@ fn serve(config_file: &Path, log: &Path) -> Child {
 
 /// A count read beside the daemon; 0 while the database is not there yet.
 fn count(db: &Path, sql: &str) -> i64 {
-    let Ok(conn) =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-    else {
-        return 0;
-    };
-    let _ = conn.busy_timeout(Duration::from_secs(5));
-    conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
+    crate::engine::count(db, sql)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -79,3 +79,37 @@ pub fn database_url(db: &Path) -> String {
     std::fs::write(&named, &url).expect("naming the database");
     url
 }
+
+/// A count read beside a daemon whose SQLite file would be `db` (see [`database_url`]); 0
+/// while its database is not there yet.
+pub fn count(db: &Path, sql: &str) -> i64 {
+    if !on_postgres() {
+        let Ok(conn) =
+            rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return 0;
+        };
+        let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+        return conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0);
+    }
+    let url = database_url(db);
+    let sql = sql.to_string();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let Ok(mut conn) = sqlx::PgConnection::connect(&url).await else {
+                return 0;
+            };
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or(0)
+        })
+    })
+    .join()
+    .unwrap_or(0)
+}

@@ -94,6 +94,8 @@ pub struct Options {
     pub idle: bool,
     pub support: Option<String>,
     pub db_dir: Option<PathBuf>,
+    /// The database, instead of the run's engine's for `db_dir` (several daemons on one).
+    pub database_url: Option<String>,
     pub processed_folder: String,
     /// Where SLA alerts of unassigned tickets go.
     pub team_address: String,
@@ -118,6 +120,7 @@ impl Default for Options {
             idle: true,
             support: None,
             db_dir: None,
+            database_url: None,
             processed_folder: String::new(),
             team_address: String::new(),
             max_message_mb: 25,
@@ -133,7 +136,10 @@ pub fn config(support: &str, db: &Path, opts: &Options) -> Config {
     let mut c = Config::default();
     c.helpdesk.support_address = support.to_string();
     c.helpdesk.secret = "integration-test-secret-0123456789".into();
-    c.database.url = crate::engine::database_url(db);
+    c.database.url = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| crate::engine::database_url(db));
     c.imap.host = "127.0.0.1".into();
     c.imap.port = opts.imap_port;
     c.imap.tls = opts.imap_tls;

@@ -129,10 +129,8 @@ async fn one_mail_to_two_of_our_mailboxes_is_one_ticket() {
     smtp.send_raw(&envelope, raw.as_bytes()).await.unwrap();
     app.wait_tickets(&customer, 1).await;
     // Both deliveries are in: each mailbox's checkpoint has moved past its copy.
-    let db = app.db_path.clone();
-    let both_read = wait_until(Duration::from_secs(20), || {
-        let db = db.clone();
-        async move { checkpoints(&db).len() == 2 }
+    let both_read = wait_until(Duration::from_secs(20), || async {
+        checkpoints(&app).await.len() == 2
     })
     .await;
     assert!(both_read, "each mailbox keeps its own checkpoint");
@@ -186,13 +184,16 @@ async fn healthz_and_metrics_name_each_mailbox() {
 }
 
 /// The checkpoints saved, by mailbox key.
-fn checkpoints(db: &std::path::Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT mailbox FROM imap_checkpoints WHERE last_uid > 0")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+async fn checkpoints(app: &TestApp) -> Vec<String> {
+    app.ctx
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT mailbox FROM imap_checkpoints WHERE last_uid > 0",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+        })
+        .await
         .unwrap()
 }

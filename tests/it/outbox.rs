@@ -99,7 +99,7 @@ async fn mail_refused_for_good_is_noted_on_its_ticket_for_the_agents() {
     let notes = || {
         let pattern = pattern.clone();
         app.ctx.db.read(move |c| {
-            c.query_row("SELECT count(*) FROM messages WHERE kind = 'note' AND internal = 1 AND body LIKE ?", helpdesk::params![pattern], |r| r.get::<_, i64>(0))
+            c.query_row("SELECT count(*) FROM messages WHERE kind = 'note' AND internal = TRUE AND body LIKE ?", helpdesk::params![pattern], |r| r.get::<_, i64>(0))
         })
     };
     // The confirmation and the invitation: each refused, each noted once.

@@ -69,8 +69,8 @@ async fn a_new_uidvalidity_rescans_without_duplicates() {
     let (tmp, _) = app.stop().await;
     // As if the server had rebuilt the mailbox: the saved UIDVALIDITY no longer matches.
     {
-        let db =
-            helpdesk::db::Db::connect(&format!("sqlite://{}/helpdesk.db", dir.display())).unwrap();
+        let url = crate::engine::database_url(&dir.join("helpdesk.db"));
+        let db = helpdesk::db::Db::connect(&url).unwrap();
         db.write(|c| {
             c.execute(
                 "UPDATE imap_checkpoints SET uidvalidity = uidvalidity + 1, last_uid = 0",
@@ -177,6 +177,10 @@ async fn the_poller_reconnects_after_the_mail_server_goes_away() {
 
 #[tokio::test]
 async fn a_second_daemon_on_the_same_database_is_refused_until_the_first_stops() {
+    // On PostgreSQL several daemons serve one database (see the postgres tests).
+    if crate::engine::on_postgres() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let cfg = config(&app.support, &app.db_path, &Options::default());
     let second = helpdesk::app::Application::build(cfg.clone())

@@ -198,10 +198,13 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
     };
     assert!(!finds("zorbafix").await, "not theirs yet");
     // What the indexes say each one may read (the searches above caught them up): a
-    // subject and a message each.
-    let index = rusqlite::Connection::open(&app.db_path).unwrap();
-    let readable = |address: &str| -> i64 {
+    // subject and a message each. (PostgreSQL's searches read the participants instead:
+    // there the pages alone tell.)
+    let index =
+        (!crate::engine::on_postgres()).then(|| rusqlite::Connection::open(&app.db_path).unwrap());
+    let readable = |address: &str| -> Option<i64> {
         let query = format!("readers : \"{}\"", reader_token(address));
+        let index = index.as_ref()?;
         index
             .query_row(
                 "SELECT (SELECT count(*) FROM subject_search WHERE subject_search MATCH ?1)
@@ -209,9 +212,17 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
                 [query],
                 |r| r.get(0),
             )
-            .unwrap()
+            .ok()
     };
-    assert_eq!((readable(&requester), readable(&colleague)), (2, 2));
+    let readers = |requester_reads: i64, colleague_reads: i64| {
+        if index.is_some() {
+            assert_eq!(
+                (readable(&requester), readable(&colleague)),
+                (Some(requester_reads), Some(colleague_reads))
+            );
+        }
+    };
+    readers(2, 2);
 
     // Indexed first, then shared: the request's words become the colleague's too.
     let page = format!("/portal/requests/{mine}");
@@ -227,11 +238,8 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
         .await;
     assert_eq!(s, 200);
     assert!(!finds("quixotic").await, "never a note");
-    assert_eq!(
-        (readable(&requester), readable(&colleague)),
-        (2, 4),
-        "the colleague reads the request too; nobody reads the note"
-    );
+    // The colleague reads the request too; nobody reads the note.
+    readers(2, 4);
 
     let (s, _, _) = portal
         .post(&format!("{page}/participants/remove"), &add)
@@ -239,7 +247,8 @@ async fn a_colleague_searches_a_request_while_on_its_cc_and_not_after() {
     assert_eq!(s, 303);
     assert!(!finds("zorbafix").await, "not after leaving the CC");
     assert!(!finds("licente").await);
-    assert_eq!(readable(&colleague), 2, "only their own again");
+    // Only their own again.
+    readers(2, 2);
 
     // Agents' searches never match who reads a text: every reader's word begins with "r",
     // and a typed "r" that begins too many words to list is looked for as a prefix.
