@@ -12,7 +12,7 @@ use crate::helpers::{
 };
 
 /// `helpdesk serve` on `config_file`, its output in `log`.
-fn serve(config_file: &Path, log: &Path) -> Child {
+pub fn serve(config_file: &Path, log: &Path) -> Child {
     let log = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", &config_file.display().to_string(), "serve"])

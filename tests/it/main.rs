@@ -23,6 +23,7 @@ mod outbox;
 mod partner_page;
 mod portal;
 mod postgres;
+mod postgres_nodes;
 mod restart;
 mod satisfaction;
 mod search;

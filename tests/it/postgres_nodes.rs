@@ -1,0 +1,275 @@
+//! Several daemons on one PostgreSQL database: both serve the web and the API, one at a time
+//! watches each mailbox, and a node that stops or is killed hands its mailbox over within
+//! seconds; outbox rows are taken by one node each, so mail goes out once.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use helpdesk::telemetry::MailboxState;
+
+use crate::drills::serve;
+use crate::engine::fresh_database;
+use crate::helpers::*;
+
+/// Two daemons on one PostgreSQL database: both serve the web and the API; one watches the
+/// mailbox while the other stands by, and when the first stops the second takes the mailbox
+/// over within 10 s and goes on from its checkpoint: nothing lost, nothing taken twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stops() {
+    let url = fresh_database("nodes");
+    let support = format!("{}@example.test", unique("nodes"));
+    let opts = || Options {
+        support: Some(support.clone()),
+        database_url: Some(url.clone()),
+        ..Options::default()
+    };
+    let first = TestApp::spawn_with(opts()).await;
+    let second = TestApp::spawn_with(Options {
+        wait_for_login: false,
+        ..opts()
+    })
+    .await;
+    let state = |app: &TestApp| {
+        app.ctx
+            .metrics
+            .mailboxes
+            .snapshot()
+            .into_iter()
+            .find(|m| m.address == support)
+            .map(|m| m.state)
+    };
+    let standing_by = wait_until(Duration::from_secs(10), || async {
+        state(&second) == Some(MailboxState::Standby)
+    })
+    .await;
+    assert!(
+        standing_by,
+        "the second node stands by: {:?}",
+        state(&second)
+    );
+    assert_eq!(state(&first), Some(MailboxState::Watching));
+    let health: serde_json::Value = reqwest::get(format!("{}/healthz", second.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    assert_eq!(health["mailboxes"][0]["state"], "standby", "{health}");
+
+    // Mail the first node takes is a ticket the second node's API shows.
+    let before = format!("{}@customer.test", unique("nodes-before"));
+    first.send(&before, "Înainte de oprire", "x", &[]).await;
+    second.wait_tickets(&before, 1).await;
+
+    let (_kept, _) = first.stop().await;
+    let stopped = Instant::now();
+    let took_over = wait_until(Duration::from_secs(10), || async {
+        state(&second) == Some(MailboxState::Watching)
+    })
+    .await;
+    assert!(
+        took_over,
+        "the second node watches the mailbox within 10 s: {:?}",
+        state(&second)
+    );
+    eprintln!("taken over in {:?}", stopped.elapsed());
+    let after = format!("{}@customer.test", unique("nodes-after"));
+    second.send(&after, "După oprire", "y", &[]).await;
+    second.wait_tickets(&after, 1).await;
+    assert_eq!(
+        second.tickets_of(&before).await.len(),
+        1,
+        "what the first node took is not taken again"
+    );
+    second.stop().await;
+}
+
+/// One `helpdesk serve` of a drill: its config file (its own web port, the shared
+/// database) and its log.
+struct Node {
+    base: String,
+    config: PathBuf,
+    log: PathBuf,
+    process: Option<Child>,
+}
+
+impl Node {
+    fn new(dir: &Path, name: &str, support: &str, url: &str) -> Node {
+        let opts = Options {
+            database_url: Some(url.to_string()),
+            ..Options::default()
+        };
+        let mut cfg = config(support, &dir.join(format!("{name}.db")), &opts);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        cfg.web.bind = format!("127.0.0.1:{port}");
+        cfg.web.base_url = format!("http://127.0.0.1:{port}");
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, toml::to_string(&cfg).unwrap()).unwrap();
+        Node {
+            base: cfg.web.base_url.clone(),
+            config,
+            log: dir.join(format!("{name}.log")),
+            process: None,
+        }
+    }
+
+    fn start(&mut self) {
+        self.process = Some(serve(&self.config, &self.log));
+    }
+
+    /// SIGKILL: no goodbye to the database, the mail server or anyone.
+    fn kill(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.kill().unwrap();
+            p.wait().unwrap();
+        }
+    }
+
+    /// Whether it answers on the web.
+    async fn serves(&self) -> bool {
+        reqwest::get(format!("{}/healthz", self.base))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A count in the shared database.
+async fn count(url: &str, sql: &'static str) -> i64 {
+    use sqlx::Connection;
+    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
+        return 0;
+    };
+    sqlx::query_scalar(sql)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or(0)
+}
+
+/// The drill of the issue: two nodes on one database, 240 mails from 30 customers, each
+/// node killed (SIGKILL) once in the middle of the stream: 240 tickets, none twice, every
+/// confirmation and invitation delivered, and at most the mail in flight at a kill sent
+/// again (under the same Message-ID).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_killed_in_turn_lose_and_double_nothing() {
+    const MAILS: usize = 240;
+    const CUSTOMERS: usize = 30;
+    mail_stack();
+    let url = fresh_database("drill");
+    let dir = tempfile::tempdir().unwrap();
+    let support = format!("{}@example.test", unique("ha"));
+    let mut a = Node::new(dir.path(), "a", &support, &url);
+    let mut b = Node::new(dir.path(), "b", &support, &url);
+    a.start();
+    // The first node makes the schema; the second joins it.
+    let up = wait_until(Duration::from_secs(30), || a.serves()).await;
+    assert!(up, "the first node serves: {}", a.log());
+    b.start();
+    let up = wait_until(Duration::from_secs(30), || b.serves()).await;
+    assert!(up, "the second node serves: {}", b.log());
+    let customers: Vec<String> = (0..CUSTOMERS)
+        .map(|i| format!("{}@customer.test", unique(&format!("ha{i:02}-"))))
+        .collect();
+    for i in 0..MAILS {
+        send_mail(
+            &customers[i % CUSTOMERS],
+            &support,
+            &format!("Cerere {i}"),
+            &format!("Textul cererii {i}."),
+            &[],
+        )
+        .await;
+        match i {
+            80 => a.kill(),
+            160 => a.start(),
+            200 => b.kill(),
+            _ => {}
+        }
+    }
+    let all = wait_until(Duration::from_secs(120), || async {
+        count(&url, "SELECT count(*) FROM tickets").await >= MAILS as i64
+    })
+    .await;
+    assert!(
+        all,
+        "{} tickets of {MAILS}\nnode a:\n{}\nnode b:\n{}",
+        count(&url, "SELECT count(*) FROM tickets").await,
+        a.log(),
+        b.log()
+    );
+    assert_eq!(
+        count(&url, "SELECT count(DISTINCT subject) FROM tickets").await,
+        MAILS as i64,
+        "every mail has its ticket"
+    );
+    assert_eq!(
+        count(&url, "SELECT count(*) FROM tickets").await,
+        MAILS as i64,
+        "no mail opened two tickets"
+    );
+    assert_eq!(
+        count(&url, "SELECT count(*) FROM quarantine").await,
+        0,
+        "nothing quarantined"
+    );
+
+    // Each customer: 8 confirmations and an invitation (under the automatic mail cap).
+    let each = MAILS / CUSTOMERS + 1;
+    let delivered = wait_until(Duration::from_secs(180), || async {
+        for c in &customers {
+            if distinct_ids(c).await < each {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let mut duplicates = 0;
+    for c in &customers {
+        let mails = mailbox(c).await;
+        let ids: std::collections::HashSet<&str> = mails
+            .iter()
+            .map(|(_, m)| m.message_id.as_deref().unwrap_or_default())
+            .collect();
+        duplicates += mails.len() - ids.len();
+        let invited = mails
+            .iter()
+            .any(|(_, m)| m.text.contains("/portal/invite/"));
+        assert!(
+            delivered && ids.len() == each && invited,
+            "{c}: {} distinct mails of {each}, invited: {invited}",
+            ids.len()
+        );
+    }
+    assert!(
+        duplicates <= 2,
+        "only the mail in flight at a kill goes again: {duplicates}"
+    );
+    a.kill();
+}
+
+/// How many different mails (by Message-ID) `address` has received.
+async fn distinct_ids(address: &str) -> usize {
+    mailbox(address)
+        .await
+        .iter()
+        .filter_map(|(_, m)| m.message_id.clone())
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
