@@ -17,5 +17,6 @@ pub mod satisfaction;
 pub mod search_text;
 pub mod sender_auth;
 pub mod sla;
+pub mod throttle;
 pub mod ticket;
 mod vocabulary;

@@ -6,62 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// One limit: at most `max` events per `window`.
-#[derive(Debug, Clone, Copy)]
-pub struct Limit {
-    pub max: usize,
-    pub window: Duration,
-}
-
-/// Reset and new-link mails asked for one account; from one address.
-pub const MAIL_PER_ACCOUNT: Limit = Limit {
-    max: 3,
-    window: Duration::from_secs(60 * 60),
-};
-pub const MAIL_PER_IP: Limit = Limit {
-    max: 20,
-    window: Duration::from_secs(60 * 60),
-};
-
-/// A growing delay after wrong passwords: the first `free` failures cost nothing; from
-/// then on each try must wait `first`, doubled with every further failure up to `max`,
-/// after the last failure. Failures are forgotten `forget` after the last one.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub free: u32,
-    pub first: Duration,
-    pub max: Duration,
-    pub forget: Duration,
-}
-
-/// Wrong passwords for one account (from anywhere): 5 free, then 5 s, 10 s, 20 s … 15 min.
-pub const LOGIN_PER_ACCOUNT: Backoff = Backoff {
-    free: 5,
-    first: Duration::from_secs(5),
-    max: Duration::from_secs(15 * 60),
-    forget: Duration::from_secs(60 * 60),
-};
-/// Wrong passwords from one address (which may be an office behind NAT): 30 free.
-pub const LOGIN_PER_IP: Backoff = Backoff {
-    free: 30,
-    first: Duration::from_secs(5),
-    max: Duration::from_secs(15 * 60),
-    forget: Duration::from_secs(60 * 60),
-};
-
-impl Backoff {
-    /// The wait after `failures` failures, the last at `last`; `None` when a try may run now.
-    fn wait(&self, failures: u32, last: Instant, now: Instant) -> Option<Duration> {
-        let past_free = failures.checked_sub(self.free)?;
-        let delay = self
-            .first
-            .saturating_mul(1u32.checked_shl(past_free.min(31)).unwrap_or(u32::MAX))
-            .min(self.max);
-        (last + delay)
-            .checked_duration_since(now)
-            .filter(|d| !d.is_zero())
-    }
-}
+pub use crate::domain::throttle::*;
 
 /// Failed tries of one key.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +66,7 @@ impl Throttle {
             let f = map
                 .get(*key)
                 .filter(|f| now.duration_since(f.last) < backoff.forget);
-            if let Some(wait) = f.and_then(|f| backoff.wait(f.count, f.last, now)) {
+            if let Some(wait) = f.and_then(|f| backoff.wait(f.count, now.duration_since(f.last))) {
                 longest = longest.max(Some(wait));
             }
         }
