@@ -25,6 +25,7 @@ pub mod settings;
 pub mod sla;
 pub mod sql;
 mod sqlite;
+pub mod throttles;
 pub mod tickets;
 
 use crate::params;

@@ -100,6 +100,7 @@ pub fn take_due(
     limit: i64,
     lease_until: DateTime<Utc>,
 ) -> SqlResult<Vec<Due>> {
+    let all = params![now, limit, lease_until];
     let mut due = conn.query_map(
         conn.pick(
             "SELECT id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id FROM outbox
@@ -109,7 +110,8 @@ pub fn take_due(
                           ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED)
              RETURNING id, recipient, envelope_from, raw, letter, attempts, created_at, ticket_id",
         ),
-        params![now, limit, lease_until],
+        // SQLite takes no lease: it is not in its statement.
+        if conn.is_postgres() { all } else { &all[..2] },
         |r| {
             Ok(Due {
                 id: r.get(0)?,

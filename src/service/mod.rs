@@ -27,6 +27,7 @@ pub mod satisfaction;
 pub mod search_index;
 pub mod sla_settings;
 pub mod sla_sweep;
+pub mod throttles;
 pub mod tickets;
 
 use std::sync::Arc;

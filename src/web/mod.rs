@@ -16,7 +16,6 @@ pub mod throttle;
 pub mod uploads;
 pub mod visitor;
 
-use std::sync::Arc;
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -37,7 +36,7 @@ pub fn router(ctx: Ctx) -> Router {
         .nest("/console", console::routes(&ctx))
         .nest("/portal", portal::routes(&ctx))
         .fallback(error::not_found)
-        .layer(Extension(Arc::new(throttle::Throttle::default())))
+        .layer(Extension(throttle::Limits::for_ctx(&ctx)))
         .with_state(ctx)
 }
 

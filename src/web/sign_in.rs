@@ -2,7 +2,7 @@
 //! per account and per client address, and the session cookie set or cleared.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::page_error::PageError;
 use super::pages::{minutes, render, say, say_count};
-use super::throttle::{self, Throttle};
+use super::throttle::{self, Limits};
 use super::visitor::Visitor;
 use crate::service::{Ctx, ServiceError, accounts};
 use crate::templates::Texts;
@@ -98,7 +98,7 @@ impl Door {
     pub async fn log_in(
         &self,
         ctx: &Ctx,
-        limits: &Throttle,
+        limits: &Limits,
         v: &Visitor,
         f: &LoginForm,
         check: impl Future<Output = Result<Option<String>, ServiceError>>,
@@ -114,13 +114,13 @@ impl Door {
             };
             self.show(ctx, v, status, shown)
         };
-        if let Err(wait) = attempt.begin() {
+        if let Err(wait) = attempt.begin().await? {
             let r = refused(StatusCode::TOO_MANY_REQUESTS, throttled_text(tx, wait));
             return Ok(retry_after(r, wait));
         }
         match check.await {
             Ok(Some(token)) => {
-                attempt.succeeded();
+                attempt.succeeded().await;
                 let next = self.safe_next(&f.next);
                 Ok(signed_in(ctx, v, self.cookie, token, next))
             }
@@ -129,7 +129,7 @@ impl Door {
                 say(tx, "login_failed", &[]),
             )),
             Err(e) => {
-                attempt.abandoned();
+                attempt.abandoned().await;
                 Err(e.into())
             }
         }
@@ -151,14 +151,14 @@ pub fn safe_next<'a>(next: &'a str, area: &str, home: &'a str) -> &'a str {
 /// One sign-in attempt under the throttle: counted as a failure of the account and of the
 /// client address before the password is checked, taken back when it was right.
 pub struct Attempt<'a> {
-    limits: &'a Throttle,
+    limits: &'a Limits,
     account: String,
     ip: String,
 }
 
 impl<'a> Attempt<'a> {
     /// `scope` keeps the portal's and the console's counts apart.
-    pub fn new(limits: &'a Throttle, scope: &str, email: &str, ip: IpAddr) -> Self {
+    pub fn new(limits: &'a Limits, scope: &str, email: &str, ip: IpAddr) -> Self {
         Attempt {
             limits,
             account: format!("{scope}:account:{}", accounts::typed_address(email)),
@@ -167,24 +167,34 @@ impl<'a> Attempt<'a> {
     }
 
     /// Counts the try; refused with the wait while the account or the address must wait.
-    pub fn begin(&self) -> Result<(), Duration> {
+    pub async fn begin(&self) -> Result<Result<(), Duration>, ServiceError> {
         let keys = [
             (self.account.as_str(), throttle::LOGIN_PER_ACCOUNT),
             (self.ip.as_str(), throttle::LOGIN_PER_IP),
         ];
-        self.limits.begin(&keys, Instant::now())
+        self.limits.begin(&keys).await
     }
 
     /// A good password clears the account's failures and takes back the address's try.
-    pub fn succeeded(&self) {
-        self.limits.clear(&self.account);
-        self.limits.forgive(&self.ip);
+    pub async fn succeeded(&self) {
+        let cleared = self.limits.clear(&self.account).await;
+        let forgiven = self.limits.forgive(&self.ip).await;
+        note_lost_count(cleared.and(forgiven));
     }
 
     /// The password could not be checked (an internal error): the try does not count.
-    pub fn abandoned(&self) {
-        self.limits.forgive(&self.account);
-        self.limits.forgive(&self.ip);
+    pub async fn abandoned(&self) {
+        let account = self.limits.forgive(&self.account).await;
+        let ip = self.limits.forgive(&self.ip).await;
+        note_lost_count(account.and(ip));
+    }
+}
+
+/// A try that could not be taken back stays counted, which only slows its account a little:
+/// worth a line in the log, not a failed sign-in.
+fn note_lost_count(outcome: Result<(), ServiceError>) {
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "sign-in throttle: a try could not be taken back");
     }
 }
 

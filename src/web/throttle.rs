@@ -1,12 +1,75 @@
-//! Rate limits kept in memory (a restart forgets them, which only helps a person slowed
-//! down by mistake): wrong passwords slow the next tries of the account and of the client
-//! address with a growing delay; password mail is counted in sliding windows.
+//! Rate limits: wrong passwords slow the next tries of the account and of the client
+//! address with a growing delay; password mail is counted in sliding windows. One daemon on
+//! SQLite keeps the counts in memory (a restart forgets them, which only helps a person
+//! slowed down by mistake); nodes sharing PostgreSQL keep them in the database, so that a
+//! try counts on every node.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use crate::domain::throttle::*;
+use crate::service::{Ctx, ServiceError, throttles};
+
+/// Where the counts are kept.
+#[derive(Clone)]
+pub enum Limits {
+    Here(Arc<Throttle>),
+    Shared(Ctx),
+}
+
+impl Limits {
+    pub fn for_ctx(ctx: &Ctx) -> Self {
+        if ctx.db.is_postgres() {
+            Limits::Shared(ctx.clone())
+        } else {
+            Limits::Here(Arc::default())
+        }
+    }
+
+    /// See [`Throttle::begin`].
+    pub async fn begin(
+        &self,
+        keys: &[(&str, Backoff)],
+    ) -> Result<Result<(), Duration>, ServiceError> {
+        match self {
+            Limits::Here(t) => Ok(t.begin(keys, Instant::now())),
+            Limits::Shared(ctx) => throttles::begin(ctx, keys).await,
+        }
+    }
+
+    /// See [`Throttle::forgive`].
+    pub async fn forgive(&self, key: &str) -> Result<(), ServiceError> {
+        match self {
+            Limits::Here(t) => Ok(t.forgive(key)),
+            Limits::Shared(ctx) => throttles::forgive(ctx, key).await,
+        }
+    }
+
+    /// See [`Throttle::clear`].
+    pub async fn clear(&self, key: &str) -> Result<(), ServiceError> {
+        match self {
+            Limits::Here(t) => Ok(t.clear(key)),
+            Limits::Shared(ctx) => throttles::clear(ctx, key).await,
+        }
+    }
+
+    /// See [`Throttle::wait`].
+    pub async fn wait(&self, key: &str, limit: Limit) -> Result<Option<Duration>, ServiceError> {
+        match self {
+            Limits::Here(t) => Ok(t.wait(key, limit, Instant::now())),
+            Limits::Shared(ctx) => throttles::wait(ctx, key, limit).await,
+        }
+    }
+
+    /// See [`Throttle::record`].
+    pub async fn record(&self, key: &str, limit: Limit) -> Result<(), ServiceError> {
+        match self {
+            Limits::Here(t) => Ok(t.record(key, limit, Instant::now())),
+            Limits::Shared(ctx) => throttles::record(ctx, key, limit).await,
+        }
+    }
+}
 
 /// Failed tries of one key.
 #[derive(Debug, Clone, Copy)]

@@ -273,3 +273,51 @@ async fn distinct_ids(address: &str) -> usize {
         .collect::<std::collections::HashSet<_>>()
         .len()
 }
+
+/// Signing in counts on every node: a session begun on one node is a session on the other,
+/// and wrong passwords tried on one node slow the next try on the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_and_sign_in_limits_hold_on_every_node() {
+    let url = fresh_database("shared");
+    let support = format!("{}@example.test", unique("shared"));
+    let opts = || Options {
+        support: Some(support.clone()),
+        database_url: Some(url.clone()),
+        ..Options::default()
+    };
+    let a = TestApp::spawn_with(opts()).await;
+    let b = TestApp::spawn_with(Options {
+        wait_for_login: false,
+        ..opts()
+    })
+    .await;
+
+    // Cookies go to every port of a host: the session from node a reaches node b.
+    let agent = crate::console::signed_in_agent(&a).await;
+    let (s, page) = agent.get(&format!("{}/console", b.base)).await;
+    assert_eq!(s, 200, "signed in on node b too: {page}");
+    assert!(page.contains("/console/logout"), "{page}");
+
+    let try_wrong = |on: &TestApp| {
+        let browser = Browser::new(&on.base);
+        async move {
+            let csrf = browser.csrf("/console/login").await;
+            let form = [
+                ("email", "agent@example.test"),
+                ("password", "not-the-password"),
+                ("csrf", csrf.as_str()),
+            ];
+            browser.post("/console/login", &form).await.0
+        }
+    };
+    for n in 0..5 {
+        assert_eq!(try_wrong(&a).await, 422, "wrong password {n} on node a");
+    }
+    assert_eq!(
+        try_wrong(&b).await,
+        429,
+        "the sixth try waits, on node b as well"
+    );
+    b.stop().await;
+    a.stop().await;
+}

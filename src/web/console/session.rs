@@ -1,8 +1,6 @@
 //! Agents sign in to the console and out again; failed attempts are throttled like the
 //! portal's.
 
-use std::sync::Arc;
-
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,7 +10,7 @@ use crate::web::extract::Csrf;
 use crate::web::page_error::PageError;
 use crate::web::pages::CsrfForm;
 use crate::web::sign_in;
-use crate::web::throttle::Throttle;
+use crate::web::throttle::Limits;
 use crate::web::visitor::{AGENT_SESSION_COOKIE, Visitor};
 
 /// The console's sign-in: its own cookie, and only console pages to come back to.
@@ -34,7 +32,7 @@ pub async fn login_page(
 
 pub async fn login(
     State(ctx): State<Ctx>,
-    Extension(limits): Extension<Arc<Throttle>>,
+    Extension(limits): Extension<Limits>,
     v: Visitor,
     Csrf(f): Csrf<sign_in::LoginForm>,
 ) -> Result<Response, PageError> {

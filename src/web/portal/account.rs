@@ -1,8 +1,6 @@
 //! Conectare: sign-in and sign-out, the invitation and reset links that set a password,
 //! "forgot password", and the customer's language and time zone.
 
-use std::time::Instant;
-
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +18,7 @@ use crate::web::error::WebError;
 use crate::web::extract::{CarriesCsrf, Csrf, CurrentCustomer};
 use crate::web::page_error::PageError;
 use crate::web::sign_in;
-use crate::web::throttle::{self, Throttle};
+use crate::web::throttle::{self, Limits};
 use crate::web::visitor::{SESSION_COOKIE, Visitor};
 
 pub async fn home(v: Visitor) -> Response {
@@ -51,7 +49,7 @@ pub async fn login_page(
 
 pub async fn login(
     State(ctx): State<Ctx>,
-    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    Extension(limits): Extension<Limits>,
     v: Visitor,
     Csrf(f): Csrf<sign_in::LoginForm>,
 ) -> Result<Response, PageError> {
@@ -88,30 +86,30 @@ pub struct ForgotForm {
 }
 
 /// Counts one password mail for the account and the address; refuses past the limits.
-fn mail_allowed(limits: &Throttle, v: &Visitor, account: &str) -> Result<(), WebError> {
-    let now = Instant::now();
+async fn mail_allowed(limits: &Limits, v: &Visitor, account: &str) -> Result<(), WebError> {
     let (account, ip) = (
         format!("mail:account:{}", accounts::typed_address(account)),
         format!("mail:ip:{}", v.ip),
     );
-    let wait = limits
-        .wait(&account, throttle::MAIL_PER_ACCOUNT, now)
-        .or(limits.wait(&ip, throttle::MAIL_PER_IP, now));
+    let wait = match limits.wait(&account, throttle::MAIL_PER_ACCOUNT).await? {
+        Some(wait) => Some(wait),
+        None => limits.wait(&ip, throttle::MAIL_PER_IP).await?,
+    };
     if let Some(wait) = wait {
         return Err(WebError::TooManyRequests(wait.as_secs()));
     }
-    limits.record(&account, throttle::MAIL_PER_ACCOUNT, now);
-    limits.record(&ip, throttle::MAIL_PER_IP, now);
+    limits.record(&account, throttle::MAIL_PER_ACCOUNT).await?;
+    limits.record(&ip, throttle::MAIL_PER_IP).await?;
     Ok(())
 }
 
 pub async fn forgot(
     State(ctx): State<Ctx>,
-    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    Extension(limits): Extension<Limits>,
     v: Visitor,
     Csrf(f): Csrf<ForgotForm>,
 ) -> Result<Response, PageError> {
-    mail_allowed(&limits, &v, &f.email)?;
+    mail_allowed(&limits, &v, &f.email).await?;
     accounts::request_reset(&ctx, &f.email, ctx.now()).await?;
     let tx = ctx.templates.texts(v.lang);
     let text = say(
@@ -234,7 +232,7 @@ pub async fn set_password(
 /// A new link mailed in place of a spent one (throttled like every mail a visitor asks for).
 pub async fn renew(
     State(ctx): State<Ctx>,
-    Extension(limits): Extension<std::sync::Arc<Throttle>>,
+    Extension(limits): Extension<Limits>,
     Extension(link): Extension<PortalLink>,
     v: Visitor,
     Path(token): Path<String>,
@@ -244,7 +242,7 @@ pub async fn renew(
     let target = accounts::link_target(ctx, link, token, ctx.now())
         .await?
         .ok_or_else(|| WebError::NotFound("link".into()))?;
-    mail_allowed(&limits, v, &target.customer.email)?;
+    mail_allowed(&limits, v, &target.customer.email).await?;
     let email = accounts::renew_link(ctx, link, token, ctx.now()).await?;
     let tx = ctx.templates.texts(v.lang);
     let (title, text) = (
