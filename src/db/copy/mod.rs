@@ -30,6 +30,10 @@ const SQLITE_ONLY: &[&str] = &[
     "search_readers_pending",
 ];
 
+/// PostgreSQL's tables without a counterpart in SQLite: the rate limits nodes share (one
+/// daemon on SQLite keeps them in memory), which start empty.
+const POSTGRES_ONLY: &[&str] = &["throttle_failures", "throttle_events"];
+
 /// How many rows each table holds in both databases after the copy, and in how many texts
 /// what PostgreSQL cannot hold (NUL, bytes that are not UTF-8) became U+FFFD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +268,9 @@ async fn plan(
     );
     let mut plans = Vec::new();
     for (table, columns) in pg {
+        if POSTGRES_ONLY.contains(&table.as_str()) {
+            continue;
+        }
         ensure!(
             sqlite_tables.contains(&table),
             "the PostgreSQL table {table} has no SQLite counterpart"
