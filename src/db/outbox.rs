@@ -129,6 +129,17 @@ pub fn take_due(
     Ok(due)
 }
 
+/// Rows taken by [`take_due`] and not tried: pending again, due at `at`.
+pub fn give_back(conn: &Conn, ids: &[i64], at: DateTime<Utc>) -> SqlResult<()> {
+    for id in ids {
+        conn.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'",
+            params![at, id],
+        )?;
+    }
+    Ok(())
+}
+
 /// How many mails wait to be sent, and how many were given up.
 pub fn backlog(conn: &Conn) -> SqlResult<(i64, i64)> {
     // PostgreSQL sums no booleans, and its sums are NUMERIC unless cast.

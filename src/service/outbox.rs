@@ -85,12 +85,11 @@ pub async fn deliver_due(
         .write(move |c| db::outbox::take_due(c, now, batch, lease_until))
         .await?;
     let mut sent = 0;
-    for mut mail in due {
-        // A mail is sent only well within its lease, so no other node takes it meanwhile;
-        // the rest goes back to the outbox when the lease runs out.
-        if stop.is_cancelled() || ctx.now() + SENDING_TAKES > lease_until {
-            break;
-        }
+    let mut due = due.into_iter().peekable();
+    while let Some(mut mail) = due.next_if(|_| {
+        // A mail is sent only well within its lease, so no other node takes it meanwhile.
+        !stop.is_cancelled() && ctx.now() + SENDING_TAKES <= lease_until
+    }) {
         let bytes = match (mail.raw.take(), &mail.letter) {
             (Some(raw), _) => Ok(raw),
             (None, Some(letter)) => compose(ctx, letter).await,
@@ -145,6 +144,14 @@ pub async fn deliver_due(
                 break;
             }
         }
+    }
+    // What this round took and did not try goes back to the outbox, due again at once
+    // (not when its lease runs out).
+    let untried: Vec<i64> = due.map(|m| m.id).collect();
+    if !untried.is_empty() {
+        ctx.db
+            .write(move |c| db::outbox::give_back(c, &untried, now))
+            .await?;
     }
     Ok(sent)
 }
