@@ -16,7 +16,6 @@ pub mod throttle;
 pub mod uploads;
 pub mod visitor;
 
-
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

@@ -41,7 +41,10 @@ impl Limits {
     /// See [`Throttle::forgive`].
     pub async fn forgive(&self, key: &str) -> Result<(), ServiceError> {
         match self {
-            Limits::Here(t) => Ok(t.forgive(key)),
+            Limits::Here(t) => {
+                t.forgive(key);
+                Ok(())
+            }
             Limits::Shared(ctx) => throttles::forgive(ctx, key).await,
         }
     }
@@ -49,7 +52,10 @@ impl Limits {
     /// See [`Throttle::clear`].
     pub async fn clear(&self, key: &str) -> Result<(), ServiceError> {
         match self {
-            Limits::Here(t) => Ok(t.clear(key)),
+            Limits::Here(t) => {
+                t.clear(key);
+                Ok(())
+            }
             Limits::Shared(ctx) => throttles::clear(ctx, key).await,
         }
     }
@@ -65,7 +71,10 @@ impl Limits {
     /// See [`Throttle::record`].
     pub async fn record(&self, key: &str, limit: Limit) -> Result<(), ServiceError> {
         match self {
-            Limits::Here(t) => Ok(t.record(key, limit, Instant::now())),
+            Limits::Here(t) => {
+                t.record(key, limit, Instant::now());
+                Ok(())
+            }
             Limits::Shared(ctx) => throttles::record(ctx, key, limit).await,
         }
     }
