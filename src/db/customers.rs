@@ -45,6 +45,8 @@ pub fn get(conn: &Conn, id: CustomerId) -> SqlResult<Customer> {
     conn.query_row(&format!("{SELECT} WHERE id = ?"), params![id], from_row)
 }
 
+/// Registers a customer; `None` when the address is registered already (on PostgreSQL, by
+/// another node's transaction at the same moment: it is then found, not refused).
 pub fn insert(
     conn: &Conn,
     email: &EmailAddress,
@@ -52,12 +54,16 @@ pub fn insert(
     locale: &str,
     time_zone: &str,
     now: DateTime<Utc>,
-) -> SqlResult<Customer> {
-    let id = conn.insert(
-        "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+) -> SqlResult<Option<Customer>> {
+    let Some(id) = conn.insert_new(
+        "INSERT INTO customers (email, name, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (email) DO NOTHING",
         params![email.as_str(), name, locale, time_zone, now],
-    )?;
-    Ok(Customer {
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Customer {
         id: CustomerId(id),
         email: email.to_string(),
         name: name.to_string(),
@@ -65,7 +71,7 @@ pub fn insert(
         time_zone: time_zone.to_string(),
         phone: String::new(),
         has_password: false,
-    })
+    }))
 }
 
 /// The customer with this address and their password hash (None when no password is set).
@@ -200,4 +206,27 @@ pub fn use_portal_tokens(
         params![now, customer_id],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_registered_already_is_not_registered_again_in_any_case() {
+        let conn = Conn::sqlite_in_memory().expect("an in-memory database");
+        crate::db::migrations::run(conn.sqlite().expect("SQLite")).expect("the schema");
+        let now = Utc::now();
+        let ana = EmailAddress::parse("ana@client.ro").expect("an address");
+        let first = insert(&conn, &ana, "Ana", "ro", "Europe/Bucharest", now).expect("insert");
+        let first = first.expect("registered the first time");
+        let again = EmailAddress::parse("ANA@client.ro").expect("an address");
+        assert!(
+            insert(&conn, &again, "Ana", "ro", "Europe/Bucharest", now)
+                .expect("no error")
+                .is_none()
+        );
+        let found = find_by_email(&conn, &again).expect("find").expect("found");
+        assert_eq!(found.id, first.id);
+    }
 }

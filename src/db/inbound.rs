@@ -3,25 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Conn, Param, SqlResult};
+use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::params;
 
 const INSERT_RAW: &str = "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?, ?, ?, 'received', ?)
          ON CONFLICT(dedup_key) DO NOTHING";
-
-/// Runs [`INSERT_RAW`]: the new row's id, `None` when the key is already stored.
-fn insert_raw_row(conn: &Conn, params: &[&dyn Param]) -> SqlResult<Option<i64>> {
-    match conn.sqlite() {
-        Some(c) => {
-            let inserted = conn.execute(INSERT_RAW, params)?;
-            Ok((inserted > 0).then(|| c.last_insert_rowid()))
-        }
-        // PostgreSQL keeps no last row id: the new id comes back with the row, and a
-        // conflict gives back none.
-        None => conn.query_opt(&format!("{INSERT_RAW} RETURNING id"), params, |r| r.get(0)),
-    }
-}
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery. A message whose key is taken by one that says something else (its
@@ -36,7 +23,7 @@ pub fn insert_raw(
     mailbox: &str,
     now: DateTime<Utc>,
 ) -> SqlResult<Option<i64>> {
-    let id = match insert_raw_row(conn, params![dedup_key, fingerprint, now, mailbox])? {
+    let id = match conn.insert_new(INSERT_RAW, params![dedup_key, fingerprint, now, mailbox])? {
         Some(id) => id,
         None => {
             let Some(fingerprint) = fingerprint else {
@@ -52,7 +39,7 @@ pub fn insert_raw(
                 return Ok(None);
             }
             let key = format!("{dedup_key}#{fingerprint}");
-            match insert_raw_row(conn, params![key, fingerprint, now, mailbox])? {
+            match conn.insert_new(INSERT_RAW, params![key, fingerprint, now, mailbox])? {
                 Some(id) => id,
                 None => return Ok(None),
             }

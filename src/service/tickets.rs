@@ -117,8 +117,13 @@ pub fn find_or_register(
         return Ok((c, false));
     }
     let h = &ctx.config.helpdesk;
-    let c = db::customers::insert(conn, address, name, locale, &h.time_zone, now)?;
-    Ok((c, true))
+    match db::customers::insert(conn, address, name, locale, &h.time_zone, now)? {
+        Some(c) => Ok((c, true)),
+        // Registered meanwhile by another node's transaction, which invites them.
+        None => db::customers::find_by_email(conn, address)?
+            .map(|c| (c, false))
+            .ok_or_else(|| ServiceError::Conflict(format!("{address} could not be registered"))),
+    }
 }
 
 pub fn open(

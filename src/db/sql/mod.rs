@@ -93,6 +93,21 @@ impl Conn {
         }
     }
 
+    /// Runs one `INSERT … ON CONFLICT DO NOTHING` into a table whose key is `id`: the new
+    /// row's id, `None` when the row was already there (on PostgreSQL, also when another
+    /// transaction put it there first: the insert waits for it and skips).
+    pub fn insert_new(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<i64>> {
+        match self {
+            Conn::Sqlite(c) => {
+                let inserted = c.prepare_cached(sql)?.execute(sqlite_params(params))?;
+                Ok((inserted > 0).then(|| c.last_insert_rowid()))
+            }
+            Conn::Postgres(_) => {
+                self.query_opt(&format!("{sql} RETURNING id"), params, |r| r.get(0))
+            }
+        }
+    }
+
     /// Runs statements without parameters, one after the other.
     pub fn batch(&self, sql: &str) -> Result<()> {
         match self {
