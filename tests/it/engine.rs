@@ -35,29 +35,35 @@ pub fn server() -> &'static str {
     })
 }
 
-/// A new, empty database of its own; returns its URL. Callable from any thread, async or not.
+/// Runs `work` to its end on a thread of its own, with a runtime of its own: callable from
+/// any thread, async or not.
+fn on_a_thread<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(work)
+    })
+    .join()
+    .expect("a thread of its own")
+}
+
+/// A new, empty database of its own; returns its URL.
 pub fn fresh_database(prefix: &str) -> String {
     let name = unique(prefix).to_lowercase();
     let admin = server().to_string();
-    let create = name.clone();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            use sqlx::Connection;
-            let mut admin = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("the test cluster");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{create}\"")))
-                .execute(&mut admin)
-                .await
-                .expect("a database");
-        });
-    })
-    .join()
-    .expect("creating a database");
+    let create = format!("CREATE DATABASE \"{name}\"");
+    on_a_thread(async move {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("the test cluster");
+        sqlx::query(sqlx::AssertSqlSafe(create))
+            .execute(&mut admin)
+            .await
+            .expect("a database");
+    });
     format!("postgres://postgres@127.0.0.1:{PORT}/{name}")
 }
 
@@ -92,24 +98,20 @@ pub fn count(db: &Path, sql: &str) -> i64 {
         let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
         return conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0);
     }
-    let url = database_url(db);
-    let sql = sql.to_string();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            use sqlx::Connection;
-            let Ok(mut conn) = sqlx::PgConnection::connect(&url).await else {
-                return 0;
-            };
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(&mut conn)
-                .await
-                .unwrap_or(0)
-        })
+    count_in(&database_url(db), sql)
+}
+
+/// A count in the PostgreSQL database at `url`; 0 while it does not answer.
+pub fn count_in(url: &str, sql: &str) -> i64 {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    on_a_thread(async move {
+        use sqlx::Connection;
+        let Ok(mut conn) = sqlx::PgConnection::connect(&url).await else {
+            return 0;
+        };
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_or(0)
     })
-    .join()
-    .unwrap_or(0)
 }

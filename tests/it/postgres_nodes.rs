@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use helpdesk::telemetry::MailboxState;
 
 use crate::drills::serve;
-use crate::engine::fresh_database;
+use crate::engine::{count_in, fresh_database};
 use crate::helpers::*;
 
 /// Two daemons on one PostgreSQL database: both serve the web and the API; one watches the
@@ -20,11 +20,7 @@ use crate::helpers::*;
 async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stops() {
     let url = fresh_database("nodes");
     let support = format!("{}@example.test", unique("nodes"));
-    let opts = || Options {
-        support: Some(support.clone()),
-        database_url: Some(url.clone()),
-        ..Options::default()
-    };
+    let opts = || on_one_database(&url, &support);
     let first = TestApp::spawn_with(opts()).await;
     let second = TestApp::spawn_with(Options {
         wait_for_login: false,
@@ -87,6 +83,15 @@ async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stop
     second.stop().await;
 }
 
+/// A daemon's options for the database at `url`, watching `support`.
+fn on_one_database(url: &str, support: &str) -> Options {
+    Options {
+        support: Some(support.to_string()),
+        database_url: Some(url.to_string()),
+        ..Options::default()
+    }
+}
+
 /// One `helpdesk serve` of a drill: its config file (its own web port, the shared
 /// database) and its log.
 struct Node {
@@ -98,10 +103,7 @@ struct Node {
 
 impl Node {
     fn new(dir: &Path, name: &str, support: &str, url: &str) -> Node {
-        let opts = Options {
-            database_url: Some(url.to_string()),
-            ..Options::default()
-        };
+        let opts = on_one_database(url, support);
         let mut cfg = config(support, &dir.join(format!("{name}.db")), &opts);
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -150,18 +152,6 @@ impl Drop for Node {
     }
 }
 
-/// A count in the shared database.
-async fn count(url: &str, sql: &'static str) -> i64 {
-    use sqlx::Connection;
-    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
-        return 0;
-    };
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap_or(0)
-}
-
 /// The drill of the issue: two nodes on one database, 240 mails from 30 customers, each
 /// node killed (SIGKILL) once in the middle of the stream: 240 tickets, none twice, every
 /// confirmation and invitation delivered, and at most the mail in flight at a kill sent
@@ -203,28 +193,28 @@ async fn two_nodes_killed_in_turn_lose_and_double_nothing() {
         }
     }
     let all = wait_until(Duration::from_secs(120), || async {
-        count(&url, "SELECT count(*) FROM tickets").await >= MAILS as i64
+        count_in(&url, "SELECT count(*) FROM tickets") >= MAILS as i64
     })
     .await;
     assert!(
         all,
         "{} tickets of {MAILS}\nnode a:\n{}\nnode b:\n{}",
-        count(&url, "SELECT count(*) FROM tickets").await,
+        count_in(&url, "SELECT count(*) FROM tickets"),
         a.log(),
         b.log()
     );
     assert_eq!(
-        count(&url, "SELECT count(DISTINCT subject) FROM tickets").await,
+        count_in(&url, "SELECT count(DISTINCT subject) FROM tickets"),
         MAILS as i64,
         "every mail has its ticket"
     );
     assert_eq!(
-        count(&url, "SELECT count(*) FROM tickets").await,
+        count_in(&url, "SELECT count(*) FROM tickets"),
         MAILS as i64,
         "no mail opened two tickets"
     );
     assert_eq!(
-        count(&url, "SELECT count(*) FROM quarantine").await,
+        count_in(&url, "SELECT count(*) FROM quarantine"),
         0,
         "nothing quarantined"
     );
@@ -280,11 +270,7 @@ async fn distinct_ids(address: &str) -> usize {
 async fn sessions_and_sign_in_limits_hold_on_every_node() {
     let url = fresh_database("shared");
     let support = format!("{}@example.test", unique("shared"));
-    let opts = || Options {
-        support: Some(support.clone()),
-        database_url: Some(url.clone()),
-        ..Options::default()
-    };
+    let opts = || on_one_database(&url, &support);
     let a = TestApp::spawn_with(opts()).await;
     let b = TestApp::spawn_with(Options {
         wait_for_login: false,
