@@ -7,12 +7,13 @@
 //!    the page refreshes itself with, and the full-text searches: the queue's text
 //!    filter (page and API) and the API's ranked search (a common word in subjects, one
 //!    in messages, a rare word, a two-word prefix). BENCH_ONLY runs the views whose name
-//!    contains it.
+//!    contains it, or any of its parts apart by `|`.
 //! 2. The SLA sweep over the open tickets (the first one records every warning and
 //!    breach; the steady ones find nothing new), BENCH_SWEEPS times (default 20).
 //!
 //! The database is generated once with SQL (recursive CTEs) and kept under
-//! `target/bench-console/`; each run works on a copy.
+//! `target/bench-console/`; each run works on a copy. BENCH_ENGINE=postgres serves the same
+//! rows from PostgreSQL, moved there once with `copy-db` (see `common::engine`).
 
 mod common;
 
@@ -27,7 +28,8 @@ use helpdesk::service::sla_sweep;
 use rusqlite::Connection;
 use tokio_util::sync::CancellationToken;
 
-use common::{env_usize, machine, percentile, set_cookie};
+use common::engine::Engine;
+use common::{env_usize, machine, percentile, selected, set_cookie};
 
 /// Bump when the generated data changes shape.
 const DATA_VERSION: u32 = 4;
@@ -40,10 +42,10 @@ const GOAL_SEARCH_P99_MS: f64 = 50.0;
 const API_TOKEN: &str = "bench-api-token-0123456789";
 const GOAL_SWEEP_MS: f64 = 100.0;
 
-fn config(db: &Path) -> Config {
+fn config(url: &str) -> Config {
     let mut c = Config::default();
     c.helpdesk.secret = "bench-secret-0123456789abcdef".into();
-    c.database.url = format!("sqlite://{}", db.display());
+    c.database.url = url.to_string();
     c.imap.host = String::new();
     c.smtp.port = 1; // nothing listens: queued alerts stay queued
     c.web.bind = "127.0.0.1:0".into();
@@ -56,7 +58,8 @@ fn config(db: &Path) -> Config {
 /// Generates the tickets with SQL after the project's migrations made the schema.
 async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(path);
-    let app = Application::build(config(path)).await?;
+    let url = format!("sqlite://{}", path.display());
+    let app = Application::build(config(&url)).await?;
     app.ctx().db.close().await;
     drop(app);
     // The schema's triggers are live while the rows go in: they keep each participant's
@@ -138,7 +141,7 @@ async fn generate(path: &Path, tickets: usize, open: usize) -> anyhow::Result<()
     drop(conn);
     // The queue's due times, as the daemon keeps them, made by its own sweeper; what that
     // sweep recorded is forgotten so that the bench's first sweep records it again.
-    let app = Application::build(config(path)).await?;
+    let app = Application::build(config(&url)).await?;
     sla_sweep::sweep(app.ctx(), app.ctx().now()).await?;
     app.ctx()
         .db
@@ -257,16 +260,17 @@ async fn main() -> anyhow::Result<()> {
         env_usize("BENCH_SWEEPS", 20),
     );
     println!("machine: {}", machine());
+    let engine = Engine::from_env()?;
+    println!("engine: {}", engine.describe()?);
     let cached = cache_path(tickets, open);
     if !cached.exists() {
         std::fs::create_dir_all(cached.parent().unwrap_or(Path::new(".")))?;
         generate(&cached, tickets, open).await?;
     }
     let dir = tempfile::tempdir()?;
-    let work = dir.path().join("console.db");
-    std::fs::copy(&cached, &work)?;
+    let work = engine.copy_of(&cached, dir.path())?;
 
-    let app = Application::build(config(&work)).await?;
+    let app = Application::build(config(&work.url)).await?;
     let ctx = app.ctx().clone();
     let base = format!("http://{}", app.local_addr()?);
 
@@ -388,8 +392,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "| view | p50 ms | p95 ms | p99 ms | max ms | req/s | goal p99 |\n|---|---|---|---|---|---|---|"
     );
-    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    for (name, path, expect, goal) in views.into_iter().filter(|v| v.0.contains(only.as_str())) {
+    for (name, path, expect, goal) in views.into_iter().filter(|v| selected(v.0)) {
         let (t, wall) = load(&session, &path, &expect, requests, clients).await?;
         let p99 = percentile(&t, 99.0);
         println!(
@@ -417,6 +420,7 @@ async fn main() -> anyhow::Result<()> {
     );
     stop.cancel();
     server.await??;
+    ctx.db.close().await;
     println!("finished at {}", Utc::now().format("%Y-%m-%d %H:%M UTC"));
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! Benchmarks of the email gateway, printed as figures (`cargo bench --bench gateway`):
 //! 1. `receive()` throughput on a generated corpus (new mail, replies, attachments) into
-//!    a fresh SQLite file in WAL mode, beside the floor measured in the same run (parse
-//!    only + one bare insert per message, same batching and durability).
+//!    a fresh database (a SQLite file in WAL mode), beside the floor measured in the same
+//!    run (parse only + one bare insert per message, same batching and durability).
 //! 2. `helpdesk import` of the same corpus as one mbox file, the binary run whole.
 //! 3. End-to-end latency through the real loopback stack with IDLE: SMTP accepted →
 //!    ticket committed → confirmation in the customer's mailbox.
 //!
 //! Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 3), BENCH_MAILS (default 200).
+//! BENCH_ENGINE=postgres measures all three on PostgreSQL (a fresh database each time, in
+//! the benches' cluster: see `common::engine`).
 
 mod common;
 
@@ -23,13 +25,11 @@ use helpdesk::service::Ctx;
 use helpdesk::service::receive_email::receive_batch;
 use tokio_util::sync::CancellationToken;
 
-use common::{env_usize, machine, percentile};
+use common::engine::Engine;
+use common::{IMAP_PORT, MAIL_RUN_DIR, MailStack, SMTP_PORT, env_usize, machine, percentile};
 
 /// The poller's batch: messages committed (and fsynced) together.
 const BATCH: usize = 50;
-const IMAP_PORT: u16 = 31143;
-const SMTP_PORT: u16 = 32525;
-const RUN_DIR: &str = "/tmp/hd-bench-mail";
 
 /// Deterministic pseudo-random bytes (xorshift), for attachments.
 fn noise(seed: u64, len: usize) -> Vec<u8> {
@@ -94,10 +94,10 @@ fn corpus(n: usize) -> Vec<Vec<u8>> {
     out
 }
 
-fn base_config(db: &Path) -> Config {
+fn base_config(url: &str) -> Config {
     let mut c = Config::default();
     c.helpdesk.secret = "benchmark-secret-0123456789".into();
-    c.database.url = format!("sqlite://{}", db.display());
+    c.database.url = url.to_string();
     c.imap.host = "127.0.0.1".into();
     c.imap.port = IMAP_PORT;
     c.imap.tls = Tls::None;
@@ -113,15 +113,18 @@ fn base_config(db: &Path) -> Config {
     c
 }
 
-async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
+async fn throughput(engine: &Engine, messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
     let dir = tempfile::tempdir()?;
     // The floor: parse + one bare insert per message, batched and durable the same way.
-    let floor_db = Db::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("floor.db").display()
-    ))?;
+    let floor_store = engine.fresh(dir.path(), "floor")?;
+    let floor_db = Db::connect(&floor_store.url)?;
     floor_db
-        .write(|c| c.batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT"))
+        .write(|c| {
+            c.batch(c.pick(
+                "CREATE TABLE raw (id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, raw BLOB NOT NULL) STRICT",
+                "CREATE TABLE raw (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, dedup TEXT UNIQUE, raw BYTEA NOT NULL)",
+            ))
+        })
         .await?;
     let t = Instant::now();
     for chunk in messages.chunks(BATCH) {
@@ -143,11 +146,12 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
             .await?;
     }
     let floor = messages.len() as f64 / t.elapsed().as_secs_f64();
+    floor_db.close().await;
 
-    let path = dir.path().join("receive.db");
-    let db = Db::connect(&format!("sqlite://{}", path.display()))?;
+    let store = engine.fresh(dir.path(), "receive")?;
+    let db = Db::connect(&store.url)?;
     db.migrate().await?;
-    let ctx = Ctx::new(base_config(&path), db)?;
+    let ctx = Ctx::new(base_config(&store.url), db)?;
     let t = Instant::now();
     let mut created = 0;
     for chunk in messages.chunks(BATCH) {
@@ -180,12 +184,13 @@ async fn throughput(messages: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
             .outbox_queued
             .load(std::sync::atomic::Ordering::Relaxed)
     );
+    ctx.db.close().await;
     Ok((full, floor))
 }
 
 /// `helpdesk import` of the corpus written as one mbox: messages per second, the whole
 /// command timed (start, migrations, parse, store, summary).
-fn import(messages: &[Vec<u8>]) -> anyhow::Result<f64> {
+fn import(engine: &Engine, messages: &[Vec<u8>]) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let mut mbox = Vec::new();
     for m in messages {
@@ -203,13 +208,10 @@ fn import(messages: &[Vec<u8>]) -> anyhow::Result<f64> {
     let path = dir.path().join("corpus.mbox");
     std::fs::write(&path, mbox)?;
     let config = dir.path().join("helpdesk.toml");
-    let db = dir.path().join("import.db");
+    let store = engine.fresh(dir.path(), "import")?;
     std::fs::write(
         &config,
-        format!(
-            "[database]\nurl = \"sqlite://{}\"\n[imap]\nhost = \"\"\n",
-            db.display()
-        ),
+        format!("[database]\nurl = \"{}\"\n[imap]\nhost = \"\"\n", store.url),
     )?;
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
@@ -242,19 +244,11 @@ fn import(messages: &[Vec<u8>]) -> anyhow::Result<f64> {
     Ok(messages.len() as f64 / secs)
 }
 
-async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/start.sh");
-    let status = Command::new(&script)
-        .arg(RUN_DIR)
-        .env("IMAP_PORT", IMAP_PORT.to_string())
-        .env("SMTP_PORT", SMTP_PORT.to_string())
-        .env("LMTP_PORT", "32424")
-        .env("MAIL_USERS", "support@example.test:secret")
-        .status()?;
-    anyhow::ensure!(status.success(), "the mail stack did not start");
+async fn latency(engine: &Engine, mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let stack = MailStack::start()?;
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("latency.db");
-    let app = Application::build(base_config(&path)).await?;
+    let store = engine.fresh(dir.path(), "latency")?;
+    let app = Application::build(base_config(&store.url)).await?;
     let ctx = app.ctx().clone();
     let stop = CancellationToken::new();
     let task = tokio::spawn(app.run_until_stopped(stop.clone()));
@@ -271,7 +265,7 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let accepted = Instant::now();
-        let maildir = Path::new(RUN_DIR).join(format!("mail/latency.test/lat{i}/Maildir/new"));
+        let maildir = Path::new(MAIL_RUN_DIR).join(format!("mail/latency.test/lat{i}/Maildir/new"));
         let deadline = accepted + Duration::from_secs(30);
         let mut committed = None;
         while Instant::now() < deadline {
@@ -282,7 +276,7 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
                     .read(move |c| {
                         c.query_row(
                             "SELECT count(*) FROM customers WHERE email = ?",
-                            helpdesk::params![address],
+                            helpdesk::params![helpdesk::db::CiText(&address)],
                             |r| r.get(0),
                         )
                     })
@@ -303,9 +297,8 @@ async fn latency(mails: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     }
     stop.cancel();
     task.await??;
-    let _ = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailstack/stop.sh"))
-        .arg(RUN_DIR)
-        .output();
+    ctx.db.close().await;
+    drop(stack);
     commit.sort_by(f64::total_cmp);
     inbox.sort_by(f64::total_cmp);
     Ok((commit, inbox))
@@ -318,15 +311,17 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     println!("machine: {}", machine());
+    let engine = Engine::from_env()?;
+    println!("engine: {}", engine.describe()?);
     let n = env_usize("BENCH_MESSAGES", 10_000);
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let messages = corpus(n);
     println!(
-        "receive() throughput, batches of {BATCH} per transaction, WAL, synchronous=FULL, median of {rounds} rounds:"
+        "receive() throughput, batches of {BATCH} per transaction, each committed durably, median of {rounds} rounds:"
     );
     let (mut fulls, mut floors) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (full, floor) = throughput(&messages).await?;
+        let (full, floor) = throughput(&engine, &messages).await?;
         fulls.push(full);
         floors.push(floor);
     }
@@ -351,7 +346,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  receive() / floor: {:.2}", full / floor);
     let mut imports: Vec<f64> = (0..rounds)
-        .map(|_| import(&messages))
+        .map(|_| import(&engine, &messages))
         .collect::<anyhow::Result<_>>()?;
     imports.sort_by(f64::total_cmp);
     println!(
@@ -365,7 +360,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let mails = env_usize("BENCH_MAILS", 200);
     println!("end-to-end latency over {mails} mails through Postfix + Dovecot (IDLE):");
-    let (commit, inbox) = latency(mails).await?;
+    let (commit, inbox) = latency(&engine, mails).await?;
     println!("  delivered: {} of {mails}", inbox.len());
     println!(
         "  SMTP accepted -> ticket committed: p50 {:.0} ms, p95 {:.0} ms",

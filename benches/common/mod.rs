@@ -1,7 +1,13 @@
 //! What the benchmark binaries share: knobs from the environment, the machine's name,
-//! percentiles, cookies.
+//! percentiles, cookies, the database engine measured ([`engine`]) and the loopback mail
+//! stack.
 
 #![allow(dead_code)]
+
+pub mod engine;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -35,6 +41,15 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// Whether the scenario `name` runs: BENCH_ONLY (unset: every one) names those to run by a
+/// part of their name, several apart by `|` (`BENCH_ONLY='page|view'`).
+pub fn selected(name: &str) -> bool {
+    std::env::var("BENCH_ONLY")
+        .unwrap_or_default()
+        .split('|')
+        .any(|part| name.contains(part))
+}
+
 /// The value of `name=` in the response's Set-Cookie headers.
 pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
@@ -47,4 +62,44 @@ pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
                 .strip_prefix('=')
                 .map(str::to_string)
         })
+}
+
+/// Cargo's target directory, where the benches cache their data.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+/// The benches' loopback mail stack (`scripts/mailstack/start.sh`): its directory and ports.
+pub const MAIL_RUN_DIR: &str = "/tmp/hd-bench-mail";
+pub const IMAP_PORT: u16 = 31143;
+pub const SMTP_PORT: u16 = 32525;
+const LMTP_PORT: u16 = 32424;
+
+/// The mail stack, running until this is dropped; `support@example.test` signs in with
+/// `secret`.
+pub struct MailStack;
+
+impl MailStack {
+    pub fn start() -> anyhow::Result<Self> {
+        let status = Command::new(engine::script("mailstack/start.sh"))
+            .arg(MAIL_RUN_DIR)
+            .env("IMAP_PORT", IMAP_PORT.to_string())
+            .env("SMTP_PORT", SMTP_PORT.to_string())
+            .env("LMTP_PORT", LMTP_PORT.to_string())
+            .env("MAIL_USERS", "support@example.test:secret")
+            .status()?;
+        anyhow::ensure!(status.success(), "the mail stack did not start");
+        Ok(MailStack)
+    }
+}
+
+impl Drop for MailStack {
+    fn drop(&mut self) {
+        let _ = Command::new(engine::script("mailstack/stop.sh"))
+            .arg(MAIL_RUN_DIR)
+            .output();
+        let _ = std::fs::remove_dir_all(MAIL_RUN_DIR);
+    }
 }
