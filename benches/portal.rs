@@ -7,7 +7,8 @@
 //! the searches (the full-text index).
 //!
 //! The database is generated once and cached in `target/bench-portal/`; each run works on a
-//! copy (signing in writes a session). Knobs: BENCH_TICKETS (default 1000000),
+//! copy (signing in writes a session). The daemon's first SLA sweep over the copy runs
+//! before the load and is timed. Knobs: BENCH_TICKETS (default 1000000),
 //! BENCH_CUSTOMER_TICKETS (default 5000), BENCH_REQUESTS per scenario (default 2000),
 //! BENCH_CONCURRENCY (default 4), BENCH_WARMUP per scenario (default 100), BENCH_ONLY (run
 //! only the scenarios whose name contains it, or any of its parts apart by `|`), BENCH_ENGINE=postgres (the same rows served
