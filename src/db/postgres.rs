@@ -3,6 +3,7 @@
 //! synchronous database code drives statement by statement.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -91,17 +92,18 @@ impl Session {
         Ok(runtime.block_on(work(conn))?)
     }
 
-    fn arguments(params: &[&dyn Param]) -> Result<PgArguments> {
+    /// `sql` with PostgreSQL's placeholders, and `params` bound for it.
+    fn prepared(&self, sql: &str, params: &[&dyn Param]) -> Result<(Arc<str>, PgArguments)> {
+        let text = self.texts.borrow_mut().get(sql);
         let mut args = PgArguments::default();
         for p in params {
             p.postgres(&mut args).map_err(sqlx::Error::Encode)?;
         }
-        Ok(args)
+        Ok((text, args))
     }
 
     pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
-        let text = self.texts.borrow_mut().get(sql);
-        let args = Self::arguments(params)?;
+        let (text, args) = self.prepared(sql, params)?;
         let done =
             self.run(async |c| sqlx::query_with(AssertSqlSafe(text), args).execute(c).await)?;
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
@@ -114,8 +116,7 @@ impl Session {
     }
 
     pub(super) fn fetch_optional(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<PgRow>> {
-        let text = self.texts.borrow_mut().get(sql);
-        let args = Self::arguments(params)?;
+        let (text, args) = self.prepared(sql, params)?;
         self.run(async |c| {
             sqlx::query_with(AssertSqlSafe(text), args)
                 .fetch_optional(c)
@@ -124,8 +125,7 @@ impl Session {
     }
 
     pub(super) fn fetch_all(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<PgRow>> {
-        let text = self.texts.borrow_mut().get(sql);
-        let args = Self::arguments(params)?;
+        let (text, args) = self.prepared(sql, params)?;
         self.run(async |c| {
             sqlx::query_with(AssertSqlSafe(text), args)
                 .fetch_all(c)
