@@ -82,15 +82,7 @@ impl Conn {
 
     /// Runs one `INSERT` into a table whose key is `id`; the new row's id.
     pub fn insert(&self, sql: &str, params: &[&dyn Param]) -> Result<i64> {
-        match self {
-            Conn::Sqlite(c) => {
-                c.prepare_cached(sql)?.execute(sqlite_params(params))?;
-                Ok(c.last_insert_rowid())
-            }
-            Conn::Postgres(_) => {
-                self.query_row(&format!("{sql} RETURNING id"), params, |r| r.get(0))
-            }
-        }
+        self.insert_new(sql, params)?.ok_or(SqlError::NoRow)
     }
 
     /// Runs one `INSERT … ON CONFLICT DO NOTHING` into a table whose key is `id`: the new
