@@ -5,7 +5,7 @@
 //!
 //! A cached SQLite database (the portal's and the console's million tickets) is moved into
 //! the cluster once with `helpdesk copy-db` and kept there as a template, named after the
-//! file and refilled when the file changes; each run works on a copy of the template, as
+//! file and refilled when the file or the PostgreSQL migrations change; each run works on a copy of the template, as
 //! the SQLite runs work on a copy of the file.
 
 use std::path::{Path, PathBuf};
@@ -239,11 +239,19 @@ impl Cluster {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
         let meta = std::fs::metadata(cached)?;
+        // The schema it was made with too: copy-db fills what a migration derives (the
+        // search words), which migrating a copy of an older template would redo every run.
+        let mut schema: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))?
+                .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect::<Result<_, _>>()?;
+        schema.sort();
         let source = format!(
-            "{} {} bytes, changed {:?}\n",
+            "{} {} bytes, changed {:?}\nschema {}\n",
             cached.display(),
             meta.len(),
-            meta.modified()?
+            meta.modified()?,
+            schema.join(" ")
         );
         let marker = self.dir.join(format!("{name}.source"));
         let exists: i64 = self.on("postgres", |c| {
@@ -258,6 +266,14 @@ impl Cluster {
             return Ok(name);
         }
         let _ = std::fs::remove_file(&marker);
+        if exists == 1 {
+            // A template is dropped only once it is none.
+            self.on("postgres", |c| {
+                c.batch(&format!(
+                    "ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false ALLOW_CONNECTIONS true"
+                ))
+            })?;
+        }
         self.fill(cached, &name)?;
         std::fs::write(&marker, source)?;
         Ok(name)

@@ -41,16 +41,18 @@ const MATCHING: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
            OR p.ticket_id IN (SELECT m.ticket_id FROM message_search CROSS JOIN messages m ON m.id = message_search.rowid
                        WHERE message_search MATCH ?3 AND m.internal = 0 AND m.kind IN ('customer', 'agent')))";
 
-/// [`MATCHING`] on PostgreSQL: the words through the `search_vector()` indexes of subjects and
-/// message bodies, kept to the customer's requests and their public messages here.
+/// [`MATCHING`] on PostgreSQL: the words and the reader together through the stored words of
+/// subjects and messages, whose readers' lexemes are those of public messages only, so the
+/// index itself keeps to the customer's requests. No word ('') is no match, not the reader's
+/// every request.
 const MATCHING_POSTGRES: &str = "FROM participants p JOIN tickets t ON t.id = p.ticket_id
     WHERE p.address = ?1 AND p.role IN ('requester', 'cc')
       AND (?2 IS NULL OR p.status = ?2)
       AND (?3 IS NULL OR p.ticket_id = ?4
-           OR search_vector(t.subject) @@ to_tsquery('simple', ?3)
-           OR p.ticket_id IN (SELECT m.ticket_id FROM messages m
-                       WHERE search_vector(m.body) @@ to_tsquery('simple', ?3)
-                         AND NOT m.internal AND m.kind IN ('customer', 'agent')))";
+           OR ?3 <> '' AND p.ticket_id IN (SELECT s.id FROM tickets s
+                       WHERE s.subject_words @@ (to_tsquery('simple', ?3) && reader_query(?1::text)))
+           OR ?3 <> '' AND p.ticket_id IN (SELECT m.ticket_id FROM messages m
+                       WHERE m.body_words @@ (to_tsquery('simple', ?3) && reader_query(?1::text))))";
 
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.

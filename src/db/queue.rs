@@ -69,13 +69,11 @@ fn where_clause(conn: &Conn, with_text: bool) -> String {
                         AND rowid >= (SELECT min(om.id) FROM tickets o JOIN messages om ON om.ticket_id = o.id
                             WHERE o.status IN {OPEN}))))
         OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
-    // PostgreSQL: the same through the `search_vector()` indexes, where ?5 and ?10 are one
-    // `tsquery`.
+    // PostgreSQL: the same through the stored words, where ?5 and ?10 are one `tsquery`.
     let text_postgres = " AND (t.id = ?6
-        OR (?5 IS NOT NULL AND (search_vector(t.subject) @@ to_tsquery('simple', ?10)
-            OR t.id IN (SELECT m.ticket_id FROM messages m WHERE search_vector(m.body) @@ to_tsquery('simple', ?10))
-            OR t.requester_id IN (SELECT c.id FROM customers c
-                                  WHERE search_vector(c.name || ' ' || c.email) @@ to_tsquery('simple', ?5)))))";
+        OR (?5 IS NOT NULL AND (t.subject_words @@ to_tsquery('simple', ?10)
+            OR t.id IN (SELECT m.ticket_id FROM messages m WHERE m.body_words @@ to_tsquery('simple', ?10))
+            OR t.requester_id IN (SELECT c.id FROM customers c WHERE c.words @@ to_tsquery('simple', ?5)))))";
     if with_text {
         format!("{base}{}", conn.pick(&text, text_postgres))
     } else {

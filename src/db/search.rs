@@ -1,7 +1,7 @@
 //! Full-text search: SQLite's FTS5 indexes kept behind the commit with their vocabulary,
 //! what someone typed as a query of either engine, and the agents' ranked search over
-//! subjects and every message (notes too). PostgreSQL's indexes are expression indexes
-//! over the rows themselves (`search_vector()`), always up to date.
+//! subjects and every message (notes too). PostgreSQL's are the words stored beside each
+//! row (`subject_words`, `body_words`, `words`), written behind the commit too.
 
 use std::collections::HashSet;
 
@@ -29,7 +29,7 @@ const READERS_OF_MESSAGE: &str = "CASE WHEN m.internal = 0 AND m.kind IN ('custo
 /// Returns how many rows it indexed (0: up to date).
 pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let Some(sqlite) = conn.sqlite() else {
-        return Ok(0);
+        return catch_up_postgres(conn, batch);
     };
     if !behind(conn)? {
         return Ok(0);
@@ -100,6 +100,42 @@ pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     Ok(done)
 }
 
+/// PostgreSQL: each table's stored words, and what they are written from: the folded
+/// text's words and, for subjects and public messages, their readers'
+/// (`readers_vector()`, lexemes no typed word begins). The migration that made the columns
+/// filled them with the same expressions.
+pub const POSTGRES_WORDS: [(&str, &str, &str); 3] = [
+    (
+        "tickets",
+        "subject_words",
+        "search_vector(subject) || readers_vector(id)",
+    ),
+    (
+        "messages",
+        "body_words",
+        "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
+         THEN readers_vector(ticket_id) ELSE ''::tsvector END",
+    ),
+    ("customers", "words", "search_vector(name || ' ' || email)"),
+];
+
+/// PostgreSQL's [`catch_up`]: the words of at most `batch` rows of each table that have
+/// none yet. Rows another node is indexing are skipped, not waited for.
+fn catch_up_postgres(conn: &Conn, batch: i64) -> SqlResult<usize> {
+    let mut done = 0;
+    for (table, column, words) in POSTGRES_WORDS {
+        done += conn.execute(
+            &format!(
+                "UPDATE {table} SET {column} = {words} WHERE id IN (
+                     SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
+                     FOR UPDATE SKIP LOCKED)"
+            ),
+            params![batch],
+        )?;
+    }
+    Ok(done)
+}
+
 /// Up to which row of `source` the indexes are written.
 fn watermark(conn: &Conn, source: &str) -> SqlResult<i64> {
     conn.query_row(
@@ -110,11 +146,16 @@ fn watermark(conn: &Conn, source: &str) -> SqlResult<i64> {
 }
 
 /// Whether anything committed is not in the index yet: a read, so that searches check it
-/// side by side and only take the writer when there is something to index. PostgreSQL's
-/// indexes are never behind.
+/// side by side and only take the writer when there is something to index.
 pub fn behind(conn: &Conn) -> SqlResult<bool> {
     if conn.is_postgres() {
-        return Ok(false);
+        return conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE subject_words IS NULL)
+                 OR EXISTS (SELECT 1 FROM messages WHERE body_words IS NULL)
+                 OR EXISTS (SELECT 1 FROM customers WHERE words IS NULL)",
+            params![],
+            |r| r.get(0),
+        );
     }
     conn.query_row(
         "SELECT (SELECT upto FROM search_watermark WHERE source = 'tickets')
@@ -178,7 +219,8 @@ pub struct Query {
     /// Whether a word is looked for as a prefix: such a query reads every hit of the words
     /// the prefix begins, on every call, so it is asked once per statement, never per row.
     pub has_prefix: bool,
-    /// A `tsquery`: PostgreSQL's indexes have neither columns nor readers to name.
+    /// A `tsquery`: typed words never begin a reader's lexeme, and the portal's statement
+    /// adds the reader (`reader_query()`) itself.
     postgres: bool,
 }
 
@@ -193,8 +235,7 @@ impl Query {
 
     /// The query on the text of the subjects and messages that `address` may read in the
     /// portal (it is their requester or a CC): notes and partners' mail are never among them.
-    /// On PostgreSQL the statement itself keeps to the customer's requests and their public
-    /// messages.
+    /// On PostgreSQL the statement adds the reader itself.
     pub fn read_by(&self, address: &str) -> String {
         if self.postgres {
             return self.fts.clone();
@@ -269,12 +310,12 @@ pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>
     let postgres = "WITH q AS (SELECT to_tsquery('simple', ?1) AS q),
          hits AS (
              SELECT id, score FROM (
-                 SELECT t.id, -ts_rank(search_vector(t.subject), q.q) - 1.0 AS score FROM tickets t, q
-                 WHERE search_vector(t.subject) @@ q.q ORDER BY t.id DESC LIMIT ?3) s
+                 SELECT t.id, -ts_rank(t.subject_words, q.q) - 1.0 AS score FROM tickets t, q
+                 WHERE t.subject_words @@ q.q ORDER BY t.id DESC LIMIT ?3) s
              UNION ALL
              SELECT ticket_id, score FROM (
-                 SELECT m.ticket_id, -ts_rank(search_vector(m.body), q.q) AS score FROM messages m, q
-                 WHERE search_vector(m.body) @@ q.q ORDER BY m.id DESC LIMIT ?3) h)
+                 SELECT m.ticket_id, -ts_rank(m.body_words, q.q) AS score FROM messages m, q
+                 WHERE m.body_words @@ q.q ORDER BY m.id DESC LIMIT ?3) h)
          SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2";
     conn.query_map(
         conn.pick(sqlite, postgres),

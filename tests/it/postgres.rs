@@ -206,7 +206,7 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .unwrap();
     assert_eq!(copied, made);
     assert!(
-        copied.iter().any(|d| d.contains("search_vector(body)")),
+        copied.iter().any(|d| d.contains("gin (body_words)")),
         "{copied:?}"
     );
     let body: String = sqlx::query_scalar("SELECT body FROM messages WHERE id = 1")
@@ -394,20 +394,19 @@ async fn found_in_postgres(pg: &mut sqlx::PgConnection, text: &str) -> (Vec<i64>
         return (Vec::new(), Vec::new());
     };
     let tickets = sqlx::query_scalar(
-        "SELECT id FROM tickets WHERE search_vector(subject) @@ $1::tsquery
-         UNION SELECT ticket_id FROM messages WHERE search_vector(body) @@ $1::tsquery ORDER BY 1",
+        "SELECT id FROM tickets WHERE subject_words @@ $1::tsquery
+         UNION SELECT ticket_id FROM messages WHERE body_words @@ $1::tsquery ORDER BY 1",
     )
     .bind(&q)
     .fetch_all(&mut *pg)
     .await
     .unwrap();
-    let customers = sqlx::query_scalar(
-        "SELECT id FROM customers WHERE search_vector(name || ' ' || email) @@ $1::tsquery ORDER BY 1",
-    )
-    .bind(&q)
-    .fetch_all(&mut *pg)
-    .await
-    .unwrap();
+    let customers =
+        sqlx::query_scalar("SELECT id FROM customers WHERE words @@ $1::tsquery ORDER BY 1")
+            .bind(&q)
+            .fetch_all(&mut *pg)
+            .await
+            .unwrap();
     (tickets, customers)
 }
 
@@ -469,4 +468,69 @@ async fn postgres_text_search_finds_what_fts5_finds() {
         typed.len(),
         differ[..differ.len().min(30)].join("\n")
     );
+
+    // What each customer may read (the portal's search): the same on both, through the
+    // readers' words of SQLite's indexes and PostgreSQL's readers' lexemes.
+    let readers: Vec<String> = sqlite
+        .query_map(
+            "SELECT DISTINCT address FROM participants WHERE role IN ('requester', 'cc') ORDER BY address",
+            helpdesk::params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(readers.len() > 5, "readers: {readers:?}");
+    let (mut differ, mut found) = (Vec::new(), 0);
+    for reader in &readers {
+        for text in typed.iter().step_by(5) {
+            let here = read_in_sqlite(&sqlite, text, reader);
+            let there = read_in_postgres(&mut pg, text, reader).await;
+            found += usize::from(!here.is_empty());
+            if here != there {
+                differ.push(format!(
+                    "{reader} {text:?}: SQLite {here:?}, PostgreSQL {there:?}"
+                ));
+            }
+        }
+    }
+    assert!(found > readers.len(), "readers find their tickets: {found}");
+    assert!(
+        differ.is_empty(),
+        "{} readers' searches differ:\n{}",
+        differ.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+}
+
+/// The tickets whose subject or public messages hold `text` that `reader` may read, in
+/// SQLite's indexes.
+fn read_in_sqlite(conn: &helpdesk::db::Conn, text: &str, reader: &str) -> Vec<i64> {
+    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+        return Vec::new();
+    };
+    conn.query_map(
+        "SELECT rowid FROM subject_search WHERE subject_search MATCH ?1
+         UNION SELECT m.ticket_id FROM message_search JOIN messages m ON m.id = message_search.rowid
+         WHERE message_search MATCH ?1 ORDER BY 1",
+        helpdesk::params![q.read_by(reader)],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The same in PostgreSQL's stored words.
+async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str) -> Vec<i64> {
+    let words = helpdesk::domain::search_text::words(text);
+    let Some(q) = helpdesk::domain::search_text::ts_query(&words) else {
+        return Vec::new();
+    };
+    sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE subject_words @@ ($1::tsquery && reader_query($2))
+         UNION SELECT ticket_id FROM messages WHERE body_words @@ ($1::tsquery && reader_query($2))
+         ORDER BY 1",
+    )
+    .bind(&q)
+    .bind(reader)
+    .fetch_all(&mut *pg)
+    .await
+    .unwrap()
 }

@@ -11,8 +11,8 @@ use rusqlite::OpenFlags;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tokio::sync::mpsc;
 
-use super::migrations;
 use super::postgres::{self, redact};
+use super::{migrations, search};
 
 mod csv;
 
@@ -178,6 +178,15 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
         .execute(&mut *pg)
         .await
         .context("checking the copied rows' references")?;
+    // The words searches read, written before their indexes are built (the copied rows
+    // are all there, readers too), so the copy is searchable at once.
+    for (table, column, words) in search::POSTGRES_WORDS {
+        let q = format!("UPDATE {table} SET {column} = {words}");
+        sqlx::query(AssertSqlSafe(q))
+            .execute(&mut *pg)
+            .await
+            .with_context(|| format!("writing the words of {table}"))?;
+    }
     for (name, definition) in later {
         sqlx::query(AssertSqlSafe(definition))
             .execute(&mut *pg)
@@ -289,6 +298,11 @@ async fn plan(
         );
         let columns = columns
             .into_iter()
+            .filter(|(name, _)| {
+                !search::POSTGRES_WORDS
+                    .iter()
+                    .any(|(t, c, _)| *t == table && c == name)
+            })
             .map(|(name, pg_type)| {
                 let sqlite = if in_sqlite.contains(&name) {
                     ident(&name)
