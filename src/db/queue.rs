@@ -1,10 +1,17 @@
 //! The agents' queue: open tickets, unassigned first, then by when their SLA runs out.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::error::Error;
 
-use super::{Conn, OPEN_STATUSES as OPEN, SqlResult};
+use chrono::{DateTime, Utc};
+use rusqlite::types::ToSqlOutput;
+use sqlx::Arguments;
+use sqlx::postgres::PgArguments;
+
+use super::{Conn, OPEN_STATUSES as OPEN, Param, SqlResult};
 use crate::domain::ids::AgentId;
 use crate::domain::ids::TicketId;
+use crate::domain::sla::Entered;
 use crate::domain::ticket::{Priority, Status};
 use crate::params;
 
@@ -144,13 +151,23 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
         )?;
         (ids, total)
     };
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        rows.push(conn.query_row(
+    Ok((rows(conn, &ids)?, total))
+}
+
+/// The page's tickets read whole in one statement, in the order of `ids`.
+fn rows(conn: &Conn, ids: &[TicketId]) -> SqlResult<Vec<QueueRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
         "SELECT t.id, t.subject, t.status, t.priority, c.email, c.name, t.assignee_id, a.name, t.sla_due_at, t.updated_at,
                 t.assigned_at, t.queue, t.news
-         FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?",
-            params![id], |r| {
+         FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
+         WHERE {}",
+        TicketIds::test(conn, "t.id")
+    );
+    let mut found: HashMap<TicketId, QueueRow> = conn
+        .query_map(&sql, params![TicketIds(ids)], |r| {
             let (status, priority): (String, String) = (r.get(2)?, r.get(3)?);
             Ok(QueueRow {
                 id: r.get(0)?,
@@ -167,9 +184,41 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
                 queue: r.get(11)?,
                 news: r.get(12)?,
             })
-        })?);
+        })?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// A list of tickets bound as one parameter, so that a statement reads them all in one
+/// round trip with one cached plan whatever their number: a JSON array on SQLite
+/// (`IN (SELECT value FROM json_each(?))`), a `bigint[]` on PostgreSQL (`= ANY(?)`).
+pub struct TicketIds<'a>(pub &'a [TicketId]);
+
+impl TicketIds<'_> {
+    /// The condition that `column` is one of the list bound at `?`.
+    pub fn test(conn: &Conn, column: &str) -> String {
+        match conn {
+            Conn::Sqlite(_) => format!("{column} IN (SELECT value FROM json_each(?))"),
+            Conn::Postgres(_) => format!("{column} = ANY(?)"),
+        }
     }
-    Ok((rows, total))
+
+    fn numbers(&self) -> Vec<i64> {
+        self.0.iter().map(|id| id.0).collect()
+    }
+}
+
+impl Param for TicketIds<'_> {
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let json = serde_json::to_string(&self.numbers())
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        Ok(ToSqlOutput::from(json))
+    }
+    fn postgres(&self, args: &mut PgArguments) -> Result<(), Box<dyn Error + Send + Sync>> {
+        args.add(self.numbers())
+    }
 }
 
 /// Keeps the queue's sort key after a change of status, assignee or priority.
@@ -181,26 +230,25 @@ pub fn set_sla_due(conn: &Conn, id: TicketId, due: Option<DateTime<Utc>>) -> Sql
     Ok(())
 }
 
-/// The status histories of some tickets, in order, for their clocks.
-pub fn histories(
-    conn: &Conn,
-    ids: &[TicketId],
-) -> anyhow::Result<std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>>> {
-    let mut out: std::collections::HashMap<TicketId, Vec<crate::domain::sla::Entered>> =
-        std::collections::HashMap::new();
-    for &id in ids {
-        let rows: Vec<(String, DateTime<Utc>)> = conn.query_map(
-            "SELECT to_status, at FROM status_history WHERE ticket_id = ? ORDER BY id",
-            params![id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        for (status, at) in rows {
-            if let Some(status) = Status::parse(&status) {
-                out.entry(id)
-                    .or_default()
-                    .push(crate::domain::sla::Entered { at, status });
-            }
-        }
+/// The status histories of some tickets, in order, for their clocks: one statement.
+pub fn histories(conn: &Conn, ids: &[TicketId]) -> SqlResult<HashMap<TicketId, Vec<Entered>>> {
+    let mut out: HashMap<TicketId, Vec<Entered>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
     }
+    let sql = format!(
+        "SELECT ticket_id, to_status, at FROM status_history WHERE {} ORDER BY ticket_id, id",
+        TicketIds::test(conn, "ticket_id")
+    );
+    conn.query_map(&sql, params![TicketIds(ids)], |r| {
+        let (id, status): (TicketId, String) = (r.get(0)?, r.get(1)?);
+        if let Some(status) = Status::parse(&status) {
+            out.entry(id).or_default().push(Entered {
+                at: r.get(2)?,
+                status,
+            });
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
