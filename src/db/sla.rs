@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::queue::TicketIds;
 use super::{Conn, OPEN_STATUSES as OPEN, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::sla::{Entered, Goal};
-use crate::domain::ticket::{Priority, Status};
+use crate::domain::ticket::Priority;
 use crate::params;
 
 /// An open ticket as its clocks need it.
@@ -44,38 +45,42 @@ pub fn open_clock_inputs(conn: &Conn) -> anyhow::Result<Vec<ClockInput>> {
             })
         },
     )?;
-    let index: HashMap<TicketId, usize> =
-        tickets.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-    conn.query_map(
-        &format!(
-            "SELECT h.ticket_id, h.to_status, h.at FROM status_history h JOIN tickets t ON t.id = h.ticket_id
-             WHERE t.status IN {OPEN} ORDER BY h.ticket_id, h.id"
-        ),
-        params![],
-        |r| {
-            let (id, status): (TicketId, String) = (r.get(0)?, r.get(1)?);
-            if let (Some(&i), Some(status)) = (index.get(&id), Status::parse(&status)) {
-                tickets[i].history.push(Entered {
-                    at: r.get(2)?,
-                    status,
-                });
-            }
-            Ok(())
-        },
-    )?;
-    conn.query_map(
-        &format!(
-            "SELECT e.ticket_id, e.goal, e.kind FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.status IN {OPEN}"
-        ),
-        params![],
-        |r| {
-            if let Some(&i) = index.get(&r.get::<_, TicketId>(0)?) {
-                tickets[i].recorded.push((r.get(1)?, r.get(2)?));
-            }
-            Ok(())
-        },
-    )?;
+    // Their histories and recorded events, a slice of tickets at a time, each read off its
+    // index by the ticket's id: a join over the open tickets would let the planner hash
+    // every history row instead (PostgreSQL did at its default random_page_cost), and a
+    // list of bounded length keeps every statement's plan small.
+    for chunk in tickets.chunks_mut(CHUNK) {
+        let ids: Vec<TicketId> = chunk.iter().map(|t| t.id).collect();
+        let mut histories = super::queue::histories(conn, &ids)?;
+        let mut recorded = recorded(conn, &ids)?;
+        for t in chunk {
+            t.history = histories.remove(&t.id).unwrap_or_default();
+            t.recorded = recorded.remove(&t.id).unwrap_or_default();
+        }
+    }
     Ok(tickets)
+}
+
+/// How many open tickets one statement of the sweep reads the histories or events of.
+const CHUNK: usize = 1000;
+
+/// The warnings and breaches recorded for some tickets: `(goal, kind)` by ticket.
+fn recorded(conn: &Conn, ids: &[TicketId]) -> SqlResult<HashMap<TicketId, Vec<(String, String)>>> {
+    let mut out: HashMap<TicketId, Vec<(String, String)>> = HashMap::new();
+    conn.query_map(
+        &format!(
+            "SELECT ticket_id, goal, kind FROM sla_events WHERE {}",
+            TicketIds::test(conn, "ticket_id")
+        ),
+        params![TicketIds(ids)],
+        |r| {
+            out.entry(r.get(0)?)
+                .or_default()
+                .push((r.get(1)?, r.get(2)?));
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// Records a warning or breach; false when it was already recorded.
