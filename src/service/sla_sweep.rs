@@ -75,11 +75,11 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
     let sla = ctx.sla();
     // Running tickets without a due time (stored before the queue kept one) get theirs.
     let missing = ctx.db.read(db::sla::running_without_due).await?;
-    if !missing.is_empty() {
-        let (c2, s2) = (ctx.clone(), sla.clone());
+    for chunk in missing.chunks(CHUNK) {
+        let (c2, s2, chunk) = (ctx.clone(), sla.clone(), chunk.to_vec());
         ctx.db
             .write(move |conn| {
-                missing
+                chunk
                     .iter()
                     .try_for_each(|&id| lifecycle::refresh_sla_due(conn, &c2, &s2, id, now))
             })
@@ -102,57 +102,45 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
     if due.is_empty() && closing.is_empty() {
         return Ok(report);
     }
-    let c2 = ctx.clone();
-    let (recorded, closed) = ctx
-        .db
-        .write(move |conn| {
-            let mut recorded = Vec::new();
-            for d in due {
-                if !db::sla::record_event(conn, d.ticket_id, d.goal, d.kind, d.to.as_deref(), now)?
-                {
-                    continue;
-                }
-                let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else {
-                    continue;
-                };
-                if let Some(to) = &d.to {
-                    let alert = SlaAlert {
-                        goal: d.goal,
-                        kind: d.kind,
-                        due_at: due_text(&c2.sla(), &d.view, now),
-                    };
-                    notify::queue_sla_alert(conn, &c2, &ticket, to, &alert, now)?;
-                }
-                recorded.push(d.kind);
+    // In transactions of a bounded size: the first sweep over a big database has hundreds
+    // of thousands of them, and one transaction would hold the writer for minutes (and keep
+    // each statement's plan from seeing the tables it fills). Each alert stays once: its
+    // row is written, or found already there, in the transaction that queues its mail.
+    let mut due = due.into_iter();
+    loop {
+        let chunk: Vec<Due> = due.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let c2 = ctx.clone();
+        let recorded = ctx
+            .db
+            .write(move |conn| record(conn, &c2, chunk, now))
+            .await?;
+        if !recorded.is_empty() {
+            // Their mail goes out as each part commits.
+            ctx.outbox_wakeup.notify_one();
+        }
+        for kind in recorded {
+            if kind == "breach" {
+                report.breaches += 1;
+                Metrics::inc(&ctx.metrics.sla_breaches);
+            } else {
+                report.warnings += 1;
+                Metrics::inc(&ctx.metrics.sla_warnings);
             }
-            let mut closed = 0;
-            for id in closing {
-                // Checked again inside the transaction: a reply may have reopened it.
-                let Some(ticket) = db::tickets::get(conn, id)? else {
-                    continue;
-                };
-                let step = Step::new(Event::AutoClose, "system", Cause::Person);
-                match lifecycle::apply(conn, &c2, &ticket, step, now) {
-                    Ok(_) => closed += 1,
-                    Err(ServiceError::Refused(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok::<_, ServiceError>((recorded, closed))
-        })
-        .await?;
-    for kind in recorded {
-        if kind == "breach" {
-            report.breaches += 1;
-            Metrics::inc(&ctx.metrics.sla_breaches);
-        } else {
-            report.warnings += 1;
-            Metrics::inc(&ctx.metrics.sla_warnings);
         }
     }
-    report.auto_closed = closed;
-    for _ in 0..closed {
-        Metrics::inc(&ctx.metrics.auto_closed);
+    for chunk in closing.chunks(CHUNK) {
+        let (c2, chunk) = (ctx.clone(), chunk.to_vec());
+        let closed = ctx
+            .db
+            .write(move |conn| auto_close(conn, &c2, &chunk, now))
+            .await?;
+        report.auto_closed += closed;
+        for _ in 0..closed {
+            Metrics::inc(&ctx.metrics.auto_closed);
+        }
     }
     if report.warnings + report.breaches + report.auto_closed > 0 {
         ctx.outbox_wakeup.notify_one();
@@ -164,6 +152,60 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Sweep, ServiceError>
         );
     }
     Ok(report)
+}
+
+/// How many alerts, or closings, one transaction of a sweep writes.
+const CHUNK: usize = 500;
+
+/// Records each alert not yet recorded and queues its mail; the kinds recorded.
+fn record(
+    conn: &db::Conn,
+    ctx: &Ctx,
+    due: Vec<Due>,
+    now: DateTime<Utc>,
+) -> Result<Vec<&'static str>, ServiceError> {
+    let mut recorded = Vec::new();
+    for d in due {
+        if !db::sla::record_event(conn, d.ticket_id, d.goal, d.kind, d.to.as_deref(), now)? {
+            continue;
+        }
+        let Some(ticket) = db::tickets::get(conn, d.ticket_id)? else {
+            continue;
+        };
+        if let Some(to) = &d.to {
+            let alert = SlaAlert {
+                goal: d.goal,
+                kind: d.kind,
+                due_at: due_text(&ctx.sla(), &d.view, now),
+            };
+            notify::queue_sla_alert(conn, ctx, &ticket, to, &alert, now)?;
+        }
+        recorded.push(d.kind);
+    }
+    Ok(recorded)
+}
+
+/// Closes the resolved tickets still resolved; how many it closed.
+fn auto_close(
+    conn: &db::Conn,
+    ctx: &Ctx,
+    ids: &[TicketId],
+    now: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    let mut closed = 0;
+    for &id in ids {
+        // Checked again inside the transaction: a reply may have reopened it.
+        let Some(ticket) = db::tickets::get(conn, id)? else {
+            continue;
+        };
+        let step = Step::new(Event::AutoClose, "system", Cause::Person);
+        match lifecycle::apply(conn, ctx, &ticket, step, now) {
+            Ok(_) => closed += 1,
+            Err(ServiceError::Refused(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
 }
 
 /// When the goal falls due, in the calendar's zone: `25.11.2026 14:30 (Europe/Bucharest)`.
