@@ -57,6 +57,13 @@ const MATCHING_POSTGRES: &str = "FROM participants p JOIN tickets t ON t.id = p.
 /// The customer's requests, off the participants' indexes alone (with the status kept
 /// beside each participant); matching text reads the tickets too.
 const MINE: &str = "FROM participants p WHERE p.address = ?1 AND p.role IN ('requester', 'cc')";
+/// [`MINE`] on PostgreSQL, off `participants_mine`: its key is the folded address as plain
+/// text, which compares a byte at a time, where each `citext` comparison folds both sides
+/// (2.2 ms against 0.6 ms for a customer with 5,000 requests). The same folding as
+/// `citext`'s: `lower()` in the database's collation.
+const MINE_POSTGRES: &str =
+    "FROM participants p WHERE lower(p.address::text) COLLATE \"C\" = lower(CAST(?1 AS text))
+    AND p.role IN ('requester', 'cc')";
 const MINE_IN_STATUS: &str =
     "FROM participants p WHERE p.address = ?1 AND p.status = ?2 AND p.role IN ('requester', 'cc')";
 
@@ -80,7 +87,7 @@ pub fn requests(conn: &Conn, q: &RequestQuery) -> SqlResult<(Vec<RequestSummary>
         let from = if status.is_some() {
             MINE_IN_STATUS
         } else {
-            MINE
+            conn.pick(MINE, MINE_POSTGRES)
         };
         let count = format!("SELECT count(*) {from}");
         let total: i64 = match status {
