@@ -119,19 +119,39 @@ pub const POSTGRES_WORDS: [(&str, &str, &str); 3] = [
     ("customers", "words", "search_vector(name || ' ' || email)"),
 ];
 
+/// PostgreSQL: the vocabulary made again from every row's words (readers' lexemes aside),
+/// as the migration that made it filled it.
+pub const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
+    SELECT word FROM ts_stat('SELECT subject_words FROM tickets WHERE subject_words IS NOT NULL
+                              UNION ALL SELECT body_words FROM messages WHERE body_words IS NOT NULL
+                              UNION ALL SELECT words FROM customers WHERE words IS NOT NULL')
+    WHERE left(word, 1) <> '@'
+    ON CONFLICT DO NOTHING";
+
 /// PostgreSQL's [`catch_up`]: the words of at most `batch` rows of each table that have
-/// none yet. Rows another node is indexing are skipped, not waited for.
+/// none yet, and those words in the vocabulary. Rows another node is indexing are
+/// skipped, not waited for.
 fn catch_up_postgres(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
     for (table, column, words) in POSTGRES_WORDS {
-        done += conn.execute(
+        let indexed: i64 = conn.query_row(
             &format!(
-                "UPDATE {table} SET {column} = {words} WHERE id IN (
-                     SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
-                     FOR UPDATE SKIP LOCKED)"
+                "WITH done AS (
+                     UPDATE {table} SET {column} = {words} WHERE id IN (
+                         SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING {column} AS words),
+                 known AS (
+                     INSERT INTO search_vocabulary (word)
+                     SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
+                     WHERE left(l.word, 1) <> '@'
+                     ON CONFLICT DO NOTHING)
+                 SELECT count(*) FROM done"
             ),
             params![batch],
+            |r| r.get(0),
         )?;
+        done += usize::try_from(indexed).unwrap_or(0);
     }
     Ok(done)
 }
@@ -248,27 +268,21 @@ impl Query {
     }
 }
 
-/// The FTS5 query for what someone typed: every word, folded, as the whole words of the
-/// index it begins (or as a prefix when it begins more than [`EXPANDED_WORDS`] of them),
-/// all of them required; `None` when there is no word in it. On PostgreSQL every word is a
-/// prefix of the `tsquery`.
+/// The query for what someone typed (FTS5's on SQLite, a `tsquery` on PostgreSQL): every
+/// word, folded, as the whole words of the index it begins (or as a prefix when it begins
+/// more than [`EXPANDED_WORDS`] of them), all of them required; `None` when there is no
+/// word in it.
 pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
-    if conn.is_postgres() {
-        return Ok(
-            search_text::ts_query(&search_text::words(text)).map(|fts| Query {
-                fts,
-                has_prefix: true,
-                postgres: true,
-            }),
-        );
-    }
+    let vocabulary = conn.pick(
+        "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
+        "SELECT word FROM search_vocabulary WHERE word >= ?1 AND word < ?1 || chr(1114111) ORDER BY word LIMIT ?2",
+    );
     let mut terms = Vec::new();
     for typed in search_text::words(text) {
-        let words: Vec<String> = conn.query_map(
-            "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) ORDER BY word LIMIT ?2",
-            params![typed, EXPANDED_WORDS as i64 + 1],
-            |r| r.get(0),
-        )?;
+        let words: Vec<String> =
+            conn.query_map(vocabulary, params![typed, EXPANDED_WORDS as i64 + 1], |r| {
+                r.get(0)
+            })?;
         let term = if words.len() > EXPANDED_WORDS {
             Term::Prefix(typed.clone())
         } else {
@@ -277,10 +291,16 @@ pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
         terms.push((typed, term));
     }
     let has_prefix = terms.iter().any(|(_, t)| matches!(t, Term::Prefix(_)));
-    Ok(search_text::fts_query(&terms).map(|fts| Query {
+    let postgres = conn.is_postgres();
+    let fts = if postgres {
+        search_text::ts_query(&terms)
+    } else {
+        search_text::fts_query(&terms)
+    };
+    Ok(fts.map(|fts| Query {
         fts,
         has_prefix,
-        postgres: false,
+        postgres,
     }))
 }
 

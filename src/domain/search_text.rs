@@ -79,14 +79,35 @@ pub fn in_column(column: &str, query: &str) -> String {
     format!("{{{column}}} : ({query})")
 }
 
-/// The PostgreSQL text-search query (`tsquery`) for typed words (from [`words`]): each
-/// one a prefix, all of them required; `None` when there is none.
-pub fn ts_query(words: &[String]) -> Option<String> {
-    let parts: Vec<String> = words
+/// The PostgreSQL text-search query (`tsquery`) that requires every term, as
+/// [`fts_query`]: the whole words a typed word begins, or the typed word as a prefix;
+/// `None` when there is none. Every lexeme is quoted, so nothing typed is read as syntax.
+pub fn ts_query(terms: &[(String, Term)]) -> Option<String> {
+    let quote = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+    let parts: Vec<String> = terms
         .iter()
-        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+        .map(|(typed, term)| match term {
+            Term::Prefix(p) => format!("{}:*", quote(p)),
+            Term::Words(words) if words.is_empty() => quote(typed),
+            Term::Words(words) => format!(
+                "({})",
+                words
+                    .iter()
+                    .map(|w| quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+        })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" & "))
+}
+
+/// Every typed word as a prefix: what each finds in the text, whatever the vocabulary.
+pub fn prefixes(words: &[String]) -> Vec<(String, Term)> {
+    words
+        .iter()
+        .map(|w| (w.clone(), Term::Prefix(w.clone())))
+        .collect()
 }
 
 /// The letter under a lower-case Latin letter with diacritics.
@@ -164,12 +185,27 @@ mod tests {
     }
 
     #[test]
-    fn postgres_queries_take_every_word_as_a_prefix() {
+    fn postgres_queries_require_every_term_quoted() {
+        let terms = [
+            (
+                "imprim".to_string(),
+                Term::Words(vec!["imprimanta".into(), "imprimare".into()]),
+            ),
+            ("a".to_string(), Term::Prefix("a".into())),
+            ("zzz".to_string(), Term::Words(vec![])),
+        ];
         assert_eq!(
-            ts_query(&words("Ședință imprim")).as_deref(),
+            ts_query(&terms).as_deref(),
+            Some("('imprimanta' | 'imprimare') & 'a':* & 'zzz'")
+        );
+        assert_eq!(
+            ts_query(&prefixes(&words("Ședință imprim"))).as_deref(),
             Some("'sedinta':* & 'imprim':*")
         );
-        assert_eq!(ts_query(&["o'a\\".into()]).as_deref(), Some("'o''a\\\\':*"));
+        assert_eq!(
+            ts_query(&prefixes(&["o'a\\".into()])).as_deref(),
+            Some("'o''a\\\\':*")
+        );
         assert_eq!(ts_query(&[]), None);
     }
 

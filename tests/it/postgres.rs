@@ -8,6 +8,8 @@ use std::process::Command;
 use serde_json::json;
 use sqlx::{Connection, Row};
 
+use helpdesk::domain::search_text::prefixes;
+
 use crate::engine::{fresh_database, server};
 use crate::helpers::*;
 
@@ -390,7 +392,7 @@ fn found_in_sqlite(conn: &helpdesk::db::Conn, text: &str) -> (Vec<i64>, Vec<i64>
 /// The same in PostgreSQL's text search.
 async fn found_in_postgres(pg: &mut sqlx::PgConnection, text: &str) -> (Vec<i64>, Vec<i64>) {
     let words = helpdesk::domain::search_text::words(text);
-    let Some(q) = helpdesk::domain::search_text::ts_query(&words) else {
+    let Some(q) = helpdesk::domain::search_text::ts_query(&prefixes(&words)) else {
         return (Vec::new(), Vec::new());
     };
     let tickets = sqlx::query_scalar(
@@ -443,6 +445,15 @@ async fn postgres_text_search_finds_what_fts5_finds() {
         "a real vocabulary: {}",
         vocabulary.len()
     );
+    // PostgreSQL's vocabulary (what typed words expand to) is SQLite's.
+    let mut words_there: Vec<String> = sqlx::query_scalar("SELECT word FROM search_vocabulary")
+        .fetch_all(&mut pg)
+        .await
+        .unwrap();
+    let mut words_here = vocabulary.clone();
+    words_here.sort();
+    words_there.sort();
+    assert_eq!(words_here, words_there);
     let mut typed: Vec<String> = vocabulary.clone();
     typed.extend(vocabulary.iter().map(|w| w.chars().take(3).collect()));
     typed.extend(["Ședință", "IMPRIMANTA nu", "factura 2026"].map(String::from));
@@ -520,7 +531,7 @@ fn read_in_sqlite(conn: &helpdesk::db::Conn, text: &str, reader: &str) -> Vec<i6
 /// The same in PostgreSQL's stored words.
 async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str) -> Vec<i64> {
     let words = helpdesk::domain::search_text::words(text);
-    let Some(q) = helpdesk::domain::search_text::ts_query(&words) else {
+    let Some(q) = helpdesk::domain::search_text::ts_query(&prefixes(&words)) else {
         return Vec::new();
     };
     sqlx::query_scalar(

@@ -31,8 +31,9 @@ const SQLITE_ONLY: &[&str] = &[
 ];
 
 /// PostgreSQL's tables without a counterpart in SQLite: the rate limits nodes share (one
-/// daemon on SQLite keeps them in memory), which start empty.
-const POSTGRES_ONLY: &[&str] = &["throttle_failures", "throttle_events"];
+/// daemon on SQLite keeps them in memory), which start empty, and the search vocabulary,
+/// made from the copied rows' words.
+const POSTGRES_ONLY: &[&str] = &["throttle_failures", "throttle_events", "search_vocabulary"];
 
 /// How many rows each table holds in both databases after the copy, and in how many texts
 /// what PostgreSQL cannot hold (NUL, bytes that are not UTF-8) became U+FFFD.
@@ -187,6 +188,10 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
             .await
             .with_context(|| format!("writing the words of {table}"))?;
     }
+    sqlx::query(search::POSTGRES_VOCABULARY)
+        .execute(&mut *pg)
+        .await
+        .context("writing the search vocabulary")?;
     for (name, definition) in later {
         sqlx::query(AssertSqlSafe(definition))
             .execute(&mut *pg)
