@@ -7,6 +7,8 @@
 //!    ticket committed → confirmation in the customer's mailbox.
 //!
 //! Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 3), BENCH_MAILS (default 200).
+//! BENCH_ONLY runs the parts whose name it holds, several apart by `|` (`receive`,
+//! `import`, `latency`; unset: all three).
 //! BENCH_ENGINE=postgres measures all three on PostgreSQL (a fresh database each time, in
 //! the benches' cluster: see `common::engine`).
 
@@ -26,7 +28,9 @@ use helpdesk::service::receive_email::receive_batch;
 use tokio_util::sync::CancellationToken;
 
 use common::engine::Engine;
-use common::{IMAP_PORT, MAIL_RUN_DIR, MailStack, SMTP_PORT, env_usize, machine, percentile};
+use common::{
+    IMAP_PORT, MAIL_RUN_DIR, MailStack, SMTP_PORT, env_usize, machine, percentile, selected,
+};
 
 /// The poller's batch: messages committed (and fsynced) together.
 const BATCH: usize = 50;
@@ -316,51 +320,64 @@ async fn main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_MESSAGES", 10_000);
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let messages = corpus(n);
+    if selected("receive") {
+        receive_figures(&engine, &messages, rounds).await?;
+    }
+    if selected("import") {
+        let mut imports: Vec<f64> = (0..rounds)
+            .map(|_| import(&engine, &messages))
+            .collect::<anyhow::Result<_>>()?;
+        imports.sort_by(f64::total_cmp);
+        println!(
+            "  helpdesk import (one mbox, the whole command): {:.0} msgs/s (rounds: {})",
+            imports[rounds / 2],
+            listed(&imports)
+        );
+    }
+    if selected("latency") {
+        latency_figures(&engine).await?;
+    }
+    Ok(())
+}
+
+/// Each round's figure, rounded.
+fn listed(figures: &[f64]) -> String {
+    let figures: Vec<String> = figures.iter().map(|v| format!("{v:.0}")).collect();
+    figures.join(", ")
+}
+
+/// `receive()` beside the floor, the median of `rounds`.
+async fn receive_figures(
+    engine: &Engine,
+    messages: &[Vec<u8>],
+    rounds: usize,
+) -> anyhow::Result<()> {
     println!(
         "receive() throughput, batches of {BATCH} per transaction, each committed durably, median of {rounds} rounds:"
     );
     let (mut fulls, mut floors) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (full, floor) = throughput(&engine, &messages).await?;
+        let (full, floor) = throughput(engine, messages).await?;
         fulls.push(full);
         floors.push(floor);
     }
     fulls.sort_by(f64::total_cmp);
     floors.sort_by(f64::total_cmp);
     let (full, floor) = (fulls[rounds / 2], floors[rounds / 2]);
-    println!(
-        "  receive(): {full:.0} msgs/s (rounds: {})",
-        fulls
-            .iter()
-            .map(|v| format!("{v:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("  receive(): {full:.0} msgs/s (rounds: {})", listed(&fulls));
     println!(
         "  floor (parse + bare insert): {floor:.0} msgs/s (rounds: {})",
-        floors
-            .iter()
-            .map(|v| format!("{v:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        listed(&floors)
     );
     println!("  receive() / floor: {:.2}", full / floor);
-    let mut imports: Vec<f64> = (0..rounds)
-        .map(|_| import(&engine, &messages))
-        .collect::<anyhow::Result<_>>()?;
-    imports.sort_by(f64::total_cmp);
-    println!(
-        "  helpdesk import (one mbox, the whole command): {:.0} msgs/s (rounds: {})",
-        imports[rounds / 2],
-        imports
-            .iter()
-            .map(|v| format!("{v:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    Ok(())
+}
+
+/// The end-to-end latency through the mail stack, BENCH_MAILS mails.
+async fn latency_figures(engine: &Engine) -> anyhow::Result<()> {
     let mails = env_usize("BENCH_MAILS", 200);
     println!("end-to-end latency over {mails} mails through Postfix + Dovecot (IDLE):");
-    let (commit, inbox) = latency(&engine, mails).await?;
+    let (commit, inbox) = latency(engine, mails).await?;
     println!("  delivered: {} of {mails}", inbox.len());
     println!(
         "  SMTP accepted -> ticket committed: p50 {:.0} ms, p95 {:.0} ms",
