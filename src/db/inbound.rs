@@ -7,8 +7,15 @@ use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::params;
 
-const INSERT_RAW: &str = "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?, ?, ?, 'received', ?)
+const INSERT_RAW: &str = "INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?1, ?2, ?3, 'received', ?4)
          ON CONFLICT(dedup_key) DO NOTHING";
+
+/// PostgreSQL stores the bytes beside the row in the same statement (one round trip).
+const INSERT_RAW_WITH_BYTES: &str = "WITH raw AS (
+             INSERT INTO raw_emails (dedup_key, fingerprint, received_at, outcome, mailbox) VALUES (?1, ?2, ?3, 'received', ?4)
+             ON CONFLICT (dedup_key) DO NOTHING RETURNING id
+         ), bytes AS (INSERT INTO raw_email_bytes (raw_email_id, raw) SELECT id, ?5 FROM raw)
+         SELECT id FROM raw";
 
 /// Stores the raw message unless one with the same key is already stored; `None` means
 /// it is a re-delivery. A message whose key is taken by one that says something else (its
@@ -23,27 +30,43 @@ pub fn insert_raw(
     mailbox: &str,
     now: DateTime<Utc>,
 ) -> SqlResult<Option<i64>> {
-    let id = match conn.insert_new(INSERT_RAW, params![dedup_key, fingerprint, now, mailbox])? {
-        Some(id) => id,
-        None => {
-            let Some(fingerprint) = fingerprint else {
-                return Ok(None);
-            };
-            let stored: Option<String> = conn.query_row(
-                "SELECT fingerprint FROM raw_emails WHERE dedup_key = ?",
-                params![dedup_key],
-                |r| r.get(0),
-            )?;
-            let recipe = |f: &str| f.split_once(':').map(|(r, _)| r.to_string());
-            if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
-                return Ok(None);
-            }
-            let key = format!("{dedup_key}#{fingerprint}");
-            match conn.insert_new(INSERT_RAW, params![key, fingerprint, now, mailbox])? {
-                Some(id) => id,
-                None => return Ok(None),
-            }
-        }
+    if let Some(id) = insert_keyed(conn, dedup_key, fingerprint, raw, mailbox, now)? {
+        return Ok(Some(id));
+    }
+    let Some(fingerprint) = fingerprint else {
+        return Ok(None);
+    };
+    let stored: Option<String> = conn.query_row(
+        "SELECT fingerprint FROM raw_emails WHERE dedup_key = ?",
+        params![dedup_key],
+        |r| r.get(0),
+    )?;
+    let recipe = |f: &str| f.split_once(':').map(|(r, _)| r.to_string());
+    if stored.is_none_or(|s| s == fingerprint || recipe(&s) != recipe(fingerprint)) {
+        return Ok(None);
+    }
+    let key = format!("{dedup_key}#{fingerprint}");
+    insert_keyed(conn, &key, Some(fingerprint), raw, mailbox, now)
+}
+
+/// The row and its bytes under `key`, unless the key is taken.
+fn insert_keyed(
+    conn: &Conn,
+    key: &str,
+    fingerprint: Option<&str>,
+    raw: &[u8],
+    mailbox: &str,
+    now: DateTime<Utc>,
+) -> SqlResult<Option<i64>> {
+    if conn.is_postgres() {
+        return conn.query_opt(
+            INSERT_RAW_WITH_BYTES,
+            params![key, fingerprint, now, mailbox, raw],
+            |r| r.get(0),
+        );
+    }
+    let Some(id) = conn.insert_new(INSERT_RAW, params![key, fingerprint, now, mailbox])? else {
+        return Ok(None);
     };
     conn.execute(
         "INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)",
