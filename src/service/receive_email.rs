@@ -8,6 +8,7 @@ use super::notify::Extras;
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::config::Mailbox as OurMailbox;
+use crate::db::sql::Savepoints;
 use crate::db::{self, Conn};
 use crate::domain::email::{Mailbox, ParsedEmail};
 use crate::domain::ids::TicketId;
@@ -61,9 +62,10 @@ pub async fn receive_batch(
     let outcomes = ctx
         .db
         .write(move |conn| {
+            let mut items = Savepoints::new(conn);
             incoming
                 .iter()
-                .map(|m| receive_one(conn, &c, &via, &m, None, now))
+                .map(|m| receive_one(conn, &mut items, &c, &via, &m, None, now))
                 .collect::<anyhow::Result<Vec<_>>>()
         })
         .await;
@@ -86,8 +88,10 @@ pub async fn receive_batch(
     Ok(outcomes)
 }
 
+/// Stores and processes one message in a savepoint of `items`.
 fn receive_one(
     conn: &Conn,
+    items: &mut Savepoints<'_>,
     ctx: &Ctx,
     via: &OurMailbox,
     m: &Incoming,
@@ -110,7 +114,7 @@ fn receive_one(
     };
     // A bug that panics on one message quarantines that message; the others go on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        db::savepoint(conn, |sp| process(sp, ctx, via, m, raw_id, now))
+        items.run(|sp| process(sp, ctx, via, m, raw_id, now))
     }))
     .unwrap_or_else(|panic| {
         let what = panic

@@ -10,10 +10,12 @@ use sqlx::postgres::PgRow;
 use super::postgres::Session;
 
 mod placeholders;
+mod savepoints;
 mod values;
 
 pub(crate) use placeholders::Texts;
 pub use placeholders::postgres_text;
+pub use savepoints::Savepoints;
 pub use values::{CiText, Column, NullOf, Param};
 
 /// A connection to either engine, inside the transaction its caller runs.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Incoming, Outcome, count, receive_one};
 use crate::db;
+use crate::db::sql::Savepoints;
 use crate::service::{Ctx, ServiceError};
 
 /// Where a message lies on the mail server: its mailbox, UIDVALIDITY and UID.
@@ -134,7 +135,8 @@ pub async fn replay(
                 return Err(ServiceError::Conflict("this message was never fetched whole from the mail server: there is nothing to replay".into()));
             }
             let via = c.mailbox(&db::inbound::mailbox(conn, raw_id)?).clone();
-            let outcome = receive_one(conn, &c, &via, &Incoming::new(raw), Some(raw_id), now)?;
+            let mut items = Savepoints::new(conn);
+            let outcome = receive_one(conn, &mut items, &c, &via, &Incoming::new(raw), Some(raw_id), now)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {
                 db::inbound::release(conn, raw_id, now)?;
             }
