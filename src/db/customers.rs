@@ -74,6 +74,45 @@ pub fn insert(
     }))
 }
 
+/// Finds the customer with this address (filling in `name` if theirs is empty: the customer
+/// comes back as found) or registers them: the customer and whether they are new. `None`
+/// when neither happened: another node's transaction registered the address at the same
+/// moment (find it once that committed). One statement on PostgreSQL.
+pub fn find_or_insert(
+    conn: &Conn,
+    email: &EmailAddress,
+    name: &str,
+    locale: &str,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> SqlResult<Option<(Customer, bool)>> {
+    if !conn.is_postgres() {
+        if let Some(c) = find_by_email(conn, email)? {
+            if !name.is_empty() {
+                set_name_if_empty(conn, c.id, name)?;
+            }
+            return Ok(Some((c, false)));
+        }
+        return Ok(insert(conn, email, name, locale, time_zone, now)?.map(|c| (c, true)));
+    }
+    conn.query_opt(
+        "WITH found AS (
+             SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password
+             FROM customers WHERE email = ?1
+         ), named AS (
+             UPDATE customers SET name = ?2 WHERE id = (SELECT id FROM found) AND name = '' AND ?2 <> ''
+         ), added AS (
+             INSERT INTO customers (email, name, locale, time_zone, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM found)
+             ON CONFLICT (email) DO NOTHING
+             RETURNING id, email, name, locale, time_zone, phone, FALSE AS has_password
+         )
+         SELECT *, FALSE AS is_new FROM found UNION ALL SELECT *, TRUE FROM added",
+        params![CiText(email.as_str()), name, locale, time_zone, now],
+        |r| Ok((from_row(r)?, r.get("is_new")?)),
+    )
+}
+
 /// The customer with this address and their password hash (None when no password is set).
 pub fn credentials(conn: &Conn, email: &str) -> SqlResult<Option<(Customer, Option<String>)>> {
     conn.query_opt(

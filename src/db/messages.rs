@@ -11,7 +11,6 @@ use crate::domain::sender_auth::SenderAuth;
 use crate::params;
 
 pub struct NewMessage<'a> {
-    pub ticket_id: TicketId,
     pub kind: MessageKind,
     pub author: &'a str,
     pub internal: bool,
@@ -26,13 +25,20 @@ pub struct NewMessage<'a> {
     pub sender_auth: Option<SenderAuth>,
 }
 
-pub fn insert(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> SqlResult<i64> {
+/// Stores a message of ticket `ticket_id`; its trigger raises the ticket's version and
+/// brings its last update forward to `now`.
+pub fn insert(
+    conn: &Conn,
+    ticket_id: TicketId,
+    m: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> SqlResult<i64> {
     conn.insert(
         "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
              full_text, html, message_id, raw_email_id, sender_auth, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
-            m.ticket_id,
+            ticket_id,
             m.kind.as_str(),
             m.author,
             m.internal,
@@ -210,19 +216,49 @@ pub fn download(
     )
 }
 
-/// The Message-IDs of the thread as one participant saw it (their mail to us and ours
-/// to them), oldest first: the `References` of our next mail to them.
-pub fn thread_ids(conn: &Conn, ticket_id: TicketId, address: &str) -> SqlResult<Vec<String>> {
-    // The author is matched as written, the recipient without regard to case (as each
-    // column compares); PostgreSQL wants a name for the inner select.
-    conn.query_map(
-        "SELECT mid FROM (
-            SELECT message_id AS mid, created_at, 0 AS src, id FROM messages
-                WHERE ticket_id = ?1 AND message_id IS NOT NULL AND author = ?2
-            UNION ALL
-            SELECT message_id, created_at, 1, id FROM outbox WHERE ticket_id = ?1 AND recipient = ?2
-         ) AS thread ORDER BY created_at, src, id",
-        params![ticket_id, CiText(address)],
-        |r| r.get(0),
-    )
+/// What a mail about a ticket needs to know before it is queued.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    /// The Message-IDs of the thread as the recipient saw it (their mail to us and ours to
+    /// them), oldest first: the `References` of our next mail to them.
+    pub references: Vec<String>,
+    /// The address of the mailbox the ticket came in through.
+    pub mailbox: String,
+    /// How many automatic mails went (or are going) to the recipient since the time asked.
+    pub automatic_sent: i64,
+}
+
+/// [`MailContext`] of a mail about `ticket_id` to `address`, counting its automatic mail
+/// since `since`, in one statement: the first row holds the mailbox and the count, the
+/// others the thread. The author is matched as written, the recipient without regard to
+/// case (as each column compares).
+pub fn mail_context(
+    conn: &Conn,
+    ticket_id: TicketId,
+    address: &str,
+    since: DateTime<Utc>,
+) -> SqlResult<MailContext> {
+    let rows: Vec<(i64, Option<String>, i64)> = conn.query_map(
+        "SELECT 0 AS part, mailbox AS text, (
+                SELECT count(*) FROM outbox WHERE recipient = ?2 AND automatic = TRUE AND created_at >= ?3
+            ) AS n, NULL AS created_at, 0 AS src, 0 AS id
+            FROM tickets WHERE id = ?1
+         UNION ALL
+         SELECT 1, message_id, 0, created_at, 0, id FROM messages
+            WHERE ticket_id = ?1 AND message_id IS NOT NULL AND author = ?2
+         UNION ALL
+         SELECT 1, message_id, 0, created_at, 1, id FROM outbox WHERE ticket_id = ?1 AND recipient = ?2
+         ORDER BY part, created_at, src, id",
+        params![ticket_id, CiText(address), since],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut rows = rows.into_iter();
+    let Some((0, mailbox, automatic_sent)) = rows.next() else {
+        return Err(super::SqlError::NoRow);
+    };
+    Ok(MailContext {
+        references: rows.filter_map(|(_, id, _)| id).collect(),
+        mailbox: mailbox.unwrap_or_default(),
+        automatic_sent,
+    })
 }

@@ -9,6 +9,10 @@ use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
 use crate::params;
 use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
+
+mod opening;
+pub use opening::{Opening, open};
 
 #[derive(Debug, Clone)]
 pub struct TicketRow {
@@ -51,12 +55,16 @@ impl TicketRow {
     }
 }
 
-const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
+const COLUMNS: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
-        t.mailbox, t.queue, t.version, t.news, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at
-    FROM tickets t JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
+        t.mailbox, t.queue, t.version, t.news, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at";
+/// What [`COLUMNS`] read beside the ticket `t`.
+const JOINS: &str =
+    "JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
         LEFT JOIN satisfaction s ON s.ticket_id = t.id";
+static FROM: LazyLock<String> = LazyLock::new(|| format!("FROM tickets t {JOINS}"));
+static SELECT: LazyLock<String> = LazyLock::new(|| format!("{COLUMNS}\n    {}", *FROM));
 
 fn from_row(r: &Row<'_>) -> SqlResult<TicketRow> {
     let status: String = r.get("status")?;
@@ -132,7 +140,38 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> SqlResul
 }
 
 pub fn get(conn: &Conn, id: TicketId) -> SqlResult<Option<TicketRow>> {
-    conn.query_opt(&format!("{SELECT} WHERE t.id = ?"), params![id], from_row)
+    conn.query_opt(
+        &format!("{} WHERE t.id = ?", *SELECT),
+        params![id],
+        from_row,
+    )
+}
+
+/// The ticket as [`get`] reads it, `address`'s role on it and whether `address` is an
+/// active agent's: what threading a mail from `address` asks of each ticket it names, in
+/// one statement.
+pub fn get_for_sender(
+    conn: &Conn,
+    id: TicketId,
+    address: &str,
+) -> SqlResult<Option<(TicketRow, Option<Role>, bool)>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{COLUMNS},
+                (SELECT p.role FROM participants p WHERE p.ticket_id = t.id AND p.address = ?2) AS sender_role,
+                EXISTS (SELECT 1 FROM agents g WHERE g.email = ?2 AND g.disabled_at IS NULL) AS sender_is_agent
+             {} WHERE t.id = ?1",
+            *FROM
+        )
+    });
+    conn.query_opt(&SQL, params![id, CiText(address)], |r| {
+        let role: Option<String> = r.get("sender_role")?;
+        Ok((
+            from_row(r)?,
+            role.as_deref().and_then(Role::parse),
+            r.get("sender_is_agent")?,
+        ))
+    })
 }
 
 /// Filters of the ticket list; `None` means any.
@@ -149,8 +188,9 @@ pub struct Filter {
 pub fn list(conn: &Conn, f: &Filter) -> SqlResult<Vec<TicketRow>> {
     conn.query_map(
         &format!(
-            "{SELECT} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
-             AND (?3 IS NULL OR t.id < ?3) AND (?5 IS NULL OR t.queue = ?5) ORDER BY t.id DESC LIMIT ?4"
+            "{} WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR c.email = ?2)
+             AND (?3 IS NULL OR t.id < ?3) AND (?5 IS NULL OR t.queue = ?5) ORDER BY t.id DESC LIMIT ?4",
+            *SELECT
         ),
         params![
             f.status.map(Status::as_str),
@@ -163,30 +203,38 @@ pub fn list(conn: &Conn, f: &Filter) -> SqlResult<Vec<TicketRow>> {
     )
 }
 
-/// Writes the life-cycle fields after a transition, stamping the times it reached.
+/// Writes the life-cycle fields after a transition, stamping the times it reached; the
+/// version goes up (set here, tickets_version_on_change stands aside: one update of the row).
+/// The ticket as it now is, read by the same statement on PostgreSQL.
 pub fn save_state(
     conn: &Conn,
     id: TicketId,
     state: TicketState,
     resolution: Option<&str>,
     now: DateTime<Utc>,
-) -> SqlResult<()> {
-    conn.execute(
-        "UPDATE tickets SET status = ?1, assignee_id = ?2, updated_at = ?3,
+) -> SqlResult<Option<TicketRow>> {
+    const UPDATE: &str = "UPDATE tickets SET status = ?1, assignee_id = ?2, updated_at = ?3, version = version + 1,
             assigned_at = CASE WHEN ?2 IS NOT NULL THEN coalesce(assigned_at, ?3) ELSE assigned_at END,
             resolved_at = CASE WHEN ?1 = 'resolved' AND status <> 'resolved' THEN ?3 ELSE resolved_at END,
             closed_at = CASE WHEN ?1 = 'closed' AND status <> 'closed' THEN ?3 ELSE closed_at END,
             resolution = coalesce(?4, resolution)
-         WHERE id = ?5",
-        params![state.status.as_str(), state.assignee, now, resolution, id],
-    )?;
-    Ok(())
+         WHERE id = ?5";
+    static RETURNING: LazyLock<String> =
+        LazyLock::new(|| format!("WITH t AS ({UPDATE} RETURNING *) {COLUMNS} FROM t {JOINS}"));
+    let params = params![state.status.as_str(), state.assignee, now, resolution, id];
+    if conn.is_postgres() {
+        return conn.query_opt(&RETURNING, params, from_row);
+    }
+    conn.execute(UPDATE, params)?;
+    get(conn, id)
 }
 
-/// Something happened on the ticket (a message): its last update moves.
+/// Something happened on the ticket (someone joined it): its last update moves, and with
+/// it the version (set here: one update of the row). A new message moves both itself
+/// (`tickets_version_on_message`).
 pub fn touch(conn: &Conn, id: TicketId, now: DateTime<Utc>) -> SqlResult<()> {
     conn.execute(
-        "UPDATE tickets SET updated_at = ?1 WHERE id = ?2 AND updated_at < ?1",
+        "UPDATE tickets SET updated_at = ?1, version = version + 1 WHERE id = ?2 AND updated_at < ?1",
         params![now, id],
     )?;
     Ok(())
@@ -314,15 +362,6 @@ pub fn entered(history: &[HistoryEntry]) -> Vec<Entered> {
             })
         })
         .collect()
-}
-
-/// The address of the mailbox the ticket came in through.
-pub fn mailbox_of(conn: &Conn, id: TicketId) -> SqlResult<String> {
-    conn.query_row(
-        "SELECT mailbox FROM tickets WHERE id = ?",
-        params![id],
-        |r| r.get(0),
-    )
 }
 
 /// Tickets from before queues existed join `mailbox`'s `queue`.

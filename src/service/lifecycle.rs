@@ -52,12 +52,11 @@ pub fn apply(
     } = step;
     let t = transition(ticket.state(), event)?;
     let resolution = (event == Event::Resolve).then_some(extras.resolution.as_str());
-    db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?;
+    let updated = db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?
+        .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
     if t.status_changed() {
         db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }
-    let updated = db::tickets::get(conn, ticket.id)?
-        .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
     if t.status_changed() || t.state.assignee != ticket.assignee_id {
         set_sla_due(conn, &ctx.sla(), &updated, now)?;
     }

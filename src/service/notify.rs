@@ -292,8 +292,16 @@ fn enqueue(
         vars,
     } = draft;
     let (ticket_id, template) = (*ticket_id, *template);
+    let since = now - Duration::hours(1);
+    // A mail about a ticket learns its thread, its mailbox and the count in one statement.
+    let known = ticket_id
+        .map(|id| db::messages::mail_context(conn, id, to.address, since))
+        .transpose()?;
     if notification::loop_limited(template, cause) {
-        let sent = db::outbox::automatic_since(conn, to.address, now - Duration::hours(1))?;
+        let sent = match &known {
+            Some(known) => known.automatic_sent,
+            None => db::outbox::automatic_since(conn, to.address, since)?,
+        };
         if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
             tracing::warn!(
                 recipient = to.address,
@@ -318,14 +326,10 @@ fn enqueue(
     let lang = if to.lang == "en" { "en" } else { "ro" };
     // Every mail about a ticket names it and joins its thread, the invitation
     // that a ticket caused included.
-    let references = match ticket_id {
-        Some(id) => db::messages::thread_ids(conn, id, to.address)?,
-        None => vec![],
-    };
     // Mail about a ticket comes From the mailbox it came in through.
-    let via = match ticket_id {
-        Some(id) => ctx.mailbox(&db::tickets::mailbox_of(conn, id)?),
-        None => ctx.home(),
+    let (references, via) = match known {
+        Some(known) => (known.references, ctx.mailbox(&known.mailbox)),
+        None => (vec![], ctx.home()),
     };
     let message_id = super::links::message_id(
         &ctx.config.helpdesk.secret,

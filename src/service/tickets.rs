@@ -12,12 +12,11 @@ use crate::db::{
 use crate::domain::email::Attachment;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::TicketId;
-use crate::domain::inbound::Role;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::notification::{self, Cause};
 use crate::domain::reply_text::ReplyParts;
 use crate::domain::sender_auth::SenderAuth;
-use crate::domain::ticket::{Channel, Priority, Status};
+use crate::domain::ticket::{Channel, Priority};
 
 /// One message body as stored: the new text, quoted history and signature apart, and the
 /// full text and HTML as received.
@@ -110,15 +109,9 @@ pub fn find_or_register(
     locale: &str,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), ServiceError> {
-    if let Some(c) = db::customers::find_by_email(conn, address)? {
-        if !name.is_empty() {
-            db::customers::set_name_if_empty(conn, c.id, name)?;
-        }
-        return Ok((c, false));
-    }
     let h = &ctx.config.helpdesk;
-    match db::customers::insert(conn, address, name, locale, &h.time_zone, now)? {
-        Some(c) => Ok((c, true)),
+    match db::customers::find_or_insert(conn, address, name, locale, &h.time_zone, now)? {
+        Some(found) => Ok(found),
         // Registered meanwhile by another node's transaction, which invites them.
         None => db::customers::find_by_email(conn, address)?
             .map(|c| (c, false))
@@ -156,11 +149,11 @@ pub fn open(
         mailbox: &via.address,
         queue: &via.queue,
     };
-    let id = db::tickets::insert(conn, &row, now)?;
-    db::tickets::add_participant(conn, id, t.requester.as_str(), Role::Requester)?;
-    for cc in t.cc.iter().filter(|a| *a != t.requester && !ctx.is_ours(a)) {
-        db::tickets::add_participant(conn, id, cc.as_str(), Role::Cc)?;
-    }
+    let cc: Vec<&str> =
+        t.cc.iter()
+            .filter(|a| *a != t.requester && !ctx.is_ours(a))
+            .map(EmailAddress::as_str)
+            .collect();
     let entry = Entry {
         kind: MessageKind::Customer,
         author: t.requester.as_str(),
@@ -169,8 +162,15 @@ pub fn open(
         origin: t.origin,
         attachments: t.attachments,
     };
-    store_message(conn, id, &entry, now)?;
-    db::tickets::record_status(conn, id, None, Status::WaitingForSupport, t.actor, now)?;
+    let opening = db::tickets::Opening {
+        ticket: row,
+        requester: t.requester.as_str(),
+        cc: &cc,
+        message: new_message(&entry),
+        actor: t.actor,
+    };
+    let (id, message_id) = db::tickets::open(conn, &opening, now)?;
+    attach(conn, message_id, t.attachments)?;
     let ticket = db::tickets::get(conn, id)?
         .ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let extras = Extras {
@@ -277,8 +277,14 @@ pub fn store_message(
     e: &Entry<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, ServiceError> {
-    let m = NewMessage {
-        ticket_id,
+    // Its trigger raises the ticket's version and moves its last update.
+    let id = db::messages::insert(conn, ticket_id, &new_message(e), now)?;
+    attach(conn, id, e.attachments)?;
+    Ok(id)
+}
+
+fn new_message<'a>(e: &'a Entry<'_>) -> NewMessage<'a> {
+    NewMessage {
         kind: e.kind,
         author: e.author,
         internal: e.kind.is_internal(),
@@ -291,10 +297,12 @@ pub fn store_message(
         message_id: e.origin.message_id,
         raw_email_id: e.origin.raw_email_id,
         sender_auth: e.origin.sender_auth,
-    };
-    let id = db::messages::insert(conn, &m, now)?;
-    db::tickets::touch(conn, ticket_id, now)?;
-    for a in e.attachments {
+    }
+}
+
+/// Stores the files of message `id`.
+fn attach(conn: &Conn, id: i64, files: &[Attachment]) -> Result<(), ServiceError> {
+    for a in files {
         let att = NewAttachment {
             filename: &a.filename,
             content_type: &a.content_type,
@@ -304,5 +312,5 @@ pub fn store_message(
         };
         db::messages::attach(conn, id, &att)?;
     }
-    Ok(id)
+    Ok(())
 }

@@ -77,7 +77,7 @@ fn candidate(
     addressee_role: Option<Role>,
     auth: SenderAuth,
 ) -> Result<Option<Candidate>, ServiceError> {
-    let Some(mut t) = db::tickets::get(conn, id)? else {
+    let Some((mut t, mut role, is_agent)) = db::tickets::get_for_sender(conn, id, sender)? else {
         return Ok(None);
     };
     // Merges form a chain (a merged ticket is closed and cannot take a merge itself, but
@@ -85,21 +85,19 @@ fn candidate(
     for _ in 0..16 {
         match t
             .merged_into_id
-            .map(|into| db::tickets::get(conn, into))
+            .map(|into| db::tickets::get_for_sender(conn, into, sender))
             .transpose()?
             .flatten()
         {
-            Some(target) => t = target,
+            Some((target, its_role, _)) => (t, role) = (target, its_role),
             None => break,
         }
     }
-    let role = db::tickets::role_of(conn, t.id, sender)?;
-    let is_agent = || db::agents::find_by_email(conn, sender).map(|a| a.is_some());
     let sender_role = match (role, auth) {
-        (None | Some(Role::Cc), SenderAuth::Pass) if is_agent()? => Some(Role::Staff),
+        (None | Some(Role::Cc), SenderAuth::Pass) if is_agent => Some(Role::Staff),
         (_, SenderAuth::Pass) => role,
         // Without our servers' word, an agent's address is a stranger's.
-        _ if is_agent()? => return Ok(None),
+        _ if is_agent => return Ok(None),
         _ => role,
     };
     // Whom our mail went to says nothing of their place on the ticket it was merged into,

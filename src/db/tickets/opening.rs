@@ -1,0 +1,99 @@
+//! A new ticket's rows: the ticket, its participants, its first message and the first line
+//! of its history, in one statement on PostgreSQL (one round trip).
+
+use chrono::{DateTime, Utc};
+
+use super::{NewTicketRow, add_participant, insert, record_status};
+use crate::db::messages::{self, NewMessage};
+use crate::db::{Conn, SqlResult};
+use crate::domain::ids::TicketId;
+use crate::domain::inbound::Role;
+use crate::domain::sender_auth::SenderAuth;
+use crate::domain::ticket::Status;
+use crate::params;
+
+/// What a new ticket starts with.
+pub struct Opening<'a> {
+    pub ticket: NewTicketRow<'a>,
+    pub requester: &'a str,
+    /// The people on CC, in order (the requester is not one of them).
+    pub cc: &'a [&'a str],
+    pub message: NewMessage<'a>,
+    /// Who opened it, as its history names them.
+    pub actor: &'a str,
+}
+
+/// The rows are those the statements of [`insert`], [`add_participant`],
+/// [`messages::insert`] and [`record_status`] write, in that order; each insert sees the
+/// ticket through `t` (its sibling statements cannot see it in the table).
+const OPEN_POSTGRES: &str = "WITH t AS (
+        INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
+             sla_due_at, mailbox, queue)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)
+        RETURNING id, status
+    ), p AS (
+        INSERT INTO participants (ticket_id, address, role, status)
+        SELECT t.id, a.address, a.role, t.status
+        FROM t, (SELECT CAST(?11 AS text) AS address, 'requester' AS role, CAST(0 AS bigint) AS n
+                 UNION ALL
+                 SELECT value, 'cc', ordinality FROM json_array_elements_text(CAST(?12 AS json)) WITH ORDINALITY) AS a
+        ORDER BY a.n
+        ON CONFLICT DO NOTHING
+    ), m AS (
+        INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
+             full_text, html, message_id, raw_email_id, sender_auth, created_at)
+        SELECT t.id, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?7 FROM t
+        RETURNING id
+    ), h AS (
+        INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
+        SELECT t.id, NULL, t.status, ?25, ?7 FROM t
+    )
+    SELECT t.id, m.id FROM t, m";
+
+/// Writes a new ticket's rows; its id and its first message's.
+pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(TicketId, i64)> {
+    let status = Status::WaitingForSupport;
+    if !conn.is_postgres() {
+        let id = insert(conn, &o.ticket, now)?;
+        add_participant(conn, id, o.requester, Role::Requester)?;
+        for cc in o.cc {
+            add_participant(conn, id, cc, Role::Cc)?;
+        }
+        let message = messages::insert(conn, id, &o.message, now)?;
+        record_status(conn, id, None, status, o.actor, now)?;
+        return Ok((id, message));
+    }
+    let (t, m) = (&o.ticket, &o.message);
+    let cc: Vec<String> = o.cc.iter().map(|a| a.to_string()).collect();
+    conn.query_row(
+        OPEN_POSTGRES,
+        params![
+            t.subject,
+            status.as_str(),
+            t.priority.as_str(),
+            t.channel.as_str(),
+            t.requester_id,
+            t.linked_from_id,
+            now,
+            t.sla_due_at,
+            t.mailbox,
+            t.queue,
+            o.requester,
+            crate::db::json_list(&cc),
+            m.kind.as_str(),
+            m.author,
+            m.internal,
+            m.subject,
+            m.body,
+            m.quoted,
+            m.signature,
+            m.full_text,
+            m.html,
+            m.message_id,
+            m.raw_email_id,
+            m.sender_auth.map(SenderAuth::as_str),
+            o.actor
+        ],
+        |r| Ok((TicketId(r.get(0)?), r.get(1)?)),
+    )
+}
