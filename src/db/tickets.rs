@@ -149,7 +149,8 @@ pub fn get(conn: &Conn, id: TicketId) -> SqlResult<Option<TicketRow>> {
 
 /// The ticket as [`get`] reads it, `address`'s role on it and whether `address` is an
 /// active agent's: what threading a mail from `address` asks of each ticket it names, in
-/// one statement.
+/// one statement. The ticket stays as read until the transaction ends: PostgreSQL locks its
+/// row (SQLite's writer is alone anyway).
 pub fn get_for_sender(
     conn: &Conn,
     id: TicketId,
@@ -164,14 +165,19 @@ pub fn get_for_sender(
             *FROM
         )
     });
-    conn.query_opt(&SQL, params![id, CiText(address)], |r| {
-        let role: Option<String> = r.get("sender_role")?;
-        Ok((
-            from_row(r)?,
-            role.as_deref().and_then(Role::parse),
-            r.get("sender_is_agent")?,
-        ))
-    })
+    static LOCKING: LazyLock<String> = LazyLock::new(|| format!("{} FOR UPDATE OF t", *SQL));
+    conn.query_opt(
+        conn.pick(&SQL, &LOCKING),
+        params![id, CiText(address)],
+        |r| {
+            let role: Option<String> = r.get("sender_role")?;
+            Ok((
+                from_row(r)?,
+                role.as_deref().and_then(Role::parse),
+                r.get("sender_is_agent")?,
+            ))
+        },
+    )
 }
 
 /// Filters of the ticket list; `None` means any.

@@ -9,7 +9,7 @@ use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered
 use super::{Ctx, ServiceError};
 use crate::config::Mailbox as OurMailbox;
 use crate::db::sql::Savepoints;
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::email::{Mailbox, ParsedEmail};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{self, Kind, Role, Threading};
@@ -188,14 +188,16 @@ fn process(
         html: mail.html.clone(),
     };
     // Mail our servers say is forged never joins or changes a ticket it names.
+    let mut seen = Vec::new();
     let threading = match auth {
         SenderAuth::Fail => Threading::New,
-        _ => inbound::thread(evidence::gather(conn, ctx, mail, auth)?),
+        _ => inbound::thread(evidence::gather(conn, ctx, mail, auth, &mut seen)?),
     };
     let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
             let reply = Reply {
                 ticket_id: ticket,
+                known: seen.into_iter().find(|t| t.id == ticket),
                 role,
                 mail,
                 body: &body,
@@ -322,6 +324,8 @@ fn open_from_mail(
 /// A mail on its way onto the ticket it answers, and the part its sender has there.
 struct Reply<'a> {
     ticket_id: TicketId,
+    /// The ticket as threading read it.
+    known: Option<TicketRow>,
     role: Role,
     mail: &'a ParsedEmail,
     body: &'a Body,
@@ -336,6 +340,7 @@ fn add_reply(
 ) -> Result<(), ServiceError> {
     let Reply {
         ticket_id,
+        known,
         role,
         mail,
         body,
@@ -365,8 +370,13 @@ fn add_reply(
     // The team's mail (no event) moves nothing and tells no one; a customer's or a
     // partner's answer moves the ticket and tells its agent.
     if let Some(event) = role.reply_event() {
-        let ticket = db::tickets::get(conn, ticket_id)?
-            .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?;
+        // Its state is as threading read it (and locked it): the message moved only its
+        // version and last update.
+        let ticket = match known {
+            Some(ticket) => ticket,
+            None => db::tickets::get(conn, ticket_id)?
+                .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?,
+        };
         let said = Extras {
             message: body.parts.new_text.clone(),
             ..Extras::default()

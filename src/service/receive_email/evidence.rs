@@ -2,7 +2,7 @@
 //! subject token and its earlier mail point to, and the sender's place on each.
 
 use super::incoming::message_id_key;
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, tickets::TicketRow};
 use crate::domain::email::ParsedEmail;
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{Candidate, Evidence, Role};
@@ -11,12 +11,14 @@ use crate::service::{Ctx, ServiceError, links};
 
 /// Looks up the tickets the mail may belong to, and the author's place on them. The author
 /// is the From address (`Reply-To` never decides who speaks); one of our Message-IDs counts
-/// only for the address we sent it to; the team's powers need `auth` = pass.
+/// only for the address we sent it to; the team's powers need `auth` = pass. Each ticket a
+/// candidate names lands in `seen` as read (it stays so until the transaction ends).
 pub(super) fn gather(
     conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
     auth: SenderAuth,
+    seen: &mut Vec<TicketRow>,
 ) -> Result<Evidence, ServiceError> {
     let sender = mail.from.address.as_str();
     let secret = &ctx.config.helpdesk.secret;
@@ -29,11 +31,11 @@ pub(super) fn gather(
     let by_reference = match db::outbox::find_sent_to(conn, &ours, sender)? {
         // An answer to the team's alert is the team's: it needs their powers.
         Some((_, Some(Role::Staff))) if auth != SenderAuth::Pass => None,
-        Some((id, addressee_role)) => candidate(conn, id, sender, addressee_role, auth)?,
+        Some((id, addressee_role)) => candidate(conn, id, sender, addressee_role, auth, seen)?,
         None => None,
     };
     let by_token = match ctx.token.find(&mail.subject) {
-        Some(id) => candidate(conn, id, sender, None, auth)?,
+        Some(id) => candidate(conn, id, sender, None, auth, seen)?,
         None => None,
     };
     // Looked up only when neither of the above threads the mail.
@@ -53,7 +55,7 @@ pub(super) fn gather(
                 .map(|id| message_id_key(id))
                 .collect();
             match db::inbound::ticket_of_received(conn, &keys)? {
-                Some(id) => candidate(conn, id, sender, None, auth)?,
+                Some(id) => candidate(conn, id, sender, None, auth, seen)?,
                 None => None,
             }
         }
@@ -76,6 +78,7 @@ fn candidate(
     sender: &str,
     addressee_role: Option<Role>,
     auth: SenderAuth,
+    seen: &mut Vec<TicketRow>,
 ) -> Result<Option<Candidate>, ServiceError> {
     let Some((mut t, mut role, is_agent)) = db::tickets::get_for_sender(conn, id, sender)? else {
         return Ok(None);
@@ -106,10 +109,12 @@ fn candidate(
         Some(role) if t.id != id && role != Role::Staff => Some(Role::Cc),
         role => role,
     };
-    Ok(Some(Candidate {
+    let candidate = Candidate {
         ticket: t.id,
         status: t.status,
         sender_role,
         addressee_role,
-    }))
+    };
+    seen.push(t);
+    Ok(Some(candidate))
 }
