@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 use super::{CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
@@ -224,34 +225,50 @@ pub struct MailContext {
     pub references: Vec<String>,
     /// The address of the mailbox the ticket came in through.
     pub mailbox: String,
-    /// How many automatic mails went (or are going) to the recipient since the time asked.
+    /// How many automatic mails went (or are going) to the recipient since the time asked
+    /// (0 when none was).
     pub automatic_sent: i64,
 }
 
-/// [`MailContext`] of a mail about `ticket_id` to `address`, counting its automatic mail
-/// since `since`, in one statement: the first row holds the mailbox and the count, the
-/// others the thread. The author is matched as written, the recipient without regard to
+/// [`MailContext`] of a mail about `ticket_id` to `address`, in one statement: the first
+/// row holds the mailbox (and the count), the others the thread. The automatic mail is
+/// counted only when asked (`since`), for mail that loop protection holds back: a count
+/// for every mail would read, for each of a sweep's alerts to one team address, all those
+/// queued before it. The author is matched as written, the recipient without regard to
 /// case (as each column compares).
 pub fn mail_context(
     conn: &Conn,
     ticket_id: TicketId,
     address: &str,
-    since: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
 ) -> SqlResult<MailContext> {
-    let rows: Vec<(i64, Option<String>, i64)> = conn.query_map(
-        "SELECT 0 AS part, mailbox AS text, (
-                SELECT count(*) FROM outbox WHERE recipient = ?2 AND automatic = TRUE AND created_at >= ?3
-            ) AS n, NULL AS created_at, 0 AS src, 0 AS id
-            FROM tickets WHERE id = ?1
+    const THREAD: &str = "
          UNION ALL
          SELECT 1, message_id, 0, created_at, 0, id FROM messages
             WHERE ticket_id = ?1 AND message_id IS NOT NULL AND author = ?2
          UNION ALL
          SELECT 1, message_id, 0, created_at, 1, id FROM outbox WHERE ticket_id = ?1 AND recipient = ?2
-         ORDER BY part, created_at, src, id",
-        params![ticket_id, CiText(address), since],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+         ORDER BY part, created_at, src, id";
+    static COUNTED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT 0 AS part, mailbox AS text, (
+                SELECT count(*) FROM outbox WHERE recipient = ?2 AND automatic = TRUE AND created_at >= ?3
+            ) AS n, NULL AS created_at, 0 AS src, 0 AS id
+            FROM tickets WHERE id = ?1{THREAD}"
+        )
+    });
+    static UNCOUNTED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT 0 AS part, mailbox AS text, 0 AS n, NULL AS created_at, 0 AS src, 0 AS id
+            FROM tickets WHERE id = ?1{THREAD}"
+        )
+    });
+    let read = |r: &super::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let address = CiText(address);
+    let rows: Vec<(i64, Option<String>, i64)> = match since {
+        Some(since) => conn.query_map(&COUNTED, params![ticket_id, address, since], read)?,
+        None => conn.query_map(&UNCOUNTED, params![ticket_id, address], read)?,
+    };
     let mut rows = rows.into_iter();
     let Some((0, mailbox, automatic_sent)) = rows.next() else {
         return Err(super::SqlError::NoRow);

@@ -293,11 +293,13 @@ fn enqueue(
     } = draft;
     let (ticket_id, template) = (*ticket_id, *template);
     let since = now - Duration::hours(1);
-    // A mail about a ticket learns its thread, its mailbox and the count in one statement.
+    let limited = notification::loop_limited(template, cause);
+    // A mail about a ticket learns its thread, its mailbox and (when loop protection
+    // applies) the count in one statement.
     let known = ticket_id
-        .map(|id| db::messages::mail_context(conn, id, to.address, since))
+        .map(|id| db::messages::mail_context(conn, id, to.address, limited.then_some(since)))
         .transpose()?;
-    if notification::loop_limited(template, cause) {
+    if limited {
         let sent = match &known {
             Some(known) => known.automatic_sent,
             None => db::outbox::automatic_since(conn, to.address, since)?,
