@@ -310,14 +310,17 @@ pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
 /// every hit is ranked, as before.
 pub const RANKED_HITS: i64 = 2_000;
 
-/// Up to `limit` tickets matching the FTS5 query `words`, best first ([`relevance`](super::fts5); a match in
+/// Up to `limit` tickets matching the query `words`, best first ([`relevance`](super::fts5); a match in
 /// the subject counts as much as one more word matched in a message). Of a word found
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
 pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
+    if conn.is_postgres() {
+        return ranked_postgres(conn, words, limit);
+    }
     // The newest hits come off each index in rowid order, and only those are scored and
-    // joined (CROSS JOIN keeps the index as the outer loop). PostgreSQL scores with
-    // ts_rank (higher is better, hence its sign).
-    let sqlite = "WITH hits AS (
+    // joined (CROSS JOIN keeps the index as the outer loop).
+    conn.query_map(
+        "WITH hits AS (
              SELECT id, score FROM (
                  SELECT rowid AS id, relevance(subject_search) - 1.0 AS score FROM subject_search
                  WHERE subject_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3)
@@ -326,22 +329,55 @@ pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>
                  SELECT rowid AS message_id, relevance(message_search) AS score FROM message_search
                  WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?3) h
              CROSS JOIN messages m ON m.id = h.message_id)
-         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2";
-    let postgres = "WITH q AS (SELECT to_tsquery('simple', ?1) AS q),
-         hits AS (
-             SELECT id, score FROM (
-                 SELECT t.id, -ts_rank(t.subject_words, q.q) - 1.0 AS score FROM tickets t, q
-                 WHERE t.subject_words @@ q.q ORDER BY t.id DESC LIMIT ?3) s
-             UNION ALL
-             SELECT ticket_id, score FROM (
-                 SELECT m.ticket_id, -ts_rank(m.body_words, q.q) AS score FROM messages m, q
-                 WHERE m.body_words @@ q.q ORDER BY m.id DESC LIMIT ?3) h)
-         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2";
-    conn.query_map(
-        conn.pick(sqlite, postgres),
+         SELECT id FROM hits GROUP BY id ORDER BY min(score), id DESC LIMIT ?2",
         params![words.in_text(), limit, RANKED_HITS],
         |r| r.get(0),
     )
+}
+
+/// How many of the newest rows PostgreSQL reads first for a word's newest hits.
+const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
+
+/// [`ranked`] on PostgreSQL, scored with `ts_rank` (higher is better, hence its sign). A GIN
+/// index gives its hits in no useful order: the newest [`RANKED_HITS`] of a common word
+/// are found by reading the newest rows until there are enough ([`NEWEST_ROWS`] at most,
+/// a few milliseconds), and only a word rarer than that has all its hits read from the
+/// index (`id + 0` keeps the planner off the walk, which for a word it misjudges as common
+/// read the whole table).
+fn ranked_postgres(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
+    let mut best: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+    for (table, id, ticket, column, bonus) in [
+        ("tickets", "id", "id", "subject_words", 1.0),
+        ("messages", "id", "ticket_id", "body_words", 0.0),
+    ] {
+        let score = format!("-ts_rank(x.{column}, to_tsquery('simple', ?1))::float8 - {bonus:.1}");
+        let newest = format!(
+            "SELECT x.{ticket}, {score} FROM (SELECT * FROM {table} ORDER BY {id} DESC LIMIT ?3) x
+             WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} DESC LIMIT ?2"
+        );
+        let read = |sql: &str, args: &[&dyn super::Param]| -> SqlResult<Vec<(i64, f64)>> {
+            conn.query_map(sql, args, |r| Ok((r.get(0)?, r.get(1)?)))
+        };
+        let mut hits = read(&newest, params![words.fts, RANKED_HITS, NEWEST_ROWS])?;
+        if (hits.len() as i64) < RANKED_HITS {
+            let every = format!(
+                "SELECT x.{ticket}, {score} FROM {table} x
+                 WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} + 0 DESC LIMIT ?2"
+            );
+            hits = read(&every, params![words.fts, RANKED_HITS])?;
+        }
+        for (ticket, score) in hits {
+            let kept = best.entry(ticket).or_insert(score);
+            *kept = kept.min(score);
+        }
+    }
+    let mut ranked: Vec<(i64, f64)> = best.into_iter().collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    Ok(ranked
+        .into_iter()
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|(id, _)| TicketId(id))
+        .collect())
 }
 
 #[cfg(test)]
