@@ -545,3 +545,49 @@ async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str)
     .await
     .unwrap()
 }
+
+/// PostgreSQL's ranked search finds a common word's newest hits by reading the newest rows,
+/// and a rarer word's by reading all its hits: either way the best first, and of equal
+/// ones the newest.
+#[tokio::test(flavor = "multi_thread")]
+async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
+    use helpdesk::db::{Conn, postgres::Session, search};
+    let url = fresh_database("ranked");
+    let (code, out) = helpdesk(Some(&url), &["migrate"]);
+    assert_eq!(code, Some(0), "{out}");
+    let found = tokio::task::spawn_blocking(move || {
+        let conn = Conn::Postgres(Session::connect(&url).unwrap());
+        // 30,000 tickets: one in four about the printer (more hits among the newest rows
+        // than are ranked), one in a thousand about the meeting.
+        conn.batch(
+            "INSERT INTO customers (email, created_at) VALUES ('ana@example.ro', now());
+             INSERT INTO tickets (id, subject, status, channel, requester_id, created_at, updated_at)
+             SELECT i, CASE WHEN i % 1000 = 0 THEN 'Ședința de luni'
+                            WHEN i % 4 = 0 THEN 'Imprimanta nu tipărește'
+                            ELSE 'Acces VPN' END,
+                    'in_progress', 'email', 1, now(), now()
+             FROM generate_series(1, 30000) AS i;",
+        )
+        .unwrap();
+        while search::catch_up(&conn, 10_000).unwrap() > 0 {}
+        let ranked = |text: &str, limit: i64| -> Vec<i64> {
+            let q = search::query(&conn, text).unwrap().unwrap();
+            search::ranked(&conn, &q, limit)
+                .unwrap()
+                .into_iter()
+                .map(|t| t.0)
+                .collect()
+        };
+        (ranked("imprim", 300), ranked("sedinta", 100))
+    })
+    .await
+    .unwrap();
+    let printer: Vec<i64> = (1..=30_000)
+        .rev()
+        .filter(|i| i % 4 == 0 && i % 1000 != 0)
+        .take(300)
+        .collect();
+    assert_eq!(found.0, printer);
+    let meeting: Vec<i64> = (1..=30).rev().map(|i| i * 1000).collect();
+    assert_eq!(found.1, meeting);
+}
