@@ -5,6 +5,10 @@
 
 use std::collections::HashSet;
 
+mod postgres;
+
+pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS};
+
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
@@ -29,7 +33,7 @@ const READERS_OF_MESSAGE: &str = "CASE WHEN m.internal = 0 AND m.kind IN ('custo
 /// Returns how many rows it indexed (0: up to date).
 pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let Some(sqlite) = conn.sqlite() else {
-        return catch_up_postgres(conn, batch);
+        return postgres::catch_up(conn, batch);
     };
     if !behind(conn)? {
         return Ok(0);
@@ -97,62 +101,6 @@ pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
         params![watermark(conn, "messages")?],
     )?;
     conn.execute("DELETE FROM search_readers_pending", params![])?;
-    Ok(done)
-}
-
-/// PostgreSQL: each table's stored words, and what they are written from: the folded
-/// text's words and, for subjects and public messages, their readers'
-/// (`readers_vector()`, lexemes no typed word begins). The migration that made the columns
-/// filled them with the same expressions.
-pub const POSTGRES_WORDS: [(&str, &str, &str); 3] = [
-    (
-        "tickets",
-        "subject_words",
-        "search_vector(subject) || readers_vector(id)",
-    ),
-    (
-        "messages",
-        "body_words",
-        "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
-         THEN readers_vector(ticket_id) ELSE ''::tsvector END",
-    ),
-    ("customers", "words", "search_vector(name || ' ' || email)"),
-];
-
-/// PostgreSQL: the vocabulary made again from every row's words (readers' lexemes aside),
-/// as the migration that made it filled it.
-pub const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
-    SELECT word FROM ts_stat('SELECT subject_words FROM tickets WHERE subject_words IS NOT NULL
-                              UNION ALL SELECT body_words FROM messages WHERE body_words IS NOT NULL
-                              UNION ALL SELECT words FROM customers WHERE words IS NOT NULL')
-    WHERE left(word, 1) <> '@'
-    ON CONFLICT DO NOTHING";
-
-/// PostgreSQL's [`catch_up`]: the words of at most `batch` rows of each table that have
-/// none yet, and those words in the vocabulary. Rows another node is indexing are
-/// skipped, not waited for.
-fn catch_up_postgres(conn: &Conn, batch: i64) -> SqlResult<usize> {
-    let mut done = 0;
-    for (table, column, words) in POSTGRES_WORDS {
-        let indexed: i64 = conn.query_row(
-            &format!(
-                "WITH done AS (
-                     UPDATE {table} SET {column} = {words} WHERE id IN (
-                         SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
-                         FOR UPDATE SKIP LOCKED)
-                     RETURNING {column} AS words),
-                 known AS (
-                     INSERT INTO search_vocabulary (word)
-                     SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
-                     WHERE left(l.word, 1) <> '@'
-                     ON CONFLICT DO NOTHING)
-                 SELECT count(*) FROM done"
-            ),
-            params![batch],
-            |r| r.get(0),
-        )?;
-        done += usize::try_from(indexed).unwrap_or(0);
-    }
     Ok(done)
 }
 
@@ -315,7 +263,7 @@ pub const RANKED_HITS: i64 = 2_000;
 /// more than [`RANKED_HITS`] times in subjects or in messages, the newest hits are ranked.
 pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
     if conn.is_postgres() {
-        return ranked_postgres(conn, words, limit);
+        return postgres::ranked(conn, words, limit);
     }
     // The newest hits come off each index in rowid order, and only those are scored and
     // joined (CROSS JOIN keeps the index as the outer loop).
@@ -333,51 +281,6 @@ pub fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>
         params![words.in_text(), limit, RANKED_HITS],
         |r| r.get(0),
     )
-}
-
-/// How many of the newest rows PostgreSQL reads first for a word's newest hits.
-const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
-
-/// [`ranked`] on PostgreSQL, scored with `ts_rank` (higher is better, hence its sign). A GIN
-/// index gives its hits in no useful order: the newest [`RANKED_HITS`] of a common word
-/// are found by reading the newest rows until there are enough ([`NEWEST_ROWS`] at most,
-/// a few milliseconds), and only a word rarer than that has all its hits read from the
-/// index (`id + 0` keeps the planner off the walk, which for a word it misjudges as common
-/// read the whole table).
-fn ranked_postgres(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
-    let mut best: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
-    for (table, id, ticket, column, bonus) in [
-        ("tickets", "id", "id", "subject_words", 1.0),
-        ("messages", "id", "ticket_id", "body_words", 0.0),
-    ] {
-        let score = format!("-ts_rank(x.{column}, to_tsquery('simple', ?1))::float8 - {bonus:.1}");
-        let newest = format!(
-            "SELECT x.{ticket}, {score} FROM (SELECT * FROM {table} ORDER BY {id} DESC LIMIT ?3) x
-             WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} DESC LIMIT ?2"
-        );
-        let read = |sql: &str, args: &[&dyn super::Param]| -> SqlResult<Vec<(i64, f64)>> {
-            conn.query_map(sql, args, |r| Ok((r.get(0)?, r.get(1)?)))
-        };
-        let mut hits = read(&newest, params![words.fts, RANKED_HITS, NEWEST_ROWS])?;
-        if (hits.len() as i64) < RANKED_HITS {
-            let every = format!(
-                "SELECT x.{ticket}, {score} FROM {table} x
-                 WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} + 0 DESC LIMIT ?2"
-            );
-            hits = read(&every, params![words.fts, RANKED_HITS])?;
-        }
-        for (ticket, score) in hits {
-            let kept = best.entry(ticket).or_insert(score);
-            *kept = kept.min(score);
-        }
-    }
-    let mut ranked: Vec<(i64, f64)> = best.into_iter().collect();
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-    Ok(ranked
-        .into_iter()
-        .take(usize::try_from(limit).unwrap_or(0))
-        .map(|(id, _)| TicketId(id))
-        .collect())
 }
 
 #[cfg(test)]
