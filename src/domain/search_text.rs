@@ -44,22 +44,28 @@ pub enum Term {
 /// the index (an empty `Words`) is looked for as itself, and finds nothing.
 pub fn fts_query(terms: &[(String, Term)]) -> Option<String> {
     let quote = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    query_of(terms, quote, ("*", " OR ", " AND "))
+}
+
+/// Every term written with `quote`, a prefix followed by `syntax.0`, a term's words joined
+/// by `syntax.1` and the terms by `syntax.2`.
+fn query_of(
+    terms: &[(String, Term)],
+    quote: impl Fn(&str) -> String,
+    (prefix, or, and): (&str, &str, &str),
+) -> Option<String> {
     let parts: Vec<String> = terms
         .iter()
         .map(|(typed, term)| match term {
-            Term::Prefix(p) => format!("{}*", quote(p)),
+            Term::Prefix(p) => format!("{}{prefix}", quote(p)),
             Term::Words(words) if words.is_empty() => quote(typed),
             Term::Words(words) => format!(
                 "({})",
-                words
-                    .iter()
-                    .map(|w| quote(w))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
+                words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(or)
             ),
         })
         .collect();
-    (!parts.is_empty()).then(|| parts.join(" AND "))
+    (!parts.is_empty()).then(|| parts.join(and))
 }
 
 /// The word that stands in the full-text indexes for a person who may read a text in the
@@ -84,22 +90,7 @@ pub fn in_column(column: &str, query: &str) -> String {
 /// `None` when there is none. Every lexeme is quoted, so nothing typed is read as syntax.
 pub fn ts_query(terms: &[(String, Term)]) -> Option<String> {
     let quote = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
-    let parts: Vec<String> = terms
-        .iter()
-        .map(|(typed, term)| match term {
-            Term::Prefix(p) => format!("{}:*", quote(p)),
-            Term::Words(words) if words.is_empty() => quote(typed),
-            Term::Words(words) => format!(
-                "({})",
-                words
-                    .iter()
-                    .map(|w| quote(w))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ),
-        })
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" & "))
+    query_of(terms, quote, (":*", " | ", " & "))
 }
 
 /// Every typed word as a prefix: what each finds in the text, whatever the vocabulary.
