@@ -77,21 +77,10 @@ pub fn savepoint<T, E: From<SqlError>>(
     conn: &Conn,
     f: impl FnOnce(&Conn) -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.execute("SAVEPOINT one", params![])?;
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))) {
-        Ok(Ok(v)) => {
-            conn.execute("RELEASE one", params![])?;
-            Ok(v)
-        }
-        Ok(Err(e)) => {
-            conn.batch("ROLLBACK TO one; RELEASE one")?;
-            Err(e)
-        }
-        Err(panic) => {
-            conn.batch("ROLLBACK TO one; RELEASE one")?;
-            std::panic::resume_unwind(panic)
-        }
-    }
+    let mut one = sql::Savepoints::new(conn);
+    let v = one.run(f)?;
+    one.release()?;
+    Ok(v)
 }
 
 /// A column's text read as one of the values it may hold, else an error that names the

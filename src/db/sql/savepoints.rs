@@ -45,6 +45,15 @@ impl<'c> Savepoints<'c> {
             }
         }
     }
+
+    /// Releases the savepoint of the last item when it is open, so that what runs next is
+    /// the transaction's own.
+    pub fn release(self) -> Result<(), SqlError> {
+        if self.open {
+            self.conn.batch("RELEASE one")?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
