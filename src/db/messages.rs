@@ -26,6 +26,12 @@ pub struct NewMessage<'a> {
     pub sender_auth: Option<SenderAuth>,
 }
 
+/// The columns a new message is written with, in the order of its values: its ticket,
+/// [`NewMessage`]'s fields, and when.
+pub(crate) const COLUMNS: &str =
+    "ticket_id, kind, author, internal, subject, body, quoted, signature,
+    full_text, html, message_id, raw_email_id, sender_auth, created_at";
+
 /// Stores a message of ticket `ticket_id`; its trigger raises the ticket's version and
 /// brings its last update forward to `now`.
 pub fn insert(
@@ -35,9 +41,9 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> SqlResult<i64> {
     conn.insert(
-        "INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
-             full_text, html, message_id, raw_email_id, sender_auth, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &format!(
+            "INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
         params![
             ticket_id,
             m.kind.as_str(),

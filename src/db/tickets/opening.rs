@@ -1,6 +1,8 @@
 //! A new ticket's rows: the ticket, its participants, its first message and the first line
 //! of its history, in one statement on PostgreSQL (one round trip).
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::{NewTicketRow, add_participant, insert, record_status};
@@ -26,7 +28,9 @@ pub struct Opening<'a> {
 /// The rows are those the statements of [`insert`], [`add_participant`],
 /// [`messages::insert`] and [`record_status`] write, in that order; each insert sees the
 /// ticket through `t` (its sibling statements cannot see it in the table).
-const OPEN_POSTGRES: &str = "WITH t AS (
+static OPEN_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH t AS (
         INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
              sla_due_at, mailbox, queue)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)
@@ -40,15 +44,17 @@ const OPEN_POSTGRES: &str = "WITH t AS (
         ORDER BY a.n
         ON CONFLICT DO NOTHING
     ), m AS (
-        INSERT INTO messages (ticket_id, kind, author, internal, subject, body, quoted, signature,
-             full_text, html, message_id, raw_email_id, sender_auth, created_at)
+        INSERT INTO messages ({MESSAGE_COLUMNS})
         SELECT t.id, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?7 FROM t
         RETURNING id
     ), h AS (
         INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
         SELECT t.id, NULL, t.status, ?25, ?7 FROM t
     )
-    SELECT t.id, m.id FROM t, m";
+    SELECT t.id, m.id FROM t, m",
+        MESSAGE_COLUMNS = messages::COLUMNS
+    )
+});
 
 /// Writes a new ticket's rows; its id and its first message's.
 pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(TicketId, i64)> {
@@ -66,7 +72,7 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(Tick
     let (t, m) = (&o.ticket, &o.message);
     let cc: Vec<String> = o.cc.iter().map(|a| a.to_string()).collect();
     conn.query_row(
-        OPEN_POSTGRES,
+        &OPEN_POSTGRES,
         params![
             t.subject,
             status.as_str(),
