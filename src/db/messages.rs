@@ -32,35 +32,54 @@ pub(crate) const COLUMNS: &str =
     "ticket_id, kind, author, internal, subject, body, quoted, signature,
     full_text, html, message_id, raw_email_id, sender_auth, created_at";
 
-/// Stores a message of ticket `ticket_id`; its trigger raises the ticket's version and
-/// brings its last update forward to `now`.
+/// Stores a message of ticket `ticket_id` and moves the ticket: its version up once, its
+/// last update forward to `now` (never back). One statement on PostgreSQL.
 pub fn insert(
     conn: &Conn,
     ticket_id: TicketId,
     m: &NewMessage<'_>,
     now: DateTime<Utc>,
 ) -> SqlResult<i64> {
-    conn.insert(
-        &format!(
-            "INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ),
-        params![
-            ticket_id,
-            m.kind.as_str(),
-            m.author,
-            m.internal,
-            m.subject,
-            m.body,
-            m.quoted,
-            m.signature,
-            m.full_text,
-            m.html,
-            m.message_id,
-            m.raw_email_id,
-            m.sender_auth.map(SenderAuth::as_str),
-            now
-        ],
-    )
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO messages ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        )
+    });
+    static INSERT_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH m AS ({} RETURNING id), moved AS (
+                UPDATE tickets SET version = version + 1, updated_at = greatest(updated_at, ?14) WHERE id = ?1
+             )
+             SELECT id FROM m",
+            *INSERT
+        )
+    });
+    let values = params![
+        ticket_id,
+        m.kind.as_str(),
+        m.author,
+        m.internal,
+        m.subject,
+        m.body,
+        m.quoted,
+        m.signature,
+        m.full_text,
+        m.html,
+        m.message_id,
+        m.raw_email_id,
+        m.sender_auth.map(SenderAuth::as_str),
+        now
+    ];
+    if conn.is_postgres() {
+        return conn.query_row(&INSERT_POSTGRES, values, |r| r.get(0));
+    }
+    let id = conn.insert(&INSERT, values)?;
+    // Times are fixed-width RFC 3339 text on SQLite: the larger is the later.
+    conn.execute(
+        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1",
+        params![ticket_id, now],
+    )?;
+    Ok(id)
 }
 
 pub struct NewAttachment<'a> {

@@ -169,10 +169,8 @@ pub fn open(
         message: new_message(&entry),
         actor: t.actor,
     };
-    let (id, message_id) = db::tickets::open(conn, &opening, now)?;
+    let (ticket, message_id) = db::tickets::open(conn, &opening, now)?;
     attach(conn, message_id, t.attachments)?;
-    let ticket = db::tickets::get(conn, id)?
-        .ok_or_else(|| ServiceError::NotFound(ctx.key(id).to_string()))?;
     let extras = Extras {
         old_key: t
             .linked_from
@@ -198,7 +196,7 @@ pub fn open(
         now,
     )?;
     if is_new {
-        notify::queue_invitation(conn, ctx, &customer, Some(id), cause, now)?;
+        notify::queue_invitation(conn, ctx, &customer, Some(ticket.id), cause, now)?;
     }
     Ok(ticket)
 }

@@ -216,15 +216,12 @@ async fn copy_db_moves_every_row_to_postgres_once() {
         .await
         .unwrap();
     assert_eq!(body, "Proiectorul\u{fffd}nu");
-    // Our triggers are on again: a new message raises its ticket's version, a participant
-    // takes its ticket's status, and both go on after the copied ids.
-    sqlx::query(
-        "INSERT INTO messages (ticket_id, kind, author, body, created_at)
-         VALUES (1, 'agent', 'ana@example.test', 'După copiere', now())",
-    )
-    .execute(&mut pg)
-    .await
-    .unwrap();
+    // Our triggers are on again: a change people see raises its ticket's version, a
+    // participant takes its ticket's status, and both go on after the copied ids.
+    sqlx::query("UPDATE tickets SET priority = 'urgent' WHERE id = 1")
+        .execute(&mut pg)
+        .await
+        .unwrap();
     let after: i64 = sqlx::query_scalar("SELECT version FROM tickets WHERE id = 1")
         .fetch_one(&mut pg)
         .await

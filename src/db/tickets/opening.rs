@@ -5,10 +5,11 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 
-use super::{NewTicketRow, add_participant, insert, record_status};
+use super::{
+    COLUMNS, JOINS, NewTicketRow, TicketRow, add_participant, from_row, get, insert, record_status,
+};
 use crate::db::messages::{self, NewMessage};
-use crate::db::{Conn, SqlResult};
-use crate::domain::ids::TicketId;
+use crate::db::{Conn, SqlError, SqlResult};
 use crate::domain::inbound::Role;
 use crate::domain::sender_auth::SenderAuth;
 use crate::domain::ticket::Status;
@@ -27,14 +28,17 @@ pub struct Opening<'a> {
 
 /// The rows are those the statements of [`insert`], [`add_participant`],
 /// [`messages::insert`] and [`record_status`] write, in that order; each insert sees the
-/// ticket through `t` (its sibling statements cannot see it in the table).
+/// ticket through `t` (its sibling statements cannot see it in the table). The ticket is
+/// written as its first message leaves it (its version raised once, as `messages::insert`
+/// raises every ticket's), so that its row is written once, and read back as [`get`] reads
+/// it.
 static OPEN_POSTGRES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH t AS (
         INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
-             sla_due_at, mailbox, queue)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)
-        RETURNING id, status
+             sla_due_at, mailbox, queue, version)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?26)
+        RETURNING *
     ), p AS (
         INSERT INTO participants (ticket_id, address, role, status)
         SELECT t.id, a.address, a.role, t.status
@@ -51,13 +55,16 @@ static OPEN_POSTGRES: LazyLock<String> = LazyLock::new(|| {
         INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
         SELECT t.id, NULL, t.status, ?25, ?7 FROM t
     )
-    SELECT t.id, m.id FROM t, m",
+    {COLUMNS}, m.id AS first_message_id FROM t {JOINS}, m",
         MESSAGE_COLUMNS = messages::COLUMNS
     )
 });
 
-/// Writes a new ticket's rows; its id and its first message's.
-pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(TicketId, i64)> {
+/// A new ticket's version: its insert's, raised once by its first message.
+const FIRST_VERSION: i64 = 2;
+
+/// Writes a new ticket's rows; the ticket as [`get`] reads it, and its first message's id.
+pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(TicketRow, i64)> {
     let status = Status::WaitingForSupport;
     if !conn.is_postgres() {
         let id = insert(conn, &o.ticket, now)?;
@@ -67,7 +74,9 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(Tick
         }
         let message = messages::insert(conn, id, &o.message, now)?;
         record_status(conn, id, None, status, o.actor, now)?;
-        return Ok((id, message));
+        let ticket = get(conn, id)?.ok_or(SqlError::NoRow)?;
+        debug_assert_eq!(ticket.version, FIRST_VERSION);
+        return Ok((ticket, message));
     }
     let (t, m) = (&o.ticket, &o.message);
     let cc: Vec<String> = o.cc.iter().map(|a| a.to_string()).collect();
@@ -98,8 +107,9 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(Tick
             m.message_id,
             m.raw_email_id,
             m.sender_auth.map(SenderAuth::as_str),
-            o.actor
+            o.actor,
+            FIRST_VERSION
         ],
-        |r| Ok((TicketId(r.get(0)?), r.get(1)?)),
+        |r| Ok((from_row(r)?, r.get("first_message_id")?)),
     )
 }
