@@ -192,17 +192,24 @@ pub fn set_name_if_empty(conn: &Conn, id: CustomerId, name: &str) -> SqlResult<(
     Ok(())
 }
 
+/// A portal link's row: whose it is, what it is for, the SHA-256 of its token (the token
+/// itself is only in the mail) and when it runs out. On PostgreSQL it is stored in the
+/// statement that queues the mail carrying the link (`db::outbox::insert`).
+pub struct NewPortalToken<'a> {
+    pub customer_id: CustomerId,
+    pub purpose: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
 pub fn insert_portal_token(
     conn: &Conn,
-    customer_id: CustomerId,
-    purpose: &str,
-    token_hash: &str,
-    expires_at: DateTime<Utc>,
+    t: &NewPortalToken<'_>,
     now: DateTime<Utc>,
 ) -> SqlResult<()> {
     conn.execute(
         "INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-        params![customer_id, purpose, token_hash, expires_at, now],
+        params![t.customer_id, t.purpose, t.token_hash, t.expires_at, now],
     )?;
     Ok(())
 }

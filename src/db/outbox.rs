@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use std::sync::LazyLock;
+
+use super::customers::NewPortalToken;
 use super::{CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
@@ -17,26 +20,61 @@ pub struct NewMail<'a> {
     pub envelope_from: &'a str,
     /// The letter to render and compose at send time (JSON).
     pub letter: &'a str,
+    /// The portal link the letter carries, stored with it.
+    pub link: Option<&'a NewPortalToken<'a>>,
 }
 
+const INSERT: &str =
+    "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
+         envelope_from, letter, next_attempt_at, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
+
+/// Queues a mail, and stores the link it carries; one statement on PostgreSQL.
 pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<i64> {
-    conn.insert(
-        "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
-             envelope_from, letter, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
-            m.ticket_id,
-            m.template,
-            m.recipient,
-            m.recipient_role.map(Role::as_str),
-            m.automatic,
-            m.message_id,
-            m.envelope_from,
-            m.letter,
-            now,
-            now
-        ],
-    )
+    static WITH_LINK: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH link AS (
+                INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
+                VALUES (?10, ?11, ?12, ?13, ?9)
+             )
+             {INSERT} RETURNING id"
+        )
+    });
+    let mail = params![
+        m.ticket_id,
+        m.template,
+        m.recipient,
+        m.recipient_role.map(Role::as_str),
+        m.automatic,
+        m.message_id,
+        m.envelope_from,
+        m.letter,
+        now
+    ];
+    match m.link {
+        None => conn.insert(INSERT, mail),
+        Some(link) if conn.is_postgres() => {
+            let both: Vec<&dyn crate::db::Param> = mail
+                .iter()
+                .copied()
+                .chain(
+                    params![
+                        link.customer_id,
+                        link.purpose,
+                        link.token_hash,
+                        link.expires_at
+                    ]
+                    .iter()
+                    .copied(),
+                )
+                .collect();
+            conn.query_row(&WITH_LINK, &both, |r| r.get(0))
+        }
+        Some(link) => {
+            super::customers::insert_portal_token(conn, link, now)?;
+            conn.insert(INSERT, mail)
+        }
+    }
 }
 
 /// How many automatic mails went (or are going) to this address since `since`.

@@ -191,14 +191,12 @@ pub fn queue_portal_link(
         ),
     };
     let hash = super::links::hash_token(&token);
-    db::customers::insert_portal_token(
-        conn,
-        customer.id,
-        link.purpose(),
-        &hash,
-        now + Duration::hours(ttl_hours),
-        now,
-    )?;
+    let stored = db::customers::NewPortalToken {
+        customer_id: customer.id,
+        purpose: link.purpose(),
+        token_hash: &hash,
+        expires_at: now + Duration::hours(ttl_hours),
+    };
     let vars = MailVars {
         lang: customer.locale.clone(),
         helpdesk_name: ctx.config.helpdesk.name.clone(),
@@ -225,7 +223,7 @@ pub fn queue_portal_link(
         template,
         vars,
     };
-    enqueue(conn, ctx, &draft, cause, now)
+    enqueue_with_link(conn, ctx, &draft, Some(&stored), cause, now)
 }
 
 /// An SLA warning or breach, to the ticket's agent or the team address.
@@ -282,6 +280,19 @@ fn enqueue(
     conn: &Conn,
     ctx: &Ctx,
     draft: &Draft<'_>,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    enqueue_with_link(conn, ctx, draft, None, cause, now)
+}
+
+/// Queues a draft, and the portal link it carries with it (none is stored for a mail that
+/// loop protection holds back).
+fn enqueue_with_link(
+    conn: &Conn,
+    ctx: &Ctx,
+    draft: &Draft<'_>,
+    link: Option<&db::customers::NewPortalToken<'_>>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
@@ -369,6 +380,7 @@ fn enqueue(
         message_id: &message_id,
         envelope_from: &via.address,
         letter: &letter,
+        link,
     };
     db::outbox::insert(conn, &mail, now)?;
     Metrics::inc(&ctx.metrics.outbox_queued);
