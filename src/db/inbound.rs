@@ -109,6 +109,36 @@ pub fn set_outcome(
     Ok(())
 }
 
+/// What became of a stored message: its outcome, and the ticket it went to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settled {
+    pub raw_id: i64,
+    pub outcome: String,
+    pub ticket_id: Option<TicketId>,
+}
+
+/// Writes the outcomes of a batch's messages, in one statement on PostgreSQL.
+pub fn settle(conn: &Conn, settled: &[Settled]) -> SqlResult<()> {
+    if settled.is_empty() {
+        return Ok(());
+    }
+    if !conn.is_postgres() {
+        for s in settled {
+            set_outcome(conn, s.raw_id, &s.outcome, s.ticket_id)?;
+        }
+        return Ok(());
+    }
+    let rows = serde_json::to_string(settled)
+        .map_err(|e| super::SqlError::Postgres(sqlx::Error::Encode(e.into())))?;
+    conn.execute(
+        "UPDATE raw_emails r SET outcome = s.outcome, ticket_id = s.ticket_id
+         FROM json_to_recordset(CAST(?1 AS json)) AS s(raw_id bigint, outcome text, ticket_id bigint)
+         WHERE r.id = s.raw_id",
+        params![rows],
+    )?;
+    Ok(())
+}
+
 pub fn quarantine(conn: &Conn, raw_id: i64, reason: &str, now: DateTime<Utc>) -> SqlResult<()> {
     set_outcome(conn, raw_id, "quarantined", None)?;
     conn.execute(

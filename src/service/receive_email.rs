@@ -8,8 +8,7 @@ use super::notify::Extras;
 use super::tickets::{self, Body, Entry, LostMail, NewTicket, Origin, Undelivered};
 use super::{Ctx, ServiceError};
 use crate::config::Mailbox as OurMailbox;
-use crate::db::sql::Savepoints;
-use crate::db::{self, Conn, tickets::TicketRow};
+use crate::db::{self, Conn, inbound::Settled};
 use crate::domain::email::{Mailbox, ParsedEmail};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{self, Kind, Role, Threading};
@@ -19,12 +18,14 @@ use crate::domain::reply_text::split_reply;
 use crate::domain::sender_auth::{self, SenderAuth};
 use crate::domain::ticket::{Channel, Priority};
 
+mod batch;
 mod evidence;
 mod forward;
 mod incoming;
 mod outcome;
 mod quarantine;
 
+use evidence::Seen;
 use incoming::Incoming;
 pub use outcome::Outcome;
 use outcome::count;
@@ -37,8 +38,8 @@ pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Res
         .remove(0))
 }
 
-/// Receives a batch in one transaction (one fsync), each message in its own savepoint:
-/// a message that fails is quarantined and the others go on. Messages are parsed on a
+/// Receives a batch in one transaction (one fsync); a message that fails is quarantined
+/// and the others go on (see [`batch::store`]). Messages are parsed on a
 /// blocking thread of their own (never on the async threads) while the writer stores the
 /// ones parsed before them.
 /// `via` is the mailbox they came through: new tickets join its queue.
@@ -61,13 +62,7 @@ pub async fn receive_batch(
     let (c, via) = (ctx.clone(), via.clone());
     let outcomes = ctx
         .db
-        .write(move |conn| {
-            let mut items = Savepoints::new(conn);
-            incoming
-                .iter()
-                .map(|m| receive_one(conn, &mut items, &c, &via, &m, None, now))
-                .collect::<anyhow::Result<Vec<_>>>()
-        })
+        .write(move |conn| batch::store(conn, &c, &via, incoming.iter(), now))
         .await;
     parser.await?;
     let outcomes = outcomes?;
@@ -88,66 +83,17 @@ pub async fn receive_batch(
     Ok(outcomes)
 }
 
-/// Stores and processes one message in a savepoint of `items`.
-fn receive_one(
-    conn: &Conn,
-    items: &mut Savepoints<'_>,
-    ctx: &Ctx,
-    via: &OurMailbox,
-    m: &Incoming,
-    replay_of: Option<i64>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Outcome> {
-    let raw_id = match replay_of {
-        Some(id) => id,
-        None => match db::inbound::insert_raw(
-            conn,
-            &m.dedup_key,
-            m.fingerprint.as_deref(),
-            &m.raw,
-            &via.address,
-            now,
-        )? {
-            Some(id) => id,
-            None => return Ok(Outcome::Duplicate),
-        },
-    };
-    // A bug that panics on one message quarantines that message; the others go on.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        items.run(|sp| process(sp, ctx, via, m, raw_id, now))
-    }))
-    .unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned());
-        Err(ServiceError::Internal(anyhow::anyhow!(
-            "internal error while processing: {}",
-            what.unwrap_or_default()
-        )))
-    });
-    match result {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            let reason = match e {
-                ServiceError::Internal(e) => format!("{e:#}"),
-                other => other.to_string(),
-            };
-            tracing::warn!(raw_id, %reason, "message quarantined");
-            db::inbound::quarantine(conn, raw_id, &reason, now)?;
-            Ok(Outcome::Quarantined { reason })
-        }
-    }
-}
-
+/// Processes a stored message: what became of it, and the ticket it went to. `earlier` is
+/// what became of the batch's messages before it, not written yet.
 fn process(
     conn: &Conn,
     ctx: &Ctx,
     via: &OurMailbox,
     m: &Incoming,
     raw_id: i64,
+    earlier: &[Settled],
     now: DateTime<Utc>,
-) -> Result<Outcome, ServiceError> {
+) -> Result<(Outcome, Option<TicketId>), ServiceError> {
     let mail = m
         .parsed
         .as_ref()
@@ -166,15 +112,10 @@ fn process(
         } else {
             None
         };
-        db::inbound::set_outcome(
-            conn,
-            raw_id,
-            &format!("ignored:{}", kind.as_str()),
-            ticket_id,
-        )?;
-        return Ok(Outcome::Ignored {
+        let outcome = Outcome::Ignored {
             kind: kind.as_str(),
-        });
+        };
+        return Ok((outcome, ticket_id));
     }
     let origin = Origin {
         message_id: mail.message_id.as_deref(),
@@ -191,13 +132,13 @@ fn process(
     let mut seen = Vec::new();
     let threading = match auth {
         SenderAuth::Fail => Threading::New,
-        _ => inbound::thread(evidence::gather(conn, ctx, mail, auth, &mut seen)?),
+        _ => inbound::thread(evidence::gather(conn, ctx, mail, auth, earlier, &mut seen)?),
     };
     let (ticket_id, outcome) = match threading {
         Threading::Existing { ticket, role } => {
             let reply = Reply {
                 ticket_id: ticket,
-                known: seen.into_iter().find(|t| t.id == ticket),
+                known: seen.into_iter().find(|s| s.ticket.id == ticket),
                 role,
                 mail,
                 body: &body,
@@ -219,13 +160,7 @@ fn process(
             open_from_mail(conn, ctx, mail, &body, origin, Some(closed), now)?
         }
     };
-    let label = if matches!(outcome, Outcome::Created { .. }) {
-        "created"
-    } else {
-        "threaded"
-    };
-    db::inbound::set_outcome(conn, raw_id, label, Some(ticket_id))?;
-    Ok(outcome)
+    Ok((outcome, Some(ticket_id)))
 }
 
 /// A bounce of one of our mails: the failure is kept on that outbox row and, as an
@@ -325,7 +260,7 @@ fn open_from_mail(
 struct Reply<'a> {
     ticket_id: TicketId,
     /// The ticket as threading read it.
-    known: Option<TicketRow>,
+    known: Option<Seen>,
     role: Role,
     mail: &'a ParsedEmail,
     body: &'a Body,
@@ -348,7 +283,8 @@ fn add_reply(
     } = reply;
     // Who speaks is the author: `Reply-To` never decides it on an existing ticket.
     let sender = mail.from.address.as_str();
-    if let Some(joins_as) = role.joins_as() {
+    let joined = known.as_ref().is_some_and(|k| k.sender_joined);
+    if let Some(joins_as) = role.joins_as().filter(|_| !joined) {
         db::tickets::add_participant(conn, ticket_id, sender, joins_as)?;
     }
     // The team's mail (an answer to an SLA alert, an agent writing with the token) is an
@@ -373,7 +309,7 @@ fn add_reply(
         // Its state is as threading read it (and locked it): the message moved only its
         // version and last update.
         let ticket = match known {
-            Some(ticket) => ticket,
+            Some(known) => known.ticket,
             None => db::tickets::get(conn, ticket_id)?
                 .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?,
         };

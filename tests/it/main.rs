@@ -4,6 +4,7 @@
 
 mod agent_files;
 mod alerts;
+mod batches;
 mod canned;
 mod cc;
 mod cli;

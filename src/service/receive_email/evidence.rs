@@ -2,23 +2,34 @@
 //! subject token and its earlier mail point to, and the sender's place on each.
 
 use super::incoming::message_id_key;
-use crate::db::{self, Conn, tickets::TicketRow};
+use crate::db::{self, Conn, inbound::Settled, tickets::TicketRow};
 use crate::domain::email::ParsedEmail;
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::{Candidate, Evidence, Role};
 use crate::domain::sender_auth::SenderAuth;
 use crate::service::{Ctx, ServiceError, links};
 
+/// A ticket a candidate names, as threading read it, and whether the sender is one of its
+/// participants already (in any role).
+pub(super) struct Seen {
+    pub ticket: TicketRow,
+    pub sender_joined: bool,
+}
+
 /// Looks up the tickets the mail may belong to, and the author's place on them. The author
 /// is the From address (`Reply-To` never decides who speaks); one of our Message-IDs counts
 /// only for the address we sent it to; the team's powers need `auth` = pass. Each ticket a
 /// candidate names lands in `seen` as read (it stays so until the transaction ends).
+/// `earlier` is what became of the batch's messages before this one, written before the
+/// earlier mail is looked up (the batch writes it again at its end, in case this message's
+/// savepoint is undone).
 pub(super) fn gather(
     conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
     auth: SenderAuth,
-    seen: &mut Vec<TicketRow>,
+    earlier: &[Settled],
+    seen: &mut Vec<Seen>,
 ) -> Result<Evidence, ServiceError> {
     let sender = mail.from.address.as_str();
     let secret = &ctx.config.helpdesk.secret;
@@ -54,6 +65,9 @@ pub(super) fn gather(
                 .iter()
                 .map(|id| message_id_key(id))
                 .collect();
+            if !keys.is_empty() {
+                db::inbound::settle(conn, earlier)?;
+            }
             match db::inbound::ticket_of_received(conn, &keys)? {
                 Some(id) => candidate(conn, id, sender, None, auth, seen)?,
                 None => None,
@@ -78,7 +92,7 @@ fn candidate(
     sender: &str,
     addressee_role: Option<Role>,
     auth: SenderAuth,
-    seen: &mut Vec<TicketRow>,
+    seen: &mut Vec<Seen>,
 ) -> Result<Option<Candidate>, ServiceError> {
     let Some((mut t, mut role, is_agent)) = db::tickets::get_for_sender(conn, id, sender)? else {
         return Ok(None);
@@ -115,6 +129,9 @@ fn candidate(
         sender_role,
         addressee_role,
     };
-    seen.push(t);
+    seen.push(Seen {
+        ticket: t,
+        sender_joined: role.is_some(),
+    });
     Ok(Some(candidate))
 }

@@ -23,6 +23,14 @@ impl Outcome {
             Outcome::Duplicate => "duplicate",
         }
     }
+
+    /// As the raw message's row keeps it (`raw_emails.outcome`).
+    pub(super) fn stored(&self) -> String {
+        match self {
+            Outcome::Ignored { kind } => format!("ignored:{kind}"),
+            other => other.label().to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for Outcome {

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Incoming, Outcome, count, receive_one};
+use super::batch::receive_one;
+use super::{Incoming, Outcome, count};
 use crate::db;
 use crate::db::sql::Savepoints;
 use crate::service::{Ctx, ServiceError};
@@ -136,7 +137,11 @@ pub async fn replay(
             }
             let via = c.mailbox(&db::inbound::mailbox(conn, raw_id)?).clone();
             let mut items = Savepoints::new(conn);
-            let outcome = receive_one(conn, &mut items, &c, &via, &Incoming::new(raw), Some(raw_id), now)?;
+            let mut settled = Vec::new();
+            let Ok(outcome) = receive_one(conn, Some(&mut items), &c, &via, &Incoming::new(raw), Some(raw_id), &mut settled, now)? else {
+                unreachable!("a message in a savepoint of its own is quarantined alone");
+            };
+            db::inbound::settle(conn, &settled)?;
             if !matches!(outcome, Outcome::Quarantined { .. }) {
                 db::inbound::release(conn, raw_id, now)?;
             }
