@@ -77,6 +77,70 @@ pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<i64
     }
 }
 
+/// Queues mails in order, each with the link it carries; one statement on PostgreSQL.
+pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> SqlResult<()> {
+    if !conn.is_postgres() || mails.len() < 2 {
+        for m in mails {
+            insert(conn, m, now)?;
+        }
+        return Ok(());
+    }
+    let roles: Vec<Option<&str>> = mails
+        .iter()
+        .map(|m| m.recipient_role.map(Role::as_str))
+        .collect();
+    // `?1` is the time; then each mail's values, and each link's after its mail's.
+    let mut values: Vec<&dyn crate::db::Param> = vec![&now];
+    let (mut rows, mut links) = (Vec::new(), Vec::new());
+    for (m, role) in mails.iter().zip(&roles) {
+        let at = values.len() + 1;
+        values.extend([
+            &m.ticket_id as &dyn crate::db::Param,
+            &m.template,
+            &m.recipient,
+            role,
+            &m.automatic,
+            &m.message_id,
+            &m.envelope_from,
+            &m.letter,
+        ]);
+        let row: Vec<String> = (at..at + 8).map(|i| format!("?{i}")).collect();
+        rows.push(format!("({}, ?1, ?1)", row.join(", ")));
+        if let Some(link) = m.link {
+            let at = values.len() + 1;
+            values.extend([
+                &link.customer_id as &dyn crate::db::Param,
+                &link.purpose,
+                &link.token_hash,
+                &link.expires_at,
+            ]);
+            links.push(format!(
+                "link{at} AS (
+                    INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
+                    VALUES (?{at}, ?{}, ?{}, ?{}, ?1)
+                 )",
+                at + 1,
+                at + 2,
+                at + 3
+            ));
+        }
+    }
+    let with = match links.is_empty() {
+        true => String::new(),
+        false => format!("WITH {} ", links.join(", ")),
+    };
+    conn.execute(
+        &format!(
+            "{with}INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
+                 envelope_from, letter, next_attempt_at, created_at)
+             VALUES {}",
+            rows.join(", ")
+        ),
+        &values,
+    )?;
+    Ok(())
+}
+
 /// How many automatic mails went (or are going) to this address since `since`.
 pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> SqlResult<i64> {
     conn.query_row(

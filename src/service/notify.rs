@@ -5,24 +5,23 @@ use chrono::{DateTime, Duration, Utc};
 use super::Ctx;
 use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
-use crate::domain::ids::TicketId;
+use crate::domain::ids::{CustomerId, TicketId};
 use crate::domain::inbound::Role;
-use crate::domain::notification::{self, Cause, Notify, Recipient, Template};
-use crate::domain::outgoing::Envelope;
-use crate::telemetry::Metrics;
+use crate::domain::notification::{Cause, Notify, Recipient, Template};
 
 mod agent_alert;
 mod cc;
+mod enqueue;
 mod letter;
 mod mailbox_alert;
 mod vars;
 mod when;
 
 pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
-use letter::trim_references;
+use enqueue::{enqueue, enqueue_together};
 pub use letter::{Letter, compose_letter};
 pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
-use vars::{MailVars, staff_vars, stored_vars, ticket_vars};
+use vars::{MailVars, staff_vars, ticket_vars};
 
 /// Text that some templates show besides the ticket itself.
 #[derive(Debug, Clone, Default)]
@@ -64,23 +63,66 @@ pub fn queue(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let queued = notify.is_sent(!ticket.status_mail)
-        && queue_to_requester_or_partner(conn, ctx, ticket, notify, extras, cause, now)?;
+    queue_and_invite(conn, ctx, ticket, notify, extras, None, cause, now)
+}
+
+/// As [`queue`], and the portal invitation of `invited` (the ticket's requester, just
+/// registered) after the mail to them, queued together with it: one read of their thread
+/// and one insert for both.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_and_invite(
+    conn: &Conn,
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    invited: Option<&Customer>,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let draft = match notify.is_sent(!ticket.status_mail) {
+        true => Some(requester_or_partner_draft(
+            conn, ctx, ticket, notify, extras, now,
+        )?),
+        false => None,
+    };
+    let invitation =
+        invited.map(|c| portal_link_draft(ctx, c, PortalLink::Invite, Some(ticket.id), now));
+    let link = invitation.as_ref().map(LinkDraft::token);
+    let queued = match (&draft, &invitation) {
+        (Some(d), Some(i)) if d.to.address == i.draft.to.address => enqueue_together(
+            conn,
+            ctx,
+            &[(d, None), (&i.draft, link.as_ref())],
+            cause,
+            now,
+        )?[0],
+        _ => {
+            let queued = match &draft {
+                Some(d) => enqueue(conn, ctx, d, cause, now)?,
+                None => false,
+            };
+            if let Some(i) = &invitation {
+                enqueue_together(conn, ctx, &[(&i.draft, link.as_ref())], cause, now)?;
+            }
+            queued
+        }
+    };
     if notify.copies_to_cc() {
         cc::queue_copies(conn, ctx, ticket, notify, extras, cause, now)?;
     }
     Ok(queued)
 }
 
-fn queue_to_requester_or_partner(
+/// The mail to the requester, or to the partner `extras` names.
+fn requester_or_partner_draft<'a>(
     conn: &Conn,
-    ctx: &Ctx,
-    ticket: &TicketRow,
+    ctx: &'a Ctx,
+    ticket: &'a TicketRow,
     notify: Notify,
-    extras: &Extras,
-    cause: Cause,
+    extras: &'a Extras,
     now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Draft<'a>> {
     let partner_address = extras
         .partner
         .as_ref()
@@ -119,13 +161,12 @@ fn queue_to_requester_or_partner(
         },
         ..ticket_vars(ctx, ticket, notify, extras, to.lang, now)
     };
-    let draft = Draft {
+    Ok(Draft {
         ticket_id: Some(ticket.id),
         to,
         template: notify.template,
         vars,
-    };
-    enqueue(conn, ctx, &draft, cause, now)
+    })
 }
 
 /// The one-time portal links mailed to customers.
@@ -147,26 +188,6 @@ impl PortalLink {
     }
 }
 
-/// Queues the portal invitation for a new customer, with a one-time link.
-pub fn queue_invitation(
-    conn: &Conn,
-    ctx: &Ctx,
-    customer: &Customer,
-    ticket_id: Option<TicketId>,
-    cause: Cause,
-    now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    queue_portal_link(
-        conn,
-        ctx,
-        customer,
-        PortalLink::Invite,
-        ticket_id,
-        cause,
-        now,
-    )
-}
-
 /// Makes a one-time link (stored hashed, expiring) and queues the mail that carries it.
 pub fn queue_portal_link(
     conn: &Conn,
@@ -177,6 +198,38 @@ pub fn queue_portal_link(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    let d = portal_link_draft(ctx, customer, link, ticket_id, now);
+    Ok(enqueue_together(conn, ctx, &[(&d.draft, Some(&d.token()))], cause, now)?[0])
+}
+
+/// A portal link's mail, drafted, and its row: the link is stored with the mail.
+struct LinkDraft<'a> {
+    draft: Draft<'a>,
+    customer_id: CustomerId,
+    purpose: &'static str,
+    /// The SHA-256 of the one-time token, which only the mail holds.
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl LinkDraft<'_> {
+    fn token(&self) -> db::customers::NewPortalToken<'_> {
+        db::customers::NewPortalToken {
+            customer_id: self.customer_id,
+            purpose: self.purpose,
+            token_hash: &self.token_hash,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+fn portal_link_draft<'a>(
+    ctx: &Ctx,
+    customer: &'a Customer,
+    link: PortalLink,
+    ticket_id: Option<TicketId>,
+    now: DateTime<Utc>,
+) -> LinkDraft<'a> {
     let token = super::links::new_token();
     let (ttl_hours, template, url) = match link {
         PortalLink::Invite => (
@@ -189,13 +242,6 @@ pub fn queue_portal_link(
             Template::PasswordReset,
             ctx.reset_url(&token),
         ),
-    };
-    let hash = super::links::hash_token(&token);
-    let stored = db::customers::NewPortalToken {
-        customer_id: customer.id,
-        purpose: link.purpose(),
-        token_hash: &hash,
-        expires_at: now + Duration::hours(ttl_hours),
     };
     let vars = MailVars {
         lang: customer.locale.clone(),
@@ -217,13 +263,18 @@ pub fn queue_portal_link(
         lang: &customer.locale,
         role: Some(Role::Requester),
     };
-    let draft = Draft {
-        ticket_id,
-        to,
-        template,
-        vars,
-    };
-    enqueue_with_link(conn, ctx, &draft, Some(&stored), cause, now)
+    LinkDraft {
+        draft: Draft {
+            ticket_id,
+            to,
+            template,
+            vars,
+        },
+        customer_id: customer.id,
+        purpose: link.purpose(),
+        token_hash: super::links::hash_token(&token),
+        expires_at: now + Duration::hours(ttl_hours),
+    }
 }
 
 /// An SLA warning or breach, to the ticket's agent or the team address.
@@ -274,117 +325,6 @@ fn rate_url(ctx: &Ctx, ticket: &TicketRow, notify: Notify, rating: &str) -> Stri
     } else {
         String::new()
     }
-}
-
-fn enqueue(
-    conn: &Conn,
-    ctx: &Ctx,
-    draft: &Draft<'_>,
-    cause: Cause,
-    now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    enqueue_with_link(conn, ctx, draft, None, cause, now)
-}
-
-/// Queues a draft, and the portal link it carries with it (none is stored for a mail that
-/// loop protection holds back).
-fn enqueue_with_link(
-    conn: &Conn,
-    ctx: &Ctx,
-    draft: &Draft<'_>,
-    link: Option<&db::customers::NewPortalToken<'_>>,
-    cause: Cause,
-    now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let Draft {
-        ticket_id,
-        to,
-        template,
-        vars,
-    } = draft;
-    let (ticket_id, template) = (*ticket_id, *template);
-    let since = now - Duration::hours(1);
-    let limited = notification::loop_limited(template, cause);
-    // A mail about a ticket learns its thread, its mailbox and (when loop protection
-    // applies) the count in one statement.
-    let known = ticket_id
-        .map(|id| db::messages::mail_context(conn, id, to.address, limited.then_some(since)))
-        .transpose()?;
-    if limited {
-        let sent = match &known {
-            Some(known) => known.automatic_sent,
-            None => db::outbox::automatic_since(conn, to.address, since)?,
-        };
-        if sent >= ctx.config.helpdesk.auto_reply_limit_per_hour {
-            tracing::warn!(
-                recipient = to.address,
-                template = template.name(),
-                "loop protection: automatic mail held back"
-            );
-            Metrics::inc(&ctx.metrics.loop_suppressed);
-            return Ok(false);
-        }
-        if !ctx
-            .mail_cap
-            .take(now, ctx.config.helpdesk.auto_reply_global_per_hour)
-        {
-            tracing::warn!(
-                template = template.name(),
-                "flood protection: the hourly cap on automatic mail is reached; mail held back"
-            );
-            Metrics::inc(&ctx.metrics.loop_suppressed);
-            return Ok(false);
-        }
-    }
-    let lang = if to.lang == "en" { "en" } else { "ro" };
-    // Every mail about a ticket names it and joins its thread, the invitation
-    // that a ticket caused included.
-    // Mail about a ticket comes From the mailbox it came in through.
-    let (references, via) = match known {
-        Some(known) => (known.references, ctx.mailbox(&known.mailbox)),
-        None => (vec![], ctx.home()),
-    };
-    let message_id = super::links::message_id(
-        &ctx.config.helpdesk.secret,
-        now,
-        ctx.config.mail_domain(),
-        to.address,
-    );
-    let letter = Letter {
-        template: template.name().to_string(),
-        lang: lang.to_string(),
-        subject_prefix: ticket_id
-            .map(|id| format!("[{}] ", ctx.key(id)))
-            .unwrap_or_default(),
-        envelope: Envelope {
-            from: ctx.config.sender_for(&via.address),
-            to: to.address.to_string(),
-            to_name: to.name.to_string(),
-            message_id: message_id.clone(),
-            references: trim_references(references),
-            automatic: template.is_automatic(),
-            unsubscribe_url: (!vars.unsubscribe_url.is_empty())
-                .then(|| vars.unsubscribe_url.clone()),
-            loop_address: via.address.clone(),
-        },
-        vars: stored_vars(vars)?,
-        files_of: vars.files_of,
-    };
-    let letter = serde_json::to_string(&letter)?;
-    let mail = db::outbox::NewMail {
-        ticket_id,
-        template: template.name(),
-        recipient: to.address,
-        recipient_role: to.role,
-        automatic: template.is_automatic(),
-        message_id: &message_id,
-        envelope_from: &via.address,
-        letter: &letter,
-        link,
-    };
-    db::outbox::insert(conn, &mail, now)?;
-    Metrics::inc(&ctx.metrics.outbox_queued);
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -186,18 +186,16 @@ pub fn open(
     } else {
         Cause::Person
     };
-    notify::queue(
+    notify::queue_and_invite(
         conn,
         ctx,
         &ticket,
         notification::for_new_ticket(t.linked_from.is_some()),
         &extras,
+        is_new.then_some(&customer),
         cause,
         now,
     )?;
-    if is_new {
-        notify::queue_invitation(conn, ctx, &customer, Some(ticket.id), cause, now)?;
-    }
     Ok(ticket)
 }
 

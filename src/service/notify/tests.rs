@@ -1,7 +1,9 @@
 //! Unit tests of letters: one composes into the mail it describes, and long reference lists are
 //! trimmed.
 
+use super::letter::trim_references;
 use super::*;
+use crate::domain::outgoing::Envelope;
 use crate::templates::Templates;
 
 #[test]
