@@ -83,6 +83,12 @@ pub async fn receive_batch(
     Ok(outcomes)
 }
 
+/// A message as stored: its raw row, and whether its author's address is an agent's.
+struct Stored {
+    raw_id: i64,
+    author_is_agent: bool,
+}
+
 /// Processes a stored message: what became of it, and the ticket it went to. `earlier` is
 /// what became of the batch's messages before it, not written yet.
 fn process(
@@ -90,7 +96,7 @@ fn process(
     ctx: &Ctx,
     via: &OurMailbox,
     m: &Incoming,
-    raw_id: i64,
+    stored: &Stored,
     earlier: &[Settled],
     now: DateTime<Utc>,
 ) -> Result<(Outcome, Option<TicketId>), ServiceError> {
@@ -108,7 +114,7 @@ fn process(
     let kind = inbound::classify(&mail.signals, &ctx.ours);
     if kind != Kind::Human {
         let ticket_id = if kind == Kind::Bounce && auth != SenderAuth::Fail {
-            record_bounce(conn, ctx, mail, raw_id, now)?
+            record_bounce(conn, ctx, mail, stored.raw_id, now)?
         } else {
             None
         };
@@ -119,7 +125,7 @@ fn process(
     }
     let origin = Origin {
         message_id: mail.message_id.as_deref(),
-        raw_email_id: Some(raw_id),
+        raw_email_id: Some(stored.raw_id),
         sender_auth: Some(auth),
         via: Some(via),
     };
@@ -154,10 +160,10 @@ fn process(
         }
         Threading::New => match forward::by_agent(conn, ctx, mail, auth)? {
             Some(forward) => forward::open(conn, ctx, mail, &forward, origin, now)?,
-            None => open_from_mail(conn, ctx, mail, &body, origin, None, now)?,
+            None => open_from_mail(conn, ctx, mail, stored, &body, origin, None, now)?,
         },
         Threading::NewLinked { closed } => {
-            open_from_mail(conn, ctx, mail, &body, origin, Some(closed), now)?
+            open_from_mail(conn, ctx, mail, stored, &body, origin, Some(closed), now)?
         }
     };
     Ok((outcome, Some(ticket_id)))
@@ -204,17 +210,22 @@ fn record_bounce(
 /// names when the author is a no-reply address (a web form's), but never an agent. Mail
 /// our servers could not vouch for as from its author (a forged From), and mail from an
 /// agent's address that they did not vouch for, gets no automatic mail.
+#[allow(clippy::too_many_arguments)]
 fn open_from_mail(
     conn: &Conn,
     ctx: &Ctx,
     mail: &ParsedEmail,
+    stored: &Stored,
     body: &Body,
     origin: Origin<'_>,
     linked_from: Option<TicketId>,
     now: DateTime<Utc>,
 ) -> Result<(TicketId, Outcome), ServiceError> {
-    let is_agent =
-        |m: &Mailbox| db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some());
+    // Whether the author is an agent was learnt as the mail was stored.
+    let is_agent = |m: &Mailbox| match m == &mail.from {
+        true => Ok(stored.author_is_agent),
+        false => db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some()),
+    };
     let requester = match mail.sender() {
         r if r != &mail.from && is_agent(r)? => &mail.from,
         r => r,

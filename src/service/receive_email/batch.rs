@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::incoming::Incoming;
-use super::{Outcome, process};
+use super::{Outcome, Stored, process};
 use crate::config::Mailbox as OurMailbox;
 use crate::db::inbound::Settled;
 use crate::db::sql::Savepoints;
@@ -70,26 +70,41 @@ pub(super) fn receive_one(
     settled: &mut Vec<Settled>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Outcome, Redo>> {
-    let raw_id = match replay_of {
-        Some(id) => id,
-        None => match db::inbound::insert_raw(
+    let author = m
+        .parsed
+        .as_ref()
+        .ok()
+        .map(|mail| mail.from.address.as_str());
+    let (raw_id, author_is_agent) = match replay_of {
+        Some(id) => {
+            let is_agent = match author {
+                Some(a) => db::agents::find_by_email(conn, a)?.is_some(),
+                None => false,
+            };
+            (id, is_agent)
+        }
+        None => match db::inbound::insert_received(
             conn,
             &m.dedup_key,
             m.fingerprint.as_deref(),
             &m.raw,
             &via.address,
+            author,
             now,
         )? {
-            Some(id) => id,
+            Some(r) => (r.id, r.author_is_agent),
             None => return Ok(Ok(Outcome::Duplicate)),
         },
     };
+    let stored = Stored {
+        raw_id,
+        author_is_agent,
+    };
     let is_apart = apart.is_some();
-    // A bug that panics on one message quarantines that message; the others go on.
     let earlier: &[Settled] = settled;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match apart {
-        Some(items) => items.run(|sp| process(sp, ctx, via, m, raw_id, earlier, now)),
-        None => process(conn, ctx, via, m, raw_id, earlier, now),
+        Some(items) => items.run(|sp| process(sp, ctx, via, m, &stored, earlier, now)),
+        None => process(conn, ctx, via, m, &stored, earlier, now),
     }))
     .unwrap_or_else(|panic| {
         let what = panic
