@@ -103,8 +103,10 @@ pub(super) fn fill(
     ticket_key: &str,
     agent_name: &str,
 ) -> Result<String, ServiceError> {
+    // What the request names and is not there is "not found", as an unknown ticket, agent
+    // or merge target is: the name is well formed, the reply just does not exist.
     let reply = db::canned::find(conn, which)?
-        .ok_or_else(|| ServiceError::Invalid(format!("canned_reply: no canned reply {which:?}")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("canned reply {which:?}")))?;
     Ok(fill_text(
         &reply.body,
         customer_name,

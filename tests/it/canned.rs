@@ -73,7 +73,10 @@ async fn canned_replies_are_kept_by_admins_and_sent_filled_in() {
             Some(json!({"canned_reply": "nu-i"})),
         )
         .await;
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        s, 404,
+        "a canned reply that does not exist is not found: {v}"
+    );
     let (s, v) = app
         .api(
             "POST",

@@ -113,7 +113,8 @@ pub struct TypedComment {
 #[serde(deny_unknown_fields)]
 pub struct CannedComment {
     /// The name (or id) of a canned reply, sent with its `{{customer_name}}`,
-    /// `{{ticket_key}}` and `{{agent_name}}` filled in.
+    /// `{{ticket_key}}` and `{{agent_name}}` filled in; one that does not exist is
+    /// 404, as an unknown ticket or agent is.
     #[schema(pattern = r"\S")]
     canned_reply: String,
     /// An internal note, which the customer never sees.
@@ -122,17 +123,23 @@ pub struct CannedComment {
     internal: bool,
 }
 
-/// A comment sent as `multipart/form-data`, with files.
+/// A comment sent as `multipart/form-data`, with files. A form field is text, never
+/// null: `internal` is `true` or `false`, or left out. The files are optional, and at
+/// most `[portal] max_attachments` (the served document says how many).
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct CommentForm {
     /// The text; must not be blank (a `canned_reply` field may stand for it, as in JSON).
     #[schema(pattern = r"\S")]
     body: String,
     /// `true` for an internal note.
-    internal: Option<bool>,
+    #[serde(default)]
+    #[schema(default = false)]
+    internal: bool,
     /// Files, within the portal's limits (`[portal] max_attachments`, `max_attachment_mb`);
     /// a public reply mails them to the customer as attachments.
+    #[serde(default)]
     #[schema(value_type = Vec<String>, format = Binary)]
     files: Vec<Vec<u8>>,
 }

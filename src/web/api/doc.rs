@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -10,6 +11,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{actions, admin, alerts, canned, quarantine, tickets};
+use crate::config::Config;
+use crate::service::Ctx;
 
 const DESCRIPTION: &str = "The JSON API of the helpdesk: tickets, agent actions, phone intake, the queue, partners, canned replies, your own alerts and the quarantine. Every endpoint but this document needs `Authorization: Bearer <token>` (from `helpdesk agent token EMAIL`). Errors are `{\"error\": \"...\"}` with a 4xx status; an illegal life-cycle transition is 409 with the reason; an action with a stale `If-Match` (the ticket's `ETag`) is 412.";
 
@@ -82,15 +85,28 @@ pub fn document() -> Value {
     build().0
 }
 
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
+static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
+
+/// The comment form's files, which this daemon's `[portal] max_attachments` caps.
+const FILES: &str = "/components/schemas/CommentForm/properties/files";
+
+/// The document as this daemon serves it: with the limits its configuration sets, so that
+/// nothing the document allows is then refused for being over one.
+pub fn served(config: &Config) -> Value {
+    let mut doc = DOCUMENT.clone();
+    if let Some(Value::Object(files)) = doc.pointer_mut(FILES) {
+        files.insert("maxItems".into(), json!(config.portal.max_attachments));
+    }
+    doc
+}
 
 /// This document
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",
     responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object)))]
-pub async fn openapi() -> Response {
+pub async fn openapi(State(ctx): State<Ctx>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        DOCUMENT.as_str(),
+        served(&ctx.config).to_string(),
     )
         .into_response()
 }
@@ -102,6 +118,20 @@ mod tests {
     #[test]
     fn every_refinement_finds_its_field() {
         assert_eq!(build().1, Vec::<&str>::new());
+    }
+
+    /// A comment's form: text fields that are never null, files optional and no more than
+    /// the configuration takes, and no fields but its own.
+    #[test]
+    fn the_comment_form_allows_only_what_a_comment_takes() {
+        let mut config = Config::default();
+        config.portal.max_attachments = 3;
+        let doc = served(&config);
+        let form = &doc["components"]["schemas"]["CommentForm"];
+        assert_eq!(doc.pointer(FILES).unwrap()["maxItems"], 3);
+        assert_eq!(form["properties"]["internal"]["type"], "boolean");
+        assert_eq!(form["required"], json!(["body"]));
+        assert_eq!(form["additionalProperties"], false);
     }
 
     #[test]
