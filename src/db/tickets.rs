@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 
 mod opening;
-pub use opening::{Opening, open};
+pub use opening::{Opened, Opening, open};
 
 #[derive(Debug, Clone)]
 pub struct TicketRow {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Ctx;
-use crate::db::{self, Conn, customers::Customer, tickets::TicketRow};
+use crate::db::{self, Conn, customers::Customer, messages::MailContext, tickets::TicketRow};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{CustomerId, TicketId};
 use crate::domain::inbound::Role;
@@ -18,6 +18,7 @@ mod vars;
 mod when;
 
 pub use agent_alert::{AgentAlert, AgentNews, queue_agent_alert};
+pub use enqueue::counted_since;
 use enqueue::{enqueue, enqueue_together};
 pub use letter::{Letter, compose_letter};
 pub use mailbox_alert::{MailboxEvent, queue_mailbox_alert};
@@ -63,20 +64,42 @@ pub fn queue(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    queue_and_invite(conn, ctx, ticket, notify, extras, None, cause, now)
+    queue_with(conn, ctx, ticket, notify, extras, None, cause, now)
 }
 
-/// As [`queue`], and the portal invitation of `invited` (the ticket's requester, just
-/// registered) after the mail to them, queued together with it: one read of their thread
-/// and one insert for both.
+/// What a new ticket's mail starts from: the requester's thread as the ticket was written,
+/// and the requester to invite when they were just registered.
+pub struct NewTicketMail<'a> {
+    /// Their first message's Message-ID, the ticket's mailbox and the automatic mail they
+    /// got since [`counted_since`].
+    pub thread: MailContext,
+    pub invited: Option<&'a Customer>,
+}
+
+/// As [`queue`] for a new ticket: its thread known already, and the invitation after the
+/// mail to the requester, queued together with it (one insert for both).
 #[allow(clippy::too_many_arguments)]
-pub fn queue_and_invite(
+pub fn queue_for_new_ticket(
     conn: &Conn,
     ctx: &Ctx,
     ticket: &TicketRow,
     notify: Notify,
     extras: &Extras,
-    invited: Option<&Customer>,
+    new: NewTicketMail<'_>,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    queue_with(conn, ctx, ticket, notify, extras, Some(new), cause, now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue_with(
+    conn: &Conn,
+    ctx: &Ctx,
+    ticket: &TicketRow,
+    notify: Notify,
+    extras: &Extras,
+    new: Option<NewTicketMail<'_>>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
@@ -86,24 +109,31 @@ pub fn queue_and_invite(
         )?),
         false => None,
     };
+    let (mut thread, invited) = match new {
+        Some(new) => (Some(new.thread), new.invited),
+        None => (None, None),
+    };
     let invitation =
         invited.map(|c| portal_link_draft(ctx, c, PortalLink::Invite, Some(ticket.id), now));
     let link = invitation.as_ref().map(LinkDraft::token);
+    // The thread known is the requester's.
+    let mut requesters = |d: &Draft<'_>| match d.to.address == ticket.requester_email {
+        true => thread.take(),
+        false => None,
+    };
     let queued = match (&draft, &invitation) {
-        (Some(d), Some(i)) if d.to.address == i.draft.to.address => enqueue_together(
-            conn,
-            ctx,
-            &[(d, None), (&i.draft, link.as_ref())],
-            cause,
-            now,
-        )?[0],
+        (Some(d), Some(i)) if d.to.address == i.draft.to.address => {
+            let both = [(d, None), (&i.draft, link.as_ref())];
+            enqueue_together(conn, ctx, &both, requesters(d), cause, now)?[0]
+        }
         _ => {
             let queued = match &draft {
-                Some(d) => enqueue(conn, ctx, d, cause, now)?,
+                Some(d) => enqueue_together(conn, ctx, &[(d, None)], requesters(d), cause, now)?[0],
                 None => false,
             };
             if let Some(i) = &invitation {
-                enqueue_together(conn, ctx, &[(&i.draft, link.as_ref())], cause, now)?;
+                let known = requesters(&i.draft);
+                enqueue_together(conn, ctx, &[(&i.draft, link.as_ref())], known, cause, now)?;
             }
             queued
         }
@@ -199,7 +229,8 @@ pub fn queue_portal_link(
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     let d = portal_link_draft(ctx, customer, link, ticket_id, now);
-    Ok(enqueue_together(conn, ctx, &[(&d.draft, Some(&d.token()))], cause, now)?[0])
+    let link = Some(&d.token());
+    Ok(enqueue_together(conn, ctx, &[(&d.draft, link)], None, cause, now)?[0])
 }
 
 /// A portal link's mail, drafted, and its row: the link is stored with the mail.

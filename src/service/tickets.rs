@@ -168,9 +168,11 @@ pub fn open(
         cc: &cc,
         message: new_message(&entry),
         actor: t.actor,
+        automatic_since: notify::counted_since(now),
     };
-    let (ticket, message_id) = db::tickets::open(conn, &opening, now)?;
-    attach(conn, message_id, t.attachments)?;
+    let opened = db::tickets::open(conn, &opening, now)?;
+    attach(conn, opened.first_message_id, t.attachments)?;
+    let ticket = opened.ticket;
     let extras = Extras {
         old_key: t
             .linked_from
@@ -186,13 +188,27 @@ pub fn open(
     } else {
         Cause::Person
     };
-    notify::queue_and_invite(
+    // The requester's thread is their first message.
+    let new = notify::NewTicketMail {
+        thread: db::messages::MailContext {
+            references: opening
+                .message
+                .message_id
+                .map(String::from)
+                .into_iter()
+                .collect(),
+            mailbox: ticket.mailbox.clone(),
+            automatic_sent: opened.automatic_sent,
+        },
+        invited: is_new.then_some(&customer),
+    };
+    notify::queue_for_new_ticket(
         conn,
         ctx,
         &ticket,
         notification::for_new_ticket(t.linked_from.is_some()),
         &extras,
-        is_new.then_some(&customer),
+        new,
         cause,
         now,
     )?;

@@ -88,3 +88,46 @@ async fn a_message_that_fails_in_a_batch_is_quarantined_alone() {
         "tickets, messages, quarantined, portal links, invitations"
     );
 }
+
+/// Loop protection counts what a sender got before, in the same batch too: new tickets
+/// from one address get automatic mail up to the hourly limit, then none.
+#[tokio::test(flavor = "multi_thread")]
+async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("limit.db");
+    let mut cfg = config("support@example.test", &path, &Default::default());
+    cfg.helpdesk.auto_reply_limit_per_hour = 3;
+    let db = Db::connect(&cfg.database.url).unwrap();
+    db.migrate().await.unwrap();
+    let ctx = Ctx::new(cfg, db).unwrap();
+    let batch = (1..=4)
+        .map(|n| {
+            mail(
+                "bucla@client.ro",
+                &format!("Cerere {n}"),
+                "",
+                &format!("l{n}@client.ro"),
+            )
+        })
+        .collect();
+    let outcomes = receive_batch(&ctx, ctx.home(), batch, Utc::now())
+        .await
+        .unwrap();
+    assert!(outcomes.iter().all(|o| o.label() == "created"));
+    let templates: Vec<String> = ctx
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT template FROM outbox WHERE recipient = 'bucla@client.ro' ORDER BY id",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        templates,
+        ["confirmation", "invitation", "confirmation"],
+        "the first ticket's confirmation and invitation, the second's confirmation, then none"
+    );
+}

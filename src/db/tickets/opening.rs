@@ -9,6 +9,7 @@ use super::{
     COLUMNS, JOINS, NewTicketRow, TicketRow, add_participant, from_row, get, insert, record_status,
 };
 use crate::db::messages::{self, NewMessage};
+use crate::db::outbox;
 use crate::db::{Conn, SqlError, SqlResult};
 use crate::domain::inbound::Role;
 use crate::domain::sender_auth::SenderAuth;
@@ -24,6 +25,17 @@ pub struct Opening<'a> {
     pub message: NewMessage<'a>,
     /// Who opened it, as its history names them.
     pub actor: &'a str,
+    /// Since when to count the automatic mail that went to the requester, for loop
+    /// protection.
+    pub automatic_since: DateTime<Utc>,
+}
+
+/// A new ticket as written: the ticket as [`get`] reads it, its first message's id, and
+/// how many automatic mails went to its requester since [`Opening::automatic_since`].
+pub struct Opened {
+    pub ticket: TicketRow,
+    pub first_message_id: i64,
+    pub automatic_sent: i64,
 }
 
 /// The rows are those the statements of [`insert`], [`add_participant`],
@@ -55,7 +67,10 @@ static OPEN_POSTGRES: LazyLock<String> = LazyLock::new(|| {
         INSERT INTO status_history (ticket_id, from_status, to_status, actor, at)
         SELECT t.id, NULL, t.status, ?25, ?7 FROM t
     )
-    {COLUMNS}, m.id AS first_message_id FROM t {JOINS}, m",
+    {COLUMNS}, m.id AS first_message_id,
+        (SELECT count(*) FROM outbox WHERE recipient = CAST(?11 AS citext) AND automatic = TRUE AND created_at >= ?27)
+            AS automatic_sent
+    FROM t {JOINS}, m",
         MESSAGE_COLUMNS = messages::COLUMNS
     )
 });
@@ -63,8 +78,8 @@ static OPEN_POSTGRES: LazyLock<String> = LazyLock::new(|| {
 /// A new ticket's version: its insert's, raised once by its first message.
 const FIRST_VERSION: i64 = 2;
 
-/// Writes a new ticket's rows; the ticket as [`get`] reads it, and its first message's id.
-pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(TicketRow, i64)> {
+/// Writes a new ticket's rows.
+pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<Opened> {
     let status = Status::WaitingForSupport;
     if !conn.is_postgres() {
         let id = insert(conn, &o.ticket, now)?;
@@ -76,7 +91,11 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(Tick
         record_status(conn, id, None, status, o.actor, now)?;
         let ticket = get(conn, id)?.ok_or(SqlError::NoRow)?;
         debug_assert_eq!(ticket.version, FIRST_VERSION);
-        return Ok((ticket, message));
+        return Ok(Opened {
+            ticket,
+            first_message_id: message,
+            automatic_sent: outbox::automatic_since(conn, o.requester, o.automatic_since)?,
+        });
     }
     let (t, m) = (&o.ticket, &o.message);
     let cc: Vec<String> = o.cc.iter().map(|a| a.to_string()).collect();
@@ -108,8 +127,15 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<(Tick
             m.raw_email_id,
             m.sender_auth.map(SenderAuth::as_str),
             o.actor,
-            FIRST_VERSION
+            FIRST_VERSION,
+            o.automatic_since
         ],
-        |r| Ok((from_row(r)?, r.get("first_message_id")?)),
+        |r| {
+            Ok(Opened {
+                ticket: from_row(r)?,
+                first_message_id: r.get("first_message_id")?,
+                automatic_sent: r.get("automatic_sent")?,
+            })
+        },
     )
 }

@@ -19,18 +19,25 @@ pub(super) fn enqueue(
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    Ok(enqueue_together(conn, ctx, &[(draft, None)], cause, now)?[0])
+    Ok(enqueue_together(conn, ctx, &[(draft, None)], None, cause, now)?[0])
+}
+
+/// Loop protection counts the automatic mail a recipient got since this time.
+pub fn counted_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::hours(1)
 }
 
 /// Queues drafts to one recipient about one ticket (or about none), in order, each with the
 /// portal link it carries (none is stored for a mail that loop protection holds back): the
 /// thread and the count of automatic mail are read once, and each draft after the first
 /// follows the ones queued before it there, as if it had been queued alone after them; the
-/// rows are written in one statement. Whether each was queued.
+/// rows are written in one statement. `known` is the thread when the caller knows it
+/// already (counted since [`counted_since`]). Whether each was queued.
 pub(super) fn enqueue_together(
     conn: &Conn,
     ctx: &Ctx,
     drafts: &[(&Draft<'_>, Option<&NewPortalToken<'_>>)],
+    known: Option<MailContext>,
     cause: Cause,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<bool>> {
@@ -44,15 +51,18 @@ pub(super) fn enqueue_together(
             .all(|(d, _)| d.ticket_id == ticket_id && d.to.address == recipient),
         "drafts queued together go to one recipient about one ticket"
     );
-    let since = now - Duration::hours(1);
+    let since = counted_since(now);
     let counted = drafts
         .iter()
         .any(|(d, _)| notification::loop_limited(d.template, cause));
     // A mail about a ticket learns its thread, its mailbox and (when loop protection
     // applies) the count in one statement.
-    let mut known = match ticket_id {
-        Some(id) => db::messages::mail_context(conn, id, recipient, counted.then_some(since))?,
-        None => MailContext {
+    let mut known = match (known, ticket_id) {
+        (Some(known), _) => known,
+        (None, Some(id)) => {
+            db::messages::mail_context(conn, id, recipient, counted.then_some(since))?
+        }
+        (None, None) => MailContext {
             references: vec![],
             mailbox: ctx.home().address.clone(),
             automatic_sent: match counted {
