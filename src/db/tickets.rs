@@ -237,7 +237,7 @@ pub fn save_state(
 
 /// Something happened on the ticket (someone joined it): its last update moves, and with
 /// it the version (set here: one update of the row). A new message moves both itself
-/// (`tickets_version_on_message`).
+/// ([`super::messages::insert`]).
 pub fn touch(conn: &Conn, id: TicketId, now: DateTime<Utc>) -> SqlResult<()> {
     conn.execute(
         "UPDATE tickets SET updated_at = ?1, version = version + 1 WHERE id = ?2 AND updated_at < ?1",
