@@ -34,11 +34,11 @@ pub fn insert_raw(
     Ok(stored.map(|r| r.id))
 }
 
-/// A stored mail: its row, and whether its author's address is an active agent's (which
-/// PostgreSQL tells in the statement that stores it).
+/// A stored mail: its row, and whether its author's address is an active agent's, when the
+/// statement that stored it told (PostgreSQL's does; SQLite's asks apart, when needed).
 pub struct Received {
     pub id: i64,
-    pub author_is_agent: bool,
+    pub author_is_agent: Option<bool>,
 }
 
 /// As [`insert_raw`], with whether `author` is an active agent's address.
@@ -95,7 +95,7 @@ fn insert_keyed(conn: &Conn, key: &str, s: &Stored<'_>) -> SqlResult<Option<Rece
             |r| {
                 Ok(Received {
                     id: r.get(0)?,
-                    author_is_agent: r.get(1)?,
+                    author_is_agent: Some(r.get(1)?),
                 })
             },
         );
@@ -108,13 +108,9 @@ fn insert_keyed(conn: &Conn, key: &str, s: &Stored<'_>) -> SqlResult<Option<Rece
         "INSERT INTO raw_email_bytes (raw_email_id, raw) VALUES (?, ?)",
         params![id, s.raw],
     )?;
-    let author_is_agent = match s.author {
-        Some(a) => super::agents::find_by_email(conn, a)?.is_some(),
-        None => false,
-    };
     Ok(Some(Received {
         id,
-        author_is_agent,
+        author_is_agent: None,
     }))
 }
 

@@ -83,10 +83,11 @@ pub async fn receive_batch(
     Ok(outcomes)
 }
 
-/// A message as stored: its raw row, and whether its author's address is an agent's.
+/// A message as stored: its raw row, and whether its author's address is an agent's when
+/// the statement that stored it told.
 struct Stored {
     raw_id: i64,
-    author_is_agent: bool,
+    author_is_agent: Option<bool>,
 }
 
 /// Processes a stored message: what became of it, and the ticket it went to. `earlier` is
@@ -221,10 +222,10 @@ fn open_from_mail(
     linked_from: Option<TicketId>,
     now: DateTime<Utc>,
 ) -> Result<(TicketId, Outcome), ServiceError> {
-    // Whether the author is an agent was learnt as the mail was stored.
-    let is_agent = |m: &Mailbox| match m == &mail.from {
-        true => Ok(stored.author_is_agent),
-        false => db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some()),
+    // Whether the author is an agent may have been learnt as the mail was stored.
+    let is_agent = |m: &Mailbox| match stored.author_is_agent {
+        Some(known) if m == &mail.from => Ok(known),
+        _ => db::agents::find_by_email(conn, m.address.as_str()).map(|a| a.is_some()),
     };
     let requester = match mail.sender() {
         r if r != &mail.from && is_agent(r)? => &mail.from,

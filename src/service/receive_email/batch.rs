@@ -76,13 +76,7 @@ pub(super) fn receive_one(
         .ok()
         .map(|mail| mail.from.address.as_str());
     let (raw_id, author_is_agent) = match replay_of {
-        Some(id) => {
-            let is_agent = match author {
-                Some(a) => db::agents::find_by_email(conn, a)?.is_some(),
-                None => false,
-            };
-            (id, is_agent)
-        }
+        Some(id) => (id, None),
         None => match db::inbound::insert_received(
             conn,
             &m.dedup_key,
