@@ -194,7 +194,7 @@ pub fn set_name_if_empty(conn: &Conn, id: CustomerId, name: &str) -> SqlResult<(
 
 /// A portal link's row: whose it is, what it is for, the SHA-256 of its token (the token
 /// itself is only in the mail) and when it runs out. On PostgreSQL it is stored in the
-/// statement that queues the mail carrying the link (`db::outbox::insert`).
+/// statement that queues the mail carrying the link (`db::outbox::insert_all`).
 pub struct NewPortalToken<'a> {
     pub customer_id: CustomerId,
     pub purpose: &'a str,

@@ -24,62 +24,44 @@ pub struct NewMail<'a> {
     pub link: Option<&'a NewPortalToken<'a>>,
 }
 
-const INSERT: &str =
+/// The columns a mail is queued with, in the order of its values.
+const INTO: &str =
     "INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
-         envelope_from, letter, next_attempt_at, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
+         envelope_from, letter, next_attempt_at, created_at)";
 
-/// Queues a mail, and stores the link it carries; one statement on PostgreSQL.
-pub fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<i64> {
-    static WITH_LINK: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "WITH link AS (
-                INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
-                VALUES (?10, ?11, ?12, ?13, ?9)
-             )
-             {INSERT} RETURNING id"
-        )
-    });
-    let mail = params![
-        m.ticket_id,
-        m.template,
-        m.recipient,
-        m.recipient_role.map(Role::as_str),
-        m.automatic,
-        m.message_id,
-        m.envelope_from,
-        m.letter,
-        now
-    ];
-    match m.link {
-        None => conn.insert(INSERT, mail),
-        Some(link) if conn.is_postgres() => {
-            let both: Vec<&dyn crate::db::Param> = mail
-                .iter()
-                .copied()
-                .chain(
-                    params![
-                        link.customer_id,
-                        link.purpose,
-                        link.token_hash,
-                        link.expires_at
-                    ]
-                    .iter()
-                    .copied(),
-                )
-                .collect();
-            conn.query_row(&WITH_LINK, &both, |r| r.get(0))
-        }
-        Some(link) => {
-            super::customers::insert_portal_token(conn, link, now)?;
-            conn.insert(INSERT, mail)
-        }
+/// Queues one mail, and stores the link it carries before it.
+fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<()> {
+    static INSERT: LazyLock<String> =
+        LazyLock::new(|| format!("{INTO} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"));
+    if let Some(link) = m.link {
+        super::customers::insert_portal_token(conn, link, now)?;
     }
+    conn.execute(
+        &INSERT,
+        params![
+            m.ticket_id,
+            m.template,
+            m.recipient,
+            m.recipient_role.map(Role::as_str),
+            m.automatic,
+            m.message_id,
+            m.envelope_from,
+            m.letter,
+            now
+        ],
+    )?;
+    Ok(())
 }
 
 /// Queues mails in order, each with the link it carries; one statement on PostgreSQL.
 pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> SqlResult<()> {
-    if !conn.is_postgres() || mails.len() < 2 {
+    // None, or one without a link: the plain insert's statement.
+    let plain = match mails {
+        [] => true,
+        [m] => m.link.is_none(),
+        _ => false,
+    };
+    if !conn.is_postgres() || plain {
         for m in mails {
             insert(conn, m, now)?;
         }
@@ -129,15 +111,7 @@ pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Sql
         true => String::new(),
         false => format!("WITH {} ", links.join(", ")),
     };
-    conn.execute(
-        &format!(
-            "{with}INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
-                 envelope_from, letter, next_attempt_at, created_at)
-             VALUES {}",
-            rows.join(", ")
-        ),
-        &values,
-    )?;
+    conn.execute(&format!("{with}{INTO} VALUES {}", rows.join(", ")), &values)?;
     Ok(())
 }
 
