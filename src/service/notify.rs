@@ -116,28 +116,15 @@ fn queue_with(
     let invitation =
         invited.map(|c| portal_link_draft(ctx, c, PortalLink::Invite, Some(ticket.id), now));
     let link = invitation.as_ref().map(LinkDraft::token);
-    // The thread known is the requester's.
-    let mut requesters = |d: &Draft<'_>| match d.to.address == ticket.requester_email {
-        true => thread.take(),
-        false => None,
-    };
-    let queued = match (&draft, &invitation) {
-        (Some(d), Some(i)) if d.to.address == i.draft.to.address => {
-            let both = [(d, None), (&i.draft, link.as_ref())];
-            enqueue_together(conn, ctx, &both, requesters(d), cause, now)?[0]
-        }
-        _ => {
-            let queued = match &draft {
-                Some(d) => enqueue_together(conn, ctx, &[(d, None)], requesters(d), cause, now)?[0],
-                None => false,
-            };
-            if let Some(i) = &invitation {
-                let known = requesters(&i.draft);
-                enqueue_together(conn, ctx, &[(&i.draft, link.as_ref())], known, cause, now)?;
-            }
-            queued
-        }
-    };
+    let mut drafts: Vec<_> = draft.iter().map(|d| (d, None)).collect();
+    drafts.extend(invitation.as_ref().map(|i| (&i.draft, link.as_ref())));
+    // Mail to one recipient is queued together; the thread known is the requester's.
+    let mut queued = Vec::with_capacity(drafts.len());
+    for one in drafts.chunk_by(|a, b| a.0.to.address == b.0.to.address) {
+        let known = thread.take_if(|_| one[0].0.to.address == ticket.requester_email);
+        queued.extend(enqueue_together(conn, ctx, one, known, cause, now)?);
+    }
+    let queued = draft.is_some() && queued[0];
     if notify.copies_to_cc() {
         cc::queue_copies(conn, ctx, ticket, notify, extras, cause, now)?;
     }
