@@ -9,7 +9,7 @@ use crate::params;
 
 mod storing;
 
-pub use storing::{Received, insert_raw, insert_received};
+pub use storing::{NewReceived, Received, insert_all_received, insert_raw, insert_received};
 
 /// The ticket that the latest earlier inbound mail stored under one of these
 /// de-duplication keys went to, if any.

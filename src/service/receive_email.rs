@@ -62,7 +62,7 @@ pub async fn receive_batch(
     let (c, via) = (ctx.clone(), via.clone());
     let outcomes = ctx
         .db
-        .write(move |conn| batch::store(conn, &c, &via, incoming.iter(), now))
+        .write(move |conn| batch::store(conn, &c, &via, &incoming, now))
         .await;
     parser.await?;
     let outcomes = outcomes?;

@@ -131,3 +131,252 @@ async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
         "the first ticket's confirmation and invitation, the second's confirmation, then none"
     );
 }
+
+/// A batch's mails are stored together: each as it would be alone, in its order. A mail
+/// handed over twice is a duplicate, in the batch or after an earlier one; another mail
+/// under a Message-ID already taken is kept under its content too; each processed mail
+/// keeps its own bytes, and an agent's address is known for the agent's mail alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_stores_each_mail_as_it_would_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("together.db");
+    let cfg = config("support@example.test", &path, &Default::default());
+    let db = Db::connect(&cfg.database.url).unwrap();
+    db.migrate().await.unwrap();
+    let ctx = Ctx::new(cfg, db).unwrap();
+    ctx.db
+        .write(|c| {
+            helpdesk::db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Agent",
+                "x",
+                helpdesk::domain::agent_role::AgentRole::Agent,
+                Utc::now(),
+            )
+        })
+        .await
+        .unwrap();
+    let earlier = mail("ana@client.ro", "Factura", "", "e1@client.ro");
+    let outcomes = receive_batch(&ctx, ctx.home(), vec![earlier.clone()], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0].label(), "created");
+    let first = mail("ion@client.ro", "Imprimanta", "", "a1@client.ro");
+    let batch = vec![
+        first.clone(),
+        // Another mail under the same Message-ID.
+        mail("ion@client.ro", "Monitorul", "", "a1@client.ro"),
+        first,
+        earlier,
+        mail("ana@client.ro", "Contractul", "", "e1@client.ro"),
+        mail(
+            "agent@example.test",
+            "Din partea echipei",
+            "",
+            "g1@example.test",
+        ),
+        mail("maria@client.ro", "Scanerul", "", "c1@client.ro"),
+    ];
+    let outcomes = receive_batch(&ctx, ctx.home(), batch, Utc::now())
+        .await
+        .unwrap();
+    let labels: Vec<&str> = outcomes.iter().map(|o| o.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            "created",
+            "created",
+            "duplicate",
+            "duplicate",
+            "created",
+            "created",
+            "created"
+        ]
+    );
+    let stored: Vec<(Vec<u8>, String)> = ctx
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT b.raw, t.subject FROM raw_emails e
+                 JOIN raw_email_bytes b ON b.raw_email_id = e.id
+                 JOIN tickets t ON t.id = e.ticket_id ORDER BY t.id",
+                helpdesk::params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+        .unwrap();
+    let subjects: Vec<&str> = stored.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        subjects.len(),
+        6,
+        "one stored mail for each ticket: {subjects:?}"
+    );
+    for (raw, subject) in &stored {
+        let raw = String::from_utf8_lossy(raw);
+        assert!(
+            raw.contains(&format!("Subject: {subject}\r\n")),
+            "the ticket {subject:?} keeps its own mail, not {raw:?}"
+        );
+    }
+    let confirmed: Vec<String> = ctx
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT recipient FROM outbox WHERE template = 'confirmation' ORDER BY id",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        confirmed,
+        [
+            "ana@client.ro",
+            "ion@client.ro",
+            "ion@client.ro",
+            "ana@client.ro",
+            "maria@client.ro"
+        ],
+        "every customer's new ticket is confirmed; the agent's unvouched mail is not"
+    );
+}
+
+/// Mails stored together come out as stored one after the other: the same ones kept, under
+/// the same keys, each with its own bytes, and an agent known as one.
+#[tokio::test(flavor = "multi_thread")]
+async fn mails_stored_together_are_stored_as_one_by_one() {
+    use helpdesk::db::inbound::{NewReceived, insert_all_received, insert_received};
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = Vec::new();
+    for name in ["together.db", "one-by-one.db"] {
+        let cfg = config(
+            "support@example.test",
+            &dir.path().join(name),
+            &Default::default(),
+        );
+        let db = Db::connect(&cfg.database.url).unwrap();
+        db.migrate().await.unwrap();
+        db.write(|c| {
+            helpdesk::db::agents::upsert(
+                c,
+                "agent@example.test",
+                "Agent",
+                "x",
+                helpdesk::domain::agent_role::AgentRole::Agent,
+                Utc::now(),
+            )?;
+            // Stored before: a key the batch meets again.
+            insert_received(
+                c,
+                &NewReceived {
+                    dedup_key: "mid:old",
+                    fingerprint: Some("v2:old"),
+                    raw: b"old",
+                    author: None,
+                },
+                "support@example.test",
+                Utc::now(),
+            )
+        })
+        .await
+        .unwrap();
+        stores.push(db);
+    }
+    let mail = |dedup_key, fingerprint, raw, author| NewReceived {
+        dedup_key,
+        fingerprint,
+        raw,
+        author,
+    };
+    let new = vec![
+        mail(
+            "mid:a",
+            Some("v2:a"),
+            b"a".as_slice(),
+            Some("ion@client.ro"),
+        ),
+        mail("mid:a", Some("v2:b"), b"b", Some("ion@client.ro")),
+        mail("mid:a", Some("v2:a"), b"a again", None),
+        mail("mid:old", Some("v2:old"), b"old again", None),
+        mail(
+            "mid:old",
+            Some("v2:new"),
+            b"new",
+            Some("AGENT@example.test"),
+        ),
+        mail("mid:old", None, b"no fingerprint", None),
+        // One key on SQLite, two on PostgreSQL, whose text holds no NUL.
+        mail("mid:nul\0", Some("v2:n"), b"nul", None),
+        mail("mid:nul\u{FFFD}", Some("v2:m"), b"nul again", None),
+        mail("sha256:c", Some("v2:c"), b"c", Some("agent@example.test")),
+    ];
+    let now = Utc::now();
+    let mut results = Vec::new();
+    for (n, db) in stores.iter().enumerate() {
+        let new = new.clone();
+        let kept = db
+            .write(move |c| {
+                let kept = if n == 0 {
+                    insert_all_received(c, &new, "support@example.test", now)?
+                } else {
+                    new.iter()
+                        .map(|m| insert_received(c, m, "support@example.test", now))
+                        .collect::<Result<_, _>>()?
+                };
+                assert_eq!(kept.len(), new.len());
+                kept.iter()
+                    .map(|r| {
+                        let Some(r) = r else { return Ok(None) };
+                        c.query_row(
+                            "SELECT e.dedup_key, b.raw FROM raw_emails e
+                             JOIN raw_email_bytes b ON b.raw_email_id = e.id WHERE e.id = ?",
+                            helpdesk::params![r.id],
+                            |row| {
+                                Ok(Some(Kept {
+                                    key: row.get(0)?,
+                                    raw: row.get(1)?,
+                                    agent: r.author_is_agent,
+                                }))
+                            },
+                        )
+                    })
+                    .collect::<Result<Vec<_>, helpdesk::db::SqlError>>()
+            })
+            .await
+            .unwrap();
+        results.push(kept);
+    }
+    let (together, one_by_one) = (&results[0], &results[1]);
+    assert_eq!(together, one_by_one);
+    let kept: Vec<bool> = together.iter().map(Option::is_some).collect();
+    assert_eq!(
+        kept,
+        [true, true, false, false, true, false, true, true, true],
+        "{together:?}"
+    );
+    for (r, m) in together.iter().zip(&new) {
+        if let Some(r) = r {
+            assert_eq!(r.raw, m.raw, "each kept mail keeps its own bytes");
+        }
+    }
+    // PostgreSQL tells whether the author is an agent as it stores; SQLite asks apart.
+    if stores[0].is_postgres() {
+        let agents: Vec<Option<bool>> = together
+            .iter()
+            .map(|r| r.as_ref().and_then(|r| r.agent))
+            .collect();
+        let (yes, no) = (Some(true), Some(false));
+        assert_eq!(agents, [no, no, None, None, yes, None, no, no, yes]);
+    }
+}
+
+/// A stored mail as read back: its key, its bytes, and whether its author is an agent's.
+#[derive(Debug, PartialEq)]
+struct Kept {
+    key: String,
+    raw: Vec<u8>,
+    agent: Option<bool>,
+}

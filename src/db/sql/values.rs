@@ -231,6 +231,37 @@ impl Param for CiText<'_> {
     }
 }
 
+/// A column of a batch's rows, bound as one PostgreSQL array that `unnest` reads back as
+/// rows: the batch in one statement. SQLite has no arrays; its code goes row by row.
+pub enum Array<'a> {
+    Text(Vec<Option<&'a str>>),
+    /// Compared without regard to case, as [`CiText`].
+    CiText(Vec<Option<&'a str>>),
+    Bytes(Vec<&'a [u8]>),
+}
+
+impl Param for Array<'_> {
+    fn sqlite(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Err(rusqlite::Error::ToSqlConversionFailure(
+            "an array is bound on PostgreSQL only".into(),
+        ))
+    }
+    fn postgres(&self, args: &mut PgArguments) -> Result<(), BoxError> {
+        // NUL as in a single text (see `impl Param for str`).
+        let text = |s: &str| s.replace('\0', "\u{FFFD}");
+        match self {
+            Array::Text(items) => args.add(items.iter().map(|s| s.map(text)).collect::<Vec<_>>()),
+            Array::CiText(items) => args.add(
+                items
+                    .iter()
+                    .map(|s| s.map(|s| sqlx::postgres::types::PgCiText(text(s))))
+                    .collect::<Vec<_>>(),
+            ),
+            Array::Bytes(items) => args.add(items.as_slice()),
+        }
+    }
+}
+
 /// A row id goes into SQL and comes back as the number it is.
 macro_rules! id_column {
     ($($name:ident),*) => {$(

@@ -1,12 +1,14 @@
 //! A batch of inbound mail in one transaction: every message is stored, each that fails is
 //! quarantined alone, and the others go on.
 
+use std::sync::mpsc::Receiver;
+
 use chrono::{DateTime, Utc};
 
 use super::incoming::Incoming;
 use super::{Outcome, Stored, process};
 use crate::config::Mailbox as OurMailbox;
-use crate::db::inbound::Settled;
+use crate::db::inbound::{NewReceived, Settled};
 use crate::db::sql::Savepoints;
 use crate::db::{self, Conn};
 use crate::service::{Ctx, ServiceError};
@@ -15,34 +17,56 @@ use crate::service::{Ctx, ServiceError};
 /// fail, so the batch first runs whole, under one savepoint; when a message fails, that
 /// run is undone and the batch runs again with each message in a savepoint of its own
 /// (where the one that failed is quarantined alone): a savepoint per message would cost a
-/// round trip each. What became of each message is written once the batch is through, in
-/// one statement.
+/// round trip each. The messages parsed by the time the writer is free are stored as
+/// received together ([`keep`]), and what became of each is written once the batch is
+/// through, in one statement.
 pub(super) fn store(
     conn: &Conn,
     ctx: &Ctx,
     via: &OurMailbox,
-    incoming: impl Iterator<Item = Incoming>,
+    incoming: &Receiver<Incoming>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Outcome>> {
     conn.batch("SAVEPOINT batch")?;
     let (mut outcomes, mut settled, mut messages) = (Vec::new(), Vec::new(), Vec::new());
     let mut whole = true;
-    for m in incoming {
+    while let Some(group) = arrived(incoming) {
         if whole {
-            match receive_one(conn, None, ctx, via, &m, None, &mut settled, now)? {
-                Ok(outcome) => outcomes.push(outcome),
-                Err(Redo) => whole = false,
+            for (m, stored) in group.iter().zip(keep(conn, via, &group, now)?) {
+                let Some(stored) = stored else {
+                    outcomes.push(Outcome::Duplicate);
+                    continue;
+                };
+                match receive_one(conn, None, ctx, via, m, stored, &mut settled, now)? {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(Redo) => {
+                        whole = false;
+                        break;
+                    }
+                }
             }
         }
-        messages.push(m);
+        messages.extend(group);
     }
     if !whole {
         conn.batch("ROLLBACK TO batch")?;
         (outcomes, settled) = (Vec::new(), Vec::new());
         let mut apart = Savepoints::new(conn);
-        for m in &messages {
-            let Ok(outcome) =
-                receive_one(conn, Some(&mut apart), ctx, via, m, None, &mut settled, now)?
+        for (m, stored) in messages.iter().zip(keep(conn, via, &messages, now)?) {
+            let Some(stored) = stored else {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            };
+            let Ok(outcome) = receive_one(
+                conn,
+                Some(&mut apart),
+                ctx,
+                via,
+                m,
+                stored,
+                &mut settled,
+                now,
+            )?
             else {
                 unreachable!("a message in a savepoint of its own is quarantined alone");
             };
@@ -53,12 +77,51 @@ pub(super) fn store(
     Ok(outcomes)
 }
 
+/// The messages parsed so far, waiting for the next one when there are none yet; `None`
+/// once the parser is through.
+fn arrived(incoming: &Receiver<Incoming>) -> Option<Vec<Incoming>> {
+    let first = incoming.recv().ok()?;
+    Some(std::iter::once(first).chain(incoming.try_iter()).collect())
+}
+
+/// Stores messages as received, together: each one's row, or `None` for a re-delivery.
+fn keep(
+    conn: &Conn,
+    via: &OurMailbox,
+    messages: &[Incoming],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Option<Stored>>> {
+    let mails: Vec<NewReceived<'_>> = messages
+        .iter()
+        .map(|m| NewReceived {
+            dedup_key: &m.dedup_key,
+            fingerprint: m.fingerprint.as_deref(),
+            raw: &m.raw,
+            author: m
+                .parsed
+                .as_ref()
+                .ok()
+                .map(|mail| mail.from.address.as_str()),
+        })
+        .collect();
+    let received = db::inbound::insert_all_received(conn, &mails, &via.address, now)?;
+    Ok(received
+        .into_iter()
+        .map(|r| {
+            r.map(|r| Stored {
+                raw_id: r.id,
+                author_is_agent: r.author_is_agent,
+            })
+        })
+        .collect())
+}
+
 /// A message failed while its batch ran whole: the batch runs again, its messages apart.
 pub(super) struct Redo;
 
-/// Stores and processes one message: in a savepoint of `apart`, where a failure
-/// quarantines it, or, without one, with [`Redo`] for a failure. What became of a message
-/// that went through joins `settled`.
+/// Processes one stored message: in a savepoint of `apart`, where a failure quarantines
+/// it, or, without one, with [`Redo`] for a failure. What became of a message that went
+/// through joins `settled`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn receive_one(
     conn: &Conn,
@@ -66,34 +129,11 @@ pub(super) fn receive_one(
     ctx: &Ctx,
     via: &OurMailbox,
     m: &Incoming,
-    replay_of: Option<i64>,
+    stored: Stored,
     settled: &mut Vec<Settled>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Outcome, Redo>> {
-    let author = m
-        .parsed
-        .as_ref()
-        .ok()
-        .map(|mail| mail.from.address.as_str());
-    let (raw_id, author_is_agent) = match replay_of {
-        Some(id) => (id, None),
-        None => match db::inbound::insert_received(
-            conn,
-            &m.dedup_key,
-            m.fingerprint.as_deref(),
-            &m.raw,
-            &via.address,
-            author,
-            now,
-        )? {
-            Some(r) => (r.id, r.author_is_agent),
-            None => return Ok(Ok(Outcome::Duplicate)),
-        },
-    };
-    let stored = Stored {
-        raw_id,
-        author_is_agent,
-    };
+    let raw_id = stored.raw_id;
     let is_apart = apart.is_some();
     let earlier: &[Settled] = settled;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match apart {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::batch::receive_one;
-use super::{Incoming, Outcome, count};
+use super::{Incoming, Outcome, Stored, count};
 use crate::db;
 use crate::db::sql::Savepoints;
 use crate::service::{Ctx, ServiceError};
@@ -138,7 +138,7 @@ pub async fn replay(
             let via = c.mailbox(&db::inbound::mailbox(conn, raw_id)?).clone();
             let mut items = Savepoints::new(conn);
             let mut settled = Vec::new();
-            let Ok(outcome) = receive_one(conn, Some(&mut items), &c, &via, &Incoming::new(raw), Some(raw_id), &mut settled, now)? else {
+            let Ok(outcome) = receive_one(conn, Some(&mut items), &c, &via, &Incoming::new(raw), Stored { raw_id, author_is_agent: None }, &mut settled, now)? else {
                 unreachable!("a message in a savepoint of its own is quarantined alone");
             };
             db::inbound::settle(conn, &settled)?;
