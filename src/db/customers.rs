@@ -1,5 +1,7 @@
 //! Customers and their one-time portal links.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::{CiText, Conn, Row, SqlResult};
@@ -74,42 +76,71 @@ pub fn insert(
     }))
 }
 
-/// Finds the customer with this address (filling in `name` if theirs is empty: the customer
-/// comes back as found) or registers them: the customer and whether they are new. `None`
-/// when neither happened: another node's transaction registered the address at the same
-/// moment (find it once that committed). One statement on PostgreSQL.
+/// A customer to find by address, or to register with these details.
+pub struct NewCustomer<'a> {
+    pub email: &'a EmailAddress,
+    /// Filled in for a customer found without a name.
+    pub name: &'a str,
+    pub locale: &'a str,
+    pub time_zone: &'a str,
+}
+
+/// Finds the customer with this address (filling in their name if theirs is empty) or
+/// registers them: the customer and whether they are new. `None` when neither happened:
+/// another node's transaction registered the address at the same moment (find it once that
+/// committed). One statement on PostgreSQL.
 pub fn find_or_insert(
     conn: &Conn,
-    email: &EmailAddress,
-    name: &str,
-    locale: &str,
-    time_zone: &str,
+    who: &NewCustomer<'_>,
     now: DateTime<Utc>,
 ) -> SqlResult<Option<(Customer, bool)>> {
+    let NewCustomer {
+        email,
+        name,
+        locale,
+        time_zone,
+    } = *who;
     if !conn.is_postgres() {
-        if let Some(c) = find_by_email(conn, email)? {
-            if !name.is_empty() {
+        if let Some(mut c) = find_by_email(conn, email)? {
+            if c.name.is_empty() && !name.is_empty() {
                 set_name_if_empty(conn, c.id, name)?;
+                c.name = name.to_string();
             }
             return Ok(Some((c, false)));
         }
         return Ok(insert(conn, email, name, locale, time_zone, now)?.map(|c| (c, true)));
     }
+    static FIND_OR_INSERT: LazyLock<String> =
+        LazyLock::new(|| format!("WITH {} SELECT * FROM customer", finding([1, 2, 3, 4, 5])));
     conn.query_opt(
-        "WITH found AS (
-             SELECT id, email, name, locale, time_zone, phone, password_hash IS NOT NULL AS has_password
-             FROM customers WHERE email = ?1
-         ), named AS (
-             UPDATE customers SET name = ?2 WHERE id = (SELECT id FROM found) AND name = '' AND ?2 <> ''
-         ), added AS (
-             INSERT INTO customers (email, name, locale, time_zone, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM found)
-             ON CONFLICT (email) DO NOTHING
-             RETURNING id, email, name, locale, time_zone, phone, FALSE AS has_password
-         )
-         SELECT *, FALSE AS is_new FROM found UNION ALL SELECT *, TRUE FROM added",
+        &FIND_OR_INSERT,
         params![CiText(email.as_str()), name, locale, time_zone, now],
         |r| Ok((from_row(r)?, r.get("is_new")?)),
+    )
+}
+
+/// [`find_or_insert`] on PostgreSQL, as common table expressions for a statement of its
+/// own or one that goes on with the customer: `customer` holds them as [`from_row`] reads
+/// them, with `is_new`, or nothing when another transaction registered the address at the
+/// same moment. The address ([`CiText`]), name, locale, time zone and time are the
+/// parameters numbered `p`.
+pub(super) fn finding(p: [usize; 5]) -> String {
+    let [email, name, locale, time_zone, now] = p;
+    format!(
+        "found AS (
+             SELECT id, email, CASE WHEN name = '' THEN ?{name} ELSE name END AS name, locale, time_zone, phone,
+                 password_hash IS NOT NULL AS has_password
+             FROM customers WHERE email = ?{email}
+         ), named AS (
+             UPDATE customers SET name = ?{name} WHERE id = (SELECT id FROM found) AND name = '' AND ?{name} <> ''
+         ), added AS (
+             INSERT INTO customers (email, name, locale, time_zone, created_at)
+             SELECT ?{email}, ?{name}, ?{locale}, ?{time_zone}, ?{now} WHERE NOT EXISTS (SELECT 1 FROM found)
+             ON CONFLICT (email) DO NOTHING
+             RETURNING id, email, name, locale, time_zone, phone, FALSE AS has_password
+         ), customer AS (
+             SELECT *, FALSE AS is_new FROM found UNION ALL SELECT *, TRUE FROM added
+         )"
     )
 }
 

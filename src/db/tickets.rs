@@ -59,10 +59,18 @@ const COLUMNS: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, 
         c.email AS requester_email, c.name AS requester_name, c.locale AS requester_locale, t.assignee_id, a.email AS assignee_email,
         t.linked_from_id, t.merged_into_id, t.status_mail, t.resolution, t.created_at, t.updated_at, t.assigned_at,
         t.mailbox, t.queue, t.version, t.news, s.rating AS sat_rating, s.comment AS sat_comment, s.rated_at AS sat_rated_at";
+/// What [`COLUMNS`] read beside the ticket `t` and its requester `c`.
+macro_rules! beside_requester {
+    () => {
+        "LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN satisfaction s ON s.ticket_id = t.id"
+    };
+}
+const BESIDE_REQUESTER: &str = beside_requester!();
 /// What [`COLUMNS`] read beside the ticket `t`.
-const JOINS: &str =
-    "JOIN customers c ON c.id = t.requester_id LEFT JOIN agents a ON a.id = t.assignee_id
-        LEFT JOIN satisfaction s ON s.ticket_id = t.id";
+const JOINS: &str = concat!(
+    "JOIN customers c ON c.id = t.requester_id ",
+    beside_requester!()
+);
 static FROM: LazyLock<String> = LazyLock::new(|| format!("FROM tickets t {JOINS}"));
 static SELECT: LazyLock<String> = LazyLock::new(|| format!("{COLUMNS}\n    {}", *FROM));
 
@@ -108,7 +116,6 @@ pub struct NewTicketRow<'a> {
     pub subject: &'a str,
     pub priority: Priority,
     pub channel: Channel,
-    pub requester_id: CustomerId,
     pub linked_from_id: Option<TicketId>,
     /// When the time to assignment runs out.
     pub sla_due_at: Option<DateTime<Utc>>,
@@ -117,7 +124,12 @@ pub struct NewTicketRow<'a> {
     pub queue: &'a str,
 }
 
-pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> SqlResult<TicketId> {
+pub fn insert(
+    conn: &Conn,
+    t: &NewTicketRow<'_>,
+    requester: CustomerId,
+    now: DateTime<Utc>,
+) -> SqlResult<TicketId> {
     conn.insert(
         "INSERT INTO tickets (subject, status, priority, channel, requester_id, linked_from_id, created_at, updated_at,
              sla_due_at, mailbox, queue)
@@ -127,7 +139,7 @@ pub fn insert(conn: &Conn, t: &NewTicketRow<'_>, now: DateTime<Utc>) -> SqlResul
         Status::WaitingForSupport.as_str(),
         t.priority.as_str(),
         t.channel.as_str(),
-        t.requester_id,
+        requester,
         t.linked_from_id,
         now,
         now,

@@ -6,7 +6,10 @@ use super::notify::{self, Extras};
 use super::{Ctx, ServiceError};
 use crate::config::Mailbox;
 use crate::db::{
-    self, Conn, customers::Customer, messages::NewAttachment, messages::NewMessage,
+    self, Conn,
+    customers::{Customer, NewCustomer},
+    messages::NewAttachment,
+    messages::NewMessage,
     tickets::TicketRow,
 };
 use crate::domain::email::Attachment;
@@ -99,24 +102,24 @@ pub struct NewTicket<'a> {
     pub automatic_mail: bool,
 }
 
-/// Finds the customer by address, or registers them (in `locale`) and queues the portal
-/// invitation.
-pub fn find_or_register(
+/// Finds the customer by address, or registers them: the customer and whether they are
+/// new (the caller invites them).
+fn find_or_register(
     conn: &Conn,
-    ctx: &Ctx,
-    address: &EmailAddress,
-    name: &str,
-    locale: &str,
+    who: &NewCustomer<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), ServiceError> {
-    let h = &ctx.config.helpdesk;
-    match db::customers::find_or_insert(conn, address, name, locale, &h.time_zone, now)? {
+    match db::customers::find_or_insert(conn, who, now)? {
         Some(found) => Ok(found),
         // Registered meanwhile by another node's transaction, which invites them.
-        None => db::customers::find_by_email(conn, address)?
+        None => db::customers::find_by_email(conn, who.email)?
             .map(|c| (c, false))
-            .ok_or_else(|| ServiceError::Conflict(format!("{address} could not be registered"))),
+            .ok_or_else(|| unregistered(who)),
     }
+}
+
+fn unregistered(who: &NewCustomer<'_>) -> ServiceError {
+    ServiceError::Conflict(format!("{} could not be registered", who.email))
 }
 
 pub fn open(
@@ -128,19 +131,31 @@ pub fn open(
     // The mailbox it came in through gives its queue, the address its mail comes from and
     // a new requester's language.
     let via = t.origin.via.unwrap_or_else(|| ctx.home());
-    let locale = &via.locale;
-    let (customer, is_new) =
-        find_or_register(conn, ctx, t.requester, t.requester_name, locale, now)?;
+    let requester = NewCustomer {
+        email: t.requester,
+        name: t.requester_name,
+        locale: &via.locale,
+        time_zone: &ctx.config.helpdesk.time_zone,
+    };
+    // A ticket without a subject is named in its requester's language: they are found (or
+    // registered) first. Otherwise the statement that opens the ticket finds them.
+    let mut registered_first = false;
     let subject = match t.subject.trim() {
-        "" if customer.locale == "en" => "(no subject)",
-        "" => "(fără subiect)",
+        "" => {
+            let (customer, is_new) = find_or_register(conn, &requester, now)?;
+            registered_first = is_new;
+            if customer.locale == "en" {
+                "(no subject)"
+            } else {
+                "(fără subiect)"
+            }
+        }
         s => s,
     };
     let row = db::tickets::NewTicketRow {
         subject,
         priority: t.priority,
         channel: t.channel,
-        requester_id: customer.id,
         linked_from_id: t.linked_from,
         sla_due_at: {
             let sla = ctx.sla();
@@ -164,13 +179,18 @@ pub fn open(
     };
     let opening = db::tickets::Opening {
         ticket: row,
-        requester: t.requester.as_str(),
+        requester,
         cc: &cc,
         message: new_message(&entry),
         actor: t.actor,
         automatic_since: notify::counted_since(now),
     };
-    let opened = db::tickets::open(conn, &opening, now)?;
+    let opened =
+        db::tickets::open(conn, &opening, now)?.ok_or_else(|| unregistered(&opening.requester))?;
+    let (customer, is_new) = (
+        &opened.requester,
+        registered_first || opened.requester_is_new,
+    );
     attach(conn, opened.first_message_id, t.attachments)?;
     let ticket = opened.ticket;
     let extras = Extras {
@@ -200,7 +220,7 @@ pub fn open(
             mailbox: ticket.mailbox.clone(),
             automatic_sent: opened.automatic_sent,
         },
-        invited: is_new.then_some(&customer),
+        invited: is_new.then_some(customer),
     };
     notify::queue_for_new_ticket(
         conn,

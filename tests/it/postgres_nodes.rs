@@ -307,3 +307,80 @@ async fn sessions_and_sign_in_limits_hold_on_every_node() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A requester whom another node registers at the same moment is found, not registered
+/// twice: the new ticket waits for that node's transaction, then goes to its customer,
+/// and the invitation is that node's to send.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_another_node_registers_at_the_same_moment_is_found() {
+    use chrono::Utc;
+    use helpdesk::db::Db;
+    use helpdesk::domain::email_address::EmailAddress;
+    let url = fresh_database("register");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        "support@example.test",
+        &dir.path().join("unused.db"),
+        &on_one_database(&url, "support@example.test"),
+    );
+    let db = Db::connect(&url).unwrap();
+    db.migrate().await.unwrap();
+    let ctx = helpdesk::service::Ctx::new(cfg, db).unwrap();
+    let other = Db::connect(&url).unwrap();
+    let (registered, hold) = tokio::sync::oneshot::channel();
+    let other_node = tokio::spawn(async move {
+        other
+            .write(move |c| {
+                let dana = EmailAddress::parse("dana@client.ro").unwrap();
+                helpdesk::db::customers::insert(c, &dana, "Dana", "ro", "UTC", Utc::now())?;
+                registered.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(700));
+                Ok::<_, helpdesk::db::SqlError>(())
+            })
+            .await
+    });
+    hold.await.unwrap();
+    let mail = "From: Dana <DANA@client.ro>\r\nTo: support@example.test\r\nSubject: Acces\r\n\
+                Message-ID: <r1@client.ro>\r\n\r\nNu pot intra.\r\n";
+    let started = Instant::now();
+    let outcome = helpdesk::service::receive_email::receive(&ctx, mail.into(), Utc::now())
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    other_node.await.unwrap().unwrap();
+    assert_eq!(outcome.label(), "created");
+    assert!(
+        waited >= Duration::from_millis(300),
+        "the new ticket waited for the other node's transaction ({waited:?})"
+    );
+    // Not undone and run again (a message that fails is): that run's ids would be taken.
+    assert_eq!(
+        count_in(&url, "SELECT max(id) FROM raw_emails"),
+        1,
+        "the mail went through on its batch's first run"
+    );
+    assert_eq!(count_in(&url, "SELECT count(*) FROM customers"), 1);
+    assert_eq!(
+        count_in(
+            &url,
+            "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.requester_id
+             WHERE c.email = 'dana@client.ro' AND c.name = 'Dana'"
+        ),
+        1
+    );
+    assert_eq!(
+        count_in(
+            &url,
+            "SELECT count(*) FROM outbox WHERE template = 'invitation'"
+        ),
+        0,
+        "the node that registered the customer invites them"
+    );
+    assert_eq!(
+        count_in(
+            &url,
+            "SELECT count(*) FROM outbox WHERE template = 'confirmation'"
+        ),
+        1
+    );
+}
