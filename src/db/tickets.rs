@@ -1,17 +1,18 @@
 //! Tickets, their participants and their status history.
 
-use super::{CiText, Conn, Row, SqlResult, parse_ts};
+use super::{CiText, Conn, Row, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::inbound::Role;
 use crate::domain::satisfaction::Rating;
-use crate::domain::sla::Entered;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
 use crate::params;
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 
+mod history;
 mod opening;
+pub use history::{HistoryEntry, entered, history, record_status};
 pub use opening::{Opened, Opening, open};
 
 #[derive(Debug, Clone)]
@@ -329,57 +330,6 @@ pub fn participants(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<Participa
             })
         },
     )
-}
-
-pub fn record_status(
-    conn: &Conn,
-    ticket_id: TicketId,
-    from: Option<Status>,
-    to: Status,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> SqlResult<()> {
-    conn.execute(
-        "INSERT INTO status_history (ticket_id, from_status, to_status, actor, at) VALUES (?, ?, ?, ?, ?)",
-        params![ticket_id, from.map(Status::as_str), to.as_str(), actor, now],
-    )?;
-    Ok(())
-}
-
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct HistoryEntry {
-    pub from: Option<String>,
-    pub to: String,
-    pub actor: String,
-    pub at: String,
-}
-
-pub fn history(conn: &Conn, ticket_id: TicketId) -> SqlResult<Vec<HistoryEntry>> {
-    conn.query_map(
-        "SELECT from_status, to_status, actor, at FROM status_history WHERE ticket_id = ? ORDER BY id",
-        params![ticket_id],
-        |r| {
-            Ok(HistoryEntry {
-                from: r.get(0)?,
-                to: r.get(1)?,
-                actor: r.get(2)?,
-                at: r.get(3)?,
-            })
-        },
-    )
-}
-
-/// The history as SLA clock input.
-pub fn entered(history: &[HistoryEntry]) -> Vec<Entered> {
-    history
-        .iter()
-        .filter_map(|h| {
-            Some(Entered {
-                at: parse_ts(&h.at).ok()?,
-                status: Status::parse(&h.to)?,
-            })
-        })
-        .collect()
 }
 
 /// Tickets from before queues existed join `mailbox`'s `queue`.
