@@ -5,7 +5,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
-use super::{CiText, Conn, SqlResult};
+use super::tickets::Moved;
+use super::{CiText, Conn, Row, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::message_kind::MessageKind;
 use crate::domain::sender_auth::SenderAuth;
@@ -32,6 +33,12 @@ pub(crate) const COLUMNS: &str =
     "ticket_id, kind, author, internal, subject, body, quoted, signature,
     full_text, html, message_id, raw_email_id, sender_auth, created_at";
 
+/// A message as stored: its id, and its ticket as the message moved it.
+pub struct Inserted {
+    pub id: i64,
+    pub ticket: Moved,
+}
+
 /// Stores a message of ticket `ticket_id` and moves the ticket: its version up once, its
 /// last update forward to `now` (never back). One statement on PostgreSQL.
 pub fn insert(
@@ -39,7 +46,7 @@ pub fn insert(
     ticket_id: TicketId,
     m: &NewMessage<'_>,
     now: DateTime<Utc>,
-) -> SqlResult<i64> {
+) -> SqlResult<Inserted> {
     static INSERT: LazyLock<String> = LazyLock::new(|| {
         format!(
             "INSERT INTO messages ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
@@ -49,8 +56,9 @@ pub fn insert(
         format!(
             "WITH m AS ({} RETURNING id), moved AS (
                 UPDATE tickets SET version = version + 1, updated_at = greatest(updated_at, ?14) WHERE id = ?1
+                RETURNING version, updated_at
              )
-             SELECT id FROM m",
+             SELECT m.id, moved.version, moved.updated_at FROM m, moved",
             *INSERT
         )
     });
@@ -70,16 +78,29 @@ pub fn insert(
         m.sender_auth.map(SenderAuth::as_str),
         now
     ];
+    let moved = |r: &Row<'_>, at: usize| {
+        Ok(Moved {
+            version: r.get(at)?,
+            updated_at: r.get(at + 1)?,
+        })
+    };
     if conn.is_postgres() {
-        return conn.query_row(&INSERT_POSTGRES, values, |r| r.get(0));
+        return conn.query_row(&INSERT_POSTGRES, values, |r| {
+            Ok(Inserted {
+                id: r.get(0)?,
+                ticket: moved(r, 1)?,
+            })
+        });
     }
     let id = conn.insert(&INSERT, values)?;
     // Times are fixed-width RFC 3339 text on SQLite: the larger is the later.
-    conn.execute(
-        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1",
+    let ticket = conn.query_row(
+        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1
+         RETURNING version, updated_at",
         params![ticket_id, now],
+        |r| moved(r, 0),
     )?;
-    Ok(id)
+    Ok(Inserted { id, ticket })
 }
 
 pub struct NewAttachment<'a> {

@@ -54,6 +54,18 @@ impl TicketRow {
             assignee: self.assignee_id,
         }
     }
+
+    /// The ticket as a change that moved it left it (a message stored on it).
+    pub fn moved(&mut self, by: Moved) {
+        self.version = by.version;
+        self.updated_at = by.updated_at;
+    }
+}
+
+/// A ticket's version and last update, as a change left them.
+pub struct Moved {
+    pub version: i64,
+    pub updated_at: String,
 }
 
 const COLUMNS: &str = "SELECT t.id, t.subject, t.status, t.priority, t.channel, t.requester_id,

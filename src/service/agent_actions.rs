@@ -124,7 +124,7 @@ fn act_in(
     cmd: Command,
     now: DateTime<Utc>,
 ) -> Result<TicketRow, ServiceError> {
-    let ticket = db::tickets::get(conn, id)?
+    let mut ticket = db::tickets::get(conn, id)?
         .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", ctx.key(id))))?;
     let mut extras = Extras {
         agent_name: agent.name.clone(),
@@ -222,7 +222,9 @@ fn act_in(
                 attachments: &attachments,
                 ..Entry::note(&agent.email, &body)
             };
-            Some(tickets::store_message(conn, id, &entry, now)?)
+            let stored = tickets::store_message(conn, id, &entry, now)?;
+            ticket.moved(stored.ticket);
+            Some(stored.id)
         }
         None => None,
     };

@@ -183,14 +183,14 @@ pub async fn contribute(
     let updated = ctx
         .db
         .write(move |conn| {
-            let ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
+            let mut ticket = visible_ticket(conn, &c2, &customer, ticket_id)?;
             let body = Body::typed(&text);
             let entry = Entry {
                 kind: MessageKind::Customer,
                 attachments: &attachments,
                 ..Entry::note(&customer.email, &body)
             };
-            tickets::store_message(conn, ticket_id, &entry, now)?;
+            ticket.moved(tickets::store_message(conn, ticket_id, &entry, now)?.ticket);
             let said = Extras {
                 message: text,
                 ..Extras::default()

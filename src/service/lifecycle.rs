@@ -34,9 +34,10 @@ impl<'a> Step<'a> {
     }
 }
 
-/// Applies the step to `ticket` in the caller's transaction; returns the ticket as it now
-/// is. The assignee hears of an answer from the customer or a partner (quoting
-/// `extras.message`, what they said) and of a ticket newly assigned to them.
+/// Applies the step to `ticket` (as it now is: moved by any message stored with the step)
+/// in the caller's transaction; returns the ticket as it then is. A step that changes
+/// nothing writes nothing. The assignee hears of an answer from the customer or a partner
+/// (quoting `extras.message`, what they said) and of a ticket newly assigned to them.
 pub fn apply(
     conn: &Conn,
     ctx: &Ctx,
@@ -52,8 +53,17 @@ pub fn apply(
     } = step;
     let t = transition(ticket.state(), event)?;
     let resolution = (event == Event::Resolve).then_some(extras.resolution.as_str());
-    let updated = db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?
-        .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?;
+    let updated = if t.state == ticket.state() && resolution.is_none() {
+        debug_assert!(
+            db::tickets::get(conn, ticket.id)?.is_some_and(|t| t.version == ticket.version),
+            "lifecycle::apply was given {} older than it is",
+            ctx.key(ticket.id)
+        );
+        ticket.clone()
+    } else {
+        db::tickets::save_state(conn, ticket.id, t.state, resolution, now)?
+            .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket.id).to_string()))?
+    };
     if t.status_changed() {
         db::tickets::record_status(conn, ticket.id, Some(t.from), t.state.status, actor, now)?;
     }

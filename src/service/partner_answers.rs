@@ -89,13 +89,13 @@ pub async fn answer(
     let target = ctx
         .db
         .write(move |conn| {
-            let (target, ticket) = target_in(conn, &c, id, row)?;
+            let (target, mut ticket) = target_in(conn, &c, id, row)?;
             let body = Body::typed(&text);
             let entry = Entry {
                 kind: MessageKind::Partner,
                 ..Entry::note(&target.partner, &body)
             };
-            tickets::store_message(conn, id, &entry, now)?;
+            ticket.moved(tickets::store_message(conn, id, &entry, now)?.ticket);
             let said = Extras {
                 message: text,
                 ..Extras::default()

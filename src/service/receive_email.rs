@@ -314,14 +314,17 @@ fn add_reply(
         origin,
         attachments: &mail.attachments,
     };
-    tickets::store_message(conn, ticket_id, &entry, now)?;
+    let stored = tickets::store_message(conn, ticket_id, &entry, now)?;
     // The team's mail (no event) moves nothing and tells no one; a customer's or a
     // partner's answer moves the ticket and tells its agent.
     if let Some(event) = role.reply_event() {
-        // Its state is as threading read it (and locked it): the message moved only its
-        // version and last update.
+        // It is as threading read it (and locked it), moved by the message.
         let ticket = match known {
-            Some(known) => known.ticket,
+            Some(known) => {
+                let mut ticket = known.ticket;
+                ticket.moved(stored.ticket);
+                ticket
+            }
             None => db::tickets::get(conn, ticket_id)?
                 .ok_or_else(|| ServiceError::NotFound(ctx.key(ticket_id).to_string()))?,
         };

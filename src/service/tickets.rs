@@ -8,8 +8,7 @@ use crate::config::Mailbox;
 use crate::db::{
     self, Conn,
     customers::{Customer, NewCustomer},
-    messages::NewAttachment,
-    messages::NewMessage,
+    messages::{Inserted, NewAttachment, NewMessage},
     tickets::TicketRow,
 };
 use crate::domain::email::Attachment;
@@ -302,17 +301,17 @@ pub fn note_undelivered(
     Ok(())
 }
 
-/// Stores one message of a ticket with its attachments.
+/// Stores a message with its files: the message, and its ticket as it moved it (its
+/// version raised, its last update moved).
 pub fn store_message(
     conn: &Conn,
     ticket_id: TicketId,
     e: &Entry<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, ServiceError> {
-    // Its trigger raises the ticket's version and moves its last update.
-    let id = db::messages::insert(conn, ticket_id, &new_message(e), now)?;
-    attach(conn, id, e.attachments)?;
-    Ok(id)
+) -> Result<Inserted, ServiceError> {
+    let stored = db::messages::insert(conn, ticket_id, &new_message(e), now)?;
+    attach(conn, stored.id, e.attachments)?;
+    Ok(stored)
 }
 
 fn new_message<'a>(e: &'a Entry<'_>) -> NewMessage<'a> {

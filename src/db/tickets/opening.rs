@@ -127,7 +127,7 @@ fn open_step_by_step(
         ticket,
         requester,
         requester_is_new,
-        first_message_id: message,
+        first_message_id: message.id,
         automatic_sent: outbox::automatic_since(conn, address, o.automatic_since)?,
     }))
 }
