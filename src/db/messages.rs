@@ -111,19 +111,32 @@ pub struct NewAttachment<'a> {
     pub inline: bool,
 }
 
-/// Stores the content once per SHA-256 and links it to the message.
+/// Stores the content once per SHA-256 and links it to the message. One statement on
+/// PostgreSQL.
 pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> SqlResult<i64> {
+    const BLOB: &str = "INSERT INTO blobs (sha256, size, content) VALUES (?5, ?4, ?8) ON CONFLICT DO NOTHING";
+    const ATTACHMENT: &str = "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static BOTH: LazyLock<String> =
+        LazyLock::new(|| format!("WITH blob AS ({BLOB}) {ATTACHMENT} RETURNING id"));
     let sha = hex::encode(Sha256::digest(a.content));
     let size = a.content.len() as i64;
-    conn.execute(
-        "INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        params![sha, size, a.content],
-    )?;
-    conn.insert(
-        "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-        params![message_id, a.filename, a.content_type, size, sha, a.content_id, a.inline],
-    )
+    let values = params![
+        message_id,
+        a.filename,
+        a.content_type,
+        size,
+        sha,
+        a.content_id,
+        a.inline,
+        a.content
+    ];
+    if conn.is_postgres() {
+        return conn.query_row(&BOTH, values, |r| r.get(0));
+    }
+    conn.execute(BLOB, values)?;
+    // Without the content, which only the blob takes.
+    conn.insert(ATTACHMENT, &values[..7])
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
