@@ -114,7 +114,8 @@ pub struct NewAttachment<'a> {
 /// Stores the content once per SHA-256 and links it to the message. One statement on
 /// PostgreSQL.
 pub fn attach(conn: &Conn, message_id: i64, a: &NewAttachment<'_>) -> SqlResult<i64> {
-    const BLOB: &str = "INSERT INTO blobs (sha256, size, content) VALUES (?5, ?4, ?8) ON CONFLICT DO NOTHING";
+    const BLOB: &str =
+        "INSERT INTO blobs (sha256, size, content) VALUES (?5, ?4, ?8) ON CONFLICT DO NOTHING";
     const ATTACHMENT: &str = "INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     static BOTH: LazyLock<String> =
