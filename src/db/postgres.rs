@@ -151,36 +151,62 @@ impl Drop for Session {
     }
 }
 
-/// A mailbox this node watches, to the exclusion of every other node sharing the database:
-/// PostgreSQL's advisory lock on its address, held by a connection of its own. When the
-/// node dies its connection closes and the server lets the lock go, for another to take.
+/// A node's claim on a mailbox, held or waited for: PostgreSQL's advisory lock on its
+/// address, held by a connection of its own. When the node dies its connection closes and
+/// the server lets the lock go, for another to take. The connection is kept from one try
+/// to the next, so that a node standing by does not connect anew at each.
 pub struct MailboxClaim {
-    conn: PgConnection,
+    url: String,
+    address: String,
+    conn: Option<PgConnection>,
 }
 
 /// Whose advisory locks these are: the first half of each key (the second is the address's).
 const MAILBOX_LOCKS: &str = "helpdesk mailbox";
 
 impl MailboxClaim {
-    /// Takes `address`'s claim if no node holds it; `None` while one does.
-    pub async fn try_take(url: &str, address: &str) -> anyhow::Result<Option<Self>> {
-        let mut conn = connect(url).await?;
-        let taken: bool =
+    pub fn new(url: &str, address: &str) -> Self {
+        Self {
+            url: url.to_string(),
+            address: address.to_string(),
+            conn: None,
+        }
+    }
+
+    /// Takes the claim if no node holds it: whether this node holds it now.
+    pub async fn try_take(&mut self) -> anyhow::Result<bool> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(connect(&self.url).await?),
+        };
+        let taken =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1), hashtext(lower($2)))")
                 .bind(MAILBOX_LOCKS)
-                .bind(address)
-                .fetch_one(&mut conn)
+                .bind(&self.address)
+                .fetch_one(conn)
                 .await
-                .context("claiming the mailbox")?;
-        Ok(taken.then_some(Self { conn }))
+                .context("claiming the mailbox");
+        if taken.is_err() {
+            // Broken, most likely: the next try connects again.
+            self.conn = None;
+        }
+        taken
     }
 
     /// Whether the claim still holds: its connection answers (the lock lives as long).
     pub async fn holds(&mut self) -> bool {
+        let Some(conn) = &mut self.conn else {
+            return false;
+        };
         matches!(
-            tokio::time::timeout(Duration::from_secs(5), self.conn.ping()).await,
+            tokio::time::timeout(Duration::from_secs(5), conn.ping()).await,
             Ok(Ok(()))
         )
+    }
+
+    /// Lets the claim go (with its connection): another node may take it at once.
+    pub fn let_go(&mut self) {
+        self.conn = None;
     }
 }
 

@@ -4,13 +4,23 @@
 use super::Ctx;
 use crate::db::postgres::MailboxClaim;
 
-/// A mailbox this node holds; it goes when dropped (or when the node dies).
+/// This node's claim on a mailbox: held, or waited for.
 pub struct Claim(MailboxClaim);
 
 impl Claim {
+    /// Takes the claim if no node holds it: whether this node holds it now.
+    pub async fn take(&mut self) -> anyhow::Result<bool> {
+        self.0.try_take().await
+    }
+
     /// Whether the claim still holds.
     pub async fn holds(&mut self) -> bool {
         self.0.holds().await
+    }
+
+    /// Lets the claim go: another node may take the mailbox at once.
+    pub fn let_go(&mut self) {
+        self.0.let_go();
     }
 }
 
@@ -19,10 +29,10 @@ pub fn shared(ctx: &Ctx) -> bool {
     ctx.db.is_postgres()
 }
 
-/// Takes `address`'s claim when no node holds it; `None` while another does.
-pub async fn take(ctx: &Ctx, address: &str) -> anyhow::Result<Option<Claim>> {
+/// This node's claim on `address`, not taken yet.
+pub fn claim(ctx: &Ctx, address: &str) -> anyhow::Result<Claim> {
     let Some(url) = ctx.db.postgres_url() else {
         anyhow::bail!("mailboxes are claimed only on PostgreSQL");
     };
-    Ok(MailboxClaim::try_take(url, address).await?.map(Claim))
+    Ok(Claim(MailboxClaim::new(url, address)))
 }

@@ -59,6 +59,21 @@ async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stop
     let before = format!("{}@customer.test", unique("nodes-before"));
     first.send(&before, "Înainte de oprire", "x", &[]).await;
     second.wait_tickets(&before, 1).await;
+    // The node standing by tries again on the connection it tried on before.
+    let kept = wait_until(Duration::from_secs(10), || async {
+        count_in(
+            &url,
+            "SELECT count(*) FROM pg_stat_activity a
+             WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+               AND a.query LIKE '%pg_try_advisory_lock%' AND a.backend_start < now() - interval '5 seconds'
+               AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory')",
+        ) == 1
+    })
+    .await;
+    assert!(
+        kept,
+        "the standing-by node keeps its connection between tries"
+    );
 
     let (_kept, _) = first.stop().await;
     let stopped = Instant::now();

@@ -1,6 +1,7 @@
 //! Several nodes on one PostgreSQL database: each mailbox is watched by the node holding its
-//! claim, while the others stand by and try to take it every [`RETRY`]; a node that dies
-//! lets its claims go, and another resumes from the mailbox's checkpoint.
+//! claim, while the others stand by and try to take it every [`RETRY`] (on a connection
+//! kept between tries); a node that dies lets its claims go, and another resumes from the
+//! mailbox's checkpoint.
 
 use std::time::Duration;
 
@@ -26,9 +27,10 @@ pub async fn run(ctx: Ctx, mailbox: Mailbox, stop: CancellationToken) -> anyhow:
             .set(&mailbox.address, &mailbox.queue, state)
     };
     set(MailboxState::Connecting);
+    let mut claim = mailbox_claims::claim(&ctx, &mailbox.address)?;
     while !stop.is_cancelled() {
-        match mailbox_claims::take(&ctx, &mailbox.address).await {
-            Ok(Some(mut claim)) => {
+        match claim.take().await {
+            Ok(true) => {
                 tracing::info!(mailbox = %mailbox.address, "this node watches the mailbox");
                 let watching = stop.child_token();
                 let poller =
@@ -47,10 +49,10 @@ pub async fn run(ctx: Ctx, mailbox: Mailbox, stop: CancellationToken) -> anyhow:
                 // over meanwhile receives it once more as a duplicate.
                 watching.cancel();
                 poller.await??;
-                drop(claim);
+                claim.let_go();
                 continue;
             }
-            Ok(None) => {
+            Ok(false) => {
                 set(MailboxState::Standby);
             }
             Err(e) => {
