@@ -49,6 +49,9 @@ pub fn set_outcome(
 #[derive(Debug, Clone, Serialize)]
 pub struct Settled {
     pub raw_id: i64,
+    /// The key it is stored under (not written again).
+    #[serde(skip)]
+    pub key: String,
     pub outcome: String,
     pub ticket_id: Option<TicketId>,
 }

@@ -87,6 +87,8 @@ pub async fn receive_batch(
 /// the statement that stored it told.
 struct Stored {
     raw_id: i64,
+    /// The de-duplication key it is stored under.
+    key: String,
     author_is_agent: Option<bool>,
 }
 

@@ -60,6 +60,8 @@ pub fn insert_raw(
 pub struct Received {
     pub id: i64,
     pub author_is_agent: Option<bool>,
+    /// The key it is stored under: its own, or its own and its fingerprint.
+    pub key: String,
 }
 
 /// A mail to store as received.
@@ -118,7 +120,7 @@ pub fn insert_all_received(
     let column = |f: for<'m> fn(&'m NewReceived<'m>) -> Option<&'m str>| {
         first.iter().map(|m| f(m)).collect()
     };
-    let mut by_position: HashMap<i64, Received> = conn
+    let mut by_position: HashMap<i64, (i64, bool)> = conn
         .query_map(
             INSERT_ALL_RAW_WITH_BYTES,
             params![
@@ -129,13 +131,7 @@ pub fn insert_all_received(
                 now,
                 mailbox
             ],
-            |r| {
-                let received = Received {
-                    id: r.get(1)?,
-                    author_is_agent: Some(r.get(2)?),
-                };
-                Ok((r.get(0)?, received))
-            },
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
         )?
         .into_iter()
         .collect();
@@ -148,7 +144,11 @@ pub fn insert_all_received(
                 .then(|| positions.next().and_then(|p| by_position.remove(&p)))
                 .flatten();
             match inserted {
-                Some(r) => Ok(Some(r)),
+                Some((id, is_agent)) => Ok(Some(Received {
+                    id,
+                    author_is_agent: Some(is_agent),
+                    key: mail.dedup_key.to_string(),
+                })),
                 None => insert_taken(conn, &Stored { mail, mailbox, now }),
             }
         })
@@ -192,6 +192,7 @@ fn insert_keyed(conn: &Conn, key: &str, s: &Stored<'_>) -> SqlResult<Option<Rece
                 Ok(Received {
                     id: r.get(0)?,
                     author_is_agent: Some(r.get(1)?),
+                    key: key.to_string(),
                 })
             },
         );
@@ -206,5 +207,6 @@ fn insert_keyed(conn: &Conn, key: &str, s: &Stored<'_>) -> SqlResult<Option<Rece
     Ok(Some(Received {
         id,
         author_is_agent: None,
+        key: key.to_string(),
     }))
 }

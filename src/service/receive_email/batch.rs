@@ -110,6 +110,7 @@ fn keep(
         .map(|r| {
             r.map(|r| Stored {
                 raw_id: r.id,
+                key: r.key,
                 author_is_agent: r.author_is_agent,
             })
         })
@@ -154,6 +155,7 @@ pub(super) fn receive_one(
         Ok((outcome, ticket_id)) => {
             settled.push(Settled {
                 raw_id,
+                key: stored.key,
                 outcome: outcome.stored(),
                 ticket_id,
             });

@@ -20,9 +20,8 @@ pub(super) struct Seen {
 /// is the From address (`Reply-To` never decides who speaks); one of our Message-IDs counts
 /// only for the address we sent it to; the team's powers need `auth` = pass. Each ticket a
 /// candidate names lands in `seen` as read (it stays so until the transaction ends).
-/// `earlier` is what became of the batch's messages before this one, written before the
-/// earlier mail is looked up (the batch writes it again at its end, in case this message's
-/// savepoint is undone).
+/// `earlier` is what became of the batch's messages before this one, which the batch
+/// writes at its end: earlier mail is looked up there first.
 pub(super) fn gather(
     conn: &Conn,
     ctx: &Ctx,
@@ -65,10 +64,17 @@ pub(super) fn gather(
                 .iter()
                 .map(|id| message_id_key(id))
                 .collect();
-            if !keys.is_empty() {
-                db::inbound::settle(conn, earlier)?;
-            }
-            match db::inbound::ticket_of_received(conn, &keys)? {
+            // The batch's earlier mail, not written yet, is the latest.
+            let in_batch = earlier
+                .iter()
+                .rev()
+                .filter(|s| keys.contains(&s.key))
+                .find_map(|s| s.ticket_id);
+            let found = match in_batch {
+                Some(id) => Some(id),
+                None => db::inbound::ticket_of_received(conn, &keys)?,
+            };
+            match found {
                 Some(id) => candidate(conn, id, sender, None, auth, seen)?,
                 None => None,
             }

@@ -132,13 +132,14 @@ pub async fn replay(
             let not_found = || ServiceError::NotFound(format!("quarantined message {quarantine_id}"));
             let raw_id = db::inbound::quarantined_raw_id(conn, quarantine_id)?.ok_or_else(not_found)?;
             let raw = db::inbound::raw(conn, raw_id)?.ok_or_else(not_found)?;
-            if raw.is_empty() || db::inbound::dedup_key(conn, raw_id)?.is_some_and(|k| k.starts_with(OVERSIZE)) {
+            let key = db::inbound::dedup_key(conn, raw_id)?.unwrap_or_default();
+            if raw.is_empty() || key.starts_with(OVERSIZE) {
                 return Err(ServiceError::Conflict("this message was never fetched whole from the mail server: there is nothing to replay".into()));
             }
             let via = c.mailbox(&db::inbound::mailbox(conn, raw_id)?).clone();
             let mut items = Savepoints::new(conn);
             let mut settled = Vec::new();
-            let Ok(outcome) = receive_one(conn, Some(&mut items), &c, &via, &Incoming::new(raw), Stored { raw_id, author_is_agent: None }, &mut settled, now)? else {
+            let Ok(outcome) = receive_one(conn, Some(&mut items), &c, &via, &Incoming::new(raw), Stored { raw_id, key, author_is_agent: None }, &mut settled, now)? else {
                 unreachable!("a message in a savepoint of its own is quarantined alone");
             };
             db::inbound::settle(conn, &settled)?;
