@@ -2,6 +2,7 @@
 //! test engine: a message that fails is quarantined alone and the others go on, each once.
 
 use chrono::Utc;
+use helpdesk::config::Config;
 use helpdesk::db::Db;
 use helpdesk::service::Ctx;
 use helpdesk::service::receive_email::receive_batch;
@@ -15,14 +16,31 @@ fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A helpdesk on a fresh database of the test engine, its config changed by `change`.
+async fn fresh_helpdesk(dir: &tempfile::TempDir, change: impl FnOnce(&mut Config)) -> Ctx {
+    let mut cfg = config(
+        "support@example.test",
+        &dir.path().join("batch.db"),
+        &Default::default(),
+    );
+    change(&mut cfg);
+    let db = Db::connect(&cfg.database.url).unwrap();
+    db.migrate().await.unwrap();
+    Ctx::new(cfg, db).unwrap()
+}
+
+/// The first column of a query's rows, as text.
+async fn texts(ctx: &Ctx, sql: &'static str) -> Vec<String> {
+    ctx.db
+        .read(move |c| c.query_map(sql, helpdesk::params![], |r| r.get(0)))
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_that_fails_in_a_batch_is_quarantined_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("batch.db");
-    let cfg = config("support@example.test", &path, &Default::default());
-    let db = Db::connect(&cfg.database.url).unwrap();
-    db.migrate().await.unwrap();
-    let ctx = Ctx::new(cfg, db).unwrap();
+    let ctx = fresh_helpdesk(&dir, |_| {}).await;
     let first = mail("ion@client.ro", "Imprimanta", "", "b1@client.ro");
     let batch = vec![
         first.clone(),
@@ -94,12 +112,7 @@ async fn a_message_that_fails_in_a_batch_is_quarantined_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("limit.db");
-    let mut cfg = config("support@example.test", &path, &Default::default());
-    cfg.helpdesk.auto_reply_limit_per_hour = 3;
-    let db = Db::connect(&cfg.database.url).unwrap();
-    db.migrate().await.unwrap();
-    let ctx = Ctx::new(cfg, db).unwrap();
+    let ctx = fresh_helpdesk(&dir, |cfg| cfg.helpdesk.auto_reply_limit_per_hour = 3).await;
     let batch = (1..=4)
         .map(|n| {
             mail(
@@ -114,17 +127,11 @@ async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
         .await
         .unwrap();
     assert!(outcomes.iter().all(|o| o.label() == "created"));
-    let templates: Vec<String> = ctx
-        .db
-        .read(|c| {
-            c.query_map(
-                "SELECT template FROM outbox WHERE recipient = 'bucla@client.ro' ORDER BY id",
-                helpdesk::params![],
-                |r| r.get(0),
-            )
-        })
-        .await
-        .unwrap();
+    let templates = texts(
+        &ctx,
+        "SELECT template FROM outbox WHERE recipient = 'bucla@client.ro' ORDER BY id",
+    )
+    .await;
     assert_eq!(
         templates,
         ["confirmation", "invitation", "confirmation"],
@@ -139,11 +146,7 @@ async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_stores_each_mail_as_it_would_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("together.db");
-    let cfg = config("support@example.test", &path, &Default::default());
-    let db = Db::connect(&cfg.database.url).unwrap();
-    db.migrate().await.unwrap();
-    let ctx = Ctx::new(cfg, db).unwrap();
+    let ctx = fresh_helpdesk(&dir, |_| {}).await;
     ctx.db
         .write(|c| {
             helpdesk::db::agents::upsert(
@@ -220,17 +223,11 @@ async fn a_batch_stores_each_mail_as_it_would_alone() {
             "the ticket {subject:?} keeps its own mail, not {raw:?}"
         );
     }
-    let confirmed: Vec<String> = ctx
-        .db
-        .read(|c| {
-            c.query_map(
-                "SELECT recipient FROM outbox WHERE template = 'confirmation' ORDER BY id",
-                helpdesk::params![],
-                |r| r.get(0),
-            )
-        })
-        .await
-        .unwrap();
+    let confirmed = texts(
+        &ctx,
+        "SELECT recipient FROM outbox WHERE template = 'confirmation' ORDER BY id",
+    )
+    .await;
     assert_eq!(
         confirmed,
         [
