@@ -1,8 +1,8 @@
 //! Storing a mail as received: its bytes under its de-duplication key, once.
 
-use chrono::{DateTime, Utc};
-
 use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 
 use crate::db::{Array, CiText, Conn, SqlResult};
 use crate::params;
