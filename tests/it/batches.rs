@@ -16,17 +16,35 @@ fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A helpdesk on a fresh database of the test engine, its config changed by `change`.
-async fn fresh_helpdesk(dir: &tempfile::TempDir, change: impl FnOnce(&mut Config)) -> Ctx {
+/// A helpdesk on a fresh database of the test engine (`name`d in `dir`), its config changed
+/// by `change`.
+async fn fresh_helpdesk(
+    dir: &tempfile::TempDir,
+    name: &str,
+    change: impl FnOnce(&mut Config),
+) -> Ctx {
     let mut cfg = config(
         "support@example.test",
-        &dir.path().join("batch.db"),
+        &dir.path().join(name),
         &Default::default(),
     );
     change(&mut cfg);
     let db = Db::connect(&cfg.database.url).unwrap();
     db.migrate().await.unwrap();
     Ctx::new(cfg, db).unwrap()
+}
+
+/// The agent `agent@example.test`.
+fn add_agent(c: &helpdesk::db::Conn) -> Result<(), helpdesk::db::SqlError> {
+    helpdesk::db::agents::upsert(
+        c,
+        "agent@example.test",
+        "Agent",
+        "x",
+        helpdesk::domain::agent_role::AgentRole::Agent,
+        Utc::now(),
+    )?;
+    Ok(())
 }
 
 /// The first column of a query's rows, as text.
@@ -40,7 +58,7 @@ async fn texts(ctx: &Ctx, sql: &'static str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_that_fails_in_a_batch_is_quarantined_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = fresh_helpdesk(&dir, |_| {}).await;
+    let ctx = fresh_helpdesk(&dir, "batch.db", |_| {}).await;
     let first = mail("ion@client.ro", "Imprimanta", "", "b1@client.ro");
     let batch = vec![
         first.clone(),
@@ -112,7 +130,10 @@ async fn a_message_that_fails_in_a_batch_is_quarantined_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = fresh_helpdesk(&dir, |cfg| cfg.helpdesk.auto_reply_limit_per_hour = 3).await;
+    let ctx = fresh_helpdesk(&dir, "batch.db", |cfg| {
+        cfg.helpdesk.auto_reply_limit_per_hour = 3
+    })
+    .await;
     let batch = (1..=4)
         .map(|n| {
             mail(
@@ -146,20 +167,8 @@ async fn new_tickets_from_one_address_get_automatic_mail_up_to_the_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_stores_each_mail_as_it_would_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = fresh_helpdesk(&dir, |_| {}).await;
-    ctx.db
-        .write(|c| {
-            helpdesk::db::agents::upsert(
-                c,
-                "agent@example.test",
-                "Agent",
-                "x",
-                helpdesk::domain::agent_role::AgentRole::Agent,
-                Utc::now(),
-            )
-        })
-        .await
-        .unwrap();
+    let ctx = fresh_helpdesk(&dir, "batch.db", |_| {}).await;
+    ctx.db.write(add_agent).await.unwrap();
     let earlier = mail("ana@client.ro", "Factura", "", "e1@client.ro");
     let outcomes = receive_batch(&ctx, ctx.home(), vec![earlier.clone()], Utc::now())
         .await
@@ -249,38 +258,26 @@ async fn mails_stored_together_are_stored_as_one_by_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut stores = Vec::new();
     for name in ["together.db", "one-by-one.db"] {
-        let cfg = config(
-            "support@example.test",
-            &dir.path().join(name),
-            &Default::default(),
-        );
-        let db = Db::connect(&cfg.database.url).unwrap();
-        db.migrate().await.unwrap();
-        db.write(|c| {
-            helpdesk::db::agents::upsert(
-                c,
-                "agent@example.test",
-                "Agent",
-                "x",
-                helpdesk::domain::agent_role::AgentRole::Agent,
-                Utc::now(),
-            )?;
-            // Stored before: a key the batch meets again.
-            insert_received(
-                c,
-                &NewReceived {
-                    dedup_key: "mid:old",
-                    fingerprint: Some("v2:old"),
-                    raw: b"old",
-                    author: None,
-                },
-                "support@example.test",
-                Utc::now(),
-            )
-        })
-        .await
-        .unwrap();
-        stores.push(db);
+        let ctx = fresh_helpdesk(&dir, name, |_| {}).await;
+        ctx.db
+            .write(|c| {
+                add_agent(c)?;
+                // Stored before: a key the batch meets again.
+                insert_received(
+                    c,
+                    &NewReceived {
+                        dedup_key: "mid:old",
+                        fingerprint: Some("v2:old"),
+                        raw: b"old",
+                        author: None,
+                    },
+                    "support@example.test",
+                    Utc::now(),
+                )
+            })
+            .await
+            .unwrap();
+        stores.push(ctx);
     }
     let mail = |dedup_key, fingerprint, raw, author| NewReceived {
         dedup_key,
@@ -312,9 +309,10 @@ async fn mails_stored_together_are_stored_as_one_by_one() {
     ];
     let now = Utc::now();
     let mut results = Vec::new();
-    for (n, db) in stores.iter().enumerate() {
+    for (n, ctx) in stores.iter().enumerate() {
         let new = new.clone();
-        let kept = db
+        let kept = ctx
+            .db
             .write(move |c| {
                 let kept = if n == 0 {
                     insert_all_received(c, &new, "support@example.test", now)?
@@ -360,7 +358,7 @@ async fn mails_stored_together_are_stored_as_one_by_one() {
         }
     }
     // PostgreSQL tells whether the author is an agent as it stores; SQLite asks apart.
-    if stores[0].is_postgres() {
+    if stores[0].db.is_postgres() {
         let agents: Vec<Option<bool>> = together
             .iter()
             .map(|r| r.as_ref().and_then(|r| r.agent))
