@@ -4,12 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::console::signed_in_agent;
+use crate::console::{signed_in, signed_in_agent};
 use crate::helpers::Browser;
 use crate::helpers::*;
 
 /// A ticket opened by mail, and its key.
-async fn ticket(app: &TestApp) -> (String, String) {
+pub(crate) async fn ticket(app: &TestApp) -> (String, String) {
     let customer = format!("{}@customer.test", unique("col"));
     app.send(&customer, "Imprimanta", "nu merge", &[]).await;
     let t = app.wait_tickets(&customer, 1).await;
@@ -147,7 +147,7 @@ async fn the_console_refuses_a_stale_form_and_keeps_the_typed_text() {
 }
 
 /// The ticket page's beat, as its script sends it: the others on the ticket.
-async fn beat(b: &Browser, key: &str, typing: bool) -> Value {
+pub(crate) async fn beat(b: &Browser, key: &str, typing: bool) -> Value {
     let csrf = b.csrf(&format!("/console/tickets/{key}")).await;
     let r = b
         .http
@@ -171,19 +171,7 @@ async fn the_ticket_page_shows_who_else_has_it_open_and_who_is_writing() {
     let body = json!({"email": bogdan, "name": "Bogdan", "password": "parola1234"});
     assert_eq!(app.api("POST", "/agents", Some(body)).await.0, 201);
     let ana = signed_in_agent(&app).await;
-    let other = Browser::new(&app.base);
-    let csrf = other.csrf("/console/login").await;
-    let (s, _, _) = other
-        .post(
-            "/console/login",
-            &[
-                ("email", &bogdan),
-                ("password", "parola1234"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
-    assert_eq!(s, 303);
+    let other = signed_in(&app, &bogdan, "parola1234").await;
 
     assert_eq!(beat(&ana, &key, false).await["others"], json!([]));
     // Bogdan opens it and starts writing: Ana's next beat (every 2 s) names him.

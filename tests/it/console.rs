@@ -11,16 +11,17 @@ use helpdesk::domain::agent_role::AgentRole;
 
 /// A browser signed in to the console as the test's admin.
 pub(crate) async fn signed_in_agent(app: &TestApp) -> Browser {
+    signed_in(app, "agent@example.test", AGENT_PASSWORD).await
+}
+
+/// A browser signed in to `app`'s console as the agent `email`.
+pub(crate) async fn signed_in(app: &TestApp, email: &str, password: &str) -> Browser {
     let a = Browser::new(&app.base);
     let csrf = a.csrf("/console/login").await;
     let (s, to, _) = a
         .post(
             "/console/login",
-            &[
-                ("email", "agent@example.test"),
-                ("password", AGENT_PASSWORD),
-                ("csrf", &csrf),
-            ],
+            &[("email", email), ("password", password), ("csrf", &csrf)],
         )
         .await;
     assert_eq!((s, to.as_str()), (303, "/console"));
