@@ -17,6 +17,7 @@ pub mod participants;
 pub mod partners;
 pub mod portal;
 pub mod postgres;
+pub mod presence;
 pub mod queue;
 pub mod satisfaction;
 pub mod search;

@@ -63,7 +63,7 @@ pub struct Ctx {
     pub mail_cap: Arc<mail_cap::HourlyCap>,
     /// The OAuth2 tokens the mail connections sign in with (see `oauth2`).
     pub tokens: Arc<crate::mail::oauth2::Tokens>,
-    /// Which agents have which ticket open, and who is writing.
+    /// Which agents have which ticket open, and who is writing (on SQLite; see `presence`).
     pub presence: Arc<presence::Presence>,
 }
 

@@ -1,6 +1,7 @@
 //! Who else is on a ticket: the console's ticket page beats every few seconds, saying
 //! whether its agent is writing; each page shows the others seen in the last moments.
-//! Kept in memory on this node.
+//! Kept in memory by the one daemon on SQLite, in the database every node shares on
+//! PostgreSQL.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,10 +9,39 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::{Ctx, ServiceError};
+use crate::db;
 use crate::domain::ids::{AgentId, TicketId};
 
 /// A page not heard from for this long is gone.
 pub const FORGET_AFTER: Duration = Duration::from_secs(6);
+
+/// `agent` (named `name`) is on `ticket`, writing or not; returns the other agents there,
+/// wherever their pages are served.
+pub async fn beat(
+    ctx: &Ctx,
+    ticket: TicketId,
+    agent: AgentId,
+    name: &str,
+    typing: bool,
+) -> Result<Vec<Viewer>, ServiceError> {
+    if !ctx.db.is_postgres() {
+        return Ok(ctx
+            .presence
+            .beat(ticket, agent, name, typing, Instant::now()));
+    }
+    let now = ctx.now();
+    let quiet_since = now - chrono::Duration::from_std(FORGET_AFTER).unwrap_or_default();
+    let name = name.to_string();
+    let others = ctx
+        .db
+        .write(move |c| db::presence::beat(c, ticket.0, agent.0, &name, typing, quiet_since, now))
+        .await?;
+    Ok(others
+        .into_iter()
+        .map(|(name, typing)| Viewer { name, typing })
+        .collect())
+}
 
 /// Another agent on the same ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +59,7 @@ struct Seen {
     at: Instant,
 }
 
+/// The one daemon's presence on SQLite.
 #[derive(Debug, Default)]
 pub struct Presence(Mutex<HashMap<TicketId, Vec<Seen>>>);
 

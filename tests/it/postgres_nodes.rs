@@ -323,6 +323,55 @@ async fn sessions_and_sign_in_limits_hold_on_every_node() {
     a.stop().await;
 }
 
+/// Agents whose pages two nodes serve see each other on a ticket, and who is writing; a
+/// page gone quiet is forgotten, whichever node's beat comes next.
+#[tokio::test(flavor = "multi_thread")]
+async fn agents_on_different_nodes_see_each_other_on_a_ticket() {
+    use serde_json::json;
+
+    use crate::collisions::{beat, ticket};
+    use crate::console::{signed_in, signed_in_agent};
+    let url = fresh_database("presence");
+    let support = format!("{}@example.test", unique("presence"));
+    let opts = || on_one_database(&url, &support);
+    let a = TestApp::spawn_with(opts()).await;
+    let b = TestApp::spawn_with(Options {
+        wait_for_login: false,
+        ..opts()
+    })
+    .await;
+    let (key, _) = ticket(&a).await;
+    let bogdan = format!("{}@example.test", unique("bogdan"));
+    let body = json!({"email": bogdan, "name": "Bogdan", "password": "parola1234"});
+    assert_eq!(a.api("POST", "/agents", Some(body)).await.0, 201);
+    let ana = signed_in_agent(&a).await;
+    let other = signed_in(&b, &bogdan, "parola1234").await;
+
+    assert_eq!(beat(&ana, &key, false).await["others"], json!([]));
+    assert_eq!(
+        beat(&other, &key, true).await["others"],
+        json!([{"name": "Ana Agent", "typing": false}]),
+        "node b sees the page node a serves"
+    );
+    assert_eq!(
+        beat(&ana, &key, false).await["others"],
+        json!([{"name": "Bogdan", "typing": true}]),
+        "and node a the one node b serves"
+    );
+    let (_, page) = ana.get(&format!("/console/tickets/{key}")).await;
+    assert!(page.contains("Bogdan (scrie un răspuns)"), "{page}");
+    // Bogdan's page goes quiet: past the forgetting time on node a, he is gone.
+    a.ctx.clock.advance(chrono::Duration::seconds(7));
+    assert_eq!(beat(&ana, &key, false).await["others"], json!([]));
+    assert_eq!(
+        count_in(&url, "SELECT count(*) FROM presence"),
+        1,
+        "the quiet page's row is gone, Ana's stays"
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
 /// A requester whom another node registers at the same moment is found, not registered
 /// twice: the new ticket waits for that node's transaction, then goes to its customer,
 /// and the invitation is that node's to send.

@@ -30,10 +30,15 @@ const SQLITE_ONLY: &[&str] = &[
     "search_readers_pending",
 ];
 
-/// PostgreSQL's tables without a counterpart in SQLite: the rate limits nodes share (one
-/// daemon on SQLite keeps them in memory), which start empty, and the search vocabulary,
-/// made from the copied rows' words.
-const POSTGRES_ONLY: &[&str] = &["throttle_failures", "throttle_events", "search_vocabulary"];
+/// PostgreSQL's tables without a counterpart in SQLite: the rate limits and the console's
+/// presence nodes share (one daemon on SQLite keeps them in memory), which start empty, and
+/// the search vocabulary, made from the copied rows' words.
+const POSTGRES_ONLY: &[&str] = &[
+    "throttle_failures",
+    "throttle_events",
+    "presence",
+    "search_vocabulary",
+];
 
 /// How many rows each table holds in both databases after the copy, and in how many texts
 /// what PostgreSQL cannot hold (NUL, bytes that are not UTF-8) became U+FFFD.

@@ -16,7 +16,7 @@ use crate::service::agent_actions::{self, Command, Said};
 use crate::service::customer_actions::Upload;
 use crate::service::queries::tickets::TicketDetail;
 use crate::service::queries::{self, Agent};
-use crate::service::{Ctx, ServiceError, agent_alerts, canned_replies};
+use crate::service::{Ctx, ServiceError, agent_alerts, canned_replies, presence};
 use crate::web::error::WebError;
 use crate::web::extract::{CarriesCsrf, Csrf, CurrentAgent};
 use crate::web::html;
@@ -77,8 +77,7 @@ async fn ticket_page(
     let mut others = Vec::new();
     if let Some(agent) = &v.agent {
         agent_alerts::seen(ctx, &detail.ticket, agent.id).await?;
-        let now = std::time::Instant::now();
-        others = ctx.presence.beat(id, agent.id, &agent.name, false, now);
+        others = presence::beat(ctx, id, agent.id, &agent.name, false).await?;
     }
     let agents = queries::admin::agents(ctx).await?;
     let partners = queries::admin::partners(ctx).await?;
@@ -373,8 +372,6 @@ pub async fn presence(
         .parse_key(&key)
         .ok_or_else(|| WebError::NotFound("ticket".into()))?;
     let typing = f.typing == "1";
-    let others = ctx
-        .presence
-        .beat(id, agent.id, &agent.name, typing, std::time::Instant::now());
+    let others = presence::beat(&ctx, id, agent.id, &agent.name, typing).await?;
     Ok(axum::Json(json!({ "others": others })).into_response())
 }
