@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 mod postgres;
 
-pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS};
+pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS, RARE_SHARE, expected_share};
 
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};

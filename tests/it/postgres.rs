@@ -545,10 +545,11 @@ async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str)
 
 /// PostgreSQL's ranked search finds a common word's newest hits by reading the newest rows,
 /// and a rarer word's by reading all its hits: either way the best first, and of equal
-/// ones the newest.
+/// ones the newest. The queue finds a rare word's messages off the index, a common word's
+/// by each open ticket's messages: either way every ticket that has it.
 #[tokio::test(flavor = "multi_thread")]
 async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
-    use helpdesk::db::{Conn, postgres::Session, search};
+    use helpdesk::db::{Conn, postgres::Session, queue, search};
     let url = fresh_database("ranked");
     let (code, out) = helpdesk(Some(&url), &["migrate"]);
     assert_eq!(code, Some(0), "{out}");
@@ -563,10 +564,30 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
                             WHEN i % 4 = 0 THEN 'Imprimanta nu tipărește'
                             ELSE 'Acces VPN' END,
                     'in_progress', 'email', 1, now(), now()
+             FROM generate_series(1, 30000) AS i;
+             INSERT INTO messages (ticket_id, kind, author, body, created_at)
+             SELECT i, 'customer', 'ana@example.ro',
+                    CASE WHEN i % 1000 = 500 THEN 'Am trimis factura' ELSE 'Mulțumesc' END, now()
              FROM generate_series(1, 30000) AS i;",
         )
         .unwrap();
         while search::catch_up(&conn, 10_000).unwrap() > 0 {}
+        // As autovacuum would after the load: the planner learns which words are common.
+        conn.batch("ANALYZE tickets; ANALYZE messages").unwrap();
+        let in_queue = |text: &str| -> (Vec<i64>, i64) {
+            let filter = queue::QueueFilter {
+                text: Some(text.to_string()),
+                limit: 50,
+                ..Default::default()
+            };
+            let (rows, total) = queue::queue(&conn, &filter).unwrap();
+            let mut ids: Vec<i64> = rows.into_iter().map(|r| r.id.0).collect();
+            ids.sort();
+            (ids, total)
+        };
+        let invoice: Vec<i64> = (0..30).map(|i| i * 1000 + 500).collect();
+        assert_eq!(in_queue("factura"), (invoice, 30), "a rare word's tickets");
+        assert_eq!(in_queue("multumesc").1, 29_970, "a common word's tickets");
         let ranked = |text: &str, limit: i64| -> Vec<i64> {
             let q = search::query(&conn, text).unwrap().unwrap();
             search::ranked(&conn, &q, limit)
