@@ -104,27 +104,24 @@ fn where_clause(conn: &Conn, with_text: bool, few: bool) -> String {
 /// One page of the queue and how many tickets match in all: the page's ids come off the
 /// index first, then only those tickets are read whole.
 pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
-    let words = match f.text.as_deref() {
+    let query = match f.text.as_deref() {
         Some(text) => super::search::query(conn, text)?,
         None => None,
     };
+    // PostgreSQL: a query with a word the planner knows only as rare has its messages read
+    // off the full-text index (8 ms at a million messages), instead of every open ticket's
+    // messages checked (17 ms at 10,000 open tickets; a common word's hits would take 360).
+    let few = match &query {
+        Some(q) if conn.is_postgres() => super::search::rare(conn, q, "messages", "body_words")?,
+        _ => false,
+    };
     // The words in the requesters' index (?5), and in the text of the subjects' and the
     // messages' (?10).
-    let (in_text, words) = match words {
+    let (in_text, words) = match query {
         Some(q) => (Some(q.in_text()), Some(q.fts)),
         None => (None, None),
     };
     let status = f.status.map(Status::as_str);
-    // PostgreSQL: words the planner knows only as rare have their messages read off the
-    // full-text index (8 ms at a million messages), instead of every open ticket's
-    // messages checked (17 ms at 10,000 open tickets; a common word's hits would take 360).
-    let few = match &in_text {
-        Some(fts) if conn.is_postgres() => {
-            super::search::expected_share(conn, "messages", "body_words", fts)?
-                .is_some_and(|s| s <= super::search::RARE_SHARE)
-        }
-        _ => false,
-    };
     let filters = where_clause(conn, f.text.is_some(), few);
     // The same parameters for the count and the page (the count leaves the page's ?7 and
     // ?8 unused).

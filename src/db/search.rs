@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 mod postgres;
 
-pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS, RARE_SHARE, expected_share};
+pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS, rare};
 
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};
@@ -190,6 +190,8 @@ pub struct Query {
     /// A `tsquery`: typed words never begin a reader's lexeme, and the portal's statement
     /// adds the reader (`reader_query()`) itself.
     postgres: bool,
+    /// On PostgreSQL, each typed word's part of the `tsquery`: every hit holds all of them.
+    parts: Vec<String>,
 }
 
 impl Query {
@@ -245,10 +247,18 @@ pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
     } else {
         search_text::fts_query(&terms)
     };
+    let parts = match postgres {
+        true => terms
+            .iter()
+            .filter_map(|t| search_text::ts_query(std::slice::from_ref(t)))
+            .collect(),
+        false => vec![],
+    };
     Ok(fts.map(|fts| Query {
         fts,
         has_prefix,
         postgres,
+        parts,
     }))
 }
 

@@ -586,7 +586,8 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
             (ids, total)
         };
         let invoice: Vec<i64> = (0..30).map(|i| i * 1000 + 500).collect();
-        assert_eq!(in_queue("factura"), (invoice, 30), "a rare word's tickets");
+        assert_eq!(in_queue("factura"), (invoice.clone(), 30), "a rare word's tickets");
+        assert_eq!(in_queue("trimis factura"), (invoice, 30), "two rare words' tickets");
         assert_eq!(in_queue("multumesc").1, 29_970, "a common word's tickets");
         let ranked = |text: &str, limit: i64| -> Vec<i64> {
             let q = search::query(&conn, text).unwrap().unwrap();
@@ -596,7 +597,11 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
                 .map(|t| t.0)
                 .collect()
         };
-        (ranked("imprim", 300), ranked("sedinta", 100))
+        (
+            ranked("imprim", 300),
+            ranked("sedinta", 100),
+            ranked("imprimanta tiparește", 300),
+        )
     })
     .await
     .unwrap();
@@ -606,6 +611,7 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
         .take(300)
         .collect();
     assert_eq!(found.0, printer);
+    assert_eq!(found.2, printer, "two common words, always together");
     let meeting: Vec<i64> = (1..=30).rev().map(|i| i * 1000).collect();
     assert_eq!(found.1, meeting);
 }

@@ -64,34 +64,41 @@ pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     Ok(done)
 }
 
-/// The share of `table`'s rows the planner expects to match the `tsquery` `fts` in
-/// `column`, from the statistics it keeps of the column's words (`ANALYZE`, which
-/// autovacuum runs); `None` before the table's first statistics. PostgreSQL keeps the
-/// frequency of a column's thousand or so most common words, and guesses 0.5 % or less
-/// for any other (in [`RARE_SHARE`]).
-pub fn expected_share(conn: &Conn, table: &str, column: &str, fts: &str) -> SqlResult<Option<f64>> {
-    let plan: Vec<String> = conn.query_map(
-        &format!("EXPLAIN SELECT 1 FROM {table} x WHERE x.{column} @@ to_tsquery('simple', ?1)"),
-        params![fts],
-        |r| r.get(0),
-    )?;
-    // The first line is the whole plan's: "… (cost=0.00..8.03 rows=2 width=4)".
-    let expected: Option<f64> = plan
-        .first()
-        .and_then(|line| line.split(" rows=").nth(1))
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok());
+/// Whether the planner knows one of the query's words only as rare in `column` of
+/// `table`, so that its hits are few (every hit holding every word, they are no more than
+/// that word's). PostgreSQL keeps the frequency of a column's thousand or so most common
+/// words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for any other; a
+/// combination's estimate is no bound (its words are taken as independent, and are not).
+/// Never before the table's first statistics.
+pub fn rare(conn: &Conn, words: &Query, table: &str, column: &str) -> SqlResult<bool> {
     let rows: f64 = conn.query_row(
         "SELECT reltuples::float8 FROM pg_class WHERE oid = CAST(?1 AS regclass)",
         params![table],
         |r| r.get(0),
     )?;
-    Ok(expected.filter(|_| rows > 0.0).map(|n| n / rows))
+    if rows <= 0.0 {
+        return Ok(false);
+    }
+    let estimate =
+        format!("EXPLAIN SELECT 1 FROM {table} x WHERE x.{column} @@ to_tsquery('simple', ?1)");
+    for part in &words.parts {
+        let plan: Vec<String> = conn.query_map(&estimate, params![part], |r| r.get(0))?;
+        // The first line is the whole plan's: "… (cost=0.00..8.03 rows=2 width=4)".
+        let expected: Option<f64> = plan
+            .first()
+            .and_then(|line| line.split(" rows=").nth(1))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok());
+        if expected.is_some_and(|n| n / rows <= RARE_SHARE) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The share of the rows up to which the planner knows a word no better than "rare": its
 /// guess, 0.5 %, and the rounding of its estimate to whole rows.
-pub const RARE_SHARE: f64 = 0.00505;
+const RARE_SHARE: f64 = 0.00505;
 
 /// How many of the newest rows PostgreSQL reads first for a word's newest hits.
 const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
@@ -101,9 +108,8 @@ const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
 /// are found by reading the newest rows until there are enough ([`NEWEST_ROWS`] at most,
 /// some 10 ms at a million rows), and a word rarer than that has all its hits read from
 /// the index (`id + 0` keeps the planner off the walk, which for a word it misjudges as
-/// common read the whole table). A word the planner expects in fewer than one of ten rows
-/// skips the newest rows: they would not hold enough of its hits. Either way the hits are
-/// the newest [`RANKED_HITS`].
+/// common read the whole table). A query with a [`rare`] word skips the newest rows: they
+/// would not hold enough of its hits. Either way the hits are the newest [`RANKED_HITS`].
 pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
     let mut best: HashMap<i64, f64> = HashMap::new();
     for (table, id, ticket, column, bonus) in [
@@ -118,10 +124,9 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
             conn.query_map(sql, args, |r| Ok((r.get(0)?, r.get(1)?)))
         };
-        let share = expected_share(conn, table, column, &words.fts)?;
-        let mut hits = match share.is_none_or(|s| s * NEWEST_ROWS as f64 >= RANKED_HITS as f64) {
-            true => read(&newest, params![words.fts, RANKED_HITS, NEWEST_ROWS])?,
-            false => vec![],
+        let mut hits = match rare(conn, words, table, column)? {
+            true => vec![],
+            false => read(&newest, params![words.fts, RANKED_HITS, NEWEST_ROWS])?,
         };
         if (hits.len() as i64) < RANKED_HITS {
             let every = format!(
