@@ -210,6 +210,36 @@ impl MailboxClaim {
     }
 }
 
+/// The notices of every commit that queued mail, on any node (the `outbox` channel, which
+/// the outbox's insert trigger notifies), heard on a connection of their own.
+pub struct QueuedMailNotices(sqlx::postgres::PgListener);
+
+impl QueuedMailNotices {
+    pub async fn listen(url: &str) -> anyhow::Result<Self> {
+        let connecting = sqlx::postgres::PgListener::connect(url);
+        let mut listener = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+            .await
+            .map_err(|_| anyhow::anyhow!("connecting to {}: no answer", redact(url)))?
+            .with_context(|| format!("connecting to {}", redact(url)))?;
+        listener
+            .listen("outbox")
+            .await
+            .context("listening for queued mail")?;
+        Ok(Self(listener))
+    }
+
+    /// Waits for the next notice: `true`, or `false` when the connection was lost and made
+    /// again (the notices of that time are lost).
+    pub async fn next(&mut self) -> anyhow::Result<bool> {
+        let notice = self
+            .0
+            .try_recv()
+            .await
+            .context("listening for queued mail")?;
+        Ok(notice.is_some())
+    }
+}
+
 /// A database URL for messages: the password, in the user part or as a `password=`
 /// parameter, becomes `***`.
 pub fn redact(url: &str) -> String {

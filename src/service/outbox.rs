@@ -44,6 +44,36 @@ pub async fn until_next_due(ctx: &Ctx) -> Duration {
     }
 }
 
+/// On PostgreSQL, wakes this node's sender whenever a commit on any node queued mail, until
+/// `stop`: the node that queued it may be busy or gone, and the others would otherwise
+/// wait [`until_next_due`]. A lost connection is made again, and wakes the sender too.
+pub async fn wake_on_queued_mail(ctx: Ctx, stop: CancellationToken) {
+    let Some(url) = ctx.db.postgres_url().map(str::to_string) else {
+        return;
+    };
+    while !stop.is_cancelled() {
+        let listening = async {
+            let mut notices = db::postgres::QueuedMailNotices::listen(&url).await?;
+            loop {
+                notices.next().await?;
+                ctx.outbox_wakeup.notify_one();
+            }
+        };
+        let failed: anyhow::Result<()> = tokio::select! {
+            _ = stop.cancelled() => return,
+            failed = listening => failed,
+        };
+        if let Err(e) = failed {
+            tracing::warn!(error = %format!("{e:#}"), "outbox: not hearing other nodes' mail; trying again in 5 s");
+        }
+        ctx.outbox_wakeup.notify_one();
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
 /// A queued letter with the files it carries, as bytes. A bug in composing one letter
 /// gives that letter up; the others go on.
 async fn compose(ctx: &Ctx, letter: &str) -> anyhow::Result<Vec<u8>> {

@@ -372,6 +372,44 @@ async fn agents_on_different_nodes_see_each_other_on_a_ticket() {
     a.stop().await;
 }
 
+/// Mail another node queued goes out at once from a node whose sender is free: the commit
+/// notifies every node's sender (without the notice it would sleep for up to 30 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_another_node_queued_goes_out_at_once() {
+    use chrono::Utc;
+    let url = fresh_database("notify");
+    let support = format!("{}@example.test", unique("notify"));
+    let sender = TestApp::spawn_with(on_one_database(&url, &support)).await;
+    // The other node receives a mail and queues its answers, and sends nothing itself.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        &support,
+        &dir.path().join("unused.db"),
+        &on_one_database(&url, &support),
+    );
+    let db = helpdesk::db::Db::connect(&url).unwrap();
+    let other = helpdesk::service::Ctx::new(cfg, db).unwrap();
+    // The sender has found nothing to send, and sleeps.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let customer = format!("{}@customer.test", unique("dana"));
+    let mail = format!(
+        "From: Dana <{customer}>\r\nTo: {support}\r\nSubject: Acces\r\nMessage-ID: <{}@customer.test>\r\n\r\nNu pot intra.\r\n",
+        unique("m")
+    );
+    let queued = Instant::now();
+    let outcome = helpdesk::service::receive_email::receive(&other, mail.into(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outcome.label(), "created");
+    wait_mail(&customer, |_| true).await;
+    let took = queued.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "the confirmation went out {took:?} after it was queued"
+    );
+    sender.stop().await;
+}
+
 /// A requester whom another node registers at the same moment is found, not registered
 /// twice: the new ticket waits for that node's transaction, then goes to its customer,
 /// and the invitation is that node's to send.
