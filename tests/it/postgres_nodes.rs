@@ -18,15 +18,7 @@ use crate::helpers::*;
 /// over within 10 s and goes on from its checkpoint: nothing lost, nothing taken twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stops() {
-    let url = fresh_database("nodes");
-    let support = format!("{}@example.test", unique("nodes"));
-    let opts = || on_one_database(&url, &support);
-    let first = TestApp::spawn_with(opts()).await;
-    let second = TestApp::spawn_with(Options {
-        wait_for_login: false,
-        ..opts()
-    })
-    .await;
+    let (url, support, first, second) = two_nodes("nodes").await;
     let state = |app: &TestApp| {
         app.ctx
             .metrics
@@ -96,6 +88,20 @@ async fn two_nodes_share_a_database_and_the_mailbox_goes_over_when_its_node_stop
         "what the first node took is not taken again"
     );
     second.stop().await;
+}
+
+/// Two daemons on a fresh database, each watching the mailbox of `name`: the first holds
+/// it, the second stands by. The database's URL and the mailbox's address beside them.
+async fn two_nodes(name: &str) -> (String, String, TestApp, TestApp) {
+    let url = fresh_database(name);
+    let support = format!("{}@example.test", unique(name));
+    let first = TestApp::spawn_with(on_one_database(&url, &support)).await;
+    let second = TestApp::spawn_with(Options {
+        wait_for_login: false,
+        ..on_one_database(&url, &support)
+    })
+    .await;
+    (url, support, first, second)
 }
 
 /// A daemon's options for the database at `url`, watching `support`.
@@ -283,15 +289,7 @@ async fn distinct_ids(address: &str) -> usize {
 /// and wrong passwords tried on one node slow the next try on the other.
 #[tokio::test(flavor = "multi_thread")]
 async fn sessions_and_sign_in_limits_hold_on_every_node() {
-    let url = fresh_database("shared");
-    let support = format!("{}@example.test", unique("shared"));
-    let opts = || on_one_database(&url, &support);
-    let a = TestApp::spawn_with(opts()).await;
-    let b = TestApp::spawn_with(Options {
-        wait_for_login: false,
-        ..opts()
-    })
-    .await;
+    let (_, _, a, b) = two_nodes("shared").await;
 
     // Cookies go to every port of a host: the session from node a reaches node b.
     let agent = crate::console::signed_in_agent(&a).await;
@@ -331,15 +329,7 @@ async fn agents_on_different_nodes_see_each_other_on_a_ticket() {
 
     use crate::collisions::{beat, ticket};
     use crate::console::{signed_in, signed_in_agent};
-    let url = fresh_database("presence");
-    let support = format!("{}@example.test", unique("presence"));
-    let opts = || on_one_database(&url, &support);
-    let a = TestApp::spawn_with(opts()).await;
-    let b = TestApp::spawn_with(Options {
-        wait_for_login: false,
-        ..opts()
-    })
-    .await;
+    let (url, _, a, b) = two_nodes("presence").await;
     let (key, _) = ticket(&a).await;
     let bogdan = format!("{}@example.test", unique("bogdan"));
     let body = json!({"email": bogdan, "name": "Bogdan", "password": "parola1234"});
