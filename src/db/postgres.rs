@@ -228,15 +228,14 @@ impl QueuedMailNotices {
         Ok(Self(listener))
     }
 
-    /// Waits for the next notice: `true`, or `false` when the connection was lost and made
-    /// again (the notices of that time are lost).
-    pub async fn next(&mut self) -> anyhow::Result<bool> {
-        let notice = self
-            .0
+    /// Waits for the next notice, or for the connection to be made again after it was lost
+    /// (the notices of that time are lost): either way mail may be waiting.
+    pub async fn next(&mut self) -> anyhow::Result<()> {
+        self.0
             .try_recv()
             .await
             .context("listening for queued mail")?;
-        Ok(notice.is_some())
+        Ok(())
     }
 }
 

@@ -52,6 +52,7 @@ pub async fn wake_on_queued_mail(ctx: Ctx, stop: CancellationToken) {
         return;
     };
     while !stop.is_cancelled() {
+        // Listening ends only when it fails.
         let listening = async {
             let mut notices = db::postgres::QueuedMailNotices::listen(&url).await?;
             loop {
@@ -59,13 +60,12 @@ pub async fn wake_on_queued_mail(ctx: Ctx, stop: CancellationToken) {
                 ctx.outbox_wakeup.notify_one();
             }
         };
-        let failed: anyhow::Result<()> = tokio::select! {
+        let failed: anyhow::Result<std::convert::Infallible> = tokio::select! {
             _ = stop.cancelled() => return,
             failed = listening => failed,
         };
-        if let Err(e) = failed {
-            tracing::warn!(error = %format!("{e:#}"), "outbox: not hearing other nodes' mail; trying again in 5 s");
-        }
+        let Err(e) = failed;
+        tracing::warn!(error = %format!("{e:#}"), "outbox: not hearing other nodes' mail; trying again in 5 s");
         ctx.outbox_wakeup.notify_one();
         tokio::select! {
             _ = stop.cancelled() => return,
