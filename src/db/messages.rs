@@ -333,9 +333,14 @@ pub fn mail_context(
     let Some((0, mailbox, automatic_sent)) = rows.next() else {
         return Err(super::SqlError::NoRow);
     };
+    let mut references: Vec<String> = rows.filter_map(|(_, id, _)| id).collect();
+    references.extend(super::outbox::thread_held(conn, ticket_id, address.0));
     Ok(MailContext {
-        references: rows.filter_map(|(_, id, _)| id).collect(),
+        references,
         mailbox: mailbox.unwrap_or_default(),
-        automatic_sent,
+        automatic_sent: match since {
+            Some(_) => automatic_sent + super::outbox::automatic_held(conn, address.0),
+            None => automatic_sent,
+        },
     })
 }

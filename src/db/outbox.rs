@@ -10,6 +10,11 @@ use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::params;
 
+mod held;
+
+pub(super) use held::Held;
+pub use held::Holding;
+
 pub struct NewMail<'a> {
     pub ticket_id: Option<TicketId>,
     pub template: &'a str,
@@ -53,8 +58,13 @@ fn insert(conn: &Conn, m: &NewMail<'_>, now: DateTime<Utc>) -> SqlResult<()> {
     Ok(())
 }
 
-/// Queues mails in order, each with the link it carries; one statement on PostgreSQL.
+/// Queues mails in order, each with the link it carries; one statement on PostgreSQL, or
+/// none while the connection holds mail ([`Holding`]).
 pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> SqlResult<()> {
+    if let Some(mut held) = held::held(conn) {
+        held.add(mails);
+        return Ok(());
+    }
     // None, or one without a link: the plain insert's statement.
     let plain = match mails {
         [] => true,
@@ -117,11 +127,24 @@ pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Sql
 
 /// How many automatic mails went (or are going) to this address since `since`.
 pub fn automatic_since(conn: &Conn, recipient: &str, since: DateTime<Utc>) -> SqlResult<i64> {
-    conn.query_row(
+    let written: i64 = conn.query_row(
         "SELECT count(*) FROM outbox WHERE recipient = ? AND automatic = TRUE AND created_at >= ?",
         params![CiText(recipient), since],
         |r| r.get(0),
-    )
+    )?;
+    Ok(written + automatic_held(conn, recipient))
+}
+
+/// How many automatic mails to this address the connection holds ([`Holding`]): a count of
+/// those that went to it since a time before now takes them.
+pub fn automatic_held(conn: &Conn, recipient: &str) -> i64 {
+    held::held(conn).map_or(0, |held| held.automatic_to(recipient))
+}
+
+/// The Message-IDs of the mail about `ticket_id` to `recipient` that the connection holds,
+/// oldest first: the end of their thread.
+pub fn thread_held(conn: &Conn, ticket_id: TicketId, recipient: &str) -> Vec<String> {
+    held::held(conn).map_or_else(Vec::new, |held| held.thread(ticket_id, recipient))
 }
 
 /// The newest of our mails among these Message-IDs that went to `recipient`: its ticket

@@ -2,7 +2,7 @@
 //! its URL in messages without the password, and [`Session`], a connection the
 //! synchronous database code drives statement by statement.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
 
 use super::migrations;
+use super::outbox::Held;
 use super::sql::{Param, Result, SqlError, Texts};
 
 /// How long a connection may take to open before the command says so.
@@ -63,6 +64,8 @@ pub struct Session {
     conn: RefCell<Option<PgConnection>>,
     runtime: Option<tokio::runtime::Runtime>,
     texts: RefCell<Texts>,
+    /// The mail queued while a batch holds it (see [`super::outbox::Holding`]).
+    held_mail: RefCell<Option<Held>>,
 }
 
 impl Session {
@@ -77,7 +80,18 @@ impl Session {
             conn: RefCell::new(Some(conn)),
             runtime: Some(runtime),
             texts: RefCell::default(),
+            held_mail: RefCell::default(),
         })
+    }
+
+    /// Starts holding queued mail (`Some`) or stops (`None`); the mail held until then.
+    pub(super) fn hold_mail(&self, hold: Option<Held>) -> Option<Held> {
+        self.held_mail.replace(hold)
+    }
+
+    /// The mail held, while mail is held.
+    pub(super) fn held_mail(&self) -> Option<RefMut<'_, Held>> {
+        RefMut::filter_map(self.held_mail.borrow_mut(), Option::as_mut).ok()
     }
 
     /// Runs `work` on the connection to its end.

@@ -375,3 +375,77 @@ struct Kept {
     raw: Vec<u8>,
     agent: Option<bool>,
 }
+
+/// Mail queued while a batch holds it is counted and threaded as if it were written (loop
+/// protection and `References` see it) and is written, in order, once the batch writes
+/// it; a batch that fails leaves none of it, and the connection writes mail as it is
+/// queued again.
+#[tokio::test(flavor = "multi_thread")]
+async fn held_mail_counts_and_threads_until_it_is_written() {
+    use helpdesk::db::{Conn, SqlError, messages, outbox};
+    use helpdesk::domain::ids::TicketId;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = fresh_helpdesk(&dir, "held.db", |_| {}).await;
+    let first = mail("ion@client.ro", "Imprimanta", "", "h1@client.ro");
+    let outcomes = receive_batch(&ctx, ctx.home(), vec![first], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0].label(), "created");
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let ticket = |c: &Conn| {
+        c.query_row("SELECT id FROM tickets", helpdesk::params![], |r| r.get(0))
+            .map(TicketId)
+    };
+    let context =
+        move |c: &Conn| messages::mail_context(c, ticket(c)?, "ION@client.ro", Some(since));
+    let queue = move |c: &Conn, message_id: &str| {
+        let mail = outbox::NewMail {
+            ticket_id: Some(ticket(c)?),
+            template: "confirmation",
+            recipient: "ion@client.ro",
+            recipient_role: None,
+            automatic: true,
+            message_id,
+            envelope_from: "support@example.test",
+            letter: "{}",
+            link: None,
+        };
+        outbox::insert_all(c, &[mail], Utc::now())
+    };
+    let (before, held, counted) = ctx
+        .db
+        .write(move |c| {
+            let before = context(c)?;
+            let holding = outbox::Holding::start(c);
+            queue(c, "kept@example.test")?;
+            let held = context(c)?;
+            let counted = outbox::automatic_since(c, "Ion@Client.ro", since)?;
+            holding.write(Utc::now())?;
+            Ok::<_, SqlError>((before, held, counted))
+        })
+        .await
+        .unwrap();
+    assert_eq!(held.automatic_sent, before.automatic_sent + 1);
+    assert_eq!(counted, held.automatic_sent);
+    let mut thread = before.references.clone();
+    thread.push("kept@example.test".to_string());
+    assert_eq!(held.references, thread);
+    let written = ctx.db.read(context).await.unwrap();
+    assert_eq!(written.references, thread, "written as held");
+    assert_eq!(written.automatic_sent, held.automatic_sent);
+    let failed = ctx
+        .db
+        .write(move |c| {
+            let _holding = outbox::Holding::start(c);
+            queue(c, "dropped@example.test")?;
+            Err::<(), _>(SqlError::NoRow)
+        })
+        .await;
+    assert!(failed.is_err());
+    ctx.db
+        .write(move |c| queue(c, "after@example.test"))
+        .await
+        .unwrap();
+    thread.push("after@example.test".to_string());
+    assert_eq!(ctx.db.read(context).await.unwrap().references, thread);
+}

@@ -238,6 +238,9 @@ pub enum Array<'a> {
     /// Compared without regard to case, as [`CiText`].
     CiText(Vec<Option<&'a str>>),
     Bytes(Vec<&'a [u8]>),
+    Int(Vec<Option<i64>>),
+    Bool(Vec<bool>),
+    Time(Vec<DateTime<Utc>>),
 }
 
 impl Param for Array<'_> {
@@ -258,6 +261,9 @@ impl Param for Array<'_> {
                     .collect::<Vec<_>>(),
             ),
             Array::Bytes(items) => args.add(items.as_slice()),
+            Array::Int(items) => args.add(items.as_slice()),
+            Array::Bool(items) => args.add(items.as_slice()),
+            Array::Time(items) => args.add(items.as_slice()),
         }
     }
 }

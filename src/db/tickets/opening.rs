@@ -184,7 +184,8 @@ fn open_postgres(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<
                 requester,
                 requester_is_new: r.get("requester_is_new")?,
                 first_message_id: r.get("first_message_id")?,
-                automatic_sent: r.get("automatic_sent")?,
+                automatic_sent: r.get::<_, i64>("automatic_sent")?
+                    + outbox::automatic_held(conn, who.email.as_str()),
                 ticket,
             })
         },

@@ -9,6 +9,7 @@ use super::incoming::Incoming;
 use super::{Outcome, Stored, process};
 use crate::config::Mailbox as OurMailbox;
 use crate::db::inbound::{NewReceived, Settled};
+use crate::db::outbox::Holding;
 use crate::db::sql::Savepoints;
 use crate::db::{self, Conn};
 use crate::service::{Ctx, ServiceError};
@@ -17,7 +18,8 @@ use crate::service::{Ctx, ServiceError};
 /// fail, so the batch first runs whole, under one savepoint; when a message fails, that
 /// run is undone and the batch runs again with each message in a savepoint of its own
 /// (where the one that failed is quarantined alone): a savepoint per message would cost a
-/// round trip each. The messages parsed by the time the writer is free are stored as
+/// round trip each. The mail the batch queues is written once it is through, in one
+/// statement ([`Holding`]). The messages parsed by the time the writer is free are stored as
 /// received together ([`keep`]), and what became of each is written once the batch is
 /// through, in one statement.
 pub(super) fn store(
@@ -30,6 +32,7 @@ pub(super) fn store(
     conn.batch("SAVEPOINT batch")?;
     let (mut outcomes, mut settled, mut messages) = (Vec::new(), Vec::new(), Vec::new());
     let mut whole = true;
+    let holding = Holding::start(conn);
     while let Some(group) = arrived(incoming) {
         if whole {
             for (m, stored) in group.iter().zip(keep(conn, via, &group, now)?) {
@@ -48,6 +51,18 @@ pub(super) fn store(
         }
         messages.extend(group);
     }
+    // The mail the batch queued goes in one statement; should that fail, the batch runs
+    // again, its messages apart, each one's mail written as it is queued.
+    whole = match whole {
+        true => holding
+            .write(now)
+            .inspect_err(|e| tracing::warn!(error = %e, "the batch's mail could not be queued"))
+            .is_ok(),
+        false => {
+            drop(holding);
+            false
+        }
+    };
     if !whole {
         conn.batch("ROLLBACK TO batch")?;
         (outcomes, settled) = (Vec::new(), Vec::new());
