@@ -220,6 +220,8 @@ pub fn refresh_margin(lifetime: Duration) -> Duration {
 pub struct Tokens {
     http: OnceLock<reqwest::Client>,
     slots: Mutex<HashMap<Account, Arc<tokio::sync::Mutex<Option<Issued>>>>>,
+    /// The fetches running (see [`Tokens::run_to_end`]).
+    in_flight: tokio_util::task::TaskTracker,
 }
 
 /// Whose token: the client, and the user for a refresh-token grant (`None`: app-only).
@@ -234,16 +236,20 @@ impl Tokens {
     pub async fn token(
         &self,
         account: &Account,
-        source: &impl GrantSource,
+        source: impl GrantSource + Send + Sync + 'static,
     ) -> Result<Issued, TokenError> {
-        let slot = self.slot(account);
-        let mut held = slot.lock().await;
+        let mut held = self.slot(account).lock_owned().await;
         if let Some(issued) = held.as_ref().filter(|i| Instant::now() < i.renew_at) {
             return Ok(issued.clone());
         }
-        let issued = self.fetch(&account.client, source).await?;
-        *held = Some(issued.clone());
-        Ok(issued)
+        let (http, client) = (self.http()?.clone(), account.client.clone());
+        // The account stays locked until the fetch is through, wherever its caller is.
+        self.run_to_end(async move {
+            let issued = request(&http, &client, &source).await?;
+            *held = Some(issued.clone());
+            Ok(issued)
+        })
+        .await
     }
 
     /// Forgets `refused`, the account's token a server refused: the next call fetches a
@@ -261,34 +267,33 @@ impl Tokens {
     pub async fn fetch(
         &self,
         client: &Client,
-        source: &impl GrantSource,
+        source: impl GrantSource + Send + Sync + 'static,
     ) -> Result<Issued, TokenError> {
-        let grant = source.grant().await?;
-        let http = self.http()?;
-        let sent = Instant::now();
-        let response = http
-            .post(&client.token_url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form(client, &grant))
-            .send()
+        let (http, client) = (self.http()?.clone(), client.clone());
+        self.run_to_end(async move { request(&http, &client, &source).await })
             .await
-            .map_err(|e| TokenError::Unavailable(format!("{}: {e}", client.token_url)))?;
-        let status = response.status().as_u16();
-        let body = response
-            .text()
+    }
+
+    /// Runs a fetch on a task of its own, to its end even when its caller stops waiting (a
+    /// timeout, the daemon stopping): by then the endpoint may have rotated the refresh
+    /// token, and the new one must be kept, or the next sign-in presents a refused one.
+    async fn run_to_end(
+        &self,
+        fetch: impl Future<Output = Result<Issued, TokenError>> + Send + 'static,
+    ) -> Result<Issued, TokenError> {
+        self.in_flight
+            .spawn(fetch)
             .await
-            .map_err(|e| TokenError::Unavailable(format!("reading the answer: {e}")))?;
-        let answer = parse_answer(status, &body)?;
-        if let (Some(rotated), Grant::RefreshToken(old)) = (answer.refresh_token, &grant)
-            && &rotated != old
-        {
-            source.keep_rotated(rotated).await;
-        }
-        let usable = answer.lifetime - refresh_margin(answer.lifetime);
-        Ok(Issued {
-            token: answer.access_token,
-            renew_at: sent + usable,
-        })
+            .map_err(|e| TokenError::Unavailable(format!("fetching the token: {e}")))?
+    }
+
+    /// Waits for the fetches in flight to end, up to the time one may take; a stopping
+    /// daemon calls it once nothing else asks for tokens. Whether they all ended.
+    pub async fn finish_fetches(&self) -> bool {
+        self.in_flight.close();
+        tokio::time::timeout(REQUEST_TIMEOUT, self.in_flight.wait())
+            .await
+            .is_ok()
     }
 
     fn slot(&self, account: &Account) -> Arc<tokio::sync::Mutex<Option<Issued>>> {
@@ -308,6 +313,40 @@ impl Tokens {
             .map_err(|e| TokenError::Unavailable(format!("HTTP client: {e}")))?;
         Ok(self.http.get_or_init(|| http))
     }
+}
+
+/// One request to the endpoint for `client` with the grant `source` gives; a rotated
+/// refresh token is handed to `source` to keep.
+async fn request(
+    http: &reqwest::Client,
+    client: &Client,
+    source: &impl GrantSource,
+) -> Result<Issued, TokenError> {
+    let grant = source.grant().await?;
+    let sent = Instant::now();
+    let response = http
+        .post(&client.token_url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&form(client, &grant))
+        .send()
+        .await
+        .map_err(|e| TokenError::Unavailable(format!("{}: {e}", client.token_url)))?;
+    let status = response.status().as_u16();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| TokenError::Unavailable(format!("reading the answer: {e}")))?;
+    let answer = parse_answer(status, &body)?;
+    if let (Some(rotated), Grant::RefreshToken(old)) = (answer.refresh_token, &grant)
+        && &rotated != old
+    {
+        source.keep_rotated(rotated).await;
+    }
+    let usable = answer.lifetime - refresh_margin(answer.lifetime);
+    Ok(Issued {
+        token: answer.access_token,
+        renew_at: sent + usable,
+    })
 }
 
 #[cfg(test)]

@@ -90,7 +90,11 @@ fn fingerprint(token: &str) -> String {
 /// A token to sign in with: the one in hand while fresh, else a new one (a rotated
 /// refresh token that comes with it is stored on the way).
 pub async fn token(ctx: &Ctx, who: &MailAccount) -> Result<Issued, TokenError> {
-    ctx.tokens.token(&who.account, &Stored { ctx, who }).await
+    let source = Stored {
+        ctx: ctx.clone(),
+        who: who.clone(),
+    };
+    ctx.tokens.token(&who.account, source).await
 }
 
 /// A server refused `token`: the next [`token`] call fetches a new one.
@@ -103,19 +107,21 @@ pub async fn refused(ctx: &Ctx, who: &MailAccount, token: &AccessToken) {
 /// answered (e.g. "the token endpoint refused the client: invalid_client (…)").
 pub async fn check(ctx: &Ctx, mailbox: &Mailbox) -> Result<String, TokenError> {
     let who = MailAccount::imap(&ctx.config, mailbox);
-    ctx.tokens
-        .fetch(&who.account.client, &Stored { ctx, who: &who })
-        .await?;
+    let source = Stored {
+        ctx: ctx.clone(),
+        who: who.clone(),
+    };
+    ctx.tokens.fetch(&who.account.client, source).await?;
     Ok(who.username)
 }
 
 /// The grant of an account, with its refresh token kept in the database.
-struct Stored<'a> {
-    ctx: &'a Ctx,
-    who: &'a MailAccount,
+struct Stored {
+    ctx: Ctx,
+    who: MailAccount,
 }
 
-impl GrantSource for Stored<'_> {
+impl GrantSource for Stored {
     async fn grant(&self) -> Result<Grant, TokenError> {
         let Some(configured) = self.who.configured_refresh_token.clone() else {
             return Ok(Grant::ClientCredentials);
@@ -138,7 +144,7 @@ impl GrantSource for Stored<'_> {
 
     /// Failing to store it is said loudly: after a restart the old one would be used.
     async fn keep_rotated(&self, refresh_token: String) {
-        let who = self.who;
+        let who = &self.who;
         let Some(configured) = &who.configured_refresh_token else {
             return;
         };

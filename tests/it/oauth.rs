@@ -475,6 +475,51 @@ async fn a_rotated_refresh_token_is_stored_and_used_from_then_on() {
     app.stop().await;
 }
 
+/// The daemon stops while the endpoint is answering a refresh that rotated the refresh
+/// token: the stop waits for the answer, and the new refresh token is kept (the old one
+/// is refused from then on).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_token_rotated_as_the_daemon_stops_is_kept() {
+    oauth_stack();
+    let support = format!("{}@example.test", unique("stopping"));
+    let endpoint = TokenEndpoint::start(&support, 4).await;
+    let configured = format!("rt-configured-{support}");
+    endpoint.consent(&configured, &support);
+    endpoint.set_rotate(true);
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_with(Options {
+        db_dir: Some(dir.path().to_path_buf()),
+        ..options(
+            &support,
+            PORTS,
+            endpoint.client(OAuthGrant::RefreshToken, &configured),
+        )
+    })
+    .await;
+    let signed_in = wait_until(Duration::from_secs(30), || async {
+        !endpoint.calls().is_empty()
+    })
+    .await;
+    assert!(signed_in, "the daemon asked for a token");
+    endpoint.set_answer_delay(Duration::from_secs(2));
+    let before = endpoint.calls().len();
+    // Its token lives 4 s: a renewal comes within seconds, and its answer is held back.
+    let renewing = wait_until(Duration::from_secs(30), || async {
+        endpoint.calls().len() > before
+    })
+    .await;
+    assert!(renewing, "{:?}", endpoint.calls());
+    let url = app.ctx.config.database.url.clone();
+    app.stop().await;
+    let calls = endpoint.calls();
+    assert!(calls.iter().all(|c| c.granted), "{calls:?}");
+    assert_eq!(
+        endpoint.good_refresh_tokens(),
+        vec![stored_refresh_token(&url, &support).await],
+        "the refresh token rotated as the daemon stopped is the one stored: {calls:?}"
+    );
+}
+
 /// The refresh token stored for `user` in the database at `url`.
 async fn stored_refresh_token(url: &str, user: &str) -> String {
     let key = format!("oauth2_refresh_token:{user}");

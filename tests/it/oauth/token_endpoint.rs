@@ -43,6 +43,8 @@ struct Inner {
     revoked: AtomicBool,
     wrong_key: AtomicBool,
     rotate: AtomicBool,
+    /// How long each answer is held back once the call is recorded, in milliseconds.
+    answer_delay_ms: AtomicU64,
     /// Refresh tokens still good, and whose they are.
     refresh_tokens: Mutex<HashMap<String, String>>,
     issued: AtomicUsize,
@@ -63,6 +65,7 @@ impl TokenEndpoint {
             revoked: AtomicBool::new(false),
             wrong_key: AtomicBool::new(false),
             rotate: AtomicBool::new(false),
+            answer_delay_ms: AtomicU64::new(0),
             refresh_tokens: Mutex::new(HashMap::new()),
             issued: AtomicUsize::new(0),
             calls: Mutex::new(Vec::new()),
@@ -108,6 +111,13 @@ impl TokenEndpoint {
     /// Each refresh-token grant hands out a new refresh token; the one used stops working.
     pub fn set_rotate(&self, rotate: bool) {
         self.inner.rotate.store(rotate, Ordering::SeqCst);
+    }
+
+    /// Holds each answer back for `delay` once the call is recorded (and a refresh token
+    /// rotated).
+    pub fn set_answer_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap();
+        self.inner.answer_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -181,6 +191,8 @@ async fn token(
         refresh_token: presented,
         granted: answer.is_ok(),
     });
+    let delay = inner.answer_delay_ms.load(Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     match answer {
         Ok((user, rotated)) => {
             let lifetime = inner.lifetime_secs.load(Ordering::SeqCst);
