@@ -9,16 +9,20 @@ use crate::domain::business_hours::{Calendar, DayHours, WEEKDAYS, romanian_holid
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
+    #[serde(deserialize_with = "whole")]
     pub assign_minutes: i64,
     pub resolve_hours: ResolveHours,
     /// A clock warns once this share of its goal is used.
+    #[serde(deserialize_with = "whole")]
     pub warn_percent: i64,
     /// Where warnings and breaches of unassigned tickets go (empty: only the log and
     /// the metrics); assigned tickets alert their agent.
     pub team_address: String,
     /// Resolved tickets close after this many days without a reply (0: never).
+    #[serde(deserialize_with = "whole")]
     pub auto_close_days: i64,
     /// How often the sweeper looks at the clocks.
+    #[serde(deserialize_with = "whole")]
     pub sweep_interval_secs: u64,
     pub calendar: CalendarConfig,
 }
@@ -149,9 +153,13 @@ impl CalendarConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResolveHours {
+    #[serde(deserialize_with = "whole")]
     pub urgent: i64,
+    #[serde(deserialize_with = "whole")]
     pub high: i64,
+    #[serde(deserialize_with = "whole")]
     pub normal: i64,
+    #[serde(deserialize_with = "whole")]
     pub low: i64,
 }
 
@@ -177,4 +185,38 @@ impl Default for ResolveHours {
             low: 72,
         }
     }
+}
+
+/// A whole number, also when written with a zero fraction (`30.0`): JSON Schema's
+/// `integer` takes both, and clients that keep numbers as floats send them so. Any other
+/// fraction, or a number out of the field's range, is refused.
+fn whole<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+            Ok(n)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+            i64::try_from(n).map_err(|_| E::custom(format!("{n} is too large")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
+            // i64's range, as far as a float tells it (2^63 is the first float past it).
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            match n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) {
+                #[allow(clippy::cast_possible_truncation)]
+                true => Ok(n as i64),
+                false => Err(E::custom(format!("{n} is not a whole number"))),
+            }
+        }
+    }
+    let n = d.deserialize_any(Whole)?;
+    T::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is out of range")))
 }

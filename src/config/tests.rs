@@ -208,3 +208,30 @@ fn oauth2_is_read_from_the_environment_and_checked() {
     .unwrap_err();
     assert!(format!("{err:#}").contains("refresh_token"), "{err:#}");
 }
+
+#[test]
+fn sla_numbers_may_be_written_with_a_zero_fraction() {
+    let json: SlaConfig =
+        serde_json::from_str(r#"{"assign_minutes": 522.0, "resolve_hours": {"low": 40}}"#).unwrap();
+    assert_eq!((json.assign_minutes, json.resolve_hours.low), (522, 40));
+    assert_eq!(json.warn_percent, SlaConfig::default().warn_percent);
+    let c = Config::from_parts("[sla]\nsweep_interval_secs = 30.0\n", env(&[])).unwrap();
+    assert_eq!(c.sla.sweep_interval_secs, 30);
+    let c = Config::from_parts("", env(&[("HELPDESK_SLA_AUTO_CLOSE_DAYS", "7")])).unwrap();
+    assert_eq!(c.sla.auto_close_days, 7);
+    for refused in [
+        r#"{"assign_minutes": 522.5}"#,
+        r#"{"assign_minutes": "30"}"#,
+        r#"{"sweep_interval_secs": -1}"#,
+        r#"{"assign_minutes": 1e300}"#,
+        r#"{"assign_minutes": 9223372036854775808}"#,
+    ] {
+        let e = serde_json::from_str::<SlaConfig>(refused).unwrap_err();
+        assert!(
+            ["whole number", "out of range", "too large"]
+                .iter()
+                .any(|w| e.to_string().contains(w)),
+            "{refused}: {e}"
+        );
+    }
+}
