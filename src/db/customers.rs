@@ -86,9 +86,10 @@ pub struct NewCustomer<'a> {
 }
 
 /// Finds the customer with this address (filling in their name if theirs is empty) or
-/// registers them: the customer and whether they are new. `None` when neither happened:
-/// another node's transaction registered the address at the same moment (find it once that
-/// committed). One statement on PostgreSQL.
+/// registers them: the customer and whether they are new. One statement on PostgreSQL,
+/// where a first try that met another node's transaction registering the address at the
+/// same moment waits for it and writes nothing: the second finds them. `None` when even
+/// that did not (the other transaction did not commit them).
 pub fn find_or_insert(
     conn: &Conn,
     who: &NewCustomer<'_>,
@@ -112,11 +113,17 @@ pub fn find_or_insert(
     }
     static FIND_OR_INSERT: LazyLock<String> =
         LazyLock::new(|| format!("WITH {} SELECT * FROM customer", finding([1, 2, 3, 4, 5])));
-    conn.query_opt(
-        &FIND_OR_INSERT,
-        params![CiText(email.as_str()), name, locale, time_zone, now],
-        |r| Ok((from_row(r)?, r.get("is_new")?)),
-    )
+    let find_or_insert = || {
+        conn.query_opt(
+            &FIND_OR_INSERT,
+            params![CiText(email.as_str()), name, locale, time_zone, now],
+            |r| Ok((from_row(r)?, r.get("is_new")?)),
+        )
+    };
+    match find_or_insert()? {
+        Some(found) => Ok(Some(found)),
+        None => find_or_insert(),
+    }
 }
 
 /// [`find_or_insert`] on PostgreSQL, as common table expressions for a statement of its

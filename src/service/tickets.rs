@@ -108,13 +108,7 @@ fn find_or_register(
     who: &NewCustomer<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), ServiceError> {
-    match db::customers::find_or_insert(conn, who, now)? {
-        Some(found) => Ok(found),
-        // Registered meanwhile by another node's transaction, which invites them.
-        None => db::customers::find_by_email(conn, who.email)?
-            .map(|c| (c, false))
-            .ok_or_else(|| unregistered(who)),
-    }
+    db::customers::find_or_insert(conn, who, now)?.ok_or_else(|| unregistered(who))
 }
 
 fn unregistered(who: &NewCustomer<'_>) -> ServiceError {

@@ -405,10 +405,23 @@ async fn mail_another_node_queued_goes_out_at_once() {
 /// and the invitation is that node's to send.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_requester_another_node_registers_at_the_same_moment_is_found() {
+    registered_at_the_same_moment("register", "Subject: Acces\r\n").await;
+}
+
+/// As above for a mail without a subject, whose requester is found before the ticket is
+/// opened (the ticket is named in their language).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_of_a_mail_without_subject_registered_at_the_same_moment_is_found() {
+    registered_at_the_same_moment("register_unnamed", "").await;
+}
+
+/// Dana is registered by another node's transaction that commits 700 ms later, while a
+/// mail of hers (with the `subject` header line given) comes in; on the database `name`.
+async fn registered_at_the_same_moment(name: &str, subject: &str) {
     use chrono::Utc;
     use helpdesk::db::Db;
     use helpdesk::domain::email_address::EmailAddress;
-    let url = fresh_database("register");
+    let url = fresh_database(name);
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(
         "support@example.test",
@@ -432,8 +445,10 @@ async fn a_requester_another_node_registers_at_the_same_moment_is_found() {
             .await
     });
     hold.await.unwrap();
-    let mail = "From: Dana <DANA@client.ro>\r\nTo: support@example.test\r\nSubject: Acces\r\n\
-                Message-ID: <r1@client.ro>\r\n\r\nNu pot intra.\r\n";
+    let mail = format!(
+        "From: Dana <DANA@client.ro>\r\nTo: support@example.test\r\n{subject}\
+         Message-ID: <r1@client.ro>\r\n\r\nNu pot intra.\r\n"
+    );
     let started = Instant::now();
     let outcome = helpdesk::service::receive_email::receive(&ctx, mail.into(), Utc::now())
         .await
