@@ -94,14 +94,9 @@ impl Application {
                 result = Err(e);
             }
         }
-        // A token fetch cut short by the stop runs on: the refresh token it may rotate is
+        // A token request cut short by the stop runs on: the refresh token it may rotate is
         // kept before the database closes.
-        if !ctx.tokens.finish_fetches().await {
-            tracing::warn!(
-                "a token request did not end in time; a refresh token it rotated may be lost"
-            );
-        }
-        ctx.db.close().await;
+        ctx.close().await;
         // Only once the database is closed may another daemon serve it.
         drop(serving);
         result

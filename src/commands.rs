@@ -370,7 +370,7 @@ pub async fn send_test(
         let sent = Relay::new(&ctx)?
             .send(&ctx, from.as_str(), support.as_str(), &raw)
             .await;
-        ctx.db.close().await;
+        ctx.close().await;
         sent?;
     } else {
         let smtp = transport::smtp(&config.smtp)?;

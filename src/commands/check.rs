@@ -60,7 +60,7 @@ pub async fn check(config: &Config, path: &str) -> anyhow::Result<()> {
             for (from, account) in senders(config) {
                 say(smtp(&ctx, &from, &account).await);
             }
-            ctx.db.close().await;
+            ctx.close().await;
         }
         Err(e) => say(Line {
             ok: false,

@@ -14,6 +14,9 @@ use serde::Deserialize;
 
 /// How long the token endpoint may take to answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a fetch may take in all: the request, and reading and storing the refresh
+/// token around it.
+const FETCH_LIMIT: Duration = Duration::from_secs(30);
 /// The lifetime assumed when the endpoint names none (RFC 6749 leaves `expires_in` optional).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -281,8 +284,13 @@ impl Tokens {
         &self,
         fetch: impl Future<Output = Result<Issued, TokenError>> + Send + 'static,
     ) -> Result<Issued, TokenError> {
+        let bounded = async move {
+            tokio::time::timeout(FETCH_LIMIT, fetch)
+                .await
+                .unwrap_or_else(|_| Err(TokenError::Unavailable("no answer in time".into())))
+        };
         self.in_flight
-            .spawn(fetch)
+            .spawn(bounded)
             .await
             .map_err(|e| TokenError::Unavailable(format!("fetching the token: {e}")))?
     }
@@ -291,7 +299,7 @@ impl Tokens {
     /// daemon calls it once nothing else asks for tokens. Whether they all ended.
     pub async fn finish_fetches(&self) -> bool {
         self.in_flight.close();
-        tokio::time::timeout(REQUEST_TIMEOUT, self.in_flight.wait())
+        tokio::time::timeout(FETCH_LIMIT, self.in_flight.wait())
             .await
             .is_ok()
     }

@@ -127,6 +127,17 @@ impl Ctx {
         Ok(ctx)
     }
 
+    /// Closes the database once the token requests in flight have ended (a refresh token
+    /// one of them rotates is stored first).
+    pub async fn close(&self) {
+        if !self.tokens.finish_fetches().await {
+            tracing::warn!(
+                "a token request did not end in time; a refresh token it rotated may be lost"
+            );
+        }
+        self.db.close().await;
+    }
+
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         anyhow::ensure!(
             config.helpdesk.secret.len() >= 16,
