@@ -491,3 +491,68 @@ async fn registered_at_the_same_moment(name: &str, subject: &str) {
         1
     );
 }
+
+/// When the batch's held mail cannot be written, the batch runs again with its messages
+/// apart and each one's mail written as it is queued: every ticket is opened once and
+/// every mail queued once. (A trigger refuses inserts of more than two mails at once: the
+/// batch's one insert of four, not each new ticket's two.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_whose_held_mail_is_refused_runs_again_apart() {
+    use chrono::Utc;
+    use helpdesk::db::Db;
+    let url = fresh_database("held");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        "support@example.test",
+        &dir.path().join("unused.db"),
+        &on_one_database(&url, "support@example.test"),
+    );
+    let db = Db::connect(&url).unwrap();
+    db.migrate().await.unwrap();
+    db.write(|c| {
+        c.batch(
+            "CREATE FUNCTION refuse_many_mails() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF (SELECT count(*) FROM queued) > 2 THEN
+                     RAISE EXCEPTION 'more than two mails at once';
+                 END IF;
+                 RETURN NULL;
+             END $$;
+             CREATE TRIGGER refuse_many_mails AFTER INSERT ON outbox
+                 REFERENCING NEW TABLE AS queued FOR EACH STATEMENT
+                 EXECUTE FUNCTION refuse_many_mails();",
+        )
+    })
+    .await
+    .unwrap();
+    let ctx = helpdesk::service::Ctx::new(cfg, db).unwrap();
+    let mail = |from: &str, id: &str| {
+        format!(
+            "From: {from}\r\nTo: support@example.test\r\nSubject: Cerere\r\n\
+             Message-ID: <{id}>\r\n\r\nText.\r\n"
+        )
+        .into_bytes()
+    };
+    let batch = vec![
+        mail("ana@client.ro", "h1@client.ro"),
+        mail("ion@client.ro", "h2@client.ro"),
+    ];
+    let outcomes =
+        helpdesk::service::receive_email::receive_batch(&ctx, ctx.home(), batch, Utc::now())
+            .await
+            .unwrap();
+    let labels: Vec<&str> = outcomes.iter().map(|o| o.label()).collect();
+    assert_eq!(labels, ["created", "created"]);
+    assert_eq!(count_in(&url, "SELECT count(*) FROM tickets"), 2);
+    assert_eq!(count_in(&url, "SELECT count(*) FROM quarantine"), 0);
+    assert_eq!(
+        count_in(
+            &url,
+            "SELECT count(*) FROM outbox WHERE template IN ('confirmation', 'invitation')"
+        ),
+        4,
+        "each new ticket's confirmation and invitation, once"
+    );
+    assert_eq!(count_in(&url, "SELECT count(*) FROM portal_tokens"), 2);
+    ctx.db.close().await;
+}

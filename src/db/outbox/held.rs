@@ -79,7 +79,9 @@ impl Held {
     }
 }
 
-/// Addresses compared as the outbox's `citext` column compares them.
+/// Addresses compared as the outbox's `citext` column compares them (letters folded to
+/// lower case; the server folds by its own locale, which may differ for a few non-ASCII
+/// letters).
 fn same_address(a: &str, b: &str) -> bool {
     a == b || a.to_lowercase() == b.to_lowercase()
 }
@@ -94,13 +96,15 @@ pub struct Holding<'c> {
 impl<'c> Holding<'c> {
     pub fn start(conn: &'c Conn) -> Self {
         if let Conn::Postgres(session) = conn {
-            session.hold_mail(Some(Held::default()));
+            let before = session.hold_mail(Some(Held::default()));
+            debug_assert!(before.is_none(), "one holding at a time");
         }
         Self { conn }
     }
 
     /// Writes the held mail, with the links it carries, in one statement, and stops
-    /// holding.
+    /// holding. Every mail is queued (and every link made) at `now`: a batch queues all of
+    /// its mail at its one time.
     pub fn write(self, now: DateTime<Utc>) -> SqlResult<()> {
         let held = match self.conn {
             Conn::Postgres(session) => session.hold_mail(None),
