@@ -65,7 +65,8 @@ pub(super) fn apply_env(tree: &mut toml::Value, name: &str, value: &str) -> anyh
     }
     let key = key.as_str();
     let parsed = match table.get(key) {
-        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+        // A number written with a zero fraction in the file (`30.0`) is a whole one too.
+        Some(toml::Value::Integer(_) | toml::Value::Float(_)) => toml::Value::Integer(
             value
                 .trim()
                 .parse()

@@ -210,10 +210,13 @@ where
         fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
             // i64's range, as far as a float tells it (2^63 is the first float past it).
             const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-            match n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) {
+            if n.fract() != 0.0 {
+                return Err(E::custom(format!("{n} is not a whole number")));
+            }
+            match (-LIMIT..LIMIT).contains(&n) {
                 #[allow(clippy::cast_possible_truncation)]
                 true => Ok(n as i64),
-                false => Err(E::custom(format!("{n} is not a whole number"))),
+                false => Err(E::custom("the number is out of range")),
             }
         }
     }

@@ -219,6 +219,9 @@ fn sla_numbers_may_be_written_with_a_zero_fraction() {
     assert_eq!(c.sla.sweep_interval_secs, 30);
     let c = Config::from_parts("", env(&[("HELPDESK_SLA_AUTO_CLOSE_DAYS", "7")])).unwrap();
     assert_eq!(c.sla.auto_close_days, 7);
+    let over = env(&[("HELPDESK_SLA_SWEEP_INTERVAL_SECS", "45")]);
+    let c = Config::from_parts("[sla]\nsweep_interval_secs = 30.0\n", over).unwrap();
+    assert_eq!(c.sla.sweep_interval_secs, 45);
     for refused in [
         r#"{"assign_minutes": 522.5}"#,
         r#"{"assign_minutes": "30"}"#,

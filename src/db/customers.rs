@@ -88,8 +88,8 @@ pub struct NewCustomer<'a> {
 /// Finds the customer with this address (filling in their name if theirs is empty) or
 /// registers them: the customer and whether they are new. One statement on PostgreSQL,
 /// where a first try that met another node's transaction registering the address at the
-/// same moment waits for it and writes nothing: the second finds them. `None` when even
-/// that did not (the other transaction did not commit them).
+/// same moment waits for it and writes nothing: the second finds them (or registers them,
+/// when that transaction was undone). `None` when neither try found nor registered them.
 pub fn find_or_insert(
     conn: &Conn,
     who: &NewCustomer<'_>,
