@@ -421,16 +421,7 @@ async fn registered_at_the_same_moment(name: &str, subject: &str) {
     use chrono::Utc;
     use helpdesk::db::Db;
     use helpdesk::domain::email_address::EmailAddress;
-    let url = fresh_database(name);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(
-        "support@example.test",
-        &dir.path().join("unused.db"),
-        &on_one_database(&url, "support@example.test"),
-    );
-    let db = Db::connect(&url).unwrap();
-    db.migrate().await.unwrap();
-    let ctx = helpdesk::service::Ctx::new(cfg, db).unwrap();
+    let (url, ctx, _dir) = one_node(name, |_| Ok(())).await;
     let other = Db::connect(&url).unwrap();
     let (registered, hold) = tokio::sync::oneshot::channel();
     let other_node = tokio::spawn(async move {
@@ -499,17 +490,7 @@ async fn registered_at_the_same_moment(name: &str, subject: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_whose_held_mail_is_refused_runs_again_apart() {
     use chrono::Utc;
-    use helpdesk::db::Db;
-    let url = fresh_database("held");
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(
-        "support@example.test",
-        &dir.path().join("unused.db"),
-        &on_one_database(&url, "support@example.test"),
-    );
-    let db = Db::connect(&url).unwrap();
-    db.migrate().await.unwrap();
-    db.write(|c| {
+    let (url, ctx, _dir) = one_node("held", |c| {
         c.batch(
             "CREATE FUNCTION refuse_many_mails() RETURNS trigger LANGUAGE plpgsql AS $$
              BEGIN
@@ -523,9 +504,7 @@ async fn a_batch_whose_held_mail_is_refused_runs_again_apart() {
                  EXECUTE FUNCTION refuse_many_mails();",
         )
     })
-    .await
-    .unwrap();
-    let ctx = helpdesk::service::Ctx::new(cfg, db).unwrap();
+    .await;
     let mail = |from: &str, id: &str| {
         format!(
             "From: {from}\r\nTo: support@example.test\r\nSubject: Cerere\r\n\
@@ -555,4 +534,23 @@ async fn a_batch_whose_held_mail_is_refused_runs_again_apart() {
     );
     assert_eq!(count_in(&url, "SELECT count(*) FROM portal_tokens"), 2);
     ctx.db.close().await;
+}
+
+/// A service context (no daemon) on a fresh database named after `name`, migrated, then
+/// changed by `prepare`: its URL, the context and the directory of its configuration.
+async fn one_node(
+    name: &str,
+    prepare: impl FnOnce(&helpdesk::db::Conn) -> Result<(), helpdesk::db::SqlError> + Send + 'static,
+) -> (String, helpdesk::service::Ctx, tempfile::TempDir) {
+    let url = fresh_database(name);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        "support@example.test",
+        &dir.path().join("unused.db"),
+        &on_one_database(&url, "support@example.test"),
+    );
+    let db = helpdesk::db::Db::connect(&url).unwrap();
+    db.migrate().await.unwrap();
+    db.write(prepare).await.unwrap();
+    (url, helpdesk::service::Ctx::new(cfg, db).unwrap(), dir)
 }
