@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 
 use super::customers::NewPortalToken;
-use super::{CiText, Conn, SqlResult};
+use super::{Array, CiText, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::inbound::Role;
 use crate::params;
@@ -77,51 +77,47 @@ pub fn insert_all(conn: &Conn, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Sql
         }
         return Ok(());
     }
-    let roles: Vec<Option<&str>> = mails
-        .iter()
-        .map(|m| m.recipient_role.map(Role::as_str))
-        .collect();
-    // `?1` is the time; then each mail's values, and each link's after its mail's.
-    let mut values: Vec<&dyn crate::db::Param> = vec![&now];
-    let (mut rows, mut links) = (Vec::new(), Vec::new());
-    for (m, role) in mails.iter().zip(&roles) {
-        let at = values.len() + 1;
-        values.extend([
-            &m.ticket_id as &dyn crate::db::Param,
-            &m.template,
-            &m.recipient,
-            role,
-            &m.automatic,
-            &m.message_id,
-            &m.envelope_from,
-            &m.letter,
-        ]);
-        let row: Vec<String> = (at..at + 8).map(|i| format!("?{i}")).collect();
-        rows.push(format!("({}, ?1, ?1)", row.join(", ")));
-        if let Some(link) = m.link {
-            let at = values.len() + 1;
-            values.extend([
-                &link.customer_id as &dyn crate::db::Param,
-                &link.purpose,
-                &link.token_hash,
-                &link.expires_at,
-            ]);
-            links.push(format!(
-                "link{at} AS (
-                    INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
-                    VALUES (?{at}, ?{}, ?{}, ?{}, ?1)
-                 )",
-                at + 1,
-                at + 2,
-                at + 3
-            ));
-        }
-    }
-    let with = match links.is_empty() {
-        true => String::new(),
-        false => format!("WITH {} ", links.join(", ")),
-    };
-    conn.execute(&format!("{with}{INTO} VALUES {}", rows.join(", ")), &values)?;
+    insert_together(conn, mails, now)
+}
+
+/// Mails in queue order (their ids follow it), the links beside them, in one statement of
+/// one text whatever their number (PostgreSQL).
+const INSERT_TOGETHER: &str = "WITH links AS (
+         INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
+         SELECT customer_id, purpose, token_hash, expires_at, ?1
+         FROM unnest(CAST(?10 AS bigint[]), CAST(?11 AS text[]), CAST(?12 AS text[]), CAST(?13 AS timestamptz[]))
+             AS l (customer_id, purpose, token_hash, expires_at)
+     )
+     INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
+         envelope_from, letter, next_attempt_at, created_at)
+     SELECT ticket_id, template, recipient, recipient_role, automatic, message_id, envelope_from, letter, ?1, ?1
+     FROM unnest(CAST(?2 AS bigint[]), CAST(?3 AS text[]), CAST(?4 AS citext[]), CAST(?5 AS text[]),
+                 CAST(?6 AS boolean[]), CAST(?7 AS text[]), CAST(?8 AS text[]), CAST(?9 AS text[]))
+         WITH ORDINALITY AS m (ticket_id, template, recipient, recipient_role, automatic, message_id,
+                               envelope_from, letter, position)
+     ORDER BY position";
+
+fn insert_together<'a>(conn: &Conn, mails: &[NewMail<'a>], now: DateTime<Utc>) -> SqlResult<()> {
+    let texts = |f: fn(&NewMail<'a>) -> Option<&'a str>| Array::Text(mails.iter().map(f).collect());
+    let links: Vec<&NewPortalToken<'_>> = mails.iter().filter_map(|m| m.link).collect();
+    conn.execute(
+        INSERT_TOGETHER,
+        params![
+            now,
+            Array::Int(mails.iter().map(|m| m.ticket_id.map(|t| t.0)).collect()),
+            texts(|m| Some(m.template)),
+            Array::CiText(mails.iter().map(|m| Some(m.recipient)).collect()),
+            texts(|m| m.recipient_role.map(Role::as_str)),
+            Array::Bool(mails.iter().map(|m| m.automatic).collect()),
+            texts(|m| Some(m.message_id)),
+            texts(|m| Some(m.envelope_from)),
+            texts(|m| Some(m.letter)),
+            Array::Int(links.iter().map(|l| Some(l.customer_id.0)).collect()),
+            Array::Text(links.iter().map(|l| Some(l.purpose)).collect()),
+            Array::Text(links.iter().map(|l| Some(l.token_hash)).collect()),
+            Array::Time(links.iter().map(|l| l.expires_at).collect()),
+        ],
+    )?;
     Ok(())
 }
 

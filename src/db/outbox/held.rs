@@ -9,7 +9,8 @@ use std::cell::RefMut;
 use chrono::{DateTime, Utc};
 
 use super::NewMail;
-use crate::db::{Array, Conn, SqlResult};
+use crate::db::customers::NewPortalToken;
+use crate::db::{Conn, SqlResult};
 use crate::domain::ids::{CustomerId, TicketId};
 use crate::domain::inbound::Role;
 
@@ -102,18 +103,45 @@ impl<'c> Holding<'c> {
         Self { conn }
     }
 
-    /// Writes the held mail, with the links it carries, in one statement, and stops
-    /// holding. Every mail is queued (and every link made) at `now`: a batch queues all of
+    /// Stops holding and writes the held mail, with the links it carries, in one statement
+    /// ([`super::insert_all`]). Every mail is queued (and every link made) at `now`: a batch queues all of
     /// its mail at its one time.
     pub fn write(self, now: DateTime<Utc>) -> SqlResult<()> {
         let held = match self.conn {
             Conn::Postgres(session) => session.hold_mail(None),
             Conn::Sqlite(_) => None,
         };
-        match held {
-            Some(Held(mails)) if !mails.is_empty() => insert_held(self.conn, &mails, now),
-            _ => Ok(()),
-        }
+        let Some(Held(mails)) = held else {
+            return Ok(());
+        };
+        let links: Vec<Option<NewPortalToken<'_>>> = mails
+            .iter()
+            .map(|m| {
+                m.link.as_ref().map(|l| NewPortalToken {
+                    customer_id: l.customer_id,
+                    purpose: &l.purpose,
+                    token_hash: &l.token_hash,
+                    expires_at: l.expires_at,
+                })
+            })
+            .collect();
+        let queued: Vec<NewMail<'_>> = mails
+            .iter()
+            .zip(&links)
+            .map(|(m, link)| NewMail {
+                ticket_id: m.ticket_id,
+                template: &m.template,
+                recipient: &m.recipient,
+                recipient_role: m.recipient_role,
+                automatic: m.automatic,
+                message_id: &m.message_id,
+                envelope_from: &m.envelope_from,
+                letter: &m.letter,
+                link: link.as_ref(),
+            })
+            .collect();
+        // No longer held: written as any mail queued together.
+        super::insert_all(self.conn, &queued, now)
     }
 }
 
@@ -131,44 +159,4 @@ pub(super) fn held(conn: &Conn) -> Option<RefMut<'_, Held>> {
         Conn::Postgres(session) => session.held_mail(),
         Conn::Sqlite(_) => None,
     }
-}
-
-/// The mails in queue order (their ids follow it), the links beside them.
-const INSERT_HELD: &str = "WITH links AS (
-         INSERT INTO portal_tokens (customer_id, purpose, token_hash, expires_at, created_at)
-         SELECT customer_id, purpose, token_hash, expires_at, ?1
-         FROM unnest(CAST(?10 AS bigint[]), CAST(?11 AS text[]), CAST(?12 AS text[]), CAST(?13 AS timestamptz[]))
-             AS l (customer_id, purpose, token_hash, expires_at)
-     )
-     INSERT INTO outbox (ticket_id, template, recipient, recipient_role, automatic, message_id,
-         envelope_from, letter, next_attempt_at, created_at)
-     SELECT ticket_id, template, recipient, recipient_role, automatic, message_id, envelope_from, letter, ?1, ?1
-     FROM unnest(CAST(?2 AS bigint[]), CAST(?3 AS text[]), CAST(?4 AS citext[]), CAST(?5 AS text[]),
-                 CAST(?6 AS boolean[]), CAST(?7 AS text[]), CAST(?8 AS text[]), CAST(?9 AS text[]))
-         WITH ORDINALITY AS m (ticket_id, template, recipient, recipient_role, automatic, message_id,
-                               envelope_from, letter, position)
-     ORDER BY position";
-
-fn insert_held(conn: &Conn, mails: &[HeldMail], now: DateTime<Utc>) -> SqlResult<()> {
-    let texts = |f: fn(&HeldMail) -> Option<&str>| Array::Text(mails.iter().map(f).collect());
-    let links: Vec<&HeldLink> = mails.iter().filter_map(|m| m.link.as_ref()).collect();
-    conn.execute(
-        INSERT_HELD,
-        crate::params![
-            now,
-            Array::Int(mails.iter().map(|m| m.ticket_id.map(|t| t.0)).collect()),
-            texts(|m| Some(&m.template)),
-            Array::CiText(mails.iter().map(|m| Some(m.recipient.as_str())).collect()),
-            texts(|m| m.recipient_role.map(Role::as_str)),
-            Array::Bool(mails.iter().map(|m| m.automatic).collect()),
-            texts(|m| Some(&m.message_id)),
-            texts(|m| Some(&m.envelope_from)),
-            texts(|m| Some(&m.letter)),
-            Array::Int(links.iter().map(|l| Some(l.customer_id.0)).collect()),
-            Array::Text(links.iter().map(|l| Some(l.purpose.as_str())).collect()),
-            Array::Text(links.iter().map(|l| Some(l.token_hash.as_str())).collect()),
-            Array::Time(links.iter().map(|l| l.expires_at).collect()),
-        ],
-    )?;
-    Ok(())
 }
