@@ -87,9 +87,8 @@ pub struct NewCustomer<'a> {
 
 /// Finds the customer with this address (filling in their name if theirs is empty) or
 /// registers them: the customer and whether they are new. One statement on PostgreSQL,
-/// where a first try that met another node's transaction registering the address at the
-/// same moment waits for it and writes nothing: the second finds them (or registers them,
-/// when that transaction was undone). `None` when neither try found nor registered them.
+/// tried again after a race ([`again_after_a_race`]). `None` when neither try found nor
+/// registered them.
 pub fn find_or_insert(
     conn: &Conn,
     who: &NewCustomer<'_>,
@@ -113,16 +112,25 @@ pub fn find_or_insert(
     }
     static FIND_OR_INSERT: LazyLock<String> =
         LazyLock::new(|| format!("WITH {} SELECT * FROM customer", finding([1, 2, 3, 4, 5])));
-    let find_or_insert = || {
+    again_after_a_race(|| {
         conn.query_opt(
             &FIND_OR_INSERT,
             params![CiText(email.as_str()), name, locale, time_zone, now],
             |r| Ok((from_row(r)?, r.get("is_new")?)),
         )
-    };
-    match find_or_insert()? {
-        Some(found) => Ok(Some(found)),
-        None => find_or_insert(),
+    })
+}
+
+/// Runs a PostgreSQL statement that finds or registers a customer ([`finding`]) a second
+/// time when the first wrote nothing (`None`): that try met another transaction
+/// registering the address at the same moment and waited for it; the second finds them
+/// (or registers them, when that transaction was undone).
+pub(super) fn again_after_a_race<T>(
+    try_once: impl Fn() -> SqlResult<Option<T>>,
+) -> SqlResult<Option<T>> {
+    match try_once()? {
+        Some(done) => Ok(Some(done)),
+        None => try_once(),
     }
 }
 

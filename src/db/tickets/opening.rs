@@ -95,12 +95,7 @@ pub fn open(conn: &Conn, o: &Opening<'_>, now: DateTime<Utc>) -> SqlResult<Optio
     if !conn.is_postgres() {
         return open_step_by_step(conn, o, now);
     }
-    // A first try that met another transaction registering the requester waited for it
-    // and wrote nothing: the second finds them.
-    match open_postgres(conn, o, now)? {
-        Some(opened) => Ok(Some(opened)),
-        None => open_postgres(conn, o, now),
-    }
+    customers::again_after_a_race(|| open_postgres(conn, o, now))
 }
 
 /// The statements one after the other (SQLite, in the same process: no round trips).
