@@ -419,19 +419,9 @@ async fn send_test_and_the_checks_sign_in_by_oauth2() {
 async fn a_rotated_refresh_token_is_stored_and_used_from_then_on() {
     oauth_stack();
     let support = format!("{}@example.test", unique("google"));
-    let endpoint = TokenEndpoint::start(&support, 4).await;
-    let configured = format!("rt-configured-{support}");
-    endpoint.consent(&configured, &support);
-    endpoint.set_rotate(true);
+    let (endpoint, configured) = rotating_endpoint(&support).await;
     let dir = tempfile::tempdir().unwrap();
-    let opts = || Options {
-        db_dir: Some(dir.path().to_path_buf()),
-        ..options(
-            &support,
-            PORTS,
-            endpoint.client(OAuthGrant::RefreshToken, &configured),
-        )
-    };
+    let opts = || refresh_grant_options(&support, &endpoint, &configured, dir.path());
     let app = TestApp::spawn_with(opts()).await;
     let customer = format!("{}@customer.test", unique("gc"));
     send(PORTS.1, &customer, &support, "Cu refresh token").await;
@@ -482,20 +472,10 @@ async fn a_rotated_refresh_token_is_stored_and_used_from_then_on() {
 async fn a_refresh_token_rotated_as_the_daemon_stops_is_kept() {
     oauth_stack();
     let support = format!("{}@example.test", unique("stopping"));
-    let endpoint = TokenEndpoint::start(&support, 4).await;
-    let configured = format!("rt-configured-{support}");
-    endpoint.consent(&configured, &support);
-    endpoint.set_rotate(true);
+    let (endpoint, configured) = rotating_endpoint(&support).await;
     let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::spawn_with(Options {
-        db_dir: Some(dir.path().to_path_buf()),
-        ..options(
-            &support,
-            PORTS,
-            endpoint.client(OAuthGrant::RefreshToken, &configured),
-        )
-    })
-    .await;
+    let opts = refresh_grant_options(&support, &endpoint, &configured, dir.path());
+    let app = TestApp::spawn_with(opts).await;
     let signed_in = wait_until(Duration::from_secs(30), || async {
         !endpoint.calls().is_empty()
     })
@@ -518,6 +498,34 @@ async fn a_refresh_token_rotated_as_the_daemon_stops_is_kept() {
         vec![stored_refresh_token(&url, &support).await],
         "the refresh token rotated as the daemon stopped is the one stored: {calls:?}"
     );
+}
+
+/// A token endpoint for `support` (4 s tokens) that rotates the refresh token at every
+/// use, and the refresh token configured at first.
+async fn rotating_endpoint(support: &str) -> (TokenEndpoint, String) {
+    let endpoint = TokenEndpoint::start(support, 4).await;
+    let configured = format!("rt-configured-{support}");
+    endpoint.consent(&configured, support);
+    endpoint.set_rotate(true);
+    (endpoint, configured)
+}
+
+/// A daemon signing in to `support` with the refresh-token grant from `refresh_token`, its
+/// database kept in `dir` (across restarts).
+fn refresh_grant_options(
+    support: &str,
+    endpoint: &TokenEndpoint,
+    refresh_token: &str,
+    dir: &Path,
+) -> Options {
+    Options {
+        db_dir: Some(dir.to_path_buf()),
+        ..options(
+            support,
+            PORTS,
+            endpoint.client(OAuthGrant::RefreshToken, refresh_token),
+        )
+    }
 }
 
 /// The refresh token stored for `user` in the database at `url`.
