@@ -1,10 +1,6 @@
 //! What FTS5 offers through its C API only, hence the one unsafe module:
 //! - `relevance(index)`: how well a full-text hit matches, for `ORDER BY` (lower is
-//!   better, as with FTS5's `bm25()`). It is BM25 without the weight of each word's
-//!   rarity: every hit holds every word (they are ANDed), and bm25() learns a word's
-//!   rarity by reading all of its hits once per query, which at a million tickets was
-//!   most of a common word's search. What is left ranks a hit by how often it holds the
-//!   words against how long it is, next to the average.
+//!   better, as with FTS5's `bm25()`): [`score`], from the hit's counts that FTS5 hands it.
 //! - [`Tokenizer`]: the indexes' own tokenizer, to list the words of texts being indexed
 //!   exactly as the indexes split them.
 
@@ -13,24 +9,10 @@ use std::ffi::{c_char, c_int, c_void};
 use std::marker::PhantomData;
 use std::ptr;
 
+use rusqlite::Connection as Conn;
 use rusqlite::ffi;
 
-use rusqlite::Connection as Conn;
-
-/// BM25's usual constants: how fast repeating a word stops counting, and how much a long
-/// text is held against its matches.
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
-
-/// The score of one hit from how often each word (phrase) occurs in it, its length and the
-/// index's average length, all in tokens; lower is better.
-pub fn score(occurrences: &[u32], length: f64, average: f64) -> f64 {
-    let norm = K1 * (1.0 - B + B * length / average.max(1.0));
-    -occurrences
-        .iter()
-        .map(|&n| f64::from(n) * (K1 + 1.0) / (f64::from(n) + norm))
-        .sum::<f64>()
-}
+use crate::domain::relevance::score;
 
 /// The tokenizer of every full-text index (the migrations' `tokenize = 'unicode61
 /// remove_diacritics 2'`): its name and its arguments.
@@ -365,18 +347,5 @@ mod tests {
             mine.contains("sedinta") && !mine.contains("tiparește"),
             "folded as indexed: {mine:?}"
         );
-    }
-
-    #[test]
-    fn the_score_is_bm25s_without_rarity() {
-        // One occurrence in a text of average length: (1 * 2.2) / (1 + 1.2).
-        assert!((score(&[1], 10.0, 10.0) + 1.0).abs() < 1e-9);
-        // Repeating a word counts, less and less.
-        assert!(score(&[2], 10.0, 10.0) < score(&[1], 10.0, 10.0));
-        assert!(score(&[2], 10.0, 10.0) > 2.0 * score(&[1], 10.0, 10.0));
-        // A longer text holds the same match against it.
-        assert!(score(&[1], 40.0, 10.0) > score(&[1], 10.0, 10.0));
-        // Two words matched count more than one.
-        assert!(score(&[1, 1], 10.0, 10.0) < score(&[1, 0], 10.0, 10.0));
     }
 }

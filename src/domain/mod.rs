@@ -12,6 +12,7 @@ pub mod message_kind;
 pub mod notification;
 pub mod outgoing;
 pub mod password;
+pub mod relevance;
 pub mod reply_text;
 pub mod satisfaction;
 pub mod search_text;
