@@ -25,6 +25,7 @@ mod partner_page;
 mod portal;
 mod postgres;
 mod postgres_nodes;
+mod postgres_search;
 mod restart;
 mod satisfaction;
 mod search;

@@ -1,0 +1,268 @@
+//! Full-text search on PostgreSQL beside SQLite's FTS5: the same hits for what anyone
+//! types, the same for each reader in the portal, and the same order for agents.
+
+use sqlx::Connection;
+
+use helpdesk::domain::search_text::prefixes;
+
+use crate::engine::fresh_database;
+use crate::postgres::{copy_db, helpdesk};
+
+/// The tickets (subjects and messages) and customers the typed `text` finds in SQLite's FTS5
+/// indexes.
+fn found_in_sqlite(conn: &helpdesk::db::Conn, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+        return (Vec::new(), Vec::new());
+    };
+    let conn = conn.sqlite().unwrap();
+    let ids = |sql: &str, query: &str| -> Vec<i64> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([query], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    (
+        ids(
+            "SELECT rowid FROM subject_search WHERE subject_search MATCH ?1
+             UNION SELECT m.ticket_id FROM message_search JOIN messages m ON m.id = message_search.rowid
+             WHERE message_search MATCH ?1 ORDER BY 1",
+            &q.in_text(),
+        ),
+        ids(
+            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?1 ORDER BY 1",
+            &q.fts,
+        ),
+    )
+}
+
+/// The same in PostgreSQL's text search.
+async fn found_in_postgres(pg: &mut sqlx::PgConnection, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let words = helpdesk::domain::search_text::words(text);
+    let Some(q) = helpdesk::domain::search_text::ts_query(&prefixes(&words)) else {
+        return (Vec::new(), Vec::new());
+    };
+    let tickets = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE subject_words @@ $1::tsquery
+         UNION SELECT ticket_id FROM messages WHERE body_words @@ $1::tsquery ORDER BY 1",
+    )
+    .bind(&q)
+    .fetch_all(&mut *pg)
+    .await
+    .unwrap();
+    let customers =
+        sqlx::query_scalar("SELECT id FROM customers WHERE words @@ $1::tsquery ORDER BY 1")
+            .bind(&q)
+            .fetch_all(&mut *pg)
+            .await
+            .unwrap();
+    (tickets, customers)
+}
+
+/// Every word of the fixture mail (any charset, any client), whole and as a three-letter
+/// prefix, finds the same tickets and customers in PostgreSQL as in SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_text_search_finds_what_fts5_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("helpdesk.db");
+    let url = format!("sqlite://{}", db.display());
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/emails");
+    let (code, out) = helpdesk(Some(&url), &["import", fixtures]);
+    assert_eq!(code, Some(0), "{out}");
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    helpdesk::db::add_functions(&sqlite).unwrap();
+    let sqlite = helpdesk::db::Conn::Sqlite(sqlite);
+    while helpdesk::db::search::catch_up(&sqlite, 10_000).unwrap() > 0 {}
+    let target = fresh_database("search");
+    let (code, out) = copy_db(&db, &target);
+    assert_eq!(code, Some(0), "{out}");
+    let mut pg = sqlx::PgConnection::connect(&target).await.unwrap();
+
+    let vocabulary: Vec<String> = sqlite
+        .sqlite()
+        .unwrap()
+        .prepare("SELECT word FROM search_words")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        vocabulary.len() > 300,
+        "a real vocabulary: {}",
+        vocabulary.len()
+    );
+    // PostgreSQL's vocabulary (what typed words expand to) is SQLite's.
+    let mut words_there: Vec<String> = sqlx::query_scalar("SELECT word FROM search_vocabulary")
+        .fetch_all(&mut pg)
+        .await
+        .unwrap();
+    let mut words_here = vocabulary.clone();
+    words_here.sort();
+    words_there.sort();
+    assert_eq!(words_here, words_there);
+    let mut typed: Vec<String> = vocabulary.clone();
+    typed.extend(vocabulary.iter().map(|w| w.chars().take(3).collect()));
+    typed.extend(["Ședință", "IMPRIMANTA nu", "factura 2026"].map(String::from));
+    typed.sort();
+    typed.dedup();
+    let (mut differ, mut found) = (Vec::new(), 0);
+    for text in &typed {
+        let here = found_in_sqlite(&sqlite, text);
+        let there = found_in_postgres(&mut pg, text).await;
+        found += usize::from(!here.0.is_empty());
+        if here != there {
+            differ.push(format!("{text:?}: SQLite {here:?}, PostgreSQL {there:?}"));
+        }
+    }
+    assert!(
+        found > vocabulary.len() / 2,
+        "the words find tickets: {found}"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {} searches differ:\n{}",
+        differ.len(),
+        typed.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+
+    // What each customer may read (the portal's search): the same on both, through the
+    // readers' words of SQLite's indexes and PostgreSQL's readers' lexemes.
+    let readers: Vec<String> = sqlite
+        .query_map(
+            "SELECT DISTINCT address FROM participants WHERE role IN ('requester', 'cc') ORDER BY address",
+            helpdesk::params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(readers.len() > 5, "readers: {readers:?}");
+    let (mut differ, mut found) = (Vec::new(), 0);
+    for reader in &readers {
+        for text in typed.iter().step_by(5) {
+            let here = read_in_sqlite(&sqlite, text, reader);
+            let there = read_in_postgres(&mut pg, text, reader).await;
+            found += usize::from(!here.is_empty());
+            if here != there {
+                differ.push(format!(
+                    "{reader} {text:?}: SQLite {here:?}, PostgreSQL {there:?}"
+                ));
+            }
+        }
+    }
+    assert!(found > readers.len(), "readers find their tickets: {found}");
+    assert!(
+        differ.is_empty(),
+        "{} readers' searches differ:\n{}",
+        differ.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+}
+
+/// The tickets whose subject or public messages hold `text` that `reader` may read, in
+/// SQLite's indexes.
+fn read_in_sqlite(conn: &helpdesk::db::Conn, text: &str, reader: &str) -> Vec<i64> {
+    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+        return Vec::new();
+    };
+    conn.query_map(
+        "SELECT rowid FROM subject_search WHERE subject_search MATCH ?1
+         UNION SELECT m.ticket_id FROM message_search JOIN messages m ON m.id = message_search.rowid
+         WHERE message_search MATCH ?1 ORDER BY 1",
+        helpdesk::params![q.read_by(reader)],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The same in PostgreSQL's stored words.
+async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str) -> Vec<i64> {
+    let words = helpdesk::domain::search_text::words(text);
+    let Some(q) = helpdesk::domain::search_text::ts_query(&prefixes(&words)) else {
+        return Vec::new();
+    };
+    sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE subject_words @@ ($1::tsquery && reader_query($2))
+         UNION SELECT ticket_id FROM messages WHERE body_words @@ ($1::tsquery && reader_query($2))
+         ORDER BY 1",
+    )
+    .bind(&q)
+    .bind(reader)
+    .fetch_all(&mut *pg)
+    .await
+    .unwrap()
+}
+
+/// PostgreSQL's ranked search finds a common word's newest hits by reading the newest rows,
+/// and a rarer word's by reading all its hits: either way the best first, and of equal
+/// ones the newest. The queue finds a rare word's messages off the index, a common word's
+/// by each open ticket's messages: either way every ticket that has it.
+#[tokio::test(flavor = "multi_thread")]
+async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
+    use helpdesk::db::{Conn, postgres::Session, queue, search};
+    let url = fresh_database("ranked");
+    let (code, out) = helpdesk(Some(&url), &["migrate"]);
+    assert_eq!(code, Some(0), "{out}");
+    let found = tokio::task::spawn_blocking(move || {
+        let conn = Conn::Postgres(Session::connect(&url).unwrap());
+        // 30,000 tickets: one in four about the printer (more hits among the newest rows
+        // than are ranked), one in a thousand about the meeting.
+        conn.batch(
+            "INSERT INTO customers (email, created_at) VALUES ('ana@example.ro', now());
+             INSERT INTO tickets (id, subject, status, channel, requester_id, created_at, updated_at)
+             SELECT i, CASE WHEN i % 1000 = 0 THEN 'Ședința de luni'
+                            WHEN i % 4 = 0 THEN 'Imprimanta nu tipărește'
+                            ELSE 'Acces VPN' END,
+                    'in_progress', 'email', 1, now(), now()
+             FROM generate_series(1, 30000) AS i;
+             INSERT INTO messages (ticket_id, kind, author, body, created_at)
+             SELECT i, 'customer', 'ana@example.ro',
+                    CASE WHEN i % 1000 = 500 THEN 'Am trimis factura' ELSE 'Mulțumesc' END, now()
+             FROM generate_series(1, 30000) AS i;",
+        )
+        .unwrap();
+        while search::catch_up(&conn, 10_000).unwrap() > 0 {}
+        // As autovacuum would after the load: the planner learns which words are common.
+        conn.batch("ANALYZE tickets; ANALYZE messages").unwrap();
+        let in_queue = |text: &str| -> (Vec<i64>, i64) {
+            let filter = queue::QueueFilter {
+                text: Some(text.to_string()),
+                limit: 50,
+                ..Default::default()
+            };
+            let (rows, total) = queue::queue(&conn, &filter).unwrap();
+            let mut ids: Vec<i64> = rows.into_iter().map(|r| r.id.0).collect();
+            ids.sort();
+            (ids, total)
+        };
+        let invoice: Vec<i64> = (0..30).map(|i| i * 1000 + 500).collect();
+        assert_eq!(in_queue("factura"), (invoice.clone(), 30), "a rare word's tickets");
+        assert_eq!(in_queue("trimis factura"), (invoice, 30), "two rare words' tickets");
+        assert_eq!(in_queue("multumesc").1, 29_970, "a common word's tickets");
+        let ranked = |text: &str, limit: i64| -> Vec<i64> {
+            let q = search::query(&conn, text).unwrap().unwrap();
+            search::ranked(&conn, &q, limit)
+                .unwrap()
+                .into_iter()
+                .map(|t| t.0)
+                .collect()
+        };
+        (
+            ranked("imprim", 300),
+            ranked("sedinta", 100),
+            ranked("imprimanta tiparește", 300),
+        )
+    })
+    .await
+    .unwrap();
+    let printer: Vec<i64> = (1..=30_000)
+        .rev()
+        .filter(|i| i % 4 == 0 && i % 1000 != 0)
+        .take(300)
+        .collect();
+    assert_eq!(found.0, printer);
+    assert_eq!(found.2, printer, "two common words, always together");
+    let meeting: Vec<i64> = (1..=30).rev().map(|i| i * 1000).collect();
+    assert_eq!(found.1, meeting);
+}
