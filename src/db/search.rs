@@ -12,6 +12,7 @@ pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS, rare};
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
+use crate::domain::relevance::{self, Phrase};
 use crate::domain::search_text::{self, Term};
 use crate::params;
 
@@ -192,6 +193,8 @@ pub struct Query {
     postgres: bool,
     /// On PostgreSQL, each typed word's part of the `tsquery`: every hit holds all of them.
     parts: Vec<String>,
+    /// On PostgreSQL, the phrases whose counts score a hit (FTS5 counts its own).
+    phrases: Vec<Phrase>,
 }
 
 impl Query {
@@ -247,18 +250,22 @@ pub fn query(conn: &Conn, text: &str) -> SqlResult<Option<Query>> {
     } else {
         search_text::fts_query(&terms)
     };
-    let parts = match postgres {
-        true => terms
-            .iter()
-            .filter_map(|t| search_text::ts_query(std::slice::from_ref(t)))
-            .collect(),
-        false => vec![],
+    let (parts, phrases) = match postgres {
+        true => (
+            terms
+                .iter()
+                .filter_map(|t| search_text::ts_query(std::slice::from_ref(t)))
+                .collect(),
+            relevance::phrases(&terms),
+        ),
+        false => (vec![], vec![]),
     };
     Ok(fts.map(|fts| Query {
         fts,
         has_prefix,
         postgres,
         parts,
+        phrases,
     }))
 }
 

@@ -5,13 +5,16 @@ use sqlx::Connection;
 
 use helpdesk::domain::search_text::prefixes;
 
+use helpdesk::db::postgres::Session;
+use helpdesk::db::{Conn, search};
+
 use crate::engine::fresh_database;
 use crate::postgres::{copy_db, helpdesk};
 
 /// The tickets (subjects and messages) and customers the typed `text` finds in SQLite's FTS5
 /// indexes.
-fn found_in_sqlite(conn: &helpdesk::db::Conn, text: &str) -> (Vec<i64>, Vec<i64>) {
-    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+fn found_in_sqlite(conn: &Conn, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let Some(q) = search::query(conn, text).unwrap() else {
         return (Vec::new(), Vec::new());
     };
     let conn = conn.sqlite().unwrap();
@@ -60,10 +63,10 @@ async fn found_in_postgres(pg: &mut sqlx::PgConnection, text: &str) -> (Vec<i64>
     (tickets, customers)
 }
 
-/// Every word of the fixture mail (any charset, any client), whole and as a three-letter
-/// prefix, finds the same tickets and customers in PostgreSQL as in SQLite.
-#[tokio::test(flavor = "multi_thread")]
-async fn postgres_text_search_finds_what_fts5_finds() {
+/// The fixture mail (any charset, any client) imported into a SQLite file and indexed
+/// there, and copied into a fresh PostgreSQL database: the file's directory, SQLite, the
+/// copy's URL and SQLite's vocabulary.
+fn fixtures_in_both(name: &str) -> (tempfile::TempDir, Conn, String, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("helpdesk.db");
     let url = format!("sqlite://{}", db.display());
@@ -72,13 +75,11 @@ async fn postgres_text_search_finds_what_fts5_finds() {
     assert_eq!(code, Some(0), "{out}");
     let sqlite = rusqlite::Connection::open(&db).unwrap();
     helpdesk::db::add_functions(&sqlite).unwrap();
-    let sqlite = helpdesk::db::Conn::Sqlite(sqlite);
-    while helpdesk::db::search::catch_up(&sqlite, 10_000).unwrap() > 0 {}
-    let target = fresh_database("search");
+    let sqlite = Conn::Sqlite(sqlite);
+    while search::catch_up(&sqlite, 10_000).unwrap() > 0 {}
+    let target = fresh_database(name);
     let (code, out) = copy_db(&db, &target);
     assert_eq!(code, Some(0), "{out}");
-    let mut pg = sqlx::PgConnection::connect(&target).await.unwrap();
-
     let vocabulary: Vec<String> = sqlite
         .sqlite()
         .unwrap()
@@ -93,6 +94,15 @@ async fn postgres_text_search_finds_what_fts5_finds() {
         "a real vocabulary: {}",
         vocabulary.len()
     );
+    (dir, sqlite, target, vocabulary)
+}
+
+/// Every word of the fixture mail, whole and as a three-letter prefix, finds the same
+/// tickets and customers in PostgreSQL as in SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_text_search_finds_what_fts5_finds() {
+    let (_dir, sqlite, target, vocabulary) = fixtures_in_both("search");
+    let mut pg = sqlx::PgConnection::connect(&target).await.unwrap();
     // PostgreSQL's vocabulary (what typed words expand to) is SQLite's.
     let mut words_there: Vec<String> = sqlx::query_scalar("SELECT word FROM search_vocabulary")
         .fetch_all(&mut pg)
@@ -162,8 +172,8 @@ async fn postgres_text_search_finds_what_fts5_finds() {
 
 /// The tickets whose subject or public messages hold `text` that `reader` may read, in
 /// SQLite's indexes.
-fn read_in_sqlite(conn: &helpdesk::db::Conn, text: &str, reader: &str) -> Vec<i64> {
-    let Some(q) = helpdesk::db::search::query(conn, text).unwrap() else {
+fn read_in_sqlite(conn: &Conn, text: &str, reader: &str) -> Vec<i64> {
+    let Some(q) = search::query(conn, text).unwrap() else {
         return Vec::new();
     };
     conn.query_map(
@@ -200,7 +210,7 @@ async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str)
 /// by each open ticket's messages: either way every ticket that has it.
 #[tokio::test(flavor = "multi_thread")]
 async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
-    use helpdesk::db::{Conn, postgres::Session, queue, search};
+    use helpdesk::db::queue;
     let url = fresh_database("ranked");
     let (code, out) = helpdesk(Some(&url), &["migrate"]);
     assert_eq!(code, Some(0), "{out}");
@@ -265,4 +275,76 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
     assert_eq!(found.2, printer, "two common words, always together");
     let meeting: Vec<i64> = (1..=30).rev().map(|i| i * 1000).collect();
     assert_eq!(found.1, meeting);
+}
+
+/// Agents' ranked search orders the fixture mail's tickets on PostgreSQL as on SQLite, for
+/// every word, three-letter prefix and letter (a prefix that begins too many words to list
+/// is counted word by word in each hit): both score a hit from how often it holds each
+/// phrase, its length and the average length, the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn ranked_search_orders_the_hits_as_fts5_does() {
+    let (_dir, sqlite, target, vocabulary) = fixtures_in_both("ranking");
+    let mut typed: Vec<String> = vocabulary.clone();
+    typed.extend(vocabulary.iter().map(|w| w.chars().take(3).collect()));
+    typed.extend(vocabulary.iter().map(|w| w.chars().take(1).collect()));
+    typed.extend(["Ședință nu", "IMPRIMANTA factura", "re fw"].map(String::from));
+    typed.sort();
+    typed.dedup();
+    let (differ, ordered, prefixes, totals) = tokio::task::spawn_blocking(move || {
+        let pg = Conn::Postgres(Session::connect(&target).unwrap());
+        let ranked = |conn: &Conn, text: &str| -> (Vec<i64>, bool) {
+            let Some(q) = search::query(conn, text).unwrap() else {
+                return (Vec::new(), false);
+            };
+            let found = search::ranked(conn, &q, 50).unwrap();
+            (found.into_iter().map(|t| t.0).collect(), q.has_prefix)
+        };
+        let (mut differ, mut ordered, mut prefixes) = (Vec::new(), 0, 0);
+        let mut compare = |when: &str| {
+            for text in &typed {
+                let (here, prefix) = ranked(&sqlite, text);
+                let (there, _) = ranked(&pg, text);
+                ordered += usize::from(here.len() > 1);
+                prefixes += usize::from(prefix && !here.is_empty());
+                if here != there {
+                    differ.push(format!(
+                        "{when} {text:?}: SQLite {here:?}, PostgreSQL {there:?}"
+                    ));
+                }
+            }
+        };
+        compare("copied:");
+        // Subjects changed on both: indexed again, they count their new length in the hit's
+        // score, and in the average beside the old one.
+        for conn in [&sqlite, &pg] {
+            conn.execute(
+                "UPDATE tickets SET subject = subject || ' factura factura nou' WHERE id % 3 = 0",
+                helpdesk::params![],
+            )
+            .unwrap();
+            while search::catch_up(conn, 10_000).unwrap() > 0 {}
+        }
+        compare("changed:");
+        // As FTS5 counts them: every ticket's subject, and the changed ones again.
+        let totals: (i64, i64) = pg
+            .query_row(
+                "SELECT s.texts, (SELECT count(*) + count(*) FILTER (WHERE id % 3 = 0) FROM tickets)
+                 FROM search_totals s WHERE s.source = 'tickets'",
+                helpdesk::params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (differ, ordered, prefixes, totals)
+    })
+    .await
+    .unwrap();
+    assert_eq!(totals.0, totals.1, "the subjects indexed");
+    assert!(ordered > 200, "searches with hits to order: {ordered}");
+    assert!(prefixes > 0, "searches with a prefix: {prefixes}");
+    assert!(
+        differ.is_empty(),
+        "{} searches are ordered differently:\n{}",
+        differ.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
 }

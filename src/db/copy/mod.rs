@@ -32,12 +32,13 @@ const SQLITE_ONLY: &[&str] = &[
 
 /// PostgreSQL's tables without a counterpart in SQLite: the rate limits and the console's
 /// presence nodes share (one daemon on SQLite keeps them in memory), which start empty, and
-/// the search vocabulary, made from the copied rows' words.
+/// the search vocabulary and totals, made from the copied rows' words.
 const POSTGRES_ONLY: &[&str] = &[
     "throttle_failures",
     "throttle_events",
     "presence",
     "search_vocabulary",
+    "search_totals",
 ];
 
 /// How many rows each table holds in both databases after the copy, and in how many texts
@@ -186,12 +187,19 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
         .context("checking the copied rows' references")?;
     // The words searches read, written before their indexes are built (the copied rows
     // are all there, readers too), so the copy is searchable at once.
-    for (table, column, words) in search::POSTGRES_WORDS {
-        let q = format!("UPDATE {table} SET {column} = {words}");
+    for stored in &search::POSTGRES_WORDS {
+        let table = stored.table;
+        let q = format!("UPDATE {table} SET {}", stored.set());
         sqlx::query(AssertSqlSafe(q))
             .execute(&mut *pg)
             .await
             .with_context(|| format!("writing the words of {table}"))?;
+        if let Some(q) = stored.totals() {
+            sqlx::query(AssertSqlSafe(q))
+                .execute(&mut *pg)
+                .await
+                .with_context(|| format!("counting the words of {table}"))?;
+        }
     }
     sqlx::query(search::POSTGRES_VOCABULARY)
         .execute(&mut *pg)
@@ -309,9 +317,9 @@ async fn plan(
         let columns = columns
             .into_iter()
             .filter(|(name, _)| {
-                !search::POSTGRES_WORDS
-                    .iter()
-                    .any(|(t, c, _)| *t == table && c == name)
+                !search::POSTGRES_WORDS.iter().any(|w| {
+                    w.table == table && (w.column == name || w.length == Some(name.as_str()))
+                })
             })
             .map(|(name, pg_type)| {
                 let sqlite = if in_sqlite.contains(&name) {

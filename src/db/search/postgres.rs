@@ -4,27 +4,68 @@
 use std::collections::HashMap;
 
 use super::{Query, RANKED_HITS};
-use crate::db::{Conn, Param, SqlResult};
+use crate::db::{Array, Conn, Param, SqlResult};
 use crate::domain::ids::TicketId;
+use crate::domain::relevance::{self, Phrase};
 use crate::params;
 
-/// PostgreSQL: each table's stored words, and what they are written from: the folded
-/// text's words and, for subjects and public messages, their readers'
-/// (`readers_vector()`, lexemes no typed word begins). The migration that made the columns
-/// filled them with the same expressions.
-pub const POSTGRES_WORDS: [(&str, &str, &str); 3] = [
-    (
-        "tickets",
-        "subject_words",
-        "search_vector(subject) || readers_vector(id)",
-    ),
-    (
-        "messages",
-        "body_words",
-        "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
-         THEN readers_vector(ticket_id) ELSE ''::tsvector END",
-    ),
-    ("customers", "words", "search_vector(name || ' ' || email)"),
+/// PostgreSQL: a table's stored words and what they are written from: the folded text's
+/// words and, for subjects and public messages, their readers' (`readers_vector()`,
+/// lexemes no typed word begins); for the tables the ranked search scores, the column of
+/// the text's length in words (`search_length()`), counted in `search_totals`. The
+/// migrations that made the columns filled them with the same expressions.
+pub struct StoredWords {
+    pub table: &'static str,
+    pub column: &'static str,
+    words: &'static str,
+    pub length: Option<&'static str>,
+}
+
+impl StoredWords {
+    /// What an `UPDATE` of the table sets to write a row's words (and their length).
+    pub fn set(&self) -> String {
+        let (column, words) = (self.column, self.words);
+        match self.length {
+            Some(length) => format!(
+                "({column}, {length}) = (SELECT w, search_length(w) FROM (SELECT {words}) AS s(w))"
+            ),
+            None => format!("{column} = {words}"),
+        }
+    }
+
+    /// The statement that counts every row's text into `search_totals`, after all of them
+    /// were indexed at once; `None` for a table whose length is not kept.
+    pub fn totals(&self) -> Option<String> {
+        let (table, length) = (self.table, self.length?);
+        Some(format!(
+            "INSERT INTO search_totals (texts, words, source)
+             SELECT count(*), sum({length}), '{table}' FROM {table} WHERE {length} IS NOT NULL
+             HAVING count(*) > 0"
+        ))
+    }
+}
+
+/// PostgreSQL: each table's stored words.
+pub const POSTGRES_WORDS: [StoredWords; 3] = [
+    StoredWords {
+        table: "tickets",
+        column: "subject_words",
+        words: "search_vector(subject) || readers_vector(id)",
+        length: Some("subject_length"),
+    },
+    StoredWords {
+        table: "messages",
+        column: "body_words",
+        words: "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
+                THEN readers_vector(ticket_id) ELSE ''::tsvector END",
+        length: Some("body_length"),
+    },
+    StoredWords {
+        table: "customers",
+        column: "words",
+        words: "search_vector(name || ' ' || email)",
+        length: None,
+    },
 ];
 
 /// PostgreSQL: the vocabulary made again from every row's words (readers' lexemes aside),
@@ -37,23 +78,38 @@ pub const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
     ON CONFLICT DO NOTHING";
 
 /// PostgreSQL's [`catch_up`](super::catch_up): the words of at most `batch` rows of each table that have
-/// none yet, and those words in the vocabulary. Rows another node is indexing are
-/// skipped, not waited for.
+/// none yet, with their lengths counted in the table's totals, and those words in the
+/// vocabulary. Rows another node is indexing are skipped, not waited for.
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
-    for (table, column, words) in POSTGRES_WORDS {
+    for stored in &POSTGRES_WORDS {
+        let (table, column, set) = (stored.table, stored.column, stored.set());
+        let (length, totals) = match stored.length {
+            Some(length) => (
+                format!(", {length} AS length"),
+                format!(
+                    ", totals AS (
+                         INSERT INTO search_totals (texts, words, source)
+                         SELECT count(*), sum(length), '{table}' FROM done HAVING count(*) > 0
+                         ON CONFLICT (source) DO UPDATE
+                         SET texts = search_totals.texts + excluded.texts,
+                             words = search_totals.words + excluded.words)"
+                ),
+            ),
+            None => Default::default(),
+        };
         let indexed: i64 = conn.query_row(
             &format!(
                 "WITH done AS (
-                     UPDATE {table} SET {column} = {words} WHERE id IN (
+                     UPDATE {table} SET {set} WHERE id IN (
                          SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING {column} AS words),
+                     RETURNING {column} AS words{length}),
                  known AS (
                      INSERT INTO search_vocabulary (word)
                      SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
                      WHERE left(l.word, 1) <> '@'
-                     ON CONFLICT DO NOTHING)
+                     ON CONFLICT DO NOTHING){totals}
                  SELECT count(*) FROM done"
             ),
             params![batch],
@@ -103,37 +159,89 @@ const RARE_SHARE: f64 = 0.00505;
 /// How many of the newest rows PostgreSQL reads first for a word's newest hits.
 const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
 
-/// [`ranked`](super::ranked) on PostgreSQL, scored with `ts_rank` (higher is better, hence its sign). A GIN
-/// index gives its hits in no useful order: the newest [`RANKED_HITS`] of a common word
-/// are found by reading the newest rows until there are enough ([`NEWEST_ROWS`] at most,
-/// some 10 ms at a million rows), and a word rarer than that has all its hits read from
-/// the index (`id + 0` keeps the planner off the walk, which for a word it misjudges as
-/// common read the whole table). A query with a [`rare`] word skips the newest rows: they
-/// would not hold enough of its hits. Either way the hits are the newest [`RANKED_HITS`].
+/// [`ranked`](super::ranked) on PostgreSQL, scored as FTS5's hits are
+/// ([`relevance::score`]): from each hit's stored words come how often it holds each of
+/// the query's phrases (`setweight` marks the query's words and `ts_filter` keeps them; a
+/// query with a prefix reads every word of the hit), beside the text's length and the
+/// table's average length (`search_totals`). A GIN index gives its hits in no useful
+/// order: the newest [`RANKED_HITS`] of a common word are found by reading the newest rows
+/// until there are enough ([`NEWEST_ROWS`] at most, some 10 ms at a million rows), and a
+/// word rarer than that has all its hits read from the index (`id + 0` keeps the planner
+/// off the walk, which for a word it misjudges as common read the whole table). A query
+/// with a [`rare`] word skips the newest rows: they would not hold enough of its hits.
+/// Either way the hits are the newest [`RANKED_HITS`].
 pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
+    let phrases = Array::Text(
+        words
+            .phrases
+            .iter()
+            .map(|p| match p {
+                Phrase::Word(w) | Phrase::Prefix(w) => Some(w.as_str()),
+            })
+            .collect(),
+    );
+    let has_prefix = words.phrases.iter().any(|p| matches!(p, Phrase::Prefix(_)));
     let mut best: HashMap<i64, f64> = HashMap::new();
-    for (table, id, ticket, column, bonus) in [
-        ("tickets", "id", "id", "subject_words", 1.0),
-        ("messages", "id", "ticket_id", "body_words", 0.0),
+    for (table, id, ticket, column, length, bonus) in [
+        (
+            "tickets",
+            "id",
+            "id",
+            "subject_words",
+            "subject_length",
+            1.0,
+        ),
+        (
+            "messages",
+            "id",
+            "ticket_id",
+            "body_words",
+            "body_length",
+            0.0,
+        ),
     ] {
-        let score = format!("-ts_rank(x.{column}, to_tsquery('simple', ?1))::float8 - {bonus:.1}");
+        // The hit's words that a phrase may count, with their counts: 'word:count …'.
+        let kept = match has_prefix {
+            false => format!("unnest(ts_filter(setweight(x.{column}, 'A', ?3), '{{a}}')) u"),
+            true => format!("unnest(x.{column}) u WHERE u.lexeme ^@ ANY(?3)"),
+        };
+        let hit = format!(
+            "x.{ticket}, x.{length}::float8,
+             (SELECT string_agg(u.lexeme || ':' || cardinality(u.positions), ' ') FROM {kept}),
+             (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
+        );
         let newest = format!(
-            "SELECT x.{ticket}, {score} FROM (SELECT * FROM {table} ORDER BY {id} DESC LIMIT ?3) x
+            "SELECT {hit} FROM (SELECT * FROM {table} ORDER BY {id} DESC LIMIT ?4) x
              WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} DESC LIMIT ?2"
         );
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
-            conn.query_map(sql, args, |r| Ok((r.get(0)?, r.get(1)?)))
+            conn.query_map(sql, args, |r| {
+                let counts: Option<String> = r.get(2)?;
+                let counts = counts.unwrap_or_default();
+                let counts = counts.split(' ').filter_map(|c| {
+                    let (word, n) = c.rsplit_once(':')?;
+                    Some((word, n.parse().ok()?))
+                });
+                let occurrences = relevance::occurrences(&words.phrases, counts);
+                let (length, average): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(3)?);
+                let score =
+                    relevance::score(&occurrences, length.unwrap_or(0.0), average.unwrap_or(1.0));
+                Ok((r.get(0)?, score - bonus))
+            })
         };
         let mut hits = match rare(conn, words, table, column)? {
             true => vec![],
-            false => read(&newest, params![words.fts, RANKED_HITS, NEWEST_ROWS])?,
+            false => read(
+                &newest,
+                params![words.fts, RANKED_HITS, phrases, NEWEST_ROWS],
+            )?,
         };
         if (hits.len() as i64) < RANKED_HITS {
             let every = format!(
-                "SELECT x.{ticket}, {score} FROM {table} x
+                "SELECT {hit} FROM {table} x
                  WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} + 0 DESC LIMIT ?2"
             );
-            hits = read(&every, params![words.fts, RANKED_HITS])?;
+            hits = read(&every, params![words.fts, RANKED_HITS, phrases])?;
         }
         for (ticket, score) in hits {
             let kept = best.entry(ticket).or_insert(score);
