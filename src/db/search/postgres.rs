@@ -161,8 +161,8 @@ const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
 
 /// [`ranked`](super::ranked) on PostgreSQL, scored as FTS5's hits are
 /// ([`relevance::score`]): from each hit's stored words come how often it holds each of
-/// the query's phrases (`setweight` marks the query's words and `ts_filter` keeps them; a
-/// query with a prefix reads every word of the hit), beside the text's length and the
+/// the query's phrases (`setweight` marks the query's words and `ts_filter` keeps them; for
+/// a query with a prefix, every word of the hit that a phrase begins), beside the text's length and the
 /// table's average length (`search_totals`). A GIN index gives its hits in no useful
 /// order: the newest [`RANKED_HITS`] of a common word are found by reading the newest rows
 /// until there are enough ([`NEWEST_ROWS`] at most, some 10 ms at a million rows), and a
@@ -200,14 +200,15 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
             0.0,
         ),
     ] {
-        // The hit's words that a phrase may count, with their counts: 'word:count …'.
+        // The hit's words that a phrase may count, with their positions.
         let kept = match has_prefix {
-            false => format!("unnest(ts_filter(setweight(x.{column}, 'A', ?3), '{{a}}')) u"),
-            true => format!("unnest(x.{column}) u WHERE u.lexeme ^@ ANY(?3)"),
+            false => "?3".to_string(),
+            true => format!(
+                "ARRAY(SELECT w FROM unnest(tsvector_to_array(x.{column})) AS w WHERE w ^@ ANY(?3))"
+            ),
         };
         let hit = format!(
-            "x.{ticket}, x.{length}::float8,
-             (SELECT string_agg(u.lexeme || ':' || cardinality(u.positions), ' ') FROM {kept}),
+            "x.{ticket}, x.{length}::float8, ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text,
              (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
         );
         let newest = format!(
@@ -216,12 +217,9 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
         );
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
             conn.query_map(sql, args, |r| {
-                let counts: Option<String> = r.get(2)?;
-                let counts = counts.unwrap_or_default();
-                let counts = counts.split(' ').filter_map(|c| {
-                    let (word, n) = c.rsplit_once(':')?;
-                    Some((word, n.parse().ok()?))
-                });
+                let kept: Option<String> = r.get(2)?;
+                let counts = positions(kept.as_deref().unwrap_or_default());
+                let counts = counts.iter().map(|(w, n)| (w.as_str(), *n));
                 let occurrences = relevance::occurrences(&words.phrases, counts);
                 let (length, average): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(3)?);
                 let score =
@@ -255,4 +253,58 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
         .take(usize::try_from(limit).unwrap_or(0))
         .map(|(id, _)| TicketId(id))
         .collect())
+}
+
+/// The lexemes of a `tsvector` as PostgreSQL writes it (`'word':1A,5A 'it''s':2`), each
+/// with how many positions it has.
+fn positions(vector: &str) -> Vec<(String, u32)> {
+    let mut found = Vec::new();
+    let mut chars = vector.chars().peekable();
+    loop {
+        while chars.next_if_eq(&' ').is_some() {}
+        if chars.next() != Some('\'') {
+            return found;
+        }
+        let mut lexeme = String::new();
+        loop {
+            match chars.next() {
+                None => return found,
+                Some('\'') if chars.next_if_eq(&'\'').is_some() => lexeme.push('\''),
+                Some('\'') => break,
+                Some('\\') => lexeme.extend(chars.next()),
+                Some(c) => lexeme.push(c),
+            }
+        }
+        let mut count = 0;
+        if chars.next_if_eq(&':').is_some() {
+            count = 1;
+            while let Some(c) = chars.next_if(|c| *c != ' ') {
+                count += u32::from(c == ',');
+            }
+        }
+        found.push((lexeme, count));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vectors_lexemes_are_read_with_their_counts() {
+        assert_eq!(
+            positions("'imprimanta':1A,5A,9A 'nu':2A"),
+            [("imprimanta".to_string(), 3), ("nu".to_string(), 1)]
+        );
+        assert_eq!(
+            positions(r"'it''s':3 'a\\b':1,2 'fara'"),
+            [
+                ("it's".to_string(), 1),
+                (r"a\b".to_string(), 2),
+                ("fara".to_string(), 0)
+            ]
+        );
+        assert!(positions("").is_empty());
+        assert_eq!(positions("'cut"), [], "a lexeme cut short is left out");
+    }
 }
