@@ -1,5 +1,6 @@
 //! Tickets, their participants and their status history.
 
+use super::queue::TicketIds;
 use super::{CiText, Conn, Row, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::ids::{AgentId, CustomerId};
@@ -8,6 +9,7 @@ use crate::domain::satisfaction::Rating;
 use crate::domain::ticket::{Channel, Priority, Status, TicketState};
 use crate::params;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 mod history;
@@ -170,6 +172,18 @@ pub fn get(conn: &Conn, id: TicketId) -> SqlResult<Option<TicketRow>> {
         params![id],
         from_row,
     )
+}
+
+/// The tickets `ids` names, as [`get`] reads them and in the list's order (an id without a
+/// ticket is left out): one statement for all of them.
+pub fn get_all(conn: &Conn, ids: &[TicketId]) -> SqlResult<Vec<TicketRow>> {
+    let sql = format!("{} WHERE {}", *SELECT, TicketIds::test(conn, "t.id"));
+    let mut found: HashMap<TicketId, TicketRow> = conn
+        .query_map(&sql, params![TicketIds(ids)], from_row)?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// The ticket as [`get`] reads it, `address`'s role on it and whether `address` is an

@@ -85,21 +85,22 @@ pub async fn search(ctx: &Ctx, text: &str, filter: Filter) -> Result<Vec<TicketR
             // Ranked first, filtered after: ask for more than the page, so that filters
             // still leave a page's worth.
             let ids = db::search::ranked(c, &words, filter.limit.saturating_mul(4).max(200))?;
+            // A page's worth of tickets read at a time, and more only if filters left some.
+            let page = usize::try_from(filter.limit).unwrap_or(1).max(1);
             let mut rows = Vec::new();
-            for id in ids {
-                let Some(t) = db::tickets::get(c, id)? else {
-                    continue;
-                };
-                let keep = filter.status.is_none_or(|s| s == t.status)
-                    && filter
-                        .requester
-                        .as_ref()
-                        .is_none_or(|r| r.eq_ignore_ascii_case(&t.requester_email))
-                    && filter.queue.as_ref().is_none_or(|q| *q == t.queue);
-                if keep {
-                    rows.push(t);
+            for some in ids.chunks(page) {
+                for t in db::tickets::get_all(c, some)? {
+                    let keep = filter.status.is_none_or(|s| s == t.status)
+                        && filter
+                            .requester
+                            .as_ref()
+                            .is_none_or(|r| r.eq_ignore_ascii_case(&t.requester_email))
+                        && filter.queue.as_ref().is_none_or(|q| *q == t.queue);
+                    if keep && rows.len() < page {
+                        rows.push(t);
+                    }
                 }
-                if rows.len() as i64 >= filter.limit {
+                if rows.len() == page {
                     break;
                 }
             }
