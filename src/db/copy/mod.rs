@@ -188,17 +188,11 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
     // The words searches read, written before their indexes are built (the copied rows
     // are all there, readers too), so the copy is searchable at once.
     for stored in &search::POSTGRES_WORDS {
-        let table = stored.table;
-        let q = format!("UPDATE {table} SET {}", stored.set());
-        sqlx::query(AssertSqlSafe(q))
-            .execute(&mut *pg)
-            .await
-            .with_context(|| format!("writing the words of {table}"))?;
-        if let Some(q) = stored.totals() {
+        for q in stored.fill() {
             sqlx::query(AssertSqlSafe(q))
                 .execute(&mut *pg)
                 .await
-                .with_context(|| format!("counting the words of {table}"))?;
+                .with_context(|| format!("writing the words of {}", stored.table))?;
         }
     }
     sqlx::query(search::POSTGRES_VOCABULARY)

@@ -23,7 +23,7 @@ pub struct StoredWords {
 
 impl StoredWords {
     /// What an `UPDATE` of the table sets to write a row's words (and their length).
-    pub fn set(&self) -> String {
+    fn set(&self) -> String {
         let (column, words) = (self.column, self.words);
         match self.length {
             Some(length) => format!(
@@ -33,15 +33,19 @@ impl StoredWords {
         }
     }
 
-    /// The statement that counts every row's text into `search_totals`, after all of them
-    /// were indexed at once; `None` for a table whose length is not kept.
-    pub fn totals(&self) -> Option<String> {
-        let (table, length) = (self.table, self.length?);
-        Some(format!(
-            "INSERT INTO search_totals (texts, words, source)
-             SELECT count(*), sum({length}), '{table}' FROM {table} WHERE {length} IS NOT NULL
-             HAVING count(*) > 0"
-        ))
+    /// The statements that write every row's words at once, and count their texts into
+    /// `search_totals` for a table whose length is kept.
+    pub fn fill(&self) -> Vec<String> {
+        let table = self.table;
+        let mut fill = vec![format!("UPDATE {table} SET {}", self.set())];
+        if let Some(length) = self.length {
+            fill.push(format!(
+                "INSERT INTO search_totals (texts, words, source)
+                 SELECT count(*), sum({length}), '{table}' FROM {table} WHERE {length} IS NOT NULL
+                 HAVING count(*) > 0"
+            ));
+        }
+        fill
     }
 }
 
