@@ -211,8 +211,10 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
                 "ARRAY(SELECT w FROM unnest(tsvector_to_array(x.{column})) AS w WHERE w ^@ ANY(?3))"
             ),
         };
+        // A length not written (by a node that ran before the lengths were kept) is read
+        // off the words.
         let hit = format!(
-            "x.{ticket}, x.{length}::float8, ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text,
+            "x.{ticket}, coalesce(x.{length}, search_length(x.{column}))::float8, ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text,
              (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
         );
         let newest = format!(
