@@ -31,3 +31,18 @@ HAVING count(*) > 0;
 INSERT INTO search_totals (texts, words, source)
 SELECT count(*), sum(body_length), 'messages' FROM messages WHERE body_length IS NOT NULL
 HAVING count(*) > 0;
+
+-- A changed text's length is written again with its words (until then it is read off
+-- them, as for a text some node indexed without it).
+CREATE OR REPLACE FUNCTION tickets_words_again() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.subject_words := NULL;
+    NEW.subject_length := NULL;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE FUNCTION messages_words_again() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.body_words := NULL;
+    NEW.body_length := NULL;
+    RETURN NEW;
+END $$;

@@ -290,7 +290,7 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
     typed.extend(["Ședință nu", "IMPRIMANTA factura", "re fw"].map(String::from));
     typed.sort();
     typed.dedup();
-    let (differ, ordered, prefixes, totals) = tokio::task::spawn_blocking(move || {
+    let (differ, ordered, scored, prefixes, totals) = tokio::task::spawn_blocking(move || {
         let pg = Conn::Postgres(Session::connect(&target).unwrap());
         let ranked = |conn: &Conn, text: &str| -> (Vec<i64>, bool) {
             let Some(q) = search::query(conn, text).unwrap() else {
@@ -299,12 +299,14 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
             let found = search::ranked(conn, &q, 50).unwrap();
             (found.into_iter().map(|t| t.0).collect(), q.has_prefix)
         };
-        let (mut differ, mut ordered, mut prefixes) = (Vec::new(), 0, 0);
+        let (mut differ, mut ordered, mut scored, mut prefixes) = (Vec::new(), 0, 0, 0);
         let mut compare = |when: &str| {
             for text in &typed {
                 let (here, prefix) = ranked(&sqlite, text);
                 let (there, _) = ranked(&pg, text);
                 ordered += usize::from(here.len() > 1);
+                // Ranked otherwise than newest first: the scores decided.
+                scored += usize::from(here.windows(2).any(|w| w[0] < w[1]));
                 prefixes += usize::from(prefix && !here.is_empty());
                 if here != there {
                     differ.push(format!(
@@ -341,12 +343,13 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        (differ, ordered, prefixes, totals)
+        (differ, ordered, scored, prefixes, totals)
     })
     .await
     .unwrap();
     assert_eq!(totals.0, totals.1, "the subjects indexed");
     assert!(ordered > 200, "searches with hits to order: {ordered}");
+    assert!(scored > 100, "searches the scores ordered: {scored}");
     assert!(prefixes > 0, "searches with a prefix: {prefixes}");
     assert!(
         differ.is_empty(),
@@ -354,4 +357,97 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
         differ.len(),
         differ[..differ.len().min(30)].join("\n")
     );
+}
+
+/// Two nodes catching up at once: node A adds a new word to the vocabulary with a ticket
+/// and waits (here for a third transaction) with its messages; node B indexes a message
+/// written meanwhile with that word, skips what A holds, and waits for A. Both finish, and
+/// the totals count each text once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_catching_up_at_once_never_wait_for_each_other() {
+    let url = fresh_database("catchup");
+    let (code, out) = helpdesk(Some(&url), &["migrate"]);
+    assert_eq!(code, Some(0), "{out}");
+    let totals = tokio::task::spawn_blocking(move || {
+        let connect = || Conn::Postgres(Session::connect(&url).unwrap());
+        let ticket = |conn: &Conn, id: i64, subject: &str| {
+            conn.execute(
+                "INSERT INTO tickets (id, subject, status, channel, requester_id, created_at, updated_at)
+                 VALUES (?1, ?2, 'in_progress', 'email', 1, now(), now())",
+                helpdesk::params![id, subject],
+            )
+            .unwrap();
+        };
+        let message = |conn: &Conn, ticket: i64, body: &str| {
+            conn.execute(
+                "INSERT INTO messages (ticket_id, kind, author, body, created_at)
+                 VALUES (?1, 'customer', 'ana@example.ro', ?2, now())",
+                helpdesk::params![ticket, body],
+            )
+            .unwrap();
+        };
+        let setup = connect();
+        setup
+            .batch("INSERT INTO customers (email, created_at) VALUES ('ana@example.ro', now())")
+            .unwrap();
+        // Ticket 2 indexed already (a message moves its ticket: one that A is indexing
+        // could not take the message written meanwhile).
+        ticket(&setup, 2, "doi");
+        setup.batch("BEGIN").unwrap();
+        search::catch_up(&setup, 100).unwrap();
+        setup.batch("COMMIT").unwrap();
+        ticket(&setup, 1, "zorblax");
+        message(&setup, 1, "unu");
+        let waits = |pid: i64| {
+            for _ in 0..500 {
+                let waiting: bool = setup
+                    .query_row(
+                        "SELECT coalesce(bool_or(wait_event_type = 'Lock'), false) FROM pg_stat_activity WHERE pid = ?1",
+                        helpdesk::params![pid],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                if waiting {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            panic!("{pid} never waited");
+        };
+        let node = |conn: Conn| {
+            let pid: i64 = conn
+                .query_row("SELECT pg_backend_pid()::bigint", helpdesk::params![], |r| r.get(0))
+                .unwrap();
+            let run = std::thread::spawn(move || {
+                conn.batch("BEGIN").unwrap();
+                let done = search::catch_up(&conn, 100);
+                conn.batch(if done.is_ok() { "COMMIT" } else { "ROLLBACK" }).unwrap();
+                done.map_err(|e| e.to_string())
+            });
+            (pid, run)
+        };
+        let other = connect();
+        other
+            .batch("BEGIN; INSERT INTO search_vocabulary (word) VALUES ('unu')")
+            .unwrap();
+        let (a_pid, a) = node(connect());
+        waits(a_pid);
+        message(&setup, 2, "zorblax");
+        let (b_pid, b) = node(connect());
+        waits(b_pid);
+        other.batch("COMMIT").unwrap();
+        assert_eq!(a.join().unwrap(), Ok(2), "node A: a ticket and its message");
+        assert_eq!(b.join().unwrap(), Ok(1), "node B: the message written meanwhile");
+        setup
+            .query_map(
+                "SELECT source, texts FROM search_totals ORDER BY source",
+                helpdesk::params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let expected: Vec<(String, i64)> = vec![("messages".into(), 2), ("tickets".into(), 2)];
+    assert_eq!(totals, expected);
 }

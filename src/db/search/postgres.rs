@@ -82,44 +82,47 @@ pub const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
     ON CONFLICT DO NOTHING";
 
 /// PostgreSQL's [`catch_up`](super::catch_up): the words of at most `batch` rows of each table that have
-/// none yet, with their lengths counted in the table's totals, and those words in the
-/// vocabulary. Rows another node is indexing are skipped, not waited for.
+/// none yet with their lengths, those words in the vocabulary, and then the texts and
+/// their words counted in the tables' totals. Rows another node is indexing are skipped,
+/// not waited for. The totals are counted last, each table's in the same order on every
+/// node: a catch-up holds their rows only from then to its commit and waits for nothing
+/// while it does, so two nodes catching up never wait for each other in a circle (one
+/// waiting for the other's new words of the vocabulary, the other for its totals).
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
+    let mut counted = Vec::new();
     for stored in &POSTGRES_WORDS {
         let (table, column, set) = (stored.table, stored.column, stored.set());
-        let (length, totals) = match stored.length {
-            Some(length) => (
-                format!(", {length} AS length"),
-                format!(
-                    ", totals AS (
-                         INSERT INTO search_totals (texts, words, source)
-                         SELECT count(*), sum(length), '{table}' FROM done HAVING count(*) > 0
-                         ON CONFLICT (source) DO UPDATE
-                         SET texts = search_totals.texts + excluded.texts,
-                             words = search_totals.words + excluded.words)"
-                ),
-            ),
-            None => Default::default(),
-        };
-        let indexed: i64 = conn.query_row(
+        let length = stored.length.unwrap_or("0");
+        let (indexed, words): (i64, i64) = conn.query_row(
             &format!(
                 "WITH done AS (
                      UPDATE {table} SET {set} WHERE id IN (
                          SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING {column} AS words{length}),
+                     RETURNING {column} AS words, {length} AS length),
                  known AS (
                      INSERT INTO search_vocabulary (word)
                      SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
                      WHERE left(l.word, 1) <> '@'
-                     ON CONFLICT DO NOTHING){totals}
-                 SELECT count(*) FROM done"
+                     ON CONFLICT DO NOTHING)
+                 SELECT count(*), coalesce(sum(length), 0) FROM done"
             ),
             params![batch],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         done += usize::try_from(indexed).unwrap_or(0);
+        if stored.length.is_some() && indexed > 0 {
+            counted.push((table, indexed, words));
+        }
+    }
+    for (table, texts, words) in counted {
+        conn.execute(
+            "INSERT INTO search_totals (source, texts, words) VALUES (?1, ?2, ?3)
+             ON CONFLICT (source) DO UPDATE
+             SET texts = search_totals.texts + excluded.texts, words = search_totals.words + excluded.words",
+            params![table, texts, words],
+        )?;
     }
     Ok(done)
 }

@@ -41,6 +41,12 @@ pub enum SqlError {
 }
 
 impl SqlError {
+    /// PostgreSQL undid this transaction to break a cycle of transactions waiting for each
+    /// other (`40P01`): running it again is all it takes.
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, SqlError::Postgres(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40P01"))
+    }
+
     pub fn column(column: impl std::fmt::Debug, why: impl std::fmt::Display) -> Self {
         SqlError::Column {
             column: format!("{column:?}"),
