@@ -187,28 +187,13 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
             })
             .collect(),
     );
-    let has_prefix = words.phrases.iter().any(|p| matches!(p, Phrase::Prefix(_)));
     let mut best: HashMap<i64, f64> = HashMap::new();
-    for (table, id, ticket, column, length, bonus) in [
-        (
-            "tickets",
-            "id",
-            "id",
-            "subject_words",
-            "subject_length",
-            1.0,
-        ),
-        (
-            "messages",
-            "id",
-            "ticket_id",
-            "body_words",
-            "body_length",
-            0.0,
-        ),
+    for (table, ticket, column, length, bonus) in [
+        ("tickets", "id", "subject_words", "subject_length", 1.0),
+        ("messages", "ticket_id", "body_words", "body_length", 0.0),
     ] {
         // The hit's words that a phrase may count, with their positions.
-        let kept = match has_prefix {
+        let kept = match words.has_prefix {
             false => "?3".to_string(),
             true => format!(
                 "ARRAY(SELECT w FROM unnest(tsvector_to_array(x.{column})) AS w WHERE w ^@ ANY(?3))"
@@ -221,8 +206,8 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
              (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
         );
         let newest = format!(
-            "SELECT {hit} FROM (SELECT * FROM {table} ORDER BY {id} DESC LIMIT ?4) x
-             WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} DESC LIMIT ?2"
+            "SELECT {hit} FROM (SELECT * FROM {table} ORDER BY id DESC LIMIT ?4) x
+             WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id DESC LIMIT ?2"
         );
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
             conn.query_map(sql, args, |r| {
@@ -246,7 +231,7 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
         if (hits.len() as i64) < RANKED_HITS {
             let every = format!(
                 "SELECT {hit} FROM {table} x
-                 WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.{id} + 0 DESC LIMIT ?2"
+                 WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id + 0 DESC LIMIT ?2"
             );
             hits = read(&every, params![words.fts, RANKED_HITS, phrases])?;
         }
