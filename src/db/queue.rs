@@ -52,9 +52,8 @@ pub struct QueueRow {
 }
 
 /// The filters, on columns of the `tickets_queue` index only, so that counting and paging
-/// stay inside the index; matching text reads the ticket and its requester too (on
-/// PostgreSQL, the messages' hits themselves when the words are rare: `few`).
-fn where_clause(conn: &Conn, with_text: bool, few: bool) -> String {
+/// stay inside the index; matching text reads the ticket and its requester too.
+fn where_clause(conn: &Conn, with_text: bool) -> String {
     let base = "(?1 IS NULL OR t.assignee_id = ?1) AND (NOT ?2 OR t.assignee_id IS NULL)
         AND (?3 IS NULL OR t.status = ?3)
         AND (?4 IS NULL OR t.sla_due_at <= ?4 OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach'))
@@ -78,24 +77,17 @@ fn where_clause(conn: &Conn, with_text: bool, few: bool) -> String {
                             WHERE o.status IN {OPEN}))))
         OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
     // PostgreSQL: the same through the stored words, where ?5 and ?10 are one `tsquery`.
-    // Each open ticket's messages are checked by the ticket's id (`OFFSET 0` keeps the
-    // planner from gathering every hit of the word first: 200,000 for a common one), or,
-    // for words in few messages, those messages' tickets are a set.
-    let messages = match few {
-        true => {
-            "t.id IN (SELECT m.ticket_id FROM messages m WHERE m.body_words @@ to_tsquery('simple', ?10))"
-        }
-        false => {
-            "EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
-                       AND m.body_words @@ to_tsquery('simple', ?10) OFFSET 0)"
-        }
-    };
-    let text_postgres = format!(" AND (t.id = ?6
-        OR (?5 IS NOT NULL AND (t.subject_words @@ to_tsquery('simple', ?10)
-            OR {messages}
-            OR t.requester_id IN (SELECT c.id FROM customers c WHERE c.words @@ to_tsquery('simple', ?5)))))");
+    // The open tickets that may match come off the index of `queue_words` (each ticket's
+    // words in one place, and only the tickets not closed); only those have their subject
+    // and their messages checked, since each text must hold every word.
+    let text_postgres = " AND (t.id = ?6
+        OR (?5 IS NOT NULL AND ((t.id IN (SELECT q.ticket_id FROM queue_words q WHERE q.words @@ to_tsquery('simple', ?10))
+                AND (t.subject_words @@ to_tsquery('simple', ?10)
+                    OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
+                               AND m.body_words @@ to_tsquery('simple', ?10) OFFSET 0)))
+            OR t.requester_id IN (SELECT c.id FROM customers c WHERE c.words @@ to_tsquery('simple', ?5)))))";
     if with_text {
-        format!("{base}{}", conn.pick(&text, &text_postgres))
+        format!("{base}{}", conn.pick(&text, text_postgres))
     } else {
         format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
     }
@@ -108,13 +100,6 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
         Some(text) => super::search::query(conn, text)?,
         None => None,
     };
-    // PostgreSQL: a query with a word the planner knows only as rare has its messages read
-    // off the full-text index (8 ms at a million messages), instead of every open ticket's
-    // messages checked (17 ms at 10,000 open tickets; a common word's hits would take 360).
-    let few = match &query {
-        Some(q) if conn.is_postgres() => super::search::rare(conn, q, "messages", "body_words")?,
-        _ => false,
-    };
     // The words in the requesters' index (?5), and in the text of the subjects' and the
     // messages' (?10).
     let (in_text, words) = match query {
@@ -122,7 +107,7 @@ pub fn queue(conn: &Conn, f: &QueueFilter) -> SqlResult<(Vec<QueueRow>, i64)> {
         None => (None, None),
     };
     let status = f.status.map(Status::as_str);
-    let filters = where_clause(conn, f.text.is_some(), few);
+    let filters = where_clause(conn, f.text.is_some());
     // The same parameters for the count and the page (the count leaves the page's ?7 and
     // ?8 unused).
     let args = params![

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 mod postgres;
 
-pub use postgres::{POSTGRES_VOCABULARY, POSTGRES_WORDS, rare};
+pub use postgres::{POSTGRES_WORDS, postgres_fill, rare};
 
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};

@@ -6,6 +6,7 @@ use sqlx::Connection;
 use helpdesk::domain::search_text::prefixes;
 
 use helpdesk::db::postgres::Session;
+use helpdesk::db::queue::{self, QueueFilter};
 use helpdesk::db::{Conn, search};
 
 use crate::engine::fresh_database;
@@ -354,6 +355,118 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
     assert!(
         differ.is_empty(),
         "{} searches are ordered differently:\n{}",
+        differ.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+}
+
+/// The console queue's search (agents: subjects, every message, requesters) finds the same
+/// open tickets, and counts the same total, on both engines: after the copy, after
+/// subjects and messages changed, after some tickets were closed and some resolved and
+/// opened again. On PostgreSQL the open tickets that may match come off `queue_words`;
+/// each must still hold every word in one text.
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_search_finds_what_sqlite_finds() {
+    let (_dir, sqlite, target, vocabulary) = fixtures_in_both("queue_search");
+    let mut typed: Vec<String> = vocabulary.clone();
+    typed.extend(vocabulary.iter().map(|w| w.chars().take(3).collect()));
+    typed.extend(
+        [
+            "Ședință nu",
+            "IMPRIMANTA factura",
+            "re fw",
+            "zzsubiect zzmesaj",
+        ]
+        .map(String::from),
+    );
+    typed.sort();
+    typed.dedup();
+    let (differ, found, split, rows) = tokio::task::spawn_blocking(move || {
+        let pg = Conn::Postgres(Session::connect(&target).unwrap());
+        let search = |conn: &Conn, text: &str| -> (Vec<i64>, i64) {
+            let filter = QueueFilter {
+                text: Some(text.to_string()),
+                limit: 10_000,
+                ..QueueFilter::default()
+            };
+            let (rows, total) = queue::queue(conn, &filter).unwrap();
+            (rows.into_iter().map(|r| r.id.0).collect(), total)
+        };
+        let (mut differ, mut found) = (Vec::new(), 0);
+        let mut compare = |when: &str| {
+            for text in &typed {
+                let here = search(&sqlite, text);
+                let there = search(&pg, text);
+                found += usize::from(!here.0.is_empty());
+                if here != there {
+                    differ.push(format!("{when} {text:?}: SQLite {here:?}, PostgreSQL {there:?}"));
+                }
+            }
+        };
+        compare("copied:");
+        let change = |sql: &str| {
+            for conn in [&sqlite, &pg] {
+                conn.execute(sql, helpdesk::params![]).unwrap();
+                while search::catch_up(conn, 10_000).unwrap() > 0 {}
+            }
+        };
+        // New words in subjects and new messages, and open tickets with a word in their
+        // subject and another only in a message: both in their queue words, in no one text.
+        change("UPDATE tickets SET subject = subject || ' zzsubiect factura' WHERE id % 3 = 0");
+        change(
+            "INSERT INTO messages (ticket_id, kind, author, body, created_at)
+             SELECT id, 'customer', 'client@example.com', 'zzmesaj pontaj', '2026-12-01T10:00:00.000000Z'
+             FROM tickets WHERE id % 4 = 0",
+        );
+        compare("changed:");
+        let split: i64 = pg
+            .query_row(
+                "SELECT count(*) FROM queue_words q JOIN tickets t ON t.id = q.ticket_id
+                 WHERE q.words @@ to_tsquery('simple', 'zzsubiect & zzmesaj')
+                 AND t.status IN ('waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party')",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        // Closed, resolved and then open again with new words in between.
+        change("UPDATE tickets SET status = 'closed' WHERE id % 5 = 0");
+        change("UPDATE tickets SET status = 'resolved' WHERE id % 7 = 1");
+        change("UPDATE tickets SET subject = subject || ' redeschis' WHERE id % 7 = 1");
+        change("UPDATE tickets SET status = 'in_progress' WHERE id % 7 = 1 AND id % 2 = 0");
+        compare("closed and opened again:");
+        // A closed ticket's words are gone; every other ticket whose subject has words has
+        // its row.
+        let rows: (i64, i64) = pg
+            .query_row(
+                "SELECT (SELECT count(*) FROM queue_words q JOIN tickets t ON t.id = q.ticket_id
+                         WHERE t.status = 'closed'),
+                        (SELECT count(*) FROM tickets t WHERE t.status <> 'closed'
+                         AND length(typed_lexemes(t.subject_words)) > 0 AND NOT EXISTS (SELECT 1 FROM queue_words q WHERE q.ticket_id = t.id))",
+                helpdesk::params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (differ, found, split, rows)
+    })
+    .await
+    .unwrap();
+    // Each typed text is searched three times.
+    assert!(
+        found > vocabulary.len(),
+        "the words find open tickets: {found}"
+    );
+    assert!(
+        split > 0,
+        "open tickets hold the two words in two texts: {split}"
+    );
+    assert_eq!(
+        rows,
+        (0, 0),
+        "closed tickets' rows, other tickets without one"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} queue searches differ:\n{}",
         differ.len(),
         differ[..differ.len().min(30)].join("\n")
     );

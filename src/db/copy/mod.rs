@@ -32,13 +32,14 @@ const SQLITE_ONLY: &[&str] = &[
 
 /// PostgreSQL's tables without a counterpart in SQLite: the rate limits and the console's
 /// presence nodes share (one daemon on SQLite keeps them in memory), which start empty, and
-/// the search vocabulary and totals, made from the copied rows' words.
+/// the search vocabulary, totals and queue's words, made from the copied rows' words.
 const POSTGRES_ONLY: &[&str] = &[
     "throttle_failures",
     "throttle_events",
     "presence",
     "search_vocabulary",
     "search_totals",
+    "queue_words",
 ];
 
 /// How many rows each table holds in both databases after the copy, and in how many texts
@@ -187,18 +188,12 @@ pub async fn sqlite_to_postgres(from: &Path, to_url: &str) -> anyhow::Result<Vec
         .context("checking the copied rows' references")?;
     // The words searches read, written before their indexes are built (the copied rows
     // are all there, readers too), so the copy is searchable at once.
-    for stored in &search::POSTGRES_WORDS {
-        for q in stored.fill() {
-            sqlx::query(AssertSqlSafe(q))
-                .execute(&mut *pg)
-                .await
-                .with_context(|| format!("writing the words of {}", stored.table))?;
-        }
+    for (q, what) in search::postgres_fill() {
+        sqlx::query(AssertSqlSafe(q))
+            .execute(&mut *pg)
+            .await
+            .with_context(|| format!("writing {what}"))?;
     }
-    sqlx::query(search::POSTGRES_VOCABULARY)
-        .execute(&mut *pg)
-        .await
-        .context("writing the search vocabulary")?;
     for (name, definition) in later {
         sqlx::query(AssertSqlSafe(definition))
             .execute(&mut *pg)

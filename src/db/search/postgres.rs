@@ -1,7 +1,7 @@
 //! PostgreSQL's side of full-text search: the words stored beside each row, written behind
 //! the commit with the vocabulary, and the ranked search over them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{Query, RANKED_HITS};
 use crate::db::{Array, Conn, Param, SqlResult};
@@ -13,12 +13,14 @@ use crate::params;
 /// words and, for subjects and public messages, their readers' (`readers_vector()`,
 /// lexemes no typed word begins); for the tables the ranked search scores, the column of
 /// the text's length in words (`search_length()`), counted in `search_totals`. The
-/// migrations that made the columns filled them with the same expressions.
+/// migrations that made the columns filled them with the same expressions. A subject's
+/// and a message's words name their ticket, whose row of `queue_words` they join.
 pub struct StoredWords {
     pub table: &'static str,
     pub column: &'static str,
     words: &'static str,
     pub length: Option<&'static str>,
+    ticket: Option<&'static str>,
 }
 
 impl StoredWords {
@@ -35,7 +37,7 @@ impl StoredWords {
 
     /// The statements that write every row's words at once, and count their texts into
     /// `search_totals` for a table whose length is kept.
-    pub fn fill(&self) -> Vec<String> {
+    fn fill(&self) -> Vec<String> {
         let table = self.table;
         let mut fill = vec![format!("UPDATE {table} SET {}", self.set())];
         if let Some(length) = self.length {
@@ -56,6 +58,7 @@ pub const POSTGRES_WORDS: [StoredWords; 3] = [
         column: "subject_words",
         words: "search_vector(subject) || readers_vector(id)",
         length: Some("subject_length"),
+        ticket: Some("id"),
     },
     StoredWords {
         table: "messages",
@@ -63,58 +66,102 @@ pub const POSTGRES_WORDS: [StoredWords; 3] = [
         words: "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
                 THEN readers_vector(ticket_id) ELSE ''::tsvector END",
         length: Some("body_length"),
+        ticket: Some("ticket_id"),
     },
     StoredWords {
         table: "customers",
         column: "words",
         words: "search_vector(name || ' ' || email)",
         length: None,
+        ticket: None,
     },
 ];
 
 /// PostgreSQL: the vocabulary made again from every row's words (readers' lexemes aside),
 /// as the migration that made it filled it.
-pub const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
+const POSTGRES_VOCABULARY: &str = "INSERT INTO search_vocabulary (word)
     SELECT word FROM ts_stat('SELECT subject_words FROM tickets WHERE subject_words IS NOT NULL
                               UNION ALL SELECT body_words FROM messages WHERE body_words IS NOT NULL
                               UNION ALL SELECT words FROM customers WHERE words IS NOT NULL')
     WHERE left(word, 1) <> '@'
     ON CONFLICT DO NOTHING";
 
+/// PostgreSQL: the statements that write every row's search words, the vocabulary and the
+/// queue's words at once (as the migrations filled them), each with what it writes.
+pub fn postgres_fill() -> Vec<(String, String)> {
+    let mut fill = Vec::new();
+    for stored in &POSTGRES_WORDS {
+        let what = format!("the words of {}", stored.table);
+        fill.extend(stored.fill().into_iter().map(|q| (q, what.clone())));
+    }
+    fill.push((POSTGRES_VOCABULARY.into(), "the search vocabulary".into()));
+    fill.push((queue_words("TRUE"), "the queue's words".into()));
+    fill
+}
+
+/// PostgreSQL: the statement that adds the words of the tickets `which` picks (a condition
+/// on `t`) and that are not closed, their subjects' and their messages' as indexed so far,
+/// to their rows of `queue_words` (see the migration that made it), each ticket's row in
+/// the order of their ids.
+fn queue_words(which: &str) -> String {
+    format!(
+        "INSERT INTO queue_words (ticket_id, words)
+         SELECT w.ticket_id, words_union(typed_lexemes(w.words))
+         FROM (SELECT t.id AS ticket_id, t.subject_words AS words FROM tickets t
+               WHERE {which} AND t.status <> 'closed'
+               UNION ALL
+               SELECT m.ticket_id, m.body_words FROM messages m JOIN tickets t ON t.id = m.ticket_id
+               WHERE {which} AND t.status <> 'closed') AS w
+         WHERE w.words IS NOT NULL
+         GROUP BY w.ticket_id ORDER BY w.ticket_id
+         ON CONFLICT (ticket_id) DO UPDATE SET words = queue_words.words || excluded.words"
+    )
+}
+
 /// PostgreSQL's [`catch_up`](super::catch_up): the words of at most `batch` rows of each table that have
-/// none yet with their lengths, those words in the vocabulary, and then the texts and
-/// their words counted in the tables' totals. Rows another node is indexing are skipped,
-/// not waited for. The totals are counted last, each table's in the same order on every
-/// node: a catch-up holds their rows only from then to its commit and waits for nothing
-/// while it does, so two nodes catching up never wait for each other in a circle (one
-/// waiting for the other's new words of the vocabulary, the other for its totals).
+/// none yet with their lengths, and those words in the vocabulary; then, last, the new
+/// words of their tickets in `queue_words` and the texts and their words counted in the
+/// tables' totals. Rows another node is indexing are skipped, not waited for. Those last
+/// rows are written in the same order on every node (the tickets' by id, then each
+/// table's totals): a catch-up holds them only from then to its commit and waits for
+/// nothing else while it does, so two nodes catching up never wait for each other in a
+/// circle (one waiting for the other's new words of the vocabulary, the other for a row
+/// it holds).
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
     let mut counted = Vec::new();
+    let mut tickets = BTreeSet::new();
     for stored in &POSTGRES_WORDS {
         let (table, column, set) = (stored.table, stored.column, stored.set());
         let length = stored.length.unwrap_or("0");
-        let (indexed, words): (i64, i64) = conn.query_row(
+        let ticket = stored.ticket.unwrap_or("NULL::bigint");
+        let indexed: Vec<(Option<i64>, i64)> = conn.query_map(
             &format!(
                 "WITH done AS (
                      UPDATE {table} SET {set} WHERE id IN (
                          SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING {column} AS words, {length} AS length),
+                     RETURNING {column} AS words, {length} AS length, {ticket} AS ticket),
                  known AS (
                      INSERT INTO search_vocabulary (word)
                      SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
                      WHERE left(l.word, 1) <> '@'
                      ON CONFLICT DO NOTHING)
-                 SELECT count(*), coalesce(sum(length), 0) FROM done"
+                 SELECT ticket, coalesce(length, 0) FROM done"
             ),
             params![batch],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        done += usize::try_from(indexed).unwrap_or(0);
-        if stored.length.is_some() && indexed > 0 {
-            counted.push((table, indexed, words));
+        done += indexed.len();
+        tickets.extend(indexed.iter().filter_map(|&(ticket, _)| ticket));
+        if stored.length.is_some() && !indexed.is_empty() {
+            let words = indexed.iter().map(|&(_, length)| length).sum::<i64>();
+            counted.push((table, indexed.len() as i64, words));
         }
+    }
+    if !tickets.is_empty() {
+        let ids = Array::Int(tickets.into_iter().map(Some).collect());
+        conn.execute(&queue_words("t.id = ANY(?1)"), params![ids])?;
     }
     for (table, texts, words) in counted {
         conn.execute(
