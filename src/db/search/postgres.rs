@@ -1,7 +1,7 @@
 //! PostgreSQL's side of full-text search: the words stored beside each row, written behind
 //! the commit with the vocabulary, and the ranked search over them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::{Query, RANKED_HITS};
 use crate::db::{Array, Conn, Param, SqlResult};
@@ -13,14 +13,12 @@ use crate::params;
 /// words and, for subjects and public messages, their readers' (`readers_vector()`,
 /// lexemes no typed word begins); for the tables the ranked search scores, the column of
 /// the text's length in words (`search_length()`), counted in `search_totals`. The
-/// migrations that made the columns filled them with the same expressions. A subject's
-/// and a message's words name their ticket, whose row of `queue_words` they join.
+/// migrations that made the columns filled them with the same expressions.
 pub struct StoredWords {
     pub table: &'static str,
     pub column: &'static str,
     words: &'static str,
     pub length: Option<&'static str>,
-    ticket: Option<&'static str>,
 }
 
 impl StoredWords {
@@ -58,7 +56,6 @@ pub const POSTGRES_WORDS: [StoredWords; 3] = [
         column: "subject_words",
         words: "search_vector(subject) || readers_vector(id)",
         length: Some("subject_length"),
-        ticket: Some("id"),
     },
     StoredWords {
         table: "messages",
@@ -66,14 +63,12 @@ pub const POSTGRES_WORDS: [StoredWords; 3] = [
         words: "search_vector(body) || CASE WHEN NOT internal AND kind IN ('customer', 'agent') \
                 THEN readers_vector(ticket_id) ELSE ''::tsvector END",
         length: Some("body_length"),
-        ticket: Some("ticket_id"),
     },
     StoredWords {
         table: "customers",
         column: "words",
         words: "search_vector(name || ' ' || email)",
         length: None,
-        ticket: None,
     },
 ];
 
@@ -95,23 +90,23 @@ pub fn postgres_fill() -> Vec<(String, String)> {
         fill.extend(stored.fill().into_iter().map(|q| (q, what.clone())));
     }
     fill.push((POSTGRES_VOCABULARY.into(), "the search vocabulary".into()));
-    fill.push((queue_words("TRUE"), "the queue's words".into()));
+    fill.push((queue_words("TRUE", "TRUE"), "the queue's words".into()));
     fill
 }
 
-/// PostgreSQL: the statement that adds the words of the tickets `which` picks (a condition
-/// on `t`) and that are not closed, their subjects' and their messages' as indexed so far,
-/// to their rows of `queue_words` (see the migration that made it), each ticket's row in
-/// the order of their ids.
-fn queue_words(which: &str) -> String {
+/// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
+/// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
+/// rows of `queue_words` of their tickets that are not closed (see the migration that made
+/// it), each ticket's row in the order of their ids.
+fn queue_words(subjects: &str, messages: &str) -> String {
     format!(
         "INSERT INTO queue_words (ticket_id, words)
          SELECT w.ticket_id, words_union(typed_lexemes(w.words))
          FROM (SELECT t.id AS ticket_id, t.subject_words AS words FROM tickets t
-               WHERE {which} AND t.status <> 'closed'
+               WHERE {subjects} AND t.status <> 'closed'
                UNION ALL
                SELECT m.ticket_id, m.body_words FROM messages m JOIN tickets t ON t.id = m.ticket_id
-               WHERE {which} AND t.status <> 'closed') AS w
+               WHERE {messages} AND t.status <> 'closed') AS w
          WHERE w.words IS NOT NULL
          GROUP BY w.ticket_id ORDER BY w.ticket_id
          ON CONFLICT (ticket_id) DO UPDATE SET words = queue_words.words || excluded.words"
@@ -130,38 +125,39 @@ fn queue_words(which: &str) -> String {
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
     let mut counted = Vec::new();
-    let mut tickets = BTreeSet::new();
+    let mut indexed_ids: HashMap<&str, Vec<Option<i64>>> = HashMap::new();
     for stored in &POSTGRES_WORDS {
         let (table, column, set) = (stored.table, stored.column, stored.set());
         let length = stored.length.unwrap_or("0");
-        let ticket = stored.ticket.unwrap_or("NULL::bigint");
-        let indexed: Vec<(Option<i64>, i64)> = conn.query_map(
+        let indexed: Vec<(i64, i64)> = conn.query_map(
             &format!(
                 "WITH done AS (
                      UPDATE {table} SET {set} WHERE id IN (
                          SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING {column} AS words, {length} AS length, {ticket} AS ticket),
+                     RETURNING id, {column} AS words, {length} AS length),
                  known AS (
                      INSERT INTO search_vocabulary (word)
                      SELECT DISTINCT l.word FROM done, unnest(tsvector_to_array(done.words)) AS l(word)
                      WHERE left(l.word, 1) <> '@'
                      ON CONFLICT DO NOTHING)
-                 SELECT ticket, coalesce(length, 0) FROM done"
+                 SELECT id, coalesce(length, 0) FROM done"
             ),
             params![batch],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         done += indexed.len();
-        tickets.extend(indexed.iter().filter_map(|&(ticket, _)| ticket));
+        indexed_ids.insert(table, indexed.iter().map(|&(id, _)| Some(id)).collect());
         if stored.length.is_some() && !indexed.is_empty() {
             let words = indexed.iter().map(|&(_, length)| length).sum::<i64>();
             counted.push((table, indexed.len() as i64, words));
         }
     }
-    if !tickets.is_empty() {
-        let ids = Array::Int(tickets.into_iter().map(Some).collect());
-        conn.execute(&queue_words("t.id = ANY(?1)"), params![ids])?;
+    let mut ids = |table| indexed_ids.remove(table).unwrap_or_default();
+    let (subjects, messages) = (ids("tickets"), ids("messages"));
+    if !subjects.is_empty() || !messages.is_empty() {
+        let add = queue_words("t.id = ANY(?1)", "m.id = ANY(?2)");
+        conn.execute(&add, params![Array::Int(subjects), Array::Int(messages)])?;
     }
     for (table, texts, words) in counted {
         conn.execute(
