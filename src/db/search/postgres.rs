@@ -121,7 +121,11 @@ fn queue_words(subjects: &str, messages: &str) -> String {
 /// table's totals): a catch-up holds them only from then to its commit and waits for
 /// nothing else while it does, so two nodes catching up never wait for each other in a
 /// circle (one waiting for the other's new words of the vocabulary, the other for a row
-/// it holds).
+/// it holds). One circle is left: a transaction that closes several tickets one by one
+/// (the SLA sweep's auto-close) drops each one's `queue_words` row as it goes, so it may
+/// hold the row of a ticket whose text the catch-up indexed while it waits for another
+/// ticket whose subject the catch-up indexed. Both must be resolved tickets with words to
+/// write again at that moment; PostgreSQL then undoes one of them, and it runs again.
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
     let mut counted = Vec::new();
