@@ -78,10 +78,12 @@ fn where_clause(conn: &Conn, with_text: bool) -> String {
         OR (?5 IS NOT NULL AND t.requester_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?5)))");
     // PostgreSQL: the same through the stored words, where ?5 and ?10 are one `tsquery`.
     // The open tickets that may match come off the index of `queue_words` (each ticket's
-    // words in one place, and only the tickets not closed); only those have their subject
-    // and their messages checked, since each text must hold every word.
+    // words in one place, and only the tickets not closed; NULL when too many to keep);
+    // only those have their subject and their messages checked, since each text must hold
+    // every word.
     let text_postgres = " AND (t.id = ?6
-        OR (?5 IS NOT NULL AND ((t.id IN (SELECT q.ticket_id FROM queue_words q WHERE q.words @@ to_tsquery('simple', ?10))
+        OR (?5 IS NOT NULL AND ((t.id IN (SELECT q.ticket_id FROM queue_words q
+                        WHERE q.words @@ to_tsquery('simple', ?10) OR q.words IS NULL)
                 AND (t.subject_words @@ to_tsquery('simple', ?10)
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
                                AND m.body_words @@ to_tsquery('simple', ?10) OFFSET 0)))

@@ -9,11 +9,31 @@ use crate::service::{Ctx, search_index};
 
 const EVERY: Duration = Duration::from_secs(2);
 
-/// Runs until `stop`; a failure is logged and tried again at the next tick.
+/// Every how many ticks (five minutes) the queue's words of closed tickets are dropped
+/// (PostgreSQL).
+const FORGET_CLOSED_TICKS: u32 = 150;
+
+/// Runs until `stop`; a failure is logged and tried again at the next tick. First, on
+/// PostgreSQL, every ticket's words are added to the queue's again.
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+    let (mut filled, mut ticks) = (false, 0u32);
     loop {
+        if !filled {
+            match search_index::queue_words_again(&ctx).await {
+                Ok(()) => filled = true,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "search index: could not fill the queue's words")
+                }
+            }
+        }
         if let Err(e) = search_index::catch_up(&ctx).await {
             tracing::warn!(error = %format!("{e:#}"), "search index: could not catch up");
+        }
+        ticks = ticks.wrapping_add(1);
+        if ticks % FORGET_CLOSED_TICKS == 0
+            && let Err(e) = search_index::forget_closed(&ctx).await
+        {
+            tracing::warn!(error = %format!("{e:#}"), "search index: could not drop closed tickets' words");
         }
         tokio::select! {
             _ = stop.cancelled() => break,

@@ -207,8 +207,7 @@ async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str)
 
 /// PostgreSQL's ranked search finds a common word's newest hits by reading the newest rows,
 /// and a rarer word's by reading all its hits: either way the best first, and of equal
-/// ones the newest. The queue finds a rare word's messages off the index, a common word's
-/// by each open ticket's messages: either way every ticket that has it.
+/// ones the newest. The queue finds every open ticket that has a common or a rare word.
 #[tokio::test(flavor = "multi_thread")]
 async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
     use helpdesk::db::queue;
@@ -363,8 +362,9 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
 /// The console queue's search (agents: subjects, every message, requesters) finds the same
 /// open tickets, and counts the same total, on both engines: after the copy, after
 /// subjects and messages changed, after some tickets were closed and some resolved and
-/// opened again. On PostgreSQL the open tickets that may match come off `queue_words`;
-/// each must still hold every word in one text.
+/// opened again, and after a node added every ticket's words again. On PostgreSQL the open
+/// tickets that may match come off `queue_words`; each must still hold every word in one
+/// text, and a ticket with too many words to keep there is checked for every search.
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_search_finds_what_sqlite_finds() {
     let (_dir, sqlite, target, vocabulary) = fixtures_in_both("queue_search");
@@ -376,12 +376,14 @@ async fn queue_search_finds_what_sqlite_finds() {
             "IMPRIMANTA factura",
             "re fw",
             "zzsubiect zzmesaj",
+            "redeschis",
+            "vechi",
         ]
         .map(String::from),
     );
     typed.sort();
     typed.dedup();
-    let (differ, found, split, rows) = tokio::task::spawn_blocking(move || {
+    let (differ, found, split, rows, missed, too_many) = tokio::task::spawn_blocking(move || {
         let pg = Conn::Postgres(Session::connect(&target).unwrap());
         let search = |conn: &Conn, text: &str| -> (Vec<i64>, i64) {
             let filter = QueueFilter {
@@ -434,10 +436,10 @@ async fn queue_search_finds_what_sqlite_finds() {
         change("UPDATE tickets SET subject = subject || ' redeschis' WHERE id % 7 = 1");
         change("UPDATE tickets SET status = 'in_progress' WHERE id % 7 = 1 AND id % 2 = 0");
         compare("closed and opened again:");
-        // A closed ticket's words are gone; every other ticket whose subject has words has
+        // Closed tickets' words are dropped; every other ticket whose subject has words has
         // its row.
-        let rows: (i64, i64) = pg
-            .query_row(
+        let rows = || -> (i64, i64) {
+            pg.query_row(
                 "SELECT (SELECT count(*) FROM queue_words q JOIN tickets t ON t.id = q.ticket_id
                          WHERE t.status = 'closed'),
                         (SELECT count(*) FROM tickets t WHERE t.status <> 'closed'
@@ -445,8 +447,50 @@ async fn queue_search_finds_what_sqlite_finds() {
                 helpdesk::params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
+            .unwrap()
+        };
+        let before = rows();
+        while search::forget_closed(&pg, 7).unwrap() > 0 {}
+        let rows = (before, rows());
+        // Subjects indexed by a node that does not keep the queue's words: missed until a
+        // node adds every ticket's words again.
+        change("UPDATE tickets SET subject = subject || ' vechi' WHERE id % 6 = 1");
+        pg.execute("DELETE FROM queue_words WHERE ticket_id % 6 = 1", helpdesk::params![])
             .unwrap();
-        (differ, found, split, rows)
+        let missed = (search(&sqlite, "vechi").1, search(&pg, "vechi").1);
+        let mut after = 0;
+        while let Some(last) = search::queue_words_again(&pg, after, 7).unwrap() {
+            after = last;
+        }
+        compare("filled again:");
+        // A ticket with more words than one vector holds (1 MB of them): its row keeps
+        // none, and it is checked for every search.
+        let open: i64 = pg
+            .query_row(
+                "SELECT min(id) FROM tickets WHERE status = 'waiting_for_support'",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        pg.execute(
+            "INSERT INTO messages (ticket_id, kind, author, body, created_at)
+             SELECT ?1, 'customer', 'client@example.com',
+                    (SELECT string_agg('q' || i || 'x' || g, ' ') FROM generate_series(1, 1000) AS g),
+                    '2026-12-01T10:00:00.000000Z'
+             FROM generate_series(1, 200) AS i",
+            helpdesk::params![open],
+        )
+        .unwrap();
+        while search::catch_up(&pg, 10_000).unwrap() > 0 {}
+        let kept: Option<i64> = pg
+            .query_row(
+                "SELECT length(words)::int8 FROM queue_words WHERE ticket_id = ?1",
+                helpdesk::params![open],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let too_many = (kept, open, search(&pg, "q150x999").0, search(&pg, "zzmesaj").1, search(&sqlite, "zzmesaj").1);
+        (differ, found, split, rows, missed, too_many)
     })
     .await
     .unwrap();
@@ -459,11 +503,30 @@ async fn queue_search_finds_what_sqlite_finds() {
         split > 0,
         "open tickets hold the two words in two texts: {split}"
     );
+    assert!(
+        rows.0.0 > 0,
+        "closed tickets' rows, before they are dropped: {rows:?}"
+    );
     assert_eq!(
-        rows,
+        rows.1,
         (0, 0),
         "closed tickets' rows, other tickets without one"
     );
+    assert!(
+        missed.0 > missed.1,
+        "words not added are missed until they are: {missed:?}"
+    );
+    let (kept, open, found_there, common_there, common_here) = too_many;
+    assert_eq!(
+        kept, None,
+        "a ticket's words beyond one vector are not kept"
+    );
+    assert_eq!(
+        found_there,
+        vec![open],
+        "that ticket is still found by its words"
+    );
+    assert_eq!(common_there, common_here, "and by a word of other tickets");
     assert!(
         differ.is_empty(),
         "{} queue searches differ:\n{}",

@@ -109,7 +109,33 @@ fn queue_words(subjects: &str, messages: &str) -> String {
                WHERE {messages} AND t.status <> 'closed') AS w
          WHERE w.words IS NOT NULL
          GROUP BY w.ticket_id ORDER BY w.ticket_id
-         ON CONFLICT (ticket_id) DO UPDATE SET words = queue_words.words || excluded.words"
+         ON CONFLICT (ticket_id) DO UPDATE SET words = words_or_too_many(queue_words.words, excluded.words)"
+    )
+}
+
+/// [`queue_words_again`](super::queue_words_again).
+pub(super) fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResult<Option<i64>> {
+    let ids: Vec<Option<i64>> = conn.query_map(
+        "SELECT id FROM tickets WHERE id > ?1 AND status <> 'closed' ORDER BY id LIMIT ?2",
+        params![after, chunk],
+        |r| r.get(0),
+    )?;
+    let Some(&Some(last)) = ids.last() else {
+        return Ok(None);
+    };
+    let add = queue_words("t.id = ANY(?1)", "t.id = ANY(?1)");
+    conn.execute(&add, params![Array::Int(ids)])?;
+    Ok(Some(last))
+}
+
+/// [`forget_closed`](super::forget_closed): rows a catch-up is writing are skipped, not
+/// waited for.
+pub(super) fn forget_closed(conn: &Conn, batch: i64) -> SqlResult<usize> {
+    conn.execute(
+        "DELETE FROM queue_words WHERE ticket_id IN (
+             SELECT q.ticket_id FROM queue_words q JOIN tickets t ON t.id = q.ticket_id
+             WHERE t.status = 'closed' LIMIT ?1 FOR UPDATE OF q SKIP LOCKED)",
+        params![batch],
     )
 }
 
@@ -121,11 +147,9 @@ fn queue_words(subjects: &str, messages: &str) -> String {
 /// table's totals): a catch-up holds them only from then to its commit and waits for
 /// nothing else while it does, so two nodes catching up never wait for each other in a
 /// circle (one waiting for the other's new words of the vocabulary, the other for a row
-/// it holds). One circle is left: a transaction that closes several tickets one by one
-/// (the SLA sweep's auto-close) drops each one's `queue_words` row as it goes, so it may
-/// hold the row of a ticket whose text the catch-up indexed while it waits for another
-/// ticket whose subject the catch-up indexed. Both must be resolved tickets with words to
-/// write again at that moment; PostgreSQL then undoes one of them, and it runs again.
+/// it holds). A node adding every ticket's words again holds none but those rows, taken
+/// in the same order; nothing else writes them but to drop closed tickets', which skips
+/// the rows it would wait for.
 pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     let mut done = 0;
     let mut counted = Vec::new();
@@ -180,7 +204,7 @@ pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
 /// words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for any other; a
 /// combination's estimate is no bound (its words are taken as independent, and are not).
 /// Never before the table's first statistics.
-pub fn rare(conn: &Conn, words: &Query, table: &str, column: &str) -> SqlResult<bool> {
+fn rare(conn: &Conn, words: &Query, table: &str, column: &str) -> SqlResult<bool> {
     let rows: f64 = conn.query_row(
         "SELECT reltuples::float8 FROM pg_class WHERE oid = CAST(?1 AS regclass)",
         params![table],
