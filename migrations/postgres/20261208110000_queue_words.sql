@@ -20,8 +20,9 @@ RETURN (SELECT coalesce(array_to_tsvector(array_agg(l.word)), ''::tsvector)
 
 -- Both vectors' lexemes, or NULL when they are too many for one (a tsvector holds at most
 -- 1 MB of them): a ticket whose words are NULL is always checked.
+-- (Its handler starts a subtransaction, which no parallel worker may.)
 CREATE FUNCTION words_or_too_many(tsvector, tsvector) RETURNS tsvector
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL UNSAFE STRICT AS $$
 BEGIN
     RETURN $1 || $2;
 EXCEPTION WHEN program_limit_exceeded THEN

@@ -383,7 +383,7 @@ async fn queue_search_finds_what_sqlite_finds() {
     );
     typed.sort();
     typed.dedup();
-    let (differ, found, split, rows, missed, too_many) = tokio::task::spawn_blocking(move || {
+    let (differ, found, split, rows, missed, too_many, long_body) = tokio::task::spawn_blocking(move || {
         let pg = Conn::Postgres(Session::connect(&target).unwrap());
         let search = |conn: &Conn, text: &str| -> (Vec<i64>, i64) {
             let filter = QueueFilter {
@@ -481,6 +481,16 @@ async fn queue_search_finds_what_sqlite_finds() {
             helpdesk::params![open],
         )
         .unwrap();
+        // And a body with more words than one vector holds (2 MB): indexed as far as it
+        // fits, where it made every catch-up fail.
+        pg.execute(
+            "INSERT INTO messages (ticket_id, kind, author, body, created_at)
+             SELECT ?1, 'customer', 'client@example.com',
+                    'inceputul ' || (SELECT string_agg('h' || g, ' ') FROM generate_series(1, 300000) AS g) || ' sfarsitul',
+                    '2026-12-01T10:00:00.000000Z'",
+            helpdesk::params![open],
+        )
+        .unwrap();
         while search::catch_up(&pg, 10_000).unwrap() > 0 {}
         let kept: Option<i64> = pg
             .query_row(
@@ -490,7 +500,8 @@ async fn queue_search_finds_what_sqlite_finds() {
             )
             .unwrap();
         let too_many = (kept, open, search(&pg, "q150x999").0, search(&pg, "zzmesaj").1, search(&sqlite, "zzmesaj").1);
-        (differ, found, split, rows, missed, too_many)
+        let long_body = (search(&pg, "inceputul").0, search(&pg, "sfarsitul").0);
+        (differ, found, split, rows, missed, too_many, long_body)
     })
     .await
     .unwrap();
@@ -527,6 +538,7 @@ async fn queue_search_finds_what_sqlite_finds() {
         "that ticket is still found by its words"
     );
     assert_eq!(common_there, common_here, "and by a word of other tickets");
+    assert_eq!(long_body, (vec![open], vec![]), "a long body's words, as far as they fit");
     assert!(
         differ.is_empty(),
         "{} queue searches differ:\n{}",

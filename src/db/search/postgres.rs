@@ -97,7 +97,8 @@ pub fn postgres_fill() -> Vec<(String, String)> {
 /// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
 /// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
 /// rows of `queue_words` of their tickets that are not closed (see the migration that made
-/// it), each ticket's row in the order of their ids.
+/// it), each ticket's row in the order of their ids. A row that would not change is not
+/// written again (a node's start adds every ticket's words, nearly all there already).
 fn queue_words(subjects: &str, messages: &str) -> String {
     format!(
         "INSERT INTO queue_words (ticket_id, words)
@@ -109,7 +110,8 @@ fn queue_words(subjects: &str, messages: &str) -> String {
                WHERE {messages} AND t.status <> 'closed') AS w
          WHERE w.words IS NOT NULL
          GROUP BY w.ticket_id ORDER BY w.ticket_id
-         ON CONFLICT (ticket_id) DO UPDATE SET words = words_or_too_many(queue_words.words, excluded.words)"
+         ON CONFLICT (ticket_id) DO UPDATE SET words = words_or_too_many(queue_words.words, excluded.words)
+         WHERE words_or_too_many(queue_words.words, excluded.words) IS DISTINCT FROM queue_words.words"
     )
 }
 
@@ -140,7 +142,10 @@ pub(super) fn forget_closed(conn: &Conn, batch: i64) -> SqlResult<usize> {
 }
 
 /// PostgreSQL's [`catch_up`](super::catch_up): the words of at most `batch` rows of each table that have
-/// none yet with their lengths, and those words in the vocabulary; then, last, the new
+/// none yet with their lengths, and those words in the vocabulary (each row claimed with
+/// the lock an update of a column that is no key takes, so that the new row of
+/// `queue_words` for a ticket this catch-up claimed never waits for it when another node
+/// checks that the ticket exists); then, last, the new
 /// words of their tickets in `queue_words` and the texts and their words counted in the
 /// tables' totals. Rows another node is indexing are skipped, not waited for. Those last
 /// rows are written in the same order on every node (the tickets' by id, then each
@@ -162,7 +167,7 @@ pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
                 "WITH done AS (
                      UPDATE {table} SET {set} WHERE id IN (
                          SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id LIMIT ?1
-                         FOR UPDATE SKIP LOCKED)
+                         FOR NO KEY UPDATE SKIP LOCKED)
                      RETURNING id, {column} AS words, {length} AS length),
                  known AS (
                      INSERT INTO search_vocabulary (word)
