@@ -538,7 +538,11 @@ async fn queue_search_finds_what_sqlite_finds() {
         "that ticket is still found by its words"
     );
     assert_eq!(common_there, common_here, "and by a word of other tickets");
-    assert_eq!(long_body, (vec![open], vec![]), "a long body's words, as far as they fit");
+    assert_eq!(
+        long_body,
+        (vec![open], vec![]),
+        "a long body's words, as far as they fit"
+    );
     assert!(
         differ.is_empty(),
         "{} queue searches differ:\n{}",
