@@ -98,6 +98,16 @@ fn fixtures_in_both(name: &str) -> (tempfile::TempDir, Conn, String, Vec<String>
     (dir, sqlite, target, vocabulary)
 }
 
+/// Fails with how many searches `what` (the first 30 of them) when any did.
+fn none_differ(differ: &[String], what: &str) {
+    assert!(
+        differ.is_empty(),
+        "{} {what}:\n{}",
+        differ.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+}
+
 /// Every word of the fixture mail, whole and as a three-letter prefix, finds the same
 /// tickets and customers in PostgreSQL as in SQLite.
 #[tokio::test(flavor = "multi_thread")]
@@ -131,13 +141,7 @@ async fn postgres_text_search_finds_what_fts5_finds() {
         found > vocabulary.len() / 2,
         "the words find tickets: {found}"
     );
-    assert!(
-        differ.is_empty(),
-        "{} of {} searches differ:\n{}",
-        differ.len(),
-        typed.len(),
-        differ[..differ.len().min(30)].join("\n")
-    );
+    none_differ(&differ, &format!("of {} searches differ", typed.len()));
 
     // What each customer may read (the portal's search): the same on both, through the
     // readers' words of SQLite's indexes and PostgreSQL's readers' lexemes.
@@ -163,12 +167,7 @@ async fn postgres_text_search_finds_what_fts5_finds() {
         }
     }
     assert!(found > readers.len(), "readers find their tickets: {found}");
-    assert!(
-        differ.is_empty(),
-        "{} readers' searches differ:\n{}",
-        differ.len(),
-        differ[..differ.len().min(30)].join("\n")
-    );
+    none_differ(&differ, "readers' searches differ");
 }
 
 /// The tickets whose subject or public messages hold `text` that `reader` may read, in
@@ -351,12 +350,7 @@ async fn ranked_search_orders_the_hits_as_fts5_does() {
     assert!(ordered > 200, "searches with hits to order: {ordered}");
     assert!(scored > 100, "searches the scores ordered: {scored}");
     assert!(prefixes > 0, "searches with a prefix: {prefixes}");
-    assert!(
-        differ.is_empty(),
-        "{} searches are ordered differently:\n{}",
-        differ.len(),
-        differ[..differ.len().min(30)].join("\n")
-    );
+    none_differ(&differ, "searches are ordered differently");
 }
 
 /// The console queue's search (agents: subjects, every message, requesters) finds the same
@@ -543,12 +537,7 @@ async fn queue_search_finds_what_sqlite_finds() {
         (vec![open], vec![]),
         "a long body's words, as far as they fit"
     );
-    assert!(
-        differ.is_empty(),
-        "{} queue searches differ:\n{}",
-        differ.len(),
-        differ[..differ.len().min(30)].join("\n")
-    );
+    none_differ(&differ, "queue searches differ");
 }
 
 /// Two nodes catching up at once: node A adds a new word to the vocabulary with a ticket
