@@ -9,25 +9,6 @@ mod postgres;
 
 pub use postgres::{POSTGRES_WORDS, postgres_fill};
 
-/// PostgreSQL: the words of the `chunk` tickets after `after` (by id) that are not closed
-/// added again to the queue's (`queue_words`); the last of them, `None` when there was
-/// none. SQLite's queue reads its FTS5 indexes: nothing to do.
-pub fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResult<Option<i64>> {
-    match conn.is_postgres() {
-        true => postgres::queue_words_again(conn, after, chunk),
-        false => Ok(None),
-    }
-}
-
-/// PostgreSQL: drops at most `batch` of the queue's words (`queue_words`) of closed
-/// tickets; how many. Nothing on SQLite.
-pub fn forget_closed(conn: &Conn, batch: i64) -> SqlResult<usize> {
-    match conn.is_postgres() {
-        true => postgres::forget_closed(conn, batch),
-        false => Ok(0),
-    }
-}
-
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};
 use crate::domain::ids::TicketId;
@@ -122,6 +103,25 @@ pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     )?;
     conn.execute("DELETE FROM search_readers_pending", params![])?;
     Ok(done)
+}
+
+/// PostgreSQL: the words of the `chunk` tickets after `after` (by id) that are not closed
+/// added again to the queue's (`queue_words`); the last of them, `None` when there was
+/// none. SQLite's queue reads its FTS5 indexes: nothing to do.
+pub fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResult<Option<i64>> {
+    match conn.is_postgres() {
+        true => postgres::queue_words_again(conn, after, chunk),
+        false => Ok(None),
+    }
+}
+
+/// PostgreSQL: drops at most `batch` of the queue's words (`queue_words`) of closed
+/// tickets; how many. Nothing on SQLite.
+pub fn forget_closed(conn: &Conn, batch: i64) -> SqlResult<usize> {
+    match conn.is_postgres() {
+        true => postgres::forget_closed(conn, batch),
+        false => Ok(0),
+    }
 }
 
 /// Up to which row of `source` the indexes are written.

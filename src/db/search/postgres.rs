@@ -145,9 +145,8 @@ pub(super) fn forget_closed(conn: &Conn, batch: i64) -> SqlResult<usize> {
 /// none yet with their lengths, and those words in the vocabulary (each row claimed with
 /// the lock an update of a column that is no key takes, so that the new row of
 /// `queue_words` for a ticket this catch-up claimed never waits for it when another node
-/// checks that the ticket exists); then, last, the new
-/// words of their tickets in `queue_words` and the texts and their words counted in the
-/// tables' totals. Rows another node is indexing are skipped, not waited for. Those last
+/// checks that the ticket exists); then, last, the new words of their tickets in
+/// `queue_words` and the texts and their words counted in the tables' totals. Rows another node is indexing are skipped, not waited for. Those last
 /// rows are written in the same order on every node (the tickets' by id, then each
 /// table's totals): a catch-up holds them only from then to its commit and waits for
 /// nothing else while it does, so two nodes catching up never wait for each other in a
