@@ -41,7 +41,7 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use handle::Db;
-pub use sql::{Array, CiText, Column, Conn, Param, Row, SqlError};
+pub use sql::{Array, CiText, Column, Conn, Many, Param, Row, SqlError};
 pub use sqlite::{add_functions, claim_for_serving, sqlite_file};
 
 /// What a statement gives back.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Query, RANKED_HITS};
-use crate::db::{Array, Conn, Param, SqlResult};
+use crate::db::{Array, Conn, Many, Param, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::domain::relevance::{self, Phrase};
 use crate::params;
@@ -93,6 +93,7 @@ pub fn postgres_fill() -> Vec<(String, String)> {
     fill.push((queue_words("TRUE", "TRUE"), "the queue's words".into()));
     fill
 }
+
 
 /// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
 /// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
@@ -202,36 +203,38 @@ pub(super) fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
     Ok(done)
 }
 
-/// Whether the planner knows one of the query's words only as rare in `column` of
-/// `table`, so that its hits are few (every hit holding every word, they are no more than
-/// that word's). PostgreSQL keeps the frequency of a column's thousand or so most common
-/// words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for any other; a
-/// combination's estimate is no bound (its words are taken as independent, and are not).
-/// Never before the table's first statistics.
-fn rare(conn: &Conn, words: &Query, table: &str, column: &str) -> SqlResult<bool> {
-    let rows: f64 = conn.query_row(
-        "SELECT reltuples::float8 FROM pg_class WHERE oid = CAST(?1 AS regclass)",
-        params![table],
-        |r| r.get(0),
-    )?;
-    if rows <= 0.0 {
-        return Ok(false);
-    }
-    let estimate =
-        format!("EXPLAIN SELECT 1 FROM {table} x WHERE x.{column} @@ to_tsquery('simple', ?1)");
-    for part in &words.parts {
-        let plan: Vec<String> = conn.query_map(&estimate, params![part], |r| r.get(0))?;
-        // The first line is the whole plan's: "… (cost=0.00..8.03 rows=2 width=4)".
-        let expected: Option<f64> = plan
-            .first()
-            .and_then(|line| line.split(" rows=").nth(1))
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok());
-        if expected.is_some_and(|n| n / rows <= RARE_SHARE) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+/// The tables the ranked search reads: the table, its ticket's column, its words' column,
+/// their length's column, and what a hit there adds to the score (a subject's hit counts
+/// as one more word matched).
+const SOURCES: [(&str, &str, &str, &str, f64); 2] = [
+    ("tickets", "id", "subject_words", "subject_length", 1.0),
+    ("messages", "ticket_id", "body_words", "body_length", 0.0),
+];
+
+/// For each of [`SOURCES`], whether the planner knows one of the query's words only as
+/// rare there, so that its hits are few (every hit holding every word, they are no more
+/// than that word's): one statement for them all (`search_estimate`, the planner's
+/// estimate as EXPLAIN gives it). PostgreSQL keeps the frequency of a column's thousand or
+/// so most common words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for
+/// any other; a combination's estimate is no bound (its words are taken as independent,
+/// and are not). Never before the table's first statistics.
+fn rare(conn: &Conn, words: &Query) -> SqlResult<Vec<bool>> {
+    let sources: Vec<String> = SOURCES
+        .iter()
+        .enumerate()
+        .map(|(n, (table, _, column, _, _))| format!("({n}, '{table}', '{column}')"))
+        .collect();
+    let sql = format!(
+        "SELECT CASE WHEN c.reltuples > 0 THEN (
+                    SELECT coalesce(bool_or(search_estimate(c.oid, s.words, p) / c.reltuples <= ?2), false)
+                    FROM unnest(?1::text[]) p)
+                ELSE false END
+         FROM (VALUES {}) s(n, source, words) JOIN pg_class c ON c.oid = s.source::regclass
+         ORDER BY s.n",
+        sources.join(", ")
+    );
+    let parts = Array::Text(words.parts.iter().map(|p| Some(p.as_str())).collect());
+    conn.query_map(&sql, params![parts, RARE_SHARE], |r| r.get(0))
 }
 
 /// The share of the rows up to which the planner knows a word no better than "rare": its
@@ -244,14 +247,16 @@ const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
 /// [`ranked`](super::ranked) on PostgreSQL, scored as FTS5's hits are
 /// ([`relevance::score`]): from each hit's stored words come how often it holds each of
 /// the query's phrases (`setweight` marks the query's words and `ts_filter` keeps them; for
-/// a query with a prefix, every word of the hit that a phrase begins), beside the text's length and the
-/// table's average length (`search_totals`). A GIN index gives its hits in no useful
-/// order: the newest [`RANKED_HITS`] of a common word are found by reading the newest rows
-/// until there are enough ([`NEWEST_ROWS`] at most, some 10 ms at a million rows), and a
-/// word rarer than that has all its hits read from the index (`id + 0` keeps the planner
-/// off the walk, which for a word it misjudges as common read the whole table). A query
-/// with a [`rare`] word skips the newest rows: they would not hold enough of its hits.
-/// Either way the hits are the newest [`RANKED_HITS`].
+/// a query with a prefix, every word of the hit that a phrase begins), beside the text's
+/// length and the table's average length (`search_totals`). A GIN index gives its hits in
+/// no useful order: the newest [`RANKED_HITS`] of a common word are found by reading the
+/// newest rows until there are enough ([`NEWEST_ROWS`] at most, some 10 ms at a million
+/// rows), and a word rarer than that has all its hits read from the index (`id + 0` keeps
+/// the planner off the walk, which for a word it misjudges as common read the whole
+/// table). A query with a [`rare`] word skips the newest rows: they would not hold enough
+/// of its hits. Either way the hits are the newest [`RANKED_HITS`], and they come as one
+/// row of arrays ([`Many`]): a row each cost the server and the driver a quarter of the
+/// statement.
 pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
     let phrases = Array::Text(
         words
@@ -263,10 +268,9 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
             .collect(),
     );
     let mut best: HashMap<i64, f64> = HashMap::new();
-    for (table, ticket, column, length, bonus) in [
-        ("tickets", "id", "subject_words", "subject_length", 1.0),
-        ("messages", "ticket_id", "body_words", "body_length", 0.0),
-    ] {
+    for ((table, ticket, column, length, bonus), rare) in
+        SOURCES.into_iter().zip(rare(conn, words)?)
+    {
         // The hit's words that a phrase may count, with their positions.
         let kept = match words.has_prefix {
             false => "?3".to_string(),
@@ -277,32 +281,55 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
         // A length not written (by a node that ran before the lengths were kept) is read
         // off the words.
         let hit = format!(
-            "x.{ticket}, coalesce(x.{length}, search_length(x.{column}))::float8, ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text,
-             (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')"
+            "x.{ticket}::int8 AS ticket, coalesce(x.{length}, search_length(x.{column}))::float8 AS length,
+             ts_filter(setweight(x.{column}, 'A', {kept}), '{{a}}')::text AS kept"
         );
+        let aggregated = |from: &str| {
+            format!(
+                "SELECT array_agg(h.ticket), array_agg(h.length), array_agg(h.kept),
+                     (SELECT words::float8 / texts FROM search_totals WHERE source = '{table}')
+                 FROM (SELECT {hit} FROM {from}) h"
+            )
+        };
         // The newest rows are read for the columns a hit needs only (a whole row takes some
         // 15 % longer).
         let needed = match ticket {
             "id" => format!("id, {column}, {length}"),
             _ => format!("id, {ticket}, {column}, {length}"),
         };
-        let newest = format!(
-            "SELECT {hit} FROM (SELECT {needed} FROM {table} ORDER BY id DESC LIMIT ?4) x
+        let newest = aggregated(&format!(
+            "(SELECT {needed} FROM {table} ORDER BY id DESC LIMIT ?4) x
              WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id DESC LIMIT ?2"
-        );
+        ));
         let read = |sql: &str, args: &[&dyn Param]| -> SqlResult<Vec<(i64, f64)>> {
-            conn.query_map(sql, args, |r| {
-                let kept: Option<String> = r.get(2)?;
-                let counts = positions(kept.as_deref().unwrap_or_default());
-                let counts = counts.iter().map(|(w, n)| (w.as_str(), *n));
-                let occurrences = relevance::occurrences(&words.phrases, counts);
-                let (length, average): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(3)?);
-                let score =
-                    relevance::score(&occurrences, length.unwrap_or(0.0), average.unwrap_or(1.0));
-                Ok((r.get(0)?, score - bonus))
-            })
+            let (tickets, lengths, kept, average) = conn.query_row(sql, args, |r| {
+                let tickets: Option<Many<i64>> = r.get(0)?;
+                let lengths: Option<Many<Option<f64>>> = r.get(1)?;
+                let kept: Option<Many<Option<String>>> = r.get(2)?;
+                let average: Option<f64> = r.get(3)?;
+                Ok((tickets, lengths, kept, average))
+            })?;
+            let (Some(Many(tickets)), Some(Many(lengths)), Some(Many(kept))) =
+                (tickets, lengths, kept)
+            else {
+                return Ok(Vec::new());
+            };
+            let scored = tickets.into_iter().zip(lengths).zip(kept);
+            Ok(scored
+                .map(|((ticket, length), kept)| {
+                    let counts = positions(kept.as_deref().unwrap_or_default());
+                    let counts = counts.iter().map(|(w, n)| (w.as_str(), *n));
+                    let occurrences = relevance::occurrences(&words.phrases, counts);
+                    let score = relevance::score(
+                        &occurrences,
+                        length.unwrap_or(0.0),
+                        average.unwrap_or(1.0),
+                    );
+                    (ticket, score - bonus)
+                })
+                .collect())
         };
-        let mut hits = match rare(conn, words, table, column)? {
+        let mut hits = match rare {
             true => vec![],
             false => read(
                 &newest,
@@ -310,10 +337,9 @@ pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<Ti
             )?,
         };
         if (hits.len() as i64) < RANKED_HITS {
-            let every = format!(
-                "SELECT {hit} FROM {table} x
-                 WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id + 0 DESC LIMIT ?2"
-            );
+            let every = aggregated(&format!(
+                "{table} x WHERE x.{column} @@ to_tsquery('simple', ?1) ORDER BY x.id + 0 DESC LIMIT ?2"
+            ));
             hits = read(&every, params![words.fts, RANKED_HITS, phrases])?;
         }
         for (ticket, score) in hits {

@@ -16,7 +16,7 @@ mod values;
 pub(crate) use placeholders::Texts;
 pub use placeholders::postgres_text;
 pub use savepoints::Savepoints;
-pub use values::{Array, CiText, Column, NullOf, Param};
+pub use values::{Array, CiText, Column, Many, NullOf, Param};
 
 /// A connection to either engine, inside the transaction its caller runs.
 pub enum Conn {

@@ -268,6 +268,23 @@ impl Param for Array<'_> {
     }
 }
 
+/// A column of many values in one (`array_agg`), which PostgreSQL alone has: where a
+/// statement's rows are many, each costs the server and the driver more than a value in
+/// one does. SQLite's code reads rows.
+pub struct Many<T>(pub Vec<T>);
+
+impl<T> Column for Many<T>
+where
+    T: for<'r> Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    fn from_sqlite(_: ValueRef<'_>) -> Result<Self, BoxError> {
+        Err("an array is read on PostgreSQL only".into())
+    }
+    fn from_postgres(value: PgValueRef<'_>) -> Result<Self, BoxError> {
+        decode::<Vec<T>>(value).map(Many)
+    }
+}
+
 /// A row id goes into SQL and comes back as the number it is.
 macro_rules! id_column {
     ($($name:ident),*) => {$(
