@@ -80,10 +80,12 @@ fn where_clause(conn: &Conn, with_text: bool) -> String {
     // The open tickets that may match come off the index of `queue_words` (each ticket's
     // words in one place, and only the tickets not closed; NULL when too many to keep);
     // only those have their subject and their messages checked, since each text must hold
-    // every word.
+    // every word. Until the table is first filled (a node's start after the upgrade that
+    // made it, see `search::queue_words_again`), every open ticket is checked.
     let text_postgres = " AND (t.id = ?6
-        OR (?5 IS NOT NULL AND ((t.id IN (SELECT q.ticket_id FROM queue_words q
+        OR (?5 IS NOT NULL AND (((t.id IN (SELECT q.ticket_id FROM queue_words q
                         WHERE q.words @@ to_tsquery('simple', ?10) OR q.words IS NULL)
+                    OR NOT EXISTS (SELECT 1 FROM settings WHERE key = 'queue_words'))
                 AND (t.subject_words @@ to_tsquery('simple', ?10)
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
                                AND m.body_words @@ to_tsquery('simple', ?10) OFFSET 0)))

@@ -107,7 +107,9 @@ pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
 
 /// PostgreSQL: the words of the `chunk` tickets after `after` (by id) that are not closed
 /// added again to the queue's (`queue_words`); the last of them, `None` when there was
-/// none. SQLite's queue reads its FTS5 indexes: nothing to do.
+/// none, and then the table is marked as filled: until the first pass through every ticket
+/// is over, the queue checks every open ticket's texts. SQLite's queue reads its FTS5
+/// indexes: nothing to do.
 pub fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResult<Option<i64>> {
     match conn.is_postgres() {
         true => postgres::queue_words_again(conn, after, chunk),

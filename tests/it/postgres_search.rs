@@ -377,7 +377,7 @@ async fn queue_search_finds_what_sqlite_finds() {
     );
     typed.sort();
     typed.dedup();
-    let (differ, found, split, rows, missed, too_many, long_body) = tokio::task::spawn_blocking(move || {
+    let (differ, found, split, rows, missed, too_many, long_body, marked) = tokio::task::spawn_blocking(move || {
         let pg = Conn::Postgres(Session::connect(&target).unwrap());
         let search = |conn: &Conn, text: &str| -> (Vec<i64>, i64) {
             let filter = QueueFilter {
@@ -399,7 +399,27 @@ async fn queue_search_finds_what_sqlite_finds() {
                 }
             }
         };
-        compare("copied:");
+        // Before the first pass through every ticket (the upgrade that made the table):
+        // no words and no mark, and every open ticket is checked.
+        pg.execute("DELETE FROM queue_words", helpdesk::params![]).unwrap();
+        pg.execute("DELETE FROM settings WHERE key = 'queue_words'", helpdesk::params![])
+            .unwrap();
+        compare("before the first fill:");
+        let fill = || {
+            let mut after = 0;
+            while let Some(last) = search::queue_words_again(&pg, after, 7).unwrap() {
+                after = last;
+            }
+        };
+        fill();
+        let marked: bool = pg
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'queue_words')",
+                helpdesk::params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        compare("filled:");
         let change = |sql: &str| {
             for conn in [&sqlite, &pg] {
                 conn.execute(sql, helpdesk::params![]).unwrap();
@@ -452,10 +472,7 @@ async fn queue_search_finds_what_sqlite_finds() {
         pg.execute("DELETE FROM queue_words WHERE ticket_id % 6 = 1", helpdesk::params![])
             .unwrap();
         let missed = (search(&sqlite, "vechi").1, search(&pg, "vechi").1);
-        let mut after = 0;
-        while let Some(last) = search::queue_words_again(&pg, after, 7).unwrap() {
-            after = last;
-        }
+        fill();
         compare("filled again:");
         // A ticket with more words than one vector holds (1 MB of them): its row keeps
         // none, and it is checked for every search.
@@ -495,11 +512,15 @@ async fn queue_search_finds_what_sqlite_finds() {
             .unwrap();
         let too_many = (kept, open, search(&pg, "q150x999").0, search(&pg, "zzmesaj").1, search(&sqlite, "zzmesaj").1);
         let long_body = (search(&pg, "inceputul").0, search(&pg, "sfarsitul").0);
-        (differ, found, split, rows, missed, too_many, long_body)
+        (differ, found, split, rows, missed, too_many, long_body, marked)
     })
     .await
     .unwrap();
-    // Each typed text is searched three times.
+    assert!(
+        marked,
+        "the first pass through every ticket marks the table as filled"
+    );
+    // Each typed text is searched five times.
     assert!(
         found > vocabulary.len(),
         "the words find open tickets: {found}"

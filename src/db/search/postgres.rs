@@ -91,9 +91,14 @@ pub fn postgres_fill() -> Vec<(String, String)> {
     }
     fill.push((POSTGRES_VOCABULARY.into(), "the search vocabulary".into()));
     fill.push((queue_words("TRUE", "TRUE"), "the queue's words".into()));
+    fill.push((QUEUE_WORDS_FILLED.into(), "the queue's words' mark".into()));
     fill
 }
 
+/// Marks `queue_words` as filled (a row of `settings`): the queue reads it from then on,
+/// and until then checks every open ticket's texts, as before the table was made (see
+/// `db::queue`). The first pass of [`queue_words_again`] through every ticket sets it.
+const QUEUE_WORDS_FILLED: &str = "INSERT INTO settings (key, value) VALUES ('queue_words', 'filled') ON CONFLICT (key) DO NOTHING";
 
 /// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
 /// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
@@ -124,6 +129,7 @@ pub(super) fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResul
         |r| r.get(0),
     )?;
     let Some(&Some(last)) = ids.last() else {
+        conn.execute(QUEUE_WORDS_FILLED, params![])?;
         return Ok(None);
     };
     let add = queue_words("t.id = ANY(?1)", "t.id = ANY(?1)");
