@@ -2,6 +2,8 @@
 //! the commit with the vocabulary, and the ranked search over them.
 
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use super::{Query, RANKED_HITS};
 use crate::db::{Array, Conn, Many, Param, SqlResult};
@@ -223,8 +225,15 @@ const SOURCES: [(&str, &str, &str, &str, f64); 2] = [
 /// estimate as EXPLAIN gives it). PostgreSQL keeps the frequency of a column's thousand or
 /// so most common words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for
 /// any other; a combination's estimate is no bound (its words are taken as independent,
-/// and are not). Never before the table's first statistics.
+/// and are not). Never before the table's first statistics. What it found is kept for
+/// [`RARE_KEPT`] ([`RARE_LATELY`]).
 fn rare(conn: &Conn, words: &Query) -> SqlResult<Vec<bool>> {
+    let key = words.parts.join("\n");
+    if let Some((at, found)) = findings().get(&key)
+        && at.elapsed() < RARE_KEPT
+    {
+        return Ok(found.clone());
+    }
     let sources: Vec<String> = SOURCES
         .iter()
         .enumerate()
@@ -240,8 +249,36 @@ fn rare(conn: &Conn, words: &Query) -> SqlResult<Vec<bool>> {
         sources.join(", ")
     );
     let parts = Array::Text(words.parts.iter().map(|p| Some(p.as_str())).collect());
-    conn.query_map(&sql, params![parts, RARE_SHARE], |r| r.get(0))
+    let found: Vec<bool> = conn.query_map(&sql, params![parts, RARE_SHARE], |r| r.get(0))?;
+    let mut rare = findings();
+    if rare.len() >= RARE_KEPT_QUERIES {
+        rare.retain(|_, (at, _)| at.elapsed() < RARE_KEPT);
+        if rare.len() >= RARE_KEPT_QUERIES {
+            rare.clear();
+        }
+    }
+    rare.insert(key, (Instant::now(), found.clone()));
+    Ok(found)
 }
+
+/// What [`rare`] found lately, by the query's words: the planner's estimates change only
+/// when `ANALYZE` runs, and a finding gone stale costs time (the newest rows read for too
+/// few hits, or a common word's hits read from the index), never a hit. The next page of
+/// hits, and a page that refreshes itself, ask again what was just asked; asking the
+/// planner costs about 1 ms of the server's time for each search.
+static RARE_LATELY: LazyLock<Mutex<Findings>> = LazyLock::new(Mutex::default);
+
+/// When [`rare`] found what, for each of [`SOURCES`], by the query's words.
+type Findings = HashMap<String, (Instant, Vec<bool>)>;
+
+fn findings() -> std::sync::MutexGuard<'static, Findings> {
+    // A finding is whole or not there: a thread that panicked left nothing half written.
+    RARE_LATELY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How long a finding of [`rare`] is kept, and for how many queries at most.
+const RARE_KEPT: Duration = Duration::from_secs(300);
+const RARE_KEPT_QUERIES: usize = 1_000;
 
 /// The share of the rows up to which the planner knows a word no better than "rare": its
 /// guess, 0.5 %, and the rounding of its estimate to whole rows.
@@ -261,8 +298,8 @@ const NEWEST_ROWS: i64 = 10 * RANKED_HITS;
 /// the planner off the walk, which for a word it misjudges as common read the whole
 /// table). A query with a [`rare`] word skips the newest rows: they would not hold enough
 /// of its hits. Either way the hits are the newest [`RANKED_HITS`], and they come as one
-/// row of arrays ([`Many`]): a row each cost the server and the driver a quarter of the
-/// statement.
+/// row of arrays ([`Many`]): as 2,000 rows, they took the server and the driver about a
+/// quarter of the statement's time.
 pub(super) fn ranked(conn: &Conn, words: &Query, limit: i64) -> SqlResult<Vec<TicketId>> {
     let phrases = Array::Text(
         words
