@@ -24,31 +24,36 @@ const SOURCES: [(&str, &str, &str, &str, f64); 2] = [
 /// estimate as EXPLAIN gives it). PostgreSQL keeps the frequency of a column's thousand or
 /// so most common words (`ANALYZE`, which autovacuum runs) and guesses 0.5 % or less for
 /// any other; a combination's estimate is no bound (its words are taken as independent,
-/// and are not). Never before the table's first statistics. What it found is kept for
-/// [`RARE_KEPT`] ([`RARE_LATELY`]).
+/// and are not). Never before the column has statistics: until then (a table built by
+/// `copy-db`, which makes its indexes after its rows) the planner guesses for every word.
+/// What it found is kept for [`RARE_KEPT`] ([`RARE_LATELY`]).
 fn rare(conn: &Conn, words: &Query) -> SqlResult<Vec<bool>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let sources: Vec<String> = SOURCES
+            .iter()
+            .enumerate()
+            .map(|(n, (table, _, column, _, _))| format!("({n}, '{table}', '{column}')"))
+            .collect();
+        format!(
+            "SELECT CASE WHEN c.reltuples > 0 AND EXISTS (
+                         SELECT 1 FROM pg_stats st WHERE st.schemaname = c.relnamespace::regnamespace::text
+                         AND st.tablename = s.source AND st.attname = s.words) THEN (
+                        SELECT coalesce(bool_or(search_estimate(c.oid, s.words, p) / c.reltuples <= ?2), false)
+                        FROM unnest(?1::text[]) p)
+                    ELSE false END
+             FROM (VALUES {}) s(n, source, words) JOIN pg_class c ON c.oid = s.source::regclass
+             ORDER BY s.n",
+            sources.join(", ")
+        )
+    });
     let key = words.parts.join("\n");
     if let Some((at, found)) = findings().get(&key)
         && at.elapsed() < RARE_KEPT
     {
         return Ok(found.clone());
     }
-    let sources: Vec<String> = SOURCES
-        .iter()
-        .enumerate()
-        .map(|(n, (table, _, column, _, _))| format!("({n}, '{table}', '{column}')"))
-        .collect();
-    let sql = format!(
-        "SELECT CASE WHEN c.reltuples > 0 THEN (
-                    SELECT coalesce(bool_or(search_estimate(c.oid, s.words, p) / c.reltuples <= ?2), false)
-                    FROM unnest(?1::text[]) p)
-                ELSE false END
-         FROM (VALUES {}) s(n, source, words) JOIN pg_class c ON c.oid = s.source::regclass
-         ORDER BY s.n",
-        sources.join(", ")
-    );
     let parts = Array::Text(words.parts.iter().map(|p| Some(p.as_str())).collect());
-    let found: Vec<bool> = conn.query_map(&sql, params![parts, RARE_SHARE], |r| r.get(0))?;
+    let found: Vec<bool> = conn.query_map(&SQL, params![parts, RARE_SHARE], |r| r.get(0))?;
     let mut rare = findings();
     if rare.len() >= RARE_KEPT_QUERIES {
         rare.retain(|_, (at, _)| at.elapsed() < RARE_KEPT);
@@ -60,9 +65,10 @@ fn rare(conn: &Conn, words: &Query) -> SqlResult<Vec<bool>> {
     Ok(found)
 }
 
-/// What [`rare`] found lately, by the query's words: the planner's estimates change only
-/// when `ANALYZE` runs, and a finding gone stale costs time (the newest rows read for too
-/// few hits, or a common word's hits read from the index), never a hit. The next page of
+/// What [`rare`] found lately, by the query's words: the planner's estimates change with
+/// the statistics (`ANALYZE`) and the table's size, slowly, and a finding gone stale costs
+/// time (the newest rows read for too few hits, or a common word's hits read from the
+/// index), never a hit. The next page of
 /// hits, and a page that refreshes itself, ask again what was just asked; asking the
 /// planner costs about 1 ms of the server's time for each search.
 static RARE_LATELY: LazyLock<Mutex<Findings>> = LazyLock::new(Mutex::default);
