@@ -107,14 +107,22 @@ pub fn catch_up(conn: &Conn, batch: i64) -> SqlResult<usize> {
 
 /// PostgreSQL: the words of the `chunk` tickets after `after` (by id) that are not closed
 /// added again to the queue's (`queue_words`); the last of them, `None` when there was
-/// none, and then the table is marked as filled: until the first pass through every ticket
-/// is over, the queue checks every open ticket's texts. SQLite's queue reads its FTS5
-/// indexes: nothing to do.
+/// none. SQLite's queue reads its FTS5 indexes: nothing to do.
 pub fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResult<Option<i64>> {
     match conn.is_postgres() {
         true => postgres::queue_words_again(conn, after, chunk),
         false => Ok(None),
     }
+}
+
+/// PostgreSQL: marks the queue's words as filled, once a pass of [`queue_words_again`]
+/// went through every ticket: until then, the queue checks every open ticket's texts.
+/// Nothing on SQLite.
+pub fn queue_words_filled(conn: &Conn) -> SqlResult<()> {
+    if conn.is_postgres() {
+        conn.execute(postgres::QUEUE_WORDS_FILLED, params![])?;
+    }
+    Ok(())
 }
 
 /// PostgreSQL: drops at most `batch` of the queue's words (`queue_words`) of closed

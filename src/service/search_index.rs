@@ -41,8 +41,9 @@ pub async fn catch_up(ctx: &Ctx) -> Result<usize, ServiceError> {
 
 /// On PostgreSQL, adds every ticket's words to the queue's again (`queue_words`), a chunk
 /// of tickets at a time, so that a catch-up waits at most for one chunk. A node does it
-/// when it starts: the first to start after the table was made fills it, and a node of an
-/// older version may have indexed texts without adding their words.
+/// when it starts: the first to start after the table was made fills it (and then marks it
+/// as filled), and a node of an older version may have indexed texts without adding their
+/// words.
 pub async fn queue_words_again(ctx: &Ctx) -> Result<(), ServiceError> {
     let mut after = 0;
     while let Some(last) = ctx
@@ -52,6 +53,7 @@ pub async fn queue_words_again(ctx: &Ctx) -> Result<(), ServiceError> {
     {
         after = last;
     }
+    ctx.db.write(db::search::queue_words_filled).await?;
     Ok(())
 }
 

@@ -204,6 +204,16 @@ async fn read_in_postgres(pg: &mut sqlx::PgConnection, text: &str, reader: &str)
     .unwrap()
 }
 
+/// Every ticket's words added to the queue's again, `chunk` tickets at a time, and the
+/// table marked as filled, as a node does when it starts.
+fn fill_queue_words(conn: &Conn, chunk: i64) {
+    let mut after = 0;
+    while let Some(last) = search::queue_words_again(conn, after, chunk).unwrap() {
+        after = last;
+    }
+    search::queue_words_filled(conn).unwrap();
+}
+
 /// PostgreSQL's ranked search finds a common word's newest hits by reading the newest rows,
 /// and a rarer word's by reading all its hits: either way the best first, and of equal
 /// ones the newest. The queue finds every open ticket that has a common or a rare word.
@@ -232,8 +242,23 @@ async fn ranked_search_finds_the_newest_hits_of_common_and_rare_words() {
         )
         .unwrap();
         while search::catch_up(&conn, 10_000).unwrap() > 0 {}
+        fill_queue_words(&conn, 1_000);
         // As autovacuum would after the load: the planner learns which words are common.
         conn.batch("ANALYZE tickets; ANALYZE messages").unwrap();
+        // What the ranked search asks of the planner: how many subjects hold a word.
+        let share = |word: &str| -> f64 {
+            conn.query_row(
+                "SELECT search_estimate('tickets', 'subject_words', ?1) / 30000",
+                helpdesk::params![word],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let shares = (share("sedinta"), share("imprimanta"));
+        assert!(
+            shares.0 < 0.005 && shares.1 > 0.2,
+            "the planner's estimates, a rare word's and a common one's: {shares:?}"
+        );
         let in_queue = |text: &str| -> (Vec<i64>, i64) {
             let filter = queue::QueueFilter {
                 text: Some(text.to_string()),
@@ -405,13 +430,7 @@ async fn queue_search_finds_what_sqlite_finds() {
         pg.execute("DELETE FROM settings WHERE key = 'queue_words'", helpdesk::params![])
             .unwrap();
         compare("before the first fill:");
-        let fill = || {
-            let mut after = 0;
-            while let Some(last) = search::queue_words_again(&pg, after, 7).unwrap() {
-                after = last;
-            }
-        };
-        fill();
+        fill_queue_words(&pg, 7);
         let marked: bool = pg
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'queue_words')",
@@ -472,7 +491,7 @@ async fn queue_search_finds_what_sqlite_finds() {
         pg.execute("DELETE FROM queue_words WHERE ticket_id % 6 = 1", helpdesk::params![])
             .unwrap();
         let missed = (search(&sqlite, "vechi").1, search(&pg, "vechi").1);
-        fill();
+        fill_queue_words(&pg, 7);
         compare("filled again:");
         // A ticket with more words than one vector holds (1 MB of them): its row keeps
         // none, and it is checked for every search.

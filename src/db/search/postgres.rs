@@ -98,8 +98,9 @@ pub fn postgres_fill() -> Vec<(String, String)> {
 
 /// Marks `queue_words` as filled (a row of `settings`): the queue reads it from then on,
 /// and until then checks every open ticket's texts, as before the table was made (see
-/// `db::queue`). The first pass of [`queue_words_again`] through every ticket sets it.
-const QUEUE_WORDS_FILLED: &str = "INSERT INTO settings (key, value) VALUES ('queue_words', 'filled') ON CONFLICT (key) DO NOTHING";
+/// `db::queue`). A node's first pass of [`queue_words_again`] through every ticket sets it
+/// ([`super::queue_words_filled`]).
+pub(super) const QUEUE_WORDS_FILLED: &str = "INSERT INTO settings (key, value) VALUES ('queue_words', 'filled') ON CONFLICT (key) DO NOTHING";
 
 /// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
 /// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
@@ -130,7 +131,6 @@ pub(super) fn queue_words_again(conn: &Conn, after: i64, chunk: i64) -> SqlResul
         |r| r.get(0),
     )?;
     let Some(&Some(last)) = ids.last() else {
-        conn.execute(QUEUE_WORDS_FILLED, params![])?;
         return Ok(None);
     };
     let add = queue_words("t.id = ANY(?1)", "t.id = ANY(?1)");
