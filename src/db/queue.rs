@@ -82,16 +82,18 @@ fn where_clause(conn: &Conn, with_text: bool) -> String {
     // only those have their subject and their messages checked, since each text must hold
     // every word. Until the table is first filled (a node's start after the upgrade that
     // made it, see `search::queue_words_again`), every open ticket is checked.
-    let text_postgres = " AND (t.id = ?6
+    let text_postgres = format!(" AND (t.id = ?6
         OR (?5 IS NOT NULL AND (((t.id IN (SELECT q.ticket_id FROM queue_words q
                         WHERE q.words @@ to_tsquery('simple', ?10) OR q.words IS NULL)
-                    OR NOT EXISTS (SELECT 1 FROM settings WHERE key = 'queue_words'))
+                    OR NOT {})
                 AND (t.subject_words @@ to_tsquery('simple', ?10)
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
                                AND m.body_words @@ to_tsquery('simple', ?10) OFFSET 0)))
-            OR t.requester_id IN (SELECT c.id FROM customers c WHERE c.words @@ to_tsquery('simple', ?5)))))";
+            OR t.requester_id IN (SELECT c.id FROM customers c WHERE c.words @@ to_tsquery('simple', ?5)))))",
+        super::search::QUEUE_WORDS_ARE_FILLED
+    );
     if with_text {
-        format!("{base}{}", conn.pick(&text, text_postgres))
+        format!("{base}{}", conn.pick(&text, &text_postgres))
     } else {
         format!("{base} AND ?5 IS NULL AND ?6 IS NULL AND ?10 IS NULL")
     }

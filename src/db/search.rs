@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 mod postgres;
 
-pub use postgres::{POSTGRES_WORDS, postgres_fill};
+pub use postgres::{POSTGRES_WORDS, QUEUE_WORDS_ARE_FILLED, postgres_fill};
 
 use super::fts5::Tokenizer;
 use super::{Conn, SqlResult};

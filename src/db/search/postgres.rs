@@ -102,6 +102,10 @@ pub fn postgres_fill() -> Vec<(String, String)> {
 /// ([`super::queue_words_filled`]).
 pub(super) const QUEUE_WORDS_FILLED: &str = "INSERT INTO settings (key, value) VALUES ('queue_words', 'filled') ON CONFLICT (key) DO NOTHING";
 
+/// Whether [`QUEUE_WORDS_FILLED`] was written: a condition for the queue's statement.
+pub const QUEUE_WORDS_ARE_FILLED: &str =
+    "EXISTS (SELECT 1 FROM settings WHERE key = 'queue_words')";
+
 /// PostgreSQL: the statement that adds the words of the subjects `subjects` picks (a
 /// condition on `t`) and of the messages `messages` picks (on `m`), as indexed, to the
 /// rows of `queue_words` of their tickets that are not closed (see the migration that made
