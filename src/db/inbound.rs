@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Conn, SqlResult};
+use super::{Array, Conn, SqlResult};
 use crate::domain::ids::TicketId;
 use crate::params;
 
@@ -12,7 +12,8 @@ mod storing;
 pub use storing::{NewReceived, Received, insert_all_received, insert_raw, insert_received};
 
 /// The ticket that the latest earlier inbound mail stored under one of these
-/// de-duplication keys went to, if any.
+/// de-duplication keys went to, if any. (PostgreSQL finds the rows by their keys first: asked
+/// for the newest row that holds one, its planner walks the newest rows of a small table.)
 pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> SqlResult<Option<TicketId>> {
     if dedup_keys.is_empty() {
         return Ok(None);
@@ -23,9 +24,11 @@ pub fn ticket_of_received(conn: &Conn, dedup_keys: &[String]) -> SqlResult<Optio
             "SELECT ticket_id FROM raw_emails
          WHERE dedup_key IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL
          ORDER BY id DESC LIMIT 1",
-            "SELECT ticket_id FROM raw_emails
-         WHERE dedup_key IN (SELECT value FROM json_array_elements_text(CAST(? AS json))) AND ticket_id IS NOT NULL
-         ORDER BY id DESC LIMIT 1",
+            "WITH named AS MATERIALIZED (
+             SELECT id, ticket_id FROM raw_emails
+             WHERE dedup_key = ANY (ARRAY(SELECT json_array_elements_text(CAST(? AS json))))
+         )
+         SELECT ticket_id FROM named WHERE ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1",
         ),
         params![json],
         |r| r.get(0),
@@ -46,11 +49,10 @@ pub fn set_outcome(
 }
 
 /// What became of a stored message: its outcome, and the ticket it went to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Settled {
     pub raw_id: i64,
     /// The key it is stored under (not written again).
-    #[serde(skip)]
     pub key: String,
     pub outcome: String,
     pub ticket_id: Option<TicketId>,
@@ -67,13 +69,18 @@ pub fn settle(conn: &Conn, settled: &[Settled]) -> SqlResult<()> {
         }
         return Ok(());
     }
-    let rows = serde_json::to_string(settled)
-        .map_err(|e| super::SqlError::Postgres(sqlx::Error::Encode(e.into())))?;
+    // Each row found by its id (parameters' arrays, whose length the planner does not
+    // take for a hundred rows, as it does a JSON list's, and so never reads the table whole).
     conn.execute(
         "UPDATE raw_emails r SET outcome = s.outcome, ticket_id = s.ticket_id
-         FROM json_to_recordset(CAST(?1 AS json)) AS s(raw_id bigint, outcome text, ticket_id bigint)
+         FROM unnest(CAST(?1 AS bigint[]), CAST(?2 AS text[]), CAST(?3 AS bigint[]))
+             AS s(raw_id, outcome, ticket_id)
          WHERE r.id = s.raw_id",
-        params![rows],
+        params![
+            Array::Int(settled.iter().map(|s| Some(s.raw_id)).collect()),
+            Array::Text(settled.iter().map(|s| Some(s.outcome.as_str())).collect()),
+            Array::Int(settled.iter().map(|s| s.ticket_id.map(|t| t.0)).collect())
+        ],
     )?;
     Ok(())
 }

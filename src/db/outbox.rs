@@ -145,6 +145,8 @@ pub fn thread_held(conn: &Conn, ticket_id: TicketId, recipient: &str) -> Vec<Str
 
 /// The newest of our mails among these Message-IDs that went to `recipient`: its ticket
 /// and the role it was sent in. A Message-ID of a mail sent to someone else names nothing.
+/// (PostgreSQL finds the rows by their Message-IDs first, as in
+/// [`super::inbound::ticket_of_received`].)
 pub fn find_sent_to(
     conn: &Conn,
     message_ids: &[String],
@@ -159,9 +161,12 @@ pub fn find_sent_to(
             "SELECT ticket_id, recipient_role FROM outbox
              WHERE message_id IN (SELECT value FROM json_each(?)) AND ticket_id IS NOT NULL AND recipient = ?
              ORDER BY id DESC LIMIT 1",
-            "SELECT ticket_id, recipient_role FROM outbox
-             WHERE message_id IN (SELECT value FROM json_array_elements_text(CAST(? AS json)))
-                 AND ticket_id IS NOT NULL AND recipient = ?
+            "WITH named AS MATERIALIZED (
+                 SELECT id, ticket_id, recipient_role, recipient FROM outbox
+                 WHERE message_id = ANY (ARRAY(SELECT json_array_elements_text(CAST(? AS json))))
+             )
+             SELECT ticket_id, recipient_role FROM named
+             WHERE ticket_id IS NOT NULL AND recipient = ?
              ORDER BY id DESC LIMIT 1",
         ),
         params![json, CiText(recipient)],
@@ -257,6 +262,7 @@ pub fn next_due(conn: &Conn) -> SqlResult<Option<String>> {
 }
 
 /// Our mail with one of these Message-IDs (the latest): its row, its ticket, its recipient.
+/// (PostgreSQL finds the rows by their Message-IDs first, as in [`find_sent_to`].)
 pub fn find_by_message_ids(
     conn: &Conn,
     message_ids: &[String],
@@ -268,8 +274,11 @@ pub fn find_by_message_ids(
     conn.query_opt(
         conn.pick(
             "SELECT id, ticket_id, recipient FROM outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
-            "SELECT id, ticket_id, recipient FROM outbox
-             WHERE message_id IN (SELECT value FROM json_array_elements_text(CAST(? AS json))) ORDER BY id DESC LIMIT 1",
+            "WITH named AS MATERIALIZED (
+                 SELECT id, ticket_id, recipient FROM outbox
+                 WHERE message_id = ANY (ARRAY(SELECT json_array_elements_text(CAST(? AS json))))
+             )
+             SELECT id, ticket_id, recipient FROM named ORDER BY id DESC LIMIT 1",
         ),
         params![json],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
