@@ -1,7 +1,9 @@
-//! [`Db`], the handle the services hold: one writer thread owns the writing connection and
-//! runs each use case as one closure inside one transaction (a whole use case costs one
-//! thread hand-off, not one per statement). Reads run on blocking threads with connections
-//! of their own: beside the writer under SQLite's WAL, side by side on PostgreSQL.
+//! [`Db`], the handle the services hold: a writer thread owns a writing connection and runs
+//! each use case as one closure inside one transaction (a whole use case costs one thread
+//! hand-off, not one per statement). Every use case goes to the first writer; PostgreSQL
+//! has a second one, for the second half of a batch of mail ([`Db::write_on`]). Reads run
+//! on blocking threads with connections of their own: beside the writer under SQLite's
+//! WAL, side by side on PostgreSQL.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
@@ -22,6 +24,15 @@ enum Source {
 }
 
 impl Source {
+    /// How many writers: SQLite takes one at a time; on PostgreSQL a second one stores a
+    /// batch of mail whose messages share nothing in two transactions side by side.
+    fn writers(&self) -> usize {
+        match self {
+            Source::Sqlite(_) => 1,
+            Source::Postgres(_) => 2,
+        }
+    }
+
     fn open(&self, write: bool) -> Result<Conn, SqlError> {
         match self {
             Source::Sqlite(path) => Ok(Conn::Sqlite(sqlite::open(path, write)?)),
@@ -34,8 +45,9 @@ impl Source {
 
 struct Inner {
     source: Source,
-    writer: Mutex<Option<mpsc::Sender<Job>>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The writers' queues, the first one the default (empty once closed).
+    writers: Mutex<Vec<mpsc::Sender<Job>>>,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Conn>>,
 }
 
@@ -59,7 +71,7 @@ const IDLE_READERS: usize = 8;
 
 impl Db {
     /// Opens `sqlite://PATH` (creating the file and its directory) or connects to
-    /// `postgres://…`, and starts the writer.
+    /// `postgres://…`, and starts the writers.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
         let source = if postgres::is_postgres(url) {
             Source::Postgres(url.to_string())
@@ -71,55 +83,17 @@ impl Db {
             }
             Source::Sqlite(path)
         };
-        let (tx, rx) = mpsc::channel::<Job>();
-        let (opened, first) = mpsc::sync_channel(1);
-        let writer_source = source.clone();
-        let thread = std::thread::Builder::new()
-            .name("db-writer".into())
-            .spawn(move || {
-                let mut conn = match writer_source.open(true) {
-                    Ok(conn) => {
-                        let _ = opened.send(Ok(()));
-                        conn
-                    }
-                    Err(e) => {
-                        let _ = opened.send(Err(e));
-                        return;
-                    }
-                };
-                for job in rx {
-                    // A job that panics loses its answer (the caller gets an error); the
-                    // writer rolls back whatever it left open and serves the next one.
-                    let ok =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)))
-                            .unwrap_or_else(|_| {
-                                let _ = conn.batch("ROLLBACK");
-                                false
-                            });
-                    // A PostgreSQL connection that broke (the server restarted) is replaced.
-                    if !ok
-                        && let Conn::Postgres(session) = &conn
-                        && session.is_broken()
-                        && let Ok(fresh) = writer_source.open(true)
-                    {
-                        conn = fresh;
-                    }
-                }
-            })
-            .context("starting the database writer")?;
-        let describe = || match &source {
-            Source::Sqlite(path) => format!("opening {}", path.display()),
-            Source::Postgres(url) => format!("connecting to {}", postgres::redact(url)),
-        };
-        first
-            .recv()
-            .map_err(|_| anyhow::anyhow!("the database writer stopped while starting"))?
-            .with_context(describe)?;
+        let (mut writers, mut threads) = (Vec::new(), Vec::new());
+        for lane in 0..source.writers() {
+            let (tx, thread) = start_writer(&source, lane)?;
+            writers.push(tx);
+            threads.push(thread);
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 source,
-                writer: Mutex::new(Some(tx)),
-                thread: Mutex::new(Some(thread)),
+                writers: Mutex::new(writers),
+                threads: Mutex::new(threads),
                 readers: Mutex::new(Vec::new()),
             }),
         })
@@ -154,8 +128,26 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction (`BEGIN` … `COMMIT`, or `ROLLBACK` when it fails)
-    /// on the writer thread.
+    /// on the first writer thread, where every use case runs but the second half of a
+    /// batch of mail.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.write_on(0, f).await
+    }
+
+    /// How many writers this database has: one on SQLite (it takes one writer at a time),
+    /// two on PostgreSQL.
+    pub fn writers(&self) -> usize {
+        self.inner.source.writers()
+    }
+
+    /// [`Db::write`] on writer `lane` (counted from 0, modulo [`Db::writers`]): two lanes'
+    /// transactions run side by side, and see each other's rows only once committed.
+    pub async fn write_on<T, E, F>(&self, lane: usize, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
@@ -170,10 +162,10 @@ impl Db {
         });
         let sent = self
             .inner
-            .writer
+            .writers
             .lock()
             .map_err(|_| E::from(DbError::Closed))?
-            .as_ref()
+            .get(lane % self.writers())
             .map(|w| w.send(job));
         match sent {
             Some(Ok(())) => result.await.map_err(|_| E::from(DbError::Closed))?,
@@ -216,13 +208,18 @@ impl Db {
             .map_err(|_| E::from(DbError::Closed))?
     }
 
-    /// Stops the writer after the work already queued, and closes the readers.
+    /// Stops the writers after the work already queued, and closes the readers.
     pub async fn close(&self) {
-        if let Ok(mut w) = self.inner.writer.lock() {
-            w.take();
+        if let Ok(mut w) = self.inner.writers.lock() {
+            w.clear();
         }
-        let thread = self.inner.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(t) = thread {
+        let threads = self
+            .inner
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        for t in threads {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }
         let readers = self
@@ -233,6 +230,62 @@ impl Db {
             .unwrap_or_default();
         drop(readers);
     }
+}
+
+/// Starts writer `lane`: a thread that owns a writing connection and runs the jobs sent to
+/// it, one at a time. Returns once its connection is open.
+fn start_writer(
+    source: &Source,
+    lane: usize,
+) -> anyhow::Result<(mpsc::Sender<Job>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let (opened, first) = mpsc::sync_channel(1);
+    let writer_source = source.clone();
+    let name = match lane {
+        0 => "db-writer".to_string(),
+        n => format!("db-writer-{n}"),
+    };
+    let thread = std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            let mut conn = match writer_source.open(true) {
+                Ok(conn) => {
+                    let _ = opened.send(Ok(()));
+                    conn
+                }
+                Err(e) => {
+                    let _ = opened.send(Err(e));
+                    return;
+                }
+            };
+            for job in rx {
+                // A job that panics loses its answer (the caller gets an error); the
+                // writer rolls back whatever it left open and serves the next one.
+                let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)))
+                    .unwrap_or_else(|_| {
+                        let _ = conn.batch("ROLLBACK");
+                        false
+                    });
+                // A PostgreSQL connection that broke (the server restarted) is replaced.
+                if !ok
+                    && let Conn::Postgres(session) = &conn
+                    && session.is_broken()
+                    && let Ok(fresh) = writer_source.open(true)
+                {
+                    conn = fresh;
+                }
+            }
+        })
+        .context("starting the database writer")?;
+    let describe = || match source {
+        Source::Sqlite(path) => format!("opening {}", path.display()),
+        Source::Postgres(url) => format!("connecting to {}", postgres::redact(url)),
+    };
+    first
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the database writer stopped while starting"))?
+        .with_context(describe)?;
+    Ok((tx, thread))
 }
 
 /// `f` inside one transaction: committed when it succeeds, rolled back when it fails.
