@@ -22,6 +22,7 @@ mod batch;
 mod evidence;
 mod forward;
 mod incoming;
+mod lanes;
 mod outcome;
 mod quarantine;
 
@@ -39,9 +40,8 @@ pub async fn receive(ctx: &Ctx, raw: Vec<u8>, now: DateTime<Utc>) -> anyhow::Res
 }
 
 /// Receives a batch in one transaction (one fsync); a message that fails is quarantined
-/// and the others go on (see [`batch::store`]). Messages are parsed on a
-/// blocking thread of their own (never on the async threads) while the writer stores the
-/// ones parsed before them.
+/// and the others go on (see [`batch::store`]). On two writers (PostgreSQL), a batch whose
+/// messages share nothing is split in two transactions side by side ([`lanes`]).
 /// `via` is the mailbox they came through: new tickets join its queue.
 pub async fn receive_batch(
     ctx: &Ctx,
@@ -50,22 +50,10 @@ pub async fn receive_batch(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Outcome>> {
     let expected = raws.len();
-    let (parsed, incoming) = std::sync::mpsc::sync_channel::<Incoming>(expected.max(1));
-    let parser = tokio::task::spawn_blocking(move || {
-        for raw in raws {
-            // The writer stopped taking them (it failed): nothing more to parse.
-            if parsed.send(Incoming::new(raw)).is_err() {
-                break;
-            }
-        }
-    });
-    let (c, via) = (ctx.clone(), via.clone());
-    let outcomes = ctx
-        .db
-        .write(move |conn| batch::store(conn, &c, &via, &incoming, now))
-        .await;
-    parser.await?;
-    let outcomes = outcomes?;
+    let outcomes = match ctx.db.writers() > 1 && expected >= lanes::SMALLEST {
+        true => lanes::store(ctx, via, raws, now).await?,
+        false => on_one_writer(ctx, via, raws, now).await?,
+    };
     anyhow::ensure!(
         outcomes.len() == expected,
         "{} of {expected} messages were parsed",
@@ -81,6 +69,34 @@ pub async fn receive_batch(
         ctx.outbox_wakeup.notify_one();
     }
     Ok(outcomes)
+}
+
+/// Receives a batch in one transaction of the first writer. Messages are parsed on a
+/// blocking thread of their own (never on the async threads) while the writer stores the
+/// ones parsed before them.
+async fn on_one_writer(
+    ctx: &Ctx,
+    via: &OurMailbox,
+    raws: Vec<Vec<u8>>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let (parsed, incoming) = std::sync::mpsc::sync_channel::<Incoming>(raws.len().max(1));
+    let parser = tokio::task::spawn_blocking(move || {
+        for raw in raws {
+            // The writer stopped taking them (it failed): nothing more to parse.
+            if parsed.send(Incoming::new(raw)).is_err() {
+                break;
+            }
+        }
+    });
+    let (c, via) = (ctx.clone(), via.clone());
+    let parting = batch::Parting::MessageByMessage;
+    let outcomes = ctx
+        .db
+        .write(move |conn| batch::store(conn, &c, &via, &incoming, parting, now))
+        .await;
+    parser.await?;
+    outcomes
 }
 
 /// A message as stored: its raw row, and whether its author's address is an agent's when

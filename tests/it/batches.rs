@@ -9,7 +9,7 @@ use helpdesk::service::receive_email::receive_batch;
 
 use crate::helpers::config;
 
-fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
+pub(crate) fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: support@example.test\r\n{extra}Subject: {subject}\r\nMessage-ID: <{id}>\r\n\r\ntext\r\n"
     )
@@ -18,7 +18,7 @@ fn mail(from: &str, subject: &str, extra: &str, id: &str) -> Vec<u8> {
 
 /// A helpdesk on a fresh database of the test engine (`name`d in `dir`), its config changed
 /// by `change`.
-async fn fresh_helpdesk(
+pub(crate) async fn fresh_helpdesk(
     dir: &tempfile::TempDir,
     name: &str,
     change: impl FnOnce(&mut Config),
@@ -48,7 +48,7 @@ fn add_agent(c: &helpdesk::db::Conn) -> Result<(), helpdesk::db::SqlError> {
 }
 
 /// The first column of a query's rows, as text.
-async fn texts(ctx: &Ctx, sql: &'static str) -> Vec<String> {
+pub(crate) async fn texts(ctx: &Ctx, sql: &'static str) -> Vec<String> {
     ctx.db
         .read(move |c| c.query_map(sql, helpdesk::params![], |r| r.get(0)))
         .await

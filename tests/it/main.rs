@@ -4,6 +4,7 @@
 
 mod agent_files;
 mod alerts;
+mod batch_lanes;
 mod batches;
 mod canned;
 mod cc;

@@ -21,12 +21,14 @@ use crate::service::{Ctx, ServiceError};
 /// round trip each. The mail the batch queues is written once it is through, in one
 /// statement ([`Holding`]). The messages parsed by the time the writer is free are stored as
 /// received together ([`keep`]), and what became of each is written once the batch is
-/// through, in one statement.
+/// through, in one statement. A batch that may not part (one of two lanes, see
+/// [`super::lanes`]) fails instead, and its transaction is undone.
 pub(super) fn store(
     conn: &Conn,
     ctx: &Ctx,
     via: &OurMailbox,
     incoming: &Receiver<Incoming>,
+    parting: Parting,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Outcome>> {
     conn.batch("SAVEPOINT batch")?;
@@ -63,6 +65,9 @@ pub(super) fn store(
             false
         }
     };
+    if !whole && parting == Parting::Never {
+        anyhow::bail!("a message of the lane failed: the lane is stored again on its own");
+    }
     if !whole {
         conn.batch("ROLLBACK TO batch")?;
         (outcomes, settled) = (Vec::new(), Vec::new());
@@ -90,6 +95,14 @@ pub(super) fn store(
     }
     db::inbound::settle(conn, &settled)?;
     Ok(outcomes)
+}
+
+/// Whether a batch in which a message failed runs again message by message (and quarantines
+/// the one that fails), or fails whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Parting {
+    MessageByMessage,
+    Never,
 }
 
 /// The messages parsed so far, waiting for the next one when there are none yet; `None`

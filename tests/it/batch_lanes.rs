@@ -1,0 +1,113 @@
+//! A batch large enough for two writers side by side (PostgreSQL's; SQLite stores it with
+//! its one writer): what becomes of each mail is what one writer makes of it.
+
+use chrono::Utc;
+use helpdesk::service::Ctx;
+use helpdesk::service::receive_email::receive_batch;
+
+use crate::batches::{fresh_helpdesk, mail, texts};
+
+/// Twelve customers' new mail, each from an address of its own.
+fn strangers() -> Vec<Vec<u8>> {
+    (0..12)
+        .map(|n| {
+            let (from, id) = (format!("c{n}@client.ro"), format!("m{n}@client.ro"));
+            mail(&from, &format!("Cerere {n}"), "", &id)
+        })
+        .collect()
+}
+
+async fn labels(ctx: &Ctx, batch: Vec<Vec<u8>>) -> Vec<&'static str> {
+    let outcomes = receive_batch(ctx, ctx.home(), batch, Utc::now())
+        .await
+        .unwrap();
+    outcomes.iter().map(|o| o.label()).collect()
+}
+
+async fn count(ctx: &Ctx, sql: &'static str) -> i64 {
+    ctx.db
+        .read(move |c| c.query_row(sql, helpdesk::params![], |r| r.get(0)))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_batch_threads_and_registers_as_one_writer_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = fresh_helpdesk(&dir, "lanes.db", |_| {}).await;
+    let mut batch = strangers();
+    // The first customer answers their mail of the same batch.
+    let answer = "In-Reply-To: <m0@client.ro>\r\n";
+    batch.push(mail("c0@client.ro", "Re: Cerere 0", answer, "r0@client.ro"));
+    // The second writes again: a ticket of its own, no second invitation.
+    batch.push(mail("c1@client.ro", "Altă cerere", "", "r1@client.ro"));
+    // A new customer copies the third, who takes part in the new ticket.
+    let copy = "Cc: c2@client.ro\r\n";
+    batch.push(mail("nou@client.ro", "Împreună", copy, "r2@client.ro"));
+    // The fourth's mail, handed over twice.
+    batch.push(mail("c3@client.ro", "Cerere 3", "", "m3@client.ro"));
+    let mut expected = vec!["created"; 12];
+    expected.extend(["threaded", "created", "created", "duplicate"]);
+    assert_eq!(labels(&ctx, batch).await, expected);
+    let answered = texts(
+        &ctx,
+        "SELECT CAST(ticket_id AS TEXT) FROM raw_emails
+         WHERE dedup_key IN ('mid:m0@client.ro', 'mid:r0@client.ro')",
+    )
+    .await;
+    assert_eq!(answered.len(), 2);
+    assert_eq!(answered[0], answered[1], "the answer is on its ticket");
+    let copied = texts(
+        &ctx,
+        "SELECT t.subject FROM participants p JOIN tickets t ON t.id = p.ticket_id
+         WHERE p.address = 'c2@client.ro' ORDER BY t.subject",
+    )
+    .await;
+    assert_eq!(copied, ["Cerere 2", "Împreună"]);
+    let counts = [
+        count(&ctx, "SELECT count(*) FROM tickets").await,
+        count(&ctx, "SELECT count(*) FROM customers").await,
+        count(
+            &ctx,
+            "SELECT count(*) FROM outbox WHERE template = 'invitation'",
+        )
+        .await,
+        count(
+            &ctx,
+            "SELECT count(*) FROM outbox WHERE template = 'confirmation'",
+        )
+        .await,
+    ];
+    assert_eq!(
+        counts,
+        [14, 13, 13, 14],
+        "tickets, customers, invitations (one each), confirmations (one a ticket)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mail_that_fails_in_a_large_batch_is_quarantined_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = fresh_helpdesk(&dir, "lanes.db", |_| {}).await;
+    let mut batch = strangers();
+    // No author: it cannot be processed.
+    batch.insert(5, mail("<<<@@@>>>", "Fără expeditor", "", "x@client.ro"));
+    let mut expected = vec!["created"; 13];
+    expected[5] = "quarantined";
+    assert_eq!(labels(&ctx, batch).await, expected);
+    let counts = [
+        count(&ctx, "SELECT count(*) FROM tickets").await,
+        count(&ctx, "SELECT count(*) FROM quarantine").await,
+        count(&ctx, "SELECT count(*) FROM raw_emails").await,
+        count(
+            &ctx,
+            "SELECT count(*) FROM outbox WHERE template = 'confirmation'",
+        )
+        .await,
+    ];
+    assert_eq!(
+        counts,
+        [12, 1, 13, 12],
+        "tickets, quarantined, stored, confirmations"
+    );
+}
