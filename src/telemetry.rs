@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,6 +68,9 @@ pub struct Metrics {
     /// What each watched mailbox is doing.
     pub mailboxes: MailboxStates,
     pub latency: Histogram,
+    /// Whether the search indexer's start is through (on PostgreSQL, the pass that adds
+    /// every open ticket's words to the queue's again): `/healthz` says so.
+    pub search_started: AtomicBool,
 }
 
 impl Metrics {

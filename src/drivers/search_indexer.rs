@@ -1,6 +1,7 @@
 //! The full-text indexer: every few seconds, writes into the index what was committed
 //! since (searches also catch it up themselves, so this only keeps their wait short).
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -20,7 +21,10 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
     loop {
         if !filled {
             match search_index::queue_words_again(&ctx).await {
-                Ok(()) => filled = true,
+                Ok(()) => {
+                    filled = true;
+                    ctx.metrics.search_started.store(true, Ordering::Relaxed);
+                }
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "search index: could not fill the queue's words")
                 }

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use axum::{Json, Router};
 use std::net::IpAddr;
+use std::sync::atomic::Ordering;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +37,11 @@ struct Health {
     /// Each mailbox's state: `watching` is one this node holds, `standby` one another node
     /// holds.
     mailboxes: Vec<MailboxStatus>,
+    /// "ready", or "starting" while the node's search indexer does its start: on
+    /// PostgreSQL it adds every open ticket's words to the queue's again (seconds of the
+    /// server's time for each hundred thousand open tickets), and searches meanwhile are
+    /// slower. Not counted in `status`: they find what they should.
+    search: &'static str,
 }
 
 async fn healthz(State(ctx): State<Ctx>) -> Json<Health> {
@@ -53,6 +59,10 @@ async fn healthz(State(ctx): State<Ctx>) -> Json<Health> {
         status: if all_well { "ok" } else { "degraded" },
         database,
         mailboxes,
+        search: match ctx.metrics.search_started.load(Ordering::Relaxed) {
+            true => "ready",
+            false => "starting",
+        },
     })
 }
 

@@ -171,6 +171,23 @@ async fn healthz_and_metrics_name_each_mailbox() {
         .collect();
     assert!(named.contains(&(app.support.as_str(), "Suport", "watching")));
     assert!(named.contains(&(billing.as_str(), "Facturare", "watching")));
+    // The search indexer's start (on PostgreSQL, a pass over the open tickets' words) ends.
+    let mut search = health["search"].clone();
+    for _ in 0..100 {
+        if search == "ready" {
+            break;
+        }
+        assert_eq!(search, "starting", "{health}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let health: Value = reqwest::get(format!("{}/healthz", app.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        search = health["search"].clone();
+    }
+    assert_eq!(search, "ready");
     let metrics = reqwest::get(format!("{}/metrics", app.base))
         .await
         .unwrap()
