@@ -298,6 +298,7 @@ async fn main() -> anyhow::Result<()> {
     // 1. The queue under load.
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(stop.clone()));
+    common::search_started(&ctx.metrics).await?;
     let session = Arc::new(sign_in(&base).await?);
     let hash = helpdesk::service::links::hash_token(API_TOKEN);
     ctx.db

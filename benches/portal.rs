@@ -951,7 +951,9 @@ fn main() -> anyhow::Result<()> {
         );
     }
     let stop = CancellationToken::new();
+    let metrics = app.ctx().metrics.clone();
     let running = server.spawn(app.run_until_stopped(stop.clone()));
+    server.block_on(common::search_started(&metrics))?;
 
     println!(
         "data: {} tickets over {} customers; the customer {CUSTOMER_EMAIL} has {} (every {}th id), page size {size}",

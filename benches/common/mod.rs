@@ -103,3 +103,26 @@ impl Drop for MailStack {
         let _ = std::fs::remove_dir_all(MAIL_RUN_DIR);
     }
 }
+
+/// Waits (10 minutes at most) until the node's search indexer is through its start (on
+/// PostgreSQL, a pass over every open ticket's words, which `/healthz` names): the load
+/// starts on a node past its start, as the SLA sweep's first run is taken before it.
+/// Prints how long it took.
+pub async fn search_started(metrics: &helpdesk::telemetry::Metrics) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    while !metrics
+        .search_started
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        anyhow::ensure!(
+            started.elapsed() < std::time::Duration::from_secs(600),
+            "the search indexer's start took over 10 minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    println!(
+        "the node's search indexer was through its start {:.1} s after the node started (the load starts then)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
