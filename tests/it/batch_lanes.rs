@@ -24,12 +24,20 @@ async fn labels(ctx: &Ctx, batch: Vec<Vec<u8>>) -> Vec<&'static str> {
     outcomes.iter().map(|o| o.label()).collect()
 }
 
-async fn count(ctx: &Ctx, sql: &'static str) -> i64 {
-    ctx.db
-        .read(move |c| c.query_row(sql, helpdesk::params![], |r| r.get(0)))
-        .await
-        .unwrap()
+/// Each query's count, in order.
+async fn counts(ctx: &Ctx, queries: &[&'static str]) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for &sql in queries {
+        let n = ctx
+            .db
+            .read(move |c| c.query_row(sql, helpdesk::params![], |r| r.get(0)));
+        counts.push(n.await.unwrap());
+    }
+    counts
 }
+
+const TICKETS: &str = "SELECT count(*) FROM tickets";
+const CONFIRMATIONS: &str = "SELECT count(*) FROM outbox WHERE template = 'confirmation'";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_batch_threads_and_registers_as_one_writer_would() {
@@ -64,20 +72,16 @@ async fn a_large_batch_threads_and_registers_as_one_writer_would() {
     )
     .await;
     assert_eq!(copied, ["Cerere 2", "Împreună"]);
-    let counts = [
-        count(&ctx, "SELECT count(*) FROM tickets").await,
-        count(&ctx, "SELECT count(*) FROM customers").await,
-        count(
-            &ctx,
+    let counts = counts(
+        &ctx,
+        &[
+            TICKETS,
+            "SELECT count(*) FROM customers",
             "SELECT count(*) FROM outbox WHERE template = 'invitation'",
-        )
-        .await,
-        count(
-            &ctx,
-            "SELECT count(*) FROM outbox WHERE template = 'confirmation'",
-        )
-        .await,
-    ];
+            CONFIRMATIONS,
+        ],
+    )
+    .await;
     assert_eq!(
         counts,
         [14, 13, 13, 14],
@@ -95,16 +99,13 @@ async fn a_mail_that_fails_in_a_large_batch_is_quarantined_alone() {
     let mut expected = vec!["created"; 13];
     expected[5] = "quarantined";
     assert_eq!(labels(&ctx, batch).await, expected);
-    let counts = [
-        count(&ctx, "SELECT count(*) FROM tickets").await,
-        count(&ctx, "SELECT count(*) FROM quarantine").await,
-        count(&ctx, "SELECT count(*) FROM raw_emails").await,
-        count(
-            &ctx,
-            "SELECT count(*) FROM outbox WHERE template = 'confirmation'",
-        )
-        .await,
+    let queries = [
+        TICKETS,
+        "SELECT count(*) FROM quarantine",
+        "SELECT count(*) FROM raw_emails",
+        CONFIRMATIONS,
     ];
+    let counts = counts(&ctx, &queries).await;
     assert_eq!(
         counts,
         [12, 1, 13, 12],

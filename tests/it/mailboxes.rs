@@ -147,15 +147,15 @@ async fn one_mail_to_two_of_our_mailboxes_is_one_ticket() {
     app.stop().await;
 }
 
+async fn healthz(app: &TestApp) -> Value {
+    let answer = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+    answer.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn healthz_and_metrics_name_each_mailbox() {
     let (app, billing) = spawn_two().await;
-    let health: Value = reqwest::get(format!("{}/healthz", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = healthz(&app).await;
     assert_eq!(health["status"], "ok", "{health}");
     assert_eq!(health["database"], "ok");
     let mailboxes = health["mailboxes"].as_array().unwrap();
@@ -179,13 +179,7 @@ async fn healthz_and_metrics_name_each_mailbox() {
         }
         assert_eq!(search, "starting", "{health}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let health: Value = reqwest::get(format!("{}/healthz", app.base))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        search = health["search"].clone();
+        search = healthz(&app).await["search"].clone();
     }
     assert_eq!(search, "ready");
     let metrics = reqwest::get(format!("{}/metrics", app.base))
