@@ -89,15 +89,18 @@ async fn a_large_batch_threads_and_registers_as_one_writer_would() {
     );
 }
 
+/// Two mails that cannot be processed, far apart: on two writers, one in each lane, so that
+/// both lanes are undone and stored again.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_mail_that_fails_in_a_large_batch_is_quarantined_alone() {
+async fn mails_that_fail_in_a_large_batch_are_quarantined_alone() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = fresh_helpdesk(&dir, "lanes.db", |_| {}).await;
     let mut batch = strangers();
-    // No author: it cannot be processed.
-    batch.insert(5, mail("<<<@@@>>>", "Fără expeditor", "", "x@client.ro"));
-    let mut expected = vec!["created"; 13];
-    expected[5] = "quarantined";
+    // No author: they cannot be processed.
+    batch.insert(0, mail("<<<@@@>>>", "Fără expeditor", "", "x@client.ro"));
+    batch.push(mail("@@@", "Nici acum", "", "y@client.ro"));
+    let mut expected = vec!["created"; 14];
+    (expected[0], expected[13]) = ("quarantined", "quarantined");
     assert_eq!(labels(&ctx, batch).await, expected);
     let queries = [
         TICKETS,
@@ -108,7 +111,7 @@ async fn a_mail_that_fails_in_a_large_batch_is_quarantined_alone() {
     let counts = counts(&ctx, &queries).await;
     assert_eq!(
         counts,
-        [12, 1, 13, 12],
+        [12, 2, 14, 12],
         "tickets, quarantined, stored, confirmations"
     );
 }

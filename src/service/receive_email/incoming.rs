@@ -1,6 +1,8 @@
 //! A message on its way in, prepared outside the database writer: parsed, with its
 //! de-duplication key and the fingerprint of what it says.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use crate::domain::email::{ParseError, ParsedEmail};
@@ -43,9 +45,10 @@ fn fingerprint(mail: &ParsedEmail) -> String {
 }
 
 /// A message on its way in: the bytes, their de-duplication key, fingerprint and parse
-/// result, prepared outside the database writer.
+/// result, prepared outside the database writer. The bytes are shared, so that a lane of a
+/// batch keeps them to store again without a copy ([`super::lanes`]).
 pub(super) struct Incoming {
-    pub(super) raw: Vec<u8>,
+    pub(super) raw: Arc<Vec<u8>>,
     pub(super) dedup_key: String,
     pub(super) fingerprint: Option<String>,
     pub(super) parsed: Result<ParsedEmail, ParseError>,
@@ -58,7 +61,7 @@ impl Incoming {
             dedup_key: dedup_key(&raw, &parsed),
             fingerprint: parsed.as_ref().ok().map(fingerprint),
             parsed,
-            raw,
+            raw: Arc::new(raw),
         }
     }
 }

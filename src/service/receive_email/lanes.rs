@@ -4,6 +4,7 @@
 //! other's rows or waits for its locks.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -27,9 +28,9 @@ pub(super) type Placed = (usize, Incoming);
 
 /// Stores a batch on two writers: parsed on two threads, split into two lanes, each lane
 /// stored by a writer of its own in a transaction of its own, side by side. A lane that
-/// fails (a message of it failed, or the server broke a wait between the two) is stored
-/// again on the first writer, where a message that fails is quarantined alone. A batch
-/// that does not split is stored by the first writer.
+/// fails (a message of it failed, or the server broke a deadlock between the two) is
+/// stored again once both are through, on the first writer, where a message that fails is
+/// quarantined alone. A batch that does not split is stored by the first writer.
 pub(super) async fn store(
     ctx: &Ctx,
     via: &OurMailbox,
@@ -48,7 +49,13 @@ pub(super) async fn store(
         lane(ctx, via, 0, first, now),
         lane(ctx, via, 1, second, now)
     );
-    let mut placed: Vec<(usize, Outcome)> = first?.into_iter().chain(second?).collect();
+    let mut placed: Vec<(usize, Outcome)> = Vec::new();
+    for stored in [first, second] {
+        placed.extend(match stored {
+            Ok(stored) => stored,
+            Err(again) => again.store(ctx, via, now).await?,
+        });
+    }
     placed.sort_by_key(|(i, _)| *i);
     Ok(placed.into_iter().map(|(_, o)| o).collect())
 }
@@ -65,24 +72,46 @@ async fn parse_all(mut raws: Vec<Vec<u8>>) -> anyhow::Result<Vec<Incoming>> {
     Ok(first)
 }
 
-/// Stores a lane on `writer`, or again on the first writer alone when it fails there.
+/// Stores a lane on `writer`: each message's outcome with its place in the batch, or the
+/// lane to store again.
 async fn lane(
     ctx: &Ctx,
     via: &OurMailbox,
     writer: usize,
     lane: Vec<Placed>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(usize, Outcome)>> {
+) -> Result<Vec<(usize, Outcome)>, Again> {
     let (places, messages): (Vec<usize>, Vec<Incoming>) = lane.into_iter().unzip();
-    let raws: Vec<Vec<u8>> = messages.iter().map(|m| m.raw.clone()).collect();
-    let outcomes = match on_writer(ctx, via, writer, messages, Parting::Never, now).await {
-        Ok(outcomes) => outcomes,
+    let raws = messages.iter().map(|m| m.raw.clone()).collect();
+    match on_writer(ctx, via, writer, messages, Parting::Never, now).await {
+        Ok(outcomes) => Ok(places.into_iter().zip(outcomes).collect()),
         Err(e) => {
-            tracing::debug!(error = %format!("{e:#}"), "a lane of a batch is stored again alone");
-            on_one_writer(ctx, via, raws, now).await?
+            tracing::debug!(error = %format!("{e:#}"), "a lane of a batch is stored again");
+            Err(Again { places, raws })
         }
-    };
-    Ok(places.into_iter().zip(outcomes).collect())
+    }
+}
+
+/// A lane that failed: its messages' places in the batch and their bytes.
+struct Again {
+    places: Vec<usize>,
+    raws: Vec<Arc<Vec<u8>>>,
+}
+
+impl Again {
+    /// Stores the lane again on the first writer, parsed again.
+    async fn store(
+        self,
+        ctx: &Ctx,
+        via: &OurMailbox,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<(usize, Outcome)>> {
+        // The failed run dropped its messages: the bytes are this lane's alone again.
+        let raws = self.raws.into_iter();
+        let raws = raws.map(|r| Arc::try_unwrap(r).unwrap_or_else(|r| r.as_ref().clone()));
+        let outcomes = on_one_writer(ctx, via, raws.collect(), now).await?;
+        Ok(self.places.into_iter().zip(outcomes).collect())
+    }
 }
 
 /// Stores messages parsed already, in one transaction of `writer`.
@@ -197,10 +226,13 @@ fn keys(m: &Incoming, ours: &[EmailAddress], token: &SubjectToken) -> Vec<String
     keys
 }
 
-/// The author a forward names in its text, when its subject is a forward's.
+/// The author a forward names in its text, when its subject is a forward's, read as
+/// `forward::by_agent` reads it.
 fn forwarded_author(mail: &ParsedEmail) -> Option<String> {
     inbound::forwarded_subject(&mail.subject)?;
-    reply_text::forwarded(&mail.text).map(|f| f.address.to_lowercase())
+    let named = reply_text::forwarded(&mail.text)?;
+    let address = EmailAddress::parse(&named.address).ok()?;
+    Some(address.as_str().to_lowercase())
 }
 
 /// Union-find over the batch's messages.
