@@ -89,14 +89,28 @@ async fn on_one_writer(
             }
         }
     });
-    let (c, via) = (ctx.clone(), via.clone());
     let parting = batch::Parting::MessageByMessage;
-    let outcomes = ctx
-        .db
-        .write(move |conn| batch::store(conn, &c, &via, &incoming, parting, now))
-        .await;
+    let outcomes = store_on(ctx, via, 0, incoming, parting, now).await;
     parser.await?;
     outcomes
+}
+
+/// Stores the messages `incoming` brings ([`batch::store`]), in one transaction of
+/// `writer`.
+async fn store_on(
+    ctx: &Ctx,
+    via: &OurMailbox,
+    writer: usize,
+    incoming: std::sync::mpsc::Receiver<Incoming>,
+    parting: batch::Parting,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let (c, via) = (ctx.clone(), via.clone());
+    ctx.db
+        .write_on(writer, move |conn| {
+            batch::store(conn, &c, &via, &incoming, parting, now)
+        })
+        .await
 }
 
 /// A message as stored: its raw row, and whether its author's address is an agent's when

@@ -65,10 +65,10 @@ pub(super) fn store(
             false
         }
     };
-    if !whole && parting == Parting::Never {
-        anyhow::bail!("a message of the lane failed: the lane is stored again on its own");
-    }
     if !whole {
+        if parting == Parting::Never {
+            anyhow::bail!("a message of the lane failed: the lane is stored again on its own");
+        }
         conn.batch("ROLLBACK TO batch")?;
         (outcomes, settled) = (Vec::new(), Vec::new());
         let mut apart = Savepoints::new(conn);

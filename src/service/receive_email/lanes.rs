@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::batch::{self, Parting};
+use super::batch::Parting;
 use super::incoming::Incoming;
-use super::{Outcome, on_one_writer};
+use super::{Outcome, on_one_writer, store_on};
 use crate::config::Mailbox as OurMailbox;
 use crate::domain::email::ParsedEmail;
 use crate::domain::email_address::EmailAddress;
@@ -129,12 +129,7 @@ async fn on_writer(
         let _ = queue.send(m);
     }
     drop(queue);
-    let (c, via) = (ctx.clone(), via.clone());
-    ctx.db
-        .write_on(writer, move |conn| {
-            batch::store(conn, &c, &via, &incoming, parting, now)
-        })
-        .await
+    store_on(ctx, via, writer, incoming, parting, now).await
 }
 
 /// Splits `messages` into two lanes of messages that share nothing, each in the batch's
